@@ -1,0 +1,83 @@
+//! The program: parse arguments (usage errors exit 3, UNKNOWN, not clap's 2 which monitoring
+//! reads as CRITICAL), dispatch the subcommand, print, and return the exit code.
+
+mod run;
+mod runbooks;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use crate::cli::{Cli, ColorChoice, Command, Format, GlobalArgs};
+use crate::report::{Report, json, nagios, table};
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 3 } else { 0 });
+        }
+    };
+    crate::log::set_level(cli.global.verbose);
+    let code = match &cli.command {
+        Command::Pool(args) => run::pool(&cli.global, args),
+        Command::Runbooks(cmd) => runbooks::run(&cli.global, cmd),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "dbrunbook", &mut out);
+            emit(&String::from_utf8_lossy(&out));
+            0
+        }
+    };
+    ExitCode::from(code)
+}
+
+/// Prints a report in the chosen format and returns its exit code.
+fn print_report(global: &GlobalArgs, report: &Report) -> u8 {
+    let text = match global.format {
+        Format::Json => json::render(report),
+        Format::Nagios => nagios::render(report),
+        Format::Table => {
+            let stdout = std::io::stdout();
+            let width = stdout.is_terminal().then(terminal_width).flatten();
+            table::render(
+                report,
+                &table::TableOptions {
+                    color: use_color(global.color, stdout.is_terminal()),
+                    width,
+                },
+            )
+        }
+    };
+    emit(&text);
+    report.exit_code
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic.
+fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+}
+
+/// Colour on a terminal unless NO_COLOR is set (https://no-color.org) or TERM is dumb;
+/// an explicit `--color always|never` wins over both.
+pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            is_terminal
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+        }
+    }
+}
+
+fn terminal_width() -> Option<u16> {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .or(Some(120))
+}

@@ -1,0 +1,186 @@
+//! `dbrunbook runbooks list|show|validate`: reading runbooks without touching any database.
+//! Exit codes: 0 fine, 1 problems found (validate) or no such runbook (show).
+
+use std::path::Path;
+
+use comfy_table::{Table, presets};
+
+use super::emit;
+use crate::cli::{Format, GlobalArgs, RunbooksCommand};
+use crate::runbook::{Catalog, Problem, load};
+
+pub fn run(global: &GlobalArgs, cmd: &RunbooksCommand) -> u8 {
+    if let RunbooksCommand::Validate { paths } = cmd {
+        return validate(paths);
+    }
+    let catalog = match Catalog::load(&global.runbook_dirs) {
+        Ok(c) => c,
+        Err(problems) => {
+            report_problems(&problems);
+            return 1;
+        }
+    };
+    match cmd {
+        RunbooksCommand::List => {
+            list(&catalog, global.format);
+            0
+        }
+        RunbooksCommand::Show { id } => match catalog.get(id) {
+            Some(rb) if global.format == Format::Json => {
+                emit(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(rb).unwrap_or_default()
+                ));
+                0
+            }
+            Some(rb) => {
+                emit(&show(rb));
+                0
+            }
+            None => {
+                let ids: Vec<&str> = catalog.runbooks().iter().map(|r| r.id.as_str()).collect();
+                eprintln!(
+                    "dbrunbook: no runbook '{id}'; known runbooks: {}",
+                    ids.join(", ")
+                );
+                1
+            }
+        },
+        RunbooksCommand::Validate { .. } => unreachable!("handled above"),
+    }
+}
+
+fn list(catalog: &Catalog, format: Format) {
+    if format == Format::Json {
+        emit(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(catalog.runbooks()).unwrap_or_default()
+        ));
+        return;
+    }
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED).force_no_tty();
+    t.set_header(vec![
+        "id", "check", "engines", "statuses", "title", "source",
+    ]);
+    for rb in catalog.runbooks() {
+        let engines: Vec<&str> = rb.engines.iter().map(|e| e.name()).collect();
+        let statuses: Vec<&str> = rb.statuses.iter().map(|s| s.name()).collect();
+        t.add_row(vec![
+            rb.id.clone(),
+            rb.check.clone(),
+            engines.join(", "),
+            statuses.join(", "),
+            rb.title.clone(),
+            rb.source.clone(),
+        ]);
+    }
+    emit(&format!("{t}\n"));
+}
+
+fn show(rb: &crate::runbook::Runbook) -> String {
+    let mut out = format!("{}: {}\n", rb.id, rb.title);
+    let engines: Vec<&str> = rb.engines.iter().map(|e| e.name()).collect();
+    out.push_str(&format!(
+        "check: {}   engines: {}   source: {}\n",
+        rb.check,
+        engines.join(", "),
+        rb.source
+    ));
+    if !rb.thresholds.is_empty() {
+        let t: Vec<String> = rb
+            .thresholds
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        out.push_str(&format!("thresholds: {}\n", t.join(", ")));
+    }
+    if !rb.symptoms.is_empty() {
+        out.push_str("\nSymptoms:\n");
+        for s in &rb.symptoms {
+            out.push_str(&format!("  - {}\n", s.trim()));
+        }
+    }
+    for (phase, steps) in rb.phases() {
+        if steps.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n{phase}:\n"));
+        for (i, step) in steps.iter().enumerate() {
+            let mut tags = Vec::new();
+            if !step.engines.is_empty() {
+                tags.push(format!(
+                    "engines: {}",
+                    step.engines
+                        .iter()
+                        .map(|e| e.name())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ));
+            }
+            if !step.when.is_empty() {
+                tags.push(format!("when: {}", step.when.join(",")));
+            }
+            let tags = if tags.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", tags.join("; "))
+            };
+            out.push_str(&format!(
+                "  {:>2}. {}{tags}\n",
+                i + 1,
+                step.text.trim().replace('\n', "\n      ")
+            ));
+            for (engine, sql) in &step.sql {
+                out.push_str(&format!("      {engine}:\n"));
+                for line in sql.trim_end().lines() {
+                    out.push_str(&format!("        {line}\n"));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn validate(paths: &[std::path::PathBuf]) -> u8 {
+    let mut problems = Vec::new();
+    let mut count = 0;
+    for path in paths {
+        let result = if path.is_dir() {
+            load::load_dir(path)
+        } else {
+            validate_file(path).map(|rb| vec![rb])
+        };
+        match result {
+            Ok(list) => count += list.len(),
+            Err(mut p) => problems.append(&mut p),
+        }
+    }
+    if problems.is_empty() {
+        emit(&format!("ok: {count} runbook(s) valid\n"));
+        0
+    } else {
+        report_problems(&problems);
+        1
+    }
+}
+
+fn validate_file(path: &Path) -> Result<crate::runbook::Runbook, Vec<Problem>> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        vec![Problem {
+            file: name.clone(),
+            line: 1,
+            column: 1,
+            message: format!("cannot read: {e}"),
+        }]
+    })?;
+    load::parse(&name, &text)
+}
+
+fn report_problems(problems: &[Problem]) {
+    for p in problems {
+        eprintln!("{p}");
+    }
+    eprintln!("dbrunbook: {} problem(s) found", problems.len());
+}

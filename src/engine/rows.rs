@@ -1,0 +1,73 @@
+//! Plain rows the engines return, shared by PostgreSQL and MySQL so one check serves both.
+
+/// Connection usage of a database server.
+#[derive(Debug, Clone, Default)]
+pub struct ServerPool {
+    pub max_connections: i64,
+    /// Slots only superusers (or roles with pg_use_reserved_connections) may take.
+    pub reserved: i64,
+    /// Client connections, not counting the tool's own.
+    pub used: i64,
+    /// Connections by state (PostgreSQL `state`, MySQL `COMMAND`), largest first.
+    pub by_state: Vec<(String, i64)>,
+    /// Who holds the connections, largest first, limited to `Limits::row_limit`.
+    pub holders: Vec<Holder>,
+    /// Sessions waiting on a lock (PostgreSQL `wait_event_type = 'Lock'`).
+    pub lock_waiting: Option<i64>,
+    pub oldest_idle_in_transaction: Option<IdleTransaction>,
+    /// Server counters worth showing: name, value, unit (`""` or `"c"` for since-start counters).
+    pub counters: Vec<(String, f64, &'static str)>,
+    /// What the tool could not see (privileges), in the user's words.
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Holder {
+    pub database: String,
+    pub user: String,
+    pub application: String,
+    pub client: String,
+    pub connections: i64,
+    pub active: i64,
+    pub idle: i64,
+    pub idle_in_transaction: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct IdleTransaction {
+    pub pid: i64,
+    pub user: String,
+    pub database: String,
+    pub application: String,
+    pub client: String,
+    pub seconds: f64,
+}
+
+/// PgBouncer's view: one row per pool, plus its global client limit.
+#[derive(Debug, Clone, Default)]
+pub struct BouncerPools {
+    pub max_client_conn: i64,
+    pub pools: Vec<BouncerPool>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct BouncerPool {
+    pub database: String,
+    pub user: String,
+    pub pool_mode: String,
+    pub cl_active: i64,
+    pub cl_waiting: i64,
+    pub sv_active: i64,
+    pub sv_idle: i64,
+    pub sv_used: i64,
+    /// Server connections this pool may open (`pool_size`, 0 when unknown).
+    pub pool_size: i64,
+    /// How long the oldest waiting client has waited, in seconds.
+    pub maxwait_seconds: f64,
+}
+
+#[derive(Debug, Clone)]
+pub enum PoolSnapshot {
+    Server(ServerPool),
+    Bouncer(BouncerPools),
+}

@@ -1,0 +1,13 @@
+//! dbrunbook: database diagnostics for on-call engineers. The binary (`main.rs`) only calls
+//! [`app::main`]; the data path is target → engine session → check → runbook → report.
+
+pub mod app;
+pub mod checks;
+pub mod cli;
+pub mod engine;
+pub mod log;
+pub mod report;
+pub mod runbook;
+pub mod target;
+pub mod text;
+pub mod units;

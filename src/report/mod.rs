@@ -1,0 +1,149 @@
+//! The report model: what every check produces and every renderer consumes. Plain data, no
+//! formatting. The JSON renderer serializes these types as they are, so their field names are
+//! the documented contract (add fields, never rename or remove them).
+
+pub mod json;
+pub mod nagios;
+pub mod status;
+pub mod table;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+pub use status::Status;
+
+/// Bumped only for an incompatible change to the JSON shape.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub status: Status,
+    pub exit_code: u8,
+    pub target: TargetInfo,
+    pub checks: Vec<CheckResult>,
+    /// Wall-clock time of the whole run, in milliseconds.
+    pub elapsed_ms: u64,
+}
+
+impl Report {
+    pub fn new(target: TargetInfo, checks: Vec<CheckResult>, elapsed_ms: u64) -> Report {
+        let status = checks.iter().fold(Status::Ok, |acc, c| acc.worst(c.status));
+        Report {
+            schema_version: SCHEMA_VERSION,
+            status,
+            exit_code: status.exit_code(),
+            target,
+            checks,
+            elapsed_ms,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetInfo {
+    pub engine: String,
+    /// The connection URL with any password replaced by `<redacted>`.
+    pub url: String,
+    /// `null` when the tool could not connect.
+    pub server_version: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    pub check: String,
+    pub status: Status,
+    pub summary: String,
+    pub metrics: Vec<Metric>,
+    pub findings: Vec<Finding>,
+    /// What the check could not see or wants the reader to know (missing privileges, limits).
+    pub notes: Vec<String>,
+    pub runbook: Option<AppliedRunbook>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Metric {
+    pub name: String,
+    pub value: f64,
+    /// `""` for plain counts, `"%"`, `"s"`, or `"c"` for a counter since server start.
+    pub unit: String,
+    pub warning: Option<f64>,
+    pub critical: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl Metric {
+    pub fn new(name: &str, value: f64, unit: &str) -> Metric {
+        Metric {
+            name: name.into(),
+            value,
+            unit: unit.into(),
+            warning: None,
+            critical: None,
+            min: None,
+            max: None,
+        }
+    }
+
+    pub fn thresholds(mut self, warning: f64, critical: f64) -> Metric {
+        self.warning = Some(warning);
+        self.critical = Some(critical);
+        self
+    }
+
+    pub fn range(mut self, min: f64, max: f64) -> Metric {
+        self.min = Some(min);
+        self.max = Some(max);
+        self
+    }
+}
+
+/// One row a check found: a kind (`holder`, `state`, `pool`...) and ordered fields. Renderers show
+/// findings of one kind as one table, with the fields as columns in this order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub kind: String,
+    pub fields: Map<String, Value>,
+}
+
+impl Finding {
+    pub fn new(kind: &str) -> Finding {
+        Finding {
+            kind: kind.into(),
+            fields: Map::new(),
+        }
+    }
+
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Finding {
+        self.fields.insert(key.into(), value.into());
+        self
+    }
+}
+
+impl Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut all = Map::with_capacity(self.fields.len() + 1);
+        all.insert("kind".into(), Value::String(self.kind.clone()));
+        all.extend(self.fields.clone());
+        all.serialize(serializer)
+    }
+}
+
+/// The runbook chosen for a result, its steps filled in from the findings.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppliedRunbook {
+    pub id: String,
+    pub title: String,
+    /// `embedded` or the file the runbook was loaded from.
+    pub source: String,
+    pub steps: Vec<AppliedStep>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AppliedStep {
+    /// `diagnose`, `immediate`, `long_term` or `escalation`.
+    pub phase: String,
+    pub text: String,
+    pub sql: Option<String>,
+}

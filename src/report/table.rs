@@ -1,0 +1,260 @@
+//! The human renderer: a header, then per check its status line, metrics, findings (one table
+//! per kind of finding), notes and the runbook steps. Database text is sanitized here, at the
+//! last moment before it reaches a terminal; colours only when the caller says so.
+
+use comfy_table::{Cell, ContentArrangement, Table, presets};
+use serde_json::Value;
+
+use super::{CheckResult, Finding, Report, Status};
+use crate::text::{sanitize, shorten};
+
+/// Longest text shown in one table cell; JSON carries the whole text.
+const CELL_MAX: usize = 60;
+
+pub struct TableOptions {
+    pub color: bool,
+    /// Terminal width when stdout is a terminal; tables then wrap to fit.
+    pub width: Option<u16>,
+}
+
+pub fn render(report: &Report, opts: &TableOptions) -> String {
+    let mut out = String::new();
+    let version = report
+        .target
+        .server_version
+        .as_deref()
+        .map(|v| format!(" {}", sanitize(v, true)))
+        .unwrap_or_default();
+    out.push_str(&format!(
+        "dbrunbook: {}{} at {}\n",
+        report.target.engine, version, report.target.url
+    ));
+    for check in &report.checks {
+        out.push('\n');
+        render_check(&mut out, check, opts);
+    }
+    if report.checks.len() > 1 {
+        out.push_str(&format!(
+            "\nOverall: {}\n",
+            paint(report.status, opts.color)
+        ));
+    }
+    out
+}
+
+fn render_check(out: &mut String, check: &CheckResult, opts: &TableOptions) {
+    out.push_str(&format!(
+        "{} {}: {}\n",
+        paint(check.status, opts.color),
+        check.check,
+        sanitize(&check.summary, true)
+    ));
+    if !check.metrics.is_empty() {
+        let mut t = new_table(opts);
+        t.set_header(vec!["metric", "value", "warning", "critical", "max"]);
+        for m in &check.metrics {
+            let unit = if m.unit == "c" { "" } else { m.unit.as_str() };
+            let num = |v: Option<f64>| {
+                v.map(|v| format!("{}{unit}", trim(v)))
+                    .unwrap_or_else(|| "-".into())
+            };
+            t.add_row(vec![
+                m.name.clone(),
+                num(Some(m.value)),
+                num(m.warning),
+                num(m.critical),
+                num(m.max),
+            ]);
+        }
+        out.push_str(&format!("{t}\n"));
+    }
+    let mut kinds: Vec<&str> = Vec::new();
+    for f in &check.findings {
+        if !kinds.contains(&f.kind.as_str()) {
+            kinds.push(&f.kind);
+        }
+    }
+    for kind in kinds {
+        let rows: Vec<&Finding> = check.findings.iter().filter(|f| f.kind == kind).collect();
+        out.push_str(&format!("\n{}:\n", kind.replace('_', " ")));
+        let mut t = new_table(opts);
+        let columns: Vec<&String> = rows[0].fields.keys().collect();
+        t.set_header(
+            columns
+                .iter()
+                .map(|c| c.replace('_', " "))
+                .collect::<Vec<_>>(),
+        );
+        for row in rows {
+            t.add_row(
+                columns
+                    .iter()
+                    .map(|c| cell(row.fields.get(*c)))
+                    .collect::<Vec<_>>(),
+            );
+        }
+        out.push_str(&format!("{t}\n"));
+    }
+    for note in &check.notes {
+        out.push_str(&format!("note: {}\n", sanitize(note, true)));
+    }
+    if let Some(rb) = &check.runbook {
+        out.push_str(&format!(
+            "\nRunbook {}: {}\n",
+            rb.id,
+            sanitize(&rb.title, true)
+        ));
+        let mut phase = "";
+        let mut n = 0;
+        for step in &rb.steps {
+            if step.phase != phase {
+                phase = &step.phase;
+                n = 0;
+                out.push_str(&format!("  {}:\n", phase_title(phase)));
+            }
+            n += 1;
+            let text = sanitize(&step.text, false);
+            let mut lines = text.lines();
+            out.push_str(&format!(
+                "   {n:>2}. {}\n",
+                lines.next().unwrap_or_default()
+            ));
+            for line in lines {
+                out.push_str(&format!("       {line}\n"));
+            }
+            if let Some(sql) = &step.sql {
+                for line in sanitize(sql, false).trim_end().lines() {
+                    out.push_str(&format!("         {line}\n"));
+                }
+            }
+        }
+    }
+}
+
+fn phase_title(phase: &str) -> &str {
+    match phase {
+        "diagnose" => "Look first",
+        "immediate" => "Immediate",
+        "long_term" => "Long term",
+        "escalation" => "Escalate",
+        other => other,
+    }
+}
+
+fn new_table(opts: &TableOptions) -> Table {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED);
+    if opts.color {
+        t.enforce_styling();
+    } else {
+        t.force_no_tty();
+    }
+    if let Some(w) = opts.width {
+        t.set_width(w);
+        t.set_content_arrangement(ContentArrangement::Dynamic);
+    }
+    t
+}
+
+fn cell(value: Option<&Value>) -> Cell {
+    let text = match value {
+        None | Some(Value::Null) => "-".to_string(),
+        Some(Value::String(s)) => shorten(s, CELL_MAX),
+        Some(Value::Number(n)) => n.as_f64().map(trim).unwrap_or_else(|| n.to_string()),
+        Some(other) => shorten(&other.to_string(), CELL_MAX),
+    };
+    Cell::new(text)
+}
+
+fn trim(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// The status word, coloured when asked.
+pub fn paint(status: Status, color: bool) -> String {
+    if !color {
+        return status.label().to_string();
+    }
+    let code = match status {
+        Status::Ok => "32",
+        Status::Warning => "33",
+        Status::Critical => "1;31",
+        Status::Unknown => "35",
+    };
+    format!("\x1b[{code}m{}\x1b[0m", status.label())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{AppliedRunbook, AppliedStep, Metric, TargetInfo};
+
+    fn sample() -> Report {
+        let check = CheckResult {
+            check: "pool".into(),
+            status: Status::Warning,
+            summary: "8 of 10 usable connections used (80%)".into(),
+            metrics: vec![
+                Metric::new("connections", 8.0, "")
+                    .thresholds(8.0, 10.0)
+                    .range(0.0, 10.0),
+            ],
+            findings: vec![
+                Finding::new("top_holders")
+                    .with("application", "evil\x1b[2Japp")
+                    .with("connections", 5),
+            ],
+            notes: vec![],
+            runbook: Some(AppliedRunbook {
+                id: "pool-exhaustion".into(),
+                title: "Pool".into(),
+                source: "embedded".into(),
+                steps: vec![AppliedStep {
+                    phase: "immediate".into(),
+                    text: "Cancel 42".into(),
+                    sql: Some("SELECT 1;".into()),
+                }],
+            }),
+        };
+        let target = TargetInfo {
+            engine: "postgres".into(),
+            url: "postgres://u@h:5432/db".into(),
+            server_version: Some("15.2".into()),
+        };
+        Report::new(target, vec![check], 3)
+    }
+
+    #[test]
+    fn plain_output_has_no_escape_sequences() {
+        let out = render(
+            &sample(),
+            &TableOptions {
+                color: false,
+                width: None,
+            },
+        );
+        assert!(!out.contains('\x1b'), "{out}");
+        assert!(out.contains("WARNING pool: 8 of 10"));
+        assert!(out.contains("top holders"));
+        assert!(
+            out.contains("Immediate:") && out.contains("1. Cancel 42") && out.contains("SELECT 1;")
+        );
+    }
+
+    #[test]
+    fn colour_only_on_the_status_word() {
+        let out = render(
+            &sample(),
+            &TableOptions {
+                color: true,
+                width: None,
+            },
+        );
+        assert!(out.contains("\x1b[33mWARNING\x1b[0m"));
+        assert!(!out.contains("\x1b[2J"), "database text must stay inert");
+    }
+}

@@ -1,0 +1,13 @@
+//! The runbooks shipped in `runbooks/`, compiled into the binary so a bare binary works.
+//! A test fails when a file in `runbooks/` is missing from this list.
+
+pub const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "pool-exhaustion.yaml",
+        include_str!("../../runbooks/pool-exhaustion.yaml"),
+    ),
+    (
+        "pgbouncer-saturation.yaml",
+        include_str!("../../runbooks/pgbouncer-saturation.yaml"),
+    ),
+];

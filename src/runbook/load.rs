@@ -1,0 +1,409 @@
+//! Loading and validating runbooks: the embedded set, then each user directory in order, a later
+//! runbook replacing an earlier one with the same id. Every problem carries file, line, column.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use super::embedded::EMBEDDED;
+use super::model::{Runbook, Step};
+use super::template;
+use crate::checks::{self, ThresholdKind};
+use crate::units::{Percent, parse_duration};
+
+/// One thing wrong with a runbook file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Catalog {
+    runbooks: Vec<Runbook>,
+}
+
+impl Catalog {
+    /// The embedded runbooks only.
+    pub fn embedded() -> Result<Catalog, Vec<Problem>> {
+        Catalog::load(&[])
+    }
+
+    /// Embedded runbooks, then each directory's `*.yaml`/`*.yml` files in name order.
+    pub fn load(dirs: &[PathBuf]) -> Result<Catalog, Vec<Problem>> {
+        let mut catalog = Catalog::default();
+        let mut problems = Vec::new();
+        for (name, text) in EMBEDDED {
+            match parse(&format!("runbooks/{name}"), text) {
+                Ok(mut rb) => {
+                    rb.source = "embedded".into();
+                    catalog.insert(rb);
+                }
+                Err(mut p) => problems.append(&mut p),
+            }
+        }
+        for dir in dirs {
+            match load_dir(dir) {
+                Ok(list) => list.into_iter().for_each(|rb| catalog.insert(rb)),
+                Err(mut p) => problems.append(&mut p),
+            }
+        }
+        if problems.is_empty() {
+            Ok(catalog)
+        } else {
+            Err(problems)
+        }
+    }
+
+    fn insert(&mut self, rb: Runbook) {
+        self.runbooks.retain(|r| r.id != rb.id);
+        self.runbooks.push(rb);
+    }
+
+    pub fn runbooks(&self) -> &[Runbook] {
+        &self.runbooks
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Runbook> {
+        self.runbooks.iter().find(|r| r.id == id)
+    }
+}
+
+/// Loads and validates every runbook in one directory; duplicate ids within it are problems.
+pub fn load_dir(dir: &Path) -> Result<Vec<Runbook>, Vec<Problem>> {
+    let whole = |message: String| {
+        vec![Problem {
+            file: dir.display().to_string(),
+            line: 1,
+            column: 1,
+            message,
+        }]
+    };
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        whole(format!(
+            "cannot read runbook directory: {e}; pass a directory of *.yaml files to --runbooks"
+        ))
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+        })
+        .collect();
+    files.sort();
+    let mut problems = Vec::new();
+    let mut runbooks: Vec<Runbook> = Vec::new();
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for file in files {
+        let name = file.display().to_string();
+        let text = match std::fs::read_to_string(&file) {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(Problem {
+                    file: name,
+                    line: 1,
+                    column: 1,
+                    message: format!("cannot read: {e}"),
+                });
+                continue;
+            }
+        };
+        match parse(&name, &text) {
+            Ok(mut rb) => {
+                if let Some(other) = seen.insert(rb.id.clone(), name.clone()) {
+                    let (line, column) = locate_key(&text, "id");
+                    problems.push(Problem {
+                        file: name.clone(),
+                        line,
+                        column,
+                        message: format!("duplicate runbook id '{}', also in {other}", rb.id),
+                    });
+                }
+                rb.source = name;
+                runbooks.push(rb);
+            }
+            Err(mut p) => problems.append(&mut p),
+        }
+    }
+    if problems.is_empty() {
+        Ok(runbooks)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Parses and validates one runbook's text; `file` names it in problems.
+pub fn parse(file: &str, text: &str) -> Result<Runbook, Vec<Problem>> {
+    let rb: Runbook = serde_yaml::from_str(text).map_err(|e| {
+        let (line, column) = e
+            .location()
+            .map(|l| (l.line(), l.column()))
+            .unwrap_or((1, 1));
+        // serde_yaml appends " at line L column C"; the prefix already says where.
+        let message = e.to_string();
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_string();
+        vec![Problem {
+            file: file.into(),
+            line,
+            column,
+            message,
+        }]
+    })?;
+    let problems = validate(file, text, &rb);
+    if problems.is_empty() {
+        Ok(rb)
+    } else {
+        Err(problems)
+    }
+}
+
+fn validate(file: &str, text: &str, rb: &Runbook) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut at = |(line, column): (usize, usize), message: String| {
+        problems.push(Problem {
+            file: file.into(),
+            line,
+            column,
+            message,
+        });
+    };
+    if rb.id.is_empty()
+        || !rb
+            .id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        at(
+            locate_key(text, "id"),
+            format!("id '{}' must be lowercase letters, digits and '-'", rb.id),
+        );
+    }
+    let Some(spec) = checks::spec(&rb.check) else {
+        let known: Vec<&str> = checks::CHECKS.iter().map(|c| c.name).collect();
+        at(
+            locate_key(text, "check"),
+            format!(
+                "unknown check '{}'; known checks: {}",
+                rb.check,
+                known.join(", ")
+            ),
+        );
+        return problems;
+    };
+    if rb.engines.is_empty() {
+        at(
+            locate_key(text, "engines"),
+            "engines is empty; list postgres, mysql and/or pgbouncer".into(),
+        );
+    }
+    if rb.statuses.is_empty() {
+        at(
+            locate_key(text, "statuses"),
+            "statuses is empty; the runbook would never apply".into(),
+        );
+    }
+    for (key, value) in &rb.thresholds {
+        let pos = locate_key(text, key);
+        match spec.thresholds.iter().find(|(k, _)| k == key) {
+            None => {
+                let known: Vec<&str> = spec.thresholds.iter().map(|(k, _)| *k).collect();
+                at(
+                    pos,
+                    format!(
+                        "unknown threshold '{key}' for check {}; known: {}",
+                        spec.name,
+                        known.join(", ")
+                    ),
+                );
+            }
+            Some((_, kind)) => {
+                let checked = match kind {
+                    ThresholdKind::Percent => Percent::parse(value).map(|_| ()),
+                    ThresholdKind::Duration => parse_duration(value).map(|_| ()),
+                };
+                if let Err(e) = checked {
+                    at(pos, format!("threshold {key}: {e}"));
+                }
+            }
+        }
+    }
+    if rb.remediation.immediate.is_empty() {
+        at(
+            locate_key(text, "remediation"),
+            "remediation.immediate has no steps; say what to do first".into(),
+        );
+    }
+    for (_, steps) in rb.phases() {
+        for step in steps {
+            check_step(text, step, spec, &mut at);
+        }
+    }
+    problems
+}
+
+fn check_step(
+    text: &str,
+    step: &Step,
+    spec: &checks::CheckSpec,
+    at: &mut impl FnMut((usize, usize), String),
+) {
+    for body in std::iter::once(&step.text).chain(step.sql.values()) {
+        match template::placeholders(body) {
+            Err(offset) => at(
+                locate(text, &body[offset..]),
+                "unclosed '{{' in step".into(),
+            ),
+            Ok(found) => {
+                for p in found
+                    .iter()
+                    .filter(|p| !spec.placeholders.contains(&p.name.as_str()))
+                {
+                    at(
+                        locate(text, &body[p.offset..]),
+                        format!(
+                            "unknown placeholder '{{{{{}}}}}' for check {}; known: {}",
+                            p.name,
+                            spec.name,
+                            spec.placeholders.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    for cond in step
+        .when
+        .iter()
+        .filter(|c| !spec.conditions.contains(&c.as_str()))
+    {
+        at(
+            locate(text, cond),
+            format!(
+                "unknown condition '{cond}' for check {}; known: {}",
+                spec.name,
+                spec.conditions.join(", ")
+            ),
+        );
+    }
+}
+
+/// Line and column (1-based) of a `key:` at the start of a line, pointing at its value.
+fn locate_key(text: &str, key: &str) -> (usize, usize) {
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let trimmed = trimmed.strip_prefix("- ").unwrap_or(trimmed);
+        if let Some(after) = trimmed.strip_prefix(key).and_then(|r| r.strip_prefix(':')) {
+            let col = line.len() - after.trim_start().len() + 1;
+            return (i + 1, col);
+        }
+    }
+    (1, 1)
+}
+
+/// Line and column (1-based) of the first occurrence of `needle`'s first line in `text`.
+fn locate(text: &str, needle: &str) -> (usize, usize) {
+    let first = needle.lines().next().unwrap_or(needle);
+    let probe: String = first.chars().take(40).collect();
+    match text.find(&probe) {
+        Some(offset) => {
+            let before = &text[..offset];
+            let line = before.matches('\n').count() + 1;
+            let column = before
+                .rsplit('\n')
+                .next()
+                .map(|l| l.chars().count())
+                .unwrap_or(0)
+                + 1;
+            (line, column)
+        }
+        None => (1, 1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "id: x\ntitle: T\ncheck: pool\nengines: [postgres]\nremediation:\n  immediate:\n    - text: look at {{top_user}}\n";
+
+    #[test]
+    fn embedded_runbooks_are_all_listed_and_valid() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        on_disk.sort();
+        let mut listed: Vec<String> = EMBEDDED.iter().map(|(n, _)| n.to_string()).collect();
+        listed.sort();
+        assert_eq!(
+            on_disk, listed,
+            "add new runbooks to src/runbook/embedded.rs"
+        );
+        let catalog = Catalog::embedded().unwrap_or_else(|p| panic!("{p:?}"));
+        assert_eq!(catalog.runbooks().len(), EMBEDDED.len());
+    }
+
+    #[test]
+    fn a_good_runbook_parses() {
+        let rb = parse("x.yaml", GOOD).unwrap();
+        assert_eq!(rb.statuses.len(), 2);
+    }
+
+    #[test]
+    fn yaml_syntax_errors_carry_line_and_column() {
+        let bad = "id: x\ntitle: [unclosed\ncheck: pool\n";
+        let p = &parse("bad.yaml", bad).unwrap_err()[0];
+        assert_eq!(p.file, "bad.yaml");
+        assert!(p.line >= 2, "{p}");
+    }
+
+    #[test]
+    fn unknown_fields_are_caught_where_they_are() {
+        let bad = GOOD.replace("title: T", "title: T\ntitel: typo");
+        let p = &parse("bad.yaml", &bad).unwrap_err()[0];
+        assert_eq!((p.line, p.column), (3, 1), "{p}");
+        assert!(p.message.contains("titel"), "{p}");
+    }
+
+    #[test]
+    fn unknown_placeholder_is_located() {
+        let bad = GOOD.replace("{{top_user}}", "{{top_usr}}");
+        let p = &parse("bad.yaml", &bad).unwrap_err()[0];
+        assert_eq!((p.line, p.column), (7, 21), "{p}");
+        assert!(p.message.contains("top_usr"), "{p}");
+    }
+
+    #[test]
+    fn semantic_problems_are_all_reported() {
+        let bad = "id: Bad_Id\ntitle: T\ncheck: pool\nengines: []\nthresholds:\n  warning: 120%\n  nonsense: 1\nremediation:\n  immediate: []\n";
+        let problems = parse("bad.yaml", bad).unwrap_err();
+        let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(problems.len(), 5, "{text:#?}");
+        assert!(text[0].starts_with("bad.yaml:1:5:"), "{text:#?}");
+    }
+
+    #[test]
+    fn unknown_check_is_named() {
+        let bad = GOOD.replace("check: pool", "check: vibes");
+        let p = &parse("bad.yaml", &bad).unwrap_err()[0];
+        assert_eq!((p.line, p.column), (3, 8));
+        assert!(p.message.contains("unknown check 'vibes'"));
+    }
+}

@@ -1,0 +1,613 @@
+//! Connection targets: parsing `postgres://`, `mysql://` URLs and libpq `key=value` strings,
+//! falling back to `DATABASE_URL` and libpq's `PG*` variables as psql does, and printing a target
+//! with its password redacted. No network I/O here.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+
+use crate::text::{percent_decode, percent_encode};
+
+/// What kind of server the target is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    Postgres,
+    #[serde(alias = "mariadb")]
+    Mysql,
+    /// PgBouncer's admin console (the `pgbouncer` database of a PgBouncer).
+    Pgbouncer,
+}
+
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Postgres => "postgres",
+            Engine::Mysql => "mysql",
+            Engine::Pgbouncer => "pgbouncer",
+        }
+    }
+}
+
+impl fmt::Display for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// TLS policy, in libpq's words; MySQL's `ssl-mode` values map onto the same five.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMode {
+    Disable,
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+impl TlsMode {
+    fn parse(value: &str) -> Result<TlsMode> {
+        Ok(
+            match value.to_ascii_lowercase().replace('_', "-").as_str() {
+                "disable" | "disabled" | "allow" => TlsMode::Disable,
+                "prefer" | "preferred" => TlsMode::Prefer,
+                "require" | "required" => TlsMode::Require,
+                "verify-ca" => TlsMode::VerifyCa,
+                "verify-full" | "verify-identity" => TlsMode::VerifyFull,
+                _ => bail!(
+                    "invalid sslmode '{value}': use disable, prefer, require, verify-ca or verify-full \
+                 (MySQL: DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY)"
+                ),
+            },
+        )
+    }
+
+    fn libpq_name(self) -> &'static str {
+        match self {
+            TlsMode::Disable => "disable",
+            TlsMode::Prefer => "prefer",
+            TlsMode::Require => "require",
+            TlsMode::VerifyCa => "verify-ca",
+            TlsMode::VerifyFull => "verify-full",
+        }
+    }
+}
+
+/// One host to try: a TCP host name or address, or a Unix socket directory (starts with `/`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostPort {
+    pub host: String,
+    pub port: u16,
+}
+
+impl HostPort {
+    pub fn is_socket(&self) -> bool {
+        self.host.starts_with('/')
+    }
+}
+
+/// A fully resolved connection target.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Target {
+    pub engine: Engine,
+    pub hosts: Vec<HostPort>,
+    pub user: String,
+    pub password: Option<String>,
+    pub dbname: Option<String>,
+    pub tls: TlsMode,
+    pub root_cert: Option<PathBuf>,
+}
+
+impl fmt::Debug for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted_url())
+    }
+}
+
+const URL_HELP: &str = "expected postgres://user:password@host:5432/dbname, \
+mysql://user:password@host:3306/dbname, or libpq key=value pairs such as 'host=db1 dbname=app'";
+
+impl Target {
+    /// Resolves the target as psql would: `--url`, else `DATABASE_URL`, else `PG*` variables;
+    /// `PG*` variables also fill what a PostgreSQL URL leaves out. `env` reads one variable.
+    pub fn resolve(url: Option<&str>, env: &dyn Fn(&str) -> Option<String>) -> Result<Target> {
+        let from_env = env("DATABASE_URL").filter(|s| !s.trim().is_empty());
+        let (source, params) = match url.or(from_env.as_deref()) {
+            Some(text) => {
+                let source = if url.is_some() {
+                    "--url"
+                } else {
+                    "DATABASE_URL"
+                };
+                let params = parse_conninfo(text.trim()).map_err(|e| {
+                    anyhow::anyhow!("invalid connection string in {source}: {e}; {URL_HELP}")
+                })?;
+                (source, params)
+            }
+            None => ("PG* environment", Params::postgres()),
+        };
+        build_target(params, env).map_err(|e| anyhow::anyhow!("invalid target from {source}: {e}"))
+    }
+
+    /// The target as a URL with the password replaced by `<redacted>`.
+    pub fn redacted_url(&self) -> String {
+        let scheme = match self.engine {
+            Engine::Mysql => "mysql",
+            _ => "postgres",
+        };
+        let mut url = format!("{scheme}://{}", percent_encode(&self.user));
+        if self.password.is_some() {
+            url.push_str(":<redacted>");
+        }
+        url.push('@');
+        let mut query = Vec::new();
+        let tcp: Vec<String> = self
+            .hosts
+            .iter()
+            .filter(|h| !h.is_socket())
+            .map(|h| {
+                let host = if h.host.contains(':') {
+                    format!("[{}]", h.host)
+                } else {
+                    h.host.clone()
+                };
+                format!("{host}:{}", h.port)
+            })
+            .collect();
+        url.push_str(&tcp.join(","));
+        for h in self.hosts.iter().filter(|h| h.is_socket()) {
+            query.push(format!("host={}", h.host));
+            query.push(format!("port={}", h.port));
+        }
+        url.push('/');
+        if let Some(db) = &self.dbname {
+            url.push_str(&percent_encode(db));
+        }
+        if self.engine != Engine::Mysql || self.tls != TlsMode::Prefer {
+            query.push(format!("sslmode={}", self.tls.libpq_name()));
+        }
+        if !query.is_empty() {
+            url.push('?');
+            url.push_str(&query.join("&"));
+        }
+        url
+    }
+
+    /// Strings that must never appear in output: the password, if any.
+    pub fn secrets(&self) -> Vec<&str> {
+        self.password.iter().map(String::as_str).collect()
+    }
+}
+
+/// Connection parameters by libpq keyword, before defaults are applied.
+#[derive(Debug, Default)]
+struct Params {
+    mysql: bool,
+    values: BTreeMap<String, String>,
+}
+
+impl Params {
+    fn postgres() -> Params {
+        Params::default()
+    }
+}
+
+fn parse_conninfo(text: &str) -> Result<Params> {
+    let lower = text.to_ascii_lowercase();
+    for (scheme, mysql) in [
+        ("postgresql://", false),
+        ("postgres://", false),
+        ("mysql://", true),
+        ("mariadb://", true),
+    ] {
+        if lower.starts_with(scheme) {
+            return parse_url(&text[scheme.len()..], mysql);
+        }
+    }
+    if text.contains("://") {
+        let scheme = text.split("://").next().unwrap_or_default();
+        bail!("unsupported scheme '{scheme}://'");
+    }
+    if text.contains('=') {
+        return parse_keywords(text);
+    }
+    bail!("not a URL or key=value string")
+}
+
+fn parse_url(rest: &str, mysql: bool) -> Result<Params> {
+    let mut params = Params {
+        mysql,
+        ..Params::default()
+    };
+    let (main, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let (authority, path) = main.split_once('/').unwrap_or((main, ""));
+    let (userinfo, hostlist) = match authority.rsplit_once('@') {
+        Some((u, h)) => (Some(u), h),
+        None => (None, authority),
+    };
+    if let Some(userinfo) = userinfo {
+        let (user, password) = match userinfo.split_once(':') {
+            Some((u, p)) => (u, Some(p)),
+            None => (userinfo, None),
+        };
+        if !user.is_empty() {
+            params.set(
+                "user",
+                percent_decode(user).map_err(|e| anyhow::anyhow!("user name: {e}"))?,
+            );
+        }
+        if let Some(p) = password {
+            params.set(
+                "password",
+                percent_decode(p).map_err(|_| {
+                    anyhow::anyhow!(
+                        "the password is not valid percent-encoding (encode '%' as %25)"
+                    )
+                })?,
+            );
+        }
+    }
+    if !hostlist.is_empty() {
+        let mut hosts = Vec::new();
+        let mut ports = Vec::new();
+        for item in hostlist.split(',') {
+            let (host, port) = split_host_port(item)?;
+            hosts.push(percent_decode(host).map_err(|e| anyhow::anyhow!("host: {e}"))?);
+            ports.push(port.unwrap_or_default());
+        }
+        params.set("host", hosts.join(","));
+        if ports.iter().any(|p| !p.is_empty()) {
+            params.set("port", ports.join(","));
+        }
+    }
+    if !path.is_empty() {
+        params.set(
+            "dbname",
+            percent_decode(path).map_err(|e| anyhow::anyhow!("database name: {e}"))?,
+        );
+    }
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair
+            .split_once('=')
+            .ok_or_else(|| anyhow::anyhow!("query parameter '{}' has no value", pair))?;
+        let key = percent_decode(k).map_err(|e| anyhow::anyhow!("query parameter: {e}"))?;
+        let value = percent_decode(v).map_err(|e| anyhow::anyhow!("query parameter {key}: {e}"))?;
+        params.set(&key, value);
+    }
+    Ok(params)
+}
+
+fn split_host_port(item: &str) -> Result<(&str, Option<String>)> {
+    if let Some(rest) = item.strip_prefix('[') {
+        let (host, after) = rest
+            .split_once(']')
+            .ok_or_else(|| anyhow::anyhow!("unclosed '[' in IPv6 host"))?;
+        let port = after.strip_prefix(':').map(str::to_string);
+        return Ok((host, port));
+    }
+    Ok(match item.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p.to_string())),
+        None => (item, None),
+    })
+}
+
+fn parse_keywords(text: &str) -> Result<Params> {
+    let mut params = Params::default();
+    let mut chars = text.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        if chars.peek().is_none() {
+            break;
+        }
+        let key: String =
+            std::iter::from_fn(|| chars.next_if(|c| *c != '=' && !c.is_whitespace())).collect();
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        if chars.next() != Some('=') {
+            bail!("keyword '{key}' is not followed by '='");
+        }
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let mut value = String::new();
+        if chars.peek() == Some(&'\'') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('\\') => value.extend(chars.next()),
+                    Some('\'') => break,
+                    Some(c) => value.push(c),
+                    None => bail!("unterminated quoted value for '{key}'"),
+                }
+            }
+        } else {
+            while let Some(c) = chars.next_if(|c| !c.is_whitespace()) {
+                if c == '\\' {
+                    value.extend(chars.next());
+                } else {
+                    value.push(c);
+                }
+            }
+        }
+        params.set(&key, value);
+    }
+    Ok(params)
+}
+
+impl Params {
+    fn set(&mut self, key: &str, value: String) {
+        let key = match key {
+            "ssl-mode" | "ssl_mode" => "sslmode",
+            "ssl-ca" | "ssl_ca" => "sslrootcert",
+            "database" => "dbname",
+            "pass" => "password",
+            k => k,
+        };
+        self.values.insert(key.to_string(), value);
+    }
+}
+
+fn build_target(mut params: Params, env: &dyn Fn(&str) -> Option<String>) -> Result<Target> {
+    let engine = if params.mysql {
+        Engine::Mysql
+    } else {
+        // libpq's environment fills what the connection string left out.
+        for (key, var) in [
+            ("host", "PGHOST"),
+            ("port", "PGPORT"),
+            ("user", "PGUSER"),
+            ("password", "PGPASSWORD"),
+            ("dbname", "PGDATABASE"),
+            ("sslmode", "PGSSLMODE"),
+            ("sslrootcert", "PGSSLROOTCERT"),
+        ] {
+            if !params.values.contains_key(key) {
+                if let Some(v) = env(var).filter(|v| !v.is_empty()) {
+                    params.values.insert(key.into(), v);
+                }
+            }
+        }
+        if params.values.get("dbname").map(String::as_str) == Some("pgbouncer") {
+            Engine::Pgbouncer
+        } else {
+            Engine::Postgres
+        }
+    };
+    let v = &params.values;
+    for key in v.keys() {
+        const KNOWN: &[&str] = &[
+            "host",
+            "hostaddr",
+            "port",
+            "user",
+            "password",
+            "dbname",
+            "sslmode",
+            "sslrootcert",
+            "connect_timeout",
+            "application_name",
+            "socket",
+            "prefer_socket",
+        ];
+        if !KNOWN.contains(&key.as_str()) {
+            bail!("unknown connection parameter '{key}'");
+        }
+    }
+    let default_port = if engine == Engine::Mysql { 3306 } else { 5432 };
+    let host_text = v
+        .get("socket")
+        .or(v.get("hostaddr"))
+        .or(v.get("host"))
+        .cloned()
+        .unwrap_or_else(|| default_host(engine, default_port));
+    let host_names: Vec<&str> = host_text.split(',').collect();
+    let port_text = v.get("port").cloned().unwrap_or_default();
+    let port_items: Vec<&str> = port_text.split(',').collect();
+    if port_items.len() > 1 && port_items.len() != host_names.len() {
+        bail!(
+            "{} ports given for {} hosts",
+            port_items.len(),
+            host_names.len()
+        );
+    }
+    let mut hosts = Vec::new();
+    for (i, host) in host_names.iter().enumerate() {
+        let port_item = port_items
+            .get(i)
+            .or(port_items.first())
+            .copied()
+            .unwrap_or("");
+        let port = if port_item.is_empty() {
+            default_port
+        } else {
+            port_item
+                .parse::<u16>()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| {
+                    anyhow::anyhow!("invalid port '{port_item}': use a number from 1 to 65535")
+                })?
+        };
+        let host = if host.is_empty() {
+            "localhost".to_string()
+        } else {
+            host.to_string()
+        };
+        hosts.push(HostPort { host, port });
+    }
+    if engine == Engine::Mysql && hosts.len() > 1 {
+        bail!("MySQL targets take one host, not {}", hosts.len());
+    }
+    let user = v
+        .get("user")
+        .cloned()
+        .or_else(|| env("USER"))
+        .unwrap_or_else(|| "postgres".into());
+    let dbname = v
+        .get("dbname")
+        .cloned()
+        .filter(|d| !d.is_empty())
+        .or_else(|| (engine != Engine::Mysql).then(|| user.clone()));
+    let tls = match v.get("sslmode") {
+        Some(mode) => TlsMode::parse(mode)?,
+        None => TlsMode::Prefer,
+    };
+    Ok(Target {
+        engine,
+        hosts,
+        user,
+        password: v.get("password").cloned(),
+        dbname,
+        tls,
+        root_cert: v.get("sslrootcert").map(PathBuf::from),
+    })
+}
+
+/// libpq's default: the Unix socket directory when the socket exists, else localhost.
+fn default_host(engine: Engine, port: u16) -> String {
+    if engine != Engine::Mysql {
+        for dir in ["/var/run/postgresql", "/tmp"] {
+            if Path::new(dir).join(format!(".s.PGSQL.{port}")).exists() {
+                return dir.to_string();
+            }
+        }
+    }
+    "localhost".to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn resolve(url: &str) -> Target {
+        Target::resolve(Some(url), &no_env).unwrap()
+    }
+
+    #[test]
+    fn postgres_url_with_everything() {
+        let t = resolve("postgresql://app:s%3Acret@db1.internal:6432/orders?sslmode=verify-full");
+        assert_eq!(t.engine, Engine::Postgres);
+        assert_eq!(
+            t.hosts,
+            vec![HostPort {
+                host: "db1.internal".into(),
+                port: 6432
+            }]
+        );
+        assert_eq!(t.user, "app");
+        assert_eq!(t.password.as_deref(), Some("s:cret"));
+        assert_eq!(t.dbname.as_deref(), Some("orders"));
+        assert_eq!(t.tls, TlsMode::VerifyFull);
+        let shown = t.redacted_url();
+        assert!(
+            !shown.contains("s:cret") && !shown.contains("s%3Acret"),
+            "{shown}"
+        );
+        assert!(shown.contains("<redacted>"));
+    }
+
+    #[test]
+    fn multiple_hosts_and_ipv6() {
+        let t = resolve("postgres://u@[::1]:5433,db2/x");
+        assert_eq!(
+            t.hosts[0],
+            HostPort {
+                host: "::1".into(),
+                port: 5433
+            }
+        );
+        assert_eq!(
+            t.hosts[1],
+            HostPort {
+                host: "db2".into(),
+                port: 5432
+            }
+        );
+    }
+
+    #[test]
+    fn keyword_strings_with_quotes() {
+        let t = resolve("host=127.0.0.1 port=5433 user=bob password='p w' dbname = 'my db'");
+        assert_eq!(t.hosts[0].port, 5433);
+        assert_eq!(t.dbname.as_deref(), Some("my db"));
+        let t = resolve(r"host=h password='a\'b c'");
+        assert_eq!(t.password.as_deref(), Some("a'b c"));
+    }
+
+    #[test]
+    fn pg_environment_fills_gaps_and_url_wins() {
+        let env = |k: &str| match k {
+            "PGHOST" => Some("envhost".to_string()),
+            "PGUSER" => Some("envuser".to_string()),
+            "PGPASSWORD" => Some("envpw".to_string()),
+            "PGSSLMODE" => Some("require".to_string()),
+            _ => None,
+        };
+        let t = Target::resolve(None, &env).unwrap();
+        assert_eq!(t.hosts[0].host, "envhost");
+        assert_eq!(t.user, "envuser");
+        assert_eq!(t.dbname.as_deref(), Some("envuser"));
+        assert_eq!(t.tls, TlsMode::Require);
+        let t = Target::resolve(Some("postgres://urluser@urlhost/db"), &env).unwrap();
+        assert_eq!(t.hosts[0].host, "urlhost");
+        assert_eq!(t.user, "urluser");
+        assert_eq!(t.password.as_deref(), Some("envpw"));
+    }
+
+    #[test]
+    fn database_url_is_the_fallback() {
+        let env =
+            |k: &str| (k == "DATABASE_URL").then(|| "mysql://root@127.0.0.1/test".to_string());
+        let t = Target::resolve(None, &env).unwrap();
+        assert_eq!(t.engine, Engine::Mysql);
+        assert_eq!(t.hosts[0].port, 3306);
+    }
+
+    #[test]
+    fn mysql_urls() {
+        let t = resolve("mariadb://root:pw@10.0.0.5/test?ssl-mode=VERIFY_IDENTITY");
+        assert_eq!(t.engine, Engine::Mysql);
+        assert_eq!(t.tls, TlsMode::VerifyFull);
+        assert!(
+            t.redacted_url()
+                .starts_with("mysql://root:<redacted>@10.0.0.5:3306/test")
+        );
+    }
+
+    #[test]
+    fn pgbouncer_admin_database_is_its_own_engine() {
+        assert_eq!(
+            resolve("postgres://u@h:6432/pgbouncer").engine,
+            Engine::Pgbouncer
+        );
+    }
+
+    #[test]
+    fn bad_input_is_explained_without_the_password() {
+        for (bad, expect) in [
+            ("postgres://u:hunter2@h:99999/db", "invalid port"),
+            ("http://u:hunter2@h/db", "unsupported scheme"),
+            ("postgres://u:hunter2@h/db?sslmode=bogus", "invalid sslmode"),
+            (
+                "postgres://u:hunter2@h/db?frobnicate=1",
+                "unknown connection parameter",
+            ),
+            ("just words", "not a URL"),
+        ] {
+            let err = format!("{:#}", Target::resolve(Some(bad), &no_env).unwrap_err());
+            assert!(err.contains(expect), "{bad}: {err}");
+            assert!(!err.contains("hunter2"), "{err}");
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! Text safety: stripping control characters from database-supplied text before it reaches a
+//! terminal, shortening long text for tables, and redacting secrets from any message.
+
+/// Replaces control characters (ANSI escapes, NUL, bell, carriage returns...) with visible
+/// substitutes. Newlines and tabs become spaces when `single_line` is set, and are kept otherwise.
+pub fn sanitize(input: &str, single_line: bool) -> String {
+    let mut out = String::with_capacity(input.len());
+    for c in input.chars() {
+        match c {
+            '\n' | '\t' if !single_line => out.push(c),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => out.push('\u{FFFD}'),
+            // Unicode bidi overrides can disguise text in a terminal.
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One line of at most `max` characters, whitespace runs folded, with an ellipsis when cut.
+pub fn shorten(input: &str, max: usize) -> String {
+    let folded = sanitize(input, true)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if folded.chars().count() <= max {
+        return folded;
+    }
+    let mut cut: String = folded.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// Removes every occurrence of each secret from `text`.
+pub fn redact(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_string();
+    for secret in secrets {
+        if !secret.is_empty() {
+            out = out.replace(secret, "<redacted>");
+            let encoded = percent_encode(secret);
+            if encoded != *secret {
+                out = out.replace(&encoded, "<redacted>");
+            }
+        }
+    }
+    out
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+pub fn percent_encode(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for b in input.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes `%XX` sequences; malformed sequences are an error naming the input.
+pub fn percent_decode(input: &str) -> Result<String, String> {
+    let bytes = input.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = input
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| "a '%' must be followed by two hex digits".to_string())?;
+            out.push(hex);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| "percent-encoding does not decode to UTF-8".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        let evil = "select 1;\x1b[2J\x07\r\u{202E}";
+        let clean = sanitize(evil, true);
+        assert!(!clean.chars().any(|c| c.is_control()));
+        assert!(!clean.contains('\u{202E}'));
+        assert!(clean.starts_with("select 1;"));
+        assert_eq!(sanitize("a\nb", false), "a\nb");
+        assert_eq!(sanitize("a\nb", true), "a b");
+    }
+
+    #[test]
+    fn shorten_folds_and_cuts() {
+        assert_eq!(shorten("select\n  *\n from t", 100), "select * from t");
+        assert_eq!(shorten("abcdefghij", 5), "abcd…");
+    }
+
+    #[test]
+    fn redact_hides_plain_and_encoded_secrets() {
+        let msg = "failed for postgres://u:p%40ss@h and p@ss";
+        let out = redact(msg, &["p@ss"]);
+        assert!(!out.contains("p@ss") && !out.contains("p%40ss"), "{out}");
+    }
+
+    #[test]
+    fn percent_round_trip() {
+        assert_eq!(percent_decode(&percent_encode("a b/@:")).unwrap(), "a b/@:");
+        assert!(percent_decode("%zz").is_err());
+    }
+}
