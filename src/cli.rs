@@ -13,12 +13,7 @@ use crate::units::{Percent, parse_duration, parse_positive_duration};
 /// found with the runbook steps that apply. Exit codes follow the monitoring-plugin convention:
 /// 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
 #[derive(Debug, Parser)]
-#[command(
-    name = "dbrunbook",
-    version,
-    propagate_version = true,
-    max_term_width = 100
-)]
+#[command(name = "dbrunbook", version, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

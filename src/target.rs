@@ -11,9 +11,7 @@ use anyhow::{Result, bail};
 use crate::text::{percent_decode, percent_encode};
 
 /// What kind of server the target is.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Engine {
     Postgres,
@@ -51,19 +49,17 @@ pub enum TlsMode {
 
 impl TlsMode {
     fn parse(value: &str) -> Result<TlsMode> {
-        Ok(
-            match value.to_ascii_lowercase().replace('_', "-").as_str() {
-                "disable" | "disabled" | "allow" => TlsMode::Disable,
-                "prefer" | "preferred" => TlsMode::Prefer,
-                "require" | "required" => TlsMode::Require,
-                "verify-ca" => TlsMode::VerifyCa,
-                "verify-full" | "verify-identity" => TlsMode::VerifyFull,
-                _ => bail!(
-                    "invalid sslmode '{value}': use disable, prefer, require, verify-ca or verify-full \
+        Ok(match value.to_ascii_lowercase().replace('_', "-").as_str() {
+            "disable" | "disabled" | "allow" => TlsMode::Disable,
+            "prefer" | "preferred" => TlsMode::Prefer,
+            "require" | "required" => TlsMode::Require,
+            "verify-ca" => TlsMode::VerifyCa,
+            "verify-full" | "verify-identity" => TlsMode::VerifyFull,
+            _ => bail!(
+                "invalid sslmode '{value}': use disable, prefer, require, verify-ca or verify-full \
                  (MySQL: DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY)"
-                ),
-            },
-        )
+            ),
+        })
     }
 
     fn libpq_name(self) -> &'static str {
@@ -118,14 +114,9 @@ impl Target {
         let from_env = env("DATABASE_URL").filter(|s| !s.trim().is_empty());
         let (source, params) = match url.or(from_env.as_deref()) {
             Some(text) => {
-                let source = if url.is_some() {
-                    "--url"
-                } else {
-                    "DATABASE_URL"
-                };
-                let params = parse_conninfo(text.trim()).map_err(|e| {
-                    anyhow::anyhow!("invalid connection string in {source}: {e}; {URL_HELP}")
-                })?;
+                let source = if url.is_some() { "--url" } else { "DATABASE_URL" };
+                let params = parse_conninfo(text.trim())
+                    .map_err(|e| anyhow::anyhow!("invalid connection string in {source}: {e}; {URL_HELP}"))?;
                 (source, params)
             }
             None => ("PG* environment", Params::postgres()),
@@ -243,11 +234,8 @@ fn parse_url(rest: &str, mysql: bool) -> Result<Params> {
         if let Some(p) = password {
             params.set(
                 "password",
-                percent_decode(p).map_err(|_| {
-                    anyhow::anyhow!(
-                        "the password is not valid percent-encoding (encode '%' as %25)"
-                    )
-                })?,
+                percent_decode(p)
+                    .map_err(|_| anyhow::anyhow!("the password is not valid percent-encoding (encode '%' as %25)"))?,
             );
         }
     }
@@ -305,8 +293,7 @@ fn parse_keywords(text: &str) -> Result<Params> {
         if chars.peek().is_none() {
             break;
         }
-        let key: String =
-            std::iter::from_fn(|| chars.next_if(|c| *c != '=' && !c.is_whitespace())).collect();
+        let key: String = std::iter::from_fn(|| chars.next_if(|c| *c != '=' && !c.is_whitespace())).collect();
         while chars.peek().is_some_and(|c| c.is_whitespace()) {
             chars.next();
         }
@@ -411,19 +398,11 @@ fn build_target(mut params: Params, env: &dyn Fn(&str) -> Option<String>) -> Res
     let port_text = v.get("port").cloned().unwrap_or_default();
     let port_items: Vec<&str> = port_text.split(',').collect();
     if port_items.len() > 1 && port_items.len() != host_names.len() {
-        bail!(
-            "{} ports given for {} hosts",
-            port_items.len(),
-            host_names.len()
-        );
+        bail!("{} ports given for {} hosts", port_items.len(), host_names.len());
     }
     let mut hosts = Vec::new();
     for (i, host) in host_names.iter().enumerate() {
-        let port_item = port_items
-            .get(i)
-            .or(port_items.first())
-            .copied()
-            .unwrap_or("");
+        let port_item = port_items.get(i).or(port_items.first()).copied().unwrap_or("");
         let port = if port_item.is_empty() {
             default_port
         } else {
@@ -431,9 +410,7 @@ fn build_target(mut params: Params, env: &dyn Fn(&str) -> Option<String>) -> Res
                 .parse::<u16>()
                 .ok()
                 .filter(|p| *p > 0)
-                .ok_or_else(|| {
-                    anyhow::anyhow!("invalid port '{port_item}': use a number from 1 to 65535")
-                })?
+                .ok_or_else(|| anyhow::anyhow!("invalid port '{port_item}': use a number from 1 to 65535"))?
         };
         let host = if host.is_empty() {
             "localhost".to_string()
@@ -510,10 +487,7 @@ mod tests {
         assert_eq!(t.dbname.as_deref(), Some("orders"));
         assert_eq!(t.tls, TlsMode::VerifyFull);
         let shown = t.redacted_url();
-        assert!(
-            !shown.contains("s:cret") && !shown.contains("s%3Acret"),
-            "{shown}"
-        );
+        assert!(!shown.contains("s:cret") && !shown.contains("s%3Acret"), "{shown}");
         assert!(shown.contains("<redacted>"));
     }
 
@@ -567,8 +541,7 @@ mod tests {
 
     #[test]
     fn database_url_is_the_fallback() {
-        let env =
-            |k: &str| (k == "DATABASE_URL").then(|| "mysql://root@127.0.0.1/test".to_string());
+        let env = |k: &str| (k == "DATABASE_URL").then(|| "mysql://root@127.0.0.1/test".to_string());
         let t = Target::resolve(None, &env).unwrap();
         assert_eq!(t.engine, Engine::Mysql);
         assert_eq!(t.hosts[0].port, 3306);
@@ -587,10 +560,7 @@ mod tests {
 
     #[test]
     fn pgbouncer_admin_database_is_its_own_engine() {
-        assert_eq!(
-            resolve("postgres://u@h:6432/pgbouncer").engine,
-            Engine::Pgbouncer
-        );
+        assert_eq!(resolve("postgres://u@h:6432/pgbouncer").engine, Engine::Pgbouncer);
     }
 
     #[test]
@@ -599,10 +569,7 @@ mod tests {
             ("postgres://u:hunter2@h:99999/db", "invalid port"),
             ("http://u:hunter2@h/db", "unsupported scheme"),
             ("postgres://u:hunter2@h/db?sslmode=bogus", "invalid sslmode"),
-            (
-                "postgres://u:hunter2@h/db?frobnicate=1",
-                "unknown connection parameter",
-            ),
+            ("postgres://u:hunter2@h/db?frobnicate=1", "unknown connection parameter"),
             ("just words", "not a URL"),
         ] {
             let err = format!("{:#}", Target::resolve(Some(bad), &no_env).unwrap_err());

@@ -20,10 +20,7 @@ pub fn sanitize(input: &str, single_line: bool) -> String {
 
 /// One line of at most `max` characters, whitespace runs folded, with an ellipsis when cut.
 pub fn shorten(input: &str, max: usize) -> String {
-    let folded = sanitize(input, true)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let folded = sanitize(input, true).split_whitespace().collect::<Vec<_>>().join(" ");
     if folded.chars().count() <= max {
         return folded;
     }

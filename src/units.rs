@@ -7,9 +7,7 @@ use std::time::Duration;
 /// Parses a duration such as `500ms`, `30s`, `5m`, `2h` or `1d`. A bare number is seconds.
 pub fn parse_duration(input: &str) -> Result<Duration, String> {
     let s = input.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
     let (number, unit) = s.split_at(split);
     let hint = "use a number with a unit: 500ms, 30s, 5m, 2h or 1d";
     if number.is_empty() {
@@ -25,9 +23,7 @@ pub fn parse_duration(input: &str) -> Result<Duration, String> {
         "h" => value * 3600.0,
         "d" => value * 86400.0,
         other => {
-            return Err(format!(
-                "invalid duration '{input}': unknown unit '{other}'; {hint}"
-            ));
+            return Err(format!("invalid duration '{input}': unknown unit '{other}'; {hint}"));
         }
     };
     if !seconds.is_finite() || seconds > 365.0 * 86400.0 {
@@ -40,9 +36,7 @@ pub fn parse_duration(input: &str) -> Result<Duration, String> {
 pub fn parse_positive_duration(input: &str) -> Result<Duration, String> {
     let d = parse_duration(input)?;
     if d.is_zero() {
-        return Err(format!(
-            "invalid duration '{input}': must be greater than zero"
-        ));
+        return Err(format!("invalid duration '{input}': must be greater than zero"));
     }
     Ok(d)
 }
@@ -72,13 +66,11 @@ impl Percent {
     pub fn parse(input: &str) -> Result<Percent, String> {
         let s = input.trim();
         let number = s.strip_suffix('%').unwrap_or(s).trim();
-        let value: f64 = number.parse().map_err(|_| {
-            format!("invalid percentage '{input}': use a number from 0 to 100, e.g. 80%")
-        })?;
+        let value: f64 = number
+            .parse()
+            .map_err(|_| format!("invalid percentage '{input}': use a number from 0 to 100, e.g. 80%"))?;
         if !(0.0..=100.0).contains(&value) || !value.is_finite() {
-            return Err(format!(
-                "invalid percentage '{input}': must be between 0% and 100%"
-            ));
+            return Err(format!("invalid percentage '{input}': must be between 0% and 100%"));
         }
         Ok(Percent(value))
     }

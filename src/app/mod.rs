@@ -76,8 +76,5 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
 }
 
 fn terminal_width() -> Option<u16> {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .or(Some(120))
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).or(Some(120))
 }

@@ -49,29 +49,16 @@ impl Check {
 
 fn run_checks(global: &GlobalArgs, row_limit: usize, checks: &[Check]) -> Report {
     let started = Instant::now();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            return failed(
-                checks,
-                None,
-                &format!("cannot start the async runtime: {e}"),
-                started,
-            );
+            return failed(checks, None, &format!("cannot start the async runtime: {e}"), started);
         }
     };
     runtime.block_on(run_async(global, row_limit, checks, started))
 }
 
-async fn run_async(
-    global: &GlobalArgs,
-    row_limit: usize,
-    checks: &[Check],
-    started: Instant,
-) -> Report {
+async fn run_async(global: &GlobalArgs, row_limit: usize, checks: &[Check], started: Instant) -> Report {
     let deadline = tokio::time::Instant::from_std(started + global.timeout);
     let catalog = match Catalog::load(&global.runbook_dirs) {
         Ok(c) => c,
@@ -119,29 +106,22 @@ async fn run_async(
     match connected {
         Ok(mut session) => {
             version = Some(session.server_version().to_string());
-            crate::log::info(&format!(
-                "connected: {} {}",
-                session.engine(),
-                session.server_version()
-            ));
+            crate::log::info(&format!("connected: {} {}", session.engine(), session.server_version()));
             for check in checks {
                 progress.say(&format!("running the {} check", check.name()));
-                let outcome =
-                    match timeout_at(deadline, run_one(&mut session, check, &catalog, &limits))
-                        .await
-                    {
-                        Ok(Ok(o)) => o,
-                        Ok(Err(e)) => Outcome::unknown(format!(
-                            "the {} check failed: {}",
-                            check.name(),
-                            redact(&format!("{e:#}"), &secrets)
-                        )),
-                        Err(_) => Outcome::unknown(format!(
-                            "the {} check did not finish within --timeout {}",
-                            check.name(),
-                            format_duration(global.timeout)
-                        )),
-                    };
+                let outcome = match timeout_at(deadline, run_one(&mut session, check, &catalog, &limits)).await {
+                    Ok(Ok(o)) => o,
+                    Ok(Err(e)) => Outcome::unknown(format!(
+                        "the {} check failed: {}",
+                        check.name(),
+                        redact(&format!("{e:#}"), &secrets)
+                    )),
+                    Err(_) => Outcome::unknown(format!(
+                        "the {} check did not finish within --timeout {}",
+                        check.name(),
+                        format_duration(global.timeout)
+                    )),
+                };
                 results.push(finish(check.name(), outcome, &catalog, target.engine));
             }
             // Closing politely must not outlive the deadline either.
@@ -151,9 +131,7 @@ async fn run_async(
             crate::log::info(&format!("connection failed: {err}"));
             for check in checks {
                 let outcome = match (check, err.kind) {
-                    (Check::Pool(_), ConnectErrorKind::ServerFull) => {
-                        pool::refused(&err, target.engine)
-                    }
+                    (Check::Pool(_), ConnectErrorKind::ServerFull) => pool::refused(&err, target.engine),
                     _ => Outcome::unknown(format!(
                         "cannot connect to {}: {err}",
                         crate::engine::describe_hosts(&target)
@@ -170,20 +148,11 @@ async fn run_async(
         server_version: version,
     };
     let report = Report::new(info, results, started.elapsed().as_millis() as u64);
-    crate::log::info(&format!(
-        "done in {} ms: {}",
-        report.elapsed_ms,
-        report.status.label()
-    ));
+    crate::log::info(&format!("done in {} ms: {}", report.elapsed_ms, report.status.label()));
     report
 }
 
-async fn run_one(
-    session: &mut Session,
-    check: &Check,
-    catalog: &Catalog,
-    limits: &Limits,
-) -> anyhow::Result<Outcome> {
+async fn run_one(session: &mut Session, check: &Check, catalog: &Catalog, limits: &Limits) -> anyhow::Result<Outcome> {
     match check {
         Check::Pool(flags) => {
             let defaults = catalog.thresholds(pool::SPEC.name, session.engine());

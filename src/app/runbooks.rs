@@ -27,10 +27,7 @@ pub fn run(global: &GlobalArgs, cmd: &RunbooksCommand) -> u8 {
         }
         RunbooksCommand::Show { id } => match catalog.get(id) {
             Some(rb) if global.format == Format::Json => {
-                emit(&format!(
-                    "{}\n",
-                    serde_json::to_string_pretty(rb).unwrap_or_default()
-                ));
+                emit(&format!("{}\n", serde_json::to_string_pretty(rb).unwrap_or_default()));
                 0
             }
             Some(rb) => {
@@ -39,10 +36,7 @@ pub fn run(global: &GlobalArgs, cmd: &RunbooksCommand) -> u8 {
             }
             None => {
                 let ids: Vec<&str> = catalog.runbooks().iter().map(|r| r.id.as_str()).collect();
-                eprintln!(
-                    "dbrunbook: no runbook '{id}'; known runbooks: {}",
-                    ids.join(", ")
-                );
+                eprintln!("dbrunbook: no runbook '{id}'; known runbooks: {}", ids.join(", "));
                 1
             }
         },
@@ -60,9 +54,7 @@ fn list(catalog: &Catalog, format: Format) {
     }
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED).force_no_tty();
-    t.set_header(vec![
-        "id", "check", "engines", "statuses", "title", "source",
-    ]);
+    t.set_header(vec!["id", "check", "engines", "statuses", "title", "source"]);
     for rb in catalog.runbooks() {
         let engines: Vec<&str> = rb.engines.iter().map(|e| e.name()).collect();
         let statuses: Vec<&str> = rb.statuses.iter().map(|s| s.name()).collect();
@@ -88,11 +80,7 @@ fn show(rb: &crate::runbook::Runbook) -> String {
         rb.source
     ));
     if !rb.thresholds.is_empty() {
-        let t: Vec<String> = rb
-            .thresholds
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
+        let t: Vec<String> = rb.thresholds.iter().map(|(k, v)| format!("{k}={v}")).collect();
         out.push_str(&format!("thresholds: {}\n", t.join(", ")));
     }
     if !rb.symptoms.is_empty() {
@@ -111,11 +99,7 @@ fn show(rb: &crate::runbook::Runbook) -> String {
             if !step.engines.is_empty() {
                 tags.push(format!(
                     "engines: {}",
-                    step.engines
-                        .iter()
-                        .map(|e| e.name())
-                        .collect::<Vec<_>>()
-                        .join(",")
+                    step.engines.iter().map(|e| e.name()).collect::<Vec<_>>().join(",")
                 ));
             }
             if !step.when.is_empty() {

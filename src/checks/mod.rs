@@ -65,9 +65,7 @@ pub fn percent_threshold(
 ) -> Result<Percent> {
     match (flag, defaults.get(key)) {
         (Some(p), _) => Ok(p),
-        (None, Some(text)) => {
-            Percent::parse(text).map_err(|e| anyhow::anyhow!("runbook threshold {key}: {e}"))
-        }
+        (None, Some(text)) => Percent::parse(text).map_err(|e| anyhow::anyhow!("runbook threshold {key}: {e}")),
         (None, None) => Ok(Percent(fallback)),
     }
 }
@@ -81,9 +79,7 @@ pub fn duration_threshold(
 ) -> Result<std::time::Duration> {
     match (flag, defaults.get(key)) {
         (Some(d), _) => Ok(d),
-        (None, Some(text)) => {
-            parse_duration(text).map_err(|e| anyhow::anyhow!("runbook threshold {key}: {e}"))
-        }
+        (None, Some(text)) => parse_duration(text).map_err(|e| anyhow::anyhow!("runbook threshold {key}: {e}")),
         (None, None) => Ok(fallback),
     }
 }

@@ -42,12 +42,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         "waiting_pool_size",
         "maxwait",
     ],
-    conditions: &[
-        "refused",
-        "near_limit",
-        "idle_in_transaction",
-        "clients_waiting",
-    ],
+    conditions: &["refused", "near_limit", "idle_in_transaction", "clients_waiting"],
     thresholds: &[
         ("warning", ThresholdKind::Percent),
         ("critical", ThresholdKind::Percent),
@@ -75,25 +70,12 @@ pub struct ThresholdFlags {
 }
 
 impl Thresholds {
-    pub fn resolve(
-        flags: &ThresholdFlags,
-        defaults: &BTreeMap<String, String>,
-    ) -> Result<Thresholds> {
+    pub fn resolve(flags: &ThresholdFlags, defaults: &BTreeMap<String, String>) -> Result<Thresholds> {
         let t = Thresholds {
             warning: percent_threshold(flags.warning, defaults, "warning", 80.0)?,
             critical: percent_threshold(flags.critical, defaults, "critical", 95.0)?,
-            wait_warning: duration_threshold(
-                flags.wait_warning,
-                defaults,
-                "wait_warning",
-                Duration::from_secs(1),
-            )?,
-            wait_critical: duration_threshold(
-                flags.wait_critical,
-                defaults,
-                "wait_critical",
-                Duration::from_secs(10),
-            )?,
+            wait_warning: duration_threshold(flags.wait_warning, defaults, "wait_warning", Duration::from_secs(1))?,
+            wait_critical: duration_threshold(flags.wait_critical, defaults, "wait_critical", Duration::from_secs(10))?,
         };
         ordered(
             t.warning,
@@ -142,16 +124,10 @@ pub fn refused(err: &ConnectError, engine: Engine) -> Outcome {
     };
     Outcome {
         status: Status::Critical,
-        summary: format!(
-            "{what} refused a new connection: every slot is taken ({})",
-            err.message
-        ),
+        summary: format!("{what} refused a new connection: every slot is taken ({})", err.message),
         metrics: vec![],
         findings: vec![],
-        notes: vec![
-            "dbrunbook could not get in to count connections; the refusal itself is the finding"
-                .into(),
-        ],
+        notes: vec!["dbrunbook could not get in to count connections; the refusal itself is the finding".into()],
         facts,
     }
 }
@@ -223,20 +199,13 @@ fn evaluate_server(s: &ServerPool, t: &Thresholds) -> Outcome {
         facts.set("top_client", &top.client);
         facts.set("top_count", top.connections);
     }
-    let mut summary = format!(
-        "{} of {} usable connections used ({:.0}%)",
-        s.used, usable, pct
-    );
+    let mut summary = format!("{} of {} usable connections used ({:.0}%)", s.used, usable, pct);
     if s.reserved > 0 {
         summary.push_str(&format!(", {} more reserved for superusers", s.reserved));
     }
     if let Some(tx) = &s.oldest_idle_in_transaction {
         let age = format_duration(Duration::from_secs_f64(tx.seconds.max(0.0)));
-        metrics.push(Metric::new(
-            "oldest_idle_in_transaction",
-            tx.seconds.round(),
-            "s",
-        ));
+        metrics.push(Metric::new("oldest_idle_in_transaction", tx.seconds.round(), "s"));
         findings.push(
             Finding::new("oldest_idle_transaction")
                 .with("pid", tx.pid)
@@ -320,10 +289,7 @@ fn evaluate_bouncer(b: &BouncerPools, t: &Thresholds) -> Outcome {
         };
         status = status.worst(wait_status);
     }
-    let mut summary = format!(
-        "{clients} of {} client connections ({pct:.0}%)",
-        b.max_client_conn
-    );
+    let mut summary = format!("{clients} of {} client connections ({pct:.0}%)", b.max_client_conn);
     if waiting > 0 {
         let p = &pools[0];
         summary.push_str(&format!(
@@ -396,8 +362,7 @@ mod tests {
         let o = evaluate(&server(87), &t);
         assert_eq!(o.status, Status::Warning);
         assert!(
-            o.summary
-                .starts_with("87 of 100 usable connections used (87%)"),
+            o.summary.starts_with("87 of 100 usable connections used (87%)"),
             "{}",
             o.summary
         );
@@ -413,18 +378,14 @@ mod tests {
 
     #[test]
     fn flags_beat_runbook_defaults_and_order_is_checked() {
-        let defaults: BTreeMap<String, String> =
-            [("warning".to_string(), "50%".to_string())].into();
+        let defaults: BTreeMap<String, String> = [("warning".to_string(), "50%".to_string())].into();
         let t = Thresholds::resolve(&ThresholdFlags::default(), &defaults).unwrap();
         assert_eq!(t.warning, Percent(50.0));
         let flags = ThresholdFlags {
             warning: Some(Percent(70.0)),
             ..Default::default()
         };
-        assert_eq!(
-            Thresholds::resolve(&flags, &defaults).unwrap().warning,
-            Percent(70.0)
-        );
+        assert_eq!(Thresholds::resolve(&flags, &defaults).unwrap().warning, Percent(70.0));
         let flags = ThresholdFlags {
             warning: Some(Percent(99.0)),
             critical: Some(Percent(90.0)),

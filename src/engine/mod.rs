@@ -60,9 +60,7 @@ impl ConnectError {
     /// What the user should do about it.
     pub fn hint(&self) -> &'static str {
         match self.kind {
-            ConnectErrorKind::ServerFull => {
-                "every connection slot is taken; see the pool-exhaustion runbook"
-            }
+            ConnectErrorKind::ServerFull => "every connection slot is taken; see the pool-exhaustion runbook",
             ConnectErrorKind::Auth => {
                 "check the user name and password (in the URL, PGPASSWORD or DATABASE_URL) and the server's pg_hba.conf / GRANTs"
             }
@@ -95,13 +93,9 @@ impl Session {
     pub async fn connect(target: &Target, limits: &Limits) -> Result<Session, ConnectError> {
         let attempt = async {
             Ok(match target.engine {
-                Engine::Postgres => {
-                    Session::Postgres(postgres::PgSession::connect(target, limits).await?)
-                }
+                Engine::Postgres => Session::Postgres(postgres::PgSession::connect(target, limits).await?),
                 Engine::Mysql => Session::Mysql(mysql::MySession::connect(target, limits).await?),
-                Engine::Pgbouncer => {
-                    Session::Pgbouncer(pgbouncer::BouncerSession::connect(target, limits).await?)
-                }
+                Engine::Pgbouncer => Session::Pgbouncer(pgbouncer::BouncerSession::connect(target, limits).await?),
             })
         };
         match tokio::time::timeout(limits.connect_timeout, attempt).await {

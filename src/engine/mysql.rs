@@ -18,18 +18,17 @@ pub struct MySession {
 
 impl MySession {
     pub async fn connect(target: &Target, limits: &Limits) -> Result<MySession, ConnectError> {
-        let mut conn =
-            match Conn::new(options(target, limits, target.tls != TlsMode::Disable)).await {
-                // PREFERRED: fall back to plain text only when the server offers no TLS at all.
-                Err(mysql_async::Error::Driver(DriverError::NoClientSslFlagFromServer))
-                    if target.tls == TlsMode::Prefer =>
-                {
-                    Conn::new(options(target, limits, false))
-                        .await
-                        .map_err(|e| classify(&e))?
-                }
-                other => other.map_err(|e| classify(&e))?,
-            };
+        let mut conn = match Conn::new(options(target, limits, target.tls != TlsMode::Disable)).await {
+            // PREFERRED: fall back to plain text only when the server offers no TLS at all.
+            Err(mysql_async::Error::Driver(DriverError::NoClientSslFlagFromServer))
+                if target.tls == TlsMode::Prefer =>
+            {
+                Conn::new(options(target, limits, false))
+                    .await
+                    .map_err(|e| classify(&e))?
+            }
+            other => other.map_err(|e| classify(&e))?,
+        };
         let version: String = conn
             .query_first("SELECT VERSION()")
             .await
@@ -84,11 +83,7 @@ impl MySession {
                 (counter("threads_running") - 1.0).max(0.0),
                 "",
             ),
-            (
-                "max_used_connections".into(),
-                counter("max_used_connections"),
-                "",
-            ),
+            ("max_used_connections".into(), counter("max_used_connections"), ""),
             (
                 "connection_errors_max_connections".into(),
                 counter("connection_errors_max_connections"),
@@ -107,13 +102,17 @@ impl MySession {
                  Grant it with: GRANT PROCESS ON *.* TO <this user>;"
             ));
         }
-        let rows: Vec<(String, String, String, i64, i64, i64, i64)> = conn
-            .exec(
-                include_str!("sql/mysql/pool_holders.sql"),
-                (limits.row_limit as u64,),
-            )
-            .await
-            .context("listing connection holders")?;
+        // INNODB_TRX needs the PROCESS privilege; without it, holders come without the
+        // idle-in-transaction split rather than not at all.
+        let limit = (limits.row_limit as u64,);
+        let rows: Vec<(String, String, String, i64, i64, i64, i64)> =
+            match conn.exec(include_str!("sql/mysql/pool_holders.sql"), limit).await {
+                Err(e) if denied(&e) => conn
+                    .exec(include_str!("sql/mysql/pool_holders_no_trx.sql"), limit)
+                    .await
+                    .context("listing connection holders")?,
+                other => other.context("listing connection holders")?,
+            };
         pool.holders = rows
             .into_iter()
             .map(
@@ -129,19 +128,25 @@ impl MySession {
                 },
             )
             .collect();
-        let oldest: Option<(i64, String, String, String, i64)> = conn
+        let oldest: Option<(i64, String, String, String, i64)> = match conn
             .query_first(include_str!("sql/mysql/pool_oldest_idle_tx.sql"))
             .await
-            .context("finding idle transactions")?;
-        pool.oldest_idle_in_transaction =
-            oldest.map(|(pid, user, database, client, secs)| IdleTransaction {
-                pid,
-                user,
-                database,
-                application: String::new(),
-                client,
-                seconds: secs as f64,
-            });
+        {
+            Err(e) if denied(&e) => {
+                pool.notes
+                    .push("idle transactions are not shown: reading INNODB_TRX needs the PROCESS privilege".into());
+                None
+            }
+            other => other.context("finding idle transactions")?,
+        };
+        pool.oldest_idle_in_transaction = oldest.map(|(pid, user, database, client, secs)| IdleTransaction {
+            pid,
+            user,
+            database,
+            application: String::new(),
+            client,
+            seconds: secs as f64,
+        });
         Ok(pool)
     }
 
@@ -186,6 +191,11 @@ fn options(target: &Target, limits: &Limits, tls: bool) -> OptsBuilder {
     opts
 }
 
+/// ER_SPECIFIC_ACCESS_DENIED_ERROR: the statement needs a privilege this user lacks.
+fn denied(e: &mysql_async::Error) -> bool {
+    matches!(e, mysql_async::Error::Server(s) if s.code == 1227)
+}
+
 fn classify(e: &mysql_async::Error) -> ConnectError {
     let kind = match e {
         mysql_async::Error::Server(s) => match s.code {
@@ -193,9 +203,7 @@ fn classify(e: &mysql_async::Error) -> ConnectError {
             1044 | 1045 | 1698 => ConnectErrorKind::Auth,
             _ => ConnectErrorKind::Other,
         },
-        mysql_async::Error::Io(io) if io.to_string().contains("timed out") => {
-            ConnectErrorKind::Timeout
-        }
+        mysql_async::Error::Io(io) if io.to_string().contains("timed out") => ConnectErrorKind::Timeout,
         mysql_async::Error::Io(_) => ConnectErrorKind::Unreachable,
         _ => ConnectErrorKind::Other,
     };

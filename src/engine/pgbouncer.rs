@@ -19,7 +19,10 @@ impl BouncerSession {
     pub async fn connect(target: &Target, limits: &Limits) -> Result<BouncerSession, ConnectError> {
         let client = postgres::open(target, limits).await?;
         let rows = show(&client, "SHOW VERSION").await.map_err(|e| {
-            ConnectError::new(super::ConnectErrorKind::Other, format!("{e:#}; is this PgBouncer's admin console, and is the user in admin_users or stats_users?"))
+            ConnectError::new(
+                super::ConnectErrorKind::Other,
+                format!("{e:#}; is this PgBouncer's admin console, and is the user in admin_users or stats_users?"),
+            )
         })?;
         let version = rows
             .first()
@@ -45,10 +48,7 @@ impl BouncerSession {
             .filter_map(|r| Some((text(r, "name")?, int(r, "pool_size"))))
             .collect();
         let mut out = BouncerPools {
-            max_client_conn: config
-                .get("max_client_conn")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0),
+            max_client_conn: config.get("max_client_conn").and_then(|v| v.parse().ok()).unwrap_or(0),
             pools: Vec::new(),
         };
         for r in show(&self.client, "SHOW POOLS").await? {

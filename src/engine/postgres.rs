@@ -26,10 +26,7 @@ impl PgSession {
             limits.lock_timeout.as_millis().max(1),
             limits.statement_timeout.as_millis().max(1),
         );
-        client
-            .batch_execute(&settings)
-            .await
-            .map_err(|e| classify(&e))?;
+        client.batch_execute(&settings).await.map_err(|e| classify(&e))?;
         let version = client
             .query_one("SELECT current_setting('server_version')", &[])
             .await
@@ -148,25 +145,19 @@ pub(super) async fn open(target: &Target, limits: &Limits) -> Result<Client, Con
 pub(super) fn classify(e: &tokio_postgres::Error) -> ConnectError {
     if let Some(db) = e.as_db_error() {
         let msg = db.message();
-        let kind =
-            if *db.code() == SqlState::TOO_MANY_CONNECTIONS || msg.contains("max_client_conn") {
-                ConnectErrorKind::ServerFull
-            } else if matches!(
-                *db.code(),
-                SqlState::INVALID_PASSWORD | SqlState::INVALID_AUTHORIZATION_SPECIFICATION
-            ) {
-                ConnectErrorKind::Auth
-            } else {
-                ConnectErrorKind::Other
-            };
+        let kind = if *db.code() == SqlState::TOO_MANY_CONNECTIONS || msg.contains("max_client_conn") {
+            ConnectErrorKind::ServerFull
+        } else if matches!(
+            *db.code(),
+            SqlState::INVALID_PASSWORD | SqlState::INVALID_AUTHORIZATION_SPECIFICATION
+        ) {
+            ConnectErrorKind::Auth
+        } else {
+            ConnectErrorKind::Other
+        };
         return ConnectError::new(
             kind,
-            format!(
-                "server said: {} {}: {}",
-                db.severity(),
-                db.code().code(),
-                msg
-            ),
+            format!("server said: {} {}: {}", db.severity(), db.code().code(), msg),
         );
     }
     let mut text = e.to_string();

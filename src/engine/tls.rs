@@ -10,9 +10,7 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{
-    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
-};
+use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 use crate::target::{Target, TlsMode};
 
@@ -24,10 +22,9 @@ pub fn client_config(target: &Target) -> Result<ClientConfig> {
     let verifier: Arc<dyn ServerCertVerifier> = match target.tls {
         TlsMode::Disable | TlsMode::Prefer | TlsMode::Require => Arc::new(NoVerification(provider)),
         TlsMode::VerifyCa | TlsMode::VerifyFull => {
-            let inner =
-                WebPkiServerVerifier::builder_with_provider(Arc::new(roots(target)?), provider)
-                    .build()
-                    .context("setting up TLS certificate verification")?;
+            let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots(target)?), provider)
+                .build()
+                .context("setting up TLS certificate verification")?;
             if target.tls == TlsMode::VerifyCa {
                 Arc::new(ChainOnly(inner))
             } else {
@@ -47,18 +44,9 @@ fn roots(target: &Target) -> Result<RootCertStore> {
         Some(path) => {
             let certs = CertificateDer::pem_file_iter(path)
                 .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-                .with_context(|| {
-                    format!(
-                        "reading sslrootcert {}: expected PEM certificates",
-                        path.display()
-                    )
-                })?;
+                .with_context(|| format!("reading sslrootcert {}: expected PEM certificates", path.display()))?;
             let (added, _) = store.add_parsable_certificates(certs);
-            anyhow::ensure!(
-                added > 0,
-                "sslrootcert {} holds no usable certificate",
-                path.display()
-            );
+            anyhow::ensure!(added > 0, "sslrootcert {} holds no usable certificate", path.display());
         }
         None => store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
     }
@@ -87,12 +75,7 @@ impl ServerCertVerifier for NoVerification {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
+        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
     }
 
     fn verify_tls13_signature(
@@ -101,12 +84,7 @@ impl ServerCertVerifier for NoVerification {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
+        verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {

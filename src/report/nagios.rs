@@ -6,10 +6,7 @@ use crate::text::sanitize;
 
 pub fn render(report: &Report) -> String {
     let (service, summary) = match report.checks.as_slice() {
-        [only] => (
-            format!("DBRUNBOOK {}", only.check.to_uppercase()),
-            clean(&only.summary),
-        ),
+        [only] => (format!("DBRUNBOOK {}", only.check.to_uppercase()), clean(&only.summary)),
         checks => (
             "DBRUNBOOK".to_string(),
             checks
@@ -131,12 +128,7 @@ mod tests {
     #[test]
     fn several_checks_name_each_and_prefix_metrics() {
         let r = report(vec![
-            check(
-                "pool",
-                Status::Ok,
-                "fine",
-                vec![Metric::new("connections", 3.0, "")],
-            ),
+            check("pool", Status::Ok, "fine", vec![Metric::new("connections", 3.0, "")]),
             check("locks", Status::Critical, "blocked", vec![]),
         ]);
         assert_eq!(

@@ -34,10 +34,7 @@ pub fn render(report: &Report, opts: &TableOptions) -> String {
         render_check(&mut out, check, opts);
     }
     if report.checks.len() > 1 {
-        out.push_str(&format!(
-            "\nOverall: {}\n",
-            paint(report.status, opts.color)
-        ));
+        out.push_str(&format!("\nOverall: {}\n", paint(report.status, opts.color)));
     }
     out
 }
@@ -54,10 +51,7 @@ fn render_check(out: &mut String, check: &CheckResult, opts: &TableOptions) {
         t.set_header(vec!["metric", "value", "warning", "critical", "max"]);
         for m in &check.metrics {
             let unit = if m.unit == "c" { "" } else { m.unit.as_str() };
-            let num = |v: Option<f64>| {
-                v.map(|v| format!("{}{unit}", trim(v)))
-                    .unwrap_or_else(|| "-".into())
-            };
+            let num = |v: Option<f64>| v.map(|v| format!("{}{unit}", trim(v))).unwrap_or_else(|| "-".into());
             t.add_row(vec![
                 m.name.clone(),
                 num(Some(m.value)),
@@ -79,19 +73,9 @@ fn render_check(out: &mut String, check: &CheckResult, opts: &TableOptions) {
         out.push_str(&format!("\n{}:\n", kind.replace('_', " ")));
         let mut t = new_table(opts);
         let columns: Vec<&String> = rows[0].fields.keys().collect();
-        t.set_header(
-            columns
-                .iter()
-                .map(|c| c.replace('_', " "))
-                .collect::<Vec<_>>(),
-        );
+        t.set_header(columns.iter().map(|c| c.replace('_', " ")).collect::<Vec<_>>());
         for row in rows {
-            t.add_row(
-                columns
-                    .iter()
-                    .map(|c| cell(row.fields.get(*c)))
-                    .collect::<Vec<_>>(),
-            );
+            t.add_row(columns.iter().map(|c| cell(row.fields.get(*c))).collect::<Vec<_>>());
         }
         out.push_str(&format!("{t}\n"));
     }
@@ -99,11 +83,7 @@ fn render_check(out: &mut String, check: &CheckResult, opts: &TableOptions) {
         out.push_str(&format!("note: {}\n", sanitize(note, true)));
     }
     if let Some(rb) = &check.runbook {
-        out.push_str(&format!(
-            "\nRunbook {}: {}\n",
-            rb.id,
-            sanitize(&rb.title, true)
-        ));
+        out.push_str(&format!("\nRunbook {}: {}\n", rb.id, sanitize(&rb.title, true)));
         let mut phase = "";
         let mut n = 0;
         for step in &rb.steps {
@@ -115,10 +95,7 @@ fn render_check(out: &mut String, check: &CheckResult, opts: &TableOptions) {
             n += 1;
             let text = sanitize(&step.text, false);
             let mut lines = text.lines();
-            out.push_str(&format!(
-                "   {n:>2}. {}\n",
-                lines.next().unwrap_or_default()
-            ));
+            out.push_str(&format!("   {n:>2}. {}\n", lines.next().unwrap_or_default()));
             for line in lines {
                 out.push_str(&format!("       {line}\n"));
             }
@@ -240,9 +217,7 @@ mod tests {
         assert!(!out.contains('\x1b'), "{out}");
         assert!(out.contains("WARNING pool: 8 of 10"));
         assert!(out.contains("top holders"));
-        assert!(
-            out.contains("Immediate:") && out.contains("1. Cancel 42") && out.contains("SELECT 1;")
-        );
+        assert!(out.contains("Immediate:") && out.contains("1. Cancel 42") && out.contains("SELECT 1;"));
     }
 
     #[test]

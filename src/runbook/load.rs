@@ -22,11 +22,7 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file, self.line, self.column, self.message
-        )
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
     }
 }
 
@@ -98,9 +94,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Runbook>, Vec<Problem>> {
     })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
-        })
+        .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
         .collect();
     files.sort();
     let mut problems = Vec::new();
@@ -147,17 +141,10 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Runbook>, Vec<Problem>> {
 /// Parses and validates one runbook's text; `file` names it in problems.
 pub fn parse(file: &str, text: &str) -> Result<Runbook, Vec<Problem>> {
     let rb: Runbook = serde_yaml::from_str(text).map_err(|e| {
-        let (line, column) = e
-            .location()
-            .map(|l| (l.line(), l.column()))
-            .unwrap_or((1, 1));
+        let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
         // serde_yaml appends " at line L column C"; the prefix already says where.
         let message = e.to_string();
-        let message = message
-            .split(" at line ")
-            .next()
-            .unwrap_or(&message)
-            .to_string();
+        let message = message.split(" at line ").next().unwrap_or(&message).to_string();
         vec![Problem {
             file: file.into(),
             line,
@@ -166,11 +153,7 @@ pub fn parse(file: &str, text: &str) -> Result<Runbook, Vec<Problem>> {
         }]
     })?;
     let problems = validate(file, text, &rb);
-    if problems.is_empty() {
-        Ok(rb)
-    } else {
-        Err(problems)
-    }
+    if problems.is_empty() { Ok(rb) } else { Err(problems) }
 }
 
 fn validate(file: &str, text: &str, rb: &Runbook) -> Vec<Problem> {
@@ -198,11 +181,7 @@ fn validate(file: &str, text: &str, rb: &Runbook) -> Vec<Problem> {
         let known: Vec<&str> = checks::CHECKS.iter().map(|c| c.name).collect();
         at(
             locate_key(text, "check"),
-            format!(
-                "unknown check '{}'; known checks: {}",
-                rb.check,
-                known.join(", ")
-            ),
+            format!("unknown check '{}'; known checks: {}", rb.check, known.join(", ")),
         );
         return problems;
     };
@@ -257,23 +236,12 @@ fn validate(file: &str, text: &str, rb: &Runbook) -> Vec<Problem> {
     problems
 }
 
-fn check_step(
-    text: &str,
-    step: &Step,
-    spec: &checks::CheckSpec,
-    at: &mut impl FnMut((usize, usize), String),
-) {
+fn check_step(text: &str, step: &Step, spec: &checks::CheckSpec, at: &mut impl FnMut((usize, usize), String)) {
     for body in std::iter::once(&step.text).chain(step.sql.values()) {
         match template::placeholders(body) {
-            Err(offset) => at(
-                locate(text, &body[offset..]),
-                "unclosed '{{' in step".into(),
-            ),
+            Err(offset) => at(locate(text, &body[offset..]), "unclosed '{{' in step".into()),
             Ok(found) => {
-                for p in found
-                    .iter()
-                    .filter(|p| !spec.placeholders.contains(&p.name.as_str()))
-                {
+                for p in found.iter().filter(|p| !spec.placeholders.contains(&p.name.as_str())) {
                     at(
                         locate(text, &body[p.offset..]),
                         format!(
@@ -287,11 +255,7 @@ fn check_step(
             }
         }
     }
-    for cond in step
-        .when
-        .iter()
-        .filter(|c| !spec.conditions.contains(&c.as_str()))
-    {
+    for cond in step.when.iter().filter(|c| !spec.conditions.contains(&c.as_str())) {
         at(
             locate(text, cond),
             format!(
@@ -324,12 +288,7 @@ fn locate(text: &str, needle: &str) -> (usize, usize) {
         Some(offset) => {
             let before = &text[..offset];
             let line = before.matches('\n').count() + 1;
-            let column = before
-                .rsplit('\n')
-                .next()
-                .map(|l| l.chars().count())
-                .unwrap_or(0)
-                + 1;
+            let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
             (line, column)
         }
         None => (1, 1),
@@ -352,10 +311,7 @@ mod tests {
         on_disk.sort();
         let mut listed: Vec<String> = EMBEDDED.iter().map(|(n, _)| n.to_string()).collect();
         listed.sort();
-        assert_eq!(
-            on_disk, listed,
-            "add new runbooks to src/runbook/embedded.rs"
-        );
+        assert_eq!(on_disk, listed, "add new runbooks to src/runbook/embedded.rs");
         let catalog = Catalog::embedded().unwrap_or_else(|p| panic!("{p:?}"));
         assert_eq!(catalog.runbooks().len(), EMBEDDED.len());
     }

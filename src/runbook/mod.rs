@@ -36,9 +36,7 @@ impl Catalog {
     pub fn select(&self, check: &str, engine: Engine, status: Status) -> Option<&Runbook> {
         self.runbooks()
             .iter()
-            .filter(|r| {
-                r.check == check && r.engines.contains(&engine) && r.statuses.contains(&status)
-            })
+            .filter(|r| r.check == check && r.engines.contains(&engine) && r.statuses.contains(&status))
             .min_by_key(|r| (r.source == "embedded", r.id.clone()))
     }
 

@@ -78,11 +78,7 @@ mod tests {
 
     #[test]
     fn sql_values_are_quoted_safely() {
-        let out = fill(
-            "WHERE application_name = '{{app}}'",
-            &facts(),
-            Some(Engine::Postgres),
-        );
+        let out = fill("WHERE application_name = '{{app}}'", &facts(), Some(Engine::Postgres));
         assert_eq!(out, "WHERE application_name = 'it''s\u{FFFD}[31m'");
     }
 

@@ -1,0 +1,478 @@
+//! Test servers: the machine's shared PostgreSQL and MariaDB for read-only checks, and
+//! throwaway instances (own port, own data directory, removed on drop) for tests that must
+//! fill, break or reconfigure a server. Plus helpers to hold connections open and to run the
+//! binary.
+
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The machine's PostgreSQL (trust auth on 127.0.0.1).
+pub fn shared_pg_url() -> String {
+    std::env::var("DBRUNBOOK_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// The machine's MariaDB (root, empty password).
+pub fn shared_mysql_url() -> String {
+    std::env::var("DBRUNBOOK_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into())
+}
+
+/// What one run of the binary gave.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr: {}", self.stdout, self.stderr))
+    }
+
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+/// Runs `dbrunbook` with these arguments and a clean database environment.
+pub fn dbrunbook(args: &[&str]) -> Run {
+    dbrunbook_env(args, &[])
+}
+
+pub fn dbrunbook_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dbrunbook"));
+    cmd.args(args).stdin(Stdio::null());
+    for var in [
+        "DATABASE_URL",
+        "PGHOST",
+        "PGPORT",
+        "PGUSER",
+        "PGPASSWORD",
+        "PGDATABASE",
+        "PGSSLMODE",
+        "DBRUNBOOK_RUNBOOKS",
+        "NO_COLOR",
+    ] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out: Output = cmd.output().expect("running dbrunbook");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Runs a program as the `postgres` user when we are root (PostgreSQL and PgBouncer refuse root).
+fn as_postgres(program: &Path) -> Command {
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+fn pg_bin(name: &str) -> PathBuf {
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    versions.sort();
+    versions
+        .into_iter()
+        .rev()
+        .map(|v| v.join("bin").join(name))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| PathBuf::from(name))
+}
+
+fn chown_postgres(path: &Path) {
+    if is_root() {
+        let ok = Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(path)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "chown {path:?}");
+    }
+}
+
+fn check(cmd: &mut Command, what: &str) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A PostgreSQL instance of our own: initdb'd into a temp dir, on a free port.
+pub struct ThrowawayPg {
+    pub port: u16,
+    dir: tempfile::TempDir,
+}
+
+pub struct PgOptions<'a> {
+    pub max_connections: u32,
+    pub superuser_reserved: u32,
+    /// Require this password for `postgres` (scram) instead of trust.
+    pub password: Option<&'a str>,
+}
+
+impl Default for PgOptions<'_> {
+    fn default() -> Self {
+        PgOptions {
+            max_connections: 20,
+            superuser_reserved: 3,
+            password: None,
+        }
+    }
+}
+
+impl ThrowawayPg {
+    pub fn start(opts: PgOptions) -> ThrowawayPg {
+        let dir = tempfile::Builder::new().prefix("dbrunbook-pg-").tempdir().unwrap();
+        chown_postgres(dir.path());
+        let data = dir.path().join("data");
+        let mut initdb = as_postgres(&pg_bin("initdb"));
+        initdb
+            .arg("-D")
+            .arg(&data)
+            .args(["-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C"]);
+        match opts.password {
+            Some(pw) => {
+                let pwfile = dir.path().join("pw");
+                std::fs::write(&pwfile, pw).unwrap();
+                chown_postgres(&pwfile);
+                initdb
+                    .arg("--auth=scram-sha-256")
+                    .arg(format!("--pwfile={}", pwfile.display()));
+            }
+            None => {
+                initdb.arg("--auth=trust");
+            }
+        }
+        check(&mut initdb, "initdb");
+        let port = free_port();
+        let options = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections={} -c superuser_reserved_connections={} \
+             -c max_wal_senders=0 -c wal_level=minimal -c shared_buffers=16MB -c fsync=off",
+            dir.path().display(),
+            opts.max_connections,
+            opts.superuser_reserved
+        );
+        let log = dir.path().join("server.log");
+        check(
+            as_postgres(&pg_bin("pg_ctl"))
+                .arg("-D")
+                .arg(&data)
+                .arg("-o")
+                .arg(options)
+                .arg("-l")
+                .arg(&log)
+                .args(["-w", "-t", "60", "start"]),
+            "pg_ctl start",
+        );
+        ThrowawayPg { port, dir }
+    }
+
+    pub fn url(&self, user: &str, db: &str) -> String {
+        format!("postgres://{user}@127.0.0.1:{}/{db}", self.port)
+    }
+
+    pub fn keyvalue(&self, user: &str, db: &str) -> String {
+        format!("host=127.0.0.1 port={} user={user} dbname={db}", self.port)
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// Runs statements as `postgres` through psql, each in its own transaction.
+    pub fn psql(&self, statements: &[&str]) {
+        let mut cmd = Command::new(pg_bin("psql"));
+        cmd.args([
+            "-X",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-p",
+        ])
+        .arg(self.port.to_string());
+        for sql in statements {
+            cmd.arg("-c").arg(sql);
+        }
+        check(&mut cmd, "psql");
+    }
+}
+
+impl Drop for ThrowawayPg {
+    fn drop(&mut self) {
+        let _ = as_postgres(&pg_bin("pg_ctl"))
+            .arg("-D")
+            .arg(self.dir.path().join("data"))
+            .args(["-m", "immediate", "-w", "stop"])
+            .output();
+    }
+}
+
+/// A MariaDB server of our own, on a free port, data in a temp dir.
+pub struct ThrowawayMaria {
+    pub port: u16,
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl ThrowawayMaria {
+    pub fn start(max_connections: u32) -> ThrowawayMaria {
+        let dir = tempfile::Builder::new().prefix("dbrunbook-maria-").tempdir().unwrap();
+        let data = dir.path().join("data");
+        let user = if is_root() { "--user=root" } else { "--no-defaults" };
+        check(
+            Command::new("mariadb-install-db")
+                .arg("--no-defaults")
+                .arg(format!("--datadir={}", data.display()))
+                .args(["--auth-root-authentication-method=normal", "--skip-test-db", user]),
+            "mariadb-install-db",
+        );
+        let port = free_port();
+        let child = Command::new("mariadbd")
+            .arg("--no-defaults")
+            .arg(format!("--datadir={}", data.display()))
+            .arg(format!("--socket={}", dir.path().join("sock").display()))
+            .arg(format!("--pid-file={}", dir.path().join("pid").display()))
+            .arg(format!("--log-error={}", dir.path().join("error.log").display()))
+            .arg(format!("--port={port}"))
+            .arg(format!("--max-connections={max_connections}"))
+            .args([
+                "--bind-address=127.0.0.1",
+                "--innodb-buffer-pool-size=32M",
+                "--skip-log-bin",
+                user,
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting mariadbd");
+        let server = ThrowawayMaria { port, child, dir };
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "mariadbd did not start: {}",
+                server.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        server
+    }
+
+    pub fn url(&self, user: &str) -> String {
+        format!("mysql://{user}@127.0.0.1:{}/mysql", self.port)
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("error.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for ThrowawayMaria {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(20) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A PgBouncer of our own in front of a PostgreSQL, admin console open to `postgres`.
+pub struct ThrowawayBouncer {
+    pub port: u16,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl ThrowawayBouncer {
+    /// `app` is pooled to `postgres` on the server at `pg_port`, `pool_size` server connections.
+    pub fn start(pg_port: u16, pool_size: u32, max_client_conn: u32) -> ThrowawayBouncer {
+        let dir = tempfile::Builder::new().prefix("dbrunbook-bouncer-").tempdir().unwrap();
+        let port = free_port();
+        let d = dir.path().display();
+        std::fs::write(dir.path().join("userlist.txt"), "\"postgres\" \"\"\n").unwrap();
+        std::fs::write(
+            dir.path().join("pgbouncer.ini"),
+            format!(
+                "[databases]\napp = host=127.0.0.1 port={pg_port} dbname=postgres pool_size={pool_size}\n\
+                 [pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n\
+                 auth_type = trust\nauth_file = {d}/userlist.txt\nadmin_users = postgres\n\
+                 pool_mode = transaction\nmax_client_conn = {max_client_conn}\ndefault_pool_size = {pool_size}\n\
+                 logfile = {d}/pgbouncer.log\npidfile = {d}/pgbouncer.pid\n"
+            ),
+        )
+        .unwrap();
+        chown_postgres(dir.path());
+        let child = as_postgres(Path::new("pgbouncer"))
+            .arg(dir.path().join("pgbouncer.ini"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting pgbouncer (apt-get install pgbouncer)");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(20), "pgbouncer did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        ThrowawayBouncer { port, child, _dir: dir }
+    }
+
+    pub fn admin_url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/pgbouncer?sslmode=disable", self.port)
+    }
+}
+
+impl Drop for ThrowawayBouncer {
+    fn drop(&mut self) {
+        // runuser forwards SIGTERM to pgbouncer.
+        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        let _ = self.child.wait();
+    }
+}
+
+/// Connections held open for a test, on a runtime of their own.
+pub struct Held {
+    rt: tokio::runtime::Runtime,
+    pg: Vec<tokio_postgres::Client>,
+    my: Vec<mysql_async::Conn>,
+}
+
+impl Held {
+    pub fn new() -> Held {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        Held {
+            rt,
+            pg: Vec::new(),
+            my: Vec::new(),
+        }
+    }
+
+    /// Opens `n` PostgreSQL connections (libpq key=value or URL) and runs `sql` on each.
+    pub fn pg(&mut self, conninfo: &str, n: usize, sql: &str) -> &mut Held {
+        for _ in 0..n {
+            let client = self.rt.block_on(async {
+                let (client, conn) = tokio_postgres::connect(conninfo, tokio_postgres::NoTls)
+                    .await
+                    .expect("test connection");
+                tokio::spawn(conn);
+                if !sql.is_empty() {
+                    client.batch_execute(sql).await.expect("test SQL");
+                }
+                client
+            });
+            self.pg.push(client);
+        }
+        self
+    }
+
+    /// Tries one more PostgreSQL connection; the error text if refused.
+    pub fn pg_try(&mut self, conninfo: &str) -> Result<(), String> {
+        let result = self
+            .rt
+            .block_on(tokio_postgres::connect(conninfo, tokio_postgres::NoTls));
+        match result {
+            Ok((client, conn)) => {
+                self.rt.spawn(conn);
+                self.pg.push(client);
+                Ok(())
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Opens `n` MySQL connections and runs `sql` on each.
+    pub fn mysql(&mut self, url: &str, n: usize, sql: &str) -> &mut Held {
+        use mysql_async::prelude::Queryable;
+        for _ in 0..n {
+            let conn = self.rt.block_on(async {
+                let mut conn = mysql_async::Conn::from_url(url).await.expect("test connection");
+                if !sql.is_empty() {
+                    conn.query_drop(sql).await.expect("test SQL");
+                }
+                conn
+            });
+            self.my.push(conn);
+        }
+        self
+    }
+
+    /// Tries one more MySQL connection; the error text if refused.
+    pub fn mysql_try(&mut self, url: &str) -> Result<(), String> {
+        match self.rt.block_on(mysql_async::Conn::from_url(url)) {
+            Ok(conn) => {
+                self.my.push(conn);
+                Ok(())
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Starts `sql` on a new PostgreSQL connection without waiting for it to finish.
+    pub fn pg_background(&mut self, conninfo: &str, sql: &str) {
+        let conninfo = conninfo.to_string();
+        let sql = sql.to_string();
+        self.rt.spawn(async move {
+            if let Ok((client, conn)) = tokio_postgres::connect(&conninfo, tokio_postgres::NoTls).await {
+                tokio::spawn(conn);
+                let _ = client.batch_execute(&sql).await;
+            }
+        });
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.pg.clear();
+        let conns: Vec<_> = self.my.drain(..).collect();
+        self.rt.block_on(async {
+            for c in conns {
+                let _ = c.disconnect().await;
+            }
+        });
+    }
+}
