@@ -355,10 +355,10 @@ fn build_target(mut params: Params, env: &dyn Fn(&str) -> Option<String>) -> Res
             ("sslmode", "PGSSLMODE"),
             ("sslrootcert", "PGSSLROOTCERT"),
         ] {
-            if !params.values.contains_key(key) {
-                if let Some(v) = env(var).filter(|v| !v.is_empty()) {
-                    params.values.insert(key.into(), v);
-                }
+            if !params.values.contains_key(key)
+                && let Some(v) = env(var).filter(|v| !v.is_empty())
+            {
+                params.values.insert(key.into(), v);
             }
         }
         if params.values.get("dbname").map(String::as_str) == Some("pgbouncer") {

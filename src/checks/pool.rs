@@ -340,7 +340,7 @@ mod tests {
     }
 
     fn server(used: i64) -> PoolSnapshot {
-        PoolSnapshot::Server(ServerPool {
+        PoolSnapshot::Server(Box::new(ServerPool {
             max_connections: 103,
             reserved: 3,
             used,
@@ -352,7 +352,7 @@ mod tests {
             }],
             lock_waiting: Some(0),
             ..ServerPool::default()
-        })
+        }))
     }
 
     #[test]

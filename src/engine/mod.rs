@@ -132,8 +132,8 @@ impl Session {
 
     pub async fn pool_snapshot(&mut self, limits: &Limits) -> Result<PoolSnapshot> {
         match self {
-            Session::Postgres(s) => s.pool_snapshot(limits).await.map(PoolSnapshot::Server),
-            Session::Mysql(s) => s.pool_snapshot(limits).await.map(PoolSnapshot::Server),
+            Session::Postgres(s) => s.pool_snapshot(limits).await.map(|p| PoolSnapshot::Server(Box::new(p))),
+            Session::Mysql(s) => s.pool_snapshot(limits).await.map(|p| PoolSnapshot::Server(Box::new(p))),
             Session::Pgbouncer(s) => s.pool_snapshot().await.map(PoolSnapshot::Bouncer),
         }
     }

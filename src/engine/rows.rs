@@ -68,6 +68,6 @@ pub struct BouncerPool {
 
 #[derive(Debug, Clone)]
 pub enum PoolSnapshot {
-    Server(ServerPool),
+    Server(Box<ServerPool>),
     Bouncer(BouncerPools),
 }

@@ -1,0 +1,195 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'dbrunbook'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'dbrunbook' {
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line')
+            [CompletionResult]::new('--runbooks', '--runbooks', [CompletionResultType]::ParameterName, 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting after this long (e.g. 500ms, 5s)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('pool', 'pool', [CompletionResultType]::ParameterValue, 'Connection-pool status: connections used against the server''s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in')
+            [CompletionResult]::new('runbooks', 'runbooks', [CompletionResultType]::ParameterValue, 'List, show and validate runbooks')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'dbrunbook;pool' {
+            [CompletionResult]::new('--warning', '--warning', [CompletionResultType]::ParameterName, 'WARNING at this share of usable connections (default from the runbook: 80%)')
+            [CompletionResult]::new('--critical', '--critical', [CompletionResultType]::ParameterName, 'CRITICAL at this share of usable connections (default from the runbook: 95%)')
+            [CompletionResult]::new('--wait-warning', '--wait-warning', [CompletionResultType]::ParameterName, 'PgBouncer: WARNING when a client has waited this long for a server connection (default 1s)')
+            [CompletionResult]::new('--wait-critical', '--wait-critical', [CompletionResultType]::ParameterName, 'PgBouncer: CRITICAL when a client has waited this long (default 10s)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Rows of detail per list (top holders); the totals stay exact')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line')
+            [CompletionResult]::new('--runbooks', '--runbooks', [CompletionResultType]::ParameterName, 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting after this long (e.g. 500ms, 5s)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'dbrunbook;runbooks' {
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line')
+            [CompletionResult]::new('--runbooks', '--runbooks', [CompletionResultType]::ParameterName, 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting after this long (e.g. 500ms, 5s)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the runbooks in effect (built-in plus --runbooks directories)')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print one runbook in full')
+            [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check runbook files (directories or single files): YAML syntax, fields, thresholds and placeholders. Reports every problem as file:line:column and exits 1 if there are any')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'dbrunbook;runbooks;list' {
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line')
+            [CompletionResult]::new('--runbooks', '--runbooks', [CompletionResultType]::ParameterName, 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting after this long (e.g. 500ms, 5s)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'dbrunbook;runbooks;show' {
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line')
+            [CompletionResult]::new('--runbooks', '--runbooks', [CompletionResultType]::ParameterName, 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting after this long (e.g. 500ms, 5s)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'dbrunbook;runbooks;validate' {
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line')
+            [CompletionResult]::new('--runbooks', '--runbooks', [CompletionResultType]::ParameterName, 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting after this long (e.g. 500ms, 5s)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'dbrunbook;runbooks;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the runbooks in effect (built-in plus --runbooks directories)')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print one runbook in full')
+            [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check runbook files (directories or single files): YAML syntax, fields, thresholds and placeholders. Reports every problem as file:line:column and exits 1 if there are any')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'dbrunbook;runbooks;help;list' {
+            break
+        }
+        'dbrunbook;runbooks;help;show' {
+            break
+        }
+        'dbrunbook;runbooks;help;validate' {
+            break
+        }
+        'dbrunbook;runbooks;help;help' {
+            break
+        }
+        'dbrunbook;completions' {
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line')
+            [CompletionResult]::new('--runbooks', '--runbooks', [CompletionResultType]::ParameterName, 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting after this long (e.g. 500ms, 5s)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'dbrunbook;help' {
+            [CompletionResult]::new('pool', 'pool', [CompletionResultType]::ParameterValue, 'Connection-pool status: connections used against the server''s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in')
+            [CompletionResult]::new('runbooks', 'runbooks', [CompletionResultType]::ParameterValue, 'List, show and validate runbooks')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'dbrunbook;help;pool' {
+            break
+        }
+        'dbrunbook;help;runbooks' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the runbooks in effect (built-in plus --runbooks directories)')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print one runbook in full')
+            [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check runbook files (directories or single files): YAML syntax, fields, thresholds and placeholders. Reports every problem as file:line:column and exits 1 if there are any')
+            break
+        }
+        'dbrunbook;help;runbooks;list' {
+            break
+        }
+        'dbrunbook;help;runbooks;show' {
+            break
+        }
+        'dbrunbook;help;runbooks;validate' {
+            break
+        }
+        'dbrunbook;help;completions' {
+            break
+        }
+        'dbrunbook;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,170 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[dbrunbook] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'dbrunbook'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'dbrunbook'= {
+            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win'
+            cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
+            cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
+            cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
+            cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand pool 'Connection-pool status: connections used against the server''s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
+            cand runbooks 'List, show and validate runbooks'
+            cand completions 'Print a shell completion script to stdout'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'dbrunbook;pool'= {
+            cand --warning 'WARNING at this share of usable connections (default from the runbook: 80%)'
+            cand --critical 'CRITICAL at this share of usable connections (default from the runbook: 95%)'
+            cand --wait-warning 'PgBouncer: WARNING when a client has waited this long for a server connection (default 1s)'
+            cand --wait-critical 'PgBouncer: CRITICAL when a client has waited this long (default 10s)'
+            cand --limit 'Rows of detail per list (top holders); the totals stay exact'
+            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win'
+            cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
+            cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
+            cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
+            cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'dbrunbook;runbooks'= {
+            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win'
+            cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
+            cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
+            cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
+            cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List the runbooks in effect (built-in plus --runbooks directories)'
+            cand show 'Print one runbook in full'
+            cand validate 'Check runbook files (directories or single files): YAML syntax, fields, thresholds and placeholders. Reports every problem as file:line:column and exits 1 if there are any'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'dbrunbook;runbooks;list'= {
+            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win'
+            cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
+            cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
+            cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
+            cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'dbrunbook;runbooks;show'= {
+            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win'
+            cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
+            cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
+            cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
+            cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'dbrunbook;runbooks;validate'= {
+            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win'
+            cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
+            cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
+            cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
+            cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'dbrunbook;runbooks;help'= {
+            cand list 'List the runbooks in effect (built-in plus --runbooks directories)'
+            cand show 'Print one runbook in full'
+            cand validate 'Check runbook files (directories or single files): YAML syntax, fields, thresholds and placeholders. Reports every problem as file:line:column and exits 1 if there are any'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'dbrunbook;runbooks;help;list'= {
+        }
+        &'dbrunbook;runbooks;help;show'= {
+        }
+        &'dbrunbook;runbooks;help;validate'= {
+        }
+        &'dbrunbook;runbooks;help;help'= {
+        }
+        &'dbrunbook;completions'= {
+            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win'
+            cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
+            cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
+            cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
+            cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'dbrunbook;help'= {
+            cand pool 'Connection-pool status: connections used against the server''s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
+            cand runbooks 'List, show and validate runbooks'
+            cand completions 'Print a shell completion script to stdout'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'dbrunbook;help;pool'= {
+        }
+        &'dbrunbook;help;runbooks'= {
+            cand list 'List the runbooks in effect (built-in plus --runbooks directories)'
+            cand show 'Print one runbook in full'
+            cand validate 'Check runbook files (directories or single files): YAML syntax, fields, thresholds and placeholders. Reports every problem as file:line:column and exits 1 if there are any'
+        }
+        &'dbrunbook;help;runbooks;list'= {
+        }
+        &'dbrunbook;help;runbooks;show'= {
+        }
+        &'dbrunbook;help;runbooks;validate'= {
+        }
+        &'dbrunbook;help;completions'= {
+        }
+        &'dbrunbook;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

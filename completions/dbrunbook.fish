@@ -1,0 +1,141 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_dbrunbook_global_optspecs
+    string join \n url= format= runbooks= connect-timeout= timeout= color= v/verbose h/help V/version
+end
+
+function __fish_dbrunbook_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_dbrunbook_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_dbrunbook_using_subcommand
+    set -l cmd (__fish_dbrunbook_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+json\t''
+nagios\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -s V -l version -d 'Print version'
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "pool" -d 'Connection-pool status: connections used against the server\'s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "runbooks" -d 'List, show and validate runbooks'
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l warning -d 'WARNING at this share of usable connections (default from the runbook: 80%)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l critical -d 'CRITICAL at this share of usable connections (default from the runbook: 95%)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l wait-warning -d 'PgBouncer: WARNING when a client has waited this long for a server connection (default 1s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l wait-critical -d 'PgBouncer: CRITICAL when a client has waited this long (default 10s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l limit -d 'Rows of detail per list (top holders); the totals stay exact' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+json\t''
+nagios\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -s h -l help -d 'Print help'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -s V -l version -d 'Print version'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+json\t''
+nagios\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -s h -l help -d 'Print help'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -s V -l version -d 'Print version'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -f -a "list" -d 'List the runbooks in effect (built-in plus --runbooks directories)'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -f -a "show" -d 'Print one runbook in full'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -f -a "validate" -d 'Check runbook files (directories or single files): YAML syntax, fields, thresholds and placeholders. Reports every problem as file:line:column and exits 1 if there are any'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+json\t''
+nagios\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+json\t''
+nagios\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+json\t''
+nagios\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -s h -l help -d 'Print help'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -s V -l version -d 'Print version'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the runbooks in effect (built-in plus --runbooks directories)'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print one runbook in full'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from help" -f -a "validate" -d 'Check runbook files (directories or single files): YAML syntax, fields, thresholds and placeholders. Reports every problem as file:line:column and exits 1 if there are any'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+json\t''
+nagios\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from pool runbooks completions help" -f -a "pool" -d 'Connection-pool status: connections used against the server\'s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from pool runbooks completions help" -f -a "runbooks" -d 'List, show and validate runbooks'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from pool runbooks completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from pool runbooks completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and __fish_seen_subcommand_from runbooks" -f -a "list" -d 'List the runbooks in effect (built-in plus --runbooks directories)'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and __fish_seen_subcommand_from runbooks" -f -a "show" -d 'Print one runbook in full'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and __fish_seen_subcommand_from runbooks" -f -a "validate" -d 'Check runbook files (directories or single files): YAML syntax, fields, thresholds and placeholders. Reports every problem as file:line:column and exits 1 if there are any'

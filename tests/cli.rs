@@ -1,0 +1,248 @@
+//! The command line without a database, or with bad input: usage errors exit 3 (UNKNOWN),
+//! bad durations and percentages are explained, runbooks are listed, shown, validated and
+//! overridden, completions are fresh, colour follows the terminal and NO_COLOR.
+
+mod support;
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use support::*;
+
+#[test]
+fn bad_duration_and_percentage_are_unknown_with_a_hint() {
+    for (args, expect) in [
+        (vec!["pool", "--timeout", "5x"], "invalid duration '5x'"),
+        (vec!["pool", "--connect-timeout", "0s"], "must be greater than zero"),
+        (vec!["pool", "--warning", "120%"], "between 0% and 100%"),
+        (vec!["pool", "--critical", "lots"], "invalid percentage"),
+        (vec!["pool", "--frobnicate"], "unexpected argument"),
+    ] {
+        let run = dbrunbook(&args);
+        assert_eq!(run.code, 3, "{args:?}: {}", run.all());
+        assert!(run.stderr.contains(expect), "{args:?}: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn warning_above_critical_is_refused() {
+    let run = dbrunbook(&[
+        "pool",
+        "--url",
+        &shared_pg_url(),
+        "--warning",
+        "90%",
+        "--critical",
+        "80%",
+        "--format",
+        "nagios",
+    ]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(run.stdout.starts_with("DBRUNBOOK POOL UNKNOWN - "), "{}", run.stdout);
+    assert!(run.stdout.contains("above the critical one"), "{}", run.stdout);
+}
+
+#[test]
+fn bad_url_is_explained_without_the_password() {
+    let run = dbrunbook(&["pool", "--url", "postgres://app:sekrit-pw@db:notaport/x"]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(run.stdout.contains("invalid port 'notaport'"), "{}", run.stdout);
+    assert!(!run.all().contains("sekrit-pw"));
+    let run = dbrunbook(&["pool", "--url", "redis://localhost"]);
+    assert_eq!(run.code, 3);
+    assert!(run.stdout.contains("unsupported scheme"), "{}", run.stdout);
+}
+
+#[test]
+fn closed_port_is_unknown_at_once() {
+    let port = free_port();
+    let run = dbrunbook(&[
+        "pool",
+        "--url",
+        &format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    let check = &run.json()["checks"][0];
+    assert_eq!(check["status"], "unknown");
+    assert!(
+        check["summary"].as_str().unwrap().contains("Connection refused"),
+        "{check:#}"
+    );
+}
+
+#[test]
+fn silent_server_is_unknown_within_the_connect_timeout() {
+    // Accepts TCP connections and never says a word, like a hung server or a black-holed proxy.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    for url in [
+        format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+        format!("mysql://root@127.0.0.1:{port}/test"),
+    ] {
+        let started = Instant::now();
+        let run = dbrunbook(&["pool", "--url", &url, "--connect-timeout", "1s", "--format", "nagios"]);
+        let took = started.elapsed();
+        assert_eq!(run.code, 3, "{}", run.all());
+        assert!(run.stdout.contains("connect timeout of 1s"), "{}", run.stdout);
+        // Generous bound: the point is that it returns, not how fast.
+        assert!(took < Duration::from_secs(10), "took {took:?}");
+    }
+    drop(listener);
+}
+
+#[test]
+fn overall_timeout_bounds_the_run() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let run = dbrunbook(&[
+        "pool",
+        "--url",
+        &format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+        "--connect-timeout",
+        "1m",
+        "--timeout",
+        "1s",
+    ]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(run.stdout.contains("--timeout of 1s ran out"), "{}", run.stdout);
+}
+
+#[test]
+fn runbooks_list_and_show() {
+    let run = dbrunbook(&["runbooks", "list"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stdout.contains("pool-exhaustion") && run.stdout.contains("pgbouncer-saturation"));
+    let run = dbrunbook(&["runbooks", "show", "pool-exhaustion"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("pg_terminate_backend"), "{}", run.stdout);
+    assert!(run.stdout.contains("Do not raise max_connections"), "{}", run.stdout);
+    let run = dbrunbook(&["runbooks", "show", "nope"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("known runbooks: "), "{}", run.stderr);
+    let run = dbrunbook(&["runbooks", "list", "--format", "json"]);
+    let list: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == "pool-exhaustion" && r["source"] == "embedded")
+    );
+}
+
+#[test]
+fn malformed_runbook_yaml_is_reported_with_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("good.yaml"), "id: mine\ntitle: T\ncheck: pool\nengines: [postgres]\nremediation:\n  immediate:\n    - text: call {{top_user}}\n").unwrap();
+    std::fs::write(
+        dir.path().join("broken.yaml"),
+        "id: broken\ntitle: [oops\ncheck: pool\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("typo.yaml"),
+        "id: typo\ntitle: T\ncheck: pool\nengines: [postgres]\nremediation:\n  immediate:\n    - text: kill {{top_pdi}}\n",
+    )
+    .unwrap();
+    let d = dir.path().to_str().unwrap();
+    let run = dbrunbook(&["runbooks", "validate", d]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains(&format!("{d}/broken.yaml:2:8: title: invalid type")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("{d}/typo.yaml:7:18: unknown placeholder '{{{{top_pdi}}}}'")),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("good.yaml"), "{}", run.stderr);
+
+    // A check run with broken runbooks is UNKNOWN and says where to look.
+    let run = dbrunbook(&["pool", "--url", &shared_pg_url(), "--runbooks", d, "--format", "nagios"]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(run.stdout.contains("runbooks validate"), "{}", run.stdout);
+    assert!(run.stderr.contains("broken.yaml:2:8:"), "{}", run.stderr);
+
+    let run = dbrunbook(&["runbooks", "validate", &format!("{d}/good.yaml")]);
+    assert_eq!(run.code, 0, "{}", run.all());
+}
+
+#[test]
+fn user_runbook_overrides_the_embedded_one_by_id() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ours.yaml"),
+        "id: pool-exhaustion\ntitle: Our own pool runbook\ncheck: pool\nengines: [postgres, mysql]\n\
+         thresholds:\n  warning: 0%\n  critical: 100%\nremediation:\n  immediate:\n    - text: Page team-db about {{used}} connections.\n",
+    )
+    .unwrap();
+    let d = dir.path().to_str().unwrap();
+    let run = dbrunbook_env(
+        &["pool", "--url", &shared_pg_url(), "--format", "json"],
+        &[("DBRUNBOOK_RUNBOOKS", d)],
+    );
+    assert_eq!(run.code, 1, "the runbook's 0% warning threshold applies: {}", run.all());
+    let rb = &run.json()["checks"][0]["runbook"];
+    assert_eq!(rb["title"], "Our own pool runbook");
+    assert!(rb["source"].as_str().unwrap().ends_with("ours.yaml"));
+    assert!(
+        rb["steps"][0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Page team-db about ")
+    );
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let url = shared_pg_url();
+    let piped = dbrunbook(&["pool", "--url", &url]);
+    assert!(!piped.stdout.contains('\x1b'), "piped output is plain");
+    let forced = dbrunbook(&["pool", "--url", &url, "--color", "always"]);
+    assert!(forced.stdout.contains("\x1b[32mOK\x1b[0m"), "{}", forced.stdout);
+    let no_color = dbrunbook_env(&["pool", "--url", &url, "--color", "auto"], &[("NO_COLOR", "1")]);
+    assert!(!no_color.stdout.contains('\x1b'));
+    assert!(
+        piped.stderr.is_empty(),
+        "no progress output when stderr is not a terminal: {}",
+        piped.stderr
+    );
+}
+
+#[test]
+fn completions_in_the_repo_are_fresh() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    for (shell, file) in [
+        ("bash", "dbrunbook.bash"),
+        ("zsh", "_dbrunbook"),
+        ("fish", "dbrunbook.fish"),
+        ("elvish", "dbrunbook.elv"),
+        ("powershell", "_dbrunbook.ps1"),
+    ] {
+        let run = dbrunbook(&["completions", shell]);
+        assert_eq!(run.code, 0);
+        let checked_in = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
+        assert!(
+            run.stdout == checked_in,
+            "completions/{file} is stale: run `cargo run -- completions {shell} > completions/{file}`"
+        );
+    }
+}
+
+#[test]
+fn help_and_version_exit_zero() {
+    let run = dbrunbook(&["--help"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout.contains("0 OK, 1") && run.stdout.contains("3 UNKNOWN"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(dbrunbook(&["--version"]).code, 0);
+}
