@@ -246,3 +246,56 @@ fn help_and_version_exit_zero() {
     );
     assert_eq!(dbrunbook(&["--version"]).code, 0);
 }
+
+#[test]
+fn tls_modes_encrypt_or_verify_as_libpq_does() {
+    // Debian's cluster ships with ssl=on and a self-signed ("snakeoil") certificate.
+    let ssl_on = std::process::Command::new("psql")
+        .args([
+            "-X",
+            "-At",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-c",
+            "SHOW ssl",
+        ])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "on")
+        .unwrap_or(false);
+    let base = shared_pg_url();
+    if ssl_on {
+        let run = dbrunbook(&["pool", "--url", &format!("{base}?sslmode=require")]);
+        assert_eq!(run.code, 0, "require encrypts without verifying: {}", run.all());
+        let run = dbrunbook(&[
+            "pool",
+            "--url",
+            &format!("{base}?sslmode=verify-full"),
+            "--format",
+            "nagios",
+        ]);
+        assert_eq!(run.code, 3, "{}", run.all());
+        assert!(
+            run.stdout.contains("certificate") && run.stdout.contains("sslrootcert="),
+            "{}",
+            run.stdout
+        );
+    }
+    // The shared MariaDB has no TLS: REQUIRED must fail with a TLS hint, PREFERRED falls back.
+    let mysql = shared_mysql_url();
+    let run = dbrunbook(&[
+        "pool",
+        "--url",
+        &format!("{mysql}?ssl-mode=REQUIRED"),
+        "--format",
+        "nagios",
+    ]);
+    if run.code == 3 {
+        assert!(run.stdout.contains("TLS failed"), "{}", run.stdout);
+        let run = dbrunbook(&["pool", "--url", &format!("{mysql}?ssl-mode=PREFERRED")]);
+        assert_eq!(run.code, 0, "PREFERRED falls back to plain text: {}", run.all());
+    }
+}

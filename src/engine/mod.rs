@@ -39,6 +39,8 @@ pub enum ConnectErrorKind {
     Auth,
     Unreachable,
     Timeout,
+    /// TLS could not be set up: certificate not trusted, or no TLS on the server.
+    Tls,
     Other,
 }
 
@@ -69,6 +71,10 @@ impl ConnectError {
             }
             ConnectErrorKind::Timeout => {
                 "the server did not answer in time: check the network path, or raise --connect-timeout if the link is slow"
+            }
+            ConnectErrorKind::Tls => {
+                "TLS failed: to verify the server, pass its CA with sslrootcert=/path/ca.pem (MySQL: ssl-ca=); \
+                 to encrypt without verifying use sslmode=require; if the server has no TLS use sslmode=prefer or disable"
             }
             ConnectErrorKind::Other => "check the connection URL and the server log",
         }

@@ -203,6 +203,10 @@ fn classify(e: &mysql_async::Error) -> ConnectError {
             1044 | 1045 | 1698 => ConnectErrorKind::Auth,
             _ => ConnectErrorKind::Other,
         },
+        mysql_async::Error::Driver(DriverError::NoClientSslFlagFromServer) => ConnectErrorKind::Tls,
+        mysql_async::Error::Io(io) if io.to_string().contains("certificate") || io.to_string().contains("TLS") => {
+            ConnectErrorKind::Tls
+        }
         mysql_async::Error::Io(io) if io.to_string().contains("timed out") => ConnectErrorKind::Timeout,
         mysql_async::Error::Io(_) => ConnectErrorKind::Unreachable,
         _ => ConnectErrorKind::Other,

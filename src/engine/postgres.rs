@@ -168,7 +168,9 @@ pub(super) fn classify(e: &tokio_postgres::Error) -> ConnectError {
         text.push_str(&format!(": {s}"));
         source = s.source();
     }
-    let kind = if text.contains("timeout") || text.contains("timed out") {
+    let kind = if text.contains("TLS") || text.contains("certificate") || text.contains("server does not support") {
+        ConnectErrorKind::Tls
+    } else if text.contains("timeout") || text.contains("timed out") {
         ConnectErrorKind::Timeout
     } else if text.contains("password") {
         ConnectErrorKind::Auth
