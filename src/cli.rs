@@ -83,6 +83,9 @@ pub enum Command {
     /// Connection-pool status: connections used against the server's limit, by state and by
     /// holder; PgBouncer pools and waiting clients; a server too full to let us in.
     Pool(PoolArgs),
+    /// Long-running statements, long transactions and sessions idle in a transaction: who runs
+    /// them (pid, user, database, application, client), for how long, and what they wait on.
+    Queries(QueriesArgs),
     /// List, show and validate runbooks.
     #[command(subcommand)]
     Runbooks(RunbooksCommand),
@@ -112,6 +115,29 @@ pub struct PoolArgs {
     pub wait_critical: Option<Duration>,
 
     /// Rows of detail per list (top holders); the totals stay exact.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct QueriesArgs {
+    /// WARNING when a statement has run, or a transaction been open, this long (default 1m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub warning: Option<Duration>,
+
+    /// CRITICAL when a statement has run, or a transaction been open, this long (default 5m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub critical: Option<Duration>,
+
+    /// WARNING when a session has sat idle inside a transaction this long (default 1m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub idle_warning: Option<Duration>,
+
+    /// CRITICAL when a session has sat idle inside a transaction this long (default 10m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub idle_critical: Option<Duration>,
+
+    /// Rows of detail (worst first); the counts stay exact.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub limit: usize,
 }

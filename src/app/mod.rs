@@ -23,6 +23,7 @@ pub fn main() -> ExitCode {
     crate::log::set_level(cli.global.verbose);
     let code = match &cli.command {
         Command::Pool(args) => run::pool(&cli.global, args),
+        Command::Queries(args) => run::queries(&cli.global, args),
         Command::Runbooks(cmd) => runbooks::run(&cli.global, cmd),
         Command::Completions { shell } => {
             let mut out = Vec::new();

@@ -9,8 +9,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget};
 use tokio::time::timeout_at;
 
 use super::print_report;
-use crate::checks::{Outcome, pool};
-use crate::cli::{GlobalArgs, PoolArgs};
+use crate::checks::{Outcome, pool, queries};
+use crate::cli::{GlobalArgs, PoolArgs, QueriesArgs};
 use crate::engine::{ConnectErrorKind, Limits, Session};
 use crate::report::{CheckResult, Report, Status, TargetInfo};
 use crate::runbook::{self, Catalog};
@@ -34,15 +34,28 @@ pub fn pool(global: &GlobalArgs, args: &PoolArgs) -> u8 {
     print_report(global, &report)
 }
 
+pub fn queries(global: &GlobalArgs, args: &QueriesArgs) -> u8 {
+    let flags = queries::ThresholdFlags {
+        warning: args.warning,
+        critical: args.critical,
+        idle_warning: args.idle_warning,
+        idle_critical: args.idle_critical,
+    };
+    let report = run_checks(global, args.limit, &[Check::Queries(flags)]);
+    print_report(global, &report)
+}
+
 /// A check the user asked for, with its flags.
 enum Check {
     Pool(pool::ThresholdFlags),
+    Queries(queries::ThresholdFlags),
 }
 
 impl Check {
     fn name(&self) -> &'static str {
         match self {
             Check::Pool(_) => pool::SPEC.name,
+            Check::Queries(_) => queries::SPEC.name,
         }
     }
 }
@@ -160,13 +173,19 @@ async fn run_one(session: &mut Session, check: &Check, catalog: &Catalog, limits
             let snapshot = session.pool_snapshot(limits).await?;
             Ok(pool::evaluate(&snapshot, &thresholds))
         }
+        Check::Queries(flags) => {
+            let defaults = catalog.thresholds(queries::SPEC.name, session.engine());
+            let t = queries::Thresholds::resolve(flags, &defaults)?;
+            let snapshot = session.activity(t.warning.as_secs_f64(), t.idle_warning.as_secs_f64()).await?;
+            Ok(queries::evaluate(&snapshot, &t, session.engine(), limits.row_limit))
+        }
     }
 }
 
 /// Attaches the runbook that fits the outcome.
 fn finish(name: &str, outcome: Outcome, catalog: &Catalog, engine: Engine) -> CheckResult {
     let runbook = catalog
-        .select(name, engine, outcome.status)
+        .select(name, engine, outcome.status, &outcome.facts)
         .map(|rb| runbook::apply(rb, engine, &outcome.facts));
     CheckResult {
         check: name.to_string(),

@@ -2,6 +2,7 @@
 //! findings, facts for the runbook). No SQL and no printing here.
 
 pub mod pool;
+pub mod queries;
 
 use std::collections::BTreeMap;
 
@@ -16,6 +17,8 @@ use crate::units::{Percent, parse_duration};
 pub struct CheckSpec {
     pub name: &'static str,
     pub placeholders: &'static [&'static str],
+    /// Placeholders filled per finding, in steps marked `each: true`.
+    pub item_placeholders: &'static [&'static str],
     pub conditions: &'static [&'static str],
     pub thresholds: &'static [(&'static str, ThresholdKind)],
 }
@@ -26,7 +29,7 @@ pub enum ThresholdKind {
     Duration,
 }
 
-pub const CHECKS: &[&CheckSpec] = &[&pool::SPEC];
+pub const CHECKS: &[&CheckSpec] = &[&pool::SPEC, &queries::SPEC];
 
 pub fn spec(name: &str) -> Option<&'static CheckSpec> {
     CHECKS.iter().copied().find(|c| c.name == name)

@@ -42,6 +42,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         "waiting_pool_size",
         "maxwait",
     ],
+    item_placeholders: &[],
     conditions: &["refused", "near_limit", "idle_in_transaction", "clients_waiting"],
     thresholds: &[
         ("warning", ThresholdKind::Percent),

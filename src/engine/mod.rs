@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::target::{Engine, Target};
-pub use rows::PoolSnapshot;
+pub use rows::{ActivitySnapshot, PoolSnapshot};
 
 /// The name every session announces (`application_name`, MySQL `program_name`).
 pub const APPLICATION_NAME: &str = "dbrunbook";
@@ -141,6 +141,16 @@ impl Session {
             Session::Postgres(s) => s.pool_snapshot(limits).await.map(|p| PoolSnapshot::Server(Box::new(p))),
             Session::Mysql(s) => s.pool_snapshot(limits).await.map(|p| PoolSnapshot::Server(Box::new(p))),
             Session::Pgbouncer(s) => s.pool_snapshot().await.map(PoolSnapshot::Bouncer),
+        }
+    }
+
+    pub async fn activity(&mut self, min_seconds: f64, idle_min_seconds: f64) -> Result<ActivitySnapshot> {
+        match self {
+            Session::Postgres(s) => s.activity(min_seconds, idle_min_seconds).await,
+            Session::Mysql(s) => s.activity(min_seconds, idle_min_seconds).await,
+            Session::Pgbouncer(_) => anyhow::bail!(
+                "PgBouncer's admin console has no query activity: point --url at the PostgreSQL server behind it"
+            ),
         }
     }
 

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, DriverError, OptsBuilder, SslOpts};
 
-use super::rows::{Holder, IdleTransaction, ServerPool};
+use super::rows::{Activity, ActivitySnapshot, Holder, IdleTransaction, ServerPool};
 use super::{APPLICATION_NAME, ConnectError, ConnectErrorKind, Limits};
 use crate::target::{Target, TlsMode};
 
@@ -148,6 +148,62 @@ impl MySession {
             seconds: secs as f64,
         });
         Ok(pool)
+    }
+
+    /// Threads running a statement for `min_seconds`, or holding an InnoDB transaction open for
+    /// `min(min_seconds, idle_min_seconds)`.
+    pub async fn activity(&mut self, min_seconds: f64, idle_min_seconds: f64) -> Result<ActivitySnapshot> {
+        let conn = &mut self.conn;
+        let run_min = min_seconds.floor() as i64;
+        let trx_min = min_seconds.min(idle_min_seconds).floor() as i64;
+        let mut out = ActivitySnapshot::default();
+        type Row = (i64, String, String, String, String, String, i64, String, Option<i64>);
+        let rows: Vec<Row> = match conn.exec(include_str!("sql/mysql/activity.sql"), (run_min, trx_min)).await {
+            Err(e) if denied(&e) => {
+                out.notes.push(
+                    "open transactions are not shown: reading INNODB_TRX needs the PROCESS privilege \
+                     (GRANT PROCESS ON *.* TO <this user>;)"
+                        .into(),
+                );
+                conn.exec(include_str!("sql/mysql/activity_no_trx.sql"), (run_min, trx_min))
+                    .await
+                    .context("reading the processlist")?
+            }
+            other => other.context("reading the processlist and InnoDB transactions")?,
+        };
+        for (pid, user, database, client, command, info, time, thread_state, trx) in rows {
+            let sleeping = command == "Sleep";
+            let state = match (sleeping, trx.is_some()) {
+                (true, true) => "idle in transaction",
+                (true, false) => "idle",
+                (false, _) => "active",
+            };
+            out.sessions.push(Activity {
+                pid,
+                user,
+                database,
+                application: String::new(),
+                client,
+                state: state.into(),
+                query: info,
+                query_seconds: (!sleeping).then_some(time as f64),
+                xact_seconds: trx.map(|t| t as f64),
+                state_seconds: Some(time as f64),
+                wait: (!thread_state.is_empty()).then_some(thread_state),
+                xmin_age: None,
+            });
+        }
+        let connected: Option<(String, i64)> =
+            conn.query_first("SHOW GLOBAL STATUS LIKE 'Threads_connected'").await.context("reading Threads_connected")?;
+        let visible: i64 = conn
+            .query_first(
+                "SELECT CAST(COUNT(*) AS SIGNED) FROM information_schema.PROCESSLIST \
+                 WHERE COMMAND NOT IN ('Daemon', 'Binlog Dump', 'Binlog Dump GTID')",
+            )
+            .await?
+            .unwrap_or(0);
+        out.hidden = connected.map(|(_, n)| (n - visible).max(0)).unwrap_or(0);
+        Ok(out)
     }
 
     pub async fn close(self) {

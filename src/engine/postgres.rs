@@ -6,7 +6,7 @@ use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls};
 
-use super::rows::{Holder, IdleTransaction, ServerPool};
+use super::rows::{Activity, ActivitySnapshot, Holder, IdleTransaction, ServerPool};
 use super::{APPLICATION_NAME, ConnectError, ConnectErrorKind, Limits};
 use crate::target::{Target, TlsMode};
 
@@ -102,6 +102,42 @@ impl PgSession {
         }
         tx.commit().await?;
         Ok(pool)
+    }
+}
+
+impl PgSession {
+    /// Sessions past `min_seconds` (statement or transaction age) or idle in a transaction for
+    /// `idle_min_seconds`, in one read-only transaction.
+    pub async fn activity(&mut self, min_seconds: f64, idle_min_seconds: f64) -> Result<ActivitySnapshot> {
+        let tx = self.client.build_transaction().read_only(true).start().await.context("starting a read-only transaction")?;
+        let mut out = ActivitySnapshot::default();
+        let rows = tx
+            .query(include_str!("sql/postgres/activity.sql"), &[&min_seconds, &idle_min_seconds])
+            .await
+            .context("reading pg_stat_activity")?;
+        for row in rows {
+            out.sessions.push(Activity {
+                pid: row.try_get(0)?,
+                user: row.try_get(1)?,
+                database: row.try_get(2)?,
+                application: row.try_get(3)?,
+                client: row.try_get(4)?,
+                state: row.try_get(5)?,
+                query: row.try_get(6)?,
+                query_seconds: row.try_get(7)?,
+                xact_seconds: row.try_get(8)?,
+                state_seconds: row.try_get(9)?,
+                wait: row.try_get(10)?,
+                xmin_age: row.try_get(11)?,
+            });
+        }
+        let totals = tx.query_one(include_str!("sql/postgres/activity_totals.sql"), &[]).await.context("reading totals")?;
+        out.hidden = totals.try_get(0)?;
+        let pid: Option<i64> = totals.try_get(1)?;
+        let age: Option<i64> = totals.try_get(2)?;
+        out.oldest_xmin = pid.zip(age);
+        tx.commit().await?;
+        Ok(out)
     }
 }
 

@@ -71,3 +71,39 @@ pub enum PoolSnapshot {
     Server(Box<ServerPool>),
     Bouncer(BouncerPools),
 }
+
+/// One client session as the queries check sees it. Ages are seconds; `None` when not
+/// applicable (no statement running, no transaction open) or not visible to this role.
+#[derive(Debug, Clone, Default)]
+pub struct Activity {
+    pub pid: i64,
+    pub user: String,
+    pub database: String,
+    pub application: String,
+    pub client: String,
+    /// PostgreSQL's `state`; MySQL threads are mapped to `active`, `idle` or `idle in transaction`.
+    pub state: String,
+    /// The statement text, whole and as the server gave it (may hold control characters).
+    pub query: String,
+    /// Age of the running (or, when idle, the last) statement.
+    pub query_seconds: Option<f64>,
+    /// Age of the open transaction.
+    pub xact_seconds: Option<f64>,
+    /// Time since the state last changed: how long an idle-in-transaction session has sat idle.
+    pub state_seconds: Option<f64>,
+    /// What it waits on: `Lock:transactionid`, `ClientRead`, MySQL's thread state.
+    pub wait: Option<String>,
+    /// Transactions its snapshot holds back vacuum by (PostgreSQL `age(backend_xmin)`).
+    pub xmin_age: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ActivitySnapshot {
+    /// Sessions past the lowest threshold asked for; the check decides which matter.
+    pub sessions: Vec<Activity>,
+    /// Sessions of other roles this role may not see (no pg_monitor / PROCESS).
+    pub hidden: i64,
+    /// The session whose snapshot holds back vacuum the most: pid and xmin age.
+    pub oldest_xmin: Option<(i64, i64)>,
+    pub notes: Vec<String>,
+}

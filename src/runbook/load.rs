@@ -191,6 +191,12 @@ fn validate(file: &str, text: &str, rb: &Runbook) -> Vec<Problem> {
             "engines is empty; list postgres, mysql and/or pgbouncer".into(),
         );
     }
+    for cond in rb.when.iter().filter(|c| !spec.conditions.contains(&c.as_str())) {
+        at(
+            locate(text, cond),
+            format!("unknown condition '{cond}' for check {}; known: {}", spec.name, spec.conditions.join(", ")),
+        );
+    }
     if rb.statuses.is_empty() {
         at(
             locate_key(text, "statuses"),
@@ -241,14 +247,22 @@ fn check_step(text: &str, step: &Step, spec: &checks::CheckSpec, at: &mut impl F
         match template::placeholders(body) {
             Err(offset) => at(locate(text, &body[offset..]), "unclosed '{{' in step".into()),
             Ok(found) => {
-                for p in found.iter().filter(|p| !spec.placeholders.contains(&p.name.as_str())) {
+                let known = |name: &str| {
+                    spec.placeholders.contains(&name) || (step.each && spec.item_placeholders.contains(&name))
+                };
+                for p in found.iter().filter(|p| !known(&p.name)) {
                     at(
                         locate(text, &body[p.offset..]),
                         format!(
-                            "unknown placeholder '{{{{{}}}}}' for check {}; known: {}",
+                            "unknown placeholder '{{{{{}}}}}' for check {}; known: {}{}",
                             p.name,
                             spec.name,
-                            spec.placeholders.join(", ")
+                            spec.placeholders.join(", "),
+                            if spec.item_placeholders.is_empty() {
+                                String::new()
+                            } else {
+                                format!("; in steps with 'each: true' also: {}", spec.item_placeholders.join(", "))
+                            }
                         ),
                     );
                 }

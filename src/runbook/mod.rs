@@ -19,6 +19,10 @@ use crate::target::Engine;
 pub struct Facts {
     pub values: BTreeMap<String, String>,
     pub conditions: BTreeSet<String>,
+    /// The condition of the worst finding: picks the runbook when several would fit.
+    pub lead: Option<String>,
+    /// One set of values per finding, for steps marked `each`.
+    pub items: Vec<BTreeMap<String, String>>,
 }
 
 impl Facts {
@@ -32,12 +36,18 @@ impl Facts {
 }
 
 impl Catalog {
-    /// The runbook for a check result: user runbooks before embedded ones, then by id.
-    pub fn select(&self, check: &str, engine: Engine, status: Status) -> Option<&Runbook> {
+    /// The runbook for a check result: among those whose check, engine, status and conditions
+    /// fit, the one made for the worst finding's condition, user runbooks before embedded ones,
+    /// then by id.
+    pub fn select(&self, check: &str, engine: Engine, status: Status, facts: &Facts) -> Option<&Runbook> {
         self.runbooks()
             .iter()
             .filter(|r| r.check == check && r.engines.contains(&engine) && r.statuses.contains(&status))
-            .min_by_key(|r| (r.source == "embedded", r.id.clone()))
+            .filter(|r| r.when.is_empty() || r.when.iter().any(|c| facts.conditions.contains(c)))
+            .min_by_key(|r| {
+                let leads = facts.lead.as_ref().is_some_and(|l| r.when.contains(l));
+                (!leads, r.source == "embedded", r.id.clone())
+            })
     }
 
     /// Default thresholds for a check on an engine, from the runbooks that serve it.
@@ -72,11 +82,20 @@ pub fn apply(runbook: &Runbook, engine: Engine, facts: &Facts) -> AppliedRunbook
             if sql.is_none() && !step.sql.is_empty() {
                 continue;
             }
-            steps.push(AppliedStep {
+            let fill = |values: &BTreeMap<String, String>| AppliedStep {
                 phase: phase.to_string(),
-                text: template::fill(step.text.trim_end(), &facts.values, None),
-                sql: sql.map(|s| template::fill(s.trim_end(), &facts.values, Some(engine))),
-            });
+                text: template::fill(step.text.trim_end(), values, None),
+                sql: sql.map(|s| template::fill(s.trim_end(), values, Some(engine))),
+            };
+            if step.each {
+                for item in &facts.items {
+                    let mut values = facts.values.clone();
+                    values.extend(item.clone());
+                    steps.push(fill(&values));
+                }
+            } else {
+                steps.push(fill(&facts.values));
+            }
         }
     }
     AppliedRunbook {

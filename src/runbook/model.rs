@@ -20,6 +20,9 @@ pub struct Runbook {
     /// Statuses it applies to; default warning and critical.
     #[serde(default = "default_statuses")]
     pub statuses: Vec<Status>,
+    /// Only when the check reports one of these conditions (default: whenever the status fits).
+    #[serde(default)]
+    pub when: Vec<String>,
     /// Default thresholds for the check, overridden by command-line flags.
     #[serde(default)]
     pub thresholds: BTreeMap<String, String>,
@@ -58,6 +61,9 @@ pub struct Step {
     /// Only when the check reports one of these conditions (default: always).
     #[serde(default)]
     pub when: Vec<String>,
+    /// Repeat the step once per finding (each session, each pool...), filled from that finding.
+    #[serde(default)]
+    pub each: bool,
 }
 
 fn default_statuses() -> Vec<Status> {

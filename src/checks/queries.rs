@@ -1,0 +1,330 @@
+//! The queries check: statements running too long, transactions open too long (even when idle
+//! between statements), and sessions idle in a transaction. Each session is judged on all three
+//! and listed once, worst first, with the reason.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use anyhow::Result;
+
+use super::{CheckSpec, Outcome, ThresholdKind, duration_threshold, ordered};
+use crate::engine::rows::{Activity, ActivitySnapshot};
+use crate::report::{Finding, Metric, Status};
+use crate::runbook::Facts;
+use crate::target::Engine;
+use crate::text::shorten;
+use crate::units::format_duration;
+
+pub const SPEC: CheckSpec = CheckSpec {
+    name: "queries",
+    placeholders: &[
+        "pid", "user", "database", "application", "client", "state", "age", "query", "wait",
+        "long_running", "long_transactions", "idle_in_transaction", "hidden", "xmin_pid", "xmin_age",
+        "warning", "critical", "idle_warning", "idle_critical",
+    ],
+    item_placeholders: &["reason"],
+    conditions: &["long_running", "long_transaction", "idle_in_transaction", "insufficient_privilege"],
+    thresholds: &[
+        ("warning", ThresholdKind::Duration),
+        ("critical", ThresholdKind::Duration),
+        ("idle_warning", ThresholdKind::Duration),
+        ("idle_critical", ThresholdKind::Duration),
+    ],
+};
+
+/// Longest query text put into a runbook step; the finding keeps the whole text.
+const STEP_QUERY_MAX: usize = 200;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Thresholds {
+    /// Running statements and open transactions.
+    pub warning: Duration,
+    pub critical: Duration,
+    /// Sessions idle inside a transaction.
+    pub idle_warning: Duration,
+    pub idle_critical: Duration,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ThresholdFlags {
+    pub warning: Option<Duration>,
+    pub critical: Option<Duration>,
+    pub idle_warning: Option<Duration>,
+    pub idle_critical: Option<Duration>,
+}
+
+impl Thresholds {
+    pub fn resolve(flags: &ThresholdFlags, defaults: &BTreeMap<String, String>) -> Result<Thresholds> {
+        let get = |flag, key, fallback| duration_threshold(flag, defaults, key, Duration::from_secs(fallback));
+        let t = Thresholds {
+            warning: get(flags.warning, "warning", 60)?,
+            critical: get(flags.critical, "critical", 300)?,
+            idle_warning: get(flags.idle_warning, "idle_warning", 60)?,
+            idle_critical: get(flags.idle_critical, "idle_critical", 600)?,
+        };
+        let shown = format_duration;
+        ordered(t.warning, t.critical, shown(t.warning), shown(t.critical), "query duration")?;
+        ordered(t.idle_warning, t.idle_critical, shown(t.idle_warning), shown(t.idle_critical), "idle-in-transaction")?;
+        Ok(t)
+    }
+}
+
+fn grade(seconds: f64, warning: Duration, critical: Duration) -> Status {
+    if seconds >= critical.as_secs_f64() {
+        Status::Critical
+    } else if seconds >= warning.as_secs_f64() {
+        Status::Warning
+    } else {
+        Status::Ok
+    }
+}
+
+fn rank(s: Status) -> u8 {
+    match s {
+        Status::Critical => 2,
+        Status::Warning => 1,
+        _ => 0,
+    }
+}
+
+/// One session judged: its worst severity, why, and the condition that describes it best.
+struct Judged<'a> {
+    session: &'a Activity,
+    severity: Status,
+    condition: &'static str,
+    reasons: Vec<String>,
+    /// The age that made it worst, for sorting and for `{{age}}`.
+    age: f64,
+}
+
+fn judge<'a>(s: &'a Activity, t: &Thresholds) -> Option<Judged<'a>> {
+    // In order of preference when severities tie: the most actionable description first.
+    let mut candidates: Vec<(Status, &'static str, f64, String)> = Vec::new();
+    if s.state.starts_with("idle in transaction")
+        && let Some(idle) = s.state_seconds
+    {
+        let sev = grade(idle, t.idle_warning, t.idle_critical);
+        candidates.push((sev, "idle_in_transaction", idle, format!("{} for {}", s.state, fmt(idle))));
+    }
+    if s.state == "active"
+        && let Some(q) = s.query_seconds
+    {
+        let sev = grade(q, t.warning, t.critical);
+        candidates.push((sev, "long_running", q, format!("statement running for {}", fmt(q))));
+    }
+    if let Some(x) = s.xact_seconds {
+        let sev = grade(x, t.warning, t.critical);
+        candidates.push((sev, "long_transaction", x, format!("transaction open for {}", fmt(x))));
+    }
+    candidates.retain(|c| c.0 != Status::Ok);
+    let best = candidates.iter().enumerate().max_by_key(|(i, c)| (rank(c.0), usize::MAX - i))?.1;
+    Some(Judged {
+        session: s,
+        severity: best.0,
+        condition: best.1,
+        age: best.2,
+        reasons: candidates.iter().map(|c| c.3.clone()).collect(),
+    })
+}
+
+fn fmt(seconds: f64) -> String {
+    format_duration(Duration::from_secs_f64(seconds.max(0.0).round()))
+}
+
+pub fn evaluate(snap: &ActivitySnapshot, t: &Thresholds, engine: Engine, limit: usize) -> Outcome {
+    let mut judged: Vec<Judged> = snap.sessions.iter().filter_map(|s| judge(s, t)).collect();
+    judged.sort_by(|a, b| rank(b.severity).cmp(&rank(a.severity)).then(b.age.total_cmp(&a.age)));
+    let status = judged.first().map(|j| j.severity).unwrap_or(Status::Ok);
+
+    let over = |get: fn(&Activity) -> Option<f64>, only: fn(&Activity) -> bool, w: Duration| -> (usize, f64) {
+        let ages: Vec<f64> = snap.sessions.iter().filter(|s| only(s)).filter_map(get).filter(|a| *a >= w.as_secs_f64()).collect();
+        (ages.len(), ages.iter().copied().fold(0.0, f64::max))
+    };
+    let (n_running, longest_running) = over(|s| s.query_seconds, |s| s.state == "active", t.warning);
+    let (n_xact, longest_xact) = over(|s| s.xact_seconds, |_| true, t.warning);
+    let (n_idle, longest_idle) =
+        over(|s| s.state_seconds, |s| s.state.starts_with("idle in transaction"), t.idle_warning);
+
+    let secs = |d: Duration| d.as_secs_f64();
+    let mut metrics = vec![
+        Metric::new("long_running", n_running as f64, ""),
+        Metric::new("long_transactions", n_xact as f64, ""),
+        Metric::new("idle_in_transaction", n_idle as f64, ""),
+        Metric::new("longest_query", longest_running.round(), "s").thresholds(secs(t.warning), secs(t.critical)),
+        Metric::new("longest_transaction", longest_xact.round(), "s").thresholds(secs(t.warning), secs(t.critical)),
+        Metric::new("longest_idle_in_transaction", longest_idle.round(), "s")
+            .thresholds(secs(t.idle_warning), secs(t.idle_critical)),
+    ];
+    let mut facts = Facts::default();
+    if let Some((pid, age)) = snap.oldest_xmin {
+        metrics.push(Metric::new("oldest_xmin_age", age as f64, ""));
+        facts.set("xmin_pid", pid);
+        facts.set("xmin_age", age);
+    }
+
+    let mut findings = Vec::new();
+    for j in judged.iter().take(limit) {
+        let s = j.session;
+        let mut f = Finding::new("sessions")
+            .with("pid", s.pid)
+            .with("severity", j.severity.name())
+            .with("reason", j.reasons.join("; "))
+            .with("state", s.state.as_str())
+            .with("user", s.user.as_str())
+            .with("database", s.database.as_str());
+        if engine != Engine::Mysql {
+            f = f.with("application", s.application.as_str());
+        }
+        f = f
+            .with("client", s.client.as_str())
+            .with("running_for", s.query_seconds.filter(|_| s.state == "active").map(fmt))
+            .with("transaction_for", s.xact_seconds.map(fmt))
+            .with("wait", s.wait.clone())
+            .with("query", s.query.as_str());
+        findings.push(f);
+        let mut item = session_values(s, j);
+        item.insert("reason".into(), j.reasons.join("; "));
+        facts.items.push(item);
+    }
+    if let Some(worst) = judged.first() {
+        facts.values.extend(session_values(worst.session, worst));
+        facts.lead = Some(worst.condition.to_string());
+    }
+    for j in &judged {
+        facts.flag(j.condition);
+    }
+    facts.set("long_running", n_running);
+    facts.set("long_transactions", n_xact);
+    facts.set("idle_in_transaction", n_idle);
+    facts.set("hidden", snap.hidden);
+    facts.set("warning", format_duration(t.warning));
+    facts.set("critical", format_duration(t.critical));
+    facts.set("idle_warning", format_duration(t.idle_warning));
+    facts.set("idle_critical", format_duration(t.idle_critical));
+
+    let mut notes = snap.notes.clone();
+    if snap.hidden > 0 {
+        facts.flag("insufficient_privilege");
+        let grant = match engine {
+            Engine::Mysql => "GRANT PROCESS ON *.* TO <this user>;",
+            _ => "GRANT pg_monitor TO <this role>;",
+        };
+        notes.push(format!(
+            "{} sessions of other users are hidden from this user: their statements could not be judged. \
+             Let it see them with: {grant}",
+            snap.hidden
+        ));
+    }
+    if judged.len() > limit {
+        notes.push(format!("showing the worst {limit} of {} sessions (--limit)", judged.len()));
+    }
+    let summary = summarize(&judged, (n_running, n_xact, n_idle), t);
+    Outcome { status, summary, metrics, findings, notes, facts }
+}
+
+fn session_values(s: &Activity, j: &Judged) -> BTreeMap<String, String> {
+    [
+        ("pid", s.pid.to_string()),
+        ("user", s.user.clone()),
+        ("database", s.database.clone()),
+        ("application", s.application.clone()),
+        ("client", s.client.clone()),
+        ("state", s.state.clone()),
+        ("age", fmt(j.age)),
+        ("query", shorten(&s.query, STEP_QUERY_MAX)),
+        ("wait", s.wait.clone().unwrap_or_else(|| "nothing".into())),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+fn summarize(judged: &[Judged], (n_running, n_xact, n_idle): (usize, usize, usize), t: &Thresholds) -> String {
+    let Some(worst) = judged.first() else {
+        return format!(
+            "no statement or transaction older than {}, no session idle in transaction longer than {}",
+            format_duration(t.warning),
+            format_duration(t.idle_warning)
+        );
+    };
+    let mut parts = Vec::new();
+    if n_running > 0 {
+        parts.push(format!("{n_running} statement(s) running longer than {}", format_duration(t.warning)));
+    }
+    if n_xact > 0 {
+        parts.push(format!("{n_xact} transaction(s) open longer than {}", format_duration(t.warning)));
+    }
+    if n_idle > 0 {
+        parts.push(format!("{n_idle} session(s) idle in transaction longer than {}", format_duration(t.idle_warning)));
+    }
+    format!(
+        "{}; worst: pid {} ({}, {})",
+        parts.join(", "),
+        worst.session.pid,
+        worst.session.user,
+        worst.reasons.first().cloned().unwrap_or_default()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t() -> Thresholds {
+        Thresholds::resolve(&ThresholdFlags::default(), &BTreeMap::new()).unwrap()
+    }
+
+    fn session(pid: i64, state: &str, query: Option<f64>, xact: Option<f64>, since: Option<f64>) -> Activity {
+        Activity {
+            pid,
+            user: "app".into(),
+            state: state.into(),
+            query: "select 1".into(),
+            query_seconds: query,
+            xact_seconds: xact,
+            state_seconds: since,
+            ..Activity::default()
+        }
+    }
+
+    #[test]
+    fn worst_first_with_the_most_actionable_reason() {
+        let snap = ActivitySnapshot {
+            sessions: vec![
+                session(1, "active", Some(90.0), Some(90.0), Some(90.0)),
+                session(2, "idle in transaction", Some(700.0), Some(700.0), Some(650.0)),
+                session(3, "active", Some(5.0), Some(5.0), Some(5.0)),
+                session(4, "idle", None, None, Some(9999.0)),
+            ],
+            ..ActivitySnapshot::default()
+        };
+        let o = evaluate(&snap, &t(), Engine::Postgres, 10);
+        assert_eq!(o.status, Status::Critical);
+        let pids: Vec<_> = o.findings.iter().map(|f| f.fields["pid"].as_i64().unwrap()).collect();
+        assert_eq!(pids, vec![2, 1], "idle sessions and short statements are not findings");
+        assert_eq!(o.facts.lead.as_deref(), Some("idle_in_transaction"));
+        assert_eq!(o.facts.values["pid"], "2");
+        assert!(o.summary.contains("worst: pid 2"), "{}", o.summary);
+    }
+
+    #[test]
+    fn long_transaction_idle_between_statements_is_caught() {
+        // Idle in transaction for only 10s, but the transaction has been open for 6 minutes.
+        let snap = ActivitySnapshot {
+            sessions: vec![session(7, "idle in transaction", Some(10.0), Some(360.0), Some(10.0))],
+            ..ActivitySnapshot::default()
+        };
+        let o = evaluate(&snap, &t(), Engine::Postgres, 10);
+        assert_eq!(o.status, Status::Critical);
+        assert_eq!(o.facts.lead.as_deref(), Some("long_transaction"));
+    }
+
+    #[test]
+    fn limit_cuts_rows_not_counts() {
+        let sessions = (0..5).map(|i| session(i, "active", Some(100.0 + i as f64), Some(100.0), Some(100.0))).collect();
+        let o = evaluate(&ActivitySnapshot { sessions, ..Default::default() }, &t(), Engine::Mysql, 2);
+        assert_eq!(o.findings.len(), 2);
+        assert_eq!(o.metrics[0].value, 5.0);
+        assert!(o.notes.iter().any(|n| n.contains("worst 2 of 5")));
+    }
+}

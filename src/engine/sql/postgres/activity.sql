@@ -1,0 +1,20 @@
+-- Client sessions with a statement running, a transaction open, or idle in a transaction for
+-- at least $1 seconds ($2 for idle in transaction). Background workers and the tool's own
+-- session are left out. Ages in seconds; NULL where not applicable or not visible.
+SELECT pid::int8,
+       coalesce(usename, '') AS usename,
+       coalesce(datname, '') AS database,
+       coalesce(application_name, '') AS application,
+       coalesce(host(client_addr), 'local socket') AS client,
+       coalesce(state, '') AS state,
+       coalesce(query, '') AS query,
+       extract(epoch FROM now() - query_start)::float8 AS query_seconds,
+       extract(epoch FROM now() - xact_start)::float8 AS xact_seconds,
+       extract(epoch FROM now() - state_change)::float8 AS state_seconds,
+       CASE WHEN wait_event IS NOT NULL THEN wait_event_type || ':' || wait_event END AS wait,
+       age(backend_xmin)::int8 AS xmin_age
+  FROM pg_stat_activity
+ WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+   AND ((state = 'active' AND query_start <= now() - make_interval(secs => $1))
+        OR xact_start <= now() - make_interval(secs => $1)
+        OR (state LIKE 'idle in transaction%' AND state_change <= now() - make_interval(secs => $2)))

@@ -1,0 +1,8 @@
+-- Sessions hidden from this role, and the session holding back the xmin horizon the most.
+SELECT (SELECT count(*) FROM pg_stat_activity
+         WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND state IS NULL) AS hidden,
+       x.pid::int8, age(x.backend_xmin)::int8
+  FROM (SELECT 1) one
+  LEFT JOIN LATERAL (SELECT pid, backend_xmin FROM pg_stat_activity
+                      WHERE backend_xmin IS NOT NULL AND pid <> pg_backend_pid()
+                      ORDER BY age(backend_xmin) DESC LIMIT 1) x ON true
