@@ -106,6 +106,14 @@ fn connections_at_80_percent_warn_and_name_the_biggest_holder() {
     assert!(table.stdout.contains("checkout-api"));
     assert!(!table.stdout.contains('\x1b'), "{}", table.stdout);
 
+    // A role without pg_monitor still counts every connection, and is told what it cannot see.
+    pg.psql(&["CREATE ROLE watcher LOGIN"]);
+    let run = dbrunbook(&["pool", "--url", &pg.url("watcher", "postgres"), "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let check = &run.json()["checks"][0];
+    assert!(check["summary"].as_str().unwrap().starts_with("8 of 10"), "{check:#}");
+    assert!(check["notes"].to_string().contains("GRANT pg_monitor"), "{check:#}");
+
     // Two more and it is critical; the nagios line carries absolute thresholds.
     held.pg(&pg.keyvalue("filler", "postgres"), 2, "");
     let run = dbrunbook(&["pool", "--url", &pg.url("postgres", "postgres"), "--format", "nagios"]);

@@ -410,6 +410,12 @@ impl Held {
         self
     }
 
+    /// Runs more SQL on the `i`-th held PostgreSQL connection.
+    pub fn pg_run(&mut self, i: usize, sql: &str) {
+        let client = &self.pg[i];
+        self.rt.block_on(client.batch_execute(sql)).expect("test SQL");
+    }
+
     /// Tries one more PostgreSQL connection; the error text if refused.
     pub fn pg_try(&mut self, conninfo: &str) -> Result<(), String> {
         let result = self

@@ -1,6 +1,6 @@
 -- Sessions hidden from this role, and the session holding back the xmin horizon the most.
 SELECT (SELECT count(*) FROM pg_stat_activity
-         WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND state IS NULL) AS hidden,
+         WHERE backend_type IS NULL AND usesysid IS NOT NULL AND datid IS NOT NULL) AS hidden,
        x.pid::int8, age(x.backend_xmin)::int8
   FROM (SELECT 1) one
   LEFT JOIN LATERAL (SELECT pid, backend_xmin FROM pg_stat_activity
