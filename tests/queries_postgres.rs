@@ -9,7 +9,13 @@ use std::time::Duration;
 use support::*;
 
 fn sessions(r: &serde_json::Value) -> Vec<serde_json::Value> {
-    r["checks"][0]["findings"].as_array().unwrap().iter().filter(|f| f["kind"] == "sessions").cloned().collect()
+    r["checks"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "sessions")
+        .cloned()
+        .collect()
 }
 
 fn wait_for(pg: &ThrowawayPg, args: &[&str], want: &str) -> serde_json::Value {
@@ -31,10 +37,19 @@ fn sleeping_statement_goes_ok_warning_critical_with_cancel_then_terminate() {
     let pg = ThrowawayPg::start(PgOptions::default());
     let r = dbrunbook(&["queries", "--url", &pg.url("postgres", "postgres"), "--format", "json"]);
     assert_eq!(r.code, 0, "{}", r.all());
-    assert!(sessions(&r.json()).is_empty(), "the tool's own session is never a finding");
+    assert!(
+        sessions(&r.json()).is_empty(),
+        "the tool's own session is never a finding"
+    );
 
     let mut held = Held::new();
-    held.pg_background(&format!("{} application_name=nightly-report", pg.keyvalue("postgres", "postgres")), "SELECT pg_sleep(60)");
+    held.pg_background(
+        &format!(
+            "{} application_name=nightly-report",
+            pg.keyvalue("postgres", "postgres")
+        ),
+        "SELECT pg_sleep(60)",
+    );
     let r = wait_for(&pg, &["--warning", "1s", "--critical", "1h"], "warning");
     let s = &sessions(&r)[0];
     assert_eq!(s["application"], "nightly-report");
@@ -43,10 +58,21 @@ fn sleeping_statement_goes_ok_warning_critical_with_cancel_then_terminate() {
     assert_eq!(s["wait"], "Timeout:PgSleep");
     let check = &r["checks"][0];
     assert_eq!(check["runbook"]["id"], "long-running-queries");
-    let sql: Vec<&str> = check["runbook"]["steps"].as_array().unwrap().iter().filter_map(|s| s["sql"].as_str()).collect();
+    let sql: Vec<&str> = check["runbook"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["sql"].as_str())
+        .collect();
     let pid = s["pid"].as_i64().unwrap();
-    let cancel = sql.iter().position(|s| *s == format!("SELECT pg_cancel_backend({pid});")).expect("cancel step");
-    let terminate = sql.iter().position(|s| *s == format!("SELECT pg_terminate_backend({pid});")).expect("terminate step");
+    let cancel = sql
+        .iter()
+        .position(|s| *s == format!("SELECT pg_cancel_backend({pid});"))
+        .expect("cancel step");
+    let terminate = sql
+        .iter()
+        .position(|s| *s == format!("SELECT pg_terminate_backend({pid});"))
+        .expect("terminate step");
     assert!(cancel < terminate, "cancel comes before terminate");
 
     let r = wait_for(&pg, &["--warning", "1s", "--critical", "2s"], "critical");
@@ -59,7 +85,11 @@ fn sleeping_statement_goes_ok_warning_critical_with_cancel_then_terminate() {
 fn idle_in_transaction_and_long_transaction_between_statements() {
     let pg = ThrowawayPg::start(PgOptions::default());
     let mut held = Held::new();
-    held.pg(&format!("{} application_name=forgetful", pg.keyvalue("postgres", "postgres")), 1, "BEGIN; SELECT 1");
+    held.pg(
+        &format!("{} application_name=forgetful", pg.keyvalue("postgres", "postgres")),
+        1,
+        "BEGIN; SELECT 1",
+    );
     let r = wait_for(&pg, &["--idle-warning", "1s", "--idle-critical", "1h"], "warning");
     let check = &r["checks"][0];
     assert_eq!(check["runbook"]["id"], "idle-in-transaction");
@@ -67,7 +97,10 @@ fn idle_in_transaction_and_long_transaction_between_statements() {
     assert_eq!(s["state"], "idle in transaction");
     assert_eq!(s["application"], "forgetful");
     let steps = serde_json::to_string(&check["runbook"]["steps"]).unwrap();
-    assert!(steps.contains(&format!("pg_terminate_backend({})", s["pid"])), "{steps}");
+    assert!(
+        steps.contains(&format!("pg_terminate_backend({})", s["pid"])),
+        "{steps}"
+    );
 
     // A transaction that keeps running short statements is never "idle" for long, but it is old.
     let conninfo = format!("{} application_name=chatty", pg.keyvalue("postgres", "postgres"));
@@ -76,13 +109,30 @@ fn idle_in_transaction_and_long_transaction_between_statements() {
     std::thread::sleep(Duration::from_millis(2500));
     chatty.pg_run(0, "SELECT 2");
     let r = dbrunbook(&[
-        "queries", "--url", &pg.url("postgres", "postgres"), "--warning", "2s", "--critical", "1h",
-        "--idle-warning", "1h", "--idle-critical", "2h", "--format", "json",
+        "queries",
+        "--url",
+        &pg.url("postgres", "postgres"),
+        "--warning",
+        "2s",
+        "--critical",
+        "1h",
+        "--idle-warning",
+        "1h",
+        "--idle-critical",
+        "2h",
+        "--format",
+        "json",
     ]);
     assert_eq!(r.code, 1, "{}", r.all());
     let r = r.json();
-    let chatty_row = sessions(&r).into_iter().find(|s| s["application"] == "chatty").expect("the old transaction is listed");
-    assert!(chatty_row["reason"].as_str().unwrap().contains("transaction open for"), "{chatty_row:#}");
+    let chatty_row = sessions(&r)
+        .into_iter()
+        .find(|s| s["application"] == "chatty")
+        .expect("the old transaction is listed");
+    assert!(
+        chatty_row["reason"].as_str().unwrap().contains("transaction open for"),
+        "{chatty_row:#}"
+    );
     assert_eq!(r["checks"][0]["runbook"]["id"], "long-running-queries");
 }
 
@@ -90,15 +140,41 @@ fn idle_in_transaction_and_long_transaction_between_statements() {
 fn hostile_and_multiline_query_text_is_rendered_safely() {
     let pg = ThrowawayPg::start(PgOptions::default());
     let mut held = Held::new();
-    held.pg_background(&pg.keyvalue("postgres", "postgres"), "SELECT pg_sleep(60) /* \x1b[2J\x1b]0;pwned\x07 */,\n  'line two'");
+    held.pg_background(
+        &pg.keyvalue("postgres", "postgres"),
+        "SELECT pg_sleep(60) /* \x1b[2J\x1b]0;pwned\x07 */,\n  'line two'",
+    );
     let r = wait_for(&pg, &["--warning", "1s", "--critical", "1h"], "warning");
     let query = sessions(&r)[0]["query"].as_str().unwrap().to_string();
-    assert!(query.contains('\n') && query.contains('\x1b'), "JSON keeps the whole text: {query:?}");
-    let table = dbrunbook(&["queries", "--url", &pg.url("postgres", "postgres"), "--warning", "1s", "--critical", "1h"]);
+    assert!(
+        query.contains('\n') && query.contains('\x1b'),
+        "JSON keeps the whole text: {query:?}"
+    );
+    let table = dbrunbook(&[
+        "queries",
+        "--url",
+        &pg.url("postgres", "postgres"),
+        "--warning",
+        "1s",
+        "--critical",
+        "1h",
+    ]);
     assert_eq!(table.code, 1, "{}", table.all());
-    assert!(!table.stdout.contains('\x1b') && !table.stdout.contains('\x07'), "{:?}", table.stdout);
+    assert!(
+        !table.stdout.contains('\x1b') && !table.stdout.contains('\x07'),
+        "{:?}",
+        table.stdout
+    );
     assert!(table.stdout.contains("SELECT pg_sleep(60)"), "{}", table.stdout);
-    let nagios = dbrunbook(&["queries", "--url", &pg.url("postgres", "postgres"), "--warning", "1s", "--format", "nagios"]);
+    let nagios = dbrunbook(&[
+        "queries",
+        "--url",
+        &pg.url("postgres", "postgres"),
+        "--warning",
+        "1s",
+        "--format",
+        "nagios",
+    ]);
     assert_eq!(nagios.stdout.lines().count(), 1, "{:?}", nagios.stdout);
 }
 
@@ -109,13 +185,32 @@ fn role_without_pg_monitor_is_told_what_it_cannot_see() {
     let mut held = Held::new();
     held.pg_background(&pg.keyvalue("postgres", "postgres"), "SELECT pg_sleep(60)");
     std::thread::sleep(Duration::from_millis(1500));
-    let run = dbrunbook(&["queries", "--url", &pg.url("watcher", "postgres"), "--warning", "1s", "--format", "json"]);
+    let run = dbrunbook(&[
+        "queries",
+        "--url",
+        &pg.url("watcher", "postgres"),
+        "--warning",
+        "1s",
+        "--format",
+        "json",
+    ]);
     assert_eq!(run.code, 0, "{}", run.all());
     let notes = run.json()["checks"][0]["notes"].to_string();
-    assert!(notes.contains("hidden") && notes.contains("GRANT pg_monitor"), "{notes}");
+    assert!(
+        notes.contains("hidden") && notes.contains("GRANT pg_monitor"),
+        "{notes}"
+    );
 
     pg.psql(&["GRANT pg_monitor TO watcher"]);
-    let run = dbrunbook(&["queries", "--url", &pg.url("watcher", "postgres"), "--warning", "1s", "--format", "json"]);
+    let run = dbrunbook(&[
+        "queries",
+        "--url",
+        &pg.url("watcher", "postgres"),
+        "--warning",
+        "1s",
+        "--format",
+        "json",
+    ]);
     assert_eq!(run.code, 1, "with pg_monitor the statement is seen: {}", run.all());
     assert_eq!(sessions(&run.json())[0]["query"], "SELECT pg_sleep(60)");
 }

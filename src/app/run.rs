@@ -176,7 +176,9 @@ async fn run_one(session: &mut Session, check: &Check, catalog: &Catalog, limits
         Check::Queries(flags) => {
             let defaults = catalog.thresholds(queries::SPEC.name, session.engine());
             let t = queries::Thresholds::resolve(flags, &defaults)?;
-            let snapshot = session.activity(t.warning.as_secs_f64(), t.idle_warning.as_secs_f64()).await?;
+            let snapshot = session
+                .activity(t.warning.as_secs_f64(), t.idle_warning.as_secs_f64())
+                .await?;
             Ok(queries::evaluate(&snapshot, &t, session.engine(), limits.row_limit))
         }
     }

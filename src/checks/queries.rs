@@ -18,12 +18,33 @@ use crate::units::format_duration;
 pub const SPEC: CheckSpec = CheckSpec {
     name: "queries",
     placeholders: &[
-        "pid", "user", "database", "application", "client", "state", "age", "query", "wait",
-        "long_running", "long_transactions", "idle_in_transaction", "hidden", "xmin_pid", "xmin_age",
-        "warning", "critical", "idle_warning", "idle_critical",
+        "pid",
+        "user",
+        "database",
+        "application",
+        "client",
+        "state",
+        "age",
+        "query",
+        "wait",
+        "long_running",
+        "long_transactions",
+        "idle_in_transaction",
+        "hidden",
+        "xmin_pid",
+        "xmin_age",
+        "warning",
+        "critical",
+        "idle_warning",
+        "idle_critical",
     ],
     item_placeholders: &["reason"],
-    conditions: &["long_running", "long_transaction", "idle_in_transaction", "insufficient_privilege"],
+    conditions: &[
+        "long_running",
+        "long_transaction",
+        "idle_in_transaction",
+        "insufficient_privilege",
+    ],
     thresholds: &[
         ("warning", ThresholdKind::Duration),
         ("critical", ThresholdKind::Duration),
@@ -63,8 +84,20 @@ impl Thresholds {
             idle_critical: get(flags.idle_critical, "idle_critical", 600)?,
         };
         let shown = format_duration;
-        ordered(t.warning, t.critical, shown(t.warning), shown(t.critical), "query duration")?;
-        ordered(t.idle_warning, t.idle_critical, shown(t.idle_warning), shown(t.idle_critical), "idle-in-transaction")?;
+        ordered(
+            t.warning,
+            t.critical,
+            shown(t.warning),
+            shown(t.critical),
+            "query duration",
+        )?;
+        ordered(
+            t.idle_warning,
+            t.idle_critical,
+            shown(t.idle_warning),
+            shown(t.idle_critical),
+            "idle-in-transaction",
+        )?;
         Ok(t)
     }
 }
@@ -104,7 +137,12 @@ fn judge<'a>(s: &'a Activity, t: &Thresholds) -> Option<Judged<'a>> {
         && let Some(idle) = s.state_seconds
     {
         let sev = grade(idle, t.idle_warning, t.idle_critical);
-        candidates.push((sev, "idle_in_transaction", idle, format!("{} for {}", s.state, fmt(idle))));
+        candidates.push((
+            sev,
+            "idle_in_transaction",
+            idle,
+            format!("{} for {}", s.state, fmt(idle)),
+        ));
     }
     if s.state == "active"
         && let Some(q) = s.query_seconds
@@ -117,7 +155,11 @@ fn judge<'a>(s: &'a Activity, t: &Thresholds) -> Option<Judged<'a>> {
         candidates.push((sev, "long_transaction", x, format!("transaction open for {}", fmt(x))));
     }
     candidates.retain(|c| c.0 != Status::Ok);
-    let best = candidates.iter().enumerate().max_by_key(|(i, c)| (rank(c.0), usize::MAX - i))?.1;
+    let best = candidates
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, c)| (rank(c.0), usize::MAX - i))?
+        .1;
     Some(Judged {
         session: s,
         severity: best.0,
@@ -137,13 +179,22 @@ pub fn evaluate(snap: &ActivitySnapshot, t: &Thresholds, engine: Engine, limit: 
     let status = judged.first().map(|j| j.severity).unwrap_or(Status::Ok);
 
     let over = |get: fn(&Activity) -> Option<f64>, only: fn(&Activity) -> bool, w: Duration| -> (usize, f64) {
-        let ages: Vec<f64> = snap.sessions.iter().filter(|s| only(s)).filter_map(get).filter(|a| *a >= w.as_secs_f64()).collect();
+        let ages: Vec<f64> = snap
+            .sessions
+            .iter()
+            .filter(|s| only(s))
+            .filter_map(get)
+            .filter(|a| *a >= w.as_secs_f64())
+            .collect();
         (ages.len(), ages.iter().copied().fold(0.0, f64::max))
     };
     let (n_running, longest_running) = over(|s| s.query_seconds, |s| s.state == "active", t.warning);
     let (n_xact, longest_xact) = over(|s| s.xact_seconds, |_| true, t.warning);
-    let (n_idle, longest_idle) =
-        over(|s| s.state_seconds, |s| s.state.starts_with("idle in transaction"), t.idle_warning);
+    let (n_idle, longest_idle) = over(
+        |s| s.state_seconds,
+        |s| s.state.starts_with("idle in transaction"),
+        t.idle_warning,
+    );
 
     let secs = |d: Duration| d.as_secs_f64();
     let mut metrics = vec![
@@ -216,10 +267,20 @@ pub fn evaluate(snap: &ActivitySnapshot, t: &Thresholds, engine: Engine, limit: 
         ));
     }
     if judged.len() > limit {
-        notes.push(format!("showing the worst {limit} of {} sessions (--limit)", judged.len()));
+        notes.push(format!(
+            "showing the worst {limit} of {} sessions (--limit)",
+            judged.len()
+        ));
     }
     let summary = summarize(&judged, (n_running, n_xact, n_idle), t);
-    Outcome { status, summary, metrics, findings, notes, facts }
+    Outcome {
+        status,
+        summary,
+        metrics,
+        findings,
+        notes,
+        facts,
+    }
 }
 
 fn session_values(s: &Activity, j: &Judged) -> BTreeMap<String, String> {
@@ -249,13 +310,22 @@ fn summarize(judged: &[Judged], (n_running, n_xact, n_idle): (usize, usize, usiz
     };
     let mut parts = Vec::new();
     if n_running > 0 {
-        parts.push(format!("{n_running} statement(s) running longer than {}", format_duration(t.warning)));
+        parts.push(format!(
+            "{n_running} statement(s) running longer than {}",
+            format_duration(t.warning)
+        ));
     }
     if n_xact > 0 {
-        parts.push(format!("{n_xact} transaction(s) open longer than {}", format_duration(t.warning)));
+        parts.push(format!(
+            "{n_xact} transaction(s) open longer than {}",
+            format_duration(t.warning)
+        ));
     }
     if n_idle > 0 {
-        parts.push(format!("{n_idle} session(s) idle in transaction longer than {}", format_duration(t.idle_warning)));
+        parts.push(format!(
+            "{n_idle} session(s) idle in transaction longer than {}",
+            format_duration(t.idle_warning)
+        ));
     }
     format!(
         "{}; worst: pid {} ({}, {})",
@@ -321,8 +391,18 @@ mod tests {
 
     #[test]
     fn limit_cuts_rows_not_counts() {
-        let sessions = (0..5).map(|i| session(i, "active", Some(100.0 + i as f64), Some(100.0), Some(100.0))).collect();
-        let o = evaluate(&ActivitySnapshot { sessions, ..Default::default() }, &t(), Engine::Mysql, 2);
+        let sessions = (0..5)
+            .map(|i| session(i, "active", Some(100.0 + i as f64), Some(100.0), Some(100.0)))
+            .collect();
+        let o = evaluate(
+            &ActivitySnapshot {
+                sessions,
+                ..Default::default()
+            },
+            &t(),
+            Engine::Mysql,
+            2,
+        );
         assert_eq!(o.findings.len(), 2);
         assert_eq!(o.metrics[0].value, 5.0);
         assert!(o.notes.iter().any(|n| n.contains("worst 2 of 5")));

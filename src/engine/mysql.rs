@@ -158,7 +158,10 @@ impl MySession {
         let trx_min = min_seconds.min(idle_min_seconds).floor() as i64;
         let mut out = ActivitySnapshot::default();
         type Row = (i64, String, String, String, String, String, i64, String, Option<i64>);
-        let rows: Vec<Row> = match conn.exec(include_str!("sql/mysql/activity.sql"), (run_min, trx_min)).await {
+        let rows: Vec<Row> = match conn
+            .exec(include_str!("sql/mysql/activity.sql"), (run_min, trx_min))
+            .await
+        {
             Err(e) if denied(&e) => {
                 out.notes.push(
                     "open transactions are not shown: reading INNODB_TRX needs the PROCESS privilege \
@@ -193,8 +196,10 @@ impl MySession {
                 xmin_age: None,
             });
         }
-        let connected: Option<(String, i64)> =
-            conn.query_first("SHOW GLOBAL STATUS LIKE 'Threads_connected'").await.context("reading Threads_connected")?;
+        let connected: Option<(String, i64)> = conn
+            .query_first("SHOW GLOBAL STATUS LIKE 'Threads_connected'")
+            .await
+            .context("reading Threads_connected")?;
         let visible: i64 = conn
             .query_first(
                 "SELECT CAST(COUNT(*) AS SIGNED) FROM information_schema.PROCESSLIST \

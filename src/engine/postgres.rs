@@ -109,10 +109,19 @@ impl PgSession {
     /// Sessions past `min_seconds` (statement or transaction age) or idle in a transaction for
     /// `idle_min_seconds`, in one read-only transaction.
     pub async fn activity(&mut self, min_seconds: f64, idle_min_seconds: f64) -> Result<ActivitySnapshot> {
-        let tx = self.client.build_transaction().read_only(true).start().await.context("starting a read-only transaction")?;
+        let tx = self
+            .client
+            .build_transaction()
+            .read_only(true)
+            .start()
+            .await
+            .context("starting a read-only transaction")?;
         let mut out = ActivitySnapshot::default();
         let rows = tx
-            .query(include_str!("sql/postgres/activity.sql"), &[&min_seconds, &idle_min_seconds])
+            .query(
+                include_str!("sql/postgres/activity.sql"),
+                &[&min_seconds, &idle_min_seconds],
+            )
             .await
             .context("reading pg_stat_activity")?;
         for row in rows {
@@ -131,7 +140,10 @@ impl PgSession {
                 xmin_age: row.try_get(11)?,
             });
         }
-        let totals = tx.query_one(include_str!("sql/postgres/activity_totals.sql"), &[]).await.context("reading totals")?;
+        let totals = tx
+            .query_one(include_str!("sql/postgres/activity_totals.sql"), &[])
+            .await
+            .context("reading totals")?;
         out.hidden = totals.try_get(0)?;
         let pid: Option<i64> = totals.try_get(1)?;
         let age: Option<i64> = totals.try_get(2)?;

@@ -10,6 +10,12 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "pgbouncer-saturation.yaml",
         include_str!("../../runbooks/pgbouncer-saturation.yaml"),
     ),
-    ("long-running-queries.yaml", include_str!("../../runbooks/long-running-queries.yaml")),
-    ("idle-in-transaction.yaml", include_str!("../../runbooks/idle-in-transaction.yaml")),
+    (
+        "long-running-queries.yaml",
+        include_str!("../../runbooks/long-running-queries.yaml"),
+    ),
+    (
+        "idle-in-transaction.yaml",
+        include_str!("../../runbooks/idle-in-transaction.yaml"),
+    ),
 ];

@@ -194,7 +194,11 @@ fn validate(file: &str, text: &str, rb: &Runbook) -> Vec<Problem> {
     for cond in rb.when.iter().filter(|c| !spec.conditions.contains(&c.as_str())) {
         at(
             locate(text, cond),
-            format!("unknown condition '{cond}' for check {}; known: {}", spec.name, spec.conditions.join(", ")),
+            format!(
+                "unknown condition '{cond}' for check {}; known: {}",
+                spec.name,
+                spec.conditions.join(", ")
+            ),
         );
     }
     if rb.statuses.is_empty() {
@@ -261,7 +265,10 @@ fn check_step(text: &str, step: &Step, spec: &checks::CheckSpec, at: &mut impl F
                             if spec.item_placeholders.is_empty() {
                                 String::new()
                             } else {
-                                format!("; in steps with 'each: true' also: {}", spec.item_placeholders.join(", "))
+                                format!(
+                                    "; in steps with 'each: true' also: {}",
+                                    spec.item_placeholders.join(", ")
+                                )
                             }
                         ),
                     );

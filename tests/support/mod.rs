@@ -458,6 +458,18 @@ impl Held {
         }
     }
 
+    /// Starts `sql` on a new MySQL connection without waiting for it to finish.
+    pub fn mysql_background(&mut self, url: &str, sql: &str) {
+        use mysql_async::prelude::Queryable;
+        let url = url.to_string();
+        let sql = sql.to_string();
+        self.rt.spawn(async move {
+            if let Ok(mut conn) = mysql_async::Conn::from_url(url).await {
+                let _ = conn.query_drop(sql).await;
+            }
+        });
+    }
+
     /// Starts `sql` on a new PostgreSQL connection without waiting for it to finish.
     pub fn pg_background(&mut self, conninfo: &str, sql: &str) {
         let conninfo = conninfo.to_string();

@@ -1,0 +1,91 @@
+//! The queries check against real MariaDB: SLEEP() statements crossing the thresholds, a
+//! sleeping thread with an open InnoDB transaction, and KILL QUERY before KILL.
+
+mod support;
+
+use std::time::Duration;
+
+use support::*;
+
+fn sessions(r: &serde_json::Value) -> Vec<serde_json::Value> {
+    r["checks"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "sessions")
+        .cloned()
+        .collect()
+}
+
+fn run_until(url: &str, args: &[&str], want: &str) -> serde_json::Value {
+    let mut all: Vec<&str> = vec!["queries", "--url", url, "--format", "json"];
+    all.extend_from_slice(args);
+    for _ in 0..50 {
+        let r = dbrunbook(&all).json();
+        if r["status"] == want {
+            return r;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("status never became {want}: {:#}", dbrunbook(&all).json());
+}
+
+#[test]
+fn sleeping_statement_and_idle_transaction_on_mariadb() {
+    let db = ThrowawayMaria::start(20);
+    let root = db.url("root");
+    let r = dbrunbook(&["queries", "--url", &root, "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(sessions(&r.json()).is_empty());
+
+    let mut held = Held::new();
+    held.mysql(&root, 1, "CREATE TABLE mysql.dbrb_t (id INT PRIMARY KEY) ENGINE=InnoDB");
+    held.mysql_background(&root, "SELECT SLEEP(60) /* nightly */");
+    let r = run_until(&root, &["--warning", "1s", "--critical", "1h"], "warning");
+    let s = &sessions(&r)[0];
+    assert_eq!(s["state"], "active");
+    assert_eq!(s["query"], "SELECT SLEEP(60) /* nightly */");
+    assert_eq!(s["user"], "root");
+    assert!(s.get("application").is_none(), "MySQL has no application name column");
+    let check = &r["checks"][0];
+    assert_eq!(check["runbook"]["id"], "long-running-queries");
+    let sql: Vec<&str> = check["runbook"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["sql"].as_str())
+        .collect();
+    let id = s["pid"].as_i64().unwrap();
+    let kill_query = sql
+        .iter()
+        .position(|s| *s == format!("KILL QUERY {id};"))
+        .expect("KILL QUERY step");
+    let kill = sql.iter().position(|s| *s == format!("KILL {id};")).expect("KILL step");
+    assert!(kill_query < kill);
+    run_until(&root, &["--warning", "1s", "--critical", "2s"], "critical");
+
+    // A sleeping thread with an open InnoDB transaction.
+    let mut idle = Held::new();
+    idle.mysql(&root, 1, "START TRANSACTION; INSERT INTO mysql.dbrb_t VALUES (1)");
+    let r = run_until(
+        &root,
+        &[
+            "--warning",
+            "1h",
+            "--critical",
+            "2h",
+            "--idle-warning",
+            "1s",
+            "--idle-critical",
+            "1h",
+        ],
+        "warning",
+    );
+    let s = &sessions(&r)[0];
+    assert_eq!(s["state"], "idle in transaction");
+    assert!(
+        s["reason"].as_str().unwrap().starts_with("idle in transaction for"),
+        "{s:#}"
+    );
+    assert_eq!(r["checks"][0]["runbook"]["id"], "idle-in-transaction");
+}
