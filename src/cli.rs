@@ -86,6 +86,9 @@ pub enum Command {
     /// Long-running statements, long transactions and sessions idle in a transaction: who runs
     /// them (pid, user, database, application, client), for how long, and what they wait on.
     Queries(QueriesArgs),
+    /// Lock contention: who waits for whom, as trees from the root blockers down; metadata locks
+    /// on MySQL; deadlocks; the lock settings that decide how waits end.
+    Locks(LocksArgs),
     /// List, show and validate runbooks.
     #[command(subcommand)]
     Runbooks(RunbooksCommand),
@@ -139,6 +142,25 @@ pub struct QueriesArgs {
 
     /// Rows of detail (worst first); the counts stay exact.
     #[arg(long, value_name = "N", default_value_t = 10)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct LocksArgs {
+    /// WARNING when a session has waited this long for a lock (default 10s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub warning: Option<Duration>,
+
+    /// CRITICAL when a session has waited this long for a lock (default 60s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub critical: Option<Duration>,
+
+    /// CRITICAL when this many sessions are blocked, however short the waits (default 5).
+    #[arg(long, value_name = "N", value_parser = crate::checks::parse_count)]
+    pub blocked_critical: Option<u64>,
+
+    /// Rows of detail in the lock trees; the counts stay exact.
+    #[arg(long, value_name = "N", default_value_t = 50)]
     pub limit: usize,
 }
 

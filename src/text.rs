@@ -78,9 +78,35 @@ pub fn percent_decode(input: &str) -> Result<String, String> {
     String::from_utf8(out).map_err(|_| "percent-encoding does not decode to UTF-8".to_string())
 }
 
+/// Whether a statement is DDL that takes an exclusive table lock (ALTER, CREATE INDEX, DROP...):
+/// the statement that turns one blocker into a queue for everybody.
+pub fn is_ddl(query: &str) -> bool {
+    let q = query.trim_start().to_ascii_uppercase();
+    [
+        "ALTER ",
+        "CREATE INDEX",
+        "CREATE UNIQUE INDEX",
+        "DROP ",
+        "TRUNCATE ",
+        "RENAME ",
+        "REINDEX ",
+        "VACUUM FULL",
+        "CLUSTER ",
+    ]
+    .iter()
+    .any(|p| q.starts_with(p))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ddl_is_recognised() {
+        assert!(is_ddl("  alter table orders add column x int"));
+        assert!(is_ddl("CREATE INDEX i ON t (c)"));
+        assert!(!is_ddl("SELECT * FROM orders"));
+    }
 
     #[test]
     fn control_characters_never_reach_the_terminal() {

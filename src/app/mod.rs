@@ -24,6 +24,7 @@ pub fn main() -> ExitCode {
     let code = match &cli.command {
         Command::Pool(args) => run::pool(&cli.global, args),
         Command::Queries(args) => run::queries(&cli.global, args),
+        Command::Locks(args) => run::locks(&cli.global, args),
         Command::Runbooks(cmd) => runbooks::run(&cli.global, cmd),
         Command::Completions { shell } => {
             let mut out = Vec::new();

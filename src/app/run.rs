@@ -9,8 +9,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget};
 use tokio::time::timeout_at;
 
 use super::print_report;
-use crate::checks::{Outcome, pool, queries};
-use crate::cli::{GlobalArgs, PoolArgs, QueriesArgs};
+use crate::checks::{Outcome, locks, pool, queries};
+use crate::cli::{GlobalArgs, LocksArgs, PoolArgs, QueriesArgs};
 use crate::engine::{ConnectErrorKind, Limits, Session};
 use crate::report::{CheckResult, Report, Status, TargetInfo};
 use crate::runbook::{self, Catalog};
@@ -45,10 +45,21 @@ pub fn queries(global: &GlobalArgs, args: &QueriesArgs) -> u8 {
     print_report(global, &report)
 }
 
+pub fn locks(global: &GlobalArgs, args: &LocksArgs) -> u8 {
+    let flags = locks::ThresholdFlags {
+        warning: args.warning,
+        critical: args.critical,
+        blocked_critical: args.blocked_critical,
+    };
+    let report = run_checks(global, args.limit, &[Check::Locks(flags)]);
+    print_report(global, &report)
+}
+
 /// A check the user asked for, with its flags.
 enum Check {
     Pool(pool::ThresholdFlags),
     Queries(queries::ThresholdFlags),
+    Locks(locks::ThresholdFlags),
 }
 
 impl Check {
@@ -56,6 +67,7 @@ impl Check {
         match self {
             Check::Pool(_) => pool::SPEC.name,
             Check::Queries(_) => queries::SPEC.name,
+            Check::Locks(_) => locks::SPEC.name,
         }
     }
 }
@@ -180,6 +192,12 @@ async fn run_one(session: &mut Session, check: &Check, catalog: &Catalog, limits
                 .activity(t.warning.as_secs_f64(), t.idle_warning.as_secs_f64())
                 .await?;
             Ok(queries::evaluate(&snapshot, &t, session.engine(), limits.row_limit))
+        }
+        Check::Locks(flags) => {
+            let defaults = catalog.thresholds(locks::SPEC.name, session.engine());
+            let t = locks::Thresholds::resolve(flags, &defaults)?;
+            let snapshot = session.locks().await?;
+            Ok(locks::evaluate(&snapshot, &t, session.engine(), limits.row_limit))
         }
     }
 }

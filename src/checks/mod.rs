@@ -1,6 +1,7 @@
 //! Checks, one file each: each turns an engine's rows into an [`Outcome`] (status, metrics,
 //! findings, facts for the runbook). No SQL and no printing here.
 
+pub mod locks;
 pub mod pool;
 pub mod queries;
 
@@ -27,9 +28,10 @@ pub struct CheckSpec {
 pub enum ThresholdKind {
     Percent,
     Duration,
+    Count,
 }
 
-pub const CHECKS: &[&CheckSpec] = &[&pool::SPEC, &queries::SPEC];
+pub const CHECKS: &[&CheckSpec] = &[&pool::SPEC, &queries::SPEC, &locks::SPEC];
 
 pub fn spec(name: &str) -> Option<&'static CheckSpec> {
     CHECKS.iter().copied().find(|c| c.name == name)
@@ -85,6 +87,26 @@ pub fn duration_threshold(
         (None, Some(text)) => parse_duration(text).map_err(|e| anyhow::anyhow!("runbook threshold {key}: {e}")),
         (None, None) => Ok(fallback),
     }
+}
+
+/// A count threshold, resolved like [`percent_threshold`].
+pub fn count_threshold(
+    flag: Option<u64>,
+    defaults: &BTreeMap<String, String>,
+    key: &str,
+    fallback: u64,
+) -> Result<u64> {
+    match (flag, defaults.get(key)) {
+        (Some(n), _) => Ok(n),
+        (None, Some(text)) => parse_count(text).map_err(|e| anyhow::anyhow!("runbook threshold {key}: {e}")),
+        (None, None) => Ok(fallback),
+    }
+}
+
+pub fn parse_count(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("invalid count '{text}': use a whole number such as 5"))
 }
 
 /// Warning must not exceed critical, or the warning band is empty and statuses mislead.

@@ -3,6 +3,7 @@
 //! needs. Engines return the plain rows in `rows`; they know nothing of thresholds or output.
 
 pub mod mysql;
+mod mysql_locks;
 pub mod pgbouncer;
 pub mod postgres;
 pub mod rows;
@@ -14,7 +15,7 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::target::{Engine, Target};
-pub use rows::{ActivitySnapshot, PoolSnapshot};
+pub use rows::{ActivitySnapshot, LockSnapshot, PoolSnapshot};
 
 /// The name every session announces (`application_name`, MySQL `program_name`).
 pub const APPLICATION_NAME: &str = "dbrunbook";
@@ -150,6 +151,16 @@ impl Session {
             Session::Mysql(s) => s.activity(min_seconds, idle_min_seconds).await,
             Session::Pgbouncer(_) => anyhow::bail!(
                 "PgBouncer's admin console has no query activity: point --url at the PostgreSQL server behind it"
+            ),
+        }
+    }
+
+    pub async fn locks(&mut self) -> Result<LockSnapshot> {
+        match self {
+            Session::Postgres(s) => s.locks().await,
+            Session::Mysql(s) => s.locks().await,
+            Session::Pgbouncer(_) => anyhow::bail!(
+                "PgBouncer's admin console has no lock information: point --url at the PostgreSQL server behind it"
             ),
         }
     }

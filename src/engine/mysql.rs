@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, DriverError, OptsBuilder, SslOpts};
 
-use super::rows::{Activity, ActivitySnapshot, Holder, IdleTransaction, ServerPool};
+use super::rows::{Activity, ActivitySnapshot, Holder, IdleTransaction, LockSnapshot, ServerPool};
 use super::{APPLICATION_NAME, ConnectError, ConnectErrorKind, Limits};
 use crate::target::{Target, TlsMode};
 
@@ -209,6 +209,10 @@ impl MySession {
             .unwrap_or(0);
         out.hidden = connected.map(|(_, n)| (n - visible).max(0)).unwrap_or(0);
         Ok(out)
+    }
+
+    pub async fn locks(&mut self) -> Result<LockSnapshot> {
+        super::mysql_locks::locks(&mut self.conn, &self.version).await
     }
 
     pub async fn close(self) {

@@ -6,7 +6,7 @@ use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls};
 
-use super::rows::{Activity, ActivitySnapshot, Holder, IdleTransaction, ServerPool};
+use super::rows::{Activity, ActivitySnapshot, Holder, IdleTransaction, LockNode, LockSnapshot, ServerPool};
 use super::{APPLICATION_NAME, ConnectError, ConnectErrorKind, Limits};
 use crate::target::{Target, TlsMode};
 
@@ -148,6 +148,53 @@ impl PgSession {
         let pid: Option<i64> = totals.try_get(1)?;
         let age: Option<i64> = totals.try_get(2)?;
         out.oldest_xmin = pid.zip(age);
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
+impl PgSession {
+    /// Every session in a lock chain (pg_blocking_pids), the deadlock counter and lock settings.
+    pub async fn locks(&mut self) -> Result<LockSnapshot> {
+        let tx = self
+            .client
+            .build_transaction()
+            .read_only(true)
+            .start()
+            .await
+            .context("starting a read-only transaction")?;
+        let mut out = LockSnapshot {
+            source: "pg_stat_activity, pg_blocking_pids(), pg_locks".into(),
+            ..Default::default()
+        };
+        for row in tx
+            .query(include_str!("sql/postgres/locks.sql"), &[])
+            .await
+            .context("reading lock waits")?
+        {
+            out.nodes.push(LockNode {
+                pid: row.try_get(0)?,
+                blocked_by: row.try_get(1)?,
+                user: row.try_get(2)?,
+                database: row.try_get(3)?,
+                application: row.try_get(4)?,
+                client: row.try_get(5)?,
+                state: row.try_get(6)?,
+                query: row.try_get(7)?,
+                waiting_seconds: row.try_get(8)?,
+                xact_seconds: row.try_get(9)?,
+                lock: row.try_get(10)?,
+                inferred: false,
+            });
+        }
+        let s = tx
+            .query_one(include_str!("sql/postgres/lock_settings.sql"), &[])
+            .await
+            .context("reading lock settings")?;
+        out.deadlocks = Some(s.try_get(0)?);
+        for (i, name) in [(1, "log_lock_waits"), (2, "deadlock_timeout"), (3, "lock_timeout")] {
+            out.settings.push((name.to_string(), s.try_get(i)?));
+        }
         tx.commit().await?;
         Ok(out)
     }

@@ -107,3 +107,39 @@ pub struct ActivitySnapshot {
     pub oldest_xmin: Option<(i64, i64)>,
     pub notes: Vec<String>,
 }
+
+/// A session in a lock chain: waiting, blocking, or both.
+#[derive(Debug, Clone, Default)]
+pub struct LockNode {
+    pub pid: i64,
+    /// The sessions it waits for (empty for a root blocker).
+    pub blocked_by: Vec<i64>,
+    pub user: String,
+    pub database: String,
+    pub application: String,
+    pub client: String,
+    pub state: String,
+    pub query: String,
+    /// How long it has waited for its lock.
+    pub waiting_seconds: Option<f64>,
+    pub xact_seconds: Option<f64>,
+    /// The lock it waits for: mode and object (`AccessExclusiveLock on orders`, `metadata lock`).
+    pub lock: Option<String>,
+    /// True when `blocked_by` is inferred rather than read from the server (MySQL metadata locks
+    /// without performance_schema).
+    pub inferred: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LockSnapshot {
+    pub nodes: Vec<LockNode>,
+    /// Where the waits were read from, in the user's words.
+    pub source: String,
+    /// Deadlocks since statistics were reset (PostgreSQL).
+    pub deadlocks: Option<i64>,
+    /// Lock-related settings worth a look: name and value.
+    pub settings: Vec<(String, String)>,
+    /// The latest deadlock InnoDB detected: when, and the statements involved.
+    pub latest_deadlock: Option<(String, Vec<String>)>,
+    pub notes: Vec<String>,
+}

@@ -18,4 +18,12 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "idle-in-transaction.yaml",
         include_str!("../../runbooks/idle-in-transaction.yaml"),
     ),
+    (
+        "lock-contention.yaml",
+        include_str!("../../runbooks/lock-contention.yaml"),
+    ),
+    (
+        "migration-lock-queue.yaml",
+        include_str!("../../runbooks/migration-lock-queue.yaml"),
+    ),
 ];

@@ -225,6 +225,7 @@ fn validate(file: &str, text: &str, rb: &Runbook) -> Vec<Problem> {
                 let checked = match kind {
                     ThresholdKind::Percent => Percent::parse(value).map(|_| ()),
                     ThresholdKind::Duration => parse_duration(value).map(|_| ()),
+                    ThresholdKind::Count => checks::parse_count(value).map(|_| ()),
                 };
                 if let Err(e) = checked {
                     at(pos, format!("threshold {key}: {e}"));

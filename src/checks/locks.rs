@@ -1,0 +1,441 @@
+//! The locks check: every waiting session and what it waits for, built into trees from the root
+//! blockers down, so the session to deal with first is obvious. Status from the longest wait
+//! and the number of blocked sessions.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use anyhow::Result;
+use serde_json::Value;
+
+use super::{CheckSpec, Outcome, ThresholdKind, count_threshold, duration_threshold, ordered};
+use crate::engine::rows::{LockNode, LockSnapshot};
+use crate::report::{Finding, Metric, Status};
+use crate::runbook::Facts;
+use crate::target::Engine;
+use crate::text::{is_ddl, shorten};
+use crate::units::format_duration;
+
+pub const SPEC: CheckSpec = CheckSpec {
+    name: "locks",
+    placeholders: &[
+        "root_pid",
+        "root_user",
+        "root_database",
+        "root_application",
+        "root_client",
+        "root_state",
+        "root_query",
+        "root_xact_age",
+        "blocked",
+        "longest_wait",
+        "waiting_pid",
+        "waiting_query",
+        "lock",
+        "deadlocks",
+        "source",
+        "warning",
+        "critical",
+    ],
+    item_placeholders: &["pid", "user", "state", "query", "blocking"],
+    conditions: &[
+        "lock_waits",
+        "root_idle_in_transaction",
+        "ddl_waiting",
+        "metadata_lock",
+        "inferred",
+        "deadlocks",
+    ],
+    thresholds: &[
+        ("warning", ThresholdKind::Duration),
+        ("critical", ThresholdKind::Duration),
+        ("blocked_critical", ThresholdKind::Count),
+    ],
+};
+
+const STEP_QUERY_MAX: usize = 200;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Thresholds {
+    /// On the longest lock wait.
+    pub warning: Duration,
+    pub critical: Duration,
+    /// CRITICAL at this many blocked sessions, however short their waits.
+    pub blocked_critical: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ThresholdFlags {
+    pub warning: Option<Duration>,
+    pub critical: Option<Duration>,
+    pub blocked_critical: Option<u64>,
+}
+
+impl Thresholds {
+    pub fn resolve(flags: &ThresholdFlags, defaults: &BTreeMap<String, String>) -> Result<Thresholds> {
+        let t = Thresholds {
+            warning: duration_threshold(flags.warning, defaults, "warning", Duration::from_secs(10))?,
+            critical: duration_threshold(flags.critical, defaults, "critical", Duration::from_secs(60))?,
+            blocked_critical: count_threshold(flags.blocked_critical, defaults, "blocked_critical", 5)?,
+        };
+        ordered(
+            t.warning,
+            t.critical,
+            format_duration(t.warning),
+            format_duration(t.critical),
+            "lock wait",
+        )?;
+        Ok(t)
+    }
+}
+
+fn fmt(seconds: f64) -> String {
+    format_duration(Duration::from_secs_f64(seconds.max(0.0).round()))
+}
+
+/// The trees: each root blocker followed by the sessions waiting on it, depth-first.
+struct Tree<'a> {
+    rows: Vec<(usize, &'a LockNode)>,
+    roots: Vec<&'a LockNode>,
+    /// For each waiting pid, the roots it ultimately waits for.
+    root_of: BTreeMap<i64, BTreeSet<i64>>,
+    /// For each root, how many sessions wait on it, directly or not.
+    behind: BTreeMap<i64, usize>,
+}
+
+fn build(nodes: &[LockNode]) -> Tree<'_> {
+    let by_pid: BTreeMap<i64, &LockNode> = nodes.iter().map(|n| (n.pid, n)).collect();
+    let mut children: BTreeMap<i64, Vec<&LockNode>> = BTreeMap::new();
+    for n in nodes {
+        for b in &n.blocked_by {
+            children.entry(*b).or_default().push(n);
+        }
+    }
+    let mut roots: Vec<&LockNode> = nodes.iter().filter(|n| n.blocked_by.is_empty()).collect();
+    if roots.is_empty() {
+        // Everyone waits on someone: a cycle (a deadlock about to be broken). Start anywhere.
+        roots.extend(
+            nodes
+                .iter()
+                .max_by(|a, b| a.xact_seconds.unwrap_or(0.0).total_cmp(&b.xact_seconds.unwrap_or(0.0))),
+        );
+    }
+    let mut tree = Tree {
+        rows: Vec::new(),
+        roots: Vec::new(),
+        root_of: BTreeMap::new(),
+        behind: BTreeMap::new(),
+    };
+    let mut seen = BTreeSet::new();
+    for root in &roots {
+        let mut stack = vec![(0usize, *root)];
+        let mut count = 0;
+        let mut reached = BTreeSet::new();
+        while let Some((depth, node)) = stack.pop() {
+            if !reached.insert(node.pid) {
+                continue;
+            }
+            if depth > 0 {
+                count += 1;
+                tree.root_of.entry(node.pid).or_default().insert(root.pid);
+            }
+            if seen.insert(node.pid) {
+                tree.rows.push((depth, node));
+            }
+            for child in children.get(&node.pid).into_iter().flatten().rev() {
+                stack.push((depth + 1, child));
+            }
+        }
+        tree.behind.insert(root.pid, count);
+    }
+    // Blockers that are not in the snapshot (ended meanwhile) still count as roots of their waiters.
+    for n in nodes {
+        for b in &n.blocked_by {
+            if !by_pid.contains_key(b) {
+                tree.root_of.entry(n.pid).or_default().insert(*b);
+            }
+        }
+    }
+    tree.roots = roots;
+    tree.roots
+        .sort_by_key(|r| std::cmp::Reverse(tree.behind.get(&r.pid).copied().unwrap_or(0)));
+    tree
+}
+
+pub fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -> Outcome {
+    let waiting: Vec<&LockNode> = snap.nodes.iter().filter(|n| !n.blocked_by.is_empty()).collect();
+    let longest = waiting.iter().filter_map(|n| n.waiting_seconds).fold(0.0, f64::max);
+    let blocked = waiting.len() as u64;
+    let mut status = if longest >= t.critical.as_secs_f64() {
+        Status::Critical
+    } else if longest >= t.warning.as_secs_f64() {
+        Status::Warning
+    } else {
+        Status::Ok
+    };
+    if blocked > 0 && blocked >= t.blocked_critical {
+        status = Status::Critical;
+    }
+    let tree = build(&snap.nodes);
+    let mut facts = Facts::default();
+    let mut findings = Vec::new();
+    for (depth, n) in tree.rows.iter().take(limit) {
+        let label = if *depth == 0 {
+            n.pid.to_string()
+        } else {
+            format!("{}└─ {}", "   ".repeat(depth - 1), n.pid)
+        };
+        let roots: Vec<i64> = tree
+            .root_of
+            .get(&n.pid)
+            .map(|r| r.iter().copied().collect())
+            .unwrap_or_default();
+        let mut f = Finding::new("lock_tree")
+            .with("tree", label)
+            .with("pid", n.pid)
+            .with(
+                "role",
+                if n.blocked_by.is_empty() {
+                    "root blocker"
+                } else {
+                    "waiting"
+                },
+            )
+            .with("state", n.state.as_str())
+            .with("user", n.user.as_str())
+            .with("database", n.database.as_str());
+        if engine != Engine::Mysql {
+            f = f.with("application", n.application.as_str());
+        }
+        f = f
+            .with("client", n.client.as_str())
+            .with("waiting_for", n.waiting_seconds.map(fmt))
+            .with("transaction_for", n.xact_seconds.map(fmt))
+            .with("lock", n.lock.clone())
+            .with("blocked_by", Value::from(n.blocked_by.clone()))
+            .with("roots", Value::from(roots))
+            .with("inferred", n.inferred)
+            .with("query", n.query.as_str());
+        findings.push(f);
+    }
+    if let Some((when, statements)) = &snap.latest_deadlock {
+        facts.flag("deadlocks");
+        findings.push(
+            Finding::new("latest_deadlock")
+                .with("detected", when.as_str())
+                .with("statements", Value::from(statements.clone())),
+        );
+    }
+    let advice = |name: &str, value: &str| -> Option<&'static str> {
+        match (name, value) {
+            ("log_lock_waits", "off") => Some("turn on, so waits longer than deadlock_timeout are logged"),
+            ("lock_timeout", "0" | "0ms") => {
+                Some("0 waits for ever: set lock_timeout in migrations (SET lock_timeout = '5s')")
+            }
+            ("innodb_print_all_deadlocks", "0" | "OFF") => Some("turn on, so every deadlock reaches the error log"),
+            _ => None,
+        }
+    };
+    for (name, value) in &snap.settings {
+        findings.push(
+            Finding::new("settings")
+                .with("setting", name.as_str())
+                .with("value", value.as_str())
+                .with("advice", advice(name, value).unwrap_or("")),
+        );
+    }
+
+    for root in tree.roots.iter() {
+        let mut item = BTreeMap::new();
+        item.insert("pid".to_string(), root.pid.to_string());
+        item.insert("user".to_string(), root.user.clone());
+        item.insert("state".to_string(), root.state.clone());
+        item.insert("query".to_string(), shorten(&root.query, STEP_QUERY_MAX));
+        item.insert(
+            "blocking".to_string(),
+            tree.behind.get(&root.pid).copied().unwrap_or(0).to_string(),
+        );
+        facts.items.push(item);
+    }
+    if let Some(root) = tree.roots.first().filter(|_| !waiting.is_empty()) {
+        facts.set("root_pid", root.pid);
+        facts.set("root_user", &root.user);
+        facts.set("root_database", &root.database);
+        facts.set("root_application", &root.application);
+        facts.set("root_client", &root.client);
+        facts.set("root_state", &root.state);
+        facts.set("root_query", shorten(&root.query, STEP_QUERY_MAX));
+        facts.set(
+            "root_xact_age",
+            root.xact_seconds.map(fmt).unwrap_or_else(|| "unknown".into()),
+        );
+        if root.state.starts_with("idle in transaction") {
+            facts.flag("root_idle_in_transaction");
+        }
+    }
+    let first_waiter = waiting.iter().max_by(|a, b| {
+        a.waiting_seconds
+            .unwrap_or(0.0)
+            .total_cmp(&b.waiting_seconds.unwrap_or(0.0))
+    });
+    if let Some(w) = first_waiter {
+        facts.set("waiting_pid", w.pid);
+        facts.set("waiting_query", shorten(&w.query, STEP_QUERY_MAX));
+        facts.set("lock", w.lock.clone().unwrap_or_else(|| "a lock".into()));
+        facts.flag("lock_waits");
+        facts.lead = Some("lock_waits".into());
+    }
+    let ddl = waiting.iter().find(|n| is_ddl(&n.query));
+    if let Some(d) = ddl {
+        facts.flag("ddl_waiting");
+        facts.lead = Some("ddl_waiting".into());
+        facts.set("waiting_pid", d.pid);
+        facts.set("waiting_query", shorten(&d.query, STEP_QUERY_MAX));
+    }
+    if waiting.iter().any(|n| n.lock.as_deref() == Some("metadata lock")) {
+        facts.flag("metadata_lock");
+    }
+    if waiting.iter().any(|n| n.inferred) {
+        facts.flag("inferred");
+    }
+    facts.set("blocked", blocked);
+    facts.set("longest_wait", fmt(longest));
+    facts.set("source", &snap.source);
+    facts.set("warning", format_duration(t.warning));
+    facts.set("critical", format_duration(t.critical));
+
+    let mut metrics = vec![
+        Metric {
+            critical: Some(t.blocked_critical as f64),
+            ..Metric::new("blocked", blocked as f64, "")
+        },
+        Metric::new("longest_wait", longest.round(), "s").thresholds(t.warning.as_secs_f64(), t.critical.as_secs_f64()),
+        Metric::new(
+            "root_blockers",
+            if waiting.is_empty() {
+                0.0
+            } else {
+                tree.roots.len() as f64
+            },
+            "",
+        ),
+    ];
+    if let Some(d) = snap.deadlocks {
+        metrics.push(Metric::new("deadlocks", d as f64, "c"));
+        facts.set("deadlocks", d);
+        if d > 0 {
+            facts.flag("deadlocks");
+        }
+    }
+    let mut notes = vec![format!("lock waits read from {}", snap.source)];
+    notes.extend(snap.notes.iter().cloned());
+    if tree.rows.len() > limit {
+        notes.push(format!(
+            "showing {limit} of {} sessions in lock trees (--limit)",
+            tree.rows.len()
+        ));
+    }
+    let summary = match tree.roots.first().filter(|_| !waiting.is_empty()) {
+        None => "no session is waiting for a lock".to_string(),
+        Some(root) => format!(
+            "{blocked} session(s) blocked, the longest for {}; root blocker pid {} ({}, {}{}) blocks {}",
+            fmt(longest),
+            root.pid,
+            root.user,
+            if root.state.is_empty() {
+                "state unknown"
+            } else {
+                root.state.as_str()
+            },
+            root.xact_seconds
+                .map(|x| format!(", transaction open {}", fmt(x)))
+                .unwrap_or_default(),
+            tree.behind.get(&root.pid).copied().unwrap_or(0)
+        ),
+    };
+    Outcome {
+        status,
+        summary,
+        metrics,
+        findings,
+        notes,
+        facts,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(pid: i64, blocked_by: &[i64], state: &str, query: &str, wait: Option<f64>) -> LockNode {
+        LockNode {
+            pid,
+            blocked_by: blocked_by.to_vec(),
+            state: state.into(),
+            query: query.into(),
+            waiting_seconds: wait,
+            user: "u".into(),
+            ..LockNode::default()
+        }
+    }
+
+    fn t() -> Thresholds {
+        Thresholds::resolve(&ThresholdFlags::default(), &BTreeMap::new()).unwrap()
+    }
+
+    #[test]
+    fn alter_table_queue_names_the_idle_root() {
+        let snap = LockSnapshot {
+            nodes: vec![
+                node(30, &[20], "active", "SELECT * FROM orders", Some(3.0)),
+                node(10, &[], "idle in transaction", "UPDATE orders SET x = 1", None),
+                node(20, &[10], "active", "ALTER TABLE orders ADD COLUMN y int", Some(15.0)),
+                node(31, &[20], "active", "INSERT INTO orders VALUES (1)", Some(2.0)),
+            ],
+            ..LockSnapshot::default()
+        };
+        let o = evaluate(&snap, &t(), Engine::Postgres, 50);
+        assert_eq!(o.status, Status::Warning);
+        let order: Vec<i64> = o
+            .findings
+            .iter()
+            .filter(|f| f.kind == "lock_tree")
+            .map(|f| f.fields["pid"].as_i64().unwrap())
+            .collect();
+        assert_eq!(order, vec![10, 20, 30, 31]);
+        let labels: Vec<&str> = o
+            .findings
+            .iter()
+            .filter_map(|f| f.fields.get("tree")?.as_str())
+            .collect();
+        assert_eq!(labels, vec!["10", "└─ 20", "   └─ 30", "   └─ 31"]);
+        assert_eq!(o.findings[2].fields["roots"], serde_json::json!([10]));
+        assert_eq!(o.facts.values["root_pid"], "10");
+        assert_eq!(o.facts.lead.as_deref(), Some("ddl_waiting"));
+        assert!(o.facts.conditions.contains("root_idle_in_transaction"));
+        assert!(o.summary.contains("root blocker pid 10"), "{}", o.summary);
+    }
+
+    #[test]
+    fn many_blocked_is_critical_even_when_short() {
+        let mut nodes = vec![node(1, &[], "active", "x", None)];
+        nodes.extend((2..8).map(|p| node(p, &[1], "active", "y", Some(1.0))));
+        let o = evaluate(
+            &LockSnapshot {
+                nodes,
+                ..Default::default()
+            },
+            &t(),
+            Engine::Mysql,
+            50,
+        );
+        assert_eq!(o.status, Status::Critical);
+    }
+
+    #[test]
+    fn nothing_waiting_is_ok() {
+        let o = evaluate(&LockSnapshot::default(), &t(), Engine::Postgres, 50);
+        assert_eq!(o.status, Status::Ok);
+        assert_eq!(o.summary, "no session is waiting for a lock");
+    }
+}
