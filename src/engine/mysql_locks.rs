@@ -14,6 +14,39 @@ use crate::text::is_ddl;
 
 const MDL_STATE: &str = "Waiting for table metadata lock";
 
+/// One processlist row with its open transaction's age.
+struct Thread {
+    id: i64,
+    user: String,
+    db: String,
+    host: String,
+    command: String,
+    state: String,
+    info: String,
+    time: i64,
+    trx_seconds: Option<i64>,
+}
+
+impl Thread {
+    fn state(&self) -> String {
+        match (self.command.as_str(), self.trx_seconds.is_some()) {
+            ("Sleep", true) => "idle in transaction".into(),
+            ("Sleep", false) => "idle".into(),
+            _ if self.state.is_empty() => "active".into(),
+            _ => self.state.clone(),
+        }
+    }
+}
+
+/// What one waiting thread waits for.
+#[derive(Default)]
+struct Edge {
+    blockers: BTreeSet<i64>,
+    seconds: Option<f64>,
+    lock: Option<String>,
+    inferred: bool,
+}
+
 pub async fn locks(conn: &mut Conn, version: &str) -> Result<LockSnapshot> {
     let mut out = LockSnapshot::default();
     let mariadb = version.contains("MariaDB");
@@ -30,60 +63,71 @@ pub async fn locks(conn: &mut Conn, version: &str) -> Result<LockSnapshot> {
         conn.query(sql).await.with_context(|| format!("reading {source}"))?;
     let mut sources = vec![source.to_string(), "information_schema.PROCESSLIST".to_string()];
 
-    type Session = (i64, String, String, String, String, String, String, i64, Option<i64>);
-    let sessions: Vec<Session> = conn
+    type Row = (i64, String, String, String, String, String, String, i64, Option<i64>);
+    let rows: Vec<Row> = conn
         .query(include_str!("sql/mysql/lock_sessions.sql"))
         .await
         .context("reading the processlist")?;
-    let by_id: BTreeMap<i64, &Session> = sessions.iter().map(|s| (s.0, s)).collect();
+    let threads: Vec<Thread> = rows
+        .into_iter()
+        .map(|(id, user, db, host, command, state, info, time, trx_seconds)| Thread {
+            id,
+            user,
+            db,
+            host,
+            command,
+            state,
+            info,
+            time,
+            trx_seconds,
+        })
+        .collect();
+    let by_id: BTreeMap<i64, &Thread> = threads.iter().map(|t| (t.id, t)).collect();
 
-    // waiting id -> (blockers, seconds waited, lock, inferred)
-    let mut edges: BTreeMap<i64, (BTreeSet<i64>, Option<f64>, Option<String>, bool)> = BTreeMap::new();
+    let mut edges: BTreeMap<i64, Edge> = BTreeMap::new();
     for (waiting, blocking, secs, lock) in waits {
         let e = edges.entry(waiting).or_default();
-        e.0.insert(blocking);
-        e.1 = secs.map(|s| s as f64);
-        e.2 = (!lock.is_empty()).then_some(lock);
+        e.blockers.insert(blocking);
+        e.seconds = secs.map(|s| s as f64);
+        e.lock = (!lock.is_empty()).then_some(lock);
     }
 
-    let mdl_waiters: Vec<&Session> = sessions.iter().filter(|s| s.5 == MDL_STATE).collect();
+    let mdl_waiters: Vec<&Thread> = threads.iter().filter(|t| t.state == MDL_STATE).collect();
     if !mdl_waiters.is_empty() {
-        let exact = mdl_holders(conn).await;
-        match exact {
+        match mdl_holders(conn).await {
             Some(pairs) => {
                 sources.push("performance_schema.metadata_locks".into());
                 for (waiting, holder) in pairs {
-                    let e = edges.entry(waiting).or_default();
-                    e.0.insert(holder);
+                    edges.entry(waiting).or_default().blockers.insert(holder);
                 }
                 for w in &mdl_waiters {
-                    let e = edges.entry(w.0).or_default();
-                    e.1 = Some(w.7 as f64);
-                    e.2 = Some("metadata lock".into());
+                    let e = edges.entry(w.id).or_default();
+                    e.seconds = Some(w.time as f64);
+                    e.lock = Some("metadata lock".into());
                 }
             }
-            None => infer_mdl(&sessions, &mdl_waiters, &mut edges, &mut out.notes),
+            None => infer_mdl(&threads, &mdl_waiters, &mut edges, &mut out.notes),
         }
     }
 
     let mut involved: BTreeSet<i64> = edges.keys().copied().collect();
-    involved.extend(edges.values().flat_map(|e| e.0.iter().copied()));
+    involved.extend(edges.values().flat_map(|e| e.blockers.iter().copied()));
     for id in involved {
         let edge = edges.get(&id);
-        let s = by_id.get(&id);
+        let t = by_id.get(&id);
         out.nodes.push(LockNode {
             pid: id,
-            blocked_by: edge.map(|e| e.0.iter().copied().collect()).unwrap_or_default(),
-            user: s.map(|s| s.1.clone()).unwrap_or_default(),
-            database: s.map(|s| s.2.clone()).unwrap_or_default(),
+            blocked_by: edge.map(|e| e.blockers.iter().copied().collect()).unwrap_or_default(),
+            user: t.map(|t| t.user.clone()).unwrap_or_default(),
+            database: t.map(|t| t.db.clone()).unwrap_or_default(),
             application: String::new(),
-            client: s.map(|s| s.3.clone()).unwrap_or_default(),
-            state: s.map(|s| thread_state(s)).unwrap_or_default(),
-            query: s.map(|s| s.6.clone()).unwrap_or_default(),
-            waiting_seconds: edge.and_then(|e| e.1),
-            xact_seconds: s.and_then(|s| s.8).map(|x| x as f64),
-            lock: edge.and_then(|e| e.2.clone()),
-            inferred: edge.is_some_and(|e| e.3),
+            client: t.map(|t| t.host.clone()).unwrap_or_default(),
+            state: t.map(|t| t.state()).unwrap_or_default(),
+            query: t.map(|t| t.info.clone()).unwrap_or_default(),
+            waiting_seconds: edge.and_then(|e| e.seconds),
+            xact_seconds: t.and_then(|t| t.trx_seconds).map(|x| x as f64),
+            lock: edge.and_then(|e| e.lock.clone()),
+            inferred: edge.is_some_and(|e| e.inferred),
         });
     }
 
@@ -113,15 +157,6 @@ pub async fn locks(conn: &mut Conn, version: &str) -> Result<LockSnapshot> {
     }
     out.source = sources.join(", ");
     Ok(out)
-}
-
-fn thread_state(s: &(i64, String, String, String, String, String, String, i64, Option<i64>)) -> String {
-    match (s.4.as_str(), s.8.is_some()) {
-        ("Sleep", true) => "idle in transaction".into(),
-        ("Sleep", false) => "idle".into(),
-        (_, _) if s.5.is_empty() => "active".into(),
-        (_, _) => s.5.clone(),
-    }
 }
 
 /// Exact metadata-lock holders: pending requests matched to granted ones on the same object.
@@ -154,32 +189,26 @@ async fn mdl_holders(conn: &mut Conn) -> Option<Vec<(i64, i64)>> {
 /// Without performance_schema the holders of a metadata lock cannot be read. The usual holder is
 /// a transaction that touched the table and has not ended: every open transaction older than the
 /// oldest wait is a suspect. Later waiters queue behind the oldest waiting DDL statement.
-fn infer_mdl(
-    sessions: &[(i64, String, String, String, String, String, String, i64, Option<i64>)],
-    waiters: &[&(i64, String, String, String, String, String, String, i64, Option<i64>)],
-    edges: &mut BTreeMap<i64, (BTreeSet<i64>, Option<f64>, Option<String>, bool)>,
-    notes: &mut Vec<String>,
-) {
-    let mut queue: Vec<_> = waiters.to_vec();
-    queue.sort_by(|a, b| b.7.cmp(&a.7));
-    let oldest_wait = queue[0].7;
-    let waiting: BTreeSet<i64> = queue.iter().map(|w| w.0).collect();
-    let suspects: BTreeSet<i64> = sessions
+fn infer_mdl(threads: &[Thread], waiters: &[&Thread], edges: &mut BTreeMap<i64, Edge>, notes: &mut Vec<String>) {
+    let mut queue: Vec<&Thread> = waiters.to_vec();
+    queue.sort_by_key(|w| std::cmp::Reverse(w.time));
+    let oldest_wait = queue[0].time;
+    let waiting: BTreeSet<i64> = queue.iter().map(|w| w.id).collect();
+    let suspects: BTreeSet<i64> = threads
         .iter()
-        .filter(|s| !waiting.contains(&s.0) && s.8.is_some_and(|x| x >= oldest_wait))
-        .map(|s| s.0)
+        .filter(|t| !waiting.contains(&t.id) && t.trx_seconds.is_some_and(|x| x >= oldest_wait))
+        .map(|t| t.id)
         .collect();
-    let ddl = queue.iter().find(|w| is_ddl(&w.6)).map(|w| w.0);
+    let ddl = queue.iter().find(|w| is_ddl(&w.info)).map(|w| w.id);
     for w in &queue {
-        let blockers = match ddl {
-            Some(d) if d != w.0 => BTreeSet::from([d]),
-            _ => suspects.clone(),
-        };
-        let e = edges.entry(w.0).or_default();
-        e.0.extend(blockers);
-        e.1 = Some(w.7 as f64);
-        e.2 = Some("metadata lock".into());
-        e.3 = true;
+        let e = edges.entry(w.id).or_default();
+        match ddl {
+            Some(d) if d != w.id => e.blockers.extend([d]),
+            _ => e.blockers.extend(suspects.iter().copied()),
+        }
+        e.seconds = Some(w.time as f64);
+        e.lock = Some("metadata lock".into());
+        e.inferred = true;
     }
     notes.push(
         "metadata-lock holders are inferred (open transactions older than the wait): performance_schema is off, \
@@ -199,7 +228,7 @@ pub fn latest_deadlock(status: &str) -> Option<(String, Vec<String>)> {
     let mut take = false;
     let mut current = String::new();
     for line in lines {
-        if line.starts_with("MySQL thread id") {
+        if line.starts_with("MySQL thread id") || line.starts_with("MariaDB thread id") {
             take = true;
             current.clear();
         } else if take && line.starts_with("***") {
@@ -223,7 +252,7 @@ mod tests {
             2026-11-22 21:30:00 0x7f0c\n*** (1) TRANSACTION:\nTRANSACTION 1234, ACTIVE 5 sec\n\
             MySQL thread id 10, OS thread handle 1, query id 100 localhost root Updating\n\
             UPDATE t SET v = 1 WHERE id = 2\n*** WAITING FOR THIS LOCK TO BE GRANTED:\nRECORD LOCKS\n\
-            *** (2) TRANSACTION:\nMySQL thread id 11, OS thread handle 2, query id 101 localhost root Updating\n\
+            *** (2) TRANSACTION:\nMariaDB thread id 11, OS thread handle 2, query id 101 localhost root Updating\n\
             UPDATE t SET v = 2 WHERE id = 1\n*** (2) HOLDS THE LOCK(S):\n*** WE ROLL BACK TRANSACTION (2)\n\
             ------------\nTRANSACTIONS\n------------\n";
         let (when, stmts) = latest_deadlock(status).unwrap();

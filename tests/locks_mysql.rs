@@ -1,0 +1,143 @@
+//! The locks check against real MariaDB: an InnoDB row-lock wait behind an idle transaction, a
+//! metadata-lock queue behind an ALTER TABLE, and a real deadlock in SHOW ENGINE INNODB STATUS.
+
+mod support;
+
+use std::time::Duration;
+
+use support::*;
+
+fn tree(r: &serde_json::Value) -> Vec<serde_json::Value> {
+    r["checks"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "lock_tree")
+        .cloned()
+        .collect()
+}
+
+fn poll(url: &str, ready: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    for _ in 0..50 {
+        let r = dbrunbook(&[
+            "locks",
+            "--url",
+            url,
+            "--warning",
+            "1ms",
+            "--critical",
+            "1h",
+            "--format",
+            "json",
+        ])
+        .json();
+        if ready(&r) {
+            return r;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!(
+        "never ready: {:#}",
+        dbrunbook(&["locks", "--url", url, "--format", "json"]).json()
+    );
+}
+
+fn setup() -> (ThrowawayMaria, String, Held) {
+    let db = ThrowawayMaria::start(50);
+    let url = format!("mysql://root@127.0.0.1:{}/test", db.port);
+    let mut held = Held::new();
+    held.mysql(&db.url("root"), 1, "CREATE DATABASE test");
+    held.mysql(
+        &url,
+        1,
+        "CREATE TABLE t (id INT PRIMARY KEY, v INT) ENGINE=InnoDB; INSERT INTO t VALUES (1, 0), (2, 0)",
+    );
+    (db, url, held)
+}
+
+#[test]
+fn innodb_row_lock_wait_behind_an_idle_transaction() {
+    let (_db, url, mut held) = setup();
+    let run = dbrunbook(&["locks", "--url", &url, "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    held.mysql(&url, 1, "START TRANSACTION; UPDATE t SET v = 1 WHERE id = 1");
+    held.mysql_background(&url, "UPDATE t SET v = 2 WHERE id = 1");
+    held.mysql_background(&url, "UPDATE t SET v = 3 WHERE id = 1");
+    let r = poll(&url, |r| tree(r).len() == 3 && r["status"] != "ok");
+    let rows = tree(&r);
+    assert_eq!(rows[0]["role"], "root blocker");
+    assert_eq!(rows[0]["state"], "idle in transaction");
+    assert!(rows[1]["lock"].as_str().unwrap().contains("`test`.`t`"), "{rows:#?}");
+    let check = &r["checks"][0];
+    assert!(
+        check["notes"].to_string().contains("INNODB_LOCK_WAITS"),
+        "the source is named: {check:#}"
+    );
+    assert_eq!(check["runbook"]["id"], "lock-contention");
+    let steps = serde_json::to_string(&check["runbook"]["steps"]).unwrap();
+    assert!(steps.contains(&format!("KILL {};", rows[0]["pid"])), "{steps}");
+}
+
+#[test]
+fn metadata_lock_queue_behind_alter_table() {
+    let (_db, url, mut held) = setup();
+    held.mysql(&url, 1, "START TRANSACTION; UPDATE t SET v = 1 WHERE id = 2");
+    held.mysql_background(&url, "ALTER TABLE t ADD COLUMN note TEXT");
+    std::thread::sleep(Duration::from_millis(300));
+    held.mysql_background(&url, "SELECT * FROM t");
+    let r = poll(&url, |r| tree(r).len() == 3 && r["status"] != "ok");
+    let rows = tree(&r);
+    assert_eq!(rows[0]["state"], "idle in transaction");
+    assert!(
+        rows[1]["query"].as_str().unwrap().starts_with("ALTER TABLE"),
+        "{rows:#?}"
+    );
+    assert_eq!(rows[1]["lock"], "metadata lock");
+    assert_eq!(rows[2]["query"], "SELECT * FROM t");
+    assert_eq!(rows[2]["blocked_by"], serde_json::json!([rows[1]["pid"]]));
+    let check = &r["checks"][0];
+    assert_eq!(check["runbook"]["id"], "migration-lock-queue");
+    let steps = serde_json::to_string(&check["runbook"]["steps"]).unwrap();
+    assert!(steps.contains(&format!("KILL QUERY {};", rows[1]["pid"])), "{steps}");
+    if rows[1]["inferred"] == true {
+        assert!(check["notes"].to_string().contains("inferred"), "{check:#}");
+    }
+}
+
+#[test]
+fn a_real_deadlock_appears_from_innodb_status() {
+    let (_db, url, mut held) = setup();
+    held.mysql_background(
+        &url,
+        "START TRANSACTION; UPDATE t SET v = 1 WHERE id = 1; DO SLEEP(1); UPDATE t SET v = 1 WHERE id = 2; COMMIT",
+    );
+    held.mysql_background(
+        &url,
+        "START TRANSACTION; UPDATE t SET v = 2 WHERE id = 2; DO SLEEP(1); UPDATE t SET v = 2 WHERE id = 1; COMMIT",
+    );
+    let r = poll(&url, |r| {
+        r["checks"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "latest_deadlock")
+    });
+    let dl = r["checks"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "latest_deadlock")
+        .unwrap()
+        .clone();
+    let statements: Vec<&str> = dl["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(statements.len(), 2, "{dl:#}");
+    assert!(
+        statements.iter().all(|s| s.starts_with("UPDATE t SET v = ")),
+        "{statements:?}"
+    );
+}

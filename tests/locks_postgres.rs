@@ -1,0 +1,181 @@
+//! The locks check against real PostgreSQL lock chains: a row lock held by an idle transaction
+//! with two waiters, the ALTER TABLE queue, no locks, and a real deadlock in the counter.
+
+mod support;
+
+use std::time::Duration;
+
+use support::*;
+
+fn tree(r: &serde_json::Value) -> Vec<serde_json::Value> {
+    r["checks"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "lock_tree")
+        .cloned()
+        .collect()
+}
+
+/// Runs the check until `ready` holds for its JSON, or gives up after ten seconds.
+fn poll(url: &str, ready: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    for _ in 0..50 {
+        let r = dbrunbook(&[
+            "locks",
+            "--url",
+            url,
+            "--warning",
+            "1ms",
+            "--critical",
+            "1h",
+            "--format",
+            "json",
+        ])
+        .json();
+        if ready(&r) {
+            return r;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!(
+        "never ready: {:#}",
+        dbrunbook(&["locks", "--url", url, "--format", "json"]).json()
+    );
+}
+
+fn setup() -> ThrowawayPg {
+    let pg = ThrowawayPg::start(PgOptions::default());
+    pg.psql(&[
+        "CREATE TABLE orders (id int PRIMARY KEY, v int)",
+        "INSERT INTO orders VALUES (1, 0), (2, 0)",
+    ]);
+    pg
+}
+
+#[test]
+fn no_waits_is_ok() {
+    let pg = setup();
+    let run = dbrunbook(&["locks", "--url", &pg.url("postgres", "postgres"), "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let r = run.json();
+    assert!(tree(&r).is_empty());
+    assert_eq!(r["checks"][0]["summary"], "no session is waiting for a lock");
+}
+
+#[test]
+fn row_lock_held_by_idle_transaction_with_two_waiters_names_the_root() {
+    let pg = setup();
+    let conn = |app: &str| format!("{} application_name={app}", pg.keyvalue("postgres", "postgres"));
+    let mut held = Held::new();
+    held.pg(&conn("forgotten"), 1, "BEGIN; UPDATE orders SET v = 1 WHERE id = 1");
+    held.pg_background(&conn("waiter"), "UPDATE orders SET v = 2 WHERE id = 1");
+    held.pg_background(&conn("waiter"), "UPDATE orders SET v = 3 WHERE id = 1");
+    let url = pg.url("postgres", "postgres");
+    let r = poll(&url, |r| tree(r).len() == 3);
+    let rows = tree(&r);
+    let root = &rows[0];
+    assert_eq!(root["role"], "root blocker");
+    assert_eq!(root["application"], "forgotten");
+    assert_eq!(root["state"], "idle in transaction");
+    let root_pid = root["pid"].as_i64().unwrap();
+    for w in &rows[1..] {
+        assert_eq!(w["role"], "waiting");
+        assert_eq!(w["roots"], serde_json::json!([root_pid]));
+        assert!(w["blocked_by"].as_array().unwrap().iter().any(|p| p.as_i64().is_some()));
+        assert!(
+            w["lock"].as_str().unwrap().contains("orders") || w["lock"].as_str().unwrap().contains("transactionid"),
+            "{w:#}"
+        );
+    }
+    let check = &r["checks"][0];
+    assert!(
+        check["summary"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("root blocker pid {root_pid}")),
+        "{check:#}"
+    );
+    assert_eq!(check["runbook"]["id"], "lock-contention");
+    let steps = serde_json::to_string(&check["runbook"]["steps"]).unwrap();
+    assert!(steps.contains(&format!("pg_terminate_backend({root_pid})")), "{steps}");
+    assert!(steps.contains("idle inside its transaction"), "{steps}");
+
+    // The status follows the waits: many blocked is critical, short waits with a high bar are OK.
+    let run = dbrunbook(&["locks", "--url", &url, "--blocked-critical", "2", "--format", "nagios"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stdout
+            .starts_with("DBRUNBOOK LOCKS CRITICAL - 2 session(s) blocked"),
+        "{}",
+        run.stdout
+    );
+    // The table draws the tree.
+    let table = dbrunbook(&["locks", "--url", &url]);
+    assert!(table.stdout.contains("└─ "), "{}", table.stdout);
+}
+
+#[test]
+fn alter_table_queue_puts_the_migration_runbook_first() {
+    let pg = setup();
+    let conn = |app: &str| format!("{} application_name={app}", pg.keyvalue("postgres", "postgres"));
+    let mut held = Held::new();
+    held.pg(&conn("forgotten"), 1, "BEGIN; UPDATE orders SET v = 1 WHERE id = 1");
+    held.pg_background(&conn("migration"), "ALTER TABLE orders ADD COLUMN note text");
+    std::thread::sleep(Duration::from_millis(300));
+    held.pg_background(&conn("web"), "SELECT * FROM orders");
+    held.pg_background(&conn("web"), "INSERT INTO orders VALUES (3, 0)");
+    let r = poll(&pg.url("postgres", "postgres"), |r| tree(r).len() == 4);
+    let rows = tree(&r);
+    let apps: Vec<&str> = rows.iter().map(|n| n["application"].as_str().unwrap()).collect();
+    assert_eq!(apps[..2], ["forgotten", "migration"], "{rows:#?}");
+    assert_eq!(rows[1]["tree"].as_str().unwrap(), format!("└─ {}", rows[1]["pid"]));
+    assert!(rows[2]["tree"].as_str().unwrap().starts_with("   └─ "), "{rows:#?}");
+    assert!(
+        rows[1]["lock"]
+            .as_str()
+            .unwrap()
+            .starts_with("AccessExclusiveLock on orders"),
+        "{rows:#?}"
+    );
+    let check = &r["checks"][0];
+    assert_eq!(check["runbook"]["id"], "migration-lock-queue");
+    let steps = serde_json::to_string(&check["runbook"]["steps"]).unwrap();
+    assert!(
+        steps.contains(&format!("pg_cancel_backend({})", rows[1]["pid"])),
+        "cancel the DDL: {steps}"
+    );
+    assert!(
+        steps.contains(&format!("pg_terminate_backend({})", rows[0]["pid"])),
+        "or end the root: {steps}"
+    );
+}
+
+#[test]
+fn a_real_deadlock_shows_in_the_counter() {
+    let pg = setup();
+    let conn = pg.keyvalue("postgres", "postgres");
+    let mut held = Held::new();
+    held.pg_background(
+        &conn,
+        "BEGIN; UPDATE orders SET v = 1 WHERE id = 1; SELECT pg_sleep(1); UPDATE orders SET v = 1 WHERE id = 2; COMMIT",
+    );
+    held.pg_background(
+        &conn,
+        "BEGIN; UPDATE orders SET v = 2 WHERE id = 2; SELECT pg_sleep(1); UPDATE orders SET v = 2 WHERE id = 1; COMMIT",
+    );
+    let r = poll(&pg.url("postgres", "postgres"), |r| {
+        r["checks"][0]["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "deadlocks" && m["value"].as_f64() >= Some(1.0))
+    });
+    let metric = r["checks"][0]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "deadlocks")
+        .unwrap()
+        .clone();
+    assert_eq!(metric["unit"], "c", "a counter since the statistics were reset");
+}
