@@ -8,38 +8,12 @@ use std::time::Duration;
 use support::*;
 
 fn tree(r: &serde_json::Value) -> Vec<serde_json::Value> {
-    r["checks"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["kind"] == "lock_tree")
-        .cloned()
-        .collect()
+    findings(r, "lock_tree")
 }
 
-fn poll(url: &str, ready: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
-    for _ in 0..50 {
-        let r = dbrunbook(&[
-            "locks",
-            "--url",
-            url,
-            "--warning",
-            "1ms",
-            "--critical",
-            "1h",
-            "--format",
-            "json",
-        ])
-        .json();
-        if ready(&r) {
-            return r;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    panic!(
-        "never ready: {:#}",
-        dbrunbook(&["locks", "--url", url, "--format", "json"]).json()
-    );
+/// Runs the check with a 1ms warning threshold until `ready` holds.
+fn poll_locks(url: &str, ready: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    poll(&["locks", "--url", url, "--warning", "1ms", "--critical", "1h"], ready)
 }
 
 fn setup() -> (ThrowawayMaria, String, Held) {
@@ -63,7 +37,7 @@ fn innodb_row_lock_wait_behind_an_idle_transaction() {
     held.mysql(&url, 1, "START TRANSACTION; UPDATE t SET v = 1 WHERE id = 1");
     held.mysql_background(&url, "UPDATE t SET v = 2 WHERE id = 1");
     held.mysql_background(&url, "UPDATE t SET v = 3 WHERE id = 1");
-    let r = poll(&url, |r| tree(r).len() == 3 && r["status"] != "ok");
+    let r = poll_locks(&url, |r| tree(r).len() == 3 && r["status"] != "ok");
     let rows = tree(&r);
     assert_eq!(rows[0]["role"], "root blocker");
     assert_eq!(rows[0]["state"], "idle in transaction");
@@ -85,7 +59,7 @@ fn metadata_lock_queue_behind_alter_table() {
     held.mysql_background(&url, "ALTER TABLE t ADD COLUMN note TEXT");
     std::thread::sleep(Duration::from_millis(300));
     held.mysql_background(&url, "SELECT * FROM t");
-    let r = poll(&url, |r| tree(r).len() == 3 && r["status"] != "ok");
+    let r = poll_locks(&url, |r| tree(r).len() == 3 && r["status"] != "ok");
     let rows = tree(&r);
     assert_eq!(rows[0]["state"], "idle in transaction");
     assert!(
@@ -115,7 +89,7 @@ fn a_real_deadlock_appears_from_innodb_status() {
         &url,
         "START TRANSACTION; UPDATE t SET v = 2 WHERE id = 2; DO SLEEP(1); UPDATE t SET v = 2 WHERE id = 1; COMMIT",
     );
-    let r = poll(&url, |r| {
+    let r = poll_locks(&url, |r| {
         r["checks"][0]["findings"]
             .as_array()
             .unwrap()

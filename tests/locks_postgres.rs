@@ -8,39 +8,12 @@ use std::time::Duration;
 use support::*;
 
 fn tree(r: &serde_json::Value) -> Vec<serde_json::Value> {
-    r["checks"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["kind"] == "lock_tree")
-        .cloned()
-        .collect()
+    findings(r, "lock_tree")
 }
 
-/// Runs the check until `ready` holds for its JSON, or gives up after ten seconds.
-fn poll(url: &str, ready: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
-    for _ in 0..50 {
-        let r = dbrunbook(&[
-            "locks",
-            "--url",
-            url,
-            "--warning",
-            "1ms",
-            "--critical",
-            "1h",
-            "--format",
-            "json",
-        ])
-        .json();
-        if ready(&r) {
-            return r;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    panic!(
-        "never ready: {:#}",
-        dbrunbook(&["locks", "--url", url, "--format", "json"]).json()
-    );
+/// Runs the check with a 1ms warning threshold until `ready` holds.
+fn poll_locks(url: &str, ready: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    poll(&["locks", "--url", url, "--warning", "1ms", "--critical", "1h"], ready)
 }
 
 fn setup() -> ThrowawayPg {
@@ -71,7 +44,7 @@ fn row_lock_held_by_idle_transaction_with_two_waiters_names_the_root() {
     held.pg_background(&conn("waiter"), "UPDATE orders SET v = 2 WHERE id = 1");
     held.pg_background(&conn("waiter"), "UPDATE orders SET v = 3 WHERE id = 1");
     let url = pg.url("postgres", "postgres");
-    let r = poll(&url, |r| tree(r).len() == 3);
+    let r = poll_locks(&url, |r| tree(r).len() == 3);
     let rows = tree(&r);
     let root = &rows[0];
     assert_eq!(root["role"], "root blocker");
@@ -124,7 +97,7 @@ fn alter_table_queue_puts_the_migration_runbook_first() {
     std::thread::sleep(Duration::from_millis(300));
     held.pg_background(&conn("web"), "SELECT * FROM orders");
     held.pg_background(&conn("web"), "INSERT INTO orders VALUES (3, 0)");
-    let r = poll(&pg.url("postgres", "postgres"), |r| tree(r).len() == 4);
+    let r = poll_locks(&pg.url("postgres", "postgres"), |r| tree(r).len() == 4);
     let rows = tree(&r);
     let apps: Vec<&str> = rows.iter().map(|n| n["application"].as_str().unwrap()).collect();
     assert_eq!(apps[..2], ["forgotten", "migration"], "{rows:#?}");
@@ -163,7 +136,7 @@ fn a_real_deadlock_shows_in_the_counter() {
         &conn,
         "BEGIN; UPDATE orders SET v = 2 WHERE id = 2; SELECT pg_sleep(1); UPDATE orders SET v = 2 WHERE id = 1; COMMIT",
     );
-    let r = poll(&pg.url("postgres", "postgres"), |r| {
+    let r = poll_locks(&pg.url("postgres", "postgres"), |r| {
         r["checks"][0]["metrics"]
             .as_array()
             .unwrap()

@@ -9,27 +9,14 @@ use std::time::Duration;
 use support::*;
 
 fn sessions(r: &serde_json::Value) -> Vec<serde_json::Value> {
-    r["checks"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["kind"] == "sessions")
-        .cloned()
-        .collect()
+    findings(r, "sessions")
 }
 
 fn wait_for(pg: &ThrowawayPg, args: &[&str], want: &str) -> serde_json::Value {
     let url = pg.url("postgres", "postgres");
-    let mut all: Vec<&str> = vec!["queries", "--url", &url, "--format", "json"];
+    let mut all: Vec<&str> = vec!["queries", "--url", &url];
     all.extend_from_slice(args);
-    for _ in 0..50 {
-        let r = dbrunbook(&all).json();
-        if r["status"] == want {
-            return r;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    panic!("status never became {want}: {:#}", dbrunbook(&all).json());
+    poll(&all, |r| r["status"] == want)
 }
 
 #[test]

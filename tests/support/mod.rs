@@ -70,6 +70,32 @@ pub fn dbrunbook_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     }
 }
 
+/// The findings of one kind in the first check of a JSON report.
+pub fn findings(report: &serde_json::Value, kind: &str) -> Vec<serde_json::Value> {
+    report["checks"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == kind)
+        .cloned()
+        .collect()
+}
+
+/// Runs `dbrunbook ARGS --format json` until `ready` holds for the report (ten seconds at most):
+/// for incidents that take a moment to build up on the server.
+pub fn poll(args: &[&str], ready: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    for _ in 0..50 {
+        let r = dbrunbook(&all).json();
+        if ready(&r) {
+            return r;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("the condition never held: {:#}", dbrunbook(&all).json());
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
