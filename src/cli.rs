@@ -80,6 +80,9 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Every check (pool, queries, locks) over one connection, with the runbooks' default
+    /// thresholds: the one to run from cron or monitoring. The status is the worst check's.
+    Check(CheckArgs),
     /// Connection-pool status: connections used against the server's limit, by state and by
     /// holder; PgBouncer pools and waiting clients; a server too full to let us in.
     Pool(PoolArgs),
@@ -97,6 +100,13 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Rows of detail per list; the counts stay exact.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub limit: usize,
 }
 
 #[derive(Debug, Args)]

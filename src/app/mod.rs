@@ -22,6 +22,7 @@ pub fn main() -> ExitCode {
     };
     crate::log::set_level(cli.global.verbose);
     let code = match &cli.command {
+        Command::Check(args) => run::all(&cli.global, args),
         Command::Pool(args) => run::pool(&cli.global, args),
         Command::Queries(args) => run::queries(&cli.global, args),
         Command::Locks(args) => run::locks(&cli.global, args),

@@ -10,7 +10,7 @@ use tokio::time::timeout_at;
 
 use super::print_report;
 use crate::checks::{Outcome, locks, pool, queries};
-use crate::cli::{GlobalArgs, LocksArgs, PoolArgs, QueriesArgs};
+use crate::cli::{CheckArgs, GlobalArgs, LocksArgs, PoolArgs, QueriesArgs};
 use crate::engine::{ConnectErrorKind, Limits, Session};
 use crate::report::{CheckResult, Report, Status, TargetInfo};
 use crate::runbook::{self, Catalog};
@@ -22,6 +22,17 @@ use crate::units::format_duration;
 const STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
 /// The tool never queues behind other sessions' locks for longer than this.
 const LOCK_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Every check, with the runbooks' thresholds, over one connection.
+pub fn all(global: &GlobalArgs, args: &CheckArgs) -> u8 {
+    let checks = [
+        Check::Pool(pool::ThresholdFlags::default()),
+        Check::Queries(queries::ThresholdFlags::default()),
+        Check::Locks(locks::ThresholdFlags::default()),
+    ];
+    let report = run_checks(global, args.limit, &checks);
+    print_report(global, &report)
+}
 
 pub fn pool(global: &GlobalArgs, args: &PoolArgs) -> u8 {
     let flags = pool::ThresholdFlags {
