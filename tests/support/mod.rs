@@ -144,6 +144,15 @@ fn chown_postgres(path: &Path) {
     }
 }
 
+/// Server installs (initdb, mariadb-install-db) one at a time: parallel bootstraps on two cores
+/// time out now and then.
+static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn install(cmd: &mut Command, what: &str) {
+    let _one_at_a_time = INSTALLING.lock().unwrap_or_else(|e| e.into_inner());
+    check(cmd, what);
+}
+
 fn check(cmd: &mut Command, what: &str) {
     let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
     assert!(
@@ -200,7 +209,7 @@ impl ThrowawayPg {
                 initdb.arg("--auth=trust");
             }
         }
-        check(&mut initdb, "initdb");
+        install(&mut initdb, "initdb");
         let port = free_port();
         let options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections={} -c superuser_reserved_connections={} \
@@ -281,7 +290,7 @@ impl ThrowawayMaria {
         let dir = tempfile::Builder::new().prefix("dbrunbook-maria-").tempdir().unwrap();
         let data = dir.path().join("data");
         let user = if is_root() { "--user=root" } else { "--no-defaults" };
-        check(
+        install(
             Command::new("mariadb-install-db")
                 .arg("--no-defaults")
                 .arg(format!("--datadir={}", data.display()))

@@ -1,6 +1,7 @@
 -- Every session that waits for a lock, and every session it waits for, with the lock it waits
 -- for (mode and relation) and since when (pg_locks.waitstart on 14+, read through jsonb so the
--- query also parses on older servers).
+-- query also parses on older servers). clock_timestamp(), not now(): a wait may have begun
+-- after this transaction did.
 WITH waiting AS (
   SELECT pid, pg_blocking_pids(pid) AS blocked_by
     FROM pg_stat_activity
@@ -19,9 +20,9 @@ SELECT a.pid::int8,
        coalesce(a.state, '') AS state,
        coalesce(a.query, '') AS query,
        CASE WHEN w.pid IS NOT NULL THEN
-         extract(epoch FROM now() - coalesce((to_jsonb(l) ->> 'waitstart')::timestamptz, a.state_change))::float8
+         extract(epoch FROM clock_timestamp() - coalesce((to_jsonb(l) ->> 'waitstart')::timestamptz, a.state_change))::float8
        END AS waiting_seconds,
-       extract(epoch FROM now() - a.xact_start)::float8 AS xact_seconds,
+       extract(epoch FROM clock_timestamp() - a.xact_start)::float8 AS xact_seconds,
        CASE WHEN l.mode IS NOT NULL THEN
          l.mode || ' on ' || coalesce(l.relation::regclass::text, l.locktype)
        END AS lock
