@@ -194,7 +194,7 @@ async fn run_one(session: &mut Session, check: &Check, catalog: &Catalog, limits
             let defaults = catalog.thresholds(pool::SPEC.name, session.engine());
             let thresholds = pool::Thresholds::resolve(flags, &defaults)?;
             let snapshot = session.pool_snapshot(limits).await?;
-            Ok(pool::evaluate(&snapshot, &thresholds))
+            Ok(pool::evaluate(&snapshot, &thresholds, session.engine()))
         }
         Check::Queries(flags) => {
             let defaults = catalog.thresholds(queries::SPEC.name, session.engine());

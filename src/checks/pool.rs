@@ -106,9 +106,9 @@ impl Thresholds {
     }
 }
 
-pub fn evaluate(snapshot: &PoolSnapshot, t: &Thresholds) -> Outcome {
+pub fn evaluate(snapshot: &PoolSnapshot, t: &Thresholds, engine: Engine) -> Outcome {
     match snapshot {
-        PoolSnapshot::Server(s) => evaluate_server(s, t),
+        PoolSnapshot::Server(s) => evaluate_server(s, t, engine),
         PoolSnapshot::Bouncer(b) => evaluate_bouncer(b, t),
     }
 }
@@ -133,7 +133,7 @@ pub fn refused(err: &ConnectError, engine: Engine) -> Outcome {
     }
 }
 
-fn evaluate_server(s: &ServerPool, t: &Thresholds) -> Outcome {
+fn evaluate_server(s: &ServerPool, t: &Thresholds, engine: Engine) -> Outcome {
     let usable = s.max_connections - s.reserved;
     let mut facts = Facts::default();
     if usable <= 0 {
@@ -177,7 +177,7 @@ fn evaluate_server(s: &ServerPool, t: &Thresholds) -> Outcome {
                 .with("connections", *n)
         })
         .collect();
-    let mysql = s.holders.iter().all(|h| h.application.is_empty()) && s.lock_waiting.is_none();
+    let mysql = engine == Engine::Mysql;
     for h in &s.holders {
         let mut f = Finding::new("top_holders")
             .with("database", h.database.as_str())
@@ -359,8 +359,8 @@ mod tests {
     #[test]
     fn usage_against_usable_slots() {
         let t = thresholds();
-        assert_eq!(evaluate(&server(79), &t).status, Status::Ok);
-        let o = evaluate(&server(87), &t);
+        assert_eq!(evaluate(&server(79), &t, Engine::Postgres).status, Status::Ok);
+        let o = evaluate(&server(87), &t, Engine::Postgres);
         assert_eq!(o.status, Status::Warning);
         assert!(
             o.summary.starts_with("87 of 100 usable connections used (87%)"),
@@ -373,7 +373,7 @@ mod tests {
                 .thresholds(80.0, 95.0)
                 .range(0.0, 100.0)
         );
-        assert_eq!(evaluate(&server(95), &t).status, Status::Critical);
+        assert_eq!(evaluate(&server(95), &t, Engine::Postgres).status, Status::Critical);
         assert_eq!(o.facts.values["top_user"], "web");
     }
 
@@ -419,9 +419,12 @@ mod tests {
                 pools: vec![p],
             })
         };
-        assert_eq!(evaluate(&snap(pool(0, 0.0)), &t).status, Status::Ok);
-        assert_eq!(evaluate(&snap(pool(3, 2.0)), &t).status, Status::Warning);
-        let o = evaluate(&snap(pool(3, 12.0)), &t);
+        assert_eq!(evaluate(&snap(pool(0, 0.0)), &t, Engine::Pgbouncer).status, Status::Ok);
+        assert_eq!(
+            evaluate(&snap(pool(3, 2.0)), &t, Engine::Pgbouncer).status,
+            Status::Warning
+        );
+        let o = evaluate(&snap(pool(3, 12.0)), &t, Engine::Pgbouncer);
         assert_eq!(o.status, Status::Critical);
         assert!(o.facts.conditions.contains("clients_waiting"));
     }
