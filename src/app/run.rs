@@ -88,7 +88,7 @@ fn run_checks(global: &GlobalArgs, row_limit: usize, checks: &[Check]) -> Report
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            return failed(checks, None, &format!("cannot start the async runtime: {e}"), started);
+            return failed(checks, &format!("cannot start the async runtime: {e}"), started);
         }
     };
     runtime.block_on(run_async(global, row_limit, checks, started))
@@ -106,12 +106,12 @@ async fn run_async(global: &GlobalArgs, row_limit: usize, checks: &[Check], star
                 "{} problem(s) in the runbooks (listed on stderr); fix them, or check with: dbrunbook runbooks validate DIR",
                 problems.len()
             );
-            return failed(checks, None, &msg, started);
+            return failed(checks, &msg, started);
         }
     };
     let target = match Target::resolve(global.url.as_deref(), &|k| std::env::var(k).ok()) {
         Ok(t) => t,
-        Err(e) => return failed(checks, None, &format!("{e:#}"), started),
+        Err(e) => return failed(checks, &format!("{e:#}"), started),
     };
     let secrets = target.secrets();
     let limits = Limits {
@@ -230,7 +230,7 @@ fn finish(name: &str, outcome: Outcome, catalog: &Catalog, engine: Engine) -> Ch
 }
 
 /// Every requested check UNKNOWN with the same reason (bad input, before any connection).
-fn failed(checks: &[Check], target: Option<TargetInfo>, message: &str, started: Instant) -> Report {
+fn failed(checks: &[Check], message: &str, started: Instant) -> Report {
     let results = checks
         .iter()
         .map(|c| CheckResult {
@@ -243,11 +243,11 @@ fn failed(checks: &[Check], target: Option<TargetInfo>, message: &str, started: 
             runbook: None,
         })
         .collect();
-    let target = target.unwrap_or(TargetInfo {
+    let target = TargetInfo {
         engine: "unknown".into(),
         url: String::new(),
         server_version: None,
-    });
+    };
     Report::new(target, results, started.elapsed().as_millis() as u64)
 }
 

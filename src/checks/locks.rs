@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Result;
 use serde_json::Value;
 
-use super::{CheckSpec, Outcome, ThresholdKind, count_threshold, duration_threshold, ordered};
+use super::{CheckSpec, Outcome, STEP_QUERY_MAX, ThresholdKind, count_threshold, duration_threshold, ordered};
 use crate::engine::rows::{LockNode, LockSnapshot};
 use crate::report::{Finding, Metric, Status};
 use crate::runbook::Facts;
@@ -52,8 +52,6 @@ pub const SPEC: CheckSpec = CheckSpec {
         ("blocked_critical", ThresholdKind::Count),
     ],
 };
-
-const STEP_QUERY_MAX: usize = 200;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Thresholds {

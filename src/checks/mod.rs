@@ -31,6 +31,9 @@ pub enum ThresholdKind {
     Count,
 }
 
+/// Longest query text put into a runbook step; the finding keeps the whole text.
+pub const STEP_QUERY_MAX: usize = 200;
+
 pub const CHECKS: &[&CheckSpec] = &[&pool::SPEC, &queries::SPEC, &locks::SPEC];
 
 pub fn spec(name: &str) -> Option<&'static CheckSpec> {

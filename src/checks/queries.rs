@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use super::{CheckSpec, Outcome, ThresholdKind, duration_threshold, ordered};
+use super::{CheckSpec, Outcome, STEP_QUERY_MAX, ThresholdKind, duration_threshold, ordered};
 use crate::engine::rows::{Activity, ActivitySnapshot};
 use crate::report::{Finding, Metric, Status};
 use crate::runbook::Facts;
@@ -52,9 +52,6 @@ pub const SPEC: CheckSpec = CheckSpec {
         ("idle_critical", ThresholdKind::Duration),
     ],
 };
-
-/// Longest query text put into a runbook step; the finding keeps the whole text.
-const STEP_QUERY_MAX: usize = 200;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Thresholds {

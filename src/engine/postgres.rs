@@ -103,9 +103,7 @@ impl PgSession {
         tx.commit().await?;
         Ok(pool)
     }
-}
 
-impl PgSession {
     /// Sessions past `min_seconds` (statement or transaction age) or idle in a transaction for
     /// `idle_min_seconds`, in one read-only transaction.
     pub async fn activity(&mut self, min_seconds: f64, idle_min_seconds: f64) -> Result<ActivitySnapshot> {
@@ -151,9 +149,7 @@ impl PgSession {
         tx.commit().await?;
         Ok(out)
     }
-}
 
-impl PgSession {
     /// Every session in a lock chain (pg_blocking_pids), the deadlock counter and lock settings.
     pub async fn locks(&mut self) -> Result<LockSnapshot> {
         let tx = self
