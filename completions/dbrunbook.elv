@@ -30,72 +30,16 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand check 'Every check (pool, queries, locks) over one connection, with the runbooks'' default thresholds: the one to run from cron or monitoring. The status is the worst check''s'
+            cand check 'Every check over one connection, with the runbooks'' default thresholds: the one to run from cron or monitoring. The status is the worst check''s'
+            cand runbooks 'List, show and validate runbooks'
+            cand completions 'Print a shell completion script to stdout'
             cand pool 'Connection-pool status: connections used against the server''s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
             cand queries 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on'
             cand locks 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
-            cand runbooks 'List, show and validate runbooks'
-            cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'dbrunbook;check'= {
             cand --limit 'Rows of detail per list; the counts stay exact'
-            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
-            cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win'
-            cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
-            cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
-            cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
-            cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
-            cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'dbrunbook;pool'= {
-            cand --warning 'WARNING at this share of usable connections (default from the runbook: 80%)'
-            cand --critical 'CRITICAL at this share of usable connections (default from the runbook: 95%)'
-            cand --wait-warning 'PgBouncer: WARNING when a client has waited this long for a server connection (default 1s)'
-            cand --wait-critical 'PgBouncer: CRITICAL when a client has waited this long (default 10s)'
-            cand --limit 'Rows of detail per list (top holders); the totals stay exact'
-            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
-            cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win'
-            cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
-            cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
-            cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
-            cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
-            cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'dbrunbook;queries'= {
-            cand --warning 'WARNING when a statement has run, or a transaction been open, this long (default 1m)'
-            cand --critical 'CRITICAL when a statement has run, or a transaction been open, this long (default 5m)'
-            cand --idle-warning 'WARNING when a session has sat idle inside a transaction this long (default 1m)'
-            cand --idle-critical 'CRITICAL when a session has sat idle inside a transaction this long (default 10m)'
-            cand --limit 'Rows of detail (worst first); the counts stay exact'
-            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
-            cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win'
-            cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
-            cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
-            cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
-            cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
-            cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'dbrunbook;locks'= {
-            cand --warning 'WARNING when a session has waited this long for a lock (default 10s)'
-            cand --critical 'CRITICAL when a session has waited this long for a lock (default 60s)'
-            cand --blocked-critical 'CRITICAL when this many sessions are blocked, however short the waits (default 5)'
-            cand --limit 'Rows of detail in the lock trees; the counts stay exact'
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
             cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win'
@@ -197,22 +141,72 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'dbrunbook;pool'= {
+            cand --warning 'WARNING at this share of usable connections (default 80%).'
+            cand --critical 'CRITICAL at this share of usable connections (default 95%).'
+            cand --wait-warning 'PgBouncer: WARNING when a client has waited this long for a server connection (default 1s).'
+            cand --wait-critical 'PgBouncer: CRITICAL when a client has waited this long (default 10s).'
+            cand --limit 'Rows of detail per list; the counts stay exact.'
+            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win'
+            cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
+            cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
+            cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
+            cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'dbrunbook;queries'= {
+            cand --warning 'WARNING when a statement has run, or a transaction been open, this long (default 1m).'
+            cand --critical 'CRITICAL when a statement has run, or a transaction been open, this long (default 5m).'
+            cand --idle-warning 'WARNING when a session has sat idle inside a transaction this long (default 1m).'
+            cand --idle-critical 'CRITICAL when a session has sat idle inside a transaction this long (default 10m).'
+            cand --limit 'Rows of detail per list; the counts stay exact.'
+            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win'
+            cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
+            cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
+            cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
+            cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'dbrunbook;locks'= {
+            cand --warning 'WARNING when a session has waited this long for a lock (default 10s).'
+            cand --critical 'CRITICAL when a session has waited this long for a lock (default 60s).'
+            cand --blocked-critical 'CRITICAL when this many sessions are blocked, however short the waits (default 5).'
+            cand --limit 'Rows of detail per list; the counts stay exact.'
+            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win'
+            cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
+            cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
+            cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
+            cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'dbrunbook;help'= {
-            cand check 'Every check (pool, queries, locks) over one connection, with the runbooks'' default thresholds: the one to run from cron or monitoring. The status is the worst check''s'
+            cand check 'Every check over one connection, with the runbooks'' default thresholds: the one to run from cron or monitoring. The status is the worst check''s'
+            cand runbooks 'List, show and validate runbooks'
+            cand completions 'Print a shell completion script to stdout'
             cand pool 'Connection-pool status: connections used against the server''s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
             cand queries 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on'
             cand locks 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
-            cand runbooks 'List, show and validate runbooks'
-            cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'dbrunbook;help;check'= {
-        }
-        &'dbrunbook;help;pool'= {
-        }
-        &'dbrunbook;help;queries'= {
-        }
-        &'dbrunbook;help;locks'= {
         }
         &'dbrunbook;help;runbooks'= {
             cand list 'List the runbooks in effect (built-in plus --runbooks directories)'
@@ -226,6 +220,12 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         &'dbrunbook;help;runbooks;validate'= {
         }
         &'dbrunbook;help;completions'= {
+        }
+        &'dbrunbook;help;pool'= {
+        }
+        &'dbrunbook;help;queries'= {
+        }
+        &'dbrunbook;help;locks'= {
         }
         &'dbrunbook;help;help'= {
         }

@@ -37,12 +37,12 @@ never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -s V -l version -d 'Print version'
-complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "check" -d 'Every check (pool, queries, locks) over one connection, with the runbooks\' default thresholds: the one to run from cron or monitoring. The status is the worst check\'s'
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "check" -d 'Every check over one connection, with the runbooks\' default thresholds: the one to run from cron or monitoring. The status is the worst check\'s'
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "runbooks" -d 'List, show and validate runbooks'
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "pool" -d 'Connection-pool status: connections used against the server\'s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "queries" -d 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "locks" -d 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
-complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "runbooks" -d 'List, show and validate runbooks'
-complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l limit -d 'Rows of detail per list; the counts stay exact' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
@@ -58,59 +58,6 @@ never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -s h -l help -d 'Print help'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -s V -l version -d 'Print version'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l warning -d 'WARNING at this share of usable connections (default from the runbook: 80%)' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l critical -d 'CRITICAL at this share of usable connections (default from the runbook: 95%)' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l wait-warning -d 'PgBouncer: WARNING when a client has waited this long for a server connection (default 1s)' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l wait-critical -d 'PgBouncer: CRITICAL when a client has waited this long (default 10s)' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l limit -d 'Rows of detail per list (top holders); the totals stay exact' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
-json\t''
-nagios\t''"
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win' -r -F
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -s h -l help -d 'Print help'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -s V -l version -d 'Print version'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l warning -d 'WARNING when a statement has run, or a transaction been open, this long (default 1m)' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l critical -d 'CRITICAL when a statement has run, or a transaction been open, this long (default 5m)' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l idle-warning -d 'WARNING when a session has sat idle inside a transaction this long (default 1m)' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l idle-critical -d 'CRITICAL when a session has sat idle inside a transaction this long (default 10m)' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l limit -d 'Rows of detail (worst first); the counts stay exact' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
-json\t''
-nagios\t''"
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win' -r -F
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -s h -l help -d 'Print help'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -s V -l version -d 'Print version'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l warning -d 'WARNING when a session has waited this long for a lock (default 10s)' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l critical -d 'CRITICAL when a session has waited this long for a lock (default 60s)' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l blocked-critical -d 'CRITICAL when this many sessions are blocked, however short the waits (default 5)' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l limit -d 'Rows of detail in the lock trees; the counts stay exact' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
-json\t''
-nagios\t''"
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win' -r -F
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -s h -l help -d 'Print help'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
 json\t''
@@ -184,13 +131,66 @@ never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from check pool queries locks runbooks completions help" -f -a "check" -d 'Every check (pool, queries, locks) over one connection, with the runbooks\' default thresholds: the one to run from cron or monitoring. The status is the worst check\'s'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from check pool queries locks runbooks completions help" -f -a "pool" -d 'Connection-pool status: connections used against the server\'s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from check pool queries locks runbooks completions help" -f -a "queries" -d 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from check pool queries locks runbooks completions help" -f -a "locks" -d 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from check pool queries locks runbooks completions help" -f -a "runbooks" -d 'List, show and validate runbooks'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from check pool queries locks runbooks completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from check pool queries locks runbooks completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l warning -d 'WARNING at this share of usable connections (default 80%).' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l critical -d 'CRITICAL at this share of usable connections (default 95%).' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l wait-warning -d 'PgBouncer: WARNING when a client has waited this long for a server connection (default 1s).' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l wait-critical -d 'PgBouncer: CRITICAL when a client has waited this long (default 10s).' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+json\t''
+nagios\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -s h -l help -d 'Print help'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -s V -l version -d 'Print version'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l warning -d 'WARNING when a statement has run, or a transaction been open, this long (default 1m).' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l critical -d 'CRITICAL when a statement has run, or a transaction been open, this long (default 5m).' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l idle-warning -d 'WARNING when a session has sat idle inside a transaction this long (default 1m).' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l idle-critical -d 'CRITICAL when a session has sat idle inside a transaction this long (default 10m).' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+json\t''
+nagios\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -s h -l help -d 'Print help'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -s V -l version -d 'Print version'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l warning -d 'WARNING when a session has waited this long for a lock (default 10s).' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l critical -d 'CRITICAL when a session has waited this long for a lock (default 60s).' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l blocked-critical -d 'CRITICAL when this many sessions are blocked, however short the waits (default 5).' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+json\t''
+nagios\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -s h -l help -d 'Print help'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -s V -l version -d 'Print version'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from check runbooks completions pool queries locks help" -f -a "check" -d 'Every check over one connection, with the runbooks\' default thresholds: the one to run from cron or monitoring. The status is the worst check\'s'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from check runbooks completions pool queries locks help" -f -a "runbooks" -d 'List, show and validate runbooks'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from check runbooks completions pool queries locks help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from check runbooks completions pool queries locks help" -f -a "pool" -d 'Connection-pool status: connections used against the server\'s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from check runbooks completions pool queries locks help" -f -a "queries" -d 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from check runbooks completions pool queries locks help" -f -a "locks" -d 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from check runbooks completions pool queries locks help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and __fish_seen_subcommand_from runbooks" -f -a "list" -d 'List the runbooks in effect (built-in plus --runbooks directories)'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and __fish_seen_subcommand_from runbooks" -f -a "show" -d 'Print one runbook in full'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and __fish_seen_subcommand_from runbooks" -f -a "validate" -d 'Check runbook files (directories or single files): YAML syntax, fields, thresholds and placeholders. Reports every problem as file:line:column and exits 1 if there are any'

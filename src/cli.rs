@@ -1,11 +1,13 @@
 //! The command-line interface: clap definitions only. Doc comments are the `--help` text.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Arg, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-use crate::units::{Percent, parse_duration, parse_positive_duration};
+use crate::checks::{self, Check, CheckSpec, ThresholdValue};
+use crate::units::parse_positive_duration;
 
 /// Database diagnostics for on-call engineers.
 ///
@@ -78,24 +80,23 @@ pub enum ColorChoice {
     Never,
 }
 
-#[derive(Debug, Subcommand)]
+/// The subcommands: the built-in ones below, then one per check, generated from its spec.
+#[derive(Debug)]
 pub enum Command {
-    /// Every check (pool, queries, locks) over one connection, with the runbooks' default
-    /// thresholds: the one to run from cron or monitoring. The status is the worst check's.
+    Builtin(Builtin),
+    Check(CheckCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Builtin {
+    /// Every check over one connection, with the runbooks' default thresholds: the one to run
+    /// from cron or monitoring. The status is the worst check's.
     Check(CheckArgs),
-    /// Connection-pool status: connections used against the server's limit, by state and by
-    /// holder; PgBouncer pools and waiting clients; a server too full to let us in.
-    Pool(PoolArgs),
-    /// Long-running statements, long transactions and sessions idle in a transaction: who runs
-    /// them (pid, user, database, application, client), for how long, and what they wait on.
-    Queries(QueriesArgs),
-    /// Lock contention: who waits for whom, as trees from the root blockers down; metadata locks
-    /// on MySQL; deadlocks; the lock settings that decide how waits end.
-    Locks(LocksArgs),
     /// List, show and validate runbooks.
-    #[command(subcommand)]
+    #[command(subcommand, display_order = 100)]
     Runbooks(RunbooksCommand),
     /// Print a shell completion script to stdout.
+    #[command(display_order = 101)]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
@@ -109,69 +110,79 @@ pub struct CheckArgs {
     pub limit: usize,
 }
 
-#[derive(Debug, Args)]
-pub struct PoolArgs {
-    /// WARNING at this share of usable connections (default from the runbook: 80%).
-    #[arg(long, value_name = "PERCENT", value_parser = Percent::parse)]
-    pub warning: Option<Percent>,
-
-    /// CRITICAL at this share of usable connections (default from the runbook: 95%).
-    #[arg(long, value_name = "PERCENT", value_parser = Percent::parse)]
-    pub critical: Option<Percent>,
-
-    /// PgBouncer: WARNING when a client has waited this long for a server connection (default 1s).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub wait_warning: Option<Duration>,
-
-    /// PgBouncer: CRITICAL when a client has waited this long (default 10s).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub wait_critical: Option<Duration>,
-
-    /// Rows of detail per list (top holders); the totals stay exact.
-    #[arg(long, value_name = "N", default_value_t = 10)]
+/// One check run on its own, with its threshold flags as typed.
+#[derive(Debug)]
+pub struct CheckCommand {
+    pub check: &'static dyn Check,
+    /// Threshold key → value, only for the flags given.
+    pub flags: BTreeMap<String, ThresholdValue>,
     pub limit: usize,
 }
 
-#[derive(Debug, Args)]
-pub struct QueriesArgs {
-    /// WARNING when a statement has run, or a transaction been open, this long (default 1m).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub warning: Option<Duration>,
-
-    /// CRITICAL when a statement has run, or a transaction been open, this long (default 5m).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub critical: Option<Duration>,
-
-    /// WARNING when a session has sat idle inside a transaction this long (default 1m).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub idle_warning: Option<Duration>,
-
-    /// CRITICAL when a session has sat idle inside a transaction this long (default 10m).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub idle_critical: Option<Duration>,
-
-    /// Rows of detail (worst first); the counts stay exact.
-    #[arg(long, value_name = "N", default_value_t = 10)]
-    pub limit: usize,
+/// A check's subcommand: one flag per threshold, with the spec's help and default.
+fn check_command(spec: &'static CheckSpec) -> clap::Command {
+    let mut cmd = clap::Command::new(spec.name).about(spec.about.trim_end_matches('.'));
+    for t in spec.thresholds {
+        let kind = t.kind;
+        cmd = cmd.arg(
+            Arg::new(t.key)
+                .long(t.flag())
+                .value_name(kind.value_name())
+                .help(format!("{} (default {}).", t.help, t.default))
+                .value_parser(move |s: &str| kind.parse(s)),
+        );
+    }
+    cmd.arg(
+        Arg::new("limit")
+            .long("limit")
+            .value_name("N")
+            .value_parser(clap::value_parser!(usize))
+            .default_value(spec.default_limit.to_string())
+            .help("Rows of detail per list; the counts stay exact."),
+    )
 }
 
-#[derive(Debug, Args)]
-pub struct LocksArgs {
-    /// WARNING when a session has waited this long for a lock (default 10s).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub warning: Option<Duration>,
+impl FromArgMatches for Command {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        if let Some((name, sub)) = matches.subcommand()
+            && let Some(check) = checks::find(name)
+        {
+            let flags = check
+                .spec()
+                .thresholds
+                .iter()
+                .filter_map(|t| sub.get_one::<ThresholdValue>(t.key).map(|v| (t.key.to_string(), *v)))
+                .collect();
+            let limit = sub
+                .get_one::<usize>("limit")
+                .copied()
+                .unwrap_or(check.spec().default_limit);
+            return Ok(Command::Check(CheckCommand { check, flags, limit }));
+        }
+        Builtin::from_arg_matches(matches).map(Command::Builtin)
+    }
 
-    /// CRITICAL when a session has waited this long for a lock (default 60s).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub critical: Option<Duration>,
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Command::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
 
-    /// CRITICAL when this many sessions are blocked, however short the waits (default 5).
-    #[arg(long, value_name = "N", value_parser = crate::checks::parse_count)]
-    pub blocked_critical: Option<u64>,
+impl Subcommand for Command {
+    fn augment_subcommands(cmd: clap::Command) -> clap::Command {
+        let cmd = Builtin::augment_subcommands(cmd);
+        checks::CHECKS
+            .iter()
+            .fold(cmd, |cmd, c| cmd.subcommand(check_command(c.spec())))
+    }
 
-    /// Rows of detail in the lock trees; the counts stay exact.
-    #[arg(long, value_name = "N", default_value_t = 50)]
-    pub limit: usize,
+    fn augment_subcommands_for_update(cmd: clap::Command) -> clap::Command {
+        Command::augment_subcommands(cmd)
+    }
+
+    fn has_subcommand(name: &str) -> bool {
+        Builtin::has_subcommand(name) || checks::find(name).is_some()
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -243,10 +243,14 @@ fn every_statement_the_tool_sends_is_a_read_under_its_own_name() {
         !ours.is_empty(),
         "no statement logged under application_name dbrunbook:\n{log}"
     );
+    // The safety settings travel in the startup packet (not logged); the first statement opens
+    // a read-only transaction and sets them again for it.
     let first = ours.iter().find(|l| l.contains("statement:")).unwrap();
-    assert!(first.contains("SET default_transaction_read_only = on"), "{first}");
+    assert!(first.contains("BEGIN READ ONLY"), "{first}");
     assert!(
-        first.contains("statement_timeout") && first.contains("lock_timeout"),
+        first.contains("search_path = pg_catalog")
+            && first.contains("statement_timeout")
+            && first.contains("lock_timeout"),
         "{first}"
     );
     for line in ours
@@ -261,9 +265,18 @@ fn every_statement_the_tool_sends_is_a_read_under_its_own_name() {
             .trim_start()
             .to_ascii_uppercase();
         assert!(
-            ["SET ", "SELECT", "START TRANSACTION", "BEGIN", "COMMIT", "--"]
-                .iter()
-                .any(|p| sql.starts_with(p)),
+            [
+                "SET ",
+                "SELECT",
+                "START TRANSACTION",
+                "BEGIN",
+                "COMMIT",
+                "SAVEPOINT",
+                "ROLLBACK TO SAVEPOINT",
+                "--"
+            ]
+            .iter()
+            .any(|p| sql.starts_with(p)),
             "a statement that is not a read: {line}"
         );
     }

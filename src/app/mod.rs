@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use crate::cli::{Cli, ColorChoice, Command, Format, GlobalArgs};
+use crate::cli::{Builtin, Cli, ColorChoice, Command, Format, GlobalArgs};
 use crate::report::{Report, json, nagios, table};
 
 pub fn main() -> ExitCode {
@@ -22,12 +22,10 @@ pub fn main() -> ExitCode {
     };
     crate::log::set_level(cli.global.verbose);
     let code = match &cli.command {
-        Command::Check(args) => run::all(&cli.global, args),
-        Command::Pool(args) => run::pool(&cli.global, args),
-        Command::Queries(args) => run::queries(&cli.global, args),
-        Command::Locks(args) => run::locks(&cli.global, args),
-        Command::Runbooks(cmd) => runbooks::run(&cli.global, cmd),
-        Command::Completions { shell } => {
+        Command::Builtin(Builtin::Check(args)) => run::all(&cli.global, args),
+        Command::Check(one) => run::one(&cli.global, one),
+        Command::Builtin(Builtin::Runbooks(cmd)) => runbooks::run(&cli.global, cmd),
+        Command::Builtin(Builtin::Completions { shell }) => {
             let mut out = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "dbrunbook", &mut out);
             emit(&String::from_utf8_lossy(&out));

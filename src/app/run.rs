@@ -1,6 +1,7 @@
-//! Running checks against one target within one deadline: load runbooks, resolve the target,
-//! connect once, run each check, attach runbooks, build the report. Whatever fails becomes an
-//! UNKNOWN result with its reason; nothing here may hang past `--timeout`.
+//! Running checks against one target within one deadline: load runbooks, resolve the target and
+//! the thresholds, connect once, send every check's queries as one batch, let each check judge
+//! its rows, attach runbooks, build the report. Whatever fails becomes an UNKNOWN result with its
+//! reason; nothing here may hang past `--timeout`.
 
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -8,10 +9,12 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget};
 use tokio::time::timeout_at;
 
+use std::collections::BTreeMap;
+
 use super::print_report;
-use crate::checks::{Outcome, locks, pool, queries};
-use crate::cli::{CheckArgs, GlobalArgs, LocksArgs, PoolArgs, QueriesArgs};
-use crate::engine::{ConnectErrorKind, Limits, Session};
+use crate::checks::{CHECKS, Check, Context, Outcome, Results, ThresholdValue, Thresholds};
+use crate::cli::{CheckArgs, CheckCommand, GlobalArgs};
+use crate::engine::{ConnectErrorKind, Limits, Query, Session};
 use crate::report::{CheckResult, Report, Status, TargetInfo};
 use crate::runbook::{self, Catalog};
 use crate::target::{Engine, Target};
@@ -23,67 +26,37 @@ const STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
 /// The tool never queues behind other sessions' locks for longer than this.
 const LOCK_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// A check to run, with the threshold flags the user gave and the rows of detail to show.
+struct Selected {
+    check: &'static dyn Check,
+    flags: BTreeMap<String, ThresholdValue>,
+    limit: usize,
+}
+
 /// Every check, with the runbooks' thresholds, over one connection.
 pub fn all(global: &GlobalArgs, args: &CheckArgs) -> u8 {
-    let checks = [
-        Check::Pool(pool::ThresholdFlags::default()),
-        Check::Queries(queries::ThresholdFlags::default()),
-        Check::Locks(locks::ThresholdFlags::default()),
-    ];
-    let report = run_checks(global, args.limit, &checks);
-    print_report(global, &report)
+    let selected: Vec<Selected> = CHECKS
+        .iter()
+        .map(|&check| Selected {
+            check,
+            flags: BTreeMap::new(),
+            limit: args.limit,
+        })
+        .collect();
+    print_report(global, &run_checks(global, &selected))
 }
 
-pub fn pool(global: &GlobalArgs, args: &PoolArgs) -> u8 {
-    let flags = pool::ThresholdFlags {
-        warning: args.warning,
-        critical: args.critical,
-        wait_warning: args.wait_warning,
-        wait_critical: args.wait_critical,
-    };
-    let report = run_checks(global, args.limit, &[Check::Pool(flags)]);
-    print_report(global, &report)
+/// One check, as its subcommand asked.
+pub fn one(global: &GlobalArgs, cmd: &CheckCommand) -> u8 {
+    let selected = [Selected {
+        check: cmd.check,
+        flags: cmd.flags.clone(),
+        limit: cmd.limit,
+    }];
+    print_report(global, &run_checks(global, &selected))
 }
 
-pub fn queries(global: &GlobalArgs, args: &QueriesArgs) -> u8 {
-    let flags = queries::ThresholdFlags {
-        warning: args.warning,
-        critical: args.critical,
-        idle_warning: args.idle_warning,
-        idle_critical: args.idle_critical,
-    };
-    let report = run_checks(global, args.limit, &[Check::Queries(flags)]);
-    print_report(global, &report)
-}
-
-pub fn locks(global: &GlobalArgs, args: &LocksArgs) -> u8 {
-    let flags = locks::ThresholdFlags {
-        warning: args.warning,
-        critical: args.critical,
-        blocked_critical: args.blocked_critical,
-    };
-    let report = run_checks(global, args.limit, &[Check::Locks(flags)]);
-    print_report(global, &report)
-}
-
-/// A check the user asked for, with its flags.
-enum Check {
-    Pool(pool::ThresholdFlags),
-    Queries(queries::ThresholdFlags),
-    Locks(locks::ThresholdFlags),
-}
-
-impl Check {
-    fn name(&self) -> &'static str {
-        match self {
-            Check::Pool(_) => pool::SPEC.name,
-            Check::Queries(_) => queries::SPEC.name,
-            Check::Locks(_) => locks::SPEC.name,
-        }
-    }
-}
-
-fn run_checks(global: &GlobalArgs, row_limit: usize, checks: &[Check]) -> Report {
+fn run_checks(global: &GlobalArgs, checks: &[Selected]) -> Report {
     let started = Instant::now();
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -91,10 +64,10 @@ fn run_checks(global: &GlobalArgs, row_limit: usize, checks: &[Check]) -> Report
             return failed(checks, &format!("cannot start the async runtime: {e}"), started);
         }
     };
-    runtime.block_on(run_async(global, row_limit, checks, started))
+    runtime.block_on(run_async(global, checks, started))
 }
 
-async fn run_async(global: &GlobalArgs, row_limit: usize, checks: &[Check], started: Instant) -> Report {
+async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -> Report {
     let deadline = tokio::time::Instant::from_std(started + global.timeout);
     let catalog = match Catalog::load(&global.runbook_dirs) {
         Ok(c) => c,
@@ -114,11 +87,18 @@ async fn run_async(global: &GlobalArgs, row_limit: usize, checks: &[Check], star
         Err(e) => return failed(checks, &format!("{e:#}"), started),
     };
     let secrets = target.secrets();
+    // Thresholds before connecting: a typo costs no connection, and they shape the queries.
+    let thresholds: Vec<anyhow::Result<Thresholds>> = checks
+        .iter()
+        .map(|c| {
+            let spec = c.check.spec();
+            Thresholds::resolve(spec, &c.flags, &catalog.thresholds(spec.name, target.engine))
+        })
+        .collect();
     let limits = Limits {
         connect_timeout: global.connect_timeout.min(global.timeout),
         statement_timeout: STATEMENT_TIMEOUT.min(global.timeout),
         lock_timeout: LOCK_TIMEOUT,
-        row_limit,
     };
     let progress = Progress::start();
     progress.say(&format!("connecting to {}", target.redacted_url()));
@@ -137,47 +117,104 @@ async fn run_async(global: &GlobalArgs, row_limit: usize, checks: &[Check], star
             ),
         )),
     };
-    let mut results = Vec::new();
-    let mut version = None;
-    match connected {
-        Ok(mut session) => {
-            version = Some(session.server_version().to_string());
-            crate::log::info(&format!("connected: {} {}", session.engine(), session.server_version()));
-            for check in checks {
-                progress.say(&format!("running the {} check", check.name()));
-                let outcome = match timeout_at(deadline, run_one(&mut session, check, &catalog, &limits)).await {
-                    Ok(Ok(o)) => o,
-                    Ok(Err(e)) => Outcome::unknown(format!(
-                        "the {} check failed: {}",
-                        check.name(),
-                        redact(&format!("{e:#}"), &secrets)
-                    )),
-                    Err(_) => Outcome::unknown(format!(
-                        "the {} check did not finish within --timeout {}",
-                        check.name(),
-                        format_duration(global.timeout)
-                    )),
-                };
-                results.push(finish(check.name(), outcome, &catalog, target.engine));
-            }
-            // Closing politely must not outlive the deadline either.
-            let _ = timeout_at(deadline, session.close()).await;
-        }
+    let mut session = match connected {
+        Ok(s) => s,
         Err(err) => {
             crate::log::info(&format!("connection failed: {err}"));
-            for check in checks {
-                let outcome = match (check, err.kind) {
-                    (Check::Pool(_), ConnectErrorKind::ServerFull) => pool::refused(&err, target.engine),
-                    _ => Outcome::unknown(format!(
-                        "cannot connect to {}: {err}",
-                        crate::engine::describe_hosts(&target)
-                    )),
-                };
-                results.push(finish(check.name(), outcome, &catalog, target.engine));
-            }
+            let results = checks
+                .iter()
+                .map(|c| {
+                    let outcome = c.check.refused(&err, target.engine).unwrap_or_else(|| {
+                        Outcome::unknown(format!(
+                            "cannot connect to {}: {err}",
+                            crate::engine::describe_hosts(&target)
+                        ))
+                    });
+                    finish(c.check.spec().name, outcome, &catalog, target.engine)
+                })
+                .collect();
+            progress.done();
+            return report(&target, None, results, started);
         }
+    };
+    let server = session.server().clone();
+    crate::log::info(&format!("connected: {} {}", server.engine, server.version));
+
+    // Every applicable check's queries in one batch; `spans` maps each check to its part.
+    let mut queries: Vec<Query> = Vec::new();
+    let mut spans: Vec<Option<std::ops::Range<usize>>> = Vec::new();
+    for (c, t) in checks.iter().zip(&thresholds) {
+        let span = match t {
+            Ok(t) if c.check.spec().engines.contains(&server.engine) => {
+                let ctx = Context {
+                    server: &server,
+                    thresholds: t,
+                    limit: c.limit,
+                };
+                let start = queries.len();
+                queries.extend(c.check.queries(&ctx));
+                Some(start..queries.len())
+            }
+            _ => None,
+        };
+        spans.push(span);
+    }
+    let names: Vec<&str> = checks.iter().map(|c| c.check.spec().name).collect();
+    progress.say(&format!("running {}", names.join(", ")));
+    let ran = match timeout_at(deadline, session.run(&queries)).await {
+        Ok(Ok(results)) => Ok(results),
+        Ok(Err(e)) => Err(format!("the queries failed: {}", redact(&format!("{e:#}"), &secrets))),
+        Err(_) => Err(format!(
+            "the checks did not finish within --timeout {}",
+            format_duration(global.timeout)
+        )),
+    };
+    // Closing politely must not outlive the deadline either.
+    let _ = timeout_at(deadline, session.close()).await;
+
+    let mut results = Vec::new();
+    for ((c, t), span) in checks.iter().zip(&thresholds).zip(&spans) {
+        let spec = c.check.spec();
+        let outcome = match (t, span, &ran) {
+            (Err(e), _, _) => Outcome::unknown(format!("{e:#}")),
+            (Ok(_), None, _) => Outcome::unknown(not_here(spec.name, server.engine)),
+            (Ok(_), Some(_), Err(e)) => Outcome::unknown(format!("the {} check: {e}", spec.name)),
+            (Ok(t), Some(span), Ok(all)) => {
+                let ctx = Context {
+                    server: &server,
+                    thresholds: t,
+                    limit: c.limit,
+                };
+                let rows = Results {
+                    queries: &queries[span.clone()],
+                    results: &all[span.clone()],
+                };
+                c.check.evaluate(&ctx, &rows).unwrap_or_else(|e| {
+                    Outcome::unknown(format!(
+                        "the {} check failed: {}",
+                        spec.name,
+                        redact(&format!("{e:#}"), &secrets)
+                    ))
+                })
+            }
+        };
+        results.push(finish(spec.name, outcome, &catalog, server.engine));
     }
     progress.done();
+    report(&target, Some(server.version), results, started)
+}
+
+/// Why a check does not run on this engine, and where to point it instead.
+fn not_here(check: &str, engine: Engine) -> String {
+    match engine {
+        Engine::Pgbouncer => format!(
+            "PgBouncer's admin console has no data for the {check} check: point --url at the PostgreSQL server behind it"
+        ),
+        other => format!("the {check} check does not run on {other}"),
+    }
+}
+
+fn report(target: &Target, version: Option<String>, results: Vec<CheckResult>, started: Instant) -> Report {
     let info = TargetInfo {
         engine: target.engine.to_string(),
         url: target.redacted_url(),
@@ -186,31 +223,6 @@ async fn run_async(global: &GlobalArgs, row_limit: usize, checks: &[Check], star
     let report = Report::new(info, results, started.elapsed().as_millis() as u64);
     crate::log::info(&format!("done in {} ms: {}", report.elapsed_ms, report.status.label()));
     report
-}
-
-async fn run_one(session: &mut Session, check: &Check, catalog: &Catalog, limits: &Limits) -> anyhow::Result<Outcome> {
-    match check {
-        Check::Pool(flags) => {
-            let defaults = catalog.thresholds(pool::SPEC.name, session.engine());
-            let thresholds = pool::Thresholds::resolve(flags, &defaults)?;
-            let snapshot = session.pool_snapshot(limits).await?;
-            Ok(pool::evaluate(&snapshot, &thresholds, session.engine()))
-        }
-        Check::Queries(flags) => {
-            let defaults = catalog.thresholds(queries::SPEC.name, session.engine());
-            let t = queries::Thresholds::resolve(flags, &defaults)?;
-            let snapshot = session
-                .activity(t.warning.as_secs_f64(), t.idle_warning.as_secs_f64())
-                .await?;
-            Ok(queries::evaluate(&snapshot, &t, session.engine(), limits.row_limit))
-        }
-        Check::Locks(flags) => {
-            let defaults = catalog.thresholds(locks::SPEC.name, session.engine());
-            let t = locks::Thresholds::resolve(flags, &defaults)?;
-            let snapshot = session.locks().await?;
-            Ok(locks::evaluate(&snapshot, &t, session.engine(), limits.row_limit))
-        }
-    }
 }
 
 /// Attaches the runbook that fits the outcome.
@@ -230,11 +242,11 @@ fn finish(name: &str, outcome: Outcome, catalog: &Catalog, engine: Engine) -> Ch
 }
 
 /// Every requested check UNKNOWN with the same reason (bad input, before any connection).
-fn failed(checks: &[Check], message: &str, started: Instant) -> Report {
+fn failed(checks: &[Selected], message: &str, started: Instant) -> Report {
     let results = checks
         .iter()
         .map(|c| CheckResult {
-            check: c.name().to_string(),
+            check: c.check.spec().name.to_string(),
             status: Status::Unknown,
             summary: message.to_string(),
             metrics: vec![],

@@ -1,43 +1,144 @@
-//! Checks, one file each: each turns an engine's rows into an [`Outcome`] (status, metrics,
-//! findings, facts for the runbook). No SQL and no printing here.
+//! Checks, one module each. A check declares its [`CheckSpec`] (name, help, engines, thresholds
+//! with their defaults, what it offers runbooks), the queries it needs for a server, and a pure
+//! function from their rows to an [`Outcome`]. [`CHECKS`] is the one list: subcommands, `check`,
+//! runbook validation, completions and the README reference are derived from it. No printing
+//! here, and no SQL outside the checks' `sql/` files.
 
 pub mod locks;
 pub mod pool;
 pub mod queries;
+mod session;
+mod thresholds;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, anyhow};
 
+pub use session::Session;
+pub use thresholds::{Threshold, ThresholdKind, ThresholdValue, Thresholds, parse_count};
+
+use crate::engine::{ConnectError, Query, QueryResult, Rows, ServerInfo};
 use crate::report::{Finding, Metric, Status};
-use crate::runbook::Facts;
-use crate::units::{Percent, parse_duration};
+use crate::target::Engine;
 
-/// What a check offers runbooks: its name, placeholders, conditions and threshold keys.
-/// Runbook validation uses this to reject a misspelt placeholder before it reaches an incident.
+/// What a check is, for the CLI, for runbook validation and for the README.
 pub struct CheckSpec {
     pub name: &'static str,
+    /// The subcommand's help: first line short, the rest for `--help`.
+    pub about: &'static str,
+    /// Engines it runs on; on the others it is UNKNOWN with a hint.
+    pub engines: &'static [Engine],
+    pub thresholds: &'static [Threshold],
+    /// Pairs that must not cross: (warning key, critical key, what they measure).
+    pub ordered: &'static [(&'static str, &'static str, &'static str)],
+    /// Rows of detail shown by default (`--limit`).
+    pub default_limit: usize,
     pub placeholders: &'static [&'static str],
     /// Placeholders filled per finding, in steps marked `each: true`.
     pub item_placeholders: &'static [&'static str],
     pub conditions: &'static [&'static str],
-    pub thresholds: &'static [(&'static str, ThresholdKind)],
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ThresholdKind {
-    Percent,
-    Duration,
-    Count,
+impl CheckSpec {
+    pub fn threshold(&self, key: &str) -> Option<&'static Threshold> {
+        self.thresholds.iter().find(|t| t.key == key)
+    }
+}
+
+/// What a check sees of the run: the server, its resolved thresholds, how many rows to show.
+pub struct Context<'a> {
+    pub server: &'a ServerInfo,
+    pub thresholds: &'a Thresholds,
+    pub limit: usize,
+}
+
+impl Context<'_> {
+    pub fn engine(&self) -> Engine {
+        self.server.engine
+    }
+}
+
+/// A check: its spec, the queries it needs, and the verdict on their rows.
+pub trait Check: Sync {
+    fn spec(&self) -> &'static CheckSpec;
+
+    /// The statements to run for this server, in the order `evaluate` reads them.
+    fn queries(&self, ctx: &Context) -> Vec<Query>;
+
+    /// Pure: rows in, verdict out. An `Err` makes the check UNKNOWN with its message.
+    fn evaluate(&self, ctx: &Context, results: &Results) -> Result<Outcome>;
+
+    /// The verdict when the server refused the tool's own connection; `None`: UNKNOWN.
+    fn refused(&self, _err: &ConnectError, _engine: Engine) -> Option<Outcome> {
+        None
+    }
+}
+
+impl std::fmt::Debug for dyn Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.spec().name)
+    }
+}
+
+/// Every check, in the order `dbrunbook check` runs and reports them.
+pub static CHECKS: &[&dyn Check] = &[&pool::Pool, &queries::Queries, &locks::Locks];
+
+pub fn find(name: &str) -> Option<&'static dyn Check> {
+    CHECKS.iter().copied().find(|c| c.spec().name == name)
+}
+
+pub fn spec(name: &str) -> Option<&'static CheckSpec> {
+    find(name).map(|c| c.spec())
+}
+
+/// The results of one check's queries, in the order it asked for them.
+pub struct Results<'a> {
+    pub queries: &'a [Query],
+    pub results: &'a [QueryResult],
+}
+
+impl Results<'_> {
+    /// The rows of query `i`; its failure as an error naming what it was reading.
+    pub fn rows(&self, i: usize) -> Result<&Rows> {
+        match self.results.get(i) {
+            Some(Ok(rows)) => Ok(rows),
+            Some(Err(e)) => Err(anyhow!("{}", e.message)).with_context(|| self.label(i)),
+            None => Err(anyhow!("query {i} was not run")),
+        }
+    }
+
+    /// The outcome of query `i` as it is, for checks that can do without it.
+    pub fn get(&self, i: usize) -> Option<&QueryResult> {
+        self.results.get(i)
+    }
+
+    fn label(&self, i: usize) -> &'static str {
+        self.queries.get(i).map(|q| q.label).unwrap_or("a query")
+    }
 }
 
 /// Longest query text put into a runbook step; the finding keeps the whole text.
 pub const STEP_QUERY_MAX: usize = 200;
 
-pub const CHECKS: &[&CheckSpec] = &[&pool::SPEC, &queries::SPEC, &locks::SPEC];
+/// What a check learned that runbook steps may use: placeholder values and conditions.
+#[derive(Debug, Default, Clone)]
+pub struct Facts {
+    pub values: BTreeMap<String, String>,
+    pub conditions: BTreeSet<String>,
+    /// The condition of the worst finding: picks the runbook when several would fit.
+    pub lead: Option<String>,
+    /// One set of values per finding, for steps marked `each`.
+    pub items: Vec<BTreeMap<String, String>>,
+}
 
-pub fn spec(name: &str) -> Option<&'static CheckSpec> {
-    CHECKS.iter().copied().find(|c| c.name == name)
+impl Facts {
+    pub fn set(&mut self, key: &str, value: impl ToString) {
+        self.values.insert(key.into(), value.to_string());
+    }
+
+    pub fn flag(&mut self, condition: &str) {
+        self.conditions.insert(condition.into());
+    }
 }
 
 /// A check's verdict before a runbook is attached.
@@ -64,67 +165,92 @@ impl Outcome {
     }
 }
 
-/// A percentage threshold: the flag when given, else the runbook's default, else `fallback`.
-pub fn percent_threshold(
-    flag: Option<Percent>,
-    defaults: &BTreeMap<String, String>,
-    key: &str,
-    fallback: f64,
-) -> Result<Percent> {
-    match (flag, defaults.get(key)) {
-        (Some(p), _) => Ok(p),
-        (None, Some(text)) => Percent::parse(text).map_err(|e| anyhow::anyhow!("runbook threshold {key}: {e}")),
-        (None, None) => Ok(Percent(fallback)),
+/// OK below `warning`, WARNING from it, CRITICAL from `critical`.
+pub fn grade(value: f64, warning: f64, critical: f64) -> Status {
+    if value >= critical {
+        Status::Critical
+    } else if value >= warning {
+        Status::Warning
+    } else {
+        Status::Ok
     }
 }
 
-/// A duration threshold, resolved like [`percent_threshold`].
-pub fn duration_threshold(
-    flag: Option<std::time::Duration>,
-    defaults: &BTreeMap<String, String>,
-    key: &str,
-    fallback: std::time::Duration,
-) -> Result<std::time::Duration> {
-    match (flag, defaults.get(key)) {
-        (Some(d), _) => Ok(d),
-        (None, Some(text)) => parse_duration(text).map_err(|e| anyhow::anyhow!("runbook threshold {key}: {e}")),
-        (None, None) => Ok(fallback),
+/// The README's reference section for every check, generated from the specs; a test keeps the
+/// README's copy equal to it.
+pub fn reference() -> String {
+    let mut out = String::new();
+    for check in CHECKS {
+        let s = check.spec();
+        let engines: Vec<&str> = s.engines.iter().map(|e| e.name()).collect();
+        out.push_str(&format!(
+            "### `dbrunbook {}`\n\n{}\n\nEngines: {}. `--limit` default: {}.\n\n",
+            s.name,
+            s.about.lines().next().unwrap_or_default(),
+            engines.join(", "),
+            s.default_limit
+        ));
+        out.push_str("| flag | default | meaning |\n| --- | --- | --- |\n");
+        for t in s.thresholds {
+            out.push_str(&format!("| `--{}` | {} | {} |\n", t.flag(), t.default, t.help));
+        }
+        let list = |items: &[&str]| items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ");
+        out.push_str(&format!("\nPlaceholders: {}.", list(s.placeholders)));
+        if !s.item_placeholders.is_empty() {
+            out.push_str(&format!(
+                " Per finding, in steps with `each: true`: {}.",
+                list(s.item_placeholders)
+            ));
+        }
+        out.push_str(&format!("\n\nConditions: {}.\n\n", list(s.conditions)));
     }
+    out
 }
 
-/// A count threshold, resolved like [`percent_threshold`].
-pub fn count_threshold(
-    flag: Option<u64>,
-    defaults: &BTreeMap<String, String>,
-    key: &str,
-    fallback: u64,
-) -> Result<u64> {
-    match (flag, defaults.get(key)) {
-        (Some(n), _) => Ok(n),
-        (None, Some(text)) => parse_count(text).map_err(|e| anyhow::anyhow!("runbook threshold {key}: {e}")),
-        (None, None) => Ok(fallback),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-pub fn parse_count(text: &str) -> Result<u64, String> {
-    text.trim()
-        .parse()
-        .map_err(|_| format!("invalid count '{text}': use a whole number such as 5"))
-}
-
-/// Warning must not exceed critical, or the warning band is empty and statuses mislead.
-pub fn ordered<T: PartialOrd>(
-    warning: T,
-    critical: T,
-    shown_warning: String,
-    shown_critical: String,
-    what: &str,
-) -> Result<()> {
-    if warning > critical {
-        bail!(
-            "the {what} warning threshold ({shown_warning}) is above the critical one ({shown_critical}); \
-             lower the warning threshold or raise the critical one"
-        );
+    #[test]
+    fn every_spec_is_consistent() {
+        let mut names = BTreeSet::new();
+        for check in CHECKS {
+            let s = check.spec();
+            assert!(names.insert(s.name), "two checks named {}", s.name);
+            for t in s.thresholds {
+                t.kind
+                    .parse(t.default)
+                    .unwrap_or_else(|e| panic!("{}: default of {}: {e}", s.name, t.key));
+            }
+            for (w, c, _) in s.ordered {
+                assert!(
+                    s.threshold(w).is_some() && s.threshold(c).is_some(),
+                    "{}: {w}/{c}",
+                    s.name
+                );
+            }
+            Thresholds::resolve(s, &BTreeMap::new(), &BTreeMap::new())
+                .unwrap_or_else(|e| panic!("{}: defaults out of order: {e}", s.name));
+        }
     }
-    Ok(())
+
+    #[test]
+    fn readme_reference_matches_the_specs() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+        let readme = std::fs::read_to_string(&path).unwrap();
+        let (begin, end) = ("<!-- checks:begin -->\n", "<!-- checks:end -->");
+        let start = readme.find(begin).expect("README has a checks:begin marker") + begin.len();
+        let stop = readme.find(end).expect("README has a checks:end marker");
+        let generated = reference();
+        if readme[start..stop] != generated {
+            if std::env::var_os("DBRUNBOOK_BLESS").is_some() {
+                std::fs::write(&path, format!("{}{generated}{}", &readme[..start], &readme[stop..])).unwrap();
+            } else {
+                panic!(
+                    "README's check reference is stale: run `DBRUNBOOK_BLESS=1 cargo test --lib readme_reference` \
+                     and review the diff"
+                );
+            }
+        }
+    }
 }

@@ -7,16 +7,50 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use super::{CheckSpec, Outcome, ThresholdKind, duration_threshold, ordered, percent_threshold};
-use crate::engine::rows::{BouncerPools, ServerPool};
-use crate::engine::{ConnectError, PoolSnapshot};
+use super::{Check, CheckSpec, Context, Facts, Outcome, Results, Session, Threshold, ThresholdKind, Thresholds, grade};
+use crate::engine::{ConnectError, Param, Query, Rows};
 use crate::report::{Finding, Metric, Status};
-use crate::runbook::Facts;
 use crate::target::Engine;
-use crate::units::{Percent, format_duration};
+use crate::units::format_duration;
+
+pub struct Pool;
 
 pub const SPEC: CheckSpec = CheckSpec {
     name: "pool",
+    about: "Connection-pool status: connections used against the server's limit, by state and by \
+            holder; PgBouncer pools and waiting clients; a server too full to let us in.",
+    engines: &[Engine::Postgres, Engine::Mysql, Engine::Pgbouncer],
+    thresholds: &[
+        Threshold {
+            key: "warning",
+            kind: ThresholdKind::Percent,
+            default: "80%",
+            help: "WARNING at this share of usable connections",
+        },
+        Threshold {
+            key: "critical",
+            kind: ThresholdKind::Percent,
+            default: "95%",
+            help: "CRITICAL at this share of usable connections",
+        },
+        Threshold {
+            key: "wait_warning",
+            kind: ThresholdKind::Duration,
+            default: "1s",
+            help: "PgBouncer: WARNING when a client has waited this long for a server connection",
+        },
+        Threshold {
+            key: "wait_critical",
+            kind: ThresholdKind::Duration,
+            default: "10s",
+            help: "PgBouncer: CRITICAL when a client has waited this long",
+        },
+    ],
+    ordered: &[
+        ("warning", "critical", "connection usage"),
+        ("wait_warning", "wait_critical", "client wait"),
+    ],
+    default_limit: 10,
     placeholders: &[
         "used",
         "usable",
@@ -44,93 +78,300 @@ pub const SPEC: CheckSpec = CheckSpec {
     ],
     item_placeholders: &[],
     conditions: &["refused", "near_limit", "idle_in_transaction", "clients_waiting"],
-    thresholds: &[
-        ("warning", ThresholdKind::Percent),
-        ("critical", ThresholdKind::Percent),
-        ("wait_warning", ThresholdKind::Duration),
-        ("wait_critical", ThresholdKind::Duration),
-    ],
 };
 
-#[derive(Debug, Clone, Copy)]
-pub struct Thresholds {
-    pub warning: Percent,
-    pub critical: Percent,
-    /// PgBouncer: how long a client may wait for a server connection.
-    pub wait_warning: Duration,
-    pub wait_critical: Duration,
-}
+/// A query that returns nothing: what a user without PROCESS gets instead of INNODB_TRX rows.
+const NOTHING: &str = "SELECT 1 FROM DUAL WHERE FALSE";
 
-/// Threshold flags as typed; `None` means "use the runbook's default".
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ThresholdFlags {
-    pub warning: Option<Percent>,
-    pub critical: Option<Percent>,
-    pub wait_warning: Option<Duration>,
-    pub wait_critical: Option<Duration>,
-}
-
-impl Thresholds {
-    pub fn resolve(flags: &ThresholdFlags, defaults: &BTreeMap<String, String>) -> Result<Thresholds> {
-        let t = Thresholds {
-            warning: percent_threshold(flags.warning, defaults, "warning", 80.0)?,
-            critical: percent_threshold(flags.critical, defaults, "critical", 95.0)?,
-            wait_warning: duration_threshold(flags.wait_warning, defaults, "wait_warning", Duration::from_secs(1))?,
-            wait_critical: duration_threshold(flags.wait_critical, defaults, "wait_critical", Duration::from_secs(10))?,
-        };
-        ordered(
-            t.warning,
-            t.critical,
-            t.warning.to_string(),
-            t.critical.to_string(),
-            "connection usage",
-        )?;
-        ordered(
-            t.wait_warning,
-            t.wait_critical,
-            format_duration(t.wait_warning),
-            format_duration(t.wait_critical),
-            "client wait",
-        )?;
-        Ok(t)
+impl Check for Pool {
+    fn spec(&self) -> &'static CheckSpec {
+        &SPEC
     }
 
-    fn by_percent(&self, pct: f64) -> Status {
-        if pct >= self.critical.0 {
-            Status::Critical
-        } else if pct >= self.warning.0 {
-            Status::Warning
-        } else {
-            Status::Ok
+    fn queries(&self, ctx: &Context) -> Vec<Query> {
+        let limit = Param::Int(ctx.limit as i64);
+        match ctx.engine() {
+            Engine::Postgres => vec![
+                Query::new(
+                    "reading connection limits",
+                    include_str!("sql/postgres/pool_totals.sql"),
+                ),
+                Query::new(
+                    "counting sessions by state",
+                    include_str!("sql/postgres/pool_states.sql"),
+                ),
+                Query::new(
+                    "listing connection holders",
+                    include_str!("sql/postgres/pool_holders.sql"),
+                )
+                .param(limit),
+                Query::new(
+                    "finding idle transactions",
+                    include_str!("sql/postgres/pool_oldest_idle_tx.sql"),
+                ),
+            ],
+            Engine::Mysql => vec![
+                Query::new("reading max_connections", include_str!("sql/mysql/pool_max.sql")),
+                Query::new(
+                    "reading connection status counters",
+                    include_str!("sql/mysql/pool_status.sql"),
+                ),
+                Query::new("counting threads by command", include_str!("sql/mysql/pool_states.sql")),
+                // INNODB_TRX needs PROCESS; without it, holders come without the
+                // idle-in-transaction split rather than not at all.
+                Query::new("listing connection holders", include_str!("sql/mysql/pool_holders.sql"))
+                    .param(limit)
+                    .or_without_privilege(include_str!("sql/mysql/pool_holders_no_trx.sql")),
+                Query::new(
+                    "finding idle transactions",
+                    include_str!("sql/mysql/pool_oldest_idle_tx.sql"),
+                )
+                .or_without_privilege(NOTHING),
+            ],
+            Engine::Pgbouncer => vec![
+                Query::new("reading PgBouncer's configuration", "SHOW CONFIG"),
+                Query::new("reading PgBouncer's databases", "SHOW DATABASES"),
+                Query::new("reading PgBouncer's pools", "SHOW POOLS"),
+            ],
         }
     }
-}
 
-pub fn evaluate(snapshot: &PoolSnapshot, t: &Thresholds, engine: Engine) -> Outcome {
-    match snapshot {
-        PoolSnapshot::Server(s) => evaluate_server(s, t, engine),
-        PoolSnapshot::Bouncer(b) => evaluate_bouncer(b, t),
+    fn evaluate(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
+        Ok(match ctx.engine() {
+            Engine::Postgres => evaluate_server(&postgres_pool(results, ctx.limit)?, ctx.thresholds, Engine::Postgres),
+            Engine::Mysql => evaluate_server(&mysql_pool(results)?, ctx.thresholds, Engine::Mysql),
+            Engine::Pgbouncer => evaluate_bouncer(&bouncer_pools(results)?, ctx.thresholds),
+        })
+    }
+
+    /// The tool's own connection was refused for lack of slots: the pool is exhausted.
+    fn refused(&self, err: &ConnectError, engine: Engine) -> Option<Outcome> {
+        if err.kind != crate::engine::ConnectErrorKind::ServerFull {
+            return None;
+        }
+        let mut facts = Facts::default();
+        facts.flag("refused");
+        facts.flag("near_limit");
+        let what = if engine == Engine::Pgbouncer {
+            "PgBouncer"
+        } else {
+            "the server"
+        };
+        Some(Outcome {
+            status: Status::Critical,
+            summary: format!("{what} refused a new connection: every slot is taken ({})", err.message),
+            metrics: vec![],
+            findings: vec![],
+            notes: vec!["dbrunbook could not get in to count connections; the refusal itself is the finding".into()],
+            facts,
+        })
     }
 }
 
-/// The tool's own connection was refused for lack of slots: the pool is exhausted.
-pub fn refused(err: &ConnectError, engine: Engine) -> Outcome {
-    let mut facts = Facts::default();
-    facts.flag("refused");
-    facts.flag("near_limit");
-    let what = if engine == Engine::Pgbouncer {
-        "PgBouncer"
-    } else {
-        "the server"
+/// Connection usage of a database server.
+#[derive(Debug, Clone, Default)]
+struct ServerPool {
+    max_connections: i64,
+    /// Slots only superusers (or roles with pg_use_reserved_connections) may take.
+    reserved: i64,
+    /// Client connections, not counting the tool's own.
+    used: i64,
+    /// Connections by state (PostgreSQL `state`, MySQL `COMMAND`), largest first.
+    by_state: Vec<(String, i64)>,
+    /// Who holds the connections, largest first, at most `--limit` rows.
+    holders: Vec<Holder>,
+    /// All client sessions idle in a transaction (exact, not cut by `--limit`).
+    idle_in_transaction: Option<i64>,
+    /// Sessions waiting on a lock (PostgreSQL `wait_event_type = 'Lock'`).
+    lock_waiting: Option<i64>,
+    oldest_idle_in_transaction: Option<Session>,
+    /// Server counters worth showing: name, value, unit (`""` or `"c"` for since-start counters).
+    counters: Vec<(String, f64, &'static str)>,
+    /// What the tool could not see (privileges), in the user's words.
+    notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Holder {
+    database: String,
+    user: String,
+    application: String,
+    client: String,
+    connections: i64,
+    active: i64,
+    idle: i64,
+    idle_in_transaction: i64,
+}
+
+/// PgBouncer's view: one row per pool, plus its global client limit.
+#[derive(Debug, Clone, Default)]
+struct BouncerPools {
+    max_client_conn: i64,
+    pools: Vec<BouncerPool>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct BouncerPool {
+    database: String,
+    user: String,
+    pool_mode: String,
+    cl_active: i64,
+    cl_waiting: i64,
+    sv_active: i64,
+    sv_idle: i64,
+    sv_used: i64,
+    /// Server connections this pool may open (`pool_size`, 0 when unknown).
+    pool_size: i64,
+    /// How long the oldest waiting client has waited, in seconds.
+    maxwait_seconds: f64,
+}
+
+fn holders(rows: &Rows) -> Result<Vec<Holder>> {
+    rows.iter()
+        .map(|r| {
+            let pg = r.has("application");
+            let at = |i: usize| if pg { i } else { i - 1 };
+            Ok(Holder {
+                database: r.text(0)?,
+                user: r.text(1)?,
+                application: if pg { r.text(2)? } else { String::new() },
+                client: r.text(at(3))?,
+                connections: r.int(at(4))?,
+                active: r.int(at(5))?,
+                idle: r.int(at(6))?,
+                idle_in_transaction: r.int(at(7))?,
+            })
+        })
+        .collect()
+}
+
+fn states(rows: &Rows) -> Result<Vec<(String, i64)>> {
+    rows.iter().map(|r| Ok((r.text(0)?, r.int(1)?))).collect()
+}
+
+fn oldest(rows: &Rows) -> Result<Option<Session>> {
+    rows.first().map(|r| Session::decode(&r)).transpose()
+}
+
+fn postgres_pool(results: &Results, limit: usize) -> Result<ServerPool> {
+    let totals = results.rows(0)?;
+    let t = totals
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("no row from the connection totals"))?;
+    let mut pool = ServerPool {
+        max_connections: t.int(0)?,
+        reserved: t.int(1)?,
+        used: t.int(2)?,
+        lock_waiting: Some(t.int(3)?),
+        idle_in_transaction: Some(t.int(5)?),
+        by_state: states(results.rows(1)?)?,
+        holders: holders(results.rows(2)?)?,
+        oldest_idle_in_transaction: oldest(results.rows(3)?)?,
+        ..ServerPool::default()
     };
-    Outcome {
-        status: Status::Critical,
-        summary: format!("{what} refused a new connection: every slot is taken ({})", err.message),
-        metrics: vec![],
-        findings: vec![],
-        notes: vec!["dbrunbook could not get in to count connections; the refusal itself is the finding".into()],
-        facts,
+    pool.holders.truncate(limit);
+    let hidden = t.int(4)?;
+    if hidden > 0 {
+        pool.notes.push(format!(
+            "{hidden} sessions of other roles are hidden from this role: their state and application are not shown. \
+             Grant visibility with: GRANT pg_monitor TO <this role>;"
+        ));
     }
+    Ok(pool)
+}
+
+fn mysql_pool(results: &Results) -> Result<ServerPool> {
+    let max_connections = results.rows(0)?.first().map(|r| r.int(0)).transpose()?.unwrap_or(0);
+    let status: BTreeMap<String, f64> = results
+        .rows(1)?
+        .iter()
+        .map(|r| Ok((r.text(0)?.to_ascii_lowercase(), r.opt_float(1)?.unwrap_or(0.0))))
+        .collect::<Result<_>>()?;
+    let counter = |k: &str| status.get(k).copied().unwrap_or(0.0);
+    // Threads_connected and Threads_running count this session too.
+    let used = (counter("threads_connected") as i64 - 1).max(0);
+    let mut pool = ServerPool {
+        max_connections,
+        used,
+        by_state: states(results.rows(2)?)?,
+        counters: vec![
+            (
+                "threads_running".into(),
+                (counter("threads_running") - 1.0).max(0.0),
+                "",
+            ),
+            ("max_used_connections".into(), counter("max_used_connections"), ""),
+            (
+                "connection_errors_max_connections".into(),
+                counter("connection_errors_max_connections"),
+                "c",
+            ),
+            ("aborted_connects".into(), counter("aborted_connects"), "c"),
+        ],
+        ..ServerPool::default()
+    };
+    let seen: i64 = pool.by_state.iter().map(|(_, n)| n).sum();
+    if seen < used {
+        pool.notes.push(format!(
+            "the processlist shows {seen} of {used} connections: this user lacks the PROCESS privilege. \
+             Grant it with: GRANT PROCESS ON *.* TO <this user>;"
+        ));
+    }
+    pool.holders = holders(results.rows(3)?)?;
+    let idle = results.rows(4)?;
+    if idle.fallback_used {
+        pool.notes
+            .push("idle transactions are not shown: reading INNODB_TRX needs the PROCESS privilege".into());
+    }
+    pool.oldest_idle_in_transaction = oldest(idle)?;
+    Ok(pool)
+}
+
+fn bouncer_pools(results: &Results) -> Result<BouncerPools> {
+    let text = |r: &crate::engine::Row, c: &str| -> Result<String> { Ok(r.text_named(c)?.unwrap_or_default()) };
+    // A numeric column, 0 when absent (older PgBouncers lack some columns).
+    let int = |r: &crate::engine::Row, c: &str| -> Result<i64> { Ok(r.int_named(c)?.unwrap_or(0)) };
+    let mut config = BTreeMap::new();
+    for r in results.rows(0)?.iter() {
+        config.insert(text(&r, "key")?, text(&r, "value")?);
+    }
+    let setting = |k: &str| config.get(k).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    let mut pool_sizes = BTreeMap::new();
+    for r in results.rows(1)?.iter() {
+        pool_sizes.insert(text(&r, "name")?, int(&r, "pool_size")?);
+    }
+    let mut out = BouncerPools {
+        max_client_conn: setting("max_client_conn"),
+        pools: Vec::new(),
+    };
+    for r in results.rows(2)?.iter() {
+        let database = text(&r, "database")?;
+        if database == "pgbouncer" {
+            continue; // the admin console itself, where this tool sits
+        }
+        let pool_size = pool_sizes
+            .get(&database)
+            .copied()
+            .filter(|s| *s > 0)
+            .unwrap_or(setting("default_pool_size"));
+        out.pools.push(BouncerPool {
+            user: text(&r, "user")?,
+            pool_mode: text(&r, "pool_mode")?,
+            cl_active: int(&r, "cl_active")?,
+            cl_waiting: int(&r, "cl_waiting")?,
+            sv_active: int(&r, "sv_active")?,
+            sv_idle: int(&r, "sv_idle")?,
+            sv_used: int(&r, "sv_used")? + int(&r, "sv_tested")? + int(&r, "sv_login")?,
+            pool_size,
+            maxwait_seconds: int(&r, "maxwait")? as f64 + int(&r, "maxwait_us")? as f64 / 1e6,
+            database,
+        });
+    }
+    Ok(out)
+}
+
+fn by_percent(t: &Thresholds, pct: f64) -> Status {
+    grade(pct, t.percent("warning"), t.percent("critical"))
 }
 
 fn evaluate_server(s: &ServerPool, t: &Thresholds, engine: Engine) -> Outcome {
@@ -145,14 +386,15 @@ fn evaluate_server(s: &ServerPool, t: &Thresholds, engine: Engine) -> Outcome {
         return o;
     }
     let pct = s.used as f64 * 100.0 / usable as f64;
-    let status = t.by_percent(pct);
-    let at = |p: Percent| (usable as f64 * p.0 / 100.0).ceil();
+    let status = by_percent(t, pct);
+    let (warning, critical) = (t.percent("warning"), t.percent("critical"));
+    let at = |p: f64| (usable as f64 * p / 100.0).ceil();
     let mut metrics = vec![
         Metric::new("connections", s.used as f64, "")
-            .thresholds(at(t.warning), at(t.critical))
+            .thresholds(at(warning), at(critical))
             .range(0.0, usable as f64),
         Metric::new("usage", (pct * 10.0).round() / 10.0, "%")
-            .thresholds(t.warning.0, t.critical.0)
+            .thresholds(warning, critical)
             .range(0.0, 100.0),
         Metric::new("max_connections", s.max_connections as f64, ""),
     ];
@@ -165,7 +407,9 @@ fn evaluate_server(s: &ServerPool, t: &Thresholds, engine: Engine) -> Outcome {
     for (name, value, unit) in &s.counters {
         metrics.push(Metric::new(name, *value, unit));
     }
-    let idle_in_tx: i64 = s.holders.iter().map(|h| h.idle_in_transaction).sum();
+    let idle_in_tx: i64 = s
+        .idle_in_transaction
+        .unwrap_or_else(|| s.holders.iter().map(|h| h.idle_in_transaction).sum());
     metrics.push(Metric::new("idle_in_transaction", idle_in_tx as f64, ""));
 
     let mut findings: Vec<Finding> = s
@@ -205,21 +449,22 @@ fn evaluate_server(s: &ServerPool, t: &Thresholds, engine: Engine) -> Outcome {
         summary.push_str(&format!(", {} more reserved for superusers", s.reserved));
     }
     if let Some(tx) = &s.oldest_idle_in_transaction {
-        let age = format_duration(Duration::from_secs_f64(tx.seconds.max(0.0)));
-        metrics.push(Metric::new("oldest_idle_in_transaction", tx.seconds.round(), "s"));
+        let seconds = tx.state_seconds.unwrap_or(0.0);
+        let age = format_duration(Duration::from_secs_f64(seconds.max(0.0)));
+        metrics.push(Metric::new("oldest_idle_in_transaction", seconds.round(), "s"));
         findings.push(
             Finding::new("oldest_idle_transaction")
                 .with("pid", tx.pid)
                 .with("user", tx.user.as_str())
                 .with("database", tx.database.as_str())
-                .with("application", tx.application.as_str())
+                .with("application", tx.application())
                 .with("client", tx.client.as_str())
                 .with("idle_for", age.as_str()),
         );
         facts.set("idle_tx_pid", tx.pid);
         facts.set("idle_tx_user", &tx.user);
         facts.set("idle_tx_database", &tx.database);
-        facts.set("idle_tx_application", &tx.application);
+        facts.set("idle_tx_application", tx.application());
         facts.set("idle_tx_client", &tx.client);
         facts.set("idle_tx_age", &age);
         facts.flag("idle_in_transaction");
@@ -255,7 +500,7 @@ fn evaluate_bouncer(b: &BouncerPools, t: &Thresholds) -> Outcome {
     } else {
         0.0
     };
-    let mut status = t.by_percent(pct);
+    let mut status = by_percent(t, pct);
     let mut pools = b.pools.clone();
     pools.sort_by(|a, b| {
         b.maxwait_seconds
@@ -281,13 +526,7 @@ fn evaluate_bouncer(b: &BouncerPools, t: &Thresholds) -> Outcome {
     }
     let worst_wait = pools.first().map(|p| p.maxwait_seconds).unwrap_or(0.0);
     if waiting > 0 {
-        let wait_status = if worst_wait >= t.wait_critical.as_secs_f64() {
-            Status::Critical
-        } else if worst_wait >= t.wait_warning.as_secs_f64() {
-            Status::Warning
-        } else {
-            Status::Ok
-        };
+        let wait_status = grade(worst_wait, t.seconds("wait_warning"), t.seconds("wait_critical"));
         status = status.worst(wait_status);
     }
     let mut summary = format!("{clients} of {} client connections ({pct:.0}%)", b.max_client_conn);
@@ -315,11 +554,11 @@ fn evaluate_bouncer(b: &BouncerPools, t: &Thresholds) -> Outcome {
     let metrics = vec![
         Metric::new("clients", clients as f64, "").range(0.0, b.max_client_conn as f64),
         Metric::new("client_usage", (pct * 10.0).round() / 10.0, "%")
-            .thresholds(t.warning.0, t.critical.0)
+            .thresholds(t.percent("warning"), t.percent("critical"))
             .range(0.0, 100.0),
         Metric::new("clients_waiting", waiting as f64, ""),
         Metric::new("maxwait", (worst_wait * 1000.0).round() / 1000.0, "s")
-            .thresholds(t.wait_warning.as_secs_f64(), t.wait_critical.as_secs_f64()),
+            .thresholds(t.seconds("wait_warning"), t.seconds("wait_critical")),
     ];
     Outcome {
         status,
@@ -334,14 +573,13 @@ fn evaluate_bouncer(b: &BouncerPools, t: &Thresholds) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::rows::{BouncerPool, Holder};
 
     fn thresholds() -> Thresholds {
-        Thresholds::resolve(&ThresholdFlags::default(), &BTreeMap::new()).unwrap()
+        Thresholds::resolve(&SPEC, &BTreeMap::new(), &BTreeMap::new()).unwrap()
     }
 
-    fn server(used: i64) -> PoolSnapshot {
-        PoolSnapshot::Server(Box::new(ServerPool {
+    fn server(used: i64) -> ServerPool {
+        ServerPool {
             max_connections: 103,
             reserved: 3,
             used,
@@ -353,14 +591,14 @@ mod tests {
             }],
             lock_waiting: Some(0),
             ..ServerPool::default()
-        }))
+        }
     }
 
     #[test]
     fn usage_against_usable_slots() {
         let t = thresholds();
-        assert_eq!(evaluate(&server(79), &t, Engine::Postgres).status, Status::Ok);
-        let o = evaluate(&server(87), &t, Engine::Postgres);
+        assert_eq!(evaluate_server(&server(79), &t, Engine::Postgres).status, Status::Ok);
+        let o = evaluate_server(&server(87), &t, Engine::Postgres);
         assert_eq!(o.status, Status::Warning);
         assert!(
             o.summary.starts_with("87 of 100 usable connections used (87%)"),
@@ -373,27 +611,38 @@ mod tests {
                 .thresholds(80.0, 95.0)
                 .range(0.0, 100.0)
         );
-        assert_eq!(evaluate(&server(95), &t, Engine::Postgres).status, Status::Critical);
+        assert_eq!(
+            evaluate_server(&server(95), &t, Engine::Postgres).status,
+            Status::Critical
+        );
         assert_eq!(o.facts.values["top_user"], "web");
     }
 
     #[test]
     fn flags_beat_runbook_defaults_and_order_is_checked() {
+        use crate::checks::ThresholdValue;
+        use crate::units::Percent;
         let defaults: BTreeMap<String, String> = [("warning".to_string(), "50%".to_string())].into();
-        let t = Thresholds::resolve(&ThresholdFlags::default(), &defaults).unwrap();
-        assert_eq!(t.warning, Percent(50.0));
-        let flags = ThresholdFlags {
-            warning: Some(Percent(70.0)),
-            ..Default::default()
-        };
-        assert_eq!(Thresholds::resolve(&flags, &defaults).unwrap().warning, Percent(70.0));
-        let flags = ThresholdFlags {
-            warning: Some(Percent(99.0)),
-            critical: Some(Percent(90.0)),
-            ..Default::default()
-        };
+        let none = BTreeMap::new();
+        assert_eq!(
+            Thresholds::resolve(&SPEC, &none, &defaults).unwrap().percent("warning"),
+            50.0
+        );
+        let flags: BTreeMap<String, ThresholdValue> =
+            [("warning".to_string(), ThresholdValue::Percent(Percent(70.0)))].into();
+        assert_eq!(
+            Thresholds::resolve(&SPEC, &flags, &defaults)
+                .unwrap()
+                .percent("warning"),
+            70.0
+        );
+        let flags: BTreeMap<String, ThresholdValue> = [
+            ("warning".to_string(), ThresholdValue::Percent(Percent(99.0))),
+            ("critical".to_string(), ThresholdValue::Percent(Percent(90.0))),
+        ]
+        .into();
         assert!(
-            Thresholds::resolve(&flags, &defaults)
+            Thresholds::resolve(&SPEC, &flags, &defaults)
                 .unwrap_err()
                 .to_string()
                 .contains("above the critical")
@@ -413,18 +662,13 @@ mod tests {
             ..BouncerPool::default()
         };
         let t = thresholds();
-        let snap = |p| {
-            PoolSnapshot::Bouncer(BouncerPools {
-                max_client_conn: 100,
-                pools: vec![p],
-            })
+        let snap = |p| BouncerPools {
+            max_client_conn: 100,
+            pools: vec![p],
         };
-        assert_eq!(evaluate(&snap(pool(0, 0.0)), &t, Engine::Pgbouncer).status, Status::Ok);
-        assert_eq!(
-            evaluate(&snap(pool(3, 2.0)), &t, Engine::Pgbouncer).status,
-            Status::Warning
-        );
-        let o = evaluate(&snap(pool(3, 12.0)), &t, Engine::Pgbouncer);
+        assert_eq!(evaluate_bouncer(&snap(pool(0, 0.0)), &t).status, Status::Ok);
+        assert_eq!(evaluate_bouncer(&snap(pool(3, 2.0)), &t).status, Status::Warning);
+        let o = evaluate_bouncer(&snap(pool(3, 12.0)), &t);
         assert_eq!(o.status, Status::Critical);
         assert!(o.facts.conditions.contains("clients_waiting"));
     }

@@ -5,18 +5,55 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Result, anyhow};
 
-use super::{CheckSpec, Outcome, STEP_QUERY_MAX, ThresholdKind, duration_threshold, ordered};
-use crate::engine::rows::{Activity, ActivitySnapshot};
+use super::{
+    Check, CheckSpec, Context, Facts, Outcome, Results, STEP_QUERY_MAX, Session, Threshold, ThresholdKind, Thresholds,
+};
+use crate::engine::{Param, Query};
 use crate::report::{Finding, Metric, Status};
-use crate::runbook::Facts;
 use crate::target::Engine;
 use crate::text::shorten;
 use crate::units::format_duration;
 
+pub struct Queries;
+
 pub const SPEC: CheckSpec = CheckSpec {
     name: "queries",
+    about: "Long-running statements, long transactions and sessions idle in a transaction: who runs \
+            them (pid, user, database, application, client), for how long, and what they wait on.",
+    engines: &[Engine::Postgres, Engine::Mysql],
+    thresholds: &[
+        Threshold {
+            key: "warning",
+            kind: ThresholdKind::Duration,
+            default: "1m",
+            help: "WARNING when a statement has run, or a transaction been open, this long",
+        },
+        Threshold {
+            key: "critical",
+            kind: ThresholdKind::Duration,
+            default: "5m",
+            help: "CRITICAL when a statement has run, or a transaction been open, this long",
+        },
+        Threshold {
+            key: "idle_warning",
+            kind: ThresholdKind::Duration,
+            default: "1m",
+            help: "WARNING when a session has sat idle inside a transaction this long",
+        },
+        Threshold {
+            key: "idle_critical",
+            kind: ThresholdKind::Duration,
+            default: "10m",
+            help: "CRITICAL when a session has sat idle inside a transaction this long",
+        },
+    ],
+    ordered: &[
+        ("warning", "critical", "query duration"),
+        ("idle_warning", "idle_critical", "idle-in-transaction"),
+    ],
+    default_limit: 10,
     placeholders: &[
         "pid",
         "user",
@@ -45,68 +82,88 @@ pub const SPEC: CheckSpec = CheckSpec {
         "idle_in_transaction",
         "insufficient_privilege",
     ],
-    thresholds: &[
-        ("warning", ThresholdKind::Duration),
-        ("critical", ThresholdKind::Duration),
-        ("idle_warning", ThresholdKind::Duration),
-        ("idle_critical", ThresholdKind::Duration),
-    ],
 };
 
-#[derive(Debug, Clone, Copy)]
-pub struct Thresholds {
-    /// Running statements and open transactions.
-    pub warning: Duration,
-    pub critical: Duration,
-    /// Sessions idle inside a transaction.
-    pub idle_warning: Duration,
-    pub idle_critical: Duration,
-}
+impl Check for Queries {
+    fn spec(&self) -> &'static CheckSpec {
+        &SPEC
+    }
 
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ThresholdFlags {
-    pub warning: Option<Duration>,
-    pub critical: Option<Duration>,
-    pub idle_warning: Option<Duration>,
-    pub idle_critical: Option<Duration>,
-}
+    /// Sessions past the lowest threshold asked for; `evaluate` decides which matter.
+    fn queries(&self, ctx: &Context) -> Vec<Query> {
+        let t = ctx.thresholds;
+        let (run_min, idle_min) = (t.seconds("warning"), t.seconds("idle_warning"));
+        match ctx.engine() {
+            Engine::Mysql => vec![
+                Query::new(
+                    "reading the processlist and InnoDB transactions",
+                    include_str!("sql/mysql/activity.sql"),
+                )
+                .param(Param::Int(run_min.floor() as i64))
+                .param(Param::Int(run_min.min(idle_min).floor() as i64))
+                .or_without_privilege(include_str!("sql/mysql/activity_no_trx.sql")),
+                Query::new(
+                    "reading Threads_connected",
+                    "SHOW GLOBAL STATUS LIKE 'Threads_connected'",
+                ),
+                Query::new(
+                    "counting visible threads",
+                    include_str!("sql/mysql/activity_totals.sql"),
+                ),
+            ],
+            _ => vec![
+                Query::new("reading pg_stat_activity", include_str!("sql/postgres/activity.sql"))
+                    .param(Param::Float(run_min))
+                    .param(Param::Float(idle_min)),
+                Query::new("reading totals", include_str!("sql/postgres/activity_totals.sql")),
+            ],
+        }
+    }
 
-impl Thresholds {
-    pub fn resolve(flags: &ThresholdFlags, defaults: &BTreeMap<String, String>) -> Result<Thresholds> {
-        let get = |flag, key, fallback| duration_threshold(flag, defaults, key, Duration::from_secs(fallback));
-        let t = Thresholds {
-            warning: get(flags.warning, "warning", 60)?,
-            critical: get(flags.critical, "critical", 300)?,
-            idle_warning: get(flags.idle_warning, "idle_warning", 60)?,
-            idle_critical: get(flags.idle_critical, "idle_critical", 600)?,
+    fn evaluate(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
+        let sessions: Vec<Session> = results
+            .rows(0)?
+            .iter()
+            .map(|r| Session::decode(&r))
+            .collect::<Result<_>>()?;
+        let mut snap = Snapshot {
+            sessions,
+            ..Snapshot::default()
         };
-        let shown = format_duration;
-        ordered(
-            t.warning,
-            t.critical,
-            shown(t.warning),
-            shown(t.critical),
-            "query duration",
-        )?;
-        ordered(
-            t.idle_warning,
-            t.idle_critical,
-            shown(t.idle_warning),
-            shown(t.idle_critical),
-            "idle-in-transaction",
-        )?;
-        Ok(t)
+        if ctx.engine() == Engine::Mysql {
+            if results.rows(0)?.fallback_used {
+                snap.notes.push(
+                    "open transactions are not shown: reading INNODB_TRX needs the PROCESS privilege \
+                     (GRANT PROCESS ON *.* TO <this user>;)"
+                        .into(),
+                );
+            }
+            let connected = results.rows(1)?.first().map(|r| r.int(1)).transpose()?;
+            let visible = results.rows(2)?.first().map(|r| r.int(0)).transpose()?.unwrap_or(0);
+            snap.hidden = connected.map(|n| (n - visible).max(0)).unwrap_or(0);
+        } else {
+            let totals = results.rows(1)?;
+            let t = totals.first().ok_or_else(|| anyhow!("no row from the totals"))?;
+            snap.hidden = t.int(0)?;
+            snap.oldest_xmin = t.opt_int(1)?.zip(t.opt_int(2)?);
+        }
+        Ok(evaluate(&snap, ctx.thresholds, ctx.engine(), ctx.limit))
     }
 }
 
-fn grade(seconds: f64, warning: Duration, critical: Duration) -> Status {
-    if seconds >= critical.as_secs_f64() {
-        Status::Critical
-    } else if seconds >= warning.as_secs_f64() {
-        Status::Warning
-    } else {
-        Status::Ok
-    }
+/// What the server showed: sessions past the lowest threshold, and what it hid.
+#[derive(Debug, Clone, Default)]
+struct Snapshot {
+    sessions: Vec<Session>,
+    /// Sessions of other roles this role may not see (no pg_monitor / PROCESS).
+    hidden: i64,
+    /// The session whose snapshot holds back vacuum the most: pid and xmin age.
+    oldest_xmin: Option<(i64, i64)>,
+    notes: Vec<String>,
+}
+
+fn grade(seconds: f64, t: &Thresholds, warning: &str, critical: &str) -> Status {
+    super::grade(seconds, t.seconds(warning), t.seconds(critical))
 }
 
 fn rank(s: Status) -> u8 {
@@ -119,7 +176,7 @@ fn rank(s: Status) -> u8 {
 
 /// One session judged: its worst severity, why, and the condition that describes it best.
 struct Judged<'a> {
-    session: &'a Activity,
+    session: &'a Session,
     severity: Status,
     condition: &'static str,
     reasons: Vec<String>,
@@ -127,13 +184,13 @@ struct Judged<'a> {
     age: f64,
 }
 
-fn judge<'a>(s: &'a Activity, t: &Thresholds) -> Option<Judged<'a>> {
+fn judge<'a>(s: &'a Session, t: &Thresholds) -> Option<Judged<'a>> {
     // In order of preference when severities tie: the most actionable description first.
     let mut candidates: Vec<(Status, &'static str, f64, String)> = Vec::new();
     if s.state.starts_with("idle in transaction")
         && let Some(idle) = s.state_seconds
     {
-        let sev = grade(idle, t.idle_warning, t.idle_critical);
+        let sev = grade(idle, t, "idle_warning", "idle_critical");
         candidates.push((
             sev,
             "idle_in_transaction",
@@ -144,11 +201,11 @@ fn judge<'a>(s: &'a Activity, t: &Thresholds) -> Option<Judged<'a>> {
     if s.state == "active"
         && let Some(q) = s.query_seconds
     {
-        let sev = grade(q, t.warning, t.critical);
+        let sev = grade(q, t, "warning", "critical");
         candidates.push((sev, "long_running", q, format!("statement running for {}", fmt(q))));
     }
     if let Some(x) = s.xact_seconds {
-        let sev = grade(x, t.warning, t.critical);
+        let sev = grade(x, t, "warning", "critical");
         candidates.push((sev, "long_transaction", x, format!("transaction open for {}", fmt(x))));
     }
     candidates.retain(|c| c.0 != Status::Ok);
@@ -170,12 +227,12 @@ fn fmt(seconds: f64) -> String {
     format_duration(Duration::from_secs_f64(seconds.max(0.0).round()))
 }
 
-pub fn evaluate(snap: &ActivitySnapshot, t: &Thresholds, engine: Engine, limit: usize) -> Outcome {
+fn evaluate(snap: &Snapshot, t: &Thresholds, engine: Engine, limit: usize) -> Outcome {
     let mut judged: Vec<Judged> = snap.sessions.iter().filter_map(|s| judge(s, t)).collect();
     judged.sort_by(|a, b| rank(b.severity).cmp(&rank(a.severity)).then(b.age.total_cmp(&a.age)));
     let status = judged.first().map(|j| j.severity).unwrap_or(Status::Ok);
 
-    let over = |get: fn(&Activity) -> Option<f64>, only: fn(&Activity) -> bool, w: Duration| -> (usize, f64) {
+    let over = |get: fn(&Session) -> Option<f64>, only: fn(&Session) -> bool, w: Duration| -> (usize, f64) {
         let ages: Vec<f64> = snap
             .sessions
             .iter()
@@ -185,12 +242,14 @@ pub fn evaluate(snap: &ActivitySnapshot, t: &Thresholds, engine: Engine, limit: 
             .collect();
         (ages.len(), ages.iter().copied().fold(0.0, f64::max))
     };
-    let (n_running, longest_running) = over(|s| s.query_seconds, |s| s.state == "active", t.warning);
-    let (n_xact, longest_xact) = over(|s| s.xact_seconds, |_| true, t.warning);
+    let (warning, critical) = (t.duration("warning"), t.duration("critical"));
+    let (idle_warning, idle_critical) = (t.duration("idle_warning"), t.duration("idle_critical"));
+    let (n_running, longest_running) = over(|s| s.query_seconds, |s| s.state == "active", warning);
+    let (n_xact, longest_xact) = over(|s| s.xact_seconds, |_| true, warning);
     let (n_idle, longest_idle) = over(
         |s| s.state_seconds,
         |s| s.state.starts_with("idle in transaction"),
-        t.idle_warning,
+        idle_warning,
     );
 
     let secs = |d: Duration| d.as_secs_f64();
@@ -198,10 +257,10 @@ pub fn evaluate(snap: &ActivitySnapshot, t: &Thresholds, engine: Engine, limit: 
         Metric::new("long_running", n_running as f64, ""),
         Metric::new("long_transactions", n_xact as f64, ""),
         Metric::new("idle_in_transaction", n_idle as f64, ""),
-        Metric::new("longest_query", longest_running.round(), "s").thresholds(secs(t.warning), secs(t.critical)),
-        Metric::new("longest_transaction", longest_xact.round(), "s").thresholds(secs(t.warning), secs(t.critical)),
+        Metric::new("longest_query", longest_running.round(), "s").thresholds(secs(warning), secs(critical)),
+        Metric::new("longest_transaction", longest_xact.round(), "s").thresholds(secs(warning), secs(critical)),
         Metric::new("longest_idle_in_transaction", longest_idle.round(), "s")
-            .thresholds(secs(t.idle_warning), secs(t.idle_critical)),
+            .thresholds(secs(idle_warning), secs(idle_critical)),
     ];
     let mut facts = Facts::default();
     if let Some((pid, age)) = snap.oldest_xmin {
@@ -221,7 +280,7 @@ pub fn evaluate(snap: &ActivitySnapshot, t: &Thresholds, engine: Engine, limit: 
             .with("user", s.user.as_str())
             .with("database", s.database.as_str());
         if engine != Engine::Mysql {
-            f = f.with("application", s.application.as_str());
+            f = f.with("application", s.application());
         }
         f = f
             .with("client", s.client.as_str())
@@ -245,10 +304,9 @@ pub fn evaluate(snap: &ActivitySnapshot, t: &Thresholds, engine: Engine, limit: 
     facts.set("long_transactions", n_xact);
     facts.set("idle_in_transaction", n_idle);
     facts.set("hidden", snap.hidden);
-    facts.set("warning", format_duration(t.warning));
-    facts.set("critical", format_duration(t.critical));
-    facts.set("idle_warning", format_duration(t.idle_warning));
-    facts.set("idle_critical", format_duration(t.idle_critical));
+    for key in ["warning", "critical", "idle_warning", "idle_critical"] {
+        facts.set(key, t.shown(key));
+    }
 
     let mut notes = snap.notes.clone();
     if snap.hidden > 0 {
@@ -280,12 +338,12 @@ pub fn evaluate(snap: &ActivitySnapshot, t: &Thresholds, engine: Engine, limit: 
     }
 }
 
-fn session_values(s: &Activity, j: &Judged) -> BTreeMap<String, String> {
+fn session_values(s: &Session, j: &Judged) -> BTreeMap<String, String> {
     [
         ("pid", s.pid.to_string()),
         ("user", s.user.clone()),
         ("database", s.database.clone()),
-        ("application", s.application.clone()),
+        ("application", s.application().to_string()),
         ("client", s.client.clone()),
         ("state", s.state.clone()),
         ("age", fmt(j.age)),
@@ -301,27 +359,27 @@ fn summarize(judged: &[Judged], (n_running, n_xact, n_idle): (usize, usize, usiz
     let Some(worst) = judged.first() else {
         return format!(
             "no statement or transaction older than {}, no session idle in transaction longer than {}",
-            format_duration(t.warning),
-            format_duration(t.idle_warning)
+            t.shown("warning"),
+            t.shown("idle_warning")
         );
     };
     let mut parts = Vec::new();
     if n_running > 0 {
         parts.push(format!(
             "{n_running} statement(s) running longer than {}",
-            format_duration(t.warning)
+            t.shown("warning")
         ));
     }
     if n_xact > 0 {
         parts.push(format!(
             "{n_xact} transaction(s) open longer than {}",
-            format_duration(t.warning)
+            t.shown("warning")
         ));
     }
     if n_idle > 0 {
         parts.push(format!(
             "{n_idle} session(s) idle in transaction longer than {}",
-            format_duration(t.idle_warning)
+            t.shown("idle_warning")
         ));
     }
     format!(
@@ -338,11 +396,11 @@ mod tests {
     use super::*;
 
     fn t() -> Thresholds {
-        Thresholds::resolve(&ThresholdFlags::default(), &BTreeMap::new()).unwrap()
+        Thresholds::resolve(&SPEC, &BTreeMap::new(), &BTreeMap::new()).unwrap()
     }
 
-    fn session(pid: i64, state: &str, query: Option<f64>, xact: Option<f64>, since: Option<f64>) -> Activity {
-        Activity {
+    fn session(pid: i64, state: &str, query: Option<f64>, xact: Option<f64>, since: Option<f64>) -> Session {
+        Session {
             pid,
             user: "app".into(),
             state: state.into(),
@@ -350,20 +408,20 @@ mod tests {
             query_seconds: query,
             xact_seconds: xact,
             state_seconds: since,
-            ..Activity::default()
+            ..Session::default()
         }
     }
 
     #[test]
     fn worst_first_with_the_most_actionable_reason() {
-        let snap = ActivitySnapshot {
+        let snap = Snapshot {
             sessions: vec![
                 session(1, "active", Some(90.0), Some(90.0), Some(90.0)),
                 session(2, "idle in transaction", Some(700.0), Some(700.0), Some(650.0)),
                 session(3, "active", Some(5.0), Some(5.0), Some(5.0)),
                 session(4, "idle", None, None, Some(9999.0)),
             ],
-            ..ActivitySnapshot::default()
+            ..Snapshot::default()
         };
         let o = evaluate(&snap, &t(), Engine::Postgres, 10);
         assert_eq!(o.status, Status::Critical);
@@ -377,9 +435,9 @@ mod tests {
     #[test]
     fn long_transaction_idle_between_statements_is_caught() {
         // Idle in transaction for only 10s, but the transaction has been open for 6 minutes.
-        let snap = ActivitySnapshot {
+        let snap = Snapshot {
             sessions: vec![session(7, "idle in transaction", Some(10.0), Some(360.0), Some(10.0))],
-            ..ActivitySnapshot::default()
+            ..Snapshot::default()
         };
         let o = evaluate(&snap, &t(), Engine::Postgres, 10);
         assert_eq!(o.status, Status::Critical);
@@ -392,7 +450,7 @@ mod tests {
             .map(|i| session(i, "active", Some(100.0 + i as f64), Some(100.0), Some(100.0)))
             .collect();
         let o = evaluate(
-            &ActivitySnapshot {
+            &Snapshot {
                 sessions,
                 ..Default::default()
             },

@@ -1,9 +1,9 @@
 //! Database sessions, one file per engine: connecting with the safety settings (read-only,
-//! `dbrunbook` as the application, short statement and lock timeouts) and the SQL each check
-//! needs. Engines return the plain rows in `rows`; they know nothing of thresholds or output.
+//! `dbrunbook` as the application, `search_path` pinned to `pg_catalog`, short statement and lock
+//! timeouts) and running a batch of queries in as few round trips as the protocol allows. Engines
+//! return plain rows; they know nothing of checks, thresholds or advice.
 
 pub mod mysql;
-mod mysql_locks;
 pub mod pgbouncer;
 pub mod postgres;
 pub mod rows;
@@ -15,7 +15,7 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::target::{Engine, Target};
-pub use rows::{ActivitySnapshot, LockSnapshot, PoolSnapshot};
+pub use rows::{Param, Query, QueryError, QueryResult, Row, Rows, Value};
 
 /// The name every session announces (`application_name`, MySQL `program_name`).
 pub const APPLICATION_NAME: &str = "dbrunbook";
@@ -28,8 +28,17 @@ pub struct Limits {
     pub statement_timeout: Duration,
     /// Longest the tool waits for a lock; it should never queue behind a lock at all.
     pub lock_timeout: Duration,
-    /// Rows of detail per list (top holders...); totals stay exact.
-    pub row_limit: usize,
+}
+
+/// What the tool learned about the server while connecting, before any query ran.
+#[derive(Debug, Clone)]
+pub struct ServerInfo {
+    pub engine: Engine,
+    /// As the server reports it: `15.4 (Debian 15.4-1)`, `10.11.6-MariaDB`, `PgBouncer 1.23.1`.
+    pub version: String,
+    /// Comparable: PostgreSQL 15.4 is 150004, MySQL 8.0.36 is 80036, MariaDB 10.11.6 is 101106.
+    pub version_num: u32,
+    pub mariadb: bool,
 }
 
 /// Why the tool's own connection failed; the kinds the checks branch on.
@@ -121,47 +130,21 @@ impl Session {
         }
     }
 
-    pub fn engine(&self) -> Engine {
+    pub fn server(&self) -> &ServerInfo {
         match self {
-            Session::Postgres(_) => Engine::Postgres,
-            Session::Mysql(_) => Engine::Mysql,
-            Session::Pgbouncer(_) => Engine::Pgbouncer,
+            Session::Postgres(s) => &s.server,
+            Session::Mysql(s) => &s.server,
+            Session::Pgbouncer(s) => &s.server,
         }
     }
 
-    pub fn server_version(&self) -> &str {
+    /// Runs every query, in order, and returns one result per query: a query that fails does
+    /// not stop the others. `Err` only when the session itself broke.
+    pub async fn run(&mut self, queries: &[Query]) -> Result<Vec<QueryResult>> {
         match self {
-            Session::Postgres(s) => &s.version,
-            Session::Mysql(s) => &s.version,
-            Session::Pgbouncer(s) => &s.version,
-        }
-    }
-
-    pub async fn pool_snapshot(&mut self, limits: &Limits) -> Result<PoolSnapshot> {
-        match self {
-            Session::Postgres(s) => s.pool_snapshot(limits).await.map(|p| PoolSnapshot::Server(Box::new(p))),
-            Session::Mysql(s) => s.pool_snapshot(limits).await.map(|p| PoolSnapshot::Server(Box::new(p))),
-            Session::Pgbouncer(s) => s.pool_snapshot().await.map(PoolSnapshot::Bouncer),
-        }
-    }
-
-    pub async fn activity(&mut self, min_seconds: f64, idle_min_seconds: f64) -> Result<ActivitySnapshot> {
-        match self {
-            Session::Postgres(s) => s.activity(min_seconds, idle_min_seconds).await,
-            Session::Mysql(s) => s.activity(min_seconds, idle_min_seconds).await,
-            Session::Pgbouncer(_) => anyhow::bail!(
-                "PgBouncer's admin console has no query activity: point --url at the PostgreSQL server behind it"
-            ),
-        }
-    }
-
-    pub async fn locks(&mut self) -> Result<LockSnapshot> {
-        match self {
-            Session::Postgres(s) => s.locks().await,
-            Session::Mysql(s) => s.locks().await,
-            Session::Pgbouncer(_) => anyhow::bail!(
-                "PgBouncer's admin console has no lock information: point --url at the PostgreSQL server behind it"
-            ),
+            Session::Postgres(s) => s.run(queries).await,
+            Session::Mysql(s) => s.run(queries).await,
+            Session::Pgbouncer(s) => s.run(queries).await,
         }
     }
 
@@ -170,6 +153,30 @@ impl Session {
             s.close().await;
         }
     }
+}
+
+/// Polls every future in order until all are done. The order of first polls is the order in
+/// which requests reach the connection, so a pipelined batch keeps its statement order.
+pub(crate) async fn in_order<'a, T>(mut futures: Vec<std::pin::Pin<Box<dyn Future<Output = T> + 'a>>>) -> Vec<T> {
+    let mut done: Vec<Option<T>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (f, slot) in futures.iter_mut().zip(done.iter_mut()) {
+            if slot.is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *slot = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    done.into_iter().flatten().collect()
 }
 
 pub fn describe_hosts(target: &Target) -> String {

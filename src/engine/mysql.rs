@@ -1,24 +1,28 @@
-//! MySQL and MariaDB sessions: connecting (TLS per ssl-mode), the session's safety settings, and
-//! the diagnostic SQL (in `sql/mysql/`, one query per file).
+//! MySQL and MariaDB sessions: connecting (TLS per ssl-mode), and running a batch as one
+//! multi-statement request: the session's safety settings first, then every query. The server
+//! stops a multi-statement request at the first error, so the rest is sent again after it.
 
 use std::collections::HashMap;
 
-use anyhow::{Context, Result};
+use anyhow::{Result, anyhow};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, DriverError, OptsBuilder, SslOpts};
 
-use super::rows::{Activity, ActivitySnapshot, Holder, IdleTransaction, LockSnapshot, ServerPool};
-use super::{APPLICATION_NAME, ConnectError, ConnectErrorKind, Limits};
-use crate::target::{Target, TlsMode};
+use super::rows::{Query, QueryError, QueryResult, Rows, Value};
+use super::{APPLICATION_NAME, ConnectError, ConnectErrorKind, Limits, ServerInfo};
+use crate::target::{Engine, Target, TlsMode};
 
 pub struct MySession {
     conn: Conn,
-    pub version: String,
+    pub server: ServerInfo,
+    limits: Limits,
+    /// The safety settings go out with the first batch; later batches need them no more.
+    settings_sent: bool,
 }
 
 impl MySession {
     pub async fn connect(target: &Target, limits: &Limits) -> Result<MySession, ConnectError> {
-        let mut conn = match Conn::new(options(target, limits, target.tls != TlsMode::Disable)).await {
+        let conn = match Conn::new(options(target, limits, target.tls != TlsMode::Disable)).await {
             // PREFERRED: fall back to plain text only when the server offers no TLS at all.
             Err(mysql_async::Error::Driver(DriverError::NoClientSslFlagFromServer))
                 if target.tls == TlsMode::Prefer =>
@@ -29,195 +33,168 @@ impl MySession {
             }
             other => other.map_err(|e| classify(&e))?,
         };
-        let version: String = conn
-            .query_first("SELECT VERSION()")
-            .await
-            .map_err(|e| classify(&e))?
-            .unwrap_or_default();
-        let secs = limits.statement_timeout.as_secs_f64();
-        let lock_secs = limits.lock_timeout.as_secs().max(1);
-        let timeout = if version.contains("MariaDB") {
-            format!("SET SESSION max_statement_time = {secs:.3}")
-        } else {
-            format!(
-                "SET SESSION max_execution_time = {}",
-                limits.statement_timeout.as_millis().max(1)
-            )
+        // The handshake's version: MariaDB's is 10 or more, MySQL's 9 or less.
+        let (major, minor, patch) = conn.server_version();
+        let mariadb = major >= 10;
+        let server = ServerInfo {
+            engine: Engine::Mysql,
+            version: format!("{major}.{minor}.{patch}{}", if mariadb { "-MariaDB" } else { "" }),
+            version_num: major as u32 * 10000 + minor as u32 * 100 + patch as u32,
+            mariadb,
         };
-        for sql in [
+        Ok(MySession {
+            conn,
+            server,
+            limits: *limits,
+            settings_sent: false,
+        })
+    }
+
+    /// Read-only transactions, a statement timeout (MariaDB `max_statement_time` in seconds,
+    /// MySQL `max_execution_time` in milliseconds) and short lock waits.
+    fn settings(&self) -> Vec<String> {
+        let lock_secs = self.limits.lock_timeout.as_secs().max(1);
+        vec![
             "SET SESSION TRANSACTION READ ONLY".to_string(),
-            timeout,
+            if self.server.mariadb {
+                format!(
+                    "SET SESSION max_statement_time = {:.3}",
+                    self.limits.statement_timeout.as_secs_f64()
+                )
+            } else {
+                format!(
+                    "SET SESSION max_execution_time = {}",
+                    self.limits.statement_timeout.as_millis().max(1)
+                )
+            },
             format!("SET SESSION lock_wait_timeout = {lock_secs}"),
             format!("SET SESSION innodb_lock_wait_timeout = {lock_secs}"),
-        ] {
-            conn.query_drop(&sql).await.map_err(|e| classify(&e))?;
-        }
-        Ok(MySession { conn, version })
+        ]
     }
 
-    pub async fn pool_snapshot(&mut self, limits: &Limits) -> Result<ServerPool> {
-        let conn = &mut self.conn;
-        let max_connections: i64 = conn
-            .query_first("SELECT CAST(@@max_connections AS SIGNED)")
-            .await?
-            .unwrap_or(0);
-        let status: HashMap<String, f64> = conn
-            .query::<(String, String), _>(include_str!("sql/mysql/pool_status.sql"))
-            .await
-            .context("reading connection status counters")?
-            .into_iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v.parse().unwrap_or(0.0)))
-            .collect();
-        let counter = |k: &str| status.get(k).copied().unwrap_or(0.0);
-        // Threads_connected and Threads_running count this session too.
-        let used = (counter("threads_connected") as i64 - 1).max(0);
-        let mut pool = ServerPool {
-            max_connections,
-            reserved: 0,
-            used,
-            ..ServerPool::default()
-        };
-        pool.counters = vec![
-            (
-                "threads_running".into(),
-                (counter("threads_running") - 1.0).max(0.0),
-                "",
-            ),
-            ("max_used_connections".into(), counter("max_used_connections"), ""),
-            (
-                "connection_errors_max_connections".into(),
-                counter("connection_errors_max_connections"),
-                "c",
-            ),
-            ("aborted_connects".into(), counter("aborted_connects"), "c"),
-        ];
-        pool.by_state = conn
-            .query(include_str!("sql/mysql/pool_states.sql"))
-            .await
-            .context("counting threads by command")?;
-        let seen: i64 = pool.by_state.iter().map(|(_, n)| n).sum();
-        if seen < used {
-            pool.notes.push(format!(
-                "the processlist shows {seen} of {used} connections: this user lacks the PROCESS privilege. \
-                 Grant it with: GRANT PROCESS ON *.* TO <this user>;"
-            ));
-        }
-        // INNODB_TRX needs the PROCESS privilege; without it, holders come without the
-        // idle-in-transaction split rather than not at all.
-        let limit = (limits.row_limit as u64,);
-        let rows: Vec<(String, String, String, i64, i64, i64, i64)> =
-            match conn.exec(include_str!("sql/mysql/pool_holders.sql"), limit).await {
-                Err(e) if denied(&e) => conn
-                    .exec(include_str!("sql/mysql/pool_holders_no_trx.sql"), limit)
-                    .await
-                    .context("listing connection holders")?,
-                other => other.context("listing connection holders")?,
-            };
-        pool.holders = rows
-            .into_iter()
-            .map(
-                |(database, user, client, connections, active, idle, idle_in_transaction)| Holder {
-                    database,
-                    user,
-                    application: String::new(),
-                    client,
-                    connections,
-                    active,
-                    idle,
-                    idle_in_transaction,
-                },
-            )
-            .collect();
-        let oldest: Option<(i64, String, String, String, i64)> = match conn
-            .query_first(include_str!("sql/mysql/pool_oldest_idle_tx.sql"))
-            .await
-        {
-            Err(e) if denied(&e) => {
-                pool.notes
-                    .push("idle transactions are not shown: reading INNODB_TRX needs the PROCESS privilege".into());
-                None
+    pub async fn run(&mut self, queries: &[Query]) -> Result<Vec<QueryResult>> {
+        let prelude = if self.settings_sent { vec![] } else { self.settings() };
+        let mut results: Vec<Option<QueryResult>> = vec![None; queries.len()];
+        let mut fallback = vec![false; queries.len()];
+        let mut next = 0;
+        let mut first = true;
+        while next < queries.len() || first {
+            let settings: &[String] = if first { &prelude } else { &[] };
+            let statements: Vec<String> = settings
+                .iter()
+                .cloned()
+                .chain(
+                    queries[next..]
+                        .iter()
+                        .zip(&fallback[next..])
+                        .map(|(q, f)| q.inlined(*f)),
+                )
+                .collect();
+            first = false;
+            let (sets, error) = self.multi(&statements.join(";\n"), statements.len()).await?;
+            let mut done = sets.into_iter();
+            for _ in settings {
+                if done.next().is_none() {
+                    let e = error.as_ref().map(|e| e.message.as_str()).unwrap_or("no answer");
+                    return Err(anyhow!("applying the session's safety settings failed: {e}"));
+                }
             }
-            other => other.context("finding idle transactions")?,
-        };
-        pool.oldest_idle_in_transaction = oldest.map(|(pid, user, database, client, secs)| IdleTransaction {
-            pid,
-            user,
-            database,
-            application: String::new(),
-            client,
-            seconds: secs as f64,
-        });
-        Ok(pool)
-    }
-
-    /// Threads running a statement for `min_seconds`, or holding an InnoDB transaction open for
-    /// `min(min_seconds, idle_min_seconds)`.
-    pub async fn activity(&mut self, min_seconds: f64, idle_min_seconds: f64) -> Result<ActivitySnapshot> {
-        let conn = &mut self.conn;
-        let run_min = min_seconds.floor() as i64;
-        let trx_min = min_seconds.min(idle_min_seconds).floor() as i64;
-        let mut out = ActivitySnapshot::default();
-        type Row = (i64, String, String, String, String, String, i64, String, Option<i64>);
-        let rows: Vec<Row> = match conn
-            .exec(include_str!("sql/mysql/activity.sql"), (run_min, trx_min))
-            .await
-        {
-            Err(e) if denied(&e) => {
-                out.notes.push(
-                    "open transactions are not shown: reading INNODB_TRX needs the PROCESS privilege \
-                     (GRANT PROCESS ON *.* TO <this user>;)"
-                        .into(),
-                );
-                conn.exec(include_str!("sql/mysql/activity_no_trx.sql"), (run_min, trx_min))
-                    .await
-                    .context("reading the processlist")?
+            for rows in done {
+                results[next] = Some(Ok(Rows {
+                    fallback_used: fallback[next],
+                    ..rows
+                }));
+                next += 1;
             }
-            other => other.context("reading the processlist and InnoDB transactions")?,
-        };
-        for (pid, user, database, client, command, info, time, thread_state, trx) in rows {
-            let sleeping = command == "Sleep";
-            let state = match (sleeping, trx.is_some()) {
-                (true, true) => "idle in transaction",
-                (true, false) => "idle",
-                (false, _) => "active",
+            let Some(e) = error else {
+                if next < queries.len() {
+                    return Err(anyhow!("the server answered {next} of {} queries", queries.len()));
+                }
+                break;
             };
-            out.sessions.push(Activity {
-                pid,
-                user,
-                database,
-                application: String::new(),
-                client,
-                state: state.into(),
-                query: info,
-                query_seconds: (!sleeping).then_some(time as f64),
-                xact_seconds: trx.map(|t| t as f64),
-                state_seconds: Some(time as f64),
-                wait: (!thread_state.is_empty()).then_some(thread_state),
-                xmin_age: None,
-            });
+            {
+                if e.denied && queries[next].fallback.is_some() && !fallback[next] {
+                    fallback[next] = true;
+                } else {
+                    results[next] = Some(Err(e));
+                    next += 1;
+                }
+            }
         }
-        let connected: Option<(String, i64)> = conn
-            .query_first("SHOW GLOBAL STATUS LIKE 'Threads_connected'")
-            .await
-            .context("reading Threads_connected")?;
-        let visible: i64 = conn
-            .query_first(
-                "SELECT CAST(COUNT(*) AS SIGNED) FROM information_schema.PROCESSLIST \
-                 WHERE COMMAND NOT IN ('Daemon', 'Binlog Dump', 'Binlog Dump GTID')",
-            )
-            .await?
-            .unwrap_or(0);
-        out.hidden = connected.map(|(_, n)| (n - visible).max(0)).unwrap_or(0);
-        Ok(out)
+        self.settings_sent = true;
+        Ok(results
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| {
+                    Err(QueryError {
+                        message: "not run".into(),
+                        denied: false,
+                    })
+                })
+            })
+            .collect())
     }
 
-    pub async fn locks(&mut self) -> Result<LockSnapshot> {
-        super::mysql_locks::locks(&mut self.conn, &self.version).await
+    /// Sends one multi-statement request of `expected` statements; returns the result sets up
+    /// to the first error, and that error. `Err` only when the connection itself failed.
+    async fn multi(&mut self, sql: &str, expected: usize) -> Result<(Vec<Rows>, Option<QueryError>)> {
+        let mut sets = Vec::new();
+        let mut result = match self.conn.query_iter(sql).await {
+            Ok(r) => r,
+            Err(mysql_async::Error::Server(e)) => return Ok((sets, Some(server_error(&e)))),
+            Err(e) => return Err(anyhow!("{e}")),
+        };
+        loop {
+            let columns: Vec<String> = result.columns_ref().iter().map(|c| c.name_str().into_owned()).collect();
+            match result.collect::<mysql_async::Row>().await {
+                Ok(rows) => sets.push(Rows {
+                    columns,
+                    rows: rows.into_iter().map(values).collect(),
+                    fallback_used: false,
+                }),
+                Err(mysql_async::Error::Server(e)) => return Ok((sets, Some(server_error(&e)))),
+                Err(e) => return Err(anyhow!("{e}")),
+            }
+            if sets.len() == expected {
+                return Ok((sets, None));
+            }
+            if result.is_empty() {
+                // The driver shows an error that ended the request only on the next read.
+                return match result.collect::<mysql_async::Row>().await {
+                    Err(mysql_async::Error::Server(e)) => Ok((sets, Some(server_error(&e)))),
+                    Err(e) => Err(anyhow!("{e}")),
+                    Ok(_) => Err(anyhow!("the server answered {} of {expected} statements", sets.len())),
+                };
+            }
+        }
     }
 
     pub async fn close(self) {
         let _ = self.conn.disconnect().await;
     }
+}
+
+fn server_error(e: &mysql_async::ServerError) -> QueryError {
+    QueryError {
+        message: format!("ERROR {} ({}): {}", e.code, e.state, e.message),
+        denied: e.code == 1227,
+    }
+}
+
+/// The text protocol sends every value as bytes; the checks decode them.
+fn values(row: mysql_async::Row) -> Vec<Value> {
+    row.unwrap()
+        .into_iter()
+        .map(|v| match v {
+            mysql_async::Value::NULL => Value::Null,
+            mysql_async::Value::Bytes(b) => Value::Text(String::from_utf8_lossy(&b).into_owned()),
+            mysql_async::Value::Int(n) => Value::Int(n),
+            mysql_async::Value::UInt(n) => Value::Int(n as i64),
+            mysql_async::Value::Float(f) => Value::Float(f.into()),
+            mysql_async::Value::Double(f) => Value::Float(f),
+            other => Value::Text(other.as_sql(true).trim_matches('\'').to_string()),
+        })
+        .collect()
 }
 
 fn options(target: &Target, limits: &Limits, tls: bool) -> OptsBuilder {
@@ -228,8 +205,9 @@ fn options(target: &Target, limits: &Limits, tls: bool) -> OptsBuilder {
         .db_name(target.dbname.as_ref())
         .prefer_socket(false)
         .stmt_cache_size(0)
-        // If the tool dies mid-run, the server drops its session soon after.
+        // Given here, so the driver does not ask the server for them (a round trip).
         .wait_timeout(Some(limits.statement_timeout.as_secs().max(10) as usize))
+        .max_allowed_packet(Some(64 << 20))
         .connect_attributes(HashMap::from([(
             "program_name".to_string(),
             APPLICATION_NAME.to_string(),
@@ -254,11 +232,6 @@ fn options(target: &Target, limits: &Limits, tls: bool) -> OptsBuilder {
         opts = opts.ssl_opts(Some(ssl));
     }
     opts
-}
-
-/// ER_SPECIFIC_ACCESS_DENIED_ERROR: the statement needs a privilege this user lacks.
-fn denied(e: &mysql_async::Error) -> bool {
-    matches!(e, mysql_async::Error::Server(s) if s.code == 1227)
 }
 
 fn classify(e: &mysql_async::Error) -> ConnectError {

@@ -1,102 +1,82 @@
-//! PgBouncer's admin console (`pgbouncer` database): SHOW POOLS, SHOW DATABASES and SHOW CONFIG.
-//! The console speaks only the simple query protocol and accepts no SET, so no session settings.
+//! PgBouncer's admin console (`pgbouncer` database): it speaks only the simple query protocol
+//! and accepts no SET and no startup options, so there are no session settings; its `SHOW`
+//! commands are sent pipelined like any other batch.
 
-use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 
-use anyhow::{Context, Result};
-use tokio_postgres::{Client, SimpleQueryMessage, SimpleQueryRow};
+use anyhow::Result;
+use tokio_postgres::{Client, SimpleQueryMessage};
 
-use super::rows::{BouncerPool, BouncerPools};
-use super::{ConnectError, Limits, postgres};
-use crate::target::Target;
+use super::rows::{Query, QueryError, QueryResult, Rows, Value};
+use super::{ConnectError, ConnectErrorKind, Limits, ServerInfo, in_order, postgres};
+use crate::target::{Engine, Target};
 
 pub struct BouncerSession {
     client: Client,
-    pub version: String,
+    pub server: ServerInfo,
 }
 
 impl BouncerSession {
     pub async fn connect(target: &Target, limits: &Limits) -> Result<BouncerSession, ConnectError> {
-        let client = postgres::open(target, limits).await?;
-        let rows = show(&client, "SHOW VERSION").await.map_err(|e| {
-            ConnectError::new(
-                super::ConnectErrorKind::Other,
-                format!("{e:#}; is this PgBouncer's admin console, and is the user in admin_users or stats_users?"),
-            )
-        })?;
-        let version = rows
-            .first()
-            .and_then(|r| r.try_get(0).ok().flatten())
-            .unwrap_or("PgBouncer")
-            .to_string();
-        Ok(BouncerSession { client, version })
-    }
-
-    pub async fn pool_snapshot(&mut self) -> Result<BouncerPools> {
-        let config: HashMap<String, String> = show(&self.client, "SHOW CONFIG")
-            .await?
-            .iter()
-            .filter_map(|r| Some((text(r, "key")?, text(r, "value")?)))
-            .collect();
-        let default_pool_size = config
-            .get("default_pool_size")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        let pool_sizes: HashMap<String, i64> = show(&self.client, "SHOW DATABASES")
-            .await?
-            .iter()
-            .filter_map(|r| Some((text(r, "name")?, int(r, "pool_size"))))
-            .collect();
-        let mut out = BouncerPools {
-            max_client_conn: config.get("max_client_conn").and_then(|v| v.parse().ok()).unwrap_or(0),
-            pools: Vec::new(),
-        };
-        for r in show(&self.client, "SHOW POOLS").await? {
-            let database = text(&r, "database").unwrap_or_default();
-            if database == "pgbouncer" {
-                continue; // the admin console itself, where this tool sits
+        let (client, _) = postgres::open(target, limits, false).await?;
+        let version = match show(&client, "SHOW VERSION").await {
+            Ok(rows) => rows
+                .first()
+                .and_then(|r| r.text(0).ok())
+                .unwrap_or_else(|| "PgBouncer".into()),
+            Err(e) => {
+                return Err(ConnectError::new(
+                    ConnectErrorKind::Other,
+                    format!(
+                        "{}; is this PgBouncer's admin console, and is the user in admin_users or stats_users?",
+                        e.message
+                    ),
+                ));
             }
-            let pool_size = pool_sizes
-                .get(&database)
-                .copied()
-                .filter(|s| *s > 0)
-                .unwrap_or(default_pool_size);
-            out.pools.push(BouncerPool {
-                user: text(&r, "user").unwrap_or_default(),
-                pool_mode: text(&r, "pool_mode").unwrap_or_default(),
-                cl_active: int(&r, "cl_active"),
-                cl_waiting: int(&r, "cl_waiting"),
-                sv_active: int(&r, "sv_active"),
-                sv_idle: int(&r, "sv_idle"),
-                sv_used: int(&r, "sv_used") + int(&r, "sv_tested") + int(&r, "sv_login"),
-                pool_size,
-                maxwait_seconds: int(&r, "maxwait") as f64 + int(&r, "maxwait_us") as f64 / 1e6,
-                database,
-            });
-        }
-        Ok(out)
+        };
+        Ok(BouncerSession {
+            client,
+            server: ServerInfo {
+                engine: Engine::Pgbouncer,
+                version,
+                version_num: 0,
+                mariadb: false,
+            },
+        })
+    }
+
+    pub async fn run(&mut self, queries: &[Query]) -> Result<Vec<QueryResult>> {
+        let client = &self.client;
+        let steps: Vec<Pin<Box<dyn Future<Output = QueryResult> + '_>>> = queries
+            .iter()
+            .map(|q| Box::pin(show(client, q.sql)) as Pin<Box<_>>)
+            .collect();
+        Ok(in_order(steps).await)
     }
 }
 
-async fn show(client: &Client, command: &str) -> Result<Vec<SimpleQueryRow>> {
-    let messages = client
-        .simple_query(command)
-        .await
-        .with_context(|| format!("running {command} on PgBouncer"))?;
-    Ok(messages
-        .into_iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(r) => Some(r),
-            _ => None,
-        })
-        .collect())
-}
-
-fn text(row: &SimpleQueryRow, column: &str) -> Option<String> {
-    row.try_get(column).ok().flatten().map(str::to_string)
-}
-
-/// A numeric column, 0 when absent (older PgBouncers lack some columns).
-fn int(row: &SimpleQueryRow, column: &str) -> i64 {
-    text(row, column).and_then(|v| v.parse().ok()).unwrap_or(0)
+/// One console command; every value arrives as text.
+async fn show(client: &Client, command: &str) -> QueryResult {
+    let messages = client.simple_query(command).await.map_err(|e| QueryError {
+        message: format!("{command} on PgBouncer: {e}"),
+        denied: false,
+    })?;
+    let mut out = Rows::default();
+    for m in messages {
+        if let SimpleQueryMessage::Row(r) = m {
+            if out.columns.is_empty() {
+                out.columns = r.columns().iter().map(|c| c.name().to_string()).collect();
+            }
+            out.rows.push(
+                (0..r.len())
+                    .map(|i| match r.get(i) {
+                        Some(v) => Value::Text(v.to_string()),
+                        None => Value::Null,
+                    })
+                    .collect(),
+            );
+        }
+    }
+    Ok(out)
 }

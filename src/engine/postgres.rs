@@ -1,207 +1,213 @@
-//! PostgreSQL sessions: connecting (TLS per sslmode), the session's safety settings, and the
-//! diagnostic SQL (in `sql/postgres/`, one query per file).
+//! PostgreSQL sessions: connecting (TLS per sslmode) with the safety settings in the startup
+//! packet, and running a batch of queries pipelined on the one connection, inside one read-only
+//! transaction, in a single round trip.
 
-use anyhow::{Context, Result};
+use std::future::Future;
+use std::pin::Pin;
+
+use anyhow::{Result, anyhow};
 use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
+use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, NoTls};
 
-use super::rows::{Activity, ActivitySnapshot, Holder, IdleTransaction, LockNode, LockSnapshot, ServerPool};
-use super::{APPLICATION_NAME, ConnectError, ConnectErrorKind, Limits};
-use crate::target::{Target, TlsMode};
+use super::rows::{Param, Query, QueryError, QueryResult, Rows, Value};
+use super::{APPLICATION_NAME, ConnectError, ConnectErrorKind, Limits, ServerInfo, in_order};
+use crate::target::{Engine, Target, TlsMode};
 
 pub struct PgSession {
     client: Client,
-    pub version: String,
+    pub server: ServerInfo,
+    limits: Limits,
+    /// The safety settings travelled in the startup packet (not so through a PgBouncer that
+    /// refuses `options`).
+    startup_settings: bool,
 }
+
+enum Out {
+    Control(Result<(), String>),
+    Query(QueryResult),
+}
+
+/// The savepoint each query runs under, so one failing query leaves the transaction usable.
+const SAVEPOINT: &str = "SAVEPOINT dbrunbook";
+const ROLLBACK_TO: &str = "ROLLBACK TO SAVEPOINT dbrunbook";
 
 impl PgSession {
     pub async fn connect(target: &Target, limits: &Limits) -> Result<PgSession, ConnectError> {
-        let client = open(target, limits).await?;
-        let settings = format!(
-            "SET default_transaction_read_only = on; \
-             SET statement_timeout = {}; SET lock_timeout = {}; \
-             SET idle_in_transaction_session_timeout = {}",
-            limits.statement_timeout.as_millis().max(1),
-            limits.lock_timeout.as_millis().max(1),
-            limits.statement_timeout.as_millis().max(1),
+        let ((client, version), startup_settings) = match open(target, limits, true).await {
+            // PgBouncer refuses startup parameters it does not know ("unsupported startup
+            // parameter: options") unless told to ignore them; the transaction's SET LOCALs
+            // then carry the settings alone.
+            Err(e) if e.message.contains("unsupported startup parameter") => {
+                (open(target, limits, false).await?, false)
+            }
+            other => (other?, true),
+        };
+        Ok(PgSession {
+            client,
+            server: ServerInfo {
+                engine: Engine::Postgres,
+                version_num: version_num(&version),
+                version,
+                mariadb: false,
+            },
+            limits: *limits,
+            startup_settings,
+        })
+    }
+
+    /// One flight: BEGIN READ ONLY with the settings again as SET LOCAL (in case a pooler
+    /// dropped the startup options), then each query between a savepoint and a rollback to it,
+    /// then COMMIT. All requests are written before any answer is read.
+    pub async fn run(&mut self, queries: &[Query]) -> Result<Vec<QueryResult>> {
+        let begin = format!(
+            "BEGIN READ ONLY; SET LOCAL search_path = pg_catalog, pg_temp; SET LOCAL statement_timeout = {}; \
+             SET LOCAL lock_timeout = {}",
+            self.limits.statement_timeout.as_millis().max(1),
+            self.limits.lock_timeout.as_millis().max(1),
         );
-        client.batch_execute(&settings).await.map_err(|e| classify(&e))?;
-        let version = client
-            .query_one("SELECT current_setting('server_version')", &[])
-            .await
-            .and_then(|r| r.try_get::<_, String>(0))
-            .map_err(|e| classify(&e))?;
-        Ok(PgSession { client, version })
-    }
-
-    pub async fn pool_snapshot(&mut self, limits: &Limits) -> Result<ServerPool> {
-        // One read-only transaction, so every count comes from the same activity snapshot.
-        let tx = self
-            .client
-            .build_transaction()
-            .read_only(true)
-            .start()
-            .await
-            .context("starting a read-only transaction")?;
-        let totals = tx
-            .query_one(include_str!("sql/postgres/pool_totals.sql"), &[])
-            .await
-            .context("reading connection limits")?;
-        let mut pool = ServerPool {
-            max_connections: totals.try_get(0)?,
-            reserved: totals.try_get(1)?,
-            used: totals.try_get(2)?,
-            lock_waiting: Some(totals.try_get(3)?),
-            ..ServerPool::default()
+        let client = &self.client;
+        if !self.startup_settings {
+            // Nothing may run before search_path is pinned: without the startup options that
+            // costs one round trip of its own.
+            client
+                .simple_query(&begin)
+                .await
+                .map_err(|e| anyhow!("starting the read-only transaction: {}", describe(&e)))?;
+        }
+        type Step<'a> = Pin<Box<dyn Future<Output = Out> + 'a>>;
+        let control = |sql: String| -> Step<'_> {
+            Box::pin(async move { Out::Control(client.simple_query(&sql).await.map(|_| ()).map_err(|e| describe(&e))) })
         };
-        let hidden: i64 = totals.try_get(4)?;
-        if hidden > 0 {
-            pool.notes.push(format!(
-                "{hidden} sessions of other roles are hidden from this role: their state and application are not shown. \
-                 Grant visibility with: GRANT pg_monitor TO <this role>;"
-            ));
+        let mut steps: Vec<Step> = Vec::with_capacity(queries.len() * 3 + 2);
+        if self.startup_settings {
+            steps.push(control(begin));
         }
-        for row in tx
-            .query(include_str!("sql/postgres/pool_states.sql"), &[])
-            .await
-            .context("counting sessions by state")?
-        {
-            pool.by_state.push((row.try_get(0)?, row.try_get(1)?));
+        for q in queries {
+            steps.push(control(SAVEPOINT.into()));
+            steps.push(Box::pin(async move { Out::Query(query(client, q).await) }));
+            steps.push(control(ROLLBACK_TO.into()));
         }
-        let limit = limits.row_limit as i64;
-        for row in tx
-            .query(include_str!("sql/postgres/pool_holders.sql"), &[&limit])
-            .await
-            .context("listing connection holders")?
-        {
-            pool.holders.push(Holder {
-                database: row.try_get(0)?,
-                user: row.try_get(1)?,
-                application: row.try_get(2)?,
-                client: row.try_get(3)?,
-                connections: row.try_get(4)?,
-                active: row.try_get(5)?,
-                idle: row.try_get(6)?,
-                idle_in_transaction: row.try_get(7)?,
-            });
+        steps.push(control("COMMIT".into()));
+        let mut results = Vec::with_capacity(queries.len());
+        for out in in_order(steps).await {
+            match out {
+                Out::Query(r) => results.push(r),
+                Out::Control(Err(e)) => return Err(anyhow!("the read-only transaction failed: {e}")),
+                Out::Control(Ok(())) => {}
+            }
         }
-        if let Some(row) = tx
-            .query_opt(include_str!("sql/postgres/pool_oldest_idle_tx.sql"), &[])
-            .await
-            .context("finding idle transactions")?
-        {
-            pool.oldest_idle_in_transaction = Some(IdleTransaction {
-                pid: row.try_get(0)?,
-                user: row.try_get(1)?,
-                database: row.try_get(2)?,
-                application: row.try_get(3)?,
-                client: row.try_get(4)?,
-                seconds: row.try_get(5)?,
-            });
-        }
-        tx.commit().await?;
-        Ok(pool)
-    }
-
-    /// Sessions past `min_seconds` (statement or transaction age) or idle in a transaction for
-    /// `idle_min_seconds`, in one read-only transaction.
-    pub async fn activity(&mut self, min_seconds: f64, idle_min_seconds: f64) -> Result<ActivitySnapshot> {
-        let tx = self
-            .client
-            .build_transaction()
-            .read_only(true)
-            .start()
-            .await
-            .context("starting a read-only transaction")?;
-        let mut out = ActivitySnapshot::default();
-        let rows = tx
-            .query(
-                include_str!("sql/postgres/activity.sql"),
-                &[&min_seconds, &idle_min_seconds],
-            )
-            .await
-            .context("reading pg_stat_activity")?;
-        for row in rows {
-            out.sessions.push(Activity {
-                pid: row.try_get(0)?,
-                user: row.try_get(1)?,
-                database: row.try_get(2)?,
-                application: row.try_get(3)?,
-                client: row.try_get(4)?,
-                state: row.try_get(5)?,
-                query: row.try_get(6)?,
-                query_seconds: row.try_get(7)?,
-                xact_seconds: row.try_get(8)?,
-                state_seconds: row.try_get(9)?,
-                wait: row.try_get(10)?,
-                xmin_age: row.try_get(11)?,
-            });
-        }
-        let totals = tx
-            .query_one(include_str!("sql/postgres/activity_totals.sql"), &[])
-            .await
-            .context("reading totals")?;
-        out.hidden = totals.try_get(0)?;
-        let pid: Option<i64> = totals.try_get(1)?;
-        let age: Option<i64> = totals.try_get(2)?;
-        out.oldest_xmin = pid.zip(age);
-        tx.commit().await?;
-        Ok(out)
-    }
-
-    /// Every session in a lock chain (pg_blocking_pids), the deadlock counter and lock settings.
-    pub async fn locks(&mut self) -> Result<LockSnapshot> {
-        let tx = self
-            .client
-            .build_transaction()
-            .read_only(true)
-            .start()
-            .await
-            .context("starting a read-only transaction")?;
-        let mut out = LockSnapshot {
-            source: "pg_stat_activity, pg_blocking_pids(), pg_locks".into(),
-            ..Default::default()
-        };
-        for row in tx
-            .query(include_str!("sql/postgres/locks.sql"), &[])
-            .await
-            .context("reading lock waits")?
-        {
-            out.nodes.push(LockNode {
-                pid: row.try_get(0)?,
-                blocked_by: row.try_get(1)?,
-                user: row.try_get(2)?,
-                database: row.try_get(3)?,
-                application: row.try_get(4)?,
-                client: row.try_get(5)?,
-                state: row.try_get(6)?,
-                query: row.try_get(7)?,
-                waiting_seconds: row.try_get(8)?,
-                xact_seconds: row.try_get(9)?,
-                lock: row.try_get(10)?,
-                inferred: false,
-            });
-        }
-        let s = tx
-            .query_one(include_str!("sql/postgres/lock_settings.sql"), &[])
-            .await
-            .context("reading lock settings")?;
-        out.deadlocks = Some(s.try_get(0)?);
-        for (i, name) in [(1, "log_lock_waits"), (2, "deadlock_timeout"), (3, "lock_timeout")] {
-            out.settings.push((name.to_string(), s.try_get(i)?));
-        }
-        tx.commit().await?;
-        Ok(out)
+        Ok(results)
     }
 }
 
-/// Opens a client with TLS per sslmode, its connection driven on the runtime.
-pub(super) async fn open(target: &Target, limits: &Limits) -> Result<Client, ConnectError> {
+async fn query(client: &Client, q: &Query) -> QueryResult {
+    let params: Vec<(Box<dyn ToSql + Sync + Send>, Type)> = q
+        .params
+        .iter()
+        .map(|p| -> (Box<dyn ToSql + Sync + Send>, Type) {
+            match *p {
+                Param::Int(n) => (Box::new(n), Type::INT8),
+                Param::Float(f) => (Box::new(f), Type::FLOAT8),
+            }
+        })
+        .collect();
+    let rows = client
+        .query_typed(
+            q.sql,
+            &params
+                .iter()
+                .map(|(v, t)| (v.as_ref() as &(dyn ToSql + Sync), t.clone()))
+                .collect::<Vec<_>>(),
+        )
+        .await
+        .map_err(|e| QueryError {
+            denied: e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE),
+            message: describe(&e),
+        })?;
+    let mut out = Rows::default();
+    if let Some(first) = rows.first() {
+        out.columns = first.columns().iter().map(|c| c.name().to_string()).collect();
+    }
+    for row in &rows {
+        let mut values = Vec::with_capacity(row.len());
+        for (i, col) in row.columns().iter().enumerate() {
+            values.push(value(row, i, col.type_()).map_err(|e| QueryError {
+                message: format!("column {}: {e}", col.name()),
+                denied: false,
+            })?);
+        }
+        out.rows.push(values);
+    }
+    Ok(out)
+}
+
+/// The few column types the SQL files return; anything else must be cast to text there.
+fn value(row: &tokio_postgres::Row, i: usize, ty: &Type) -> Result<Value, tokio_postgres::Error> {
+    let v = match *ty {
+        Type::BOOL => row.try_get::<_, Option<bool>>(i)?.map(Value::Bool),
+        Type::INT2 => row.try_get::<_, Option<i16>>(i)?.map(|n| Value::Int(n.into())),
+        Type::INT4 => row.try_get::<_, Option<i32>>(i)?.map(|n| Value::Int(n.into())),
+        Type::INT8 => row.try_get::<_, Option<i64>>(i)?.map(Value::Int),
+        Type::FLOAT4 => row.try_get::<_, Option<f32>>(i)?.map(|f| Value::Float(f.into())),
+        Type::FLOAT8 => row.try_get::<_, Option<f64>>(i)?.map(Value::Float),
+        Type::INT4_ARRAY => row
+            .try_get::<_, Option<Vec<i32>>>(i)?
+            .map(|v| Value::Ints(v.into_iter().map(i64::from).collect())),
+        Type::INT8_ARRAY => row.try_get::<_, Option<Vec<i64>>>(i)?.map(Value::Ints),
+        _ => row.try_get::<_, Option<String>>(i)?.map(Value::Text),
+    };
+    Ok(v.unwrap_or(Value::Null))
+}
+
+/// The server's words for a failed query, or the driver's.
+fn describe(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} {}: {}", db.severity(), db.code().code(), db.message()),
+        None => e.to_string(),
+    }
+}
+
+/// `15.4 (Debian 15.4-1.pgdg120+1)` → 150004; `9.6.24` → 90624.
+fn version_num(version: &str) -> u32 {
+    let nums: Vec<u32> = version
+        .split(|c: char| !c.is_ascii_digit())
+        .take_while(|p| !p.is_empty())
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    match nums.as_slice() {
+        [major, rest @ ..] if *major >= 10 => major * 10000 + rest.first().copied().unwrap_or(0),
+        [major, minor, patch, ..] => major * 10000 + minor * 100 + patch,
+        [major, minor] => major * 10000 + minor * 100,
+        _ => 0,
+    }
+}
+
+/// Opens a client with TLS per sslmode, its connection driven on the runtime; returns it with
+/// the server's version from the startup parameters. With `startup_settings`, the session's
+/// safety settings go in the startup packet, where they outrank the database's and the role's
+/// own `ALTER ... SET` (a hostile `search_path` among them).
+pub(super) async fn open(
+    target: &Target,
+    limits: &Limits,
+    startup_settings: bool,
+) -> Result<(Client, String), ConnectError> {
     let mut cfg = tokio_postgres::Config::new();
     cfg.user(&target.user)
         .application_name(APPLICATION_NAME)
         .connect_timeout(limits.connect_timeout);
+    if startup_settings {
+        // lock_timeout stays out: the locks check reads the server's own value from
+        // pg_settings.reset_val, which startup options would overwrite; the transaction's
+        // SET LOCAL applies it to every query all the same.
+        cfg.options(format!(
+            "-c search_path=pg_catalog,pg_temp -c default_transaction_read_only=on -c statement_timeout={} \
+             -c idle_in_transaction_session_timeout={}",
+            limits.statement_timeout.as_millis().max(1),
+            limits.statement_timeout.as_millis().max(1),
+        ));
+    }
     if let Some(pw) = &target.password {
         cfg.password(pw);
     }
@@ -218,8 +224,9 @@ pub(super) async fn open(target: &Target, limits: &Limits) -> Result<Client, Con
     });
     if target.tls == TlsMode::Disable {
         let (client, connection) = cfg.connect(NoTls).await.map_err(|e| classify(&e))?;
+        let version = connection.parameter("server_version").unwrap_or_default().to_string();
         tokio::spawn(connection);
-        Ok(client)
+        Ok((client, version))
     } else {
         let tls = super::tls::client_config(target)
             .map_err(|e| ConnectError::new(ConnectErrorKind::Other, format!("{e:#}")))?;
@@ -227,8 +234,9 @@ pub(super) async fn open(target: &Target, limits: &Limits) -> Result<Client, Con
             .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
             .await
             .map_err(|e| classify(&e))?;
+        let version = connection.parameter("server_version").unwrap_or_default().to_string();
         tokio::spawn(connection);
-        Ok(client)
+        Ok((client, version))
     }
 }
 

@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 use super::embedded::EMBEDDED;
 use super::model::{Runbook, Step};
 use super::template;
-use crate::checks::{self, ThresholdKind};
-use crate::units::{Percent, parse_duration};
+use crate::checks;
 
 /// One thing wrong with a runbook file.
 #[derive(Debug, Clone, PartialEq)]
@@ -178,7 +177,7 @@ fn validate(file: &str, text: &str, rb: &Runbook) -> Vec<Problem> {
         );
     }
     let Some(spec) = checks::spec(&rb.check) else {
-        let known: Vec<&str> = checks::CHECKS.iter().map(|c| c.name).collect();
+        let known: Vec<&str> = checks::CHECKS.iter().map(|c| c.spec().name).collect();
         at(
             locate_key(text, "check"),
             format!("unknown check '{}'; known checks: {}", rb.check, known.join(", ")),
@@ -209,9 +208,9 @@ fn validate(file: &str, text: &str, rb: &Runbook) -> Vec<Problem> {
     }
     for (key, value) in &rb.thresholds {
         let pos = locate_key(text, key);
-        match spec.thresholds.iter().find(|(k, _)| k == key) {
+        match spec.threshold(key) {
             None => {
-                let known: Vec<&str> = spec.thresholds.iter().map(|(k, _)| *k).collect();
+                let known: Vec<&str> = spec.thresholds.iter().map(|t| t.key).collect();
                 at(
                     pos,
                     format!(
@@ -221,13 +220,8 @@ fn validate(file: &str, text: &str, rb: &Runbook) -> Vec<Problem> {
                     ),
                 );
             }
-            Some((_, kind)) => {
-                let checked = match kind {
-                    ThresholdKind::Percent => Percent::parse(value).map(|_| ()),
-                    ThresholdKind::Duration => parse_duration(value).map(|_| ()),
-                    ThresholdKind::Count => checks::parse_count(value).map(|_| ()),
-                };
-                if let Err(e) = checked {
+            Some(t) => {
+                if let Err(e) = t.kind.parse(value) {
                     at(pos, format!("threshold {key}: {e}"));
                 }
             }

@@ -6,34 +6,14 @@ pub mod load;
 pub mod model;
 pub mod template;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 pub use load::{Catalog, Problem};
 pub use model::Runbook;
 
+use crate::checks::Facts;
 use crate::report::{AppliedRunbook, AppliedStep, Status};
 use crate::target::Engine;
-
-/// What a check learned that runbook steps may use: placeholder values and conditions.
-#[derive(Debug, Default, Clone)]
-pub struct Facts {
-    pub values: BTreeMap<String, String>,
-    pub conditions: BTreeSet<String>,
-    /// The condition of the worst finding: picks the runbook when several would fit.
-    pub lead: Option<String>,
-    /// One set of values per finding, for steps marked `each`.
-    pub items: Vec<BTreeMap<String, String>>,
-}
-
-impl Facts {
-    pub fn set(&mut self, key: &str, value: impl ToString) {
-        self.values.insert(key.into(), value.to_string());
-    }
-
-    pub fn flag(&mut self, condition: &str) {
-        self.conditions.insert(condition.into());
-    }
-}
 
 impl Catalog {
     /// The runbook for a check result: among those whose check, engine, status and conditions

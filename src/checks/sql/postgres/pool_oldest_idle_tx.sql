@@ -1,11 +1,11 @@
 -- The session that has sat idle inside a transaction the longest (it holds a slot, its locks,
 -- and holds back vacuum).
-SELECT pid::int8,
+SELECT pid::int8 AS pid,
        coalesce(usename, '') AS usename,
        coalesce(datname, '') AS database,
        coalesce(application_name, '') AS application,
        coalesce(host(client_addr), 'local socket') AS client,
-       extract(epoch FROM now() - state_change)::float8 AS seconds
+       extract(epoch FROM now() - state_change)::float8 AS state_seconds
   FROM pg_stat_activity
  WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
    AND state LIKE 'idle in transaction%'

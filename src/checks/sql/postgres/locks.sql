@@ -1,7 +1,8 @@
 -- Every session that waits for a lock, and every session it waits for, with the lock it waits
 -- for (mode and relation) and since when (pg_locks.waitstart on 14+, read through jsonb so the
 -- query also parses on older servers). clock_timestamp(), not now(): a wait may have begun
--- after this transaction did.
+-- after this transaction did. Relations are named as a default search_path shows them: bare in
+-- public, schema-qualified elsewhere (this session's own search_path is pg_catalog).
 WITH waiting AS (
   SELECT pid, pg_blocking_pids(pid) AS blocked_by
     FROM pg_stat_activity
@@ -11,7 +12,7 @@ WITH waiting AS (
   UNION
   SELECT unnest(blocked_by) FROM waiting
 )
-SELECT a.pid::int8,
+SELECT a.pid::int8 AS pid,
        coalesce(w.blocked_by, '{}')::int8[] AS blocked_by,
        coalesce(a.usename, '') AS usename,
        coalesce(a.datname, '') AS database,
@@ -24,10 +25,14 @@ SELECT a.pid::int8,
        END AS waiting_seconds,
        extract(epoch FROM clock_timestamp() - a.xact_start)::float8 AS xact_seconds,
        CASE WHEN l.mode IS NOT NULL THEN
-         l.mode || ' on ' || coalesce(l.relation::regclass::text, l.locktype)
+         l.mode || ' on ' || coalesce(CASE WHEN rn.nspname = 'public' THEN quote_ident(rc.relname)
+                                           ELSE quote_ident(rn.nspname) || '.' || quote_ident(rc.relname) END,
+                                      l.locktype)
        END AS lock
   FROM involved i
   JOIN pg_stat_activity a ON a.pid = i.pid
   LEFT JOIN waiting w ON w.pid = a.pid
   LEFT JOIN LATERAL (SELECT * FROM pg_locks pl WHERE pl.pid = a.pid AND NOT pl.granted LIMIT 1) l ON true
+  LEFT JOIN pg_class rc ON rc.oid = l.relation
+  LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
  WHERE cardinality(coalesce(w.blocked_by, '{}')) > 0 OR w.pid IS NULL

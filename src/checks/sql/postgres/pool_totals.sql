@@ -15,4 +15,7 @@ SELECT current_setting('max_connections')::int8 AS max_connections,
        (SELECT count(*) FROM pg_stat_activity
          WHERE (backend_type = 'client backend' OR (backend_type IS NULL AND usesysid IS NOT NULL AND datid IS NOT NULL))
            AND pid <> pg_backend_pid()
-           AND backend_type IS NULL) AS hidden
+           AND backend_type IS NULL) AS hidden,
+       (SELECT count(*) FROM pg_stat_activity
+         WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+           AND state LIKE 'idle in transaction%') AS idle_in_transaction

@@ -1,7 +1,7 @@
 -- Client sessions with a statement running, a transaction open, or idle in a transaction for
 -- at least $1 seconds ($2 for idle in transaction). Background workers and the tool's own
 -- session are left out. Ages in seconds; NULL where not applicable or not visible.
-SELECT pid::int8,
+SELECT pid::int8 AS pid,
        coalesce(usename, '') AS usename,
        coalesce(datname, '') AS database,
        coalesce(application_name, '') AS application,

@@ -1,23 +1,54 @@
 //! The locks check: every waiting session and what it waits for, built into trees from the root
 //! blockers down, so the session to deal with first is obvious. Status from the longest wait
-//! and the number of blocked sessions.
+//! and the number of blocked sessions. MySQL's rows are assembled into the same nodes in `mysql`.
+
+mod mysql;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Result, anyhow};
 use serde_json::Value;
 
-use super::{CheckSpec, Outcome, STEP_QUERY_MAX, ThresholdKind, count_threshold, duration_threshold, ordered};
-use crate::engine::rows::{LockNode, LockSnapshot};
+use super::{
+    Check, CheckSpec, Context, Facts, Outcome, Results, STEP_QUERY_MAX, Session, Threshold, ThresholdKind, Thresholds,
+    grade,
+};
+use crate::engine::Query;
 use crate::report::{Finding, Metric, Status};
-use crate::runbook::Facts;
 use crate::target::Engine;
 use crate::text::{is_ddl, shorten};
 use crate::units::format_duration;
 
+pub struct Locks;
+
 pub const SPEC: CheckSpec = CheckSpec {
     name: "locks",
+    about: "Lock contention: who waits for whom, as trees from the root blockers down; metadata locks \
+            on MySQL; deadlocks; the lock settings that decide how waits end.",
+    engines: &[Engine::Postgres, Engine::Mysql],
+    thresholds: &[
+        Threshold {
+            key: "warning",
+            kind: ThresholdKind::Duration,
+            default: "10s",
+            help: "WARNING when a session has waited this long for a lock",
+        },
+        Threshold {
+            key: "critical",
+            kind: ThresholdKind::Duration,
+            default: "60s",
+            help: "CRITICAL when a session has waited this long for a lock",
+        },
+        Threshold {
+            key: "blocked_critical",
+            kind: ThresholdKind::Count,
+            default: "5",
+            help: "CRITICAL when this many sessions are blocked, however short the waits",
+        },
+    ],
+    ordered: &[("warning", "critical", "lock wait")],
+    default_limit: 50,
     placeholders: &[
         "root_pid",
         "root_user",
@@ -46,45 +77,87 @@ pub const SPEC: CheckSpec = CheckSpec {
         "inferred",
         "deadlocks",
     ],
-    thresholds: &[
-        ("warning", ThresholdKind::Duration),
-        ("critical", ThresholdKind::Duration),
-        ("blocked_critical", ThresholdKind::Count),
-    ],
 };
 
-#[derive(Debug, Clone, Copy)]
-pub struct Thresholds {
-    /// On the longest lock wait.
-    pub warning: Duration,
-    pub critical: Duration,
-    /// CRITICAL at this many blocked sessions, however short their waits.
-    pub blocked_critical: u64,
-}
-
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ThresholdFlags {
-    pub warning: Option<Duration>,
-    pub critical: Option<Duration>,
-    pub blocked_critical: Option<u64>,
-}
-
-impl Thresholds {
-    pub fn resolve(flags: &ThresholdFlags, defaults: &BTreeMap<String, String>) -> Result<Thresholds> {
-        let t = Thresholds {
-            warning: duration_threshold(flags.warning, defaults, "warning", Duration::from_secs(10))?,
-            critical: duration_threshold(flags.critical, defaults, "critical", Duration::from_secs(60))?,
-            blocked_critical: count_threshold(flags.blocked_critical, defaults, "blocked_critical", 5)?,
-        };
-        ordered(
-            t.warning,
-            t.critical,
-            format_duration(t.warning),
-            format_duration(t.critical),
-            "lock wait",
-        )?;
-        Ok(t)
+impl Check for Locks {
+    fn spec(&self) -> &'static CheckSpec {
+        &SPEC
     }
+
+    fn queries(&self, ctx: &Context) -> Vec<Query> {
+        match ctx.engine() {
+            Engine::Mysql => mysql::queries(ctx.server),
+            _ => vec![
+                Query::new("reading lock waits", include_str!("../sql/postgres/locks.sql")),
+                Query::new(
+                    "reading lock settings",
+                    include_str!("../sql/postgres/lock_settings.sql"),
+                ),
+            ],
+        }
+    }
+
+    fn evaluate(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
+        let snap = match ctx.engine() {
+            Engine::Mysql => mysql::snapshot(ctx.server, results)?,
+            _ => postgres_snapshot(results)?,
+        };
+        Ok(evaluate(&snap, ctx.thresholds, ctx.engine(), ctx.limit))
+    }
+}
+
+/// A session in a lock chain: waiting, blocking, or both.
+#[derive(Debug, Clone, Default)]
+struct LockNode {
+    s: Session,
+    /// The sessions it waits for (empty for a root blocker).
+    blocked_by: Vec<i64>,
+    /// How long it has waited for its lock.
+    waiting_seconds: Option<f64>,
+    /// The lock it waits for: mode and object (`AccessExclusiveLock on orders`, `metadata lock`).
+    lock: Option<String>,
+    /// True when `blocked_by` is inferred rather than read from the server (MySQL metadata locks
+    /// without performance_schema).
+    inferred: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+struct LockSnapshot {
+    nodes: Vec<LockNode>,
+    /// Where the waits were read from, in the user's words.
+    source: String,
+    /// Deadlocks since statistics were reset (PostgreSQL).
+    deadlocks: Option<i64>,
+    /// Lock-related settings worth a look: name and value.
+    settings: Vec<(String, String)>,
+    /// The latest deadlock InnoDB detected: when, and the statements involved.
+    latest_deadlock: Option<(String, Vec<String>)>,
+    notes: Vec<String>,
+}
+
+fn postgres_snapshot(results: &Results) -> Result<LockSnapshot> {
+    let mut out = LockSnapshot {
+        source: "pg_stat_activity, pg_blocking_pids(), pg_locks".into(),
+        ..Default::default()
+    };
+    for row in results.rows(0)?.iter() {
+        out.nodes.push(LockNode {
+            s: Session::decode(&row)?,
+            blocked_by: row.ints(row.named("blocked_by").unwrap_or(1))?,
+            waiting_seconds: row.float_named("waiting_seconds")?,
+            lock: row.text_named("lock")?,
+            inferred: false,
+        });
+    }
+    let settings = results.rows(1)?;
+    let s = settings
+        .first()
+        .ok_or_else(|| anyhow!("no row from the lock settings"))?;
+    out.deadlocks = Some(s.int(0)?);
+    for (i, name) in [(1, "log_lock_waits"), (2, "deadlock_timeout"), (3, "lock_timeout")] {
+        out.settings.push((name.to_string(), s.text(i)?));
+    }
+    Ok(out)
 }
 
 fn fmt(seconds: f64) -> String {
@@ -102,7 +175,7 @@ struct Tree<'a> {
 }
 
 fn build(nodes: &[LockNode]) -> Tree<'_> {
-    let by_pid: BTreeMap<i64, &LockNode> = nodes.iter().map(|n| (n.pid, n)).collect();
+    let by_pid: BTreeMap<i64, &LockNode> = nodes.iter().map(|n| (n.s.pid, n)).collect();
     let mut children: BTreeMap<i64, Vec<&LockNode>> = BTreeMap::new();
     for n in nodes {
         for b in &n.blocked_by {
@@ -112,11 +185,11 @@ fn build(nodes: &[LockNode]) -> Tree<'_> {
     let mut roots: Vec<&LockNode> = nodes.iter().filter(|n| n.blocked_by.is_empty()).collect();
     if roots.is_empty() {
         // Everyone waits on someone: a cycle (a deadlock about to be broken). Start anywhere.
-        roots.extend(
-            nodes
-                .iter()
-                .max_by(|a, b| a.xact_seconds.unwrap_or(0.0).total_cmp(&b.xact_seconds.unwrap_or(0.0))),
-        );
+        roots.extend(nodes.iter().max_by(|a, b| {
+            a.s.xact_seconds
+                .unwrap_or(0.0)
+                .total_cmp(&b.s.xact_seconds.unwrap_or(0.0))
+        }));
     }
     let mut tree = Tree {
         rows: Vec::new(),
@@ -130,48 +203,42 @@ fn build(nodes: &[LockNode]) -> Tree<'_> {
         let mut count = 0;
         let mut reached = BTreeSet::new();
         while let Some((depth, node)) = stack.pop() {
-            if !reached.insert(node.pid) {
+            if !reached.insert(node.s.pid) {
                 continue;
             }
             if depth > 0 {
                 count += 1;
-                tree.root_of.entry(node.pid).or_default().insert(root.pid);
+                tree.root_of.entry(node.s.pid).or_default().insert(root.s.pid);
             }
-            if seen.insert(node.pid) {
+            if seen.insert(node.s.pid) {
                 tree.rows.push((depth, node));
             }
-            for child in children.get(&node.pid).into_iter().flatten().rev() {
+            for child in children.get(&node.s.pid).into_iter().flatten().rev() {
                 stack.push((depth + 1, child));
             }
         }
-        tree.behind.insert(root.pid, count);
+        tree.behind.insert(root.s.pid, count);
     }
     // Blockers that are not in the snapshot (ended meanwhile) still count as roots of their waiters.
     for n in nodes {
         for b in &n.blocked_by {
             if !by_pid.contains_key(b) {
-                tree.root_of.entry(n.pid).or_default().insert(*b);
+                tree.root_of.entry(n.s.pid).or_default().insert(*b);
             }
         }
     }
     tree.roots = roots;
     tree.roots
-        .sort_by_key(|r| std::cmp::Reverse(tree.behind.get(&r.pid).copied().unwrap_or(0)));
+        .sort_by_key(|r| std::cmp::Reverse(tree.behind.get(&r.s.pid).copied().unwrap_or(0)));
     tree
 }
 
-pub fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -> Outcome {
+fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -> Outcome {
     let waiting: Vec<&LockNode> = snap.nodes.iter().filter(|n| !n.blocked_by.is_empty()).collect();
     let longest = waiting.iter().filter_map(|n| n.waiting_seconds).fold(0.0, f64::max);
     let blocked = waiting.len() as u64;
-    let mut status = if longest >= t.critical.as_secs_f64() {
-        Status::Critical
-    } else if longest >= t.warning.as_secs_f64() {
-        Status::Warning
-    } else {
-        Status::Ok
-    };
-    if blocked > 0 && blocked >= t.blocked_critical {
+    let mut status = grade(longest, t.seconds("warning"), t.seconds("critical"));
+    if blocked > 0 && blocked >= t.count("blocked_critical") {
         status = Status::Critical;
     }
     let tree = build(&snap.nodes);
@@ -179,18 +246,18 @@ pub fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usiz
     let mut findings = Vec::new();
     for (depth, n) in tree.rows.iter().take(limit) {
         let label = if *depth == 0 {
-            n.pid.to_string()
+            n.s.pid.to_string()
         } else {
-            format!("{}└─ {}", "   ".repeat(depth - 1), n.pid)
+            format!("{}└─ {}", "   ".repeat(depth - 1), n.s.pid)
         };
         let roots: Vec<i64> = tree
             .root_of
-            .get(&n.pid)
+            .get(&n.s.pid)
             .map(|r| r.iter().copied().collect())
             .unwrap_or_default();
         let mut f = Finding::new("lock_tree")
             .with("tree", label)
-            .with("pid", n.pid)
+            .with("pid", n.s.pid)
             .with(
                 "role",
                 if n.blocked_by.is_empty() {
@@ -199,21 +266,21 @@ pub fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usiz
                     "waiting"
                 },
             )
-            .with("state", n.state.as_str())
-            .with("user", n.user.as_str())
-            .with("database", n.database.as_str());
+            .with("state", n.s.state.as_str())
+            .with("user", n.s.user.as_str())
+            .with("database", n.s.database.as_str());
         if engine != Engine::Mysql {
-            f = f.with("application", n.application.as_str());
+            f = f.with("application", n.s.application());
         }
         f = f
-            .with("client", n.client.as_str())
+            .with("client", n.s.client.as_str())
             .with("waiting_for", n.waiting_seconds.map(fmt))
-            .with("transaction_for", n.xact_seconds.map(fmt))
+            .with("transaction_for", n.s.xact_seconds.map(fmt))
             .with("lock", n.lock.clone())
             .with("blocked_by", Value::from(n.blocked_by.clone()))
             .with("roots", Value::from(roots))
             .with("inferred", n.inferred)
-            .with("query", n.query.as_str());
+            .with("query", n.s.query.as_str());
         findings.push(f);
     }
     if let Some((when, statements)) = &snap.latest_deadlock {
@@ -245,29 +312,29 @@ pub fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usiz
 
     for root in tree.roots.iter() {
         let mut item = BTreeMap::new();
-        item.insert("pid".to_string(), root.pid.to_string());
-        item.insert("user".to_string(), root.user.clone());
-        item.insert("state".to_string(), root.state.clone());
-        item.insert("query".to_string(), shorten(&root.query, STEP_QUERY_MAX));
+        item.insert("pid".to_string(), root.s.pid.to_string());
+        item.insert("user".to_string(), root.s.user.clone());
+        item.insert("state".to_string(), root.s.state.clone());
+        item.insert("query".to_string(), shorten(&root.s.query, STEP_QUERY_MAX));
         item.insert(
             "blocking".to_string(),
-            tree.behind.get(&root.pid).copied().unwrap_or(0).to_string(),
+            tree.behind.get(&root.s.pid).copied().unwrap_or(0).to_string(),
         );
         facts.items.push(item);
     }
     if let Some(root) = tree.roots.first().filter(|_| !waiting.is_empty()) {
-        facts.set("root_pid", root.pid);
-        facts.set("root_user", &root.user);
-        facts.set("root_database", &root.database);
-        facts.set("root_application", &root.application);
-        facts.set("root_client", &root.client);
-        facts.set("root_state", &root.state);
-        facts.set("root_query", shorten(&root.query, STEP_QUERY_MAX));
+        facts.set("root_pid", root.s.pid);
+        facts.set("root_user", &root.s.user);
+        facts.set("root_database", &root.s.database);
+        facts.set("root_application", root.s.application());
+        facts.set("root_client", &root.s.client);
+        facts.set("root_state", &root.s.state);
+        facts.set("root_query", shorten(&root.s.query, STEP_QUERY_MAX));
         facts.set(
             "root_xact_age",
-            root.xact_seconds.map(fmt).unwrap_or_else(|| "unknown".into()),
+            root.s.xact_seconds.map(fmt).unwrap_or_else(|| "unknown".into()),
         );
-        if root.state.starts_with("idle in transaction") {
+        if root.s.state.starts_with("idle in transaction") {
             facts.flag("root_idle_in_transaction");
         }
     }
@@ -277,18 +344,18 @@ pub fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usiz
             .total_cmp(&b.waiting_seconds.unwrap_or(0.0))
     });
     if let Some(w) = first_waiter {
-        facts.set("waiting_pid", w.pid);
-        facts.set("waiting_query", shorten(&w.query, STEP_QUERY_MAX));
+        facts.set("waiting_pid", w.s.pid);
+        facts.set("waiting_query", shorten(&w.s.query, STEP_QUERY_MAX));
         facts.set("lock", w.lock.clone().unwrap_or_else(|| "a lock".into()));
         facts.flag("lock_waits");
         facts.lead = Some("lock_waits".into());
     }
-    let ddl = waiting.iter().find(|n| is_ddl(&n.query));
+    let ddl = waiting.iter().find(|n| is_ddl(&n.s.query));
     if let Some(d) = ddl {
         facts.flag("ddl_waiting");
         facts.lead = Some("ddl_waiting".into());
-        facts.set("waiting_pid", d.pid);
-        facts.set("waiting_query", shorten(&d.query, STEP_QUERY_MAX));
+        facts.set("waiting_pid", d.s.pid);
+        facts.set("waiting_query", shorten(&d.s.query, STEP_QUERY_MAX));
     }
     if waiting.iter().any(|n| n.lock.as_deref() == Some("metadata lock")) {
         facts.flag("metadata_lock");
@@ -299,15 +366,15 @@ pub fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usiz
     facts.set("blocked", blocked);
     facts.set("longest_wait", fmt(longest));
     facts.set("source", &snap.source);
-    facts.set("warning", format_duration(t.warning));
-    facts.set("critical", format_duration(t.critical));
+    facts.set("warning", t.shown("warning"));
+    facts.set("critical", t.shown("critical"));
 
     let mut metrics = vec![
         Metric {
-            critical: Some(t.blocked_critical as f64),
+            critical: Some(t.count("blocked_critical") as f64),
             ..Metric::new("blocked", blocked as f64, "")
         },
-        Metric::new("longest_wait", longest.round(), "s").thresholds(t.warning.as_secs_f64(), t.critical.as_secs_f64()),
+        Metric::new("longest_wait", longest.round(), "s").thresholds(t.seconds("warning"), t.seconds("critical")),
         Metric::new(
             "root_blockers",
             if waiting.is_empty() {
@@ -338,17 +405,18 @@ pub fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usiz
         Some(root) => format!(
             "{blocked} session(s) blocked, the longest for {}; root blocker pid {} ({}, {}{}) blocks {}",
             fmt(longest),
-            root.pid,
-            root.user,
-            if root.state.is_empty() {
+            root.s.pid,
+            root.s.user,
+            if root.s.state.is_empty() {
                 "state unknown"
             } else {
-                root.state.as_str()
+                root.s.state.as_str()
             },
-            root.xact_seconds
+            root.s
+                .xact_seconds
                 .map(|x| format!(", transaction open {}", fmt(x)))
                 .unwrap_or_default(),
-            tree.behind.get(&root.pid).copied().unwrap_or(0)
+            tree.behind.get(&root.s.pid).copied().unwrap_or(0)
         ),
     };
     Outcome {
@@ -367,18 +435,21 @@ mod tests {
 
     fn node(pid: i64, blocked_by: &[i64], state: &str, query: &str, wait: Option<f64>) -> LockNode {
         LockNode {
-            pid,
+            s: Session {
+                pid,
+                state: state.into(),
+                query: query.into(),
+                user: "u".into(),
+                ..Session::default()
+            },
             blocked_by: blocked_by.to_vec(),
-            state: state.into(),
-            query: query.into(),
             waiting_seconds: wait,
-            user: "u".into(),
             ..LockNode::default()
         }
     }
 
     fn t() -> Thresholds {
-        Thresholds::resolve(&ThresholdFlags::default(), &BTreeMap::new()).unwrap()
+        Thresholds::resolve(&SPEC, &BTreeMap::new(), &BTreeMap::new()).unwrap()
     }
 
     #[test]

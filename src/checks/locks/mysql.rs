@@ -1,15 +1,16 @@
-//! MySQL and MariaDB lock waits: InnoDB row-lock waits (information_schema on MariaDB and 5.7,
-//! sys.innodb_lock_waits on MySQL 8), metadata-lock waits from the processlist (holders from
-//! performance_schema.metadata_locks when it is on, else inferred), and the latest deadlock from
-//! SHOW ENGINE INNODB STATUS.
+//! MySQL and MariaDB lock waits assembled into lock-tree nodes: InnoDB row-lock waits
+//! (information_schema on MariaDB and 5.7, sys.innodb_lock_waits on MySQL 8, which this
+//! project's tests cannot exercise: no MySQL 8 server installs here), metadata-lock waits from
+//! the processlist (holders from performance_schema.metadata_locks when it is on, else inferred),
+//! and the latest deadlock from SHOW ENGINE INNODB STATUS.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::{Context, Result};
-use mysql_async::Conn;
-use mysql_async::prelude::Queryable;
+use anyhow::Result;
 
-use super::rows::{LockNode, LockSnapshot};
+use super::{LockNode, LockSnapshot};
+use crate::checks::{Results, Session};
+use crate::engine::{Query, ServerInfo};
 use crate::text::is_ddl;
 
 const MDL_STATE: &str = "Waiting for table metadata lock";
@@ -47,66 +48,106 @@ struct Edge {
     inferred: bool,
 }
 
-pub async fn locks(conn: &mut Conn, version: &str) -> Result<LockSnapshot> {
-    let mut out = LockSnapshot::default();
-    let mariadb = version.contains("MariaDB");
-    let legacy = mariadb || version.starts_with("5.");
-    let (sql, source) = if legacy {
-        (
-            include_str!("sql/mysql/lock_waits_innodb_is.sql"),
-            "information_schema.INNODB_LOCK_WAITS",
+/// MariaDB and MySQL 5.7 keep InnoDB's waits in information_schema; MySQL 8 moved them.
+fn legacy(server: &ServerInfo) -> bool {
+    server.mariadb || server.version_num < 80000
+}
+
+pub(super) fn queries(server: &ServerInfo) -> Vec<Query> {
+    let waits = if legacy(server) {
+        Query::new(
+            "reading information_schema.INNODB_LOCK_WAITS",
+            include_str!("../sql/mysql/lock_waits_innodb_is.sql"),
         )
     } else {
-        (include_str!("sql/mysql/lock_waits_sys.sql"), "sys.innodb_lock_waits")
+        Query::new(
+            "reading sys.innodb_lock_waits",
+            include_str!("../sql/mysql/lock_waits_sys.sql"),
+        )
     };
-    let waits: Vec<(i64, i64, Option<i64>, String)> =
-        conn.query(sql).await.with_context(|| format!("reading {source}"))?;
-    let mut sources = vec![source.to_string(), "information_schema.PROCESSLIST".to_string()];
+    vec![
+        waits,
+        Query::new(
+            "reading the processlist",
+            include_str!("../sql/mysql/lock_sessions.sql"),
+        ),
+        Query::new("reading lock settings", include_str!("../sql/mysql/lock_settings.sql")),
+        Query::new(
+            "reading performance_schema.metadata_locks",
+            include_str!("../sql/mysql/mdl_holders.sql"),
+        ),
+        // Last: it needs PROCESS, and a failure mid-batch costs a round trip.
+        Query::new("reading SHOW ENGINE INNODB STATUS", "SHOW ENGINE INNODB STATUS"),
+    ]
+}
 
-    type Row = (i64, String, String, String, String, String, String, i64, Option<i64>);
-    let rows: Vec<Row> = conn
-        .query(include_str!("sql/mysql/lock_sessions.sql"))
-        .await
-        .context("reading the processlist")?;
-    let threads: Vec<Thread> = rows
-        .into_iter()
-        .map(|(id, user, db, host, command, state, info, time, trx_seconds)| Thread {
-            id,
-            user,
-            db,
-            host,
-            command,
-            state,
-            info,
-            time,
-            trx_seconds,
+pub(super) fn snapshot(server: &ServerInfo, results: &Results) -> Result<LockSnapshot> {
+    let mut out = LockSnapshot::default();
+    let source = if legacy(server) {
+        "information_schema.INNODB_LOCK_WAITS"
+    } else {
+        "sys.innodb_lock_waits"
+    };
+    let mut sources = vec![source.to_string(), "information_schema.PROCESSLIST".to_string()];
+    let mut edges: BTreeMap<i64, Edge> = BTreeMap::new();
+    for r in results.rows(0)?.iter() {
+        let e = edges.entry(r.int(0)?).or_default();
+        e.blockers.insert(r.int(1)?);
+        e.seconds = r.opt_float(2)?;
+        e.lock = Some(r.text(3)?).filter(|l| !l.is_empty());
+    }
+    let threads: Vec<Thread> = results
+        .rows(1)?
+        .iter()
+        .map(|r| {
+            Ok(Thread {
+                id: r.int(0)?,
+                user: r.text(1)?,
+                db: r.text(2)?,
+                host: r.text(3)?,
+                command: r.text(4)?,
+                state: r.text(5)?,
+                info: r.text(6)?,
+                time: r.int(7)?,
+                trx_seconds: r.opt_int(8)?,
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let by_id: BTreeMap<i64, &Thread> = threads.iter().map(|t| (t.id, t)).collect();
 
-    let mut edges: BTreeMap<i64, Edge> = BTreeMap::new();
-    for (waiting, blocking, secs, lock) in waits {
-        let e = edges.entry(waiting).or_default();
-        e.blockers.insert(blocking);
-        e.seconds = secs.map(|s| s as f64);
-        e.lock = (!lock.is_empty()).then_some(lock);
-    }
+    let settings = results.rows(2)?;
+    let performance_schema = match settings.first() {
+        Some(s) => {
+            out.settings = vec![
+                ("innodb_lock_wait_timeout".into(), s.text(0)?),
+                ("lock_wait_timeout".into(), s.text(1)?),
+                ("innodb_print_all_deadlocks".into(), s.text(2)?),
+            ];
+            s.int(3)? == 1
+        }
+        None => false,
+    };
 
     let mdl_waiters: Vec<&Thread> = threads.iter().filter(|t| t.state == MDL_STATE).collect();
     if !mdl_waiters.is_empty() {
-        match mdl_holders(conn).await {
-            Some(pairs) => {
-                sources.push("performance_schema.metadata_locks".into());
-                for (waiting, holder) in pairs {
-                    edges.entry(waiting).or_default().blockers.insert(holder);
-                }
-                for w in &mdl_waiters {
-                    let e = edges.entry(w.id).or_default();
-                    e.seconds = Some(w.time as f64);
-                    e.lock = Some("metadata lock".into());
-                }
+        let pairs: Vec<(i64, i64)> = match results.get(3) {
+            Some(Ok(rows)) if performance_schema => {
+                rows.iter().map(|r| Ok((r.int(0)?, r.int(1)?))).collect::<Result<_>>()?
             }
-            None => infer_mdl(&threads, &mdl_waiters, &mut edges, &mut out.notes),
+            _ => vec![],
+        };
+        if pairs.is_empty() {
+            infer_mdl(&threads, &mdl_waiters, &mut edges, &mut out.notes);
+        } else {
+            sources.push("performance_schema.metadata_locks".into());
+            for (waiting, holder) in pairs {
+                edges.entry(waiting).or_default().blockers.insert(holder);
+            }
+            for w in &mdl_waiters {
+                let e = edges.entry(w.id).or_default();
+                e.seconds = Some(w.time as f64);
+                e.lock = Some("metadata lock".into());
+            }
         }
     }
 
@@ -116,74 +157,37 @@ pub async fn locks(conn: &mut Conn, version: &str) -> Result<LockSnapshot> {
         let edge = edges.get(&id);
         let t = by_id.get(&id);
         out.nodes.push(LockNode {
-            pid: id,
+            s: Session {
+                pid: id,
+                user: t.map(|t| t.user.clone()).unwrap_or_default(),
+                database: t.map(|t| t.db.clone()).unwrap_or_default(),
+                application: None,
+                client: t.map(|t| t.host.clone()).unwrap_or_default(),
+                state: t.map(|t| t.state()).unwrap_or_default(),
+                query: t.map(|t| t.info.clone()).unwrap_or_default(),
+                xact_seconds: t.and_then(|t| t.trx_seconds).map(|x| x as f64),
+                ..Session::default()
+            },
             blocked_by: edge.map(|e| e.blockers.iter().copied().collect()).unwrap_or_default(),
-            user: t.map(|t| t.user.clone()).unwrap_or_default(),
-            database: t.map(|t| t.db.clone()).unwrap_or_default(),
-            application: String::new(),
-            client: t.map(|t| t.host.clone()).unwrap_or_default(),
-            state: t.map(|t| t.state()).unwrap_or_default(),
-            query: t.map(|t| t.info.clone()).unwrap_or_default(),
             waiting_seconds: edge.and_then(|e| e.seconds),
-            xact_seconds: t.and_then(|t| t.trx_seconds).map(|x| x as f64),
             lock: edge.and_then(|e| e.lock.clone()),
             inferred: edge.is_some_and(|e| e.inferred),
         });
     }
-
-    let settings: Option<(String, String, String)> = conn
-        .query_first(
-            "SELECT CAST(@@GLOBAL.innodb_lock_wait_timeout AS CHAR), CAST(@@GLOBAL.lock_wait_timeout AS CHAR), \
-             CAST(@@GLOBAL.innodb_print_all_deadlocks AS CHAR)",
-        )
-        .await
-        .context("reading lock settings")?;
-    if let Some((innodb, mdl, print)) = settings {
-        out.settings = vec![
-            ("innodb_lock_wait_timeout".into(), innodb),
-            ("lock_wait_timeout".into(), mdl),
-            ("innodb_print_all_deadlocks".into(), print),
-        ];
-    }
-    match conn
-        .query_first::<(String, String, String), _>("SHOW ENGINE INNODB STATUS")
-        .await
-    {
-        Ok(Some((_, _, status))) => out.latest_deadlock = latest_deadlock(&status),
-        Ok(None) => {}
-        Err(e) => out.notes.push(format!(
-            "the latest deadlock is not shown: SHOW ENGINE INNODB STATUS failed ({e}); it needs the PROCESS privilege"
+    match results.get(4) {
+        Some(Ok(rows)) => {
+            if let Some(r) = rows.first() {
+                out.latest_deadlock = latest_deadlock(&r.text(2)?);
+            }
+        }
+        Some(Err(e)) => out.notes.push(format!(
+            "the latest deadlock is not shown: SHOW ENGINE INNODB STATUS failed ({}); it needs the PROCESS privilege",
+            e.message
         )),
+        None => {}
     }
     out.source = sources.join(", ");
     Ok(out)
-}
-
-/// Exact metadata-lock holders: pending requests matched to granted ones on the same object.
-/// `None` when performance_schema is off or the instrument is not collecting.
-async fn mdl_holders(conn: &mut Conn) -> Option<Vec<(i64, i64)>> {
-    let on: Option<i64> = conn
-        .query_first("SELECT CAST(@@performance_schema AS SIGNED)")
-        .await
-        .ok()
-        .flatten();
-    if on != Some(1) {
-        return None;
-    }
-    let pairs: Vec<(i64, i64)> = conn
-        .query(
-            "SELECT CAST(tw.PROCESSLIST_ID AS SIGNED), CAST(th.PROCESSLIST_ID AS SIGNED) \
-               FROM performance_schema.metadata_locks pw \
-               JOIN performance_schema.threads tw ON tw.THREAD_ID = pw.OWNER_THREAD_ID \
-               JOIN performance_schema.metadata_locks ph ON ph.OBJECT_SCHEMA = pw.OBJECT_SCHEMA \
-                AND ph.OBJECT_NAME = pw.OBJECT_NAME AND ph.LOCK_STATUS = 'GRANTED' \
-                AND ph.OWNER_THREAD_ID <> pw.OWNER_THREAD_ID \
-               JOIN performance_schema.threads th ON th.THREAD_ID = ph.OWNER_THREAD_ID \
-              WHERE pw.LOCK_STATUS = 'PENDING' AND th.PROCESSLIST_ID IS NOT NULL",
-        )
-        .await
-        .ok()?;
-    (!pairs.is_empty()).then_some(pairs)
 }
 
 /// Without performance_schema the holders of a metadata lock cannot be read. The usual holder is

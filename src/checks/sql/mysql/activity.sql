@@ -1,0 +1,18 @@
+-- Threads running a statement for at least ? seconds, or holding an InnoDB transaction open for
+-- at least ? seconds (a sleeping thread with one is MySQL's "idle in transaction"), in the
+-- session shape the PostgreSQL query has.
+SELECT CAST(p.ID AS SIGNED) AS pid, p.USER AS usename, COALESCE(p.DB, '') AS `database`,
+       SUBSTRING_INDEX(p.HOST, ':', 1) AS client,
+       CASE WHEN p.COMMAND <> 'Sleep' THEN 'active'
+            WHEN t.trx_started IS NOT NULL THEN 'idle in transaction'
+            ELSE 'idle' END AS state,
+       COALESCE(p.INFO, '') AS query,
+       CASE WHEN p.COMMAND <> 'Sleep' THEN CAST(p.TIME AS SIGNED) END AS query_seconds,
+       CAST(TIMESTAMPDIFF(SECOND, t.trx_started, NOW()) AS SIGNED) AS xact_seconds,
+       CAST(p.TIME AS SIGNED) AS state_seconds,
+       NULLIF(p.STATE, '') AS wait
+  FROM information_schema.PROCESSLIST p
+  LEFT JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = p.ID
+ WHERE p.ID <> CONNECTION_ID() AND p.COMMAND NOT IN ('Daemon', 'Binlog Dump', 'Binlog Dump GTID')
+   AND ((p.COMMAND NOT IN ('Sleep', 'Connect') AND p.TIME >= ?)
+        OR t.trx_started <= NOW() - INTERVAL ? SECOND)

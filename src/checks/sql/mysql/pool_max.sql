@@ -1,0 +1,2 @@
+-- The server's connection limit.
+SELECT CAST(@@max_connections AS SIGNED) AS max_connections

@@ -1,0 +1,155 @@
+//! Thresholds: declared once in a check's spec with their default, overridden by a runbook's
+//! `thresholds:` and then by command-line flags, and checked for order before connecting.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use anyhow::{Result, anyhow, bail};
+
+use super::CheckSpec;
+use crate::units::{Percent, format_duration, parse_duration};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThresholdKind {
+    Percent,
+    Duration,
+    Count,
+}
+
+impl ThresholdKind {
+    pub fn parse(self, text: &str) -> Result<ThresholdValue, String> {
+        match self {
+            ThresholdKind::Percent => Percent::parse(text).map(ThresholdValue::Percent),
+            ThresholdKind::Duration => parse_duration(text).map(ThresholdValue::Duration),
+            ThresholdKind::Count => parse_count(text).map(ThresholdValue::Count),
+        }
+    }
+
+    pub fn value_name(self) -> &'static str {
+        match self {
+            ThresholdKind::Percent => "PERCENT",
+            ThresholdKind::Duration => "DURATION",
+            ThresholdKind::Count => "N",
+        }
+    }
+}
+
+/// One threshold a check takes: `--flag` on the command line, `key:` in a runbook.
+#[derive(Debug)]
+pub struct Threshold {
+    pub key: &'static str,
+    pub kind: ThresholdKind,
+    /// The default, as a user would type it; the only place it is written.
+    pub default: &'static str,
+    pub help: &'static str,
+}
+
+impl Threshold {
+    pub fn flag(&self) -> String {
+        self.key.replace('_', "-")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub enum ThresholdValue {
+    Percent(Percent),
+    Duration(Duration),
+    Count(u64),
+}
+
+impl ThresholdValue {
+    fn shown(&self) -> String {
+        match self {
+            ThresholdValue::Percent(p) => p.to_string(),
+            ThresholdValue::Duration(d) => format_duration(*d),
+            ThresholdValue::Count(n) => n.to_string(),
+        }
+    }
+}
+
+pub fn parse_count(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("invalid count '{text}': use a whole number such as 5"))
+}
+
+/// A check's thresholds, resolved.
+#[derive(Debug, Clone, Default)]
+pub struct Thresholds(BTreeMap<&'static str, ThresholdValue>);
+
+impl Thresholds {
+    /// Flag, else the runbooks' value, else the spec's default; then warning ≤ critical.
+    pub fn resolve(
+        spec: &CheckSpec,
+        flags: &BTreeMap<String, ThresholdValue>,
+        runbook: &BTreeMap<String, String>,
+    ) -> Result<Thresholds> {
+        let mut out = BTreeMap::new();
+        for t in spec.thresholds {
+            let value = match (flags.get(t.key), runbook.get(t.key)) {
+                (Some(v), _) => *v,
+                (None, Some(text)) => t
+                    .kind
+                    .parse(text)
+                    .map_err(|e| anyhow!("runbook threshold {}: {e}", t.key))?,
+                (None, None) => t
+                    .kind
+                    .parse(t.default)
+                    .map_err(|e| anyhow!("built-in default of {}: {e}", t.key))?,
+            };
+            out.insert(t.key, value);
+        }
+        let resolved = Thresholds(out);
+        for (w, c, what) in spec.ordered {
+            let (Some(wv), Some(cv)) = (resolved.0.get(w), resolved.0.get(c)) else {
+                continue;
+            };
+            if wv > cv {
+                bail!(
+                    "the {what} warning threshold ({}) is above the critical one ({}); \
+                     lower the warning threshold or raise the critical one",
+                    wv.shown(),
+                    cv.shown()
+                );
+            }
+        }
+        Ok(resolved)
+    }
+
+    fn get(&self, key: &str) -> ThresholdValue {
+        *self
+            .0
+            .get(key)
+            .unwrap_or_else(|| panic!("threshold '{key}' is not in the check's spec"))
+    }
+
+    pub fn duration(&self, key: &str) -> Duration {
+        match self.get(key) {
+            ThresholdValue::Duration(d) => d,
+            other => panic!("threshold '{key}' is {other:?}, not a duration"),
+        }
+    }
+
+    pub fn seconds(&self, key: &str) -> f64 {
+        self.duration(key).as_secs_f64()
+    }
+
+    pub fn percent(&self, key: &str) -> f64 {
+        match self.get(key) {
+            ThresholdValue::Percent(p) => p.0,
+            other => panic!("threshold '{key}' is {other:?}, not a percentage"),
+        }
+    }
+
+    pub fn count(&self, key: &str) -> u64 {
+        match self.get(key) {
+            ThresholdValue::Count(n) => n,
+            other => panic!("threshold '{key}' is {other:?}, not a count"),
+        }
+    }
+
+    /// As a user would type it: `80%`, `1m`, `5`.
+    pub fn shown(&self, key: &str) -> String {
+        self.get(key).shown()
+    }
+}
