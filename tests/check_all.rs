@@ -19,6 +19,14 @@ fn statuses(r: &serde_json::Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The checks as the library lists them: `check` runs each, and each is a subcommand.
+fn all_checks() -> Vec<String> {
+    dbrunbook::checks::CHECKS
+        .iter()
+        .map(|c| c.spec().name.to_string())
+        .collect()
+}
+
 #[test]
 fn calm_servers_are_ok_on_every_check() {
     for url in [shared_pg_url(), shared_mysql_url()] {
@@ -26,8 +34,80 @@ fn calm_servers_are_ok_on_every_check() {
         assert_eq!(run.code, 0, "{}", run.all());
         let r = run.json();
         let names: Vec<String> = statuses(&r).into_iter().map(|(c, _)| c).collect();
-        assert_eq!(names, vec!["pool", "queries", "locks"]);
+        assert_eq!(names, all_checks());
     }
+}
+
+#[test]
+fn every_check_is_a_subcommand_with_its_threshold_flags() {
+    let help = dbrunbook(&["--help"]).stdout;
+    for check in dbrunbook::checks::CHECKS {
+        let spec = check.spec();
+        assert!(
+            help.contains(&format!("  {} ", spec.name)),
+            "{} missing from --help:\n{help}",
+            spec.name
+        );
+        let sub = dbrunbook(&[spec.name, "--help"]);
+        assert_eq!(sub.code, 0, "{}", sub.all());
+        let text = sub.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+        for t in spec.thresholds {
+            assert!(
+                text.contains(&format!("--{}", t.flag())) && text.contains(&format!("(default {})", t.default)),
+                "{} --help lacks --{}:\n{}",
+                spec.name,
+                t.flag(),
+                sub.stdout
+            );
+        }
+    }
+}
+
+#[test]
+fn a_check_whose_query_is_refused_is_unknown_while_the_others_report() {
+    let pg = ThrowawayPg::start(PgOptions::default());
+    pg.psql(&[
+        "CREATE ROLE watcher LOGIN",
+        "GRANT pg_monitor TO watcher",
+        "REVOKE SELECT ON pg_catalog.pg_locks FROM PUBLIC",
+    ]);
+    let run = dbrunbook(&["check", "--url", &pg.url("watcher", "postgres"), "--format", "json"]);
+    let r = run.json();
+    let s = statuses(&r);
+    assert_eq!(s[0], ("pool".into(), "ok".into()), "{r:#}");
+    assert_eq!(s[1], ("queries".into(), "ok".into()), "{r:#}");
+    assert_eq!(s[2].1, "unknown", "{r:#}");
+    let summary = r["checks"][2]["summary"].as_str().unwrap();
+    assert!(summary.contains("permission denied"), "{summary}");
+    assert_eq!(run.code, 3);
+}
+
+#[test]
+fn mariadb_user_without_process_gets_pool_and_queries_but_locks_unknown() {
+    use mysql_async::prelude::Queryable;
+    let user = format!("noproc{}", std::process::id());
+    let admin = shared_mysql_url();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let run_sql = |sql: String| {
+        rt.block_on(async {
+            let mut c = mysql_async::Conn::from_url(&admin).await.unwrap();
+            c.query_drop(sql).await.unwrap();
+            c.disconnect().await.unwrap();
+        })
+    };
+    run_sql(format!(
+        "CREATE USER '{user}'@'%' IDENTIFIED BY ''; GRANT SELECT ON test.* TO '{user}'@'%'"
+    ));
+    let url = shared_mysql_url().replacen("root@", &format!("{user}@"), 1);
+    let run = dbrunbook(&["check", "--url", &url, "--format", "json"]);
+    run_sql(format!("DROP USER '{user}'@'%'"));
+    let r = run.json();
+    let s = statuses(&r);
+    assert_ne!(s[0].1, "unknown", "{r:#}");
+    assert_ne!(s[1].1, "unknown", "{r:#}");
+    assert_eq!(s[2].1, "unknown", "{r:#}");
+    let notes = r["checks"][0]["notes"].to_string();
+    assert!(notes.contains("PROCESS"), "{notes}");
 }
 
 #[test]
@@ -53,7 +133,9 @@ fn full_server_is_critical_overall_even_though_the_other_checks_cannot_run() {
 #[test]
 fn pgbouncer_console_runs_the_pool_check_and_explains_the_others() {
     let pg = ThrowawayPg::start(PgOptions::default());
-    let bouncer = ThrowawayBouncer::start(pg.port, 2, 20);
+    let Some(bouncer) = ThrowawayBouncer::start(pg.port, 2, 20) else {
+        return;
+    };
     let run = dbrunbook(&["check", "--url", &bouncer.admin_url(), "--format", "json"]);
     assert_eq!(run.code, 3, "{}", run.all());
     let r = run.json();

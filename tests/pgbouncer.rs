@@ -10,7 +10,9 @@ use support::*;
 #[test]
 fn starved_pgbouncer_pool_reports_waiting_clients() {
     let pg = ThrowawayPg::start(PgOptions::default());
-    let bouncer = ThrowawayBouncer::start(pg.port, 1, 20);
+    let Some(bouncer) = ThrowawayBouncer::start(pg.port, 1, 20) else {
+        return;
+    };
 
     let run = dbrunbook(&["pool", "--url", &bouncer.admin_url(), "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.all());
@@ -81,4 +83,20 @@ fn starved_pgbouncer_pool_reports_waiting_clients() {
     ]);
     assert!(run.stdout.starts_with("DBRUNBOOK POOL WARNING"), "{}", run.stdout);
     assert!(run.stdout.contains("clients_waiting="), "{}", run.stdout);
+}
+
+#[test]
+fn a_database_behind_pgbouncer_is_checked_without_startup_options() {
+    // PgBouncer refuses the `options` startup parameter that carries the session settings; the
+    // tool reconnects without it and sets them inside its read-only transaction instead.
+    let pg = ThrowawayPg::start(PgOptions::default());
+    let Some(bouncer) = ThrowawayBouncer::start(pg.port, 2, 20) else {
+        return;
+    };
+    let run = dbrunbook(&["check", "--url", &bouncer.app_url(), "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let r = run.json();
+    assert_eq!(r["target"]["engine"], "postgres");
+    let pool = r["checks"][0]["summary"].as_str().unwrap();
+    assert!(pool.contains("usable connections used"), "{pool}");
 }

@@ -40,6 +40,7 @@ impl PgSession {
             // parameter: options") unless told to ignore them; the transaction's SET LOCALs
             // then carry the settings alone.
             Err(e) if e.message.contains("unsupported startup parameter") => {
+                crate::log::info("the server (a PgBouncer?) refused startup options: settings go in the transaction");
                 (open(target, limits, false).await?, false)
             }
             other => (other?, true),

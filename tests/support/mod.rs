@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -96,6 +98,26 @@ pub fn poll(args: &[&str], ready: impl Fn(&serde_json::Value) -> bool) -> serde_
     panic!("the condition never held: {:#}", dbrunbook(&all).json());
 }
 
+/// The path of an optional program (pgbouncer...), searched in PATH and the sbin directories.
+/// Missing: outside CI the test is skipped with a line saying what to install; in CI, where
+/// `.ci/run` installs every package, it fails, so a green CI run skipped nothing.
+pub fn optional_program(program: &str, package: &str) -> Option<PathBuf> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    let found = path
+        .split(':')
+        .chain(["/usr/sbin", "/sbin", "/usr/local/sbin"])
+        .map(|dir| Path::new(dir).join(program))
+        .find(|p| p.is_file());
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{program} is not installed: .ci/run must install the Debian package {package}"
+        );
+        eprintln!("skipped: {program} is not installed (apt-get install {package})");
+    }
+    found
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -132,7 +154,7 @@ fn pg_bin(name: &str) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(name))
 }
 
-fn chown_postgres(path: &Path) {
+pub fn chown_postgres(path: &Path) {
     if is_root() {
         let ok = Command::new("chown")
             .args(["-R", "postgres:postgres"])
@@ -247,6 +269,11 @@ impl ThrowawayPg {
 
     /// Runs statements as `postgres` through psql, each in its own transaction.
     pub fn psql(&self, statements: &[&str]) {
+        self.psql_as("postgres", "postgres", statements);
+    }
+
+    /// Runs statements as `user` in database `db` through psql, each in its own transaction.
+    pub fn psql_as(&self, user: &str, db: &str, statements: &[&str]) {
         let mut cmd = Command::new(pg_bin("psql"));
         cmd.args([
             "-X",
@@ -255,9 +282,9 @@ impl ThrowawayPg {
             "-h",
             "127.0.0.1",
             "-U",
-            "postgres",
+            user,
             "-d",
-            "postgres",
+            db,
             "-p",
         ])
         .arg(self.port.to_string());
@@ -362,7 +389,9 @@ pub struct ThrowawayBouncer {
 
 impl ThrowawayBouncer {
     /// `app` is pooled to `postgres` on the server at `pg_port`, `pool_size` server connections.
-    pub fn start(pg_port: u16, pool_size: u32, max_client_conn: u32) -> ThrowawayBouncer {
+    /// `None` (the test skips) when pgbouncer is not installed.
+    pub fn start(pg_port: u16, pool_size: u32, max_client_conn: u32) -> Option<ThrowawayBouncer> {
+        let program = optional_program("pgbouncer", "pgbouncer")?;
         let dir = tempfile::Builder::new().prefix("dbrunbook-bouncer-").tempdir().unwrap();
         let port = free_port();
         let d = dir.path().display();
@@ -379,7 +408,7 @@ impl ThrowawayBouncer {
         )
         .unwrap();
         chown_postgres(dir.path());
-        let child = as_postgres(Path::new("pgbouncer"))
+        let child = as_postgres(&program)
             .arg(dir.path().join("pgbouncer.ini"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -390,7 +419,12 @@ impl ThrowawayBouncer {
             assert!(started.elapsed() < Duration::from_secs(20), "pgbouncer did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        ThrowawayBouncer { port, child, _dir: dir }
+        Some(ThrowawayBouncer { port, child, _dir: dir })
+    }
+
+    /// The pooled `app` database, as an application connects to it.
+    pub fn app_url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/app?sslmode=disable", self.port)
     }
 
     pub fn admin_url(&self) -> String {

@@ -88,7 +88,11 @@ impl Check for Locks {
         match ctx.engine() {
             Engine::Mysql => mysql::queries(ctx.server),
             _ => vec![
-                Query::new("reading lock waits", include_str!("../sql/postgres/locks.sql")),
+                if ctx.server.version_num >= 140000 {
+                    Query::new("reading lock waits", include_str!("../sql/postgres/locks.sql"))
+                } else {
+                    Query::new("reading lock waits", include_str!("../sql/postgres/locks_pre14.sql"))
+                },
                 Query::new(
                     "reading lock settings",
                     include_str!("../sql/postgres/lock_settings.sql"),

@@ -1,12 +1,44 @@
--- Every session that waits for a lock, and every session it waits for, with the lock it waits
--- for (mode and relation) and since when (pg_locks.waitstart on 14+, read through jsonb so the
--- query also parses on older servers). clock_timestamp(), not now(): a wait may have begun
--- after this transaction did. Relations are named as a default search_path shows them: bare in
--- public, schema-qualified elsewhere (this session's own search_path is pg_catalog).
-WITH waiting AS (
-  SELECT pid, pg_blocking_pids(pid) AS blocked_by
-    FROM pg_stat_activity
-   WHERE pid <> pg_backend_pid() AND wait_event_type = 'Lock'
+-- Every session that waits for a lock, the sessions it waits for, and the lock and since when
+-- (PostgreSQL 14+). The lock table is read once: a waiter is blocked by the sessions holding a
+-- conflicting lock on the same object, or, when none holds one, by those queued ahead of it
+-- (earlier waitstart) for a conflicting mode, as pg_blocking_pids() says, without its per-waiter
+-- scan of the whole lock table, which is quadratic in a pile-up of a thousand waiters.
+-- clock_timestamp(), not now(): a wait may have begun after this transaction did. Relations are
+-- named as a default search_path shows them: bare in public, schema-qualified elsewhere (this
+-- session's own search_path is pg_catalog).
+WITH locks AS MATERIALIZED (
+  SELECT pid, mode, granted, waitstart, locktype, relation,
+         row(locktype, database, relation, page, tuple, virtualxid, transactionid, classid, objid, objsubid)::text AS target
+    FROM pg_locks
+   WHERE pid IS NOT NULL AND pid <> pg_backend_pid()
+), conflicts (mode, blocked_by_modes) AS (VALUES
+  ('AccessShareLock', '{AccessExclusiveLock}'::text[]),
+  ('RowShareLock', '{ExclusiveLock,AccessExclusiveLock}'),
+  ('RowExclusiveLock', '{ShareLock,ShareRowExclusiveLock,ExclusiveLock,AccessExclusiveLock}'),
+  ('ShareUpdateExclusiveLock', '{ShareUpdateExclusiveLock,ShareLock,ShareRowExclusiveLock,ExclusiveLock,AccessExclusiveLock}'),
+  ('ShareLock', '{RowExclusiveLock,ShareUpdateExclusiveLock,ShareRowExclusiveLock,ExclusiveLock,AccessExclusiveLock}'),
+  ('ShareRowExclusiveLock', '{RowExclusiveLock,ShareUpdateExclusiveLock,ShareLock,ShareRowExclusiveLock,ExclusiveLock,AccessExclusiveLock}'),
+  ('ExclusiveLock', '{RowShareLock,RowExclusiveLock,ShareUpdateExclusiveLock,ShareLock,ShareRowExclusiveLock,ExclusiveLock,AccessExclusiveLock}'),
+  ('AccessExclusiveLock', '{AccessShareLock,RowShareLock,RowExclusiveLock,ShareUpdateExclusiveLock,ShareLock,ShareRowExclusiveLock,ExclusiveLock,AccessExclusiveLock}')
+), waits AS MATERIALIZED (
+  SELECT DISTINCT ON (l.pid) l.*, c.blocked_by_modes
+    FROM locks l JOIN conflicts c ON c.mode = l.mode
+   WHERE NOT l.granted
+   ORDER BY l.pid, l.waitstart
+), holders AS (
+  SELECT w.pid, b.pid AS blocker
+    FROM waits w
+    JOIN locks b ON b.target = w.target AND b.granted AND b.pid <> w.pid AND b.mode = ANY (w.blocked_by_modes)
+), queued AS (
+  SELECT w.pid, b.pid AS blocker
+    FROM waits w
+    JOIN locks b ON b.target = w.target AND NOT b.granted AND b.pid <> w.pid AND b.mode = ANY (w.blocked_by_modes)
+     AND b.waitstart < w.waitstart
+   WHERE NOT EXISTS (SELECT 1 FROM holders h WHERE h.pid = w.pid)
+), waiting AS (
+  SELECT pid, array_agg(DISTINCT blocker::int8) AS blocked_by
+    FROM (SELECT * FROM holders UNION ALL SELECT * FROM queued) e
+   GROUP BY pid
 ), involved AS (
   SELECT pid FROM waiting
   UNION
@@ -21,7 +53,7 @@ SELECT a.pid::int8 AS pid,
        coalesce(a.state, '') AS state,
        coalesce(a.query, '') AS query,
        CASE WHEN w.pid IS NOT NULL THEN
-         extract(epoch FROM clock_timestamp() - coalesce((to_jsonb(l) ->> 'waitstart')::timestamptz, a.state_change))::float8
+         extract(epoch FROM clock_timestamp() - coalesce(l.waitstart, a.state_change))::float8
        END AS waiting_seconds,
        extract(epoch FROM clock_timestamp() - a.xact_start)::float8 AS xact_seconds,
        CASE WHEN l.mode IS NOT NULL THEN
@@ -32,7 +64,6 @@ SELECT a.pid::int8 AS pid,
   FROM involved i
   JOIN pg_stat_activity a ON a.pid = i.pid
   LEFT JOIN waiting w ON w.pid = a.pid
-  LEFT JOIN LATERAL (SELECT * FROM pg_locks pl WHERE pl.pid = a.pid AND NOT pl.granted LIMIT 1) l ON true
+  LEFT JOIN waits l ON l.pid = a.pid
   LEFT JOIN pg_class rc ON rc.oid = l.relation
   LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
- WHERE cardinality(coalesce(w.blocked_by, '{}')) > 0 OR w.pid IS NULL

@@ -1,0 +1,72 @@
+//! A database owned by someone else must not be able to run code under the tool's role: a
+//! tenant who owns `app2` shadows the catalog functions and views the tool's SQL names, puts its
+//! schema first in the database's search_path, and waits for a superuser to run dbrunbook.
+
+mod support;
+
+use std::path::Path;
+
+use support::*;
+
+/// The tenant's trap: every shadowing object calls this, which (run by a superuser) shells out
+/// and leaves a file behind.
+fn plant_trap(pg: &ThrowawayPg, sentinel: &Path) {
+    let trap = format!(
+        "CREATE FUNCTION evil.trap() RETURNS int LANGUAGE plpgsql AS $f$ BEGIN \
+           EXECUTE 'COPY (SELECT 1) TO PROGRAM ''touch {}'''; RETURN 1; \
+         EXCEPTION WHEN others THEN RETURN 1; END $f$",
+        sentinel.display()
+    );
+    let statements = [
+        "CREATE ROLE tenant LOGIN".to_string(),
+        "CREATE DATABASE app2 OWNER tenant".to_string(),
+        "ALTER DATABASE app2 SET search_path = evil, pg_catalog, public".to_string(),
+    ];
+    pg.psql(&statements.iter().map(String::as_str).collect::<Vec<_>>());
+    let shadows = [
+        "CREATE SCHEMA evil".to_string(),
+        trap,
+        "CREATE FUNCTION evil.current_setting(text) RETURNS text LANGUAGE sql \
+           AS $f$ SELECT evil.trap()::text || pg_catalog.current_setting($1) $f$"
+            .into(),
+        "CREATE FUNCTION evil.pg_backend_pid() RETURNS int LANGUAGE sql \
+           AS $f$ SELECT evil.trap() * pg_catalog.pg_backend_pid() $f$"
+            .into(),
+        "CREATE FUNCTION evil.now() RETURNS timestamptz LANGUAGE sql \
+           AS $f$ SELECT pg_catalog.now() + evil.trap() * interval '0' $f$"
+            .into(),
+        "CREATE VIEW evil.pg_stat_activity AS SELECT a.* FROM pg_catalog.pg_stat_activity a, evil.trap()".into(),
+        "CREATE VIEW evil.pg_locks AS SELECT l.* FROM pg_catalog.pg_locks l, evil.trap()".into(),
+        "CREATE VIEW evil.pg_settings AS SELECT s.* FROM pg_catalog.pg_settings s, evil.trap()".into(),
+    ];
+    pg.psql_as(
+        "tenant",
+        "app2",
+        &shadows.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+}
+
+#[test]
+fn hostile_search_path_cannot_run_code_as_the_tools_role() {
+    let pg = ThrowawayPg::start(PgOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    chown_postgres(dir.path());
+    let sentinel = dir.path().join("owned");
+    plant_trap(&pg, &sentinel);
+
+    // The trap is real: a superuser's ordinary query in app2 springs it.
+    pg.psql_as("postgres", "app2", &["SELECT current_setting('server_version')"]);
+    assert!(
+        sentinel.exists(),
+        "the trap did not fire for psql; the test proves nothing"
+    );
+    std::fs::remove_file(&sentinel).unwrap();
+
+    let run = dbrunbook(&["check", "--url", &pg.url("postgres", "app2"), "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        !sentinel.exists(),
+        "dbrunbook ran the tenant's code as a superuser: {}",
+        run.all()
+    );
+}

@@ -1,0 +1,44 @@
+//! `dbrunbook check` through a proxy that counts round trips: connecting, then every query of
+//! every check in one flight. Over a 50 ms path each round trip costs 50 ms, so this is the
+//! number that decides how fast the tool is from a laptop.
+
+mod support;
+
+use support::proxy::CountingProxy;
+use support::*;
+
+fn port_of(url: &str) -> u16 {
+    let after_host = url.rsplit_once(':').unwrap().1;
+    after_host.split('/').next().unwrap().parse().unwrap()
+}
+
+/// Startup with trust auth is one flight, the batch another; the last one is the goodbye
+/// (Terminate, COM_QUIT), which waits for nothing.
+const CONNECT_AND_BATCH_AND_GOODBYE: usize = 3;
+
+#[test]
+fn check_on_postgres_sends_every_query_in_one_round_trip() {
+    let proxy = CountingProxy::start(port_of(&shared_pg_url()));
+    let url = format!("postgres://postgres@127.0.0.1:{}/postgres?sslmode=disable", proxy.port);
+    let run = dbrunbook(&["check", "--url", &url, "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.json()["checks"].as_array().unwrap().len(), 3);
+    assert!(
+        proxy.client_flights() <= CONNECT_AND_BATCH_AND_GOODBYE,
+        "{} client flights: the queries are not pipelined",
+        proxy.client_flights()
+    );
+}
+
+#[test]
+fn check_on_mariadb_sends_settings_and_queries_in_one_request() {
+    let proxy = CountingProxy::start(port_of(&shared_mysql_url()));
+    let url = format!("mysql://root@127.0.0.1:{}/test?ssl-mode=DISABLED", proxy.port);
+    let run = dbrunbook(&["check", "--url", &url, "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        proxy.client_flights() <= CONNECT_AND_BATCH_AND_GOODBYE,
+        "{} client flights: settings and queries are not one request",
+        proxy.client_flights()
+    );
+}
