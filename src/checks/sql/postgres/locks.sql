@@ -25,16 +25,19 @@ WITH locks AS MATERIALIZED (
     FROM locks l JOIN conflicts c ON c.mode = l.mode
    WHERE NOT l.granted
    ORDER BY l.pid, l.waitstart
-), holders AS (
+), holders AS MATERIALIZED (
   SELECT w.pid, b.pid AS blocker
     FROM waits w
     JOIN locks b ON b.target = w.target AND b.granted AND b.pid <> w.pid AND b.mode = ANY (w.blocked_by_modes)
+), unheld AS MATERIALIZED (
+  -- Waiters no holder blocks, before pairing them with the queue: in a pile-up on one row
+  -- nearly every waiter has a holder, and pairing all of them first is quadratic.
+  SELECT w.* FROM waits w WHERE NOT EXISTS (SELECT 1 FROM holders h WHERE h.pid = w.pid)
 ), queued AS (
   SELECT w.pid, b.pid AS blocker
-    FROM waits w
+    FROM unheld w
     JOIN locks b ON b.target = w.target AND NOT b.granted AND b.pid <> w.pid AND b.mode = ANY (w.blocked_by_modes)
      AND b.waitstart < w.waitstart
-   WHERE NOT EXISTS (SELECT 1 FROM holders h WHERE h.pid = w.pid)
 ), waiting AS (
   SELECT pid, array_agg(DISTINCT blocker::int8) AS blocked_by
     FROM (SELECT * FROM holders UNION ALL SELECT * FROM queued) e
