@@ -154,3 +154,32 @@ fn a_real_deadlock_shows_in_the_counter() {
         .clone();
     assert_eq!(metric["unit"], "c", "a counter since the statistics were reset");
 }
+
+#[test]
+fn role_without_pg_monitor_cannot_say_no_one_waits() {
+    // The waits happen between sessions of another role, invisible to `watcher`: before, it
+    // said "LOCKS OK - no session is waiting for a lock".
+    let pg = setup();
+    pg.psql(&["CREATE ROLE watcher LOGIN"]);
+    let mut held = Held::new();
+    held.pg(
+        &pg.keyvalue("postgres", "postgres"),
+        1,
+        "BEGIN; UPDATE orders SET v = 1 WHERE id = 1",
+    );
+    held.pg_background(
+        &pg.keyvalue("postgres", "postgres"),
+        "UPDATE orders SET v = 2 WHERE id = 1",
+    );
+    poll_locks(&pg.url("postgres", "postgres"), |r| {
+        r["status"] != "ok" || !tree(r).is_empty()
+    });
+    let run = dbrunbook(&["locks", "--url", &pg.url("watcher", "postgres"), "--format", "nagios"]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(
+        run.stdout.starts_with("DBRUNBOOK LOCKS UNKNOWN - cannot vouch for")
+            && run.stdout.contains("GRANT pg_monitor TO \"watcher\";"),
+        "{}",
+        run.stdout
+    );
+}

@@ -74,3 +74,30 @@ fn sleeping_statement_and_idle_transaction_on_mariadb() {
     );
     assert_eq!(r["checks"][0]["runbook"]["id"], "idle-in-transaction");
 }
+
+#[test]
+fn user_without_process_cannot_say_nothing_runs_long() {
+    // A 60 s SLEEP by root is invisible to a user without PROCESS: it used to get OK.
+    let db = ThrowawayMaria::start(20);
+    let root = db.url("root");
+    let mut held = Held::new();
+    held.mysql(&root, 1, "CREATE USER 'watcher'@'%' IDENTIFIED BY ''");
+    held.mysql_background(&root, "SELECT SLEEP(60) /* hidden */");
+    run_until(&root, &["--warning", "1s", "--critical", "1h"], "warning");
+    let run = dbrunbook(&[
+        "queries",
+        "--url",
+        &db.url("watcher").replace("/mysql", "/information_schema"),
+        "--warning",
+        "1s",
+        "--format",
+        "nagios",
+    ]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(
+        run.stdout.starts_with("DBRUNBOOK QUERIES UNKNOWN - cannot vouch for")
+            && run.stdout.contains("GRANT PROCESS ON *.* TO 'watcher'@'%';"),
+        "{}",
+        run.stdout
+    );
+}

@@ -181,11 +181,22 @@ fn role_without_pg_monitor_is_told_what_it_cannot_see() {
         "--format",
         "json",
     ]);
-    assert_eq!(run.code, 0, "{}", run.all());
+    // It cannot see the 60 s statement, so it cannot say OK: UNKNOWN, with the GRANT in the
+    // summary that monitoring shows.
+    assert_eq!(run.code, 3, "{}", run.all());
     let notes = run.json()["checks"][0]["notes"].to_string();
     assert!(
         notes.contains("hidden") && notes.contains("GRANT pg_monitor"),
         "{notes}"
+    );
+    let nagios = dbrunbook(&["queries", "--url", &pg.url("watcher", "postgres"), "--format", "nagios"]);
+    assert!(
+        nagios
+            .stdout
+            .starts_with("DBRUNBOOK QUERIES UNKNOWN - cannot vouch for")
+            && nagios.stdout.contains("GRANT pg_monitor TO \"watcher\";"),
+        "{}",
+        nagios.stdout
     );
 
     pg.psql(&["GRANT pg_monitor TO watcher"]);

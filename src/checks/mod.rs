@@ -176,6 +176,39 @@ pub fn grade(value: f64, warning: f64, critical: f64) -> Status {
     }
 }
 
+/// The GRANT that lets this role see every session: `pg_monitor` on PostgreSQL, `PROCESS` on
+/// MySQL, for the account the server says we are (`CURRENT_USER()` is `user@host`).
+pub fn visibility_grant(engine: Engine, account: &str) -> String {
+    match engine {
+        Engine::Mysql => {
+            let (user, host) = account.rsplit_once('@').unwrap_or((account, "%"));
+            let quote = |s: &str| format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"));
+            format!("GRANT PROCESS ON *.* TO {}@{};", quote(user), quote(host))
+        }
+        _ => format!("GRANT pg_monitor TO \"{}\";", account.replace('"', "\"\"")),
+    }
+}
+
+/// No OK while blind: a check that could not see `hidden` sessions of other users cannot vouch
+/// for them. OK becomes UNKNOWN; a worse verdict stands. Either way the summary (and so the
+/// Nagios line) carries the GRANT that fixes it.
+pub fn vouch_for_hidden(outcome: &mut Outcome, hidden: i64, grant: &str) {
+    if hidden <= 0 {
+        return;
+    }
+    outcome.facts.flag("insufficient_privilege");
+    let blind = format!("{hidden} session(s) of other users are hidden from this user ({grant})");
+    if outcome.status == Status::Ok {
+        outcome.status = Status::Unknown;
+        outcome.summary = format!(
+            "cannot vouch for {blind}; of the sessions it can see: {}",
+            outcome.summary
+        );
+    } else {
+        outcome.summary = format!("{}; {blind}", outcome.summary);
+    }
+}
+
 /// The README's reference section for every check, generated from the specs; a test keeps the
 /// README's copy equal to it.
 pub fn reference() -> String {

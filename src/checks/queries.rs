@@ -9,6 +9,7 @@ use anyhow::{Result, anyhow};
 
 use super::{
     Check, CheckSpec, Context, Facts, Outcome, Results, STEP_QUERY_MAX, Session, Threshold, ThresholdKind, Thresholds,
+    visibility_grant, vouch_for_hidden,
 };
 use crate::engine::{Param, Query};
 use crate::report::{Finding, Metric, Status};
@@ -141,11 +142,18 @@ impl Check for Queries {
             let connected = results.rows(1)?.first().map(|r| r.int(1)).transpose()?;
             let visible = results.rows(2)?.first().map(|r| r.int(0)).transpose()?.unwrap_or(0);
             snap.hidden = connected.map(|n| (n - visible).max(0)).unwrap_or(0);
+            snap.account = results
+                .rows(2)?
+                .first()
+                .map(|r| r.text(1))
+                .transpose()?
+                .unwrap_or_default();
         } else {
             let totals = results.rows(1)?;
             let t = totals.first().ok_or_else(|| anyhow!("no row from the totals"))?;
             snap.hidden = t.int(0)?;
             snap.oldest_xmin = t.opt_int(1)?.zip(t.opt_int(2)?);
+            snap.account = t.text(3)?;
         }
         Ok(evaluate(&snap, ctx.thresholds, ctx.engine(), ctx.limit))
     }
@@ -157,6 +165,8 @@ struct Snapshot {
     sessions: Vec<Session>,
     /// Sessions of other roles this role may not see (no pg_monitor / PROCESS).
     hidden: i64,
+    /// Who the tool is on the server (`current_user`, MySQL `CURRENT_USER()`), for the GRANT.
+    account: String,
     /// The session whose snapshot holds back vacuum the most: pid and xmin age.
     oldest_xmin: Option<(i64, i64)>,
     notes: Vec<String>,
@@ -309,12 +319,8 @@ fn evaluate(snap: &Snapshot, t: &Thresholds, engine: Engine, limit: usize) -> Ou
     }
 
     let mut notes = snap.notes.clone();
+    let grant = visibility_grant(engine, &snap.account);
     if snap.hidden > 0 {
-        facts.flag("insufficient_privilege");
-        let grant = match engine {
-            Engine::Mysql => "GRANT PROCESS ON *.* TO <this user>;",
-            _ => "GRANT pg_monitor TO <this role>;",
-        };
         notes.push(format!(
             "{} sessions of other users are hidden from this user: their statements could not be judged. \
              Let it see them with: {grant}",
@@ -328,14 +334,16 @@ fn evaluate(snap: &Snapshot, t: &Thresholds, engine: Engine, limit: usize) -> Ou
         ));
     }
     let summary = summarize(&judged, (n_running, n_xact, n_idle), t);
-    Outcome {
+    let mut outcome = Outcome {
         status,
         summary,
         metrics,
         findings,
         notes,
         facts,
-    }
+    };
+    vouch_for_hidden(&mut outcome, snap.hidden, &grant);
+    outcome
 }
 
 fn session_values(s: &Session, j: &Judged) -> BTreeMap<String, String> {

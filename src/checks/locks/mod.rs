@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::{
     Check, CheckSpec, Context, Facts, Outcome, Results, STEP_QUERY_MAX, Session, Threshold, ThresholdKind, Thresholds,
-    grade,
+    grade, visibility_grant, vouch_for_hidden,
 };
 use crate::engine::Query;
 use crate::report::{Finding, Metric, Status};
@@ -97,6 +97,10 @@ impl Check for Locks {
                     "reading lock settings",
                     include_str!("../sql/postgres/lock_settings.sql"),
                 ),
+                Query::new(
+                    "counting sessions hidden from this role",
+                    include_str!("../sql/postgres/activity_totals.sql"),
+                ),
             ],
         }
     }
@@ -137,6 +141,10 @@ struct LockSnapshot {
     /// The latest deadlock InnoDB detected: when, and the statements involved.
     latest_deadlock: Option<(String, Vec<String>)>,
     notes: Vec<String>,
+    /// Sessions of other roles this role cannot see (PostgreSQL without pg_monitor), and who
+    /// the tool is, for the GRANT. MySQL without PROCESS cannot read the processlist at all.
+    hidden: i64,
+    account: String,
 }
 
 fn postgres_snapshot(results: &Results) -> Result<LockSnapshot> {
@@ -160,6 +168,10 @@ fn postgres_snapshot(results: &Results) -> Result<LockSnapshot> {
     out.deadlocks = Some(s.int(0)?);
     for (i, name) in [(1, "log_lock_waits"), (2, "deadlock_timeout"), (3, "lock_timeout")] {
         out.settings.push((name.to_string(), s.text(i)?));
+    }
+    if let Some(t) = results.rows(2)?.first() {
+        out.hidden = t.int(0)?;
+        out.account = t.text(3)?;
     }
     Ok(out)
 }
@@ -423,14 +435,16 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
             tree.behind.get(&root.s.pid).copied().unwrap_or(0)
         ),
     };
-    Outcome {
+    let mut outcome = Outcome {
         status,
         summary,
         metrics,
         findings,
         notes,
         facts,
-    }
+    };
+    vouch_for_hidden(&mut outcome, snap.hidden, &visibility_grant(engine, &snap.account));
+    outcome
 }
 
 #[cfg(test)]
