@@ -106,8 +106,15 @@ pub enum Builtin {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Rows of detail per list; the counts stay exact.
-    #[arg(long, value_name = "N", default_value_t = 10)]
-    pub limit: usize,
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = limit_parser())]
+    pub limit: u64,
+}
+
+/// Most rows of detail `--limit` may ask for: past it a typo, not a wish.
+const MAX_LIMIT: u64 = 100_000;
+
+fn limit_parser() -> clap::builder::RangedU64ValueParser {
+    clap::value_parser!(u64).range(0..=MAX_LIMIT)
 }
 
 /// One check run on its own, with its threshold flags as typed.
@@ -136,7 +143,7 @@ fn check_command(spec: &'static CheckSpec) -> clap::Command {
         Arg::new("limit")
             .long("limit")
             .value_name("N")
-            .value_parser(clap::value_parser!(usize))
+            .value_parser(limit_parser())
             .default_value(spec.default_limit.to_string())
             .help("Rows of detail per list; the counts stay exact."),
     )
@@ -154,8 +161,8 @@ impl FromArgMatches for Command {
                 .filter_map(|t| sub.get_one::<ThresholdValue>(t.key).map(|v| (t.key.to_string(), *v)))
                 .collect();
             let limit = sub
-                .get_one::<usize>("limit")
-                .copied()
+                .get_one::<u64>("limit")
+                .map(|n| *n as usize)
                 .unwrap_or(check.spec().default_limit);
             return Ok(Command::Check(CheckCommand { check, flags, limit }));
         }

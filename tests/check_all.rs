@@ -133,9 +133,48 @@ fn full_server_is_critical_overall_even_though_the_other_checks_cannot_run() {
     let r = run.json();
     assert_eq!(r["status"], "critical");
     let s = statuses(&r);
+    // A server too full to let us in is the incident whatever was asked: every check is
+    // CRITICAL, and the pool-exhaustion runbook is shown once, on the pool check.
     assert_eq!(s[0], ("pool".into(), "critical".into()));
-    assert_eq!(s[1].1, "unknown");
-    assert_eq!(s[2].1, "unknown");
+    assert_eq!(s[1].1, "critical");
+    assert_eq!(s[2].1, "critical");
+    assert_eq!(r["checks"][0]["runbook"]["id"], "pool-exhaustion");
+    assert!(r["checks"][1]["runbook"].is_null(), "{r:#}");
+    assert!(
+        r["checks"][1]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("not run: the server refused")
+    );
+
+    // Asked alone, queries and locks say so with the runbook.
+    let run = dbrunbook(&["locks", "--url", &pg.url("filler", "postgres"), "--format", "json"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_eq!(run.json()["checks"][0]["runbook"]["id"], "pool-exhaustion");
+
+    // A broken --runbooks directory does not hide it: the built-in runbooks are used and the
+    // problem is a result of its own.
+    let run = dbrunbook(&[
+        "check",
+        "--url",
+        &pg.url("filler", "postgres"),
+        "--runbooks",
+        "/nonexistent/dbrunbook-runbooks",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    let r = run.json();
+    let s = statuses(&r);
+    assert_eq!(s[0], ("pool".into(), "critical".into()));
+    assert_eq!(s[3], ("runbooks".into(), "unknown".into()));
+    assert_eq!(r["checks"][0]["runbook"]["id"], "pool-exhaustion");
+    assert!(
+        r["checks"][3]["notes"]
+            .to_string()
+            .contains("/nonexistent/dbrunbook-runbooks"),
+        "{r:#}"
+    );
 }
 
 #[test]

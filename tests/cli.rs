@@ -17,6 +17,8 @@ fn bad_duration_and_percentage_are_unknown_with_a_hint() {
         (vec!["pool", "--warning", "120%"], "between 0% and 100%"),
         (vec!["pool", "--critical", "lots"], "invalid percentage"),
         (vec!["pool", "--frobnicate"], "unexpected argument"),
+        (vec!["pool", "--limit", "9223372036854775808"], "is not in 0..=100000"),
+        (vec!["check", "--limit", "-1"], "unexpected argument '-1'"),
     ] {
         let run = dbrunbook(&args);
         assert_eq!(run.code, 3, "{args:?}: {}", run.all());

@@ -126,3 +126,28 @@ fn user_without_process_privilege_is_told_what_it_cannot_see() {
     let notes = run.json()["checks"][0]["notes"].to_string();
     assert!(notes.contains("GRANT PROCESS"), "{notes}");
 }
+
+#[test]
+fn limit_cuts_holder_rows_not_the_idle_in_transaction_count() {
+    let db = ThrowawayMaria::start(20);
+    let root = db.url("root");
+    let mut held = Held::new();
+    held.mysql(
+        &root,
+        1,
+        "CREATE USER 'a'@'%'; CREATE USER 'b'@'%'; GRANT ALL ON mysql.* TO 'a'@'%', 'b'@'%'",
+    );
+    held.mysql(&root, 1, "CREATE TABLE mysql.dbrb_l (id INT PRIMARY KEY) ENGINE=InnoDB");
+    for user in ["a", "b"] {
+        held.mysql(
+            &db.url(user),
+            1,
+            "START TRANSACTION; SELECT * FROM mysql.dbrb_l FOR UPDATE",
+        );
+    }
+    let r = dbrunbook(&["pool", "--url", &root, "--limit", "1", "--format", "json"]).json();
+    assert_eq!(findings(&r, "top_holders").len(), 1, "{r:#}");
+    let metrics = r["checks"][0]["metrics"].as_array().unwrap();
+    let idle = metrics.iter().find(|m| m["name"] == "idle_in_transaction").unwrap();
+    assert_eq!(idle["value"], 2.0, "{r:#}");
+}

@@ -281,3 +281,27 @@ fn every_statement_the_tool_sends_is_a_read_under_its_own_name() {
         );
     }
 }
+
+#[test]
+fn limit_cuts_holder_rows_not_the_idle_in_transaction_count() {
+    let pg = ThrowawayPg::start(PgOptions::default());
+    let mut held = Held::new();
+    for app in ["billing", "reports"] {
+        let conn = format!("{} application_name={app}", pg.keyvalue("postgres", "postgres"));
+        held.pg(&conn, 1, "BEGIN; SELECT 1");
+    }
+    let r = dbrunbook(&[
+        "pool",
+        "--url",
+        &pg.url("postgres", "postgres"),
+        "--limit",
+        "1",
+        "--format",
+        "json",
+    ])
+    .json();
+    assert_eq!(findings(&r, "top_holders").len(), 1, "{r:#}");
+    let metrics = r["checks"][0]["metrics"].as_array().unwrap();
+    let idle = metrics.iter().find(|m| m["name"] == "idle_in_transaction").unwrap();
+    assert_eq!(idle["value"], 2.0, "{r:#}");
+}

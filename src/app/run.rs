@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use super::print_report;
 use crate::checks::{CHECKS, Check, Context, Outcome, Results, ThresholdValue, Thresholds};
 use crate::cli::{CheckArgs, CheckCommand, GlobalArgs};
-use crate::engine::{ConnectErrorKind, Limits, Query, Session};
+use crate::engine::{ConnectError, ConnectErrorKind, Limits, Query, Session};
 use crate::report::{CheckResult, Report, Status, TargetInfo};
 use crate::runbook::{self, Catalog};
 use crate::target::{Engine, Target};
@@ -40,7 +40,7 @@ pub fn all(global: &GlobalArgs, args: &CheckArgs) -> u8 {
         .map(|&check| Selected {
             check,
             flags: BTreeMap::new(),
-            limit: args.limit,
+            limit: args.limit as usize,
         })
         .collect();
     print_report(global, &run_checks(global, &selected))
@@ -69,22 +69,44 @@ fn run_checks(global: &GlobalArgs, checks: &[Selected]) -> Report {
 
 async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -> Report {
     let deadline = tokio::time::Instant::from_std(started + global.timeout);
-    let catalog = match Catalog::load(&global.runbook_dirs) {
-        Ok(c) => c,
+    // A broken --runbooks directory must not hide a live CRITICAL: the checks run with the
+    // built-in runbooks and the problem is a result of its own.
+    let (catalog, runbook_problem) = match Catalog::load(&global.runbook_dirs) {
+        Ok(c) => (c, None),
         Err(problems) => {
             for p in &problems {
                 eprintln!("dbrunbook: {p}");
             }
-            let msg = format!(
-                "{} problem(s) in the runbooks (listed on stderr); fix them, or check with: dbrunbook runbooks validate DIR",
-                problems.len()
-            );
-            return failed(checks, &msg, started);
+            let problem = CheckResult {
+                check: "runbooks".into(),
+                status: Status::Unknown,
+                summary: format!(
+                    "{} problem(s) in the --runbooks files, so the built-in runbooks were used; fix them, or check \
+                     with: dbrunbook runbooks validate DIR",
+                    problems.len()
+                ),
+                metrics: vec![],
+                findings: vec![],
+                notes: problems.iter().map(|p| p.to_string()).collect(),
+                runbook: None,
+            };
+            match Catalog::embedded() {
+                Ok(c) => (c, Some(problem)),
+                Err(_) => return failed(checks, &problem.summary, started),
+            }
         }
+    };
+    let done = |target: &Target, version: Option<String>, mut results: Vec<CheckResult>| {
+        results.extend(runbook_problem.clone());
+        report(target, version, results, started)
     };
     let target = match Target::resolve(global.url.as_deref(), &|k| std::env::var(k).ok()) {
         Ok(t) => t,
-        Err(e) => return failed(checks, &format!("{e:#}"), started),
+        Err(e) => {
+            let mut r = failed(checks, &format!("{e:#}"), started);
+            r.checks.extend(runbook_problem.clone());
+            return Report::new(r.target, r.checks, r.elapsed_ms);
+        }
     };
     let secrets = target.secrets();
     // Thresholds before connecting: a typo costs no connection, and they shape the queries.
@@ -121,20 +143,9 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
         Ok(s) => s,
         Err(err) => {
             crate::log::info(&format!("connection failed: {err}"));
-            let results = checks
-                .iter()
-                .map(|c| {
-                    let outcome = c.check.refused(&err, target.engine).unwrap_or_else(|| {
-                        Outcome::unknown(format!(
-                            "cannot connect to {}: {err}",
-                            crate::engine::describe_hosts(&target)
-                        ))
-                    });
-                    finish(c.check.spec().name, outcome, &catalog, target.engine)
-                })
-                .collect();
+            let results = refused(checks, &err, &target, &catalog);
             progress.done();
-            return report(&target, None, results, started);
+            return done(&target, None, results);
         }
     };
     let server = session.server().clone();
@@ -198,10 +209,50 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
                 })
             }
         };
-        results.push(finish(spec.name, outcome, &catalog, server.engine));
+        results.push(finish(spec.name, Some(spec.name), outcome, &catalog, server.engine));
     }
     progress.done();
-    report(&target, Some(server.version), results, started)
+    done(&target, Some(server.version), results)
+}
+
+/// The tool's own connection failed. A check that has a verdict on the refusal gives it (a full
+/// server is the pool check's CRITICAL); the others share that verdict, since a server too full
+/// to let us in is the incident whatever was asked, with the runbook shown once; any other
+/// failure leaves every check UNKNOWN.
+fn refused(checks: &[Selected], err: &ConnectError, target: &Target, catalog: &Catalog) -> Vec<CheckResult> {
+    let owner = CHECKS
+        .iter()
+        .find_map(|c| c.refused(err, target.engine).map(|o| (c.spec().name, o)));
+    let owner_selected = owner
+        .as_ref()
+        .is_some_and(|(name, _)| checks.iter().any(|c| c.check.spec().name == *name));
+    checks
+        .iter()
+        .map(|c| {
+            let name = c.check.spec().name;
+            match (c.check.refused(err, target.engine), &owner) {
+                (Some(own), _) => finish(name, Some(name), own, catalog, target.engine),
+                (None, Some((owner_name, verdict))) => {
+                    let outcome = Outcome {
+                        summary: format!("not run: {}", verdict.summary),
+                        notes: vec![format!(
+                            "the {owner_name} check's finding, which decides this check's status too"
+                        )],
+                        ..verdict.clone()
+                    };
+                    let runbook = (!owner_selected).then_some(*owner_name);
+                    finish(name, runbook, outcome, catalog, target.engine)
+                }
+                (None, None) => {
+                    let outcome = Outcome::unknown(format!(
+                        "cannot connect to {}: {err}",
+                        crate::engine::describe_hosts(target)
+                    ));
+                    finish(name, Some(name), outcome, catalog, target.engine)
+                }
+            }
+        })
+        .collect()
 }
 
 /// Why a check does not run on this engine, and where to point it instead.
@@ -225,10 +276,10 @@ fn report(target: &Target, version: Option<String>, results: Vec<CheckResult>, s
     report
 }
 
-/// Attaches the runbook that fits the outcome.
-fn finish(name: &str, outcome: Outcome, catalog: &Catalog, engine: Engine) -> CheckResult {
-    let runbook = catalog
-        .select(name, engine, outcome.status, &outcome.facts)
+/// Attaches the runbook that fits the outcome, chosen among those of `runbook_check`.
+fn finish(name: &str, runbook_check: Option<&str>, outcome: Outcome, catalog: &Catalog, engine: Engine) -> CheckResult {
+    let runbook = runbook_check
+        .and_then(|check| catalog.select(check, engine, outcome.status, &outcome.facts))
         .map(|rb| runbook::apply(rb, engine, &outcome.facts));
     CheckResult {
         check: name.to_string(),

@@ -127,6 +127,11 @@ impl Check for Pool {
                     include_str!("sql/mysql/pool_oldest_idle_tx.sql"),
                 )
                 .or_without_privilege(NOTHING),
+                Query::new(
+                    "counting idle transactions",
+                    include_str!("sql/mysql/pool_idle_tx_count.sql"),
+                )
+                .or_without_privilege(NOTHING),
             ],
             Engine::Pgbouncer => vec![
                 Query::new("reading PgBouncer's configuration", "SHOW CONFIG"),
@@ -324,6 +329,10 @@ fn mysql_pool(results: &Results) -> Result<ServerPool> {
             .push("idle transactions are not shown: reading INNODB_TRX needs the PROCESS privilege".into());
     }
     pool.oldest_idle_in_transaction = oldest(idle)?;
+    let count = results.rows(5)?;
+    if !count.fallback_used {
+        pool.idle_in_transaction = count.first().map(|r| r.int(0)).transpose()?;
+    }
     Ok(pool)
 }
 
