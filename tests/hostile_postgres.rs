@@ -70,3 +70,64 @@ fn hostile_search_path_cannot_run_code_as_the_tools_role() {
         run.all()
     );
 }
+
+/// Every SQL snippet of a report's runbook, in order.
+fn runbook_sql(report: &serde_json::Value) -> Vec<String> {
+    report["checks"][0]["runbook"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["sql"].as_str().map(String::from))
+        .collect()
+}
+
+#[test]
+fn hostile_role_name_in_a_pasted_step_names_that_role_and_runs_nothing_else() {
+    let pg = ThrowawayPg::start(PgOptions::default());
+    let role = "x'); DROP TABLE t; -- Mixed-Case";
+    pg.psql(&[
+        "CREATE TABLE t (id int)",
+        &format!("CREATE ROLE \"{}\" LOGIN", role.replace('"', "\"\"")),
+    ]);
+    let mut held = Held::new();
+    let conninfo = format!(
+        "host=127.0.0.1 port={} user='{}' dbname=postgres",
+        pg.port,
+        role.replace('\'', "\\'")
+    );
+    held.pg_background(&conninfo, "SELECT pg_sleep(30)");
+    let url = pg.url("postgres", "postgres");
+    let r = poll(&["queries", "--url", &url, "--warning", "1s"], |r| {
+        r["status"] == "warning"
+    });
+    let snippets = runbook_sql(&r);
+    let alter = snippets
+        .iter()
+        .find(|s| s.contains("ALTER ROLE"))
+        .unwrap_or_else(|| panic!("no ALTER ROLE step: {snippets:#?}"));
+    // Pasted into psql (which splits statements at semicolons, as `-f` does), the step changes
+    // the hostile role's settings and drops nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pasted.sql");
+    std::fs::write(&file, alter).unwrap();
+    std::process::Command::new("psql")
+        .args(["-X", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-p"])
+        .arg(pg.port.to_string())
+        .arg("-f")
+        .arg(&file)
+        .output()
+        .unwrap();
+    pg.psql(&["SELECT 1 FROM t"]);
+    let out = std::process::Command::new("psql")
+        .args(["-X", "-At", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-p"])
+        .arg(pg.port.to_string())
+        .arg("-c")
+        .arg("SELECT count(*) FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole WHERE r.rolname = 'x''); DROP TABLE t; -- Mixed-Case'")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "1",
+        "the step did not name the role: {alter}"
+    );
+}

@@ -242,10 +242,43 @@ fn validate(file: &str, text: &str, rb: &Runbook) -> Vec<Problem> {
 }
 
 fn check_step(text: &str, step: &Step, spec: &checks::CheckSpec, at: &mut impl FnMut((usize, usize), String)) {
-    for body in std::iter::once(&step.text).chain(step.sql.values()) {
+    for (is_sql, body) in std::iter::once((false, &step.text)).chain(step.sql.values().map(|s| (true, s))) {
         match template::placeholders(body) {
             Err(offset) => at(locate(text, &body[offset..]), "unclosed '{{' in step".into()),
             Ok(found) => {
+                for p in &found {
+                    let pos = || locate(text, &body[p.offset..]);
+                    match (is_sql, &p.filter, p.quoting()) {
+                        (true, None, _) => at(
+                            pos(),
+                            format!(
+                                "placeholder '{{{{{}}}}}' in sql must say how it is quoted: {{{{{0}|literal}}}}, \
+                                 {{{{{0}|ident}}}} or {{{{{0}|int}}}}",
+                                p.name
+                            ),
+                        ),
+                        (true, Some(f), None) => at(
+                            pos(),
+                            format!(
+                                "unknown quoting '{f}' for '{}'; use {}",
+                                p.name,
+                                template::Quoting::NAMES
+                            ),
+                        ),
+                        (true, Some(_), Some(template::Quoting::Literal)) if body[..p.offset].ends_with('\'') => at(
+                            pos(),
+                            format!(
+                                "'{{{{{}|literal}}}}' brings its own quotes: remove the ones around it",
+                                p.name
+                            ),
+                        ),
+                        (false, Some(f), _) => at(
+                            pos(),
+                            format!("quoting '|{f}' is for sql; in text write '{{{{{}}}}}'", p.name),
+                        ),
+                        _ => {}
+                    }
+                }
                 let known = |name: &str| {
                     spec.placeholders.contains(&name) || (step.each && spec.item_placeholders.contains(&name))
                 };

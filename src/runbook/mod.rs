@@ -64,8 +64,8 @@ pub fn apply(runbook: &Runbook, engine: Engine, facts: &Facts) -> AppliedRunbook
             }
             let fill = |values: &BTreeMap<String, String>| AppliedStep {
                 phase: phase.to_string(),
-                text: template::fill(step.text.trim_end(), values, None),
-                sql: sql.map(|s| template::fill(s.trim_end(), values, Some(engine))),
+                text: template::fill_text(step.text.trim_end(), values),
+                sql: sql.and_then(|s| template::fill_sql(s.trim_end(), values, engine)),
             };
             if step.each {
                 for item in &facts.items {
