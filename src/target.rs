@@ -96,6 +96,49 @@ pub struct Target {
     pub dbname: Option<String>,
     pub tls: TlsMode,
     pub root_cert: Option<PathBuf>,
+    /// libpq's `target_session_attrs`: which of several hosts will do.
+    pub session_attrs: SessionAttrs,
+}
+
+/// libpq's `target_session_attrs`, judged by whether the server is a hot standby (the tool's
+/// own sessions are read-only whatever the server, so `read-write` means "a primary").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SessionAttrs {
+    #[default]
+    Any,
+    Primary,
+    Standby,
+}
+
+impl SessionAttrs {
+    fn parse(text: &str) -> Result<SessionAttrs> {
+        Ok(match text {
+            "any" | "prefer-standby" => SessionAttrs::Any,
+            "read-write" | "primary" => SessionAttrs::Primary,
+            "read-only" | "standby" => SessionAttrs::Standby,
+            other => bail!(
+                "invalid target_session_attrs '{other}': use any, read-write, read-only, primary, standby or prefer-standby"
+            ),
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SessionAttrs::Any => "any",
+            SessionAttrs::Primary => "primary",
+            SessionAttrs::Standby => "standby",
+        }
+    }
+
+    /// Whether a server that is (`Some(true)`) or is not a standby will do; a server too old to
+    /// say (`None`, before 14) is taken for a primary.
+    pub fn accepts(self, standby: Option<bool>) -> bool {
+        match self {
+            SessionAttrs::Any => true,
+            SessionAttrs::Primary => standby != Some(true),
+            SessionAttrs::Standby => standby == Some(true),
+        }
+    }
 }
 
 impl fmt::Debug for Target {
@@ -382,6 +425,7 @@ fn build_target(mut params: Params, env: &dyn Fn(&str) -> Option<String>) -> Res
             "application_name",
             "socket",
             "prefer_socket",
+            "target_session_attrs",
         ];
         if !KNOWN.contains(&key.as_str()) {
             bail!("unknown connection parameter '{key}'");
@@ -444,6 +488,11 @@ fn build_target(mut params: Params, env: &dyn Fn(&str) -> Option<String>) -> Res
         dbname,
         tls,
         root_cert: v.get("sslrootcert").map(PathBuf::from),
+        session_attrs: v
+            .get("target_session_attrs")
+            .map(|t| SessionAttrs::parse(t))
+            .transpose()?
+            .unwrap_or_default(),
     })
 }
 

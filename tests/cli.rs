@@ -301,3 +301,25 @@ fn tls_modes_encrypt_or_verify_as_libpq_does() {
         assert_eq!(run.code, 0, "PREFERRED falls back to plain text: {}", run.all());
     }
 }
+
+#[test]
+fn several_hosts_fail_over_past_one_that_never_answers() {
+    // h1 accepts TCP and says nothing; libpq gives it the connect timeout, then tries h2.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent = listener.local_addr().unwrap().port();
+    let url = format!("postgres://postgres@127.0.0.1:{silent},127.0.0.1:5432/postgres?sslmode=disable");
+    let run = dbrunbook(&["pool", "--url", &url, "--connect-timeout", "1s", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.json()["target"]["server_version"].is_string());
+
+    // The one server is a primary: asking for a standby finds none, and says why.
+    let url = format!("{}&target_session_attrs=read-only", url);
+    let run = dbrunbook(&["pool", "--url", &url, "--connect-timeout", "1s", "--format", "json"]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    let summary = run.json()["checks"][0]["summary"].as_str().unwrap().to_string();
+    assert!(
+        summary.contains("127.0.0.1:5432 is a primary (target_session_attrs=standby)"),
+        "{summary}"
+    );
+    drop(listener);
+}

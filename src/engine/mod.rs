@@ -114,7 +114,9 @@ impl Session {
                 Engine::Pgbouncer => Session::Pgbouncer(pgbouncer::BouncerSession::connect(target, limits).await?),
             })
         };
-        match tokio::time::timeout(limits.connect_timeout, attempt).await {
+        // Each host of a multi-host URL gets the connect timeout of its own, as in libpq.
+        let bound = limits.connect_timeout * target.hosts.len().max(1) as u32;
+        match tokio::time::timeout(bound, attempt).await {
             Ok(result) => result.map_err(|e: ConnectError| ConnectError {
                 message: crate::text::redact(&e.message, &target.secrets()),
                 ..e

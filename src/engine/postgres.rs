@@ -194,10 +194,72 @@ pub(super) async fn open(
     limits: &Limits,
     startup_settings: bool,
 ) -> Result<(Client, String), ConnectError> {
+    // libpq's failover: each host in order, each within the connect timeout, until one answers
+    // and has the role `target_session_attrs` asks for.
+    let mut last = None;
+    for host in &target.hosts {
+        let attempt = tokio::time::timeout(
+            limits.connect_timeout,
+            open_host(target, host, limits, startup_settings),
+        );
+        let err = match attempt.await {
+            Ok(Ok((client, version, standby))) if target.session_attrs.accepts(standby) => {
+                return Ok((client, version));
+            }
+            Ok(Ok((_, _, standby))) => ConnectError::new(
+                ConnectErrorKind::Other,
+                format!(
+                    "{}:{} is {} (target_session_attrs={})",
+                    host.host,
+                    host.port,
+                    if standby == Some(true) {
+                        "a standby"
+                    } else {
+                        "a primary"
+                    },
+                    target.session_attrs.name()
+                ),
+            ),
+            Ok(Err(e)) => e,
+            Err(_) => ConnectError::new(
+                ConnectErrorKind::Timeout,
+                format!(
+                    "no answer from {}:{} within the connect timeout of {}",
+                    host.host,
+                    host.port,
+                    crate::units::format_duration(limits.connect_timeout)
+                ),
+            ),
+        };
+        crate::log::info(&format!("{}:{}: {}", host.host, host.port, err.message));
+        // A refusal for lack of slots says more than the next host's failure would.
+        if !matches!(
+            &last,
+            Some(ConnectError {
+                kind: ConnectErrorKind::ServerFull,
+                ..
+            })
+        ) {
+            last = Some(err);
+        }
+    }
+    Err(last.unwrap_or_else(|| ConnectError::new(ConnectErrorKind::Other, "no host to connect to")))
+}
+
+/// One host: the client, the server's version and whether it is a hot standby (PostgreSQL 14+
+/// says so in the startup parameters; `None` before).
+async fn open_host(
+    target: &Target,
+    host: &crate::target::HostPort,
+    limits: &Limits,
+    startup_settings: bool,
+) -> Result<(Client, String, Option<bool>), ConnectError> {
     let mut cfg = tokio_postgres::Config::new();
     cfg.user(&target.user)
         .application_name(APPLICATION_NAME)
-        .connect_timeout(limits.connect_timeout);
+        .connect_timeout(limits.connect_timeout)
+        .host(&host.host)
+        .port(host.port);
     if startup_settings {
         // lock_timeout stays out: the locks check reads the server's own value from
         // pg_settings.reset_val, which startup options would overwrite; the transaction's
@@ -215,29 +277,30 @@ pub(super) async fn open(
     if let Some(db) = &target.dbname {
         cfg.dbname(db);
     }
-    for h in &target.hosts {
-        cfg.host(&h.host).port(h.port);
-    }
     cfg.ssl_mode(match target.tls {
         TlsMode::Disable => SslMode::Disable,
         TlsMode::Prefer => SslMode::Prefer,
         _ => SslMode::Require,
     });
-    if target.tls == TlsMode::Disable {
-        let (client, connection) = cfg.connect(NoTls).await.map_err(|e| classify(&e))?;
+    fn started<S, T>((client, connection): (Client, tokio_postgres::Connection<S, T>)) -> (Client, String, Option<bool>)
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+        T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
         let version = connection.parameter("server_version").unwrap_or_default().to_string();
+        let standby = connection.parameter("in_hot_standby").map(|v| v == "on");
         tokio::spawn(connection);
-        Ok((client, version))
+        (client, version, standby)
+    }
+    if target.tls == TlsMode::Disable {
+        cfg.connect(NoTls).await.map(started).map_err(|e| classify(&e))
     } else {
         let tls = super::tls::client_config(target)
             .map_err(|e| ConnectError::new(ConnectErrorKind::Other, format!("{e:#}")))?;
-        let (client, connection) = cfg
-            .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
+        cfg.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
             .await
-            .map_err(|e| classify(&e))?;
-        let version = connection.parameter("server_version").unwrap_or_default().to_string();
-        tokio::spawn(connection);
-        Ok((client, version))
+            .map(started)
+            .map_err(|e| classify(&e))
     }
 }
 
