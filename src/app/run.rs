@@ -16,7 +16,7 @@ use crate::checks::{CHECKS, Check, Context, Outcome, Results, ThresholdValue, Th
 use crate::cli::{CheckArgs, CheckCommand, GlobalArgs};
 use crate::engine::{ConnectError, ConnectErrorKind, Limits, Query, Session};
 use crate::report::{CheckResult, Report, Status, TargetInfo};
-use crate::runbook::{self, Catalog};
+use crate::runbook::{self, Catalog, Dialect};
 use crate::target::{Engine, Target};
 use crate::text::redact;
 use crate::units::format_duration;
@@ -183,6 +183,7 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
     // Closing politely must not outlive the deadline either.
     let _ = timeout_at(deadline, session.close()).await;
 
+    let dialects = Dialect::spoken(server.engine, server.mariadb, server.version_num);
     let mut results = Vec::new();
     for ((c, t), span) in checks.iter().zip(&thresholds).zip(&spans) {
         let spec = c.check.spec();
@@ -209,7 +210,7 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
                 })
             }
         };
-        results.push(finish(spec.name, Some(spec.name), outcome, &catalog, server.engine));
+        results.push(finish(spec.name, Some(spec.name), outcome, &catalog, &dialects));
     }
     progress.done();
     done(&target, Some(server.version), results)
@@ -220,6 +221,7 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
 /// to let us in is the incident whatever was asked, with the runbook shown once; any other
 /// failure leaves every check UNKNOWN.
 fn refused(checks: &[Selected], err: &ConnectError, target: &Target, catalog: &Catalog) -> Vec<CheckResult> {
+    let dialects = Dialect::spoken(target.engine, false, 0);
     let owner = CHECKS
         .iter()
         .find_map(|c| c.refused(err, target.engine).map(|o| (c.spec().name, o)));
@@ -231,7 +233,7 @@ fn refused(checks: &[Selected], err: &ConnectError, target: &Target, catalog: &C
         .map(|c| {
             let name = c.check.spec().name;
             match (c.check.refused(err, target.engine), &owner) {
-                (Some(own), _) => finish(name, Some(name), own, catalog, target.engine),
+                (Some(own), _) => finish(name, Some(name), own, catalog, &dialects),
                 (None, Some((owner_name, verdict))) => {
                     let outcome = Outcome {
                         summary: format!("not run: {}", verdict.summary),
@@ -241,14 +243,14 @@ fn refused(checks: &[Selected], err: &ConnectError, target: &Target, catalog: &C
                         ..verdict.clone()
                     };
                     let runbook = (!owner_selected).then_some(*owner_name);
-                    finish(name, runbook, outcome, catalog, target.engine)
+                    finish(name, runbook, outcome, catalog, &dialects)
                 }
                 (None, None) => {
                     let outcome = Outcome::unknown(format!(
                         "cannot connect to {}: {err}",
                         crate::engine::describe_hosts(target)
                     ));
-                    finish(name, Some(name), outcome, catalog, target.engine)
+                    finish(name, Some(name), outcome, catalog, &dialects)
                 }
             }
         })
@@ -276,11 +278,19 @@ fn report(target: &Target, version: Option<String>, results: Vec<CheckResult>, s
     report
 }
 
-/// Attaches the runbook that fits the outcome, chosen among those of `runbook_check`.
-fn finish(name: &str, runbook_check: Option<&str>, outcome: Outcome, catalog: &Catalog, engine: Engine) -> CheckResult {
+/// Attaches the runbook that fits the outcome, chosen among those of `runbook_check`, for a
+/// server speaking `dialects`.
+fn finish(
+    name: &str,
+    runbook_check: Option<&str>,
+    outcome: Outcome,
+    catalog: &Catalog,
+    dialects: &[Dialect],
+) -> CheckResult {
+    let engine = dialects.first().map(|d| d.engine()).unwrap_or(Engine::Postgres);
     let runbook = runbook_check
         .and_then(|check| catalog.select(check, engine, outcome.status, &outcome.facts))
-        .map(|rb| runbook::apply(rb, engine, &outcome.facts));
+        .map(|rb| runbook::apply(rb, dialects, &outcome.facts));
     CheckResult {
         check: name.to_string(),
         status: outcome.status,

@@ -115,10 +115,13 @@ fn show(rb: &crate::runbook::Runbook) -> String {
                 i + 1,
                 step.text.trim().replace('\n', "\n      ")
             ));
-            for (engine, sql) in &step.sql {
-                out.push_str(&format!("      {engine}:\n"));
-                for line in sql.trim_end().lines() {
-                    out.push_str(&format!("        {line}\n"));
+            let blocks = [("sql", &step.sql), ("shell", &step.shell), ("example", &step.example)];
+            for (kind, map) in blocks {
+                for (dialect, body) in map {
+                    out.push_str(&format!("      {kind} ({dialect}):\n"));
+                    for line in body.trim_end().lines() {
+                        out.push_str(&format!("        {line}\n"));
+                    }
                 }
             }
         }

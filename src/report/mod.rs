@@ -145,5 +145,10 @@ pub struct AppliedStep {
     /// `diagnose`, `immediate`, `long_term` or `escalation`.
     pub phase: String,
     pub text: String,
+    /// Runnable SQL for this server.
     pub sql: Option<String>,
+    /// A shell command line to run on a host, values quoted for the shell.
+    pub shell: Option<String>,
+    /// A template to complete by hand; never meant to run as it is.
+    pub example: Option<String>,
 }

@@ -104,6 +104,17 @@ fn render_check(out: &mut String, check: &CheckResult, opts: &TableOptions) {
                     out.push_str(&format!("         {line}\n"));
                 }
             }
+            if let Some(shell) = &step.shell {
+                for line in sanitize(shell, false).trim_end().lines() {
+                    out.push_str(&format!("         $ {line}\n"));
+                }
+            }
+            if let Some(example) = &step.example {
+                out.push_str("         example, to complete by hand:\n");
+                for line in sanitize(example, false).trim_end().lines() {
+                    out.push_str(&format!("           {line}\n"));
+                }
+            }
         }
     }
 }
@@ -194,6 +205,8 @@ mod tests {
                     phase: "immediate".into(),
                     text: "Cancel 42".into(),
                     sql: Some("SELECT 1;".into()),
+                    shell: None,
+                    example: None,
                 }],
             }),
         };

@@ -242,14 +242,24 @@ fn validate(file: &str, text: &str, rb: &Runbook) -> Vec<Problem> {
 }
 
 fn check_step(text: &str, step: &Step, spec: &checks::CheckSpec, at: &mut impl FnMut((usize, usize), String)) {
-    for (is_sql, body) in std::iter::once((false, &step.text)).chain(step.sql.values().map(|s| (true, s))) {
+    #[derive(PartialEq)]
+    enum Kind {
+        Prose,
+        Sql,
+        Shell,
+    }
+    let bodies = std::iter::once((Kind::Prose, &step.text))
+        .chain(step.example.values().map(|s| (Kind::Prose, s)))
+        .chain(step.sql.values().map(|s| (Kind::Sql, s)))
+        .chain(step.shell.values().map(|s| (Kind::Shell, s)));
+    for (kind, body) in bodies {
         match template::placeholders(body) {
             Err(offset) => at(locate(text, &body[offset..]), "unclosed '{{' in step".into()),
             Ok(found) => {
                 for p in &found {
                     let pos = || locate(text, &body[p.offset..]);
-                    match (is_sql, &p.filter, p.quoting()) {
-                        (true, None, _) => at(
+                    match (&kind, &p.filter, p.quoting()) {
+                        (Kind::Sql, None, _) => at(
                             pos(),
                             format!(
                                 "placeholder '{{{{{}}}}}' in sql must say how it is quoted: {{{{{0}|literal}}}}, \
@@ -257,7 +267,7 @@ fn check_step(text: &str, step: &Step, spec: &checks::CheckSpec, at: &mut impl F
                                 p.name
                             ),
                         ),
-                        (true, Some(f), None) => at(
+                        (Kind::Sql, Some(f), None) => at(
                             pos(),
                             format!(
                                 "unknown quoting '{f}' for '{}'; use {}",
@@ -265,16 +275,28 @@ fn check_step(text: &str, step: &Step, spec: &checks::CheckSpec, at: &mut impl F
                                 template::Quoting::NAMES
                             ),
                         ),
-                        (true, Some(_), Some(template::Quoting::Literal)) if body[..p.offset].ends_with('\'') => at(
+                        (Kind::Sql, Some(_), Some(template::Quoting::Literal)) if body[..p.offset].ends_with('\'') => {
+                            at(
+                                pos(),
+                                format!(
+                                    "'{{{{{}|literal}}}}' brings its own quotes: remove the ones around it",
+                                    p.name
+                                ),
+                            )
+                        }
+                        (Kind::Shell, f, _) if f.as_deref() != Some("sh") => at(
                             pos(),
                             format!(
-                                "'{{{{{}|literal}}}}' brings its own quotes: remove the ones around it",
+                                "placeholder '{{{{{}}}}}' in shell must be quoted for the shell: {{{{{0}|sh}}}}",
                                 p.name
                             ),
                         ),
-                        (false, Some(f), _) => at(
+                        (Kind::Prose, Some(f), _) => at(
                             pos(),
-                            format!("quoting '|{f}' is for sql; in text write '{{{{{}}}}}'", p.name),
+                            format!(
+                                "quoting '|{f}' is for sql and shell; in text write '{{{{{}}}}}'",
+                                p.name
+                            ),
                         ),
                         _ => {}
                     }

@@ -9,7 +9,7 @@ pub mod template;
 use std::collections::BTreeMap;
 
 pub use load::{Catalog, Problem};
-pub use model::Runbook;
+pub use model::{Dialect, Runbook};
 
 use crate::checks::Facts;
 use crate::report::{AppliedRunbook, AppliedStep, Status};
@@ -47,8 +47,10 @@ impl Catalog {
     }
 }
 
-/// The runbook's steps for this engine and these facts, placeholders filled.
-pub fn apply(runbook: &Runbook, engine: Engine, facts: &Facts) -> AppliedRunbook {
+/// The runbook's steps for a server speaking `dialects` (most specific first, see
+/// [`Dialect::spoken`]) and these facts, placeholders filled.
+pub fn apply<'a>(runbook: &'a Runbook, dialects: &[Dialect], facts: &Facts) -> AppliedRunbook {
+    let engine = dialects.first().map(|d| d.engine()).unwrap_or(Engine::Postgres);
     let mut steps = Vec::new();
     for (phase, list) in runbook.phases() {
         for step in list {
@@ -58,14 +60,18 @@ pub fn apply(runbook: &Runbook, engine: Engine, facts: &Facts) -> AppliedRunbook
             if !step.when.is_empty() && !step.when.iter().any(|c| facts.conditions.contains(c)) {
                 continue;
             }
-            let sql = step.sql.get(&engine);
-            if sql.is_none() && !step.sql.is_empty() {
+            let pick = |map: &'a BTreeMap<Dialect, String>| dialects.iter().find_map(|d| map.get(d));
+            let (sql, shell, example) = (pick(&step.sql), pick(&step.shell), pick(&step.example));
+            let for_others = !(step.sql.is_empty() && step.shell.is_empty() && step.example.is_empty());
+            if for_others && sql.is_none() && shell.is_none() && example.is_none() {
                 continue;
             }
             let fill = |values: &BTreeMap<String, String>| AppliedStep {
                 phase: phase.to_string(),
                 text: template::fill_text(step.text.trim_end(), values),
                 sql: sql.and_then(|s| template::fill_sql(s.trim_end(), values, engine)),
+                shell: shell.and_then(|s| template::fill_shell(s.trim_end(), values)),
+                example: example.map(|s| template::fill_text(s.trim_end(), values)),
             };
             if step.each {
                 for item in &facts.items {

@@ -52,9 +52,18 @@ pub struct Remediation {
 #[serde(deny_unknown_fields)]
 pub struct Step {
     pub text: String,
-    /// SQL or shell commands per engine; a step with SQL for other engines only is left out.
+    /// Runnable SQL per dialect, and nothing else (no shell, no client meta-commands, no
+    /// templates to complete): a test runs every snippet on a real server. A step with SQL for
+    /// other dialects only is left out.
     #[serde(default)]
-    pub sql: BTreeMap<Engine, String>,
+    pub sql: BTreeMap<Dialect, String>,
+    /// Shell command lines per dialect (the client's real flags), placeholders quoted `|sh`.
+    #[serde(default)]
+    pub shell: BTreeMap<Dialect, String>,
+    /// Templates per dialect the engineer completes by hand (`ALTER TABLE ...`): shown as
+    /// examples, never as something to run.
+    #[serde(default)]
+    pub example: BTreeMap<Dialect, String>,
     /// Only for these engines (default: all the runbook's engines).
     #[serde(default)]
     pub engines: Vec<Engine>,
@@ -64,6 +73,56 @@ pub struct Step {
     /// Repeat the step once per finding (each session, each pool...), filled from that finding.
     #[serde(default)]
     pub each: bool,
+}
+
+/// Whose SQL a snippet is: `mysql` runs on MySQL and MariaDB alike; `mariadb` and `mysql8` are
+/// for one of them only (MySQL 8 cannot be installed where this project is tested, so its
+/// snippets are not executed by the tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    Postgres,
+    Mysql,
+    Mariadb,
+    Mysql8,
+    Pgbouncer,
+}
+
+impl Dialect {
+    /// The dialects a server speaks, most specific first.
+    pub fn spoken(engine: Engine, mariadb: bool, version_num: u32) -> Vec<Dialect> {
+        match engine {
+            Engine::Postgres => vec![Dialect::Postgres],
+            Engine::Pgbouncer => vec![Dialect::Pgbouncer],
+            Engine::Mysql if mariadb => vec![Dialect::Mariadb, Dialect::Mysql],
+            Engine::Mysql if version_num >= 80000 => vec![Dialect::Mysql8, Dialect::Mysql],
+            Engine::Mysql => vec![Dialect::Mysql],
+        }
+    }
+
+    pub fn engine(self) -> Engine {
+        match self {
+            Dialect::Postgres => Engine::Postgres,
+            Dialect::Pgbouncer => Engine::Pgbouncer,
+            Dialect::Mysql | Dialect::Mariadb | Dialect::Mysql8 => Engine::Mysql,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "postgres",
+            Dialect::Mysql => "mysql",
+            Dialect::Mariadb => "mariadb",
+            Dialect::Mysql8 => "mysql8",
+            Dialect::Pgbouncer => "pgbouncer",
+        }
+    }
+}
+
+impl std::fmt::Display for Dialect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 fn default_statuses() -> Vec<Status> {

@@ -109,6 +109,15 @@ pub fn fill_sql(sql: &str, facts: &BTreeMap<String, String>, engine: Engine) -> 
     })
 }
 
+/// Fills a shell command line: every placeholder must say `|sh`, and its value becomes one
+/// single-quoted word. `None`, like SQL, when a value is missing.
+pub fn fill_shell(line: &str, facts: &BTreeMap<String, String>) -> Option<String> {
+    fill(line, |p| {
+        let value = sanitize(facts.get(&p.name)?, true);
+        (p.filter.as_deref() == Some("sh")).then(|| format!("'{}'", value.replace('\'', "'\\''")))
+    })
+}
+
 fn fill(text: &str, mut value: impl FnMut(&Placeholder) -> Option<String>) -> Option<String> {
     let Ok(found) = placeholders(text) else {
         return Some(text.to_string());
