@@ -212,3 +212,52 @@ fn role_without_pg_monitor_is_told_what_it_cannot_see() {
     assert_eq!(run.code, 1, "with pg_monitor the statement is seen: {}", run.all());
     assert_eq!(sessions(&run.json())[0]["query"], "SELECT pg_sleep(60)");
 }
+
+#[test]
+fn sessions_waiting_on_a_lock_are_victims_without_kill_steps() {
+    let pg = ThrowawayPg::start(PgOptions::default());
+    pg.psql(&[
+        "CREATE TABLE orders (id int PRIMARY KEY, v int)",
+        "INSERT INTO orders VALUES (1, 0)",
+    ]);
+    let conn = |app: &str| format!("{} application_name={app}", pg.keyvalue("postgres", "postgres"));
+    let mut held = Held::new();
+    held.pg(&conn("holder"), 1, "BEGIN; UPDATE orders SET v = 1 WHERE id = 1");
+    held.pg_background(&conn("victim"), "UPDATE orders SET v = 2 WHERE id = 1");
+    held.pg_background(&conn("victim"), "UPDATE orders SET v = 3 WHERE id = 1");
+    let url = pg.url("postgres", "postgres");
+    let r = poll(
+        &["queries", "--url", &url, "--warning", "1s", "--idle-warning", "1s"],
+        |r| {
+            sessions(r).iter().filter(|s| s["application"] == "victim").count() == 2
+                && sessions(r).iter().any(|s| s["application"] == "holder")
+        },
+    );
+    let all = sessions(&r);
+    let holder = all.iter().find(|s| s["application"] == "holder").unwrap()["pid"].clone();
+    let victims: Vec<_> = all.iter().filter(|s| s["application"] == "victim").collect();
+    for v in &victims {
+        assert_eq!(v["lock_victim"], true, "{v:#}");
+        assert_eq!(v["blocked_by"].as_array().unwrap().len(), 1, "{v:#}");
+    }
+    let steps = &r["checks"][0]["runbook"]["steps"];
+    let sql: Vec<&str> = steps
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["sql"].as_str())
+        .collect();
+    for v in &victims {
+        let pid = format!("({})", v["pid"]);
+        assert!(
+            !sql.iter().any(|s| s.contains(&pid)),
+            "a kill step for victim {pid}: {sql:#?}"
+        );
+    }
+    assert!(
+        sql.iter()
+            .any(|s| s.contains(&format!("pg_terminate_backend({holder})"))),
+        "the holder should get its terminate step: {sql:#?}"
+    );
+    assert!(steps.to_string().contains("Run dbrunbook locks"), "{steps:#}");
+}

@@ -75,6 +75,8 @@ pub const SPEC: CheckSpec = CheckSpec {
         "critical",
         "idle_warning",
         "idle_critical",
+        "victims",
+        "victim_blockers",
     ],
     item_placeholders: &["reason"],
     conditions: &[
@@ -82,6 +84,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         "long_transaction",
         "idle_in_transaction",
         "insufficient_privilege",
+        "lock_victim",
     ],
 };
 
@@ -297,11 +300,37 @@ fn evaluate(snap: &Snapshot, t: &Thresholds, engine: Engine, limit: usize) -> Ou
             .with("running_for", s.query_seconds.filter(|_| s.state == "active").map(fmt))
             .with("transaction_for", s.xact_seconds.map(fmt))
             .with("wait", s.wait.clone())
+            .with("lock_victim", s.waits_on_lock())
+            .with("blocked_by", serde_json::Value::from(s.blocked_by.clone()))
             .with("query", s.query.as_str());
         findings.push(f);
-        let mut item = session_values(s, j);
-        item.insert("reason".into(), j.reasons.join("; "));
-        facts.items.push(item);
+        // A session waiting on a lock gets no cancel or terminate step of its own: ending it
+        // frees nothing, and the next waiter takes its place.
+        if !s.waits_on_lock() {
+            let mut item = session_values(s, j);
+            item.insert("reason".into(), j.reasons.join("; "));
+            facts.items.push(item);
+        }
+    }
+    let victims: Vec<&Session> = judged.iter().map(|j| j.session).filter(|s| s.waits_on_lock()).collect();
+    if !victims.is_empty() {
+        facts.flag("lock_victim");
+        facts.set("victims", victims.len());
+        let mut blockers: Vec<i64> = victims.iter().flat_map(|s| s.blocked_by.iter().copied()).collect();
+        blockers.sort_unstable();
+        blockers.dedup();
+        facts.set(
+            "victim_blockers",
+            if blockers.is_empty() {
+                "sessions dbrunbook locks will name".to_string()
+            } else {
+                blockers
+                    .iter()
+                    .map(|p| format!("pid {p}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        );
     }
     if let Some(worst) = judged.first() {
         facts.values.extend(session_values(worst.session, worst));
@@ -390,8 +419,13 @@ fn summarize(judged: &[Judged], (n_running, n_xact, n_idle): (usize, usize, usiz
             t.shown("idle_warning")
         ));
     }
+    let victim = if worst.session.waits_on_lock() {
+        ", waiting on a lock: run dbrunbook locks for the root"
+    } else {
+        ""
+    };
     format!(
-        "{}; worst: pid {} ({}, {})",
+        "{}; worst: pid {} ({}, {}{victim})",
         parts.join(", "),
         worst.session.pid,
         worst.session.user,

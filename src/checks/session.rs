@@ -30,6 +30,8 @@ pub struct Session {
     pub wait: Option<String>,
     /// Transactions its snapshot holds back vacuum by (PostgreSQL `age(backend_xmin)`).
     pub xmin_age: Option<i64>,
+    /// The sessions it waits for, when it waits on a lock and the query asked.
+    pub blocked_by: Vec<i64>,
 }
 
 impl Session {
@@ -47,7 +49,19 @@ impl Session {
             state_seconds: row.float_named("state_seconds")?,
             wait: row.text_named("wait")?.filter(|w| !w.is_empty()),
             xmin_age: row.int_named("xmin_age")?,
+            blocked_by: match row.named("blocked_by") {
+                Some(i) => row.ints(i)?,
+                None => vec![],
+            },
         })
+    }
+
+    /// Waiting on a lock: a victim of whoever holds it, whatever its ages say. Ending it frees
+    /// nothing; the root of its lock chain is the one to deal with.
+    pub fn waits_on_lock(&self) -> bool {
+        self.wait
+            .as_deref()
+            .is_some_and(|w| w.starts_with("Lock:") || w.ends_with("metadata lock"))
     }
 
     pub fn application(&self) -> &str {

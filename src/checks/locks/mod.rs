@@ -117,9 +117,8 @@ impl Check for Locks {
 /// A session in a lock chain: waiting, blocking, or both.
 #[derive(Debug, Clone, Default)]
 struct LockNode {
+    /// The session; `s.blocked_by` are the sessions it waits for (empty for a root blocker).
     s: Session,
-    /// The sessions it waits for (empty for a root blocker).
-    blocked_by: Vec<i64>,
     /// How long it has waited for its lock.
     waiting_seconds: Option<f64>,
     /// The lock it waits for: mode and object (`AccessExclusiveLock on orders`, `metadata lock`).
@@ -155,7 +154,6 @@ fn postgres_snapshot(results: &Results) -> Result<LockSnapshot> {
     for row in results.rows(0)?.iter() {
         out.nodes.push(LockNode {
             s: Session::decode(&row)?,
-            blocked_by: row.ints(row.named("blocked_by").unwrap_or(1))?,
             waiting_seconds: row.float_named("waiting_seconds")?,
             lock: row.text_named("lock")?,
             inferred: false,
@@ -194,11 +192,11 @@ fn build(nodes: &[LockNode]) -> Tree<'_> {
     let by_pid: BTreeMap<i64, &LockNode> = nodes.iter().map(|n| (n.s.pid, n)).collect();
     let mut children: BTreeMap<i64, Vec<&LockNode>> = BTreeMap::new();
     for n in nodes {
-        for b in &n.blocked_by {
+        for b in &n.s.blocked_by {
             children.entry(*b).or_default().push(n);
         }
     }
-    let mut roots: Vec<&LockNode> = nodes.iter().filter(|n| n.blocked_by.is_empty()).collect();
+    let mut roots: Vec<&LockNode> = nodes.iter().filter(|n| n.s.blocked_by.is_empty()).collect();
     if roots.is_empty() {
         // Everyone waits on someone: a cycle (a deadlock about to be broken). Start anywhere.
         roots.extend(nodes.iter().max_by(|a, b| {
@@ -237,7 +235,7 @@ fn build(nodes: &[LockNode]) -> Tree<'_> {
     }
     // Blockers that are not in the snapshot (ended meanwhile) still count as roots of their waiters.
     for n in nodes {
-        for b in &n.blocked_by {
+        for b in &n.s.blocked_by {
             if !by_pid.contains_key(b) {
                 tree.root_of.entry(n.s.pid).or_default().insert(*b);
             }
@@ -250,7 +248,7 @@ fn build(nodes: &[LockNode]) -> Tree<'_> {
 }
 
 fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -> Outcome {
-    let waiting: Vec<&LockNode> = snap.nodes.iter().filter(|n| !n.blocked_by.is_empty()).collect();
+    let waiting: Vec<&LockNode> = snap.nodes.iter().filter(|n| !n.s.blocked_by.is_empty()).collect();
     let longest = waiting.iter().filter_map(|n| n.waiting_seconds).fold(0.0, f64::max);
     let blocked = waiting.len() as u64;
     let mut status = grade(longest, t.seconds("warning"), t.seconds("critical"));
@@ -276,7 +274,7 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
             .with("pid", n.s.pid)
             .with(
                 "role",
-                if n.blocked_by.is_empty() {
+                if n.s.blocked_by.is_empty() {
                     "root blocker"
                 } else {
                     "waiting"
@@ -293,7 +291,7 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
             .with("waiting_for", n.waiting_seconds.map(fmt))
             .with("transaction_for", n.s.xact_seconds.map(fmt))
             .with("lock", n.lock.clone())
-            .with("blocked_by", Value::from(n.blocked_by.clone()))
+            .with("blocked_by", Value::from(n.s.blocked_by.clone()))
             .with("roots", Value::from(roots))
             .with("inferred", n.inferred)
             .with("query", n.s.query.as_str());
@@ -458,9 +456,9 @@ mod tests {
                 state: state.into(),
                 query: query.into(),
                 user: "u".into(),
+                blocked_by: blocked_by.to_vec(),
                 ..Session::default()
             },
-            blocked_by: blocked_by.to_vec(),
             waiting_seconds: wait,
             ..LockNode::default()
         }

@@ -166,9 +166,9 @@ pub(super) fn snapshot(server: &ServerInfo, results: &Results) -> Result<LockSna
                 state: t.map(|t| t.state()).unwrap_or_default(),
                 query: t.map(|t| t.info.clone()).unwrap_or_default(),
                 xact_seconds: t.and_then(|t| t.trx_seconds).map(|x| x as f64),
+                blocked_by: edge.map(|e| e.blockers.iter().copied().collect()).unwrap_or_default(),
                 ..Session::default()
             },
-            blocked_by: edge.map(|e| e.blockers.iter().copied().collect()).unwrap_or_default(),
             waiting_seconds: edge.and_then(|e| e.seconds),
             lock: edge.and_then(|e| e.lock.clone()),
             inferred: edge.is_some_and(|e| e.inferred),

@@ -10,7 +10,7 @@ SELECT CAST(p.ID AS SIGNED) AS pid, p.USER AS usename, COALESCE(p.DB, '') AS `da
        CASE WHEN p.COMMAND <> 'Sleep' THEN CAST(p.TIME AS SIGNED) END AS query_seconds,
        CAST(TIMESTAMPDIFF(SECOND, t.trx_started, NOW()) AS SIGNED) AS xact_seconds,
        CAST(p.TIME AS SIGNED) AS state_seconds,
-       NULLIF(p.STATE, '') AS wait
+       CASE WHEN t.trx_state = 'LOCK WAIT' THEN 'Lock:row' ELSE NULLIF(p.STATE, '') END AS wait
   FROM information_schema.PROCESSLIST p
   LEFT JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = p.ID
  WHERE p.ID <> CONNECTION_ID() AND p.COMMAND NOT IN ('Daemon', 'Binlog Dump', 'Binlog Dump GTID')
