@@ -207,7 +207,7 @@ fn validate(file: &str, text: &str, rb: &Runbook) -> Vec<Problem> {
         );
     }
     for (key, value) in &rb.thresholds {
-        let pos = locate_key(text, key);
+        let pos = locate_threshold(text, key);
         match spec.threshold(key) {
             None => {
                 let known: Vec<&str> = spec.thresholds.iter().map(|t| t.key).collect();
@@ -225,6 +225,18 @@ fn validate(file: &str, text: &str, rb: &Runbook) -> Vec<Problem> {
                     at(pos, format!("threshold {key}: {e}"));
                 }
             }
+        }
+    }
+    // Against the spec's default when the runbook sets only one of a pair; a value that does not
+    // parse was reported above.
+    if let Ok(resolved) = checks::Thresholds::unordered(spec, &BTreeMap::new(), &rb.thresholds) {
+        for crossed in resolved.crossed(spec) {
+            let key = if rb.thresholds.contains_key(crossed.warning) {
+                crossed.warning
+            } else {
+                crossed.critical
+            };
+            at(locate_threshold(text, key), crossed.message);
         }
     }
     if rb.remediation.immediate.is_empty() {
@@ -291,6 +303,26 @@ fn locate_key(text: &str, key: &str) -> (usize, usize) {
         if let Some(after) = trimmed.strip_prefix(key).and_then(|r| r.strip_prefix(':')) {
             let col = line.len() - after.trim_start().len() + 1;
             return (i + 1, col);
+        }
+    }
+    (1, 1)
+}
+
+/// Line and column (1-based) of a threshold's value: `key:` after `thresholds:`, in block style
+/// (`  warning: 80%`) or flow style (`{warning: 80%}`).
+fn locate_threshold(text: &str, key: &str) -> (usize, usize) {
+    let (start, _) = locate_key(text, "thresholds");
+    for (i, line) in text.lines().enumerate().skip(start - 1) {
+        let mut from = 0;
+        while let Some(found) = line[from..].find(key) {
+            let at = from + found;
+            let before = line[..at].chars().next_back();
+            let after = line[at + key.len()..].strip_prefix(':');
+            if let (true, Some(after)) = (before.is_none_or(|c| c.is_whitespace() || "{,".contains(c)), after) {
+                let col = line.len() - after.trim_start().len() + 1;
+                return (i + 1, col);
+            }
+            from = at + key.len();
         }
     }
     (1, 1)
@@ -369,6 +401,48 @@ mod tests {
         let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
         assert_eq!(problems.len(), 5, "{text:#?}");
         assert!(text[0].starts_with("bad.yaml:1:5:"), "{text:#?}");
+    }
+
+    #[test]
+    fn inverted_percentages_point_at_the_warning() {
+        let bad = GOOD.replace(
+            "remediation:",
+            "thresholds:\n  warning: 90%\n  critical: 80%\nremediation:",
+        );
+        let problems = parse("bad.yaml", &bad).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        let p = &problems[0];
+        assert_eq!((p.line, p.column), (6, 12), "{p}");
+        assert!(
+            p.message
+                .contains("warning threshold (90%) is above the critical one (80%)"),
+            "{p}"
+        );
+    }
+
+    #[test]
+    fn inverted_durations_in_flow_style_are_located() {
+        let bad = GOOD
+            .replace("check: pool", "check: queries")
+            .replace("{{top_user}}", "it")
+            .replace(
+                "remediation:",
+                "thresholds: {idle_warning: 10m, idle_critical: 1m}\nremediation:",
+            );
+        let p = &parse("bad.yaml", &bad).unwrap_err()[0];
+        assert_eq!((p.line, p.column), (5, 28), "{p}");
+        assert!(p.message.contains("idle-in-transaction warning threshold (10m)"), "{p}");
+    }
+
+    #[test]
+    fn one_side_of_a_pair_is_compared_with_the_default() {
+        // The pool check's default warning is 80%: a critical of 50% crosses it.
+        let bad = GOOD.replace("remediation:", "thresholds:\n  critical: 50%\nremediation:");
+        let p = &parse("bad.yaml", &bad).unwrap_err()[0];
+        assert_eq!((p.line, p.column), (6, 13), "{p}");
+        assert!(p.message.contains("(80%) is above the critical one (50%)"), "{p}");
+        let fine = GOOD.replace("remediation:", "thresholds:\n  critical: 85%\nremediation:");
+        parse("ok.yaml", &fine).unwrap();
     }
 
     #[test]
