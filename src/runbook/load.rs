@@ -139,9 +139,9 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Runbook>, Vec<Problem>> {
 
 /// Parses and validates one runbook's text; `file` names it in problems.
 pub fn parse(file: &str, text: &str) -> Result<Runbook, Vec<Problem>> {
-    let rb: Runbook = serde_yaml::from_str(text).map_err(|e| {
+    let rb: Runbook = serde_norway::from_str(text).map_err(|e| {
         let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
-        // serde_yaml appends " at line L column C"; the prefix already says where.
+        // serde_norway appends " at line L column C"; the prefix already says where.
         let message = e.to_string();
         let message = message.split(" at line ").next().unwrap_or(&message).to_string();
         vec![Problem {
