@@ -1,8 +1,6 @@
 //! `dbrunbook runbooks list|show|validate`: reading runbooks without touching any database.
 //! Exit codes: 0 fine, 1 problems found (validate) or no such runbook (show).
 
-use std::path::Path;
-
 use comfy_table::{Table, presets};
 
 use super::emit;
@@ -136,7 +134,7 @@ fn validate(paths: &[std::path::PathBuf]) -> u8 {
         let result = if path.is_dir() {
             load::load_dir(path)
         } else {
-            validate_file(path).map(|rb| vec![rb])
+            load::load_file(path).map(|rb| vec![rb])
         };
         match result {
             Ok(list) => count += list.len(),
@@ -150,19 +148,6 @@ fn validate(paths: &[std::path::PathBuf]) -> u8 {
         report_problems(&problems);
         1
     }
-}
-
-fn validate_file(path: &Path) -> Result<crate::runbook::Runbook, Vec<Problem>> {
-    let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![Problem {
-            file: name.clone(),
-            line: 1,
-            column: 1,
-            message: format!("cannot read: {e}"),
-        }]
-    })?;
-    load::parse(&name, &text)
 }
 
 fn report_problems(problems: &[Problem]) {

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::{Context as _, Result, anyhow};
 
 pub use session::Session;
-pub use thresholds::{Threshold, ThresholdKind, ThresholdValue, Thresholds, parse_count};
+pub use thresholds::{Crossed, Threshold, ThresholdKind, ThresholdValue, Thresholds, parse_count};
 
 use crate::engine::{ConnectError, Query, QueryResult, Rows, ServerInfo};
 use crate::report::{Finding, Metric, Status};

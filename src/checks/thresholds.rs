@@ -73,6 +73,14 @@ pub fn parse_count(text: &str) -> Result<u64, String> {
         .map_err(|_| format!("invalid count '{text}': use a whole number such as 5"))
 }
 
+/// A warning threshold above its critical one: the keys, and the message for the user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Crossed {
+    pub warning: &'static str,
+    pub critical: &'static str,
+    pub message: String,
+}
+
 /// A check's thresholds, resolved.
 #[derive(Debug, Clone, Default)]
 pub struct Thresholds(BTreeMap<&'static str, ThresholdValue>);
@@ -80,6 +88,19 @@ pub struct Thresholds(BTreeMap<&'static str, ThresholdValue>);
 impl Thresholds {
     /// Flag, else the runbooks' value, else the spec's default; then warning ≤ critical.
     pub fn resolve(
+        spec: &CheckSpec,
+        flags: &BTreeMap<String, ThresholdValue>,
+        runbook: &BTreeMap<String, String>,
+    ) -> Result<Thresholds> {
+        let resolved = Thresholds::unordered(spec, flags, runbook)?;
+        if let Some(crossed) = resolved.crossed(spec).into_iter().next() {
+            bail!("{}", crossed.message);
+        }
+        Ok(resolved)
+    }
+
+    /// Flag, else the runbooks' value, else the spec's default; the order is not checked.
+    pub fn unordered(
         spec: &CheckSpec,
         flags: &BTreeMap<String, ThresholdValue>,
         runbook: &BTreeMap<String, String>,
@@ -99,21 +120,30 @@ impl Thresholds {
             };
             out.insert(t.key, value);
         }
-        let resolved = Thresholds(out);
-        for (w, c, what) in spec.ordered {
-            let (Some(wv), Some(cv)) = (resolved.0.get(w), resolved.0.get(c)) else {
+        Ok(Thresholds(out))
+    }
+
+    /// Every pair of the spec's `ordered` list whose warning is above its critical.
+    pub fn crossed(&self, spec: &CheckSpec) -> Vec<Crossed> {
+        let mut out = Vec::new();
+        for &(warning, critical, what) in spec.ordered {
+            let (Some(wv), Some(cv)) = (self.0.get(warning), self.0.get(critical)) else {
                 continue;
             };
             if wv > cv {
-                bail!(
-                    "the {what} warning threshold ({}) is above the critical one ({}); \
-                     lower the warning threshold or raise the critical one",
-                    wv.shown(),
-                    cv.shown()
-                );
+                out.push(Crossed {
+                    warning,
+                    critical,
+                    message: format!(
+                        "the {what} warning threshold ({}) is above the critical one ({}); \
+                         lower the warning threshold or raise the critical one",
+                        wv.shown(),
+                        cv.shown()
+                    ),
+                });
             }
         }
-        Ok(resolved)
+        out
     }
 
     fn get(&self, key: &str) -> ThresholdValue {

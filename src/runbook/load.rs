@@ -1,11 +1,13 @@
 //! Loading and validating runbooks: the embedded set, then each user directory in order, a later
 //! runbook replacing an earlier one with the same id. Every problem carries file, line, column.
+//! What may reach the YAML deserializer at all (file kind, size, aliases, depth) is `input`'s.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::embedded::EMBEDDED;
+use super::input;
 use super::model::{Runbook, Step};
 use super::template;
 use crate::checks;
@@ -17,6 +19,53 @@ pub struct Problem {
     pub line: usize,
     pub column: usize,
     pub message: String,
+}
+
+/// Longest quoted value shown in a problem: a megabyte title is not worth echoing.
+const QUOTED_MAX: usize = 80;
+
+impl Problem {
+    /// A problem at a 1-based line and column; long quoted values in the message are cut.
+    pub fn new(file: &str, (line, column): (usize, usize), message: String) -> Problem {
+        Problem {
+            file: file.into(),
+            line,
+            column,
+            message: clip_quoted(&message),
+        }
+    }
+}
+
+/// Cuts every '…', "…" or `…` run longer than [`QUOTED_MAX`] characters, marking the cut with
+/// "…". A quote opens after a non-alphanumeric character (so "runbook's" opens nothing) and
+/// closes before one.
+fn clip_quoted(message: &str) -> String {
+    let chars: Vec<char> = message.chars().collect();
+    let mut out = String::with_capacity(message.len().min(4096));
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let opens = matches!(c, '\'' | '"' | '`') && (i == 0 || !chars[i - 1].is_alphanumeric());
+        let close = opens
+            .then(|| {
+                (i + 1..chars.len()).find(|&j| chars[j] == c && chars.get(j + 1).is_none_or(|n| !n.is_alphanumeric()))
+            })
+            .flatten();
+        match close {
+            Some(j) if j - i - 1 > QUOTED_MAX => {
+                out.push(c);
+                out.extend(&chars[i + 1..i + 1 + QUOTED_MAX]);
+                out.push('…');
+                out.push(c);
+                i = j + 1;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 impl fmt::Display for Problem {
@@ -78,51 +127,32 @@ impl Catalog {
 
 /// Loads and validates every runbook in one directory; duplicate ids within it are problems.
 pub fn load_dir(dir: &Path) -> Result<Vec<Runbook>, Vec<Problem>> {
-    let whole = |message: String| {
-        vec![Problem {
-            file: dir.display().to_string(),
-            line: 1,
-            column: 1,
-            message,
-        }]
-    };
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        whole(format!(
-            "cannot read runbook directory: {e}; pass a directory of *.yaml files to --runbooks"
-        ))
+    let (files, mut problems) = input::list_dir(dir).map_err(|e| {
+        vec![Problem::new(
+            &dir.display().to_string(),
+            (1, 1),
+            format!("cannot read runbook directory: {e}; pass a directory of *.yaml files to --runbooks"),
+        )]
     })?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
-        .collect();
-    files.sort();
-    let mut problems = Vec::new();
     let mut runbooks: Vec<Runbook> = Vec::new();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     for file in files {
         let name = file.display().to_string();
-        let text = match std::fs::read_to_string(&file) {
+        let text = match input::read(&file) {
             Ok(t) => t,
-            Err(e) => {
-                problems.push(Problem {
-                    file: name,
-                    line: 1,
-                    column: 1,
-                    message: format!("cannot read: {e}"),
-                });
+            Err(p) => {
+                problems.push(p);
                 continue;
             }
         };
         match parse(&name, &text) {
             Ok(mut rb) => {
                 if let Some(other) = seen.insert(rb.id.clone(), name.clone()) {
-                    let (line, column) = locate_key(&text, "id");
-                    problems.push(Problem {
-                        file: name.clone(),
-                        line,
-                        column,
-                        message: format!("duplicate runbook id '{}', also in {other}", rb.id),
-                    });
+                    problems.push(Problem::new(
+                        &name,
+                        locate_key(&text, "id"),
+                        format!("duplicate runbook id '{}', also in {other}", rb.id),
+                    ));
                 }
                 rb.source = name;
                 runbooks.push(rb);
@@ -137,19 +167,28 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Runbook>, Vec<Problem>> {
     }
 }
 
+/// Reads, parses and validates one runbook file.
+pub fn load_file(path: &Path) -> Result<Runbook, Vec<Problem>> {
+    let text = input::read(path).map_err(|p| vec![p])?;
+    parse(&path.display().to_string(), &text)
+}
+
 /// Parses and validates one runbook's text; `file` names it in problems.
 pub fn parse(file: &str, text: &str) -> Result<Runbook, Vec<Problem>> {
-    let rb: Runbook = serde_yaml::from_str(text).map_err(|e| {
-        let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
-        // serde_yaml appends " at line L column C"; the prefix already says where.
+    if text.len() as u64 > input::MAX_BYTES {
+        return Err(vec![Problem::new(
+            file,
+            (1, 1),
+            format!("file is {} bytes; runbooks are at most 1 MiB", text.len()),
+        )]);
+    }
+    input::prescan(file, text).map_err(|p| vec![p])?;
+    let rb: Runbook = serde_norway::from_str(text).map_err(|e| {
+        let at = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
+        // serde_norway appends " at line L column C"; the prefix already says where.
         let message = e.to_string();
         let message = message.split(" at line ").next().unwrap_or(&message).to_string();
-        vec![Problem {
-            file: file.into(),
-            line,
-            column,
-            message,
-        }]
+        vec![Problem::new(file, at, message)]
     })?;
     let problems = validate(file, text, &rb);
     if problems.is_empty() { Ok(rb) } else { Err(problems) }
@@ -157,14 +196,7 @@ pub fn parse(file: &str, text: &str) -> Result<Runbook, Vec<Problem>> {
 
 fn validate(file: &str, text: &str, rb: &Runbook) -> Vec<Problem> {
     let mut problems = Vec::new();
-    let mut at = |(line, column): (usize, usize), message: String| {
-        problems.push(Problem {
-            file: file.into(),
-            line,
-            column,
-            message,
-        });
-    };
+    let mut at = |pos: (usize, usize), message: String| problems.push(Problem::new(file, pos, message));
     if rb.id.is_empty()
         || !rb
             .id
@@ -207,7 +239,7 @@ fn validate(file: &str, text: &str, rb: &Runbook) -> Vec<Problem> {
         );
     }
     for (key, value) in &rb.thresholds {
-        let pos = locate_key(text, key);
+        let pos = locate_threshold(text, key);
         match spec.threshold(key) {
             None => {
                 let known: Vec<&str> = spec.thresholds.iter().map(|t| t.key).collect();
@@ -225,6 +257,18 @@ fn validate(file: &str, text: &str, rb: &Runbook) -> Vec<Problem> {
                     at(pos, format!("threshold {key}: {e}"));
                 }
             }
+        }
+    }
+    // Against the spec's default when the runbook sets only one of a pair; a value that does not
+    // parse was reported above.
+    if let Ok(resolved) = checks::Thresholds::unordered(spec, &BTreeMap::new(), &rb.thresholds) {
+        for crossed in resolved.crossed(spec) {
+            let key = if rb.thresholds.contains_key(crossed.warning) {
+                crossed.warning
+            } else {
+                crossed.critical
+            };
+            at(locate_threshold(text, key), crossed.message);
         }
     }
     if rb.remediation.immediate.is_empty() {
@@ -351,6 +395,26 @@ fn locate_key(text: &str, key: &str) -> (usize, usize) {
     (1, 1)
 }
 
+/// Line and column (1-based) of a threshold's value: `key:` after `thresholds:`, in block style
+/// (`  warning: 80%`) or flow style (`{warning: 80%}`).
+fn locate_threshold(text: &str, key: &str) -> (usize, usize) {
+    let (start, _) = locate_key(text, "thresholds");
+    for (i, line) in text.lines().enumerate().skip(start - 1) {
+        let mut from = 0;
+        while let Some(found) = line[from..].find(key) {
+            let at = from + found;
+            let before = line[..at].chars().next_back();
+            let after = line[at + key.len()..].strip_prefix(':');
+            if let (true, Some(after)) = (before.is_none_or(|c| c.is_whitespace() || "{,".contains(c)), after) {
+                let col = line.len() - after.trim_start().len() + 1;
+                return (i + 1, col);
+            }
+            from = at + key.len();
+        }
+    }
+    (1, 1)
+}
+
 /// Line and column (1-based) of the first occurrence of `needle`'s first line in `text`.
 fn locate(text: &str, needle: &str) -> (usize, usize) {
     let first = needle.lines().next().unwrap_or(needle);
@@ -424,6 +488,61 @@ mod tests {
         let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
         assert_eq!(problems.len(), 5, "{text:#?}");
         assert!(text[0].starts_with("bad.yaml:1:5:"), "{text:#?}");
+    }
+
+    #[test]
+    fn inverted_percentages_point_at_the_warning() {
+        let bad = GOOD.replace(
+            "remediation:",
+            "thresholds:\n  warning: 90%\n  critical: 80%\nremediation:",
+        );
+        let problems = parse("bad.yaml", &bad).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        let p = &problems[0];
+        assert_eq!((p.line, p.column), (6, 12), "{p}");
+        assert!(
+            p.message
+                .contains("warning threshold (90%) is above the critical one (80%)"),
+            "{p}"
+        );
+    }
+
+    #[test]
+    fn inverted_durations_in_flow_style_are_located() {
+        let bad = GOOD
+            .replace("check: pool", "check: queries")
+            .replace("{{top_user}}", "it")
+            .replace(
+                "remediation:",
+                "thresholds: {idle_warning: 10m, idle_critical: 1m}\nremediation:",
+            );
+        let p = &parse("bad.yaml", &bad).unwrap_err()[0];
+        assert_eq!((p.line, p.column), (5, 28), "{p}");
+        assert!(p.message.contains("idle-in-transaction warning threshold (10m)"), "{p}");
+    }
+
+    #[test]
+    fn one_side_of_a_pair_is_compared_with_the_default() {
+        // The pool check's default warning is 80%: a critical of 50% crosses it.
+        let bad = GOOD.replace("remediation:", "thresholds:\n  critical: 50%\nremediation:");
+        let p = &parse("bad.yaml", &bad).unwrap_err()[0];
+        assert_eq!((p.line, p.column), (6, 13), "{p}");
+        assert!(p.message.contains("(80%) is above the critical one (50%)"), "{p}");
+        let fine = GOOD.replace("remediation:", "thresholds:\n  critical: 85%\nremediation:");
+        parse("ok.yaml", &fine).unwrap();
+    }
+
+    #[test]
+    fn long_quoted_values_are_cut_in_messages() {
+        let huge = "A".repeat(500_000);
+        let bad = GOOD.replace("look at {{top_user}}", &format!("x\n      each: \"{huge}\""));
+        let p = &parse("bad.yaml", &bad).unwrap_err()[0];
+        assert!(p.message.len() < 300, "{p}");
+        assert!(p.message.contains(&format!("\"{}…\"", "A".repeat(80))), "{p}");
+        assert_eq!(
+            clip_quoted("the runbook's 'short' value"),
+            "the runbook's 'short' value"
+        );
     }
 
     #[test]

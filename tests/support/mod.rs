@@ -72,6 +72,46 @@ pub fn dbrunbook_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     }
 }
 
+/// Like [`dbrunbook`], but killed after `limit` with a panic saying so: for hostile input that
+/// could make the binary hang, so that a regression fails the test instead of stalling the suite.
+/// The limit is a guard, generous on purpose; assert on what the run printed.
+pub fn dbrunbook_within(args: &[&str], limit: Duration) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dbrunbook"))
+        .args(args)
+        .env_remove("DBRUNBOOK_RUNBOOKS")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running dbrunbook");
+    let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            let _ = pipe.read_to_end(&mut out);
+            String::from_utf8_lossy(&out).into_owned()
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for dbrunbook") {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("dbrunbook {args:?} did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    }
+}
+
 /// The findings of one kind in the first check of a JSON report.
 pub fn findings(report: &serde_json::Value, kind: &str) -> Vec<serde_json::Value> {
     report["checks"][0]["findings"]
