@@ -1,5 +1,5 @@
-//! Text safety: stripping control characters from database-supplied text before it reaches a
-//! terminal, shortening long text for tables, and redacting secrets from any message.
+//! Text safety: stripping control characters from text before it reaches a terminal, shortening
+//! long text for tables, percent-encoding. Hiding passwords is `redact`'s job.
 
 /// Replaces control characters (ANSI escapes, NUL, bell, carriage returns...) with visible
 /// substitutes. Newlines and tabs become spaces when `single_line` is set, and are kept otherwise.
@@ -27,21 +27,6 @@ pub fn shorten(input: &str, max: usize) -> String {
     let mut cut: String = folded.chars().take(max.saturating_sub(1)).collect();
     cut.push('…');
     cut
-}
-
-/// Removes every occurrence of each secret from `text`.
-pub fn redact(text: &str, secrets: &[&str]) -> String {
-    let mut out = text.to_string();
-    for secret in secrets {
-        if !secret.is_empty() {
-            out = out.replace(secret, "<redacted>");
-            let encoded = percent_encode(secret);
-            if encoded != *secret {
-                out = out.replace(&encoded, "<redacted>");
-            }
-        }
-    }
-    out
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.
@@ -123,13 +108,6 @@ mod tests {
     fn shorten_folds_and_cuts() {
         assert_eq!(shorten("select\n  *\n from t", 100), "select * from t");
         assert_eq!(shorten("abcdefghij", 5), "abcd…");
-    }
-
-    #[test]
-    fn redact_hides_plain_and_encoded_secrets() {
-        let msg = "failed for postgres://u:p%40ss@h and p@ss";
-        let out = redact(msg, &["p@ss"]);
-        assert!(!out.contains("p@ss") && !out.contains("p%40ss"), "{out}");
     }
 
     #[test]

@@ -15,10 +15,10 @@ use super::print_report;
 use crate::checks::{CHECKS, Check, Context, Outcome, Results, ThresholdValue, Thresholds};
 use crate::cli::{CheckArgs, CheckCommand, GlobalArgs};
 use crate::engine::{ConnectErrorKind, Limits, Query, Session};
+use crate::redact::driver_message;
 use crate::report::{CheckResult, Report, Status, TargetInfo};
 use crate::runbook::{self, Catalog};
 use crate::target::{Engine, Target};
-use crate::text::redact;
 use crate::units::format_duration;
 
 /// Longest one diagnostic statement may run on the target.
@@ -86,7 +86,7 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
         Ok(t) => t,
         Err(e) => return failed(checks, &format!("{e:#}"), started),
     };
-    let secrets = target.secrets();
+    let password = target.password.as_deref();
     // Thresholds before connecting: a typo costs no connection, and they shape the queries.
     let thresholds: Vec<anyhow::Result<Thresholds>> = checks
         .iter()
@@ -163,7 +163,10 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
     progress.say(&format!("running {}", names.join(", ")));
     let ran = match timeout_at(deadline, session.run(&queries)).await {
         Ok(Ok(results)) => Ok(results),
-        Ok(Err(e)) => Err(format!("the queries failed: {}", redact(&format!("{e:#}"), &secrets))),
+        Ok(Err(e)) => Err(format!(
+            "the queries failed: {}",
+            driver_message(&format!("{e:#}"), password)
+        )),
         Err(_) => Err(format!(
             "the checks did not finish within --timeout {}",
             format_duration(global.timeout)
@@ -193,7 +196,7 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
                     Outcome::unknown(format!(
                         "the {} check failed: {}",
                         spec.name,
-                        redact(&format!("{e:#}"), &secrets)
+                        driver_message(&format!("{e:#}"), password)
                     ))
                 })
             }

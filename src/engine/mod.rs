@@ -116,7 +116,7 @@ impl Session {
         };
         match tokio::time::timeout(limits.connect_timeout, attempt).await {
             Ok(result) => result.map_err(|e: ConnectError| ConnectError {
-                message: crate::text::redact(&e.message, &target.secrets()),
+                message: crate::redact::driver_message(&e.message, target.password.as_deref()),
                 ..e
             }),
             Err(_) => Err(ConnectError::new(
