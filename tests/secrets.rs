@@ -1,5 +1,6 @@
-//! Passwords in malformed input: a URL or key=value string the tool cannot parse is explained
-//! without printing any part of its password, in every format and in the `-v` log. A one-letter password
+//! Passwords in malformed input: a URL or key=value string the tool cannot parse, or one given
+//! where it does not belong (a positional argument, another flag's value), is explained without
+//! printing any part of its password, in every format and in the `-v` log. A one-letter password
 //! is hidden by the structure of the string, so it cannot turn the letters of a message into
 //! `<redacted>`. Every target here is 127.0.0.1 port 1, refused at once.
 
@@ -140,6 +141,46 @@ fn malformed_database_url_from_the_environment() {
     );
 }
 
+const URL: &str = "postgres://u:S3ntinel-pw/S3ntinel-pw@127.0.0.1:1/db";
+const KEYWORDS: &str = "host=127.0.0.1 port=1 password=S3ntinel-pw S3ntinel-pw";
+
+#[test]
+fn url_as_a_positional_argument_is_not_echoed_by_the_parser() {
+    for value in [URL, KEYWORDS] {
+        never_printed(&["pool", value], &[], &["unexpected argument"]);
+        never_printed(
+            &["pool", "--url", "postgres://u@127.0.0.1:1/db", value],
+            &[],
+            &["unexpected argument"],
+        );
+        never_printed(&[value], &[], &["unrecognized subcommand"]);
+    }
+}
+
+#[test]
+fn url_given_to_another_flag_is_not_echoed_by_the_parser() {
+    for value in [URL, KEYWORDS] {
+        for flag in ["--connect-timeout", "--timeout", "--limit", "--warning", "--color"] {
+            never_printed(&["pool", flag, value], &[], &["invalid value"]);
+            never_printed(&["pool", &format!("{flag}={value}")], &[], &["invalid value"]);
+        }
+    }
+}
+
+#[test]
+fn url_given_to_runbooks_and_completions_is_not_echoed() {
+    for value in [URL, KEYWORDS] {
+        never_printed(&["runbooks", "show", value], &[], &["no runbook"]);
+        never_printed(&["runbooks", "validate", value], &[], &["cannot read"]);
+        never_printed(&["completions", value], &[], &["invalid value"]);
+        never_printed(
+            &["pool", "--url", "postgres://u@127.0.0.1:1/db", "--runbooks", value],
+            &[],
+            &["cannot read runbook directory"],
+        );
+    }
+}
+
 /// A one-letter password may only be hidden where the URL or key=value string holds it: every
 /// `<redacted>` in the output must sit in a `:<redacted>@` or `password=<redacted>`.
 fn one_letter_password_leaves_the_message_alone(password: &str) {
@@ -171,6 +212,10 @@ fn one_letter_password_leaves_the_message_alone(password: &str) {
                 &format!("postgres://u:{password}@127.0.0.1:notaport/db"),
             ],
             vec!["invalid port 'notaport'", "use a number from 1 to 65535"],
+        ),
+        (
+            vec!["pool", &format!("postgres://u:{password}@127.0.0.1:1/db")],
+            vec!["unexpected argument", "Usage: dbrunbook pool", "For more information"],
         ),
     ]
     .iter()

@@ -69,7 +69,7 @@ fn run_checks(global: &GlobalArgs, checks: &[Selected]) -> Report {
 
 async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -> Report {
     let deadline = tokio::time::Instant::from_std(started + global.timeout);
-    let catalog = match Catalog::load(&global.runbook_dirs) {
+    let catalog = match Catalog::load(&global.runbook_dirs()) {
         Ok(c) => c,
         Err(problems) => {
             for p in &problems {

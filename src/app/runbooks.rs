@@ -7,13 +7,14 @@ use comfy_table::{Table, presets};
 
 use super::emit;
 use crate::cli::{Format, GlobalArgs, RunbooksCommand};
+use crate::redact::redact_conninfo;
 use crate::runbook::{Catalog, Problem, load};
 
 pub fn run(global: &GlobalArgs, cmd: &RunbooksCommand) -> u8 {
     if let RunbooksCommand::Validate { paths } = cmd {
         return validate(paths);
     }
-    let catalog = match Catalog::load(&global.runbook_dirs) {
+    let catalog = match Catalog::load(&global.runbook_dirs()) {
         Ok(c) => c,
         Err(problems) => {
             report_problems(&problems);
@@ -36,7 +37,12 @@ pub fn run(global: &GlobalArgs, cmd: &RunbooksCommand) -> u8 {
             }
             None => {
                 let ids: Vec<&str> = catalog.runbooks().iter().map(|r| r.id.as_str()).collect();
-                eprintln!("dbrunbook: no runbook '{id}'; known runbooks: {}", ids.join(", "));
+                // The id is whatever was typed there, a URL with its password included.
+                eprintln!(
+                    "dbrunbook: no runbook '{}'; known runbooks: {}",
+                    redact_conninfo(id),
+                    ids.join(", ")
+                );
                 1
             }
         },

@@ -9,6 +9,7 @@ use super::embedded::EMBEDDED;
 use super::model::{Runbook, Step};
 use super::template;
 use crate::checks;
+use crate::redact::redact_conninfo;
 
 /// One thing wrong with a runbook file.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,8 +21,11 @@ pub struct Problem {
 }
 
 impl fmt::Display for Problem {
+    /// The file is a path as typed (`runbooks validate`, `--runbooks`), possibly a URL pasted
+    /// into the wrong place: shown with any password redacted.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+        let file = redact_conninfo(&self.file);
+        write!(f, "{file}:{}:{}: {}", self.line, self.column, self.message)
     }
 }
 
