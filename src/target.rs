@@ -195,8 +195,14 @@ fn parse_conninfo(text: &str) -> Result<Params> {
             return parse_url(&text[scheme.len()..], mysql);
         }
     }
-    if text.contains("://") {
-        let scheme = text.split("://").next().unwrap_or_default();
+    // Only a scheme-shaped prefix makes a URL: a key=value string may hold '://' in a value
+    // (a password, sslrootcert=file://...), and quoting what precedes it would quote that value.
+    if let Some((scheme, _)) = text.split_once("://")
+        && !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    {
         bail!("unsupported scheme '{scheme}://'");
     }
     if text.contains('=') {

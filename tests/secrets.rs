@@ -122,6 +122,18 @@ fn keyword_password_with_a_stray_quote() {
 }
 
 #[test]
+fn keyword_password_holding_a_scheme_is_not_quoted_as_one() {
+    url_never_printed(
+        "host=127.0.0.1 port=1 user=u password=S3ntinel://S3ntinel-pw",
+        &["cannot connect to 127.0.0.1:1"],
+    );
+    url_never_printed(
+        "host=127.0.0.1 port=1 password=S3ntinel-pw://S3ntinel-pw S3ntinel-pw",
+        &["invalid connection string"],
+    );
+}
+
+#[test]
 fn quoted_keyword_password_with_a_space_connects() {
     url_never_printed(
         "host=127.0.0.1 port=1 user=u password='S3ntinel-pw S3ntinel-pw' dbname=db",
