@@ -281,7 +281,7 @@ impl Progress {
 
     fn say(&self, message: &str) {
         if let Some(bar) = &self.0 {
-            bar.set_message(message.to_string());
+            bar.set_message(crate::text::sanitize(message, true));
         }
     }
 

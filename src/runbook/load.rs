@@ -10,6 +10,7 @@ use super::model::{Runbook, Step};
 use super::template;
 use crate::checks;
 use crate::redact::redact_conninfo;
+use crate::text::sanitize;
 
 /// One thing wrong with a runbook file.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,10 +23,12 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     /// The file is a path as typed (`runbooks validate`, `--runbooks`), possibly a URL pasted
-    /// into the wrong place: shown with any password redacted.
+    /// into the wrong place: shown with any password redacted. File names and messages (which
+    /// quote the file's text) are defused for the terminal.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let file = redact_conninfo(&self.file);
-        write!(f, "{file}:{}:{}: {}", self.line, self.column, self.message)
+        let file = sanitize(&redact_conninfo(&self.file), true);
+        let message = sanitize(&self.message, true);
+        write!(f, "{file}:{}:{}: {message}", self.line, self.column)
     }
 }
 
