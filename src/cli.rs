@@ -37,16 +37,11 @@ pub struct GlobalArgs {
     pub format: Format,
 
     /// A directory of runbook YAML files that add to or override the built-in ones by id.
-    /// Repeatable; later directories win.
-    #[arg(
-        long = "runbooks",
-        global = true,
-        value_name = "DIR",
-        env = "DBRUNBOOK_RUNBOOKS",
-        value_delimiter = ':',
-        hide_env_values = true
-    )]
-    pub runbook_dirs: Vec<PathBuf>,
+    /// Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2.
+    // Not split on ':' here: a URL pasted by mistake would be cut between its user and password,
+    // and the pieces quoted in the error could not be recognised and redacted.
+    #[arg(long = "runbooks", global = true, value_name = "DIR")]
+    runbook_dirs: Vec<PathBuf>,
 
     /// Give up connecting after this long (e.g. 500ms, 5s).
     #[arg(long, global = true, value_name = "DURATION", default_value = "5s", value_parser = parse_positive_duration)]
@@ -64,6 +59,22 @@ pub struct GlobalArgs {
     /// Log what the tool does to stderr (-v); passwords are never logged.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+impl GlobalArgs {
+    /// The `--runbooks` directories, else those of DBRUNBOOK_RUNBOOKS (split like PATH).
+    pub fn runbook_dirs(&self) -> Vec<PathBuf> {
+        if !self.runbook_dirs.is_empty() {
+            return self.runbook_dirs.clone();
+        }
+        std::env::var_os("DBRUNBOOK_RUNBOOKS")
+            .map(|v| {
+                std::env::split_paths(&v)
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,6 +6,7 @@ pub mod checks;
 pub mod cli;
 pub mod engine;
 pub mod log;
+pub mod redact;
 pub mod report;
 pub mod runbook;
 pub mod target;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
+use crate::redact::starts_with_keyword;
 use crate::text::{percent_decode, percent_encode};
 
 /// What kind of server the target is.
@@ -210,11 +211,6 @@ impl Target {
         }
         url
     }
-
-    /// Strings that must never appear in output: the password, if any.
-    pub fn secrets(&self) -> Vec<&str> {
-        self.password.iter().map(String::as_str).collect()
-    }
 }
 
 /// Connection parameters by libpq keyword, before defaults are applied.
@@ -242,8 +238,14 @@ fn parse_conninfo(text: &str) -> Result<Params> {
             return parse_url(&text[scheme.len()..], mysql);
         }
     }
-    if text.contains("://") {
-        let scheme = text.split("://").next().unwrap_or_default();
+    // Only a scheme-shaped prefix makes a URL: a key=value string may hold '://' in a value
+    // (a password, sslrootcert=file://...), and quoting what precedes it would quote that value.
+    if let Some((scheme, _)) = text.split_once("://")
+        && !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    {
         bail!("unsupported scheme '{scheme}://'");
     }
     if text.contains('=') {
@@ -257,12 +259,15 @@ fn parse_url(rest: &str, mysql: bool) -> Result<Params> {
         mysql,
         ..Params::default()
     };
-    let (main, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let (authority, path) = main.split_once('/').unwrap_or((main, ""));
-    let (userinfo, hostlist) = match authority.rsplit_once('@') {
-        Some((u, h)) => (Some(u), h),
-        None => (None, authority),
+    // The userinfo runs to the last '@', as the redaction reads it: a password with an unencoded
+    // '/', '?' or '@' stays the password, and no error below can quote a piece of it as a port
+    // or a query parameter. (An '@' after the host must be written %40.)
+    let (userinfo, after) = match rest.rsplit_once('@') {
+        Some((u, a)) => (Some(u), a),
+        None => (None, rest),
     };
+    let (main, query) = after.split_once('?').unwrap_or((after, ""));
+    let (hostlist, path) = main.split_once('/').unwrap_or((main, ""));
     if let Some(userinfo) = userinfo {
         let (user, password) = match userinfo.split_once(':') {
             Some((u, p)) => (u, Some(p)),
@@ -301,15 +306,33 @@ fn parse_url(rest: &str, mysql: bool) -> Result<Params> {
             percent_decode(path).map_err(|e| anyhow::anyhow!("database name: {e}"))?,
         );
     }
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
+    let mut pairs = query.split('&').filter(|p| !p.is_empty()).peekable();
+    while let Some(pair) = pairs.next() {
         let (k, v) = pair
             .split_once('=')
             .ok_or_else(|| anyhow::anyhow!("query parameter '{}' has no value", pair))?;
         let key = percent_decode(k).map_err(|e| anyhow::anyhow!("query parameter: {e}"))?;
+        if is_secret_key(&key) {
+            // What follows up to the next `&keyword=` may be the rest of the password.
+            if pairs.peek().is_some_and(|next| !starts_with_keyword(next)) {
+                bail!(
+                    "the {key} query parameter contains '&' or is followed by an unknown parameter: write '&' in it as %26"
+                );
+            }
+            let value = percent_decode(v).map_err(|_| {
+                anyhow::anyhow!("the {key} query parameter is not valid percent-encoding (encode '%' as %25)")
+            })?;
+            params.set(&key, value);
+            continue;
+        }
         let value = percent_decode(v).map_err(|e| anyhow::anyhow!("query parameter {key}: {e}"))?;
         params.set(&key, value);
     }
     Ok(params)
+}
+
+fn is_secret_key(key: &str) -> bool {
+    matches!(key, "password" | "pass" | "sslpassword")
 }
 
 fn split_host_port(item: &str) -> Result<(&str, Option<String>)> {
@@ -364,6 +387,19 @@ fn parse_keywords(text: &str) -> Result<Params> {
                 } else {
                     value.push(c);
                 }
+            }
+        }
+        if is_secret_key(&key) {
+            // The redaction hides a password up to the next `keyword=`; anything else there may
+            // be its second word, so it is refused without being quoted.
+            let rest: String = chars.clone().collect();
+            let ends_well = rest.trim().is_empty()
+                || (rest.starts_with(char::is_whitespace) && starts_with_keyword(rest.trim_start()));
+            if !ends_well {
+                bail!(
+                    "cannot tell where the {key}= value ends: quote it ({key}='two words', with \\' for a quote \
+                     inside) and follow it with a space and another keyword=value, or nothing"
+                );
             }
         }
         params.set(&key, value);
@@ -610,6 +646,45 @@ mod tests {
     #[test]
     fn pgbouncer_admin_database_is_its_own_engine() {
         assert_eq!(resolve("postgres://u@h:6432/pgbouncer").engine, Engine::Pgbouncer);
+    }
+
+    #[test]
+    fn the_password_runs_to_the_last_at() {
+        let t = resolve("postgres://u:pa/ss?w@rd@db1:6432/app?sslmode=require");
+        assert_eq!(t.password.as_deref(), Some("pa/ss?w@rd"));
+        assert_eq!(
+            t.hosts[0],
+            HostPort {
+                host: "db1".into(),
+                port: 6432
+            }
+        );
+        assert_eq!(t.dbname.as_deref(), Some("app"));
+        assert_eq!(t.tls, TlsMode::Require);
+    }
+
+    #[test]
+    fn a_keyword_password_must_end_where_the_redaction_ends_it() {
+        for bad in [
+            "host=h password=alpha beta dbname=d",
+            "host=h password='alpha'beta dbname=d",
+            "host=h password=pw hots=h",
+            "postgres://h/db?password=a&b&sslmode=require",
+        ] {
+            let err = format!("{:#}", Target::resolve(Some(bad), &no_env).unwrap_err());
+            assert!(err.contains("password"), "{bad}: {err}");
+            for piece in ["alpha", "beta", "hots", "&b"] {
+                assert!(!err.contains(piece), "{bad}: {err}");
+            }
+        }
+        assert_eq!(resolve("password=pw host=h").password.as_deref(), Some("pw"));
+        assert_eq!(resolve("host=h password = 'a b'").password.as_deref(), Some("a b"));
+        assert_eq!(
+            resolve("postgres://h/db?password=a%26b&sslmode=require")
+                .password
+                .as_deref(),
+            Some("a&b")
+        );
     }
 
     #[test]

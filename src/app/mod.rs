@@ -10,14 +10,21 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use crate::cli::{Builtin, Cli, ColorChoice, Command, Format, GlobalArgs};
+use crate::redact::redact_echoed_args;
 use crate::report::{Report, json, nagios, table};
+use crate::text::sanitize;
 
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
+        Err(e) if !e.use_stderr() => {
+            // --help and --version: nothing of the user's is echoed.
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 3 } else { 0 });
+            return ExitCode::from(0);
+        }
+        Err(e) => {
+            eprint!("{}", usage_error(&e));
+            return ExitCode::from(3);
         }
     };
     crate::log::set_level(cli.global.verbose);
@@ -33,6 +40,15 @@ pub fn main() -> ExitCode {
         }
     };
     ExitCode::from(code)
+}
+
+/// clap's message for a usage error quotes the arguments it did not like, which may be a URL
+/// with its password (`dbrunbook pool postgres://u:pw@h/db`): redact them by their structure.
+/// Plain text: the redaction must see the arguments as typed, not split by colour codes; and the
+/// arguments' own escape sequences are defused like any other outside text.
+fn usage_error(e: &clap::Error) -> String {
+    let args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+    sanitize(&redact_echoed_args(&e.render().to_string(), &args), false)
 }
 
 /// Prints a report in the chosen format and returns its exit code.

@@ -15,10 +15,10 @@ use super::print_report;
 use crate::checks::{CHECKS, Check, Context, Outcome, Results, ThresholdValue, Thresholds};
 use crate::cli::{CheckArgs, CheckCommand, GlobalArgs};
 use crate::engine::{ConnectError, ConnectErrorKind, Limits, Query, Session};
+use crate::redact::driver_message;
 use crate::report::{CheckResult, Report, Status, TargetInfo};
 use crate::runbook::{self, Catalog, Dialect};
 use crate::target::{Engine, Target};
-use crate::text::redact;
 use crate::units::format_duration;
 
 /// Longest one diagnostic statement may run on the target.
@@ -71,7 +71,7 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
     let deadline = tokio::time::Instant::from_std(started + global.timeout);
     // A broken --runbooks directory must not hide a live CRITICAL: the checks run with the
     // built-in runbooks and the problem is a result of its own.
-    let (catalog, runbook_problem) = match Catalog::load(&global.runbook_dirs) {
+    let (catalog, runbook_problem) = match Catalog::load(&global.runbook_dirs()) {
         Ok(c) => (c, None),
         Err(problems) => {
             for p in &problems {
@@ -108,7 +108,7 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
             return Report::new(r.target, r.checks, r.elapsed_ms);
         }
     };
-    let secrets = target.secrets();
+    let password = target.password.as_deref();
     // Thresholds before connecting: a typo costs no connection, and they shape the queries.
     let thresholds: Vec<anyhow::Result<Thresholds>> = checks
         .iter()
@@ -117,6 +117,21 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
             Thresholds::resolve(spec, &c.flags, &catalog.thresholds(spec.name, target.engine))
         })
         .collect();
+    if thresholds.iter().any(|t| t.is_err()) {
+        // Bad thresholds are bad input, like a bad URL: said before any connection is made.
+        let results = checks
+            .iter()
+            .zip(&thresholds)
+            .map(|(c, t)| {
+                let summary = match t {
+                    Err(e) => format!("{e:#}"),
+                    Ok(_) => "not run: another check's thresholds are wrong".to_string(),
+                };
+                finish(c.check.spec().name, None, Outcome::unknown(summary), &catalog, &[])
+            })
+            .collect();
+        return done(&target, None, results);
+    }
     let limits = Limits {
         connect_timeout: global.connect_timeout.min(global.timeout),
         statement_timeout: STATEMENT_TIMEOUT.min(global.timeout),
@@ -174,7 +189,10 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
     progress.say(&format!("running {}", names.join(", ")));
     let ran = match timeout_at(deadline, session.run(&queries)).await {
         Ok(Ok(results)) => Ok(results),
-        Ok(Err(e)) => Err(format!("the queries failed: {}", redact(&format!("{e:#}"), &secrets))),
+        Ok(Err(e)) => Err(format!(
+            "the queries failed: {}",
+            driver_message(&format!("{e:#}"), password)
+        )),
         Err(_) => Err(format!(
             "the checks did not finish within --timeout {}",
             format_duration(global.timeout)
@@ -205,7 +223,7 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
                     Outcome::unknown(format!(
                         "the {} check failed: {}",
                         spec.name,
-                        redact(&format!("{e:#}"), &secrets)
+                        driver_message(&format!("{e:#}"), password)
                     ))
                 })
             }
@@ -339,7 +357,7 @@ impl Progress {
 
     fn say(&self, message: &str) {
         if let Some(bar) = &self.0 {
-            bar.set_message(message.to_string());
+            bar.set_message(crate::text::sanitize(message, true));
         }
     }
 

@@ -1,17 +1,20 @@
 //! `dbrunbook runbooks list|show|validate`: reading runbooks without touching any database.
-//! Exit codes: 0 fine, 1 problems found (validate) or no such runbook (show).
+//! Exit codes: 0 fine, 1 problems found (validate) or no such runbook (show). Runbook files are
+//! outside text: every field is sanitized on its way to the terminal (JSON keeps it as written).
 
 use comfy_table::{Table, presets};
 
 use super::emit;
 use crate::cli::{Format, GlobalArgs, RunbooksCommand};
+use crate::redact::redact_conninfo;
 use crate::runbook::{Catalog, Problem, load};
+use crate::text::sanitize;
 
 pub fn run(global: &GlobalArgs, cmd: &RunbooksCommand) -> u8 {
     if let RunbooksCommand::Validate { paths } = cmd {
         return validate(paths);
     }
-    let catalog = match Catalog::load(&global.runbook_dirs) {
+    let catalog = match Catalog::load(&global.runbook_dirs()) {
         Ok(c) => c,
         Err(problems) => {
             report_problems(&problems);
@@ -34,7 +37,12 @@ pub fn run(global: &GlobalArgs, cmd: &RunbooksCommand) -> u8 {
             }
             None => {
                 let ids: Vec<&str> = catalog.runbooks().iter().map(|r| r.id.as_str()).collect();
-                eprintln!("dbrunbook: no runbook '{id}'; known runbooks: {}", ids.join(", "));
+                // The id is whatever was typed there, a URL with its password included.
+                eprintln!(
+                    "dbrunbook: no runbook '{}'; known runbooks: {}",
+                    line(&redact_conninfo(id)),
+                    line(&ids.join(", "))
+                );
                 1
             }
         },
@@ -57,34 +65,39 @@ fn list(catalog: &Catalog, format: Format) {
         let engines: Vec<&str> = rb.engines.iter().map(|e| e.name()).collect();
         let statuses: Vec<&str> = rb.statuses.iter().map(|s| s.name()).collect();
         t.add_row(vec![
-            rb.id.clone(),
-            rb.check.clone(),
+            line(&rb.id),
+            line(&rb.check),
             engines.join(", "),
             statuses.join(", "),
-            rb.title.clone(),
-            rb.source.clone(),
+            line(&rb.title),
+            line(&rb.source),
         ]);
     }
     emit(&format!("{t}\n"));
 }
 
+/// One line of outside text, safe for the terminal.
+fn line(text: &str) -> String {
+    sanitize(text, true)
+}
+
 fn show(rb: &crate::runbook::Runbook) -> String {
-    let mut out = format!("{}: {}\n", rb.id, rb.title);
+    let mut out = format!("{}: {}\n", line(&rb.id), line(&rb.title));
     let engines: Vec<&str> = rb.engines.iter().map(|e| e.name()).collect();
     out.push_str(&format!(
         "check: {}   engines: {}   source: {}\n",
-        rb.check,
+        line(&rb.check),
         engines.join(", "),
-        rb.source
+        line(&rb.source)
     ));
     if !rb.thresholds.is_empty() {
-        let t: Vec<String> = rb.thresholds.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let t: Vec<String> = rb.thresholds.iter().map(|(k, v)| line(&format!("{k}={v}"))).collect();
         out.push_str(&format!("thresholds: {}\n", t.join(", ")));
     }
     if !rb.symptoms.is_empty() {
         out.push_str("\nSymptoms:\n");
         for s in &rb.symptoms {
-            out.push_str(&format!("  - {}\n", s.trim()));
+            out.push_str(&format!("  - {}\n", line(s.trim())));
         }
     }
     for (phase, steps) in rb.phases() {
@@ -101,7 +114,7 @@ fn show(rb: &crate::runbook::Runbook) -> String {
                 ));
             }
             if !step.when.is_empty() {
-                tags.push(format!("when: {}", step.when.join(",")));
+                tags.push(format!("when: {}", line(&step.when.join(","))));
             }
             let tags = if tags.is_empty() {
                 String::new()
@@ -111,13 +124,13 @@ fn show(rb: &crate::runbook::Runbook) -> String {
             out.push_str(&format!(
                 "  {:>2}. {}{tags}\n",
                 i + 1,
-                step.text.trim().replace('\n', "\n      ")
+                sanitize(step.text.trim(), false).replace('\n', "\n      ")
             ));
             let blocks = [("sql", &step.sql), ("shell", &step.shell), ("example", &step.example)];
             for (kind, map) in blocks {
                 for (dialect, body) in map {
                     out.push_str(&format!("      {kind} ({dialect}):\n"));
-                    for line in body.trim_end().lines() {
+                    for line in sanitize(body, false).trim_end().lines() {
                         out.push_str(&format!("        {line}\n"));
                     }
                 }

@@ -118,7 +118,7 @@ impl Session {
         let bound = limits.connect_timeout * target.hosts.len().max(1) as u32;
         match tokio::time::timeout(bound, attempt).await {
             Ok(result) => result.map_err(|e: ConnectError| ConnectError {
-                message: crate::text::redact(&e.message, &target.secrets()),
+                message: crate::redact::driver_message(&e.message, target.password.as_deref()),
                 ..e
             }),
             Err(_) => Err(ConnectError::new(

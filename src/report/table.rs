@@ -1,6 +1,7 @@
 //! The human renderer: a header, then per check its status line, metrics, findings (one table
-//! per kind of finding), notes and the runbook steps. Database text is sanitized here, at the
-//! last moment before it reaches a terminal; colours only when the caller says so.
+//! per kind of finding), notes and the runbook steps. Text from outside (the database, runbook
+//! files, the URL) is sanitized here, at the last moment before it reaches a terminal; colours
+//! only when the caller says so.
 
 use comfy_table::{Cell, ContentArrangement, Table, presets};
 use serde_json::Value;
@@ -25,9 +26,12 @@ pub fn render(report: &Report, opts: &TableOptions) -> String {
         .as_deref()
         .map(|v| format!(" {}", sanitize(v, true)))
         .unwrap_or_default();
+    // The URL's host is as the user typed it (percent-decoded), escape sequences included.
     out.push_str(&format!(
         "dbrunbook: {}{} at {}\n",
-        report.target.engine, version, report.target.url
+        sanitize(&report.target.engine, true),
+        version,
+        sanitize(&report.target.url, true)
     ));
     for check in &report.checks {
         out.push('\n');
@@ -83,7 +87,11 @@ fn render_check(out: &mut String, check: &CheckResult, opts: &TableOptions) {
         out.push_str(&format!("note: {}\n", sanitize(note, true)));
     }
     if let Some(rb) = &check.runbook {
-        out.push_str(&format!("\nRunbook {}: {}\n", rb.id, sanitize(&rb.title, true)));
+        out.push_str(&format!(
+            "\nRunbook {}: {}\n",
+            sanitize(&rb.id, true),
+            sanitize(&rb.title, true)
+        ));
         let mut phase = "";
         let mut n = 0;
         for step in &rb.steps {

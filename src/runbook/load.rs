@@ -11,6 +11,8 @@ use super::input;
 use super::model::{Runbook, Step};
 use super::template;
 use crate::checks;
+use crate::redact::redact_conninfo;
+use crate::text::sanitize;
 
 /// One thing wrong with a runbook file.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,8 +71,13 @@ fn clip_quoted(message: &str) -> String {
 }
 
 impl fmt::Display for Problem {
+    /// The file is a path as typed (`runbooks validate`, `--runbooks`), possibly a URL pasted
+    /// into the wrong place: shown with any password redacted. File names and messages (which
+    /// quote the file's text) are defused for the terminal.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+        let file = sanitize(&redact_conninfo(&self.file), true);
+        let message = sanitize(&self.message, true);
+        write!(f, "{file}:{}:{}: {message}", self.line, self.column)
     }
 }
 
