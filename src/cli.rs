@@ -135,6 +135,8 @@ pub struct CheckCommand {
     /// Threshold key → value, only for the flags given.
     pub flags: BTreeMap<String, ThresholdValue>,
     pub limit: usize,
+    /// The check's other options as given: key → values.
+    pub options: BTreeMap<String, Vec<String>>,
 }
 
 /// A check's subcommand: one flag per threshold, with the spec's help and default.
@@ -149,6 +151,14 @@ fn check_command(spec: &'static CheckSpec) -> clap::Command {
                 .help(format!("{} (default {}).", t.help, t.default))
                 .value_parser(move |s: &str| kind.parse(s)),
         );
+    }
+    for o in spec.options {
+        let arg = Arg::new(o.key).long(o.flag()).value_name(o.value_name).help(o.help);
+        cmd = cmd.arg(if o.repeatable {
+            arg.action(clap::ArgAction::Append)
+        } else {
+            arg
+        });
     }
     cmd.arg(
         Arg::new("limit")
@@ -175,7 +185,21 @@ impl FromArgMatches for Command {
                 .get_one::<u64>("limit")
                 .map(|n| *n as usize)
                 .unwrap_or(check.spec().default_limit);
-            return Ok(Command::Check(CheckCommand { check, flags, limit }));
+            let options = check
+                .spec()
+                .options
+                .iter()
+                .filter_map(|o| {
+                    let values: Vec<String> = sub.get_many::<String>(o.key)?.cloned().collect();
+                    Some((o.key.to_string(), values))
+                })
+                .collect();
+            return Ok(Command::Check(CheckCommand {
+                check,
+                flags,
+                limit,
+                options,
+            }));
         }
         Builtin::from_arg_matches(matches).map(Command::Builtin)
     }

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use super::print_report;
 use crate::checks::{CHECKS, Check, Context, Outcome, Results, ThresholdValue, Thresholds};
 use crate::cli::{CheckArgs, CheckCommand, GlobalArgs};
-use crate::engine::{ConnectError, ConnectErrorKind, Limits, Query, Session};
+use crate::engine::{ConnectError, ConnectErrorKind, Limits, Query, QueryResult, Session};
 use crate::redact::driver_message;
 use crate::report::{CheckResult, Report, Status, TargetInfo};
 use crate::runbook::{self, Catalog, Dialect};
@@ -31,6 +31,7 @@ struct Selected {
     check: &'static dyn Check,
     flags: BTreeMap<String, ThresholdValue>,
     limit: usize,
+    options: BTreeMap<String, Vec<String>>,
 }
 
 /// Every check, with the runbooks' thresholds, over one connection.
@@ -41,6 +42,7 @@ pub fn all(global: &GlobalArgs, args: &CheckArgs) -> u8 {
             check,
             flags: BTreeMap::new(),
             limit: args.limit as usize,
+            options: BTreeMap::new(),
         })
         .collect();
     print_report(global, &run_checks(global, &selected))
@@ -52,6 +54,7 @@ pub fn one(global: &GlobalArgs, cmd: &CheckCommand) -> u8 {
         check: cmd.check,
         flags: cmd.flags.clone(),
         limit: cmd.limit,
+        options: cmd.options.clone(),
     }];
     print_report(global, &run_checks(global, &selected))
 }
@@ -166,58 +169,93 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
     let server = session.server().clone();
     crate::log::info(&format!("connected: {} {}", server.engine, server.version));
 
-    // Every applicable check's queries in one batch; `spans` maps each check to its part.
-    let mut queries: Vec<Query> = Vec::new();
-    let mut spans: Vec<Option<std::ops::Range<usize>>> = Vec::new();
-    for (c, t) in checks.iter().zip(&thresholds) {
-        let span = match t {
-            Ok(t) if c.check.spec().engines.contains(&server.engine) => {
-                let ctx = Context {
-                    server: &server,
-                    thresholds: t,
-                    limit: c.limit,
-                };
-                let start = queries.len();
-                queries.extend(c.check.queries(&ctx));
-                Some(start..queries.len())
-            }
-            _ => None,
-        };
-        spans.push(span);
-    }
+    // Thresholds are all good here (bad ones returned above).
+    let thresholds: Vec<Thresholds> = thresholds.into_iter().flatten().collect();
+    let applies: Vec<bool> = checks
+        .iter()
+        .map(|c| c.check.spec().engines.contains(&server.engine))
+        .collect();
     let names: Vec<&str> = checks.iter().map(|c| c.check.spec().name).collect();
     progress.say(&format!("running {}", names.join(", ")));
-    let ran = match timeout_at(deadline, session.run(&queries)).await {
-        Ok(Ok(results)) => Ok(results),
-        Ok(Err(e)) => Err(format!(
-            "the queries failed: {}",
-            driver_message(&format!("{e:#}"), password)
-        )),
-        Err(_) => Err(format!(
-            "the checks did not finish within --timeout {}",
-            format_duration(global.timeout)
-        )),
-    };
+
+    // Every applicable check's queries in one batch, then the follow-ups of those that have
+    // any in a second one; each check keeps its queries and results in order.
+    let mut done_queries: Vec<Vec<Query>> = vec![Vec::new(); checks.len()];
+    let mut done_results: Vec<Vec<QueryResult>> = vec![Vec::new(); checks.len()];
+    let mut failure: Option<String> = None;
+    for phase in 0..2 {
+        let mut batch: Vec<Query> = Vec::new();
+        let mut spans = Vec::new();
+        for (i, (c, t)) in checks.iter().zip(&thresholds).enumerate() {
+            if !applies[i] {
+                spans.push(0..0);
+                continue;
+            }
+            let ctx = Context {
+                server: &server,
+                thresholds: t,
+                limit: c.limit,
+                options: &c.options,
+            };
+            let start = batch.len();
+            if phase == 0 {
+                batch.extend(c.check.queries(&ctx));
+            } else {
+                let first = Results {
+                    queries: &done_queries[i],
+                    results: &done_results[i],
+                };
+                batch.extend(c.check.follow_up(&ctx, &first));
+            }
+            spans.push(start..batch.len());
+        }
+        if phase > 0 && batch.is_empty() {
+            break;
+        }
+        match timeout_at(deadline, session.run(&batch)).await {
+            Ok(Ok(results)) => {
+                let mut results = results.into_iter();
+                for (i, span) in spans.into_iter().enumerate() {
+                    done_results[i].extend(results.by_ref().take(span.len()));
+                    done_queries[i].extend(batch[span].iter().cloned());
+                }
+            }
+            Ok(Err(e)) => {
+                failure = Some(format!(
+                    "the queries failed: {}",
+                    driver_message(&format!("{e:#}"), password)
+                ));
+                break;
+            }
+            Err(_) => {
+                failure = Some(format!(
+                    "the checks did not finish within --timeout {}",
+                    format_duration(global.timeout)
+                ));
+                break;
+            }
+        }
+    }
     // Closing politely must not outlive the deadline either.
     let _ = timeout_at(deadline, session.close()).await;
 
     let dialects = Dialect::spoken(server.engine, server.mariadb, server.version_num);
     let mut results = Vec::new();
-    for ((c, t), span) in checks.iter().zip(&thresholds).zip(&spans) {
+    for (i, (c, t)) in checks.iter().zip(&thresholds).enumerate() {
         let spec = c.check.spec();
-        let outcome = match (t, span, &ran) {
-            (Err(e), _, _) => Outcome::unknown(format!("{e:#}")),
-            (Ok(_), None, _) => Outcome::unknown(not_here(spec.name, server.engine)),
-            (Ok(_), Some(_), Err(e)) => Outcome::unknown(format!("the {} check: {e}", spec.name)),
-            (Ok(t), Some(span), Ok(all)) => {
+        let outcome = match (applies[i], &failure) {
+            (false, _) => Outcome::unknown(not_here(spec.name, server.engine)),
+            (true, Some(e)) => Outcome::unknown(format!("the {} check: {e}", spec.name)),
+            (true, None) => {
                 let ctx = Context {
                     server: &server,
                     thresholds: t,
                     limit: c.limit,
+                    options: &c.options,
                 };
                 let rows = Results {
-                    queries: &queries[span.clone()],
-                    results: &all[span.clone()],
+                    queries: &done_queries[i],
+                    results: &done_results[i],
                 };
                 c.check.evaluate(&ctx, &rows).unwrap_or_else(|e| {
                     Outcome::unknown(format!(

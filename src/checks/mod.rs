@@ -29,6 +29,8 @@ pub struct CheckSpec {
     /// Engines it runs on; on the others it is UNKNOWN with a hint.
     pub engines: &'static [Engine],
     pub thresholds: &'static [Threshold],
+    /// Options other than thresholds (`--dir PATH`, `--framework NAME`...), as typed.
+    pub options: &'static [CheckOption],
     /// Pairs that must not cross: (warning key, critical key, what they measure).
     pub ordered: &'static [(&'static str, &'static str, &'static str)],
     /// Rows of detail shown by default (`--limit`).
@@ -37,6 +39,22 @@ pub struct CheckSpec {
     /// Placeholders filled per finding, in steps marked `each: true`.
     pub item_placeholders: &'static [&'static str],
     pub conditions: &'static [&'static str],
+}
+
+/// A check's option other than a threshold: `--key VALUE`, as text; the check parses it.
+#[derive(Debug)]
+pub struct CheckOption {
+    pub key: &'static str,
+    pub value_name: &'static str,
+    pub help: &'static str,
+    /// May be given several times.
+    pub repeatable: bool,
+}
+
+impl CheckOption {
+    pub fn flag(&self) -> String {
+        self.key.replace('_', "-")
+    }
 }
 
 impl CheckSpec {
@@ -50,11 +68,18 @@ pub struct Context<'a> {
     pub server: &'a ServerInfo,
     pub thresholds: &'a Thresholds,
     pub limit: usize,
+    /// The spec's options as given, key → values (empty when not given, and under `check`).
+    pub options: &'a BTreeMap<String, Vec<String>>,
 }
 
 impl Context<'_> {
     pub fn engine(&self) -> Engine {
         self.server.engine
+    }
+
+    /// The last value of an option, if given.
+    pub fn option(&self, key: &str) -> Option<&str> {
+        self.options.get(key).and_then(|v| v.last()).map(String::as_str)
     }
 }
 
@@ -65,7 +90,14 @@ pub trait Check: Sync {
     /// The statements to run for this server, in the order `evaluate` reads them.
     fn queries(&self, ctx: &Context) -> Vec<Query>;
 
-    /// Pure: rows in, verdict out. An `Err` makes the check UNKNOWN with its message.
+    /// Queries that depend on the first batch's rows (tables the server listed), sent as one
+    /// second batch for every check that has any. `results` holds the first batch's.
+    fn follow_up(&self, _ctx: &Context, _results: &Results) -> Vec<Query> {
+        Vec::new()
+    }
+
+    /// Pure: rows in, verdict out. `results` holds the queries' results, then the follow-ups'.
+    /// An `Err` makes the check UNKNOWN with its message.
     fn evaluate(&self, ctx: &Context, results: &Results) -> Result<Outcome>;
 
     /// The verdict when the server refused the tool's own connection; `None`: UNKNOWN.
@@ -226,6 +258,9 @@ pub fn reference() -> String {
         out.push_str("| flag | default | meaning |\n| --- | --- | --- |\n");
         for t in s.thresholds {
             out.push_str(&format!("| `--{}` | {} | {} |\n", t.flag(), t.default, t.help));
+        }
+        for o in s.options {
+            out.push_str(&format!("| `--{} {}` | | {} |\n", o.flag(), o.value_name, o.help));
         }
         let list = |items: &[&str]| items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ");
         out.push_str(&format!("\nPlaceholders: {}.", list(s.placeholders)));

@@ -46,6 +46,7 @@ pub const SPEC: CheckSpec = CheckSpec {
             help: "PgBouncer: CRITICAL when a client has waited this long",
         },
     ],
+    options: &[],
     ordered: &[
         ("warning", "critical", "connection usage"),
         ("wait_warning", "wait_critical", "client wait"),

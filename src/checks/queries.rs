@@ -50,6 +50,7 @@ pub const SPEC: CheckSpec = CheckSpec {
             help: "CRITICAL when a session has sat idle inside a transaction this long",
         },
     ],
+    options: &[],
     ordered: &[
         ("warning", "critical", "query duration"),
         ("idle_warning", "idle_critical", "idle-in-transaction"),

@@ -50,7 +50,7 @@ impl BouncerSession {
         let client = &self.client;
         let steps: Vec<Pin<Box<dyn Future<Output = QueryResult> + '_>>> = queries
             .iter()
-            .map(|q| Box::pin(show(client, q.sql)) as Pin<Box<_>>)
+            .map(|q| Box::pin(show(client, &q.sql)) as Pin<Box<_>>)
             .collect();
         Ok(in_order(steps).await)
     }

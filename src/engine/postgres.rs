@@ -116,7 +116,7 @@ async fn query(client: &Client, q: &Query) -> QueryResult {
         .collect();
     let rows = client
         .query_typed(
-            q.sql,
+            &q.sql,
             &params
                 .iter()
                 .map(|(v, t)| (v.as_ref() as &(dyn ToSql + Sync), t.clone()))

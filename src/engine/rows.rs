@@ -2,6 +2,8 @@
 //! [`Rows`] of plain typed values. Checks build the queries and decode the rows; engines run
 //! them and know nothing of what they mean.
 
+use std::borrow::Cow;
+
 use anyhow::{Result, anyhow};
 
 /// A bind parameter. Numbers only: nothing a user or a database typed is ever pasted into SQL,
@@ -28,7 +30,9 @@ impl Param {
 pub struct Query {
     /// What it reads, in the user's words, for error messages: "reading pg_stat_activity".
     pub label: &'static str,
-    pub sql: &'static str,
+    /// Static SQL from the check's files, or built from names the server listed (quoted by the
+    /// check), never from anything a user typed.
+    pub sql: Cow<'static, str>,
     pub params: Vec<Param>,
     /// Run instead when the server refuses `sql` for lack of a privilege (MySQL's INNODB_TRX
     /// without PROCESS); the result then says `fallback_used`.
@@ -36,10 +40,10 @@ pub struct Query {
 }
 
 impl Query {
-    pub fn new(label: &'static str, sql: &'static str) -> Query {
+    pub fn new(label: &'static str, sql: impl Into<Cow<'static, str>>) -> Query {
         Query {
             label,
-            sql,
+            sql: sql.into(),
             params: Vec::new(),
             fallback: None,
         }
@@ -58,10 +62,9 @@ impl Query {
     /// The SQL to run (the fallback when asked) with `?` parameters inlined as literals,
     /// leaving question marks inside quotes and comments alone.
     pub fn inlined(&self, fallback: bool) -> String {
-        let sql = if fallback {
-            self.fallback.unwrap_or(self.sql)
-        } else {
-            self.sql
+        let sql = match (fallback, self.fallback) {
+            (true, Some(f)) => f,
+            _ => &self.sql,
         };
         let mut out = String::with_capacity(sql.len() + 16);
         let mut params = self.params.iter();

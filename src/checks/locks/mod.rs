@@ -47,6 +47,7 @@ pub const SPEC: CheckSpec = CheckSpec {
             help: "CRITICAL when this many sessions are blocked, however short the waits",
         },
     ],
+    options: &[],
     ordered: &[("warning", "critical", "lock wait")],
     default_limit: 50,
     placeholders: &[
