@@ -183,3 +183,20 @@ fn role_without_pg_monitor_cannot_say_no_one_waits() {
         run.stdout
     );
 }
+
+#[test]
+fn a_backup_as_root_blocker_is_never_offered_for_termination() {
+    // A pg_dump-named session holds a lock a migration waits for: the tool names it a backup,
+    // says to ask its owner, and prints no terminate step for it.
+    let pg = setup();
+    let conn = |app: &str| format!("{} application_name={app}", pg.keyvalue("postgres", "postgres"));
+    let mut held = Held::new();
+    held.pg(&conn("pg_dump"), 1, "BEGIN; SELECT * FROM orders");
+    held.pg_background(&conn("migration"), "ALTER TABLE orders ADD COLUMN note text");
+    let r = poll_locks(&pg.url("postgres", "postgres"), |r| tree(r).len() == 2);
+    let root = tree(&r)[0]["pid"].clone();
+    let check = &r["checks"][0];
+    let steps = check["runbook"]["steps"].to_string();
+    assert!(steps.contains("is a backup (pg_dump"), "{steps}");
+    assert!(!steps.contains(&format!("pg_terminate_backend({root})")), "{steps}");
+}

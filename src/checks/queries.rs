@@ -78,6 +78,9 @@ pub const SPEC: CheckSpec = CheckSpec {
         "idle_critical",
         "victims",
         "victim_blockers",
+        "protected_pid",
+        "protected_what",
+        "protected_advice",
     ],
     item_placeholders: &["reason"],
     conditions: &[
@@ -86,6 +89,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         "idle_in_transaction",
         "insufficient_privilege",
         "lock_victim",
+        "protected_session",
     ],
 };
 
@@ -307,11 +311,20 @@ fn evaluate(snap: &Snapshot, t: &Thresholds, engine: Engine, limit: usize) -> Ou
         findings.push(f);
         // A session waiting on a lock gets no cancel or terminate step of its own: ending it
         // frees nothing, and the next waiter takes its place.
-        if !s.waits_on_lock() {
+        if !s.waits_on_lock() && s.protected().is_none() {
             let mut item = session_values(s, j);
             item.insert("reason".into(), j.reasons.join("; "));
             facts.items.push(item);
         }
+    }
+    if let Some((s, p)) = judged
+        .iter()
+        .find_map(|j| j.session.protected().map(|p| (j.session, p)))
+    {
+        facts.flag("protected_session");
+        facts.set("protected_pid", s.pid);
+        facts.set("protected_what", p.what);
+        facts.set("protected_advice", p.advice);
     }
     let victims: Vec<&Session> = judged.iter().map(|j| j.session).filter(|s| s.waits_on_lock()).collect();
     if !victims.is_empty() {

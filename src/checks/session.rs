@@ -32,7 +32,42 @@ pub struct Session {
     pub xmin_age: Option<i64>,
     /// The sessions it waits for, when it waits on a lock and the query asked.
     pub blocked_by: Vec<i64>,
+    /// PostgreSQL's `backend_type` (`client backend`, `autovacuum worker`, `walsender`...).
+    pub backend_type: Option<String>,
 }
+
+/// A session the tool must never suggest ending: what it is, and what to do instead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Protected {
+    pub what: &'static str,
+    pub advice: &'static str,
+}
+
+const WRAPAROUND: Protected = Protected {
+    what: "an autovacuum preventing transaction ID wraparound",
+    advice: "never cancel or terminate it: it restarts at once, and wraparound stops all writes. Let it \
+             finish (progress in pg_stat_progress_vacuum); cancel the statement waiting behind it instead, \
+             and retry that after the vacuum",
+};
+const AUTOVACUUM: Protected = Protected {
+    what: "an autovacuum worker",
+    advice: "do not terminate it. Cancelling it is safe (pg_cancel_backend; it will run again later), but the \
+             usual fix is to cancel the DDL waiting behind it and retry after the vacuum, or run VACUUM by hand \
+             in a quiet moment",
+};
+const REPLICATION: Protected = Protected {
+    what: "a replication or WAL sender session",
+    advice: "do not end it: it feeds a replica or a backup. Ask the DBA on call who owns the replica or slot",
+};
+const BACKUP: Protected = Protected {
+    what: "a backup (pg_dump, pg_basebackup, mysqldump)",
+    advice: "do not end it without asking the backup's owner: a killed backup leaves no backup. Cancel the \
+             statement waiting behind it, or wait for the backup to finish",
+};
+const SYSTEM: Protected = Protected {
+    what: "a server thread (replication or event scheduler)",
+    advice: "do not kill it: ask the DBA on call",
+};
 
 impl Session {
     pub fn decode(row: &Row) -> Result<Session> {
@@ -53,7 +88,34 @@ impl Session {
                 Some(i) => row.ints(i)?,
                 None => vec![],
             },
+            backend_type: row.text_named("backend_type")?,
         })
+    }
+
+    /// Autovacuum, replication, backups and server threads: sessions no step may end.
+    pub fn protected(&self) -> Option<&'static Protected> {
+        let backend = self.backend_type.as_deref().unwrap_or("");
+        let app = self.application().to_ascii_lowercase();
+        if backend == "autovacuum worker" || self.query.starts_with("autovacuum:") {
+            return Some(if self.query.contains("(to prevent wraparound)") {
+                &WRAPAROUND
+            } else {
+                &AUTOVACUUM
+            });
+        }
+        if backend == "walsender" || backend.contains("replication") {
+            return Some(&REPLICATION);
+        }
+        if ["pg_dump", "pg_dumpall", "pg_basebackup", "mysqldump", "mariadb-dump"]
+            .iter()
+            .any(|tool| app.starts_with(tool))
+        {
+            return Some(&BACKUP);
+        }
+        if self.user == "system user" || self.user == "event_scheduler" {
+            return Some(&SYSTEM);
+        }
+        None
     }
 
     /// Waiting on a lock: a victim of whoever holds it, whatever its ages say. Ending it frees
@@ -66,5 +128,44 @@ impl Session {
 
     pub fn application(&self) -> &str {
         self.application.as_deref().unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(backend: &str, app: &str, query: &str) -> Session {
+        Session {
+            backend_type: Some(backend.into()),
+            application: Some(app.into()),
+            query: query.into(),
+            ..Session::default()
+        }
+    }
+
+    #[test]
+    fn autovacuum_replication_and_backups_are_protected() {
+        let wrap = session(
+            "autovacuum worker",
+            "",
+            "autovacuum: VACUUM public.t (to prevent wraparound)",
+        );
+        assert_eq!(wrap.protected(), Some(&WRAPAROUND));
+        assert_eq!(
+            session("autovacuum worker", "", "autovacuum: VACUUM public.t").protected(),
+            Some(&AUTOVACUUM)
+        );
+        assert_eq!(session("walsender", "replica1", "").protected(), Some(&REPLICATION));
+        assert_eq!(
+            session("client backend", "pg_dump", "COPY t TO stdout").protected(),
+            Some(&BACKUP)
+        );
+        assert_eq!(session("client backend", "web", "SELECT 1").protected(), None);
+        let replica_thread = Session {
+            user: "system user".into(),
+            ..Session::default()
+        };
+        assert_eq!(replica_thread.protected(), Some(&SYSTEM));
     }
 }

@@ -68,9 +68,13 @@ pub const SPEC: CheckSpec = CheckSpec {
         "source",
         "warning",
         "critical",
+        "protected_pid",
+        "protected_what",
+        "protected_advice",
     ],
     item_placeholders: &["pid", "user", "state", "query", "blocking"],
     conditions: &[
+        "protected_root",
         "lock_waits",
         "root_idle_in_transaction",
         "ddl_waiting",
@@ -325,7 +329,20 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
         );
     }
 
-    for root in tree.roots.iter() {
+    // Autovacuum, replication and backups are never offered for ending: they get their own
+    // step saying what they are and what to do instead.
+    if let Some((root, p)) = tree
+        .roots
+        .iter()
+        .filter(|_| !waiting.is_empty())
+        .find_map(|r| r.s.protected().map(|p| (r, p)))
+    {
+        facts.flag("protected_root");
+        facts.set("protected_pid", root.s.pid);
+        facts.set("protected_what", p.what);
+        facts.set("protected_advice", p.advice);
+    }
+    for root in tree.roots.iter().filter(|r| r.s.protected().is_none()) {
         let mut item = BTreeMap::new();
         item.insert("pid".to_string(), root.s.pid.to_string());
         item.insert("user".to_string(), root.s.user.clone());

@@ -20,6 +20,7 @@ SELECT a.pid::int8 AS pid,
        coalesce(host(a.client_addr), 'local socket') AS client,
        coalesce(a.state, '') AS state,
        coalesce(a.query, '') AS query,
+       a.backend_type::text AS backend_type,
        CASE WHEN w.pid IS NOT NULL THEN
          extract(epoch FROM clock_timestamp() - coalesce((to_jsonb(l) ->> 'waitstart')::timestamptz, a.state_change))::float8
        END AS waiting_seconds,
