@@ -200,3 +200,53 @@ fn a_backup_as_root_blocker_is_never_offered_for_termination() {
     assert!(steps.contains("is a backup (pg_dump"), "{steps}");
     assert!(!steps.contains(&format!("pg_terminate_backend({root})")), "{steps}");
 }
+
+#[test]
+fn a_prepared_transaction_is_named_as_the_invisible_root() {
+    // pg_blocking_pids() says 0 for a prepared transaction: no session holds its locks, so
+    // ending the waiters' sessions frees nothing. The tree names the gid, and the step is
+    // ROLLBACK PREPARED for that gid.
+    let pg = ThrowawayPg::start(PgOptions {
+        prepared_transactions: 5,
+        ..PgOptions::default()
+    });
+    pg.psql(&[
+        "CREATE TABLE orders (id int PRIMARY KEY, v int)",
+        "INSERT INTO orders VALUES (1, 0)",
+    ]);
+    pg.psql(&[
+        "BEGIN",
+        "UPDATE orders SET v = 1 WHERE id = 1",
+        "PREPARE TRANSACTION 'pay-42'",
+    ]);
+    let mut held = Held::new();
+    held.pg_background(
+        &pg.keyvalue("postgres", "postgres"),
+        "UPDATE orders SET v = 2 WHERE id = 1",
+    );
+    let r = poll_locks(&pg.url("postgres", "postgres"), |r| tree(r).len() == 2);
+    let rows = tree(&r);
+    assert_eq!(rows[0]["gid"], "pay-42", "{rows:#?}");
+    assert!(rows[0]["pid"].is_null(), "{rows:#?}");
+    assert_eq!(rows[0]["tree"], "prepared transaction 'pay-42'");
+    let check = &r["checks"][0];
+    assert!(
+        check["summary"]
+            .as_str()
+            .unwrap()
+            .contains("root blocker prepared transaction 'pay-42'"),
+        "{check:#}"
+    );
+    let sql: Vec<&str> = check["runbook"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["sql"].as_str())
+        .collect();
+    assert!(sql.contains(&"ROLLBACK PREPARED 'pay-42';"), "{sql:#?}");
+    let victim = rows[1]["pid"].as_i64().unwrap();
+    assert!(!sql.iter().any(|s| s.contains(&format!("({victim})"))), "{sql:#?}");
+    // The step works: the waiter gets its lock.
+    pg.psql(&["ROLLBACK PREPARED 'pay-42'"]);
+    poll_locks(&pg.url("postgres", "postgres"), |r| tree(r).is_empty());
+}

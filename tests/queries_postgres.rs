@@ -261,3 +261,24 @@ fn sessions_waiting_on_a_lock_are_victims_without_kill_steps() {
     );
     assert!(steps.to_string().contains("Run dbrunbook locks"), "{steps:#}");
 }
+
+#[test]
+fn a_prepared_transaction_holding_back_vacuum_is_named() {
+    // No session holds this xmin: the oldest holder is the prepared transaction.
+    let pg = ThrowawayPg::start(PgOptions {
+        prepared_transactions: 2,
+        ..PgOptions::default()
+    });
+    pg.psql(&[
+        "CREATE TABLE t (id int)",
+        "BEGIN",
+        "INSERT INTO t VALUES (1)",
+        "PREPARE TRANSACTION 'forgotten-2pc'",
+    ]);
+    let r = dbrunbook(&["queries", "--url", &pg.url("postgres", "postgres"), "--format", "json"]).json();
+    let notes = r["checks"][0]["notes"].to_string();
+    assert!(notes.contains("prepared transaction 'forgotten-2pc'"), "{notes}");
+    let metrics = r["checks"][0]["metrics"].to_string();
+    assert!(metrics.contains("oldest_xmin_age"), "{metrics}");
+    pg.psql(&["ROLLBACK PREPARED 'forgotten-2pc'"]);
+}

@@ -102,7 +102,10 @@ fn run(cmd: &mut Command, input: &str, what: &str) {
 
 #[test]
 fn every_postgres_snippet_runs_on_postgres() {
-    let pg = ThrowawayPg::start(PgOptions::default());
+    let pg = ThrowawayPg::start(PgOptions {
+        prepared_transactions: 5,
+        ..PgOptions::default()
+    });
     pg.psql(&[&format!("CREATE ROLE {VICTIM} LOGIN")]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     for (id, n, sql) in snippets(Dialect::Postgres) {
@@ -115,7 +118,14 @@ fn every_postgres_snippet_runs_on_postgres() {
             client.batch_execute("BEGIN; SELECT 1").await.unwrap();
             (client, pid)
         });
-        let sql = filled(&id, n, &sql, &facts(pid.into(), "postgres"), Dialect::Postgres);
+        let mut values = facts(pid.into(), "postgres");
+        if sql.contains("prepared_gid") {
+            // The incident for steps about a prepared transaction: a real one, left prepared.
+            let gid = format!("snippet-{id}-{n}");
+            pg.psql(&["BEGIN", &format!("PREPARE TRANSACTION '{gid}'")]);
+            values.insert("prepared_gid".into(), gid);
+        }
+        let sql = filled(&id, n, &sql, &values, Dialect::Postgres);
         run(
             Command::new(pg_bin("psql"))
                 .args([

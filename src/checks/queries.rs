@@ -72,6 +72,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         "hidden",
         "xmin_pid",
         "xmin_age",
+        "xmin_holder",
         "warning",
         "critical",
         "idle_warning",
@@ -90,6 +91,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         "insufficient_privilege",
         "lock_victim",
         "protected_session",
+        "xmin_held_without_session",
     ],
 };
 
@@ -161,6 +163,7 @@ impl Check for Queries {
             let t = totals.first().ok_or_else(|| anyhow!("no row from the totals"))?;
             snap.hidden = t.int(0)?;
             snap.oldest_xmin = t.opt_int(1)?.zip(t.opt_int(2)?);
+            snap.xmin_holder = t.opt_text(4)?.zip(t.opt_int(5)?);
             snap.account = t.text(3)?;
         }
         Ok(evaluate(&snap, ctx.thresholds, ctx.engine(), ctx.limit))
@@ -177,6 +180,9 @@ struct Snapshot {
     account: String,
     /// The session whose snapshot holds back vacuum the most: pid and xmin age.
     oldest_xmin: Option<(i64, i64)>,
+    /// What holds back the xmin horizon the most, of any kind ("pid 42", "prepared
+    /// transaction 'x'", "replication slot 'y'"), and by how many transactions.
+    xmin_holder: Option<(String, i64)>,
     notes: Vec<String>,
 }
 
@@ -282,9 +288,22 @@ fn evaluate(snap: &Snapshot, t: &Thresholds, engine: Engine, limit: usize) -> Ou
     ];
     let mut facts = Facts::default();
     if let Some((pid, age)) = snap.oldest_xmin {
-        metrics.push(Metric::new("oldest_xmin_age", age as f64, ""));
         facts.set("xmin_pid", pid);
         facts.set("xmin_age", age);
+    }
+    let mut horizon_note = None;
+    if let Some((holder, age)) = &snap.xmin_holder {
+        metrics.push(Metric::new("oldest_xmin_age", *age as f64, ""));
+        facts.set("xmin_holder", holder);
+        facts.set("xmin_age", age);
+        if !holder.starts_with("pid ") {
+            // No session to blame: a prepared transaction or a slot holds vacuum back.
+            facts.flag("xmin_held_without_session");
+            horizon_note = Some(format!(
+                "vacuum is held back {age} transactions by {holder}, which no session shows: ending sessions \
+                 will not release it"
+            ));
+        }
     }
 
     let mut findings = Vec::new();
@@ -362,6 +381,7 @@ fn evaluate(snap: &Snapshot, t: &Thresholds, engine: Engine, limit: usize) -> Ou
     }
 
     let mut notes = snap.notes.clone();
+    notes.extend(horizon_note);
     let grant = visibility_grant(engine, &snap.account);
     if snap.hidden > 0 {
         notes.push(format!(

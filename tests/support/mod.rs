@@ -236,6 +236,8 @@ pub struct PgOptions<'a> {
     pub superuser_reserved: u32,
     /// Require this password for `postgres` (scram) instead of trust.
     pub password: Option<&'a str>,
+    /// max_prepared_transactions (0: two-phase commit off, the server's default).
+    pub prepared_transactions: u32,
 }
 
 impl Default for PgOptions<'_> {
@@ -244,6 +246,7 @@ impl Default for PgOptions<'_> {
             max_connections: 20,
             superuser_reserved: 3,
             password: None,
+            prepared_transactions: 0,
         }
     }
 }
@@ -275,10 +278,12 @@ impl ThrowawayPg {
         let port = free_port();
         let options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections={} -c superuser_reserved_connections={} \
-             -c max_wal_senders=0 -c wal_level=minimal -c shared_buffers=16MB -c fsync=off",
+             -c max_wal_senders=0 -c wal_level=minimal -c shared_buffers=16MB -c fsync=off \
+             -c max_prepared_transactions={}",
             dir.path().display(),
             opts.max_connections,
-            opts.superuser_reserved
+            opts.superuser_reserved,
+            opts.prepared_transactions
         );
         let log = dir.path().join("server.log");
         check(

@@ -71,10 +71,15 @@ pub const SPEC: CheckSpec = CheckSpec {
         "protected_pid",
         "protected_what",
         "protected_advice",
+        "prepared_gid",
+        "prepared_owner",
+        "prepared_database",
+        "prepared_age",
     ],
     item_placeholders: &["pid", "user", "state", "query", "blocking"],
     conditions: &[
         "protected_root",
+        "prepared_root",
         "lock_waits",
         "root_idle_in_transaction",
         "ddl_waiting",
@@ -131,6 +136,19 @@ struct LockNode {
     /// True when `blocked_by` is inferred rather than read from the server (MySQL metadata locks
     /// without performance_schema).
     inferred: bool,
+    /// A prepared transaction (two-phase commit) holding locks with no session: its gid. Its
+    /// `s.pid` is the negative of its transaction ID, a key for the tree only.
+    gid: Option<String>,
+}
+
+impl LockNode {
+    /// How the tree and the summary name it: a pid, or the prepared transaction.
+    fn name(&self) -> String {
+        match &self.gid {
+            Some(gid) => format!("prepared transaction '{gid}'"),
+            None => format!("pid {}", self.s.pid),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -159,6 +177,7 @@ fn postgres_snapshot(results: &Results) -> Result<LockSnapshot> {
     for row in results.rows(0)?.iter() {
         out.nodes.push(LockNode {
             s: Session::decode(&row)?,
+            gid: row.text_named("gid")?,
             waiting_seconds: row.float_named("waiting_seconds")?,
             lock: row.text_named("lock")?,
             inferred: false,
@@ -264,10 +283,14 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
     let mut facts = Facts::default();
     let mut findings = Vec::new();
     for (depth, n) in tree.rows.iter().take(limit) {
+        let shown = match &n.gid {
+            Some(_) => n.name(),
+            None => n.s.pid.to_string(),
+        };
         let label = if *depth == 0 {
-            n.s.pid.to_string()
+            shown
         } else {
-            format!("{}└─ {}", "   ".repeat(depth - 1), n.s.pid)
+            format!("{}└─ {shown}", "   ".repeat(depth - 1))
         };
         let roots: Vec<i64> = tree
             .root_of
@@ -276,7 +299,8 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
             .unwrap_or_default();
         let mut f = Finding::new("lock_tree")
             .with("tree", label)
-            .with("pid", n.s.pid)
+            .with("pid", n.gid.is_none().then_some(n.s.pid))
+            .with("gid", n.gid.clone())
             .with(
                 "role",
                 if n.s.blocked_by.is_empty() {
@@ -342,7 +366,25 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
         facts.set("protected_what", p.what);
         facts.set("protected_advice", p.advice);
     }
-    for root in tree.roots.iter().filter(|r| r.s.protected().is_none()) {
+    // A prepared transaction has no session to end: it is committed or rolled back by gid,
+    // after asking whoever runs the transaction manager.
+    if let Some(root) = tree
+        .roots
+        .iter()
+        .filter(|_| !waiting.is_empty())
+        .find(|r| r.gid.is_some())
+    {
+        facts.flag("prepared_root");
+        facts.set("prepared_gid", root.gid.as_deref().unwrap_or_default());
+        facts.set("prepared_owner", &root.s.user);
+        facts.set("prepared_database", &root.s.database);
+        facts.set("prepared_age", root.s.xact_seconds.map(fmt).unwrap_or_default());
+    }
+    for root in tree
+        .roots
+        .iter()
+        .filter(|r| r.s.protected().is_none() && r.gid.is_none())
+    {
         let mut item = BTreeMap::new();
         item.insert("pid".to_string(), root.s.pid.to_string());
         item.insert("user".to_string(), root.s.user.clone());
@@ -435,9 +477,9 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
     let summary = match tree.roots.first().filter(|_| !waiting.is_empty()) {
         None => "no session is waiting for a lock".to_string(),
         Some(root) => format!(
-            "{blocked} session(s) blocked, the longest for {}; root blocker pid {} ({}, {}{}) blocks {}",
+            "{blocked} session(s) blocked, the longest for {}; root blocker {} ({}, {}{}) blocks {}",
             fmt(longest),
-            root.s.pid,
+            root.name(),
             root.s.user,
             if root.s.state.is_empty() {
                 "state unknown"

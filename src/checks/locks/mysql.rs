@@ -172,6 +172,7 @@ pub(super) fn snapshot(server: &ServerInfo, results: &Results) -> Result<LockSna
             waiting_seconds: edge.and_then(|e| e.seconds),
             lock: edge.and_then(|e| e.lock.clone()),
             inferred: edge.is_some_and(|e| e.inferred),
+            gid: None,
         });
     }
     match results.get(4) {

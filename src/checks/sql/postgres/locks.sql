@@ -6,11 +6,21 @@
 -- clock_timestamp(), not now(): a wait may have begun after this transaction did. Relations are
 -- named as a default search_path shows them: bare in public, schema-qualified elsewhere (this
 -- session's own search_path is pg_catalog).
-WITH locks AS MATERIALIZED (
-  SELECT pid, mode, granted, waitstart, locktype, relation,
-         row(locktype, database, relation, page, tuple, virtualxid, transactionid, classid, objid, objsubid)::text AS target
-    FROM pg_locks
-   WHERE pid IS NOT NULL AND pid <> pg_backend_pid()
+-- A prepared transaction holds locks with no session (pid NULL): it stands in the tree as the
+-- negative of its transaction ID, so it can be named as the root it is.
+WITH prepared AS MATERIALIZED (
+  SELECT l.virtualtransaction, px.transaction::text::int8 AS xid, px.gid, px.owner::text AS owner,
+         px.database::text AS database, px.prepared
+    FROM pg_locks l
+    JOIN pg_prepared_xacts px ON l.locktype = 'transactionid' AND l.transactionid = px.transaction
+   WHERE l.pid IS NULL
+), locks AS MATERIALIZED (
+  SELECT coalesce(l.pid, -p.xid) AS pid, l.mode, l.granted, l.waitstart, l.locktype, l.relation,
+         row(l.locktype, l.database, l.relation, l.page, l.tuple, l.virtualxid, l.transactionid, l.classid,
+             l.objid, l.objsubid)::text AS target
+    FROM pg_locks l
+    LEFT JOIN prepared p ON l.pid IS NULL AND p.virtualtransaction = l.virtualtransaction
+   WHERE coalesce(l.pid, -p.xid) IS NOT NULL AND l.pid IS DISTINCT FROM pg_backend_pid()
 ), conflicts (mode, blocked_by_modes) AS (VALUES
   ('AccessShareLock', '{AccessExclusiveLock}'::text[]),
   ('RowShareLock', '{ExclusiveLock,AccessExclusiveLock}'),
@@ -47,27 +57,30 @@ WITH locks AS MATERIALIZED (
   UNION
   SELECT unnest(blocked_by) FROM waiting
 )
-SELECT a.pid::int8 AS pid,
+SELECT i.pid::int8 AS pid,
        coalesce(w.blocked_by, '{}')::int8[] AS blocked_by,
-       coalesce(a.usename, '') AS usename,
-       coalesce(a.datname, '') AS database,
+       coalesce(a.usename, p.owner, '') AS usename,
+       coalesce(a.datname, p.database, '') AS database,
        coalesce(a.application_name, '') AS application,
-       coalesce(host(a.client_addr), 'local socket') AS client,
-       coalesce(a.state, '') AS state,
+       coalesce(host(a.client_addr), CASE WHEN p.gid IS NULL THEN 'local socket' END, '') AS client,
+       coalesce(a.state, CASE WHEN p.gid IS NOT NULL THEN 'prepared transaction' END, '') AS state,
        coalesce(a.query, '') AS query,
        a.backend_type::text AS backend_type,
+       p.gid,
        CASE WHEN w.pid IS NOT NULL THEN
          extract(epoch FROM clock_timestamp() - coalesce(l.waitstart, a.state_change))::float8
        END AS waiting_seconds,
-       extract(epoch FROM clock_timestamp() - a.xact_start)::float8 AS xact_seconds,
+       extract(epoch FROM clock_timestamp() - coalesce(a.xact_start, p.prepared))::float8 AS xact_seconds,
        CASE WHEN l.mode IS NOT NULL THEN
          l.mode || ' on ' || coalesce(CASE WHEN rn.nspname = 'public' THEN quote_ident(rc.relname)
                                            ELSE quote_ident(rn.nspname) || '.' || quote_ident(rc.relname) END,
                                       l.locktype)
        END AS lock
   FROM involved i
-  JOIN pg_stat_activity a ON a.pid = i.pid
-  LEFT JOIN waiting w ON w.pid = a.pid
-  LEFT JOIN waits l ON l.pid = a.pid
+  LEFT JOIN pg_stat_activity a ON a.pid = i.pid
+  LEFT JOIN prepared p ON -p.xid = i.pid
+  LEFT JOIN waiting w ON w.pid = i.pid
+  LEFT JOIN waits l ON l.pid = i.pid
   LEFT JOIN pg_class rc ON rc.oid = l.relation
   LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+ WHERE a.pid IS NOT NULL OR p.gid IS NOT NULL
