@@ -282,3 +282,17 @@ fn a_prepared_transaction_holding_back_vacuum_is_named() {
     assert!(metrics.contains("oldest_xmin_age"), "{metrics}");
     pg.psql(&["ROLLBACK PREPARED 'forgotten-2pc'"]);
 }
+
+#[test]
+fn a_superuser_as_the_worst_session_gets_no_role_timeout() {
+    let pg = ThrowawayPg::start(PgOptions::default());
+    let mut held = Held::new();
+    held.pg_background(&pg.keyvalue("postgres", "postgres"), "SELECT pg_sleep(30)");
+    let url = pg.url("postgres", "postgres");
+    let r = poll(&["queries", "--url", &url, "--warning", "1s"], |r| {
+        r["status"] == "warning"
+    });
+    let steps = r["checks"][0]["runbook"]["steps"].to_string();
+    assert!(!steps.contains("ALTER ROLE"), "{steps}");
+    assert!(steps.contains("is a superuser or a replication role"), "{steps}");
+}

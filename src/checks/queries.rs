@@ -92,6 +92,8 @@ pub const SPEC: CheckSpec = CheckSpec {
         "lock_victim",
         "protected_session",
         "xmin_held_without_session",
+        "ordinary_role",
+        "privileged_role",
     ],
 };
 
@@ -366,6 +368,11 @@ fn evaluate(snap: &Snapshot, t: &Thresholds, engine: Engine, limit: usize) -> Ou
         );
     }
     if let Some(worst) = judged.first() {
+        match worst.session.privileged_role {
+            Some(true) => facts.flag("privileged_role"),
+            Some(false) => facts.flag("ordinary_role"),
+            None => {}
+        }
         facts.values.extend(session_values(worst.session, worst));
         facts.lead = Some(worst.condition.to_string());
     }

@@ -34,6 +34,8 @@ pub struct Session {
     pub blocked_by: Vec<i64>,
     /// PostgreSQL's `backend_type` (`client backend`, `autovacuum worker`, `walsender`...).
     pub backend_type: Option<String>,
+    /// Its role is a superuser or a replication role (PostgreSQL; `None` when not asked).
+    pub privileged_role: Option<bool>,
 }
 
 /// A session the tool must never suggest ending: what it is, and what to do instead.
@@ -89,6 +91,7 @@ impl Session {
                 None => vec![],
             },
             backend_type: row.text_named("backend_type")?,
+            privileged_role: row.int_named("privileged_role")?.map(|v| v != 0),
         })
     }
 
