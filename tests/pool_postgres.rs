@@ -305,3 +305,28 @@ fn limit_cuts_holder_rows_not_the_idle_in_transaction_count() {
     let idle = metrics.iter().find(|m| m["name"] == "idle_in_transaction").unwrap();
     assert_eq!(idle["value"], 2.0, "{r:#}");
 }
+
+#[test]
+fn a_pool_full_of_lock_waiters_points_at_the_lock_chain() {
+    let pg = ThrowawayPg::start(PgOptions {
+        max_connections: 10,
+        ..Default::default()
+    });
+    pg.psql(&["CREATE TABLE t (id int PRIMARY KEY, v int)", "INSERT INTO t VALUES (1, 0)"]);
+    let mut held = Held::new();
+    held.pg(&pg.keyvalue("postgres", "postgres"), 1, "BEGIN; UPDATE t SET v = 1 WHERE id = 1");
+    for _ in 0..5 {
+        held.pg_background(&pg.keyvalue("postgres", "postgres"), "UPDATE t SET v = 2 WHERE id = 1");
+    }
+    let url = pg.url("postgres", "postgres");
+    let r = poll(&["pool", "--url", &url], |r| {
+        r["checks"][0]["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "lock_waiting" && m["value"] == 5.0)
+    });
+    assert_ne!(r["status"], "ok", "{r:#}");
+    let steps = r["checks"][0]["runbook"]["steps"].to_string();
+    assert!(steps.contains("5 of the 6 connections are waiting on a lock"), "{steps}");
+}

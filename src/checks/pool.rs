@@ -76,9 +76,16 @@ pub const SPEC: CheckSpec = CheckSpec {
         "waiting_user",
         "waiting_pool_size",
         "maxwait",
+        "lock_waiting",
     ],
     item_placeholders: &[],
-    conditions: &["refused", "near_limit", "idle_in_transaction", "clients_waiting"],
+    conditions: &[
+        "refused",
+        "near_limit",
+        "idle_in_transaction",
+        "clients_waiting",
+        "lock_pileup",
+    ],
 };
 
 /// A query that returns nothing: what a user without PROCESS gets instead of INNODB_TRX rows.
@@ -413,6 +420,12 @@ fn evaluate_server(s: &ServerPool, t: &Thresholds, engine: Engine) -> Outcome {
     }
     if let Some(n) = s.lock_waiting {
         metrics.push(Metric::new("lock_waiting", n as f64, ""));
+        facts.set("lock_waiting", n);
+        // Connections pile up because they wait on a lock: the cause is a lock chain, and
+        // killing connections only makes them come back into the same queue.
+        if n > 0 && n * 2 >= s.used {
+            facts.flag("lock_pileup");
+        }
     }
     for (name, value, unit) in &s.counters {
         metrics.push(Metric::new(name, *value, unit));
