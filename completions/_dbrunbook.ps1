@@ -33,7 +33,8 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Every check over one connection, with the runbooks'' default thresholds: the one to run from cron or monitoring. The status is the worst check''s')
+            [CompletionResult]::new('diagnose', 'diagnose', [CompletionResultType]::ParameterValue, 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s')
             [CompletionResult]::new('runbooks', 'runbooks', [CompletionResultType]::ParameterValue, 'List, show and validate runbooks')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('pool', 'pool', [CompletionResultType]::ParameterValue, 'Connection-pool status: connections used against the server''s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in')
@@ -42,8 +43,9 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
-        'dbrunbook;check' {
+        'dbrunbook;diagnose' {
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Rows of detail per list; the counts stay exact')
+            [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only this check (repeatable); all of them by default')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line')
             [CompletionResult]::new('--runbooks', '--runbooks', [CompletionResultType]::ParameterName, 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2')
@@ -52,8 +54,25 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'dbrunbook;check' {
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Rows of detail per list; the counts stay exact')
+            [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only this check (repeatable); all of them by default')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line')
+            [CompletionResult]::new('--runbooks', '--runbooks', [CompletionResultType]::ParameterName, 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting after this long (e.g. 500ms, 5s)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -67,8 +86,8 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the runbooks in effect (built-in plus --runbooks directories)')
@@ -86,8 +105,8 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -101,8 +120,8 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -116,8 +135,8 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -150,8 +169,8 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -170,8 +189,8 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -190,8 +209,8 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -209,14 +228,14 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'dbrunbook;help' {
-            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Every check over one connection, with the runbooks'' default thresholds: the one to run from cron or monitoring. The status is the worst check''s')
+            [CompletionResult]::new('diagnose', 'diagnose', [CompletionResultType]::ParameterValue, 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s')
             [CompletionResult]::new('runbooks', 'runbooks', [CompletionResultType]::ParameterValue, 'List, show and validate runbooks')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('pool', 'pool', [CompletionResultType]::ParameterValue, 'Connection-pool status: connections used against the server''s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in')
@@ -225,7 +244,7 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
-        'dbrunbook;help;check' {
+        'dbrunbook;help;diagnose' {
             break
         }
         'dbrunbook;help;runbooks' {

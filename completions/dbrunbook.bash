@@ -17,10 +17,13 @@ _dbrunbook() {
                 cmd="dbrunbook"
                 ;;
             dbrunbook,check)
-                cmd="dbrunbook__subcmd__check"
+                cmd="dbrunbook__subcmd__diagnose"
                 ;;
             dbrunbook,completions)
                 cmd="dbrunbook__subcmd__completions"
+                ;;
+            dbrunbook,diagnose)
+                cmd="dbrunbook__subcmd__diagnose"
                 ;;
             dbrunbook,help)
                 cmd="dbrunbook__subcmd__help"
@@ -37,11 +40,11 @@ _dbrunbook() {
             dbrunbook,runbooks)
                 cmd="dbrunbook__subcmd__runbooks"
                 ;;
-            dbrunbook__subcmd__help,check)
-                cmd="dbrunbook__subcmd__help__subcmd__check"
-                ;;
             dbrunbook__subcmd__help,completions)
                 cmd="dbrunbook__subcmd__help__subcmd__completions"
+                ;;
+            dbrunbook__subcmd__help,diagnose)
+                cmd="dbrunbook__subcmd__help__subcmd__diagnose"
                 ;;
             dbrunbook__subcmd__help,help)
                 cmd="dbrunbook__subcmd__help__subcmd__help"
@@ -98,7 +101,7 @@ _dbrunbook() {
 
     case "${cmd}" in
         dbrunbook)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version check runbooks completions pool queries locks help"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version diagnose check runbooks completions pool queries locks help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -109,49 +112,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios" -- "${cur}"))
-                    return 0
-                    ;;
-                --runbooks)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --connect-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --color)
-                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        dbrunbook__subcmd__check)
-            opts="-v -h -V --limit --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --limit)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --format)
-                    COMPREPLY=($(compgen -W "table json nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -189,7 +150,53 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --runbooks)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dbrunbook__subcmd__diagnose)
+            opts="-v -h -V --limit --only --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --only)
+                    COMPREPLY=($(compgen -W "pool queries locks" -- "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -216,7 +223,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__help)
-            opts="check runbooks completions pool queries locks help"
+            opts="diagnose runbooks completions pool queries locks help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -229,7 +236,7 @@ _dbrunbook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        dbrunbook__subcmd__help__subcmd__check)
+        dbrunbook__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -243,7 +250,7 @@ _dbrunbook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        dbrunbook__subcmd__help__subcmd__completions)
+        dbrunbook__subcmd__help__subcmd__diagnose)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -397,7 +404,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -455,7 +462,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -513,7 +520,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -551,7 +558,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -659,7 +666,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -697,7 +704,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -735,7 +742,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)

@@ -30,7 +30,8 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand check 'Every check over one connection, with the runbooks'' default thresholds: the one to run from cron or monitoring. The status is the worst check''s'
+            cand diagnose 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s'
+            cand check 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s'
             cand runbooks 'List, show and validate runbooks'
             cand completions 'Print a shell completion script to stdout'
             cand pool 'Connection-pool status: connections used against the server''s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
@@ -38,8 +39,9 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand locks 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
-        &'dbrunbook;check'= {
+        &'dbrunbook;diagnose'= {
             cand --limit 'Rows of detail per list; the counts stay exact'
+            cand --only 'Run only this check (repeatable); all of them by default'
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
             cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
@@ -48,8 +50,24 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
             cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
             cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'dbrunbook;check'= {
+            cand --limit 'Rows of detail per list; the counts stay exact'
+            cand --only 'Run only this check (repeatable); all of them by default'
+            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
+            cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
+            cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
+            cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
+            cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -62,8 +80,8 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
             cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
             cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
             cand list 'List the runbooks in effect (built-in plus --runbooks directories)'
@@ -80,8 +98,8 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
             cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
             cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -94,8 +112,8 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
             cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
             cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -108,8 +126,8 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
             cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
             cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -136,8 +154,8 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
             cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
             cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -155,8 +173,8 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
             cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
             cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -174,8 +192,8 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
             cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
             cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -192,13 +210,13 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
             cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
             cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'dbrunbook;help'= {
-            cand check 'Every check over one connection, with the runbooks'' default thresholds: the one to run from cron or monitoring. The status is the worst check''s'
+            cand diagnose 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s'
             cand runbooks 'List, show and validate runbooks'
             cand completions 'Print a shell completion script to stdout'
             cand pool 'Connection-pool status: connections used against the server''s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
@@ -206,7 +224,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand locks 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
-        &'dbrunbook;help;check'= {
+        &'dbrunbook;help;diagnose'= {
         }
         &'dbrunbook;help;runbooks'= {
             cand list 'List the runbooks in effect (built-in plus --runbooks directories)'

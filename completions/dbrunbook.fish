@@ -27,7 +27,8 @@ end
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
 json\t''
-nagios\t''"
+nagios\t''
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -37,18 +38,41 @@ never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -s V -l version -d 'Print version'
-complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "check" -d 'Every check over one connection, with the runbooks\' default thresholds: the one to run from cron or monitoring. The status is the worst check\'s'
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "diagnose" -d 'Every check over one connection, with the runbooks\' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check\'s'
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "check" -d 'Every check over one connection, with the runbooks\' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check\'s'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "runbooks" -d 'List, show and validate runbooks'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "pool" -d 'Connection-pool status: connections used against the server\'s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "queries" -d 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "locks" -d 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l limit -d 'Rows of detail per list; the counts stay exact' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l only -d 'Run only this check (repeatable); all of them by default' -r -f -a "pool\t''
+queries\t''
+locks\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+json\t''
+nagios\t''
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l limit -d 'Rows of detail per list; the counts stay exact' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l only -d 'Run only this check (repeatable); all of them by default' -r -f -a "pool\t''
+queries\t''
+locks\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
 json\t''
-nagios\t''"
+nagios\t''
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -56,12 +80,13 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l color -d '
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -s h -l help -d 'Print help'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
 json\t''
-nagios\t''"
+nagios\t''
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -69,7 +94,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -s h -l help -d 'Print help'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -f -a "list" -d 'List the runbooks in effect (built-in plus --runbooks directories)'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -f -a "show" -d 'Print one runbook in full'
@@ -78,7 +103,8 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
 json\t''
-nagios\t''"
+nagios\t''
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -86,12 +112,13 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
 json\t''
-nagios\t''"
+nagios\t''
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -99,12 +126,13 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
 json\t''
-nagios\t''"
+nagios\t''
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -112,7 +140,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -s h -l help -d 'Print help'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the runbooks in effect (built-in plus --runbooks directories)'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print one runbook in full'
@@ -121,7 +149,8 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
 json\t''
-nagios\t''"
+nagios\t''
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -129,7 +158,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l colo
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l warning -d 'WARNING at this share of usable connections (default 80%).' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l critical -d 'CRITICAL at this share of usable connections (default 95%).' -r
@@ -139,7 +168,8 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l limit -d 'R
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
 json\t''
-nagios\t''"
+nagios\t''
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -147,7 +177,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l color -d 'C
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -s h -l help -d 'Print help'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l warning -d 'WARNING when a statement has run, or a transaction been open, this long (default 1m).' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l critical -d 'CRITICAL when a statement has run, or a transaction been open, this long (default 5m).' -r
@@ -157,7 +187,8 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l limit -d
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
 json\t''
-nagios\t''"
+nagios\t''
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -165,7 +196,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l color -d
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -s h -l help -d 'Print help'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l warning -d 'WARNING when a session has waited this long for a lock (default 10s).' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l critical -d 'CRITICAL when a session has waited this long for a lock (default 60s).' -r
@@ -174,7 +205,8 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l limit -d '
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
 json\t''
-nagios\t''"
+nagios\t''
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -182,15 +214,15 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l color -d '
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -s h -l help -d 'Print help'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -s V -l version -d 'Print version'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from check runbooks completions pool queries locks help" -f -a "check" -d 'Every check over one connection, with the runbooks\' default thresholds: the one to run from cron or monitoring. The status is the worst check\'s'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from check runbooks completions pool queries locks help" -f -a "runbooks" -d 'List, show and validate runbooks'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from check runbooks completions pool queries locks help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from check runbooks completions pool queries locks help" -f -a "pool" -d 'Connection-pool status: connections used against the server\'s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from check runbooks completions pool queries locks help" -f -a "queries" -d 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from check runbooks completions pool queries locks help" -f -a "locks" -d 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from check runbooks completions pool queries locks help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks help" -f -a "diagnose" -d 'Every check over one connection, with the runbooks\' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check\'s'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks help" -f -a "runbooks" -d 'List, show and validate runbooks'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks help" -f -a "pool" -d 'Connection-pool status: connections used against the server\'s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks help" -f -a "queries" -d 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks help" -f -a "locks" -d 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and __fish_seen_subcommand_from runbooks" -f -a "list" -d 'List the runbooks in effect (built-in plus --runbooks directories)'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and __fish_seen_subcommand_from runbooks" -f -a "show" -d 'Print one runbook in full'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and __fish_seen_subcommand_from runbooks" -f -a "validate" -d 'Check runbook files (directories or single files): YAML syntax, fields, thresholds and placeholders. Reports every problem as file:line:column and exits 1 if there are any'

@@ -82,6 +82,8 @@ pub enum Format {
     Table,
     Json,
     Nagios,
+    /// The Prometheus text exposition format (node_exporter's textfile collector).
+    Prometheus,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -100,9 +102,11 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum Builtin {
-    /// Every check over one connection, with the runbooks' default thresholds: the one to run
-    /// from cron or monitoring. The status is the worst check's.
-    Check(CheckArgs),
+    /// Every check over one connection, with the runbooks' default thresholds: the one to type
+    /// first in an incident, and to run from cron or monitoring (`check` is the same command).
+    /// The status is the worst check's.
+    #[command(visible_alias = "check")]
+    Diagnose(CheckArgs),
     /// List, show and validate runbooks.
     #[command(subcommand, display_order = 100)]
     Runbooks(RunbooksCommand),
@@ -119,6 +123,14 @@ pub struct CheckArgs {
     /// Rows of detail per list; the counts stay exact.
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = limit_parser())]
     pub limit: u64,
+
+    /// Run only this check (repeatable); all of them by default.
+    #[arg(long, value_name = "CHECK", value_parser = check_names())]
+    pub only: Vec<String>,
+}
+
+fn check_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(checks::CHECKS.iter().map(|c| c.spec().name))
 }
 
 /// Most rows of detail `--limit` may ask for: past it a typo, not a wish.

@@ -312,9 +312,16 @@ fn a_pool_full_of_lock_waiters_points_at_the_lock_chain() {
         max_connections: 10,
         ..Default::default()
     });
-    pg.psql(&["CREATE TABLE t (id int PRIMARY KEY, v int)", "INSERT INTO t VALUES (1, 0)"]);
+    pg.psql(&[
+        "CREATE TABLE t (id int PRIMARY KEY, v int)",
+        "INSERT INTO t VALUES (1, 0)",
+    ]);
     let mut held = Held::new();
-    held.pg(&pg.keyvalue("postgres", "postgres"), 1, "BEGIN; UPDATE t SET v = 1 WHERE id = 1");
+    held.pg(
+        &pg.keyvalue("postgres", "postgres"),
+        1,
+        "BEGIN; UPDATE t SET v = 1 WHERE id = 1",
+    );
     for _ in 0..5 {
         held.pg_background(&pg.keyvalue("postgres", "postgres"), "UPDATE t SET v = 2 WHERE id = 1");
     }
@@ -328,5 +335,8 @@ fn a_pool_full_of_lock_waiters_points_at_the_lock_chain() {
     });
     assert_ne!(r["status"], "ok", "{r:#}");
     let steps = r["checks"][0]["runbook"]["steps"].to_string();
-    assert!(steps.contains("5 of the 6 connections are waiting on a lock"), "{steps}");
+    assert!(
+        steps.contains("5 of the 6 connections are waiting on a lock"),
+        "{steps}"
+    );
 }

@@ -11,7 +11,7 @@ use clap::{CommandFactory, Parser};
 
 use crate::cli::{Builtin, Cli, ColorChoice, Command, Format, GlobalArgs};
 use crate::redact::redact_echoed_args;
-use crate::report::{Report, json, nagios, table};
+use crate::report::{Report, json, nagios, prometheus, table};
 use crate::text::sanitize;
 
 pub fn main() -> ExitCode {
@@ -29,7 +29,7 @@ pub fn main() -> ExitCode {
     };
     crate::log::set_level(cli.global.verbose);
     let code = match &cli.command {
-        Command::Builtin(Builtin::Check(args)) => run::all(&cli.global, args),
+        Command::Builtin(Builtin::Diagnose(args)) => run::all(&cli.global, args),
         Command::Check(one) => run::one(&cli.global, one),
         Command::Builtin(Builtin::Runbooks(cmd)) => runbooks::run(&cli.global, cmd),
         Command::Builtin(Builtin::Completions { shell }) => {
@@ -56,6 +56,7 @@ fn print_report(global: &GlobalArgs, report: &Report) -> u8 {
     let text = match global.format {
         Format::Json => json::render(report),
         Format::Nagios => nagios::render(report),
+        Format::Prometheus => prometheus::render(report),
         Format::Table => {
             let stdout = std::io::stdout();
             let width = stdout.is_terminal().then(terminal_width).flatten();

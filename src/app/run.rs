@@ -38,6 +38,7 @@ struct Selected {
 pub fn all(global: &GlobalArgs, args: &CheckArgs) -> u8 {
     let selected: Vec<Selected> = CHECKS
         .iter()
+        .filter(|c| args.only.is_empty() || args.only.iter().any(|o| o == c.spec().name))
         .map(|&check| Selected {
             check,
             flags: BTreeMap::new(),

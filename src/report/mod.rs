@@ -4,6 +4,7 @@
 
 pub mod json;
 pub mod nagios;
+pub mod prometheus;
 pub mod status;
 pub mod table;
 

@@ -1,0 +1,201 @@
+//! The Prometheus text exposition format, for node_exporter's textfile collector or a scrape:
+//! `# HELP` and `# TYPE` once per family, before its samples, each family's samples together;
+//! label values escaped (`\\`, `\"`, `\n`); every check metric a gauge (the server's own
+//! counters a counter) labelled with the target and the check, plus each check's status (0-3),
+//! whether the target answered, and how long the run took.
+
+use std::collections::BTreeMap;
+
+use super::{Metric, Report, Status};
+
+/// One family: its help text and its samples (labels, value), in the order they came.
+struct Family {
+    help: String,
+    /// `gauge`, or `counter` for the server's counters since it started.
+    kind: &'static str,
+    samples: Vec<(String, f64)>,
+}
+
+pub fn render(report: &Report) -> String {
+    let target = report.target.url.clone();
+    let mut families: BTreeMap<String, Family> = BTreeMap::new();
+    let mut add = |name: String, help: String, labels: String, value: f64| {
+        let kind = if name.ends_with("_total") { "counter" } else { "gauge" };
+        families
+            .entry(name)
+            .or_insert_with(|| Family {
+                help,
+                kind,
+                samples: Vec::new(),
+            })
+            .samples
+            .push((labels, value));
+    };
+    let up = report.target.server_version.is_some();
+    add(
+        "dbrunbook_up".into(),
+        "1 when the target answered, 0 when dbrunbook could not connect.".into(),
+        labels(&[("target", &target)]),
+        if up { 1.0 } else { 0.0 },
+    );
+    add(
+        "dbrunbook_run_duration_seconds".into(),
+        "Wall time of the whole run, connecting included.".into(),
+        labels(&[("target", &target)]),
+        report.elapsed_ms as f64 / 1000.0,
+    );
+    for check in &report.checks {
+        add(
+            "dbrunbook_check_status".into(),
+            "The check's status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.".into(),
+            labels(&[("target", &target), ("check", &check.check)]),
+            status_value(check.status),
+        );
+        for m in &check.metrics {
+            add(
+                family_name(m),
+                format!("dbrunbook metric {} ({}).", m.name, unit_words(&m.unit)),
+                labels(&[("target", &target), ("check", &check.check)]),
+                m.value,
+            );
+        }
+    }
+    let mut out = String::new();
+    for (name, family) in &families {
+        out.push_str(&format!("# HELP {name} {}\n", escape_help(&family.help)));
+        out.push_str(&format!("# TYPE {name} {}\n", family.kind));
+        for (labels, value) in &family.samples {
+            out.push_str(&format!("{name}{{{labels}}} {}\n", number(*value)));
+        }
+    }
+    out
+}
+
+fn status_value(status: Status) -> f64 {
+    f64::from(status.exit_code())
+}
+
+/// `dbrunbook_` + the metric's name, made a valid Prometheus name, with its unit as a suffix.
+fn family_name(m: &Metric) -> String {
+    let base: String = m
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let suffix = match m.unit.as_str() {
+        "s" => "_seconds",
+        "%" => "_percent",
+        "c" => "_total",
+        _ => "",
+    };
+    if base.ends_with(suffix) {
+        format!("dbrunbook_{base}")
+    } else {
+        format!("dbrunbook_{base}{suffix}")
+    }
+}
+
+fn unit_words(unit: &str) -> &'static str {
+    match unit {
+        "s" => "seconds",
+        "%" => "percent",
+        "c" => "a counter since the server started",
+        _ => "a count",
+    }
+}
+
+fn labels(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}=\"{}\"", escape_label(v)))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn escape_label(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+fn escape_help(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('\n', "\\n")
+}
+
+/// Plain decimal, never scientific notation; NaN and infinities as Prometheus spells them.
+fn number(v: f64) -> String {
+    if v.is_nan() {
+        "NaN".into()
+    } else if v.is_infinite() {
+        if v > 0.0 { "+Inf".into() } else { "-Inf".into() }
+    } else if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        format!("{v}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{CheckResult, Report, TargetInfo};
+
+    fn report() -> Report {
+        let check = |name: &str, status, metrics| CheckResult {
+            check: name.into(),
+            status,
+            summary: String::new(),
+            metrics,
+            findings: vec![],
+            notes: vec![],
+            runbook: None,
+        };
+        Report::new(
+            TargetInfo {
+                engine: "postgres".into(),
+                url: "postgres://u@h:5432/db?x=\"q\"\\".into(),
+                server_version: Some("15".into()),
+            },
+            vec![
+                check(
+                    "pool",
+                    Status::Warning,
+                    vec![Metric::new("idle_in_transaction", 2.0, "")],
+                ),
+                check(
+                    "queries",
+                    Status::Ok,
+                    vec![
+                        Metric::new("idle_in_transaction", 0.0, ""),
+                        Metric::new("longest_query", 12.5, "s"),
+                    ],
+                ),
+            ],
+            41,
+        )
+    }
+
+    #[test]
+    fn families_are_contiguous_with_help_and_type_first_and_labels_escaped() {
+        let text = render(&report());
+        let lines: Vec<&str> = text.lines().collect();
+        let idle: Vec<usize> = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.contains("dbrunbook_idle_in_transaction"))
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(idle.len(), 4, "HELP, TYPE and two samples:\n{text}");
+        assert!(idle.windows(2).all(|w| w[1] == w[0] + 1), "not contiguous:\n{text}");
+        assert!(lines[idle[0]].starts_with("# HELP dbrunbook_idle_in_transaction "));
+        assert_eq!(lines[idle[1]], "# TYPE dbrunbook_idle_in_transaction gauge");
+        assert!(text.contains(r#"target="postgres://u@h:5432/db?x=\"q\"\\""#), "{text}");
+        assert!(text.contains("dbrunbook_longest_query_seconds{"), "{text}");
+        assert!(text.contains("check=\"pool\"} 1\n"), "{text}");
+        assert!(text.contains("dbrunbook_run_duration_seconds{target=") && text.contains("} 0.041\n"));
+    }
+}
