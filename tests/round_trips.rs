@@ -24,7 +24,10 @@ fn check_on_postgres_sends_every_query_in_one_round_trip() {
     assert_eq!(run.code, 0, "{}", run.all());
     // Every check ran; the shared database has no migration tables, so the migrations check
     // sends no follow-up batch (with one, that batch is one more flight).
-    assert_eq!(run.json()["checks"].as_array().unwrap().len(), dbrunbook::checks::CHECKS.len());
+    assert_eq!(
+        run.json()["checks"].as_array().unwrap().len(),
+        dbrunbook::checks::CHECKS.len()
+    );
     assert!(
         proxy.client_flights() <= CONNECT_AND_BATCH_AND_GOODBYE,
         "{} client flights: the queries are not pipelined",
