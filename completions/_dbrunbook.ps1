@@ -40,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('pool', 'pool', [CompletionResultType]::ParameterValue, 'Connection-pool status: connections used against the server''s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in')
             [CompletionResult]::new('queries', 'queries', [CompletionResultType]::ParameterValue, 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on')
             [CompletionResult]::new('locks', 'locks', [CompletionResultType]::ParameterValue, 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end')
+            [CompletionResult]::new('migrations', 'migrations', [CompletionResultType]::ParameterValue, 'Migration revision: which tool''s history tables the database has (Alembic, Flyway, Liquibase, golang-migrate, Rails, dbmate, Ecto, Django, sqlx, Diesel, Prisma, goose, Knex), the revision the schema is at, half-applied migrations, stuck migration locks, and with --expect or --dir whether that is where the deploy expects it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -234,6 +235,29 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'dbrunbook;migrations' {
+            [CompletionResult]::new('--lock-warning', '--lock-warning', [CompletionResultType]::ParameterName, 'WARNING when a migration lock (Liquibase) has been held this long; a Knex lock, which records no time, is WARNING whenever held (default 5m).')
+            [CompletionResult]::new('--lock-critical', '--lock-critical', [CompletionResultType]::ParameterName, 'CRITICAL when a migration lock has been held this long (default 30m).')
+            [CompletionResult]::new('--behind-critical', '--behind-critical', [CompletionResultType]::ParameterName, 'with --dir: CRITICAL when this many migrations are pending (one is WARNING) (default 5).')
+            [CompletionResult]::new('--framework', '--framework', [CompletionResultType]::ParameterName, 'Read only this tool''s table: alembic, flyway, liquibase, golang-migrate, rails, dbmate, ecto, django, sqlx, diesel, prisma, goose, knex')
+            [CompletionResult]::new('--table', '--table', [CompletionResultType]::ParameterName, 'The history table''s name (or schema.table) when it was renamed; with --framework')
+            [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'The revision the deploy expects: CRITICAL when the database is elsewhere')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The deploy''s migrations directory (Alembic, Flyway, golang-migrate), parsed, never run: pending and unknown revisions')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Rows of detail per list; the counts stay exact.')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line')
+            [CompletionResult]::new('--runbooks', '--runbooks', [CompletionResultType]::ParameterName, 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting after this long (e.g. 500ms, 5s)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'dbrunbook;help' {
             [CompletionResult]::new('diagnose', 'diagnose', [CompletionResultType]::ParameterValue, 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s')
             [CompletionResult]::new('runbooks', 'runbooks', [CompletionResultType]::ParameterValue, 'List, show and validate runbooks')
@@ -241,6 +265,7 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('pool', 'pool', [CompletionResultType]::ParameterValue, 'Connection-pool status: connections used against the server''s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in')
             [CompletionResult]::new('queries', 'queries', [CompletionResultType]::ParameterValue, 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on')
             [CompletionResult]::new('locks', 'locks', [CompletionResultType]::ParameterValue, 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end')
+            [CompletionResult]::new('migrations', 'migrations', [CompletionResultType]::ParameterValue, 'Migration revision: which tool''s history tables the database has (Alembic, Flyway, Liquibase, golang-migrate, Rails, dbmate, Ecto, Django, sqlx, Diesel, Prisma, goose, Knex), the revision the schema is at, half-applied migrations, stuck migration locks, and with --expect or --dir whether that is where the deploy expects it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -272,6 +297,9 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             break
         }
         'dbrunbook;help;locks' {
+            break
+        }
+        'dbrunbook;help;migrations' {
             break
         }
         'dbrunbook;help;help' {

@@ -37,6 +37,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand pool 'Connection-pool status: connections used against the server''s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
             cand queries 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on'
             cand locks 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
+            cand migrations 'Migration revision: which tool''s history tables the database has (Alembic, Flyway, Liquibase, golang-migrate, Rails, dbmate, Ecto, Django, sqlx, Diesel, Prisma, goose, Knex), the revision the schema is at, half-applied migrations, stuck migration locks, and with --expect or --dir whether that is where the deploy expects it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'dbrunbook;diagnose'= {
@@ -215,6 +216,28 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'dbrunbook;migrations'= {
+            cand --lock-warning 'WARNING when a migration lock (Liquibase) has been held this long; a Knex lock, which records no time, is WARNING whenever held (default 5m).'
+            cand --lock-critical 'CRITICAL when a migration lock has been held this long (default 30m).'
+            cand --behind-critical 'with --dir: CRITICAL when this many migrations are pending (one is WARNING) (default 5).'
+            cand --framework 'Read only this tool''s table: alembic, flyway, liquibase, golang-migrate, rails, dbmate, ecto, django, sqlx, diesel, prisma, goose, knex'
+            cand --table 'The history table''s name (or schema.table) when it was renamed; with --framework'
+            cand --expect 'The revision the deploy expects: CRITICAL when the database is elsewhere'
+            cand --dir 'The deploy''s migrations directory (Alembic, Flyway, golang-migrate), parsed, never run: pending and unknown revisions'
+            cand --limit 'Rows of detail per list; the counts stay exact.'
+            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
+            cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
+            cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
+            cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
+            cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'dbrunbook;help'= {
             cand diagnose 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s'
             cand runbooks 'List, show and validate runbooks'
@@ -222,6 +245,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand pool 'Connection-pool status: connections used against the server''s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
             cand queries 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on'
             cand locks 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
+            cand migrations 'Migration revision: which tool''s history tables the database has (Alembic, Flyway, Liquibase, golang-migrate, Rails, dbmate, Ecto, Django, sqlx, Diesel, Prisma, goose, Knex), the revision the schema is at, half-applied migrations, stuck migration locks, and with --expect or --dir whether that is where the deploy expects it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'dbrunbook;help;diagnose'= {
@@ -244,6 +268,8 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         &'dbrunbook;help;queries'= {
         }
         &'dbrunbook;help;locks'= {
+        }
+        &'dbrunbook;help;migrations'= {
         }
         &'dbrunbook;help;help'= {
         }

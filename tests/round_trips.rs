@@ -22,7 +22,12 @@ fn check_on_postgres_sends_every_query_in_one_round_trip() {
     let url = format!("postgres://postgres@127.0.0.1:{}/postgres?sslmode=disable", proxy.port);
     let run = dbrunbook(&["check", "--url", &url, "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.all());
-    assert_eq!(run.json()["checks"].as_array().unwrap().len(), 3);
+    // Every check ran; the shared database has no migration tables, so the migrations check
+    // sends no follow-up batch (with one, that batch is one more flight).
+    assert_eq!(
+        run.json()["checks"].as_array().unwrap().len(),
+        dbrunbook::checks::CHECKS.len()
+    );
     assert!(
         proxy.client_flights() <= CONNECT_AND_BATCH_AND_GOODBYE,
         "{} client flights: the queries are not pipelined",

@@ -5,6 +5,7 @@
 //! here, and no SQL outside the checks' `sql/` files.
 
 pub mod locks;
+pub mod migrations;
 pub mod pool;
 pub mod queries;
 mod session;
@@ -113,7 +114,7 @@ impl std::fmt::Debug for dyn Check {
 }
 
 /// Every check, in the order `dbrunbook check` runs and reports them.
-pub static CHECKS: &[&dyn Check] = &[&pool::Pool, &queries::Queries, &locks::Locks];
+pub static CHECKS: &[&dyn Check] = &[&pool::Pool, &queries::Queries, &locks::Locks, &migrations::Migrations];
 
 pub fn find(name: &str) -> Option<&'static dyn Check> {
     CHECKS.iter().copied().find(|c| c.spec().name == name)

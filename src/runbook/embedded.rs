@@ -26,4 +26,20 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "migration-lock-queue.yaml",
         include_str!("../../runbooks/migration-lock-queue.yaml"),
     ),
+    (
+        "migration-dirty.yaml",
+        include_str!("../../runbooks/migration-dirty.yaml"),
+    ),
+    (
+        "migration-lock-stuck.yaml",
+        include_str!("../../runbooks/migration-lock-stuck.yaml"),
+    ),
+    (
+        "migration-behind.yaml",
+        include_str!("../../runbooks/migration-behind.yaml"),
+    ),
+    (
+        "migration-unknown-revision.yaml",
+        include_str!("../../runbooks/migration-unknown-revision.yaml"),
+    ),
 ];

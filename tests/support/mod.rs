@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod proxy;
+pub mod scratch;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
