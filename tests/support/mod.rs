@@ -7,6 +7,7 @@
 
 pub mod pg_majors;
 pub mod proxy;
+pub mod snippets;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
