@@ -5,8 +5,10 @@
 
 #![allow(dead_code)]
 
+pub mod pg_majors;
 pub mod proxy;
 pub mod scratch;
+pub mod snippets;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -230,6 +232,8 @@ fn check(cmd: &mut Command, what: &str) {
 pub struct ThrowawayPg {
     pub port: u16,
     dir: tempfile::TempDir,
+    /// The server's major's bin directory; `None`: the machine's newest (see [`pg_bin`]).
+    bin_dir: Option<PathBuf>,
 }
 
 pub struct PgOptions<'a> {
@@ -239,6 +243,9 @@ pub struct PgOptions<'a> {
     pub password: Option<&'a str>,
     /// max_prepared_transactions (0: two-phase commit off, the server's default).
     pub prepared_transactions: u32,
+    /// This PostgreSQL major (`Some(17)`) instead of the machine's newest; the test checks
+    /// first with [`pg_majors::pg_major_installed`] that it is there.
+    pub major: Option<u32>,
 }
 
 impl Default for PgOptions<'_> {
@@ -248,16 +255,22 @@ impl Default for PgOptions<'_> {
             superuser_reserved: 3,
             password: None,
             prepared_transactions: 0,
+            major: None,
         }
     }
 }
 
 impl ThrowawayPg {
     pub fn start(opts: PgOptions) -> ThrowawayPg {
+        let bin_dir = opts.major.map(|major| {
+            pg_majors::pg_major_bin_dir(major)
+                .unwrap_or_else(|| panic!("PostgreSQL {major} is not installed (bash .ci/install-pg-majors {major})"))
+        });
+        let bin = |name: &str| bin_dir.as_ref().map_or_else(|| pg_bin(name), |d| d.join(name));
         let dir = tempfile::Builder::new().prefix("dbrunbook-pg-").tempdir().unwrap();
         chown_postgres(dir.path());
         let data = dir.path().join("data");
-        let mut initdb = as_postgres(&pg_bin("initdb"));
+        let mut initdb = as_postgres(&bin("initdb"));
         initdb
             .arg("-D")
             .arg(&data)
@@ -288,7 +301,7 @@ impl ThrowawayPg {
         );
         let log = dir.path().join("server.log");
         check(
-            as_postgres(&pg_bin("pg_ctl"))
+            as_postgres(&bin("pg_ctl"))
                 .arg("-D")
                 .arg(&data)
                 .arg("-o")
@@ -298,7 +311,12 @@ impl ThrowawayPg {
                 .args(["-w", "-t", "60", "start"]),
             "pg_ctl start",
         );
-        ThrowawayPg { port, dir }
+        ThrowawayPg { port, dir, bin_dir }
+    }
+
+    /// A client or server program of this server's own major (psql, pg_ctl...).
+    pub fn bin(&self, name: &str) -> PathBuf {
+        self.bin_dir.as_ref().map_or_else(|| pg_bin(name), |d| d.join(name))
     }
 
     pub fn url(&self, user: &str, db: &str) -> String {
@@ -320,7 +338,7 @@ impl ThrowawayPg {
 
     /// Runs statements as `user` in database `db` through psql, each in its own transaction.
     pub fn psql_as(&self, user: &str, db: &str, statements: &[&str]) {
-        let mut cmd = Command::new(pg_bin("psql"));
+        let mut cmd = Command::new(self.bin("psql"));
         cmd.args([
             "-X",
             "-v",
@@ -343,7 +361,7 @@ impl ThrowawayPg {
 
 impl Drop for ThrowawayPg {
     fn drop(&mut self) {
-        let _ = as_postgres(&pg_bin("pg_ctl"))
+        let _ = as_postgres(&self.bin("pg_ctl"))
             .arg("-D")
             .arg(self.dir.path().join("data"))
             .args(["-m", "immediate", "-w", "stop"])
