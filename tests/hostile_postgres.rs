@@ -38,6 +38,16 @@ fn plant_trap(pg: &ThrowawayPg, sentinel: &Path) {
         "CREATE VIEW evil.pg_stat_activity AS SELECT a.* FROM pg_catalog.pg_stat_activity a, evil.trap()".into(),
         "CREATE VIEW evil.pg_locks AS SELECT l.* FROM pg_catalog.pg_locks l, evil.trap()".into(),
         "CREATE VIEW evil.pg_settings AS SELECT s.* FROM pg_catalog.pg_settings s, evil.trap()".into(),
+        // A "migration history" the migrations check would read: a view, and a table with a
+        // row-level security policy, each calling the trap when read.
+        "CREATE VIEW evil.schema_migrations AS SELECT 1::int8 AS version, evil.trap() = 0 AS dirty".into(),
+        "CREATE TABLE evil.alembic_version (version_num varchar(32))".into(),
+        "INSERT INTO evil.alembic_version VALUES ('abc')".into(),
+        "ALTER TABLE evil.alembic_version ENABLE ROW LEVEL SECURITY".into(),
+        "ALTER TABLE evil.alembic_version FORCE ROW LEVEL SECURITY".into(),
+        "CREATE POLICY p ON evil.alembic_version USING (evil.trap() = 1)".into(),
+        "GRANT USAGE ON SCHEMA evil TO PUBLIC".into(),
+        "GRANT SELECT ON evil.alembic_version, evil.schema_migrations TO PUBLIC".into(),
     ];
     pg.psql_as(
         "tenant",

@@ -238,7 +238,6 @@ fn sessions_waiting_on_a_lock_are_victims_without_kill_steps() {
     let victims: Vec<_> = all.iter().filter(|s| s["application"] == "victim").collect();
     for v in &victims {
         assert_eq!(v["lock_victim"], true, "{v:#}");
-        assert_eq!(v["blocked_by"].as_array().unwrap().len(), 1, "{v:#}");
     }
     let steps = &r["checks"][0]["runbook"]["steps"];
     let sql: Vec<&str> = steps

@@ -183,7 +183,7 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
     // any in a second one; each check keeps its queries and results in order.
     let mut done_queries: Vec<Vec<Query>> = vec![Vec::new(); checks.len()];
     let mut done_results: Vec<Vec<QueryResult>> = vec![Vec::new(); checks.len()];
-    let mut failure: Option<String> = None;
+    let mut failures: Vec<Option<String>> = vec![None; checks.len()];
     for phase in 0..2 {
         let mut batch: Vec<Query> = Vec::new();
         let mut spans = Vec::new();
@@ -213,26 +213,33 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
         if phase > 0 && batch.is_empty() {
             break;
         }
-        match timeout_at(deadline, session.run(&batch)).await {
-            Ok(Ok(results)) => {
+        let outcome = match timeout_at(deadline, session.run(&batch)).await {
+            Ok(Ok(results)) => Ok(results),
+            Ok(Err(e)) => Err(format!(
+                "the queries failed: {}",
+                driver_message(&format!("{e:#}"), password)
+            )),
+            Err(_) => Err(format!(
+                "the checks did not finish within --timeout {}",
+                format_duration(global.timeout)
+            )),
+        };
+        match outcome {
+            Ok(results) => {
                 let mut results = results.into_iter();
                 for (i, span) in spans.into_iter().enumerate() {
                     done_results[i].extend(results.by_ref().take(span.len()));
                     done_queries[i].extend(batch[span].iter().cloned());
                 }
             }
-            Ok(Err(e)) => {
-                failure = Some(format!(
-                    "the queries failed: {}",
-                    driver_message(&format!("{e:#}"), password)
-                ));
-                break;
-            }
-            Err(_) => {
-                failure = Some(format!(
-                    "the checks did not finish within --timeout {}",
-                    format_duration(global.timeout)
-                ));
+            Err(e) => {
+                // Only the checks with queries in the failed batch lose their verdict: a
+                // follow-up that runs out of time must not hide the first batch's CRITICAL.
+                for (i, span) in spans.iter().enumerate() {
+                    if !span.is_empty() {
+                        failures[i] = Some(e.clone());
+                    }
+                }
                 break;
             }
         }
@@ -244,7 +251,7 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
     let mut results = Vec::new();
     for (i, (c, t)) in checks.iter().zip(&thresholds).enumerate() {
         let spec = c.check.spec();
-        let outcome = match (applies[i], &failure) {
+        let outcome = match (applies[i], &failures[i]) {
             (false, _) => Outcome::unknown(not_here(spec.name, server.engine)),
             (true, Some(e)) => Outcome::unknown(format!("the {} check: {e}", spec.name)),
             (true, None) => {

@@ -471,7 +471,11 @@ fn evaluate_server(s: &ServerPool, t: &Thresholds, engine: Engine) -> Outcome {
     if s.reserved > 0 {
         summary.push_str(&format!(", {} more reserved for superusers", s.reserved));
     }
-    if let Some(tx) = &s.oldest_idle_in_transaction {
+    if let Some(tx) = s
+        .oldest_idle_in_transaction
+        .as_ref()
+        .filter(|tx| tx.protected().is_none())
+    {
         let seconds = tx.state_seconds.unwrap_or(0.0);
         let age = format_duration(Duration::from_secs_f64(seconds.max(0.0)));
         metrics.push(Metric::new("oldest_idle_in_transaction", seconds.round(), "s"));

@@ -153,7 +153,12 @@ impl Check for Queries {
             }
             let connected = results.rows(1)?.first().map(|r| r.int(1)).transpose()?;
             let visible = results.rows(2)?.first().map(|r| r.int(0)).transpose()?.unwrap_or(0);
-            snap.hidden = connected.map(|n| (n - visible).max(0)).unwrap_or(0);
+            let others = results.rows(2)?.first().map(|r| r.int(2)).transpose()?.unwrap_or(0);
+            snap.hidden = if others > 0 {
+                0
+            } else {
+                connected.map(|n| (n - visible).max(0)).unwrap_or(0)
+            };
             snap.account = results
                 .rows(2)?
                 .first()

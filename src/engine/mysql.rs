@@ -91,6 +91,9 @@ impl MySession {
                 )
                 .collect();
             first = false;
+            if statements.is_empty() {
+                break;
+            }
             let (sets, error) = self.multi(&statements.join(";\n"), statements.len()).await?;
             let mut done = sets.into_iter();
             for _ in settings {

@@ -63,7 +63,8 @@ impl PgSession {
     /// then COMMIT. All requests are written before any answer is read.
     pub async fn run(&mut self, queries: &[Query]) -> Result<Vec<QueryResult>> {
         let begin = format!(
-            "BEGIN READ ONLY; SET LOCAL search_path = pg_catalog, pg_temp; SET LOCAL statement_timeout = {}; \
+            "BEGIN READ ONLY; SET LOCAL search_path = pg_catalog, pg_temp; SET LOCAL row_security = off; \
+             SET LOCAL statement_timeout = {}; \
              SET LOCAL lock_timeout = {}",
             self.limits.statement_timeout.as_millis().max(1),
             self.limits.lock_timeout.as_millis().max(1),

@@ -5,7 +5,8 @@ SELECT CAST(c.TABLE_SCHEMA AS CHAR) AS table_schema,
        CAST(c.TABLE_NAME AS CHAR) AS table_name,
        CAST(GROUP_CONCAT(LOWER(c.COLUMN_NAME) ORDER BY c.ORDINAL_POSITION SEPARATOR ',') AS CHAR) AS columns
   FROM information_schema.COLUMNS c
- WHERE c.TABLE_SCHEMA = DATABASE()
+  JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME
+ WHERE c.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE'
  GROUP BY c.TABLE_SCHEMA, c.TABLE_NAME
 HAVING SUM(LOWER(c.COLUMN_NAME) IN (
          'version_num', 'version', 'installed_rank', 'orderexecuted', 'locked', 'applied',

@@ -13,7 +13,6 @@ SELECT pid::int8 AS pid,
        extract(epoch FROM now() - state_change)::float8 AS state_seconds,
        CASE WHEN wait_event IS NOT NULL THEN wait_event_type || ':' || wait_event END AS wait,
        age(backend_xmin)::int8 AS xmin_age,
-       CASE WHEN wait_event_type = 'Lock' THEN pg_blocking_pids(pid)::int8[] END AS blocked_by,
        (SELECT r.rolsuper OR r.rolreplication FROM pg_roles r WHERE r.oid = usesysid) AS privileged_role
   FROM pg_stat_activity
  WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()

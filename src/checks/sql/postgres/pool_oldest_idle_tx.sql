@@ -9,5 +9,7 @@ SELECT pid::int8 AS pid,
   FROM pg_stat_activity
  WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
    AND state LIKE 'idle in transaction%'
+   -- a backup's long transaction is not one to end (it gets no terminate step)
+   AND application_name !~ '^(pg_dump|pg_dumpall|pg_basebackup)'
  ORDER BY state_change
  LIMIT 1
