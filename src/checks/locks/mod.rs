@@ -303,7 +303,7 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
             .with("gid", n.gid.clone())
             .with(
                 "role",
-                if n.s.blocked_by.is_empty() {
+                if n.s.blocked_by.is_empty() && n.lock.is_none() {
                     "root blocker"
                 } else {
                     "waiting"
@@ -501,6 +501,21 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
         notes,
         facts,
     };
+    // A session waiting for a lock whose holder could not be found (MySQL metadata locks with
+    // performance_schema off and no suspect): the check cannot say nobody blocks it.
+    let unexplained = snap
+        .nodes
+        .iter()
+        .filter(|n| n.s.blocked_by.is_empty() && n.lock.is_some())
+        .count();
+    if unexplained > 0 && outcome.status == Status::Ok {
+        outcome.status = Status::Unknown;
+        outcome.summary = format!(
+            "{unexplained} session(s) wait for a lock whose holder cannot be identified (MySQL: turn on \
+             performance_schema to see metadata-lock holders); {}",
+            outcome.summary
+        );
+    }
     // pg_locks is not filtered by privilege and hidden sessions keep their pid: the lock graph
     // is complete, only their user and query are not shown. A note, not a blind verdict.
     if snap.hidden > 0 {
@@ -590,5 +605,28 @@ mod tests {
         let o = evaluate(&LockSnapshot::default(), &t(), Engine::Postgres, 50);
         assert_eq!(o.status, Status::Ok);
         assert_eq!(o.summary, "no session is waiting for a lock");
+    }
+
+    #[test]
+    fn a_metadata_lock_wait_with_no_known_holder_is_not_ok() {
+        let mut waiter = node(7, &[], "Waiting for table metadata lock", "SELECT * FROM t", Some(3.0));
+        waiter.lock = Some("metadata lock".into());
+        waiter.inferred = true;
+        let o = evaluate(
+            &LockSnapshot {
+                nodes: vec![waiter],
+                ..LockSnapshot::default()
+            },
+            &t(),
+            Engine::Mysql,
+            50,
+        );
+        assert_eq!(o.status, Status::Unknown, "{}", o.summary);
+        assert!(
+            o.summary.starts_with("1 session(s) wait for a lock whose holder"),
+            "{}",
+            o.summary
+        );
+        assert_eq!(o.findings[0].fields["role"], "waiting");
     }
 }
