@@ -139,6 +139,19 @@ fn full_server_is_critical_overall_even_though_the_other_checks_cannot_run() {
     assert_eq!(s[1].1, "critical");
     assert_eq!(s[2].1, "critical");
     assert_eq!(r["checks"][0]["runbook"]["id"], "pool-exhaustion");
+    // Nothing could be counted, so placeholders are unfilled: prose says <top_user>, and no SQL
+    // that would silently match nothing is printed.
+    for step in r["checks"][0]["runbook"]["steps"].as_array().unwrap() {
+        let sql = step["sql"].as_str().unwrap_or_default();
+        assert!(
+            !sql.contains("<top_") && !sql.contains("= ''") && !sql.contains("(<"),
+            "runnable SQL from an unfilled step: {step:#}"
+        );
+    }
+    assert!(
+        r["checks"][0]["runbook"]["steps"].to_string().contains("<top_user>"),
+        "{r:#}"
+    );
     assert!(r["checks"][1]["runbook"].is_null(), "{r:#}");
     assert!(
         r["checks"][1]["summary"]

@@ -250,3 +250,58 @@ fn a_prepared_transaction_is_named_as_the_invisible_root() {
     pg.psql(&["ROLLBACK PREPARED 'pay-42'"]);
     poll_locks(&pg.url("postgres", "postgres"), |r| tree(r).is_empty());
 }
+
+#[test]
+fn an_anti_wraparound_autovacuum_as_root_is_never_offered_for_ending() {
+    // A real one: 100,000 transaction IDs pass the table's autovacuum_freeze_max_age, and a slow
+    // cost limit keeps the vacuum running while a migration's ALTER TABLE queues behind it.
+    let pg = ThrowawayPg::start(PgOptions {
+        settings: &["autovacuum_naptime=1", "autovacuum_freeze_max_age=100000"],
+        ..PgOptions::default()
+    });
+    pg.psql(&[
+        "CREATE TABLE t (id int, pad text) WITH (autovacuum_enabled = off, \
+         autovacuum_vacuum_cost_delay = 100, autovacuum_vacuum_cost_limit = 1)",
+        "INSERT INTO t SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g",
+        "DO $$ BEGIN FOR i IN 1..100000 LOOP PERFORM txid_current(); COMMIT; END LOOP; END $$",
+    ]);
+    let vacuuming = || {
+        let out = std::process::Command::new(pg.bin("psql"))
+            .args(["-X", "-At", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-p"])
+            .arg(pg.port.to_string())
+            .arg("-c")
+            .arg("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'autovacuum:%to prevent wraparound%'")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    };
+    let started = std::time::Instant::now();
+    while !vacuuming() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no anti-wraparound autovacuum started"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let mut held = Held::new();
+    held.pg_background(
+        &pg.keyvalue("postgres", "postgres"),
+        "ALTER TABLE t ADD COLUMN note text",
+    );
+    let url = pg.url("postgres", "postgres");
+    let r = poll(&["locks", "--url", &url, "--warning", "1s"], |r| {
+        tree(r).len() == 2 && r["status"] != "ok"
+    });
+    let root = tree(&r)[0]["pid"].clone();
+    assert!(
+        tree(&r)[0]["query"].as_str().unwrap().contains("to prevent wraparound"),
+        "{r:#}"
+    );
+    let steps = r["checks"][0]["runbook"]["steps"].to_string();
+    assert!(
+        steps.contains("an autovacuum preventing transaction ID wraparound"),
+        "{steps}"
+    );
+    assert!(!steps.contains(&format!("pg_terminate_backend({root})")), "{steps}");
+    assert!(!steps.contains(&format!("pg_cancel_backend({root})")), "{steps}");
+}

@@ -243,6 +243,8 @@ pub struct PgOptions<'a> {
     pub password: Option<&'a str>,
     /// max_prepared_transactions (0: two-phase commit off, the server's default).
     pub prepared_transactions: u32,
+    /// More server settings, `name=value` each.
+    pub settings: &'a [&'a str],
     /// This PostgreSQL major (`Some(17)`) instead of the machine's newest; the test checks
     /// first with [`pg_majors::pg_major_installed`] that it is there.
     pub major: Option<u32>,
@@ -255,6 +257,7 @@ impl Default for PgOptions<'_> {
             superuser_reserved: 3,
             password: None,
             prepared_transactions: 0,
+            settings: &[],
             major: None,
         }
     }
@@ -290,7 +293,7 @@ impl ThrowawayPg {
         }
         install(&mut initdb, "initdb");
         let port = free_port();
-        let options = format!(
+        let mut options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections={} -c superuser_reserved_connections={} \
              -c max_wal_senders=0 -c wal_level=minimal -c shared_buffers=16MB -c fsync=off \
              -c max_prepared_transactions={}",
@@ -299,6 +302,9 @@ impl ThrowawayPg {
             opts.superuser_reserved,
             opts.prepared_transactions
         );
+        for setting in opts.settings {
+            options.push_str(&format!(" -c {setting}"));
+        }
         let log = dir.path().join("server.log");
         check(
             as_postgres(&bin("pg_ctl"))
