@@ -414,8 +414,26 @@ impl ThrowawayMaria {
             .spawn()
             .expect("starting mariadbd");
         let server = ThrowawayMaria { port, child, dir };
+        // Ready means answering a query, not just accepting TCP: a connection made while the
+        // server still starts up can be closed under it.
         let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        let ready = || {
+            Command::new("mariadb-admin")
+                .args([
+                    "--no-defaults",
+                    "--protocol=tcp",
+                    "-h",
+                    "127.0.0.1",
+                    "-u",
+                    "root",
+                    "--connect-timeout=2",
+                ])
+                .arg(format!("--port={port}"))
+                .arg("ping")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        while !ready() {
             assert!(
                 started.elapsed() < Duration::from_secs(60),
                 "mariadbd did not start: {}",
