@@ -89,20 +89,7 @@ fn every_pgbouncer_snippet_runs_on_the_admin_console() {
     for (id, n, sql) in snippets(Dialect::Pgbouncer) {
         let sql = filled(&id, n, &sql, &facts(1, "app"), Dialect::Pgbouncer);
         run(
-            Command::new(pg_bin("psql"))
-                .args([
-                    "-X",
-                    "-q",
-                    "-v",
-                    "ON_ERROR_STOP=1",
-                    "-h",
-                    "127.0.0.1",
-                    "-U",
-                    "postgres",
-                    "-d",
-                    "pgbouncer",
-                ])
-                .args(["-p", &bouncer.port.to_string()]),
+            &mut psql(&pg_bin("psql"), bouncer.port, "pgbouncer"),
             &sql,
             &format!("{id} step {n} (pgbouncer)"),
         );

@@ -123,23 +123,29 @@ pub fn run_postgres_snippets(pg: &ThrowawayPg) {
         }
         let sql = filled(&id, n, &sql, &values, Dialect::Postgres);
         run(
-            Command::new(pg.bin("psql"))
-                .args([
-                    "-X",
-                    "-q",
-                    "-v",
-                    "ON_ERROR_STOP=1",
-                    "-h",
-                    "127.0.0.1",
-                    "-U",
-                    "postgres",
-                    "-d",
-                    "postgres",
-                ])
-                .args(["-p", &pg.port.to_string()]),
+            &mut psql(&pg.bin("psql"), pg.port, "postgres"),
             &sql,
             &format!("{id} step {n} (postgres)"),
         );
         drop(victim);
     }
+}
+
+/// psql as `postgres` on 127.0.0.1:`port`, stopping at the first error, reading stdin.
+pub fn psql(program: &std::path::Path, port: u16, database: &str) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.args([
+        "-X",
+        "-q",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-h",
+        "127.0.0.1",
+        "-U",
+        "postgres",
+        "-d",
+        database,
+    ])
+    .args(["-p", &port.to_string()]);
+    cmd
 }
