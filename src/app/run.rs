@@ -114,11 +114,23 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
     };
     let password = target.password.as_deref();
     // Thresholds before connecting: a typo costs no connection, and they shape the queries.
-    let thresholds: Vec<anyhow::Result<Thresholds>> = checks
+    // So is a second snapshot's interval, which must leave room within the deadline.
+    let thresholds: Vec<anyhow::Result<(Thresholds, Option<Duration>)>> = checks
         .iter()
         .map(|c| {
             let spec = c.check.spec();
-            Thresholds::resolve(spec, &c.flags, &catalog.thresholds(spec.name, target.engine))
+            let t = Thresholds::resolve(spec, &c.flags, &catalog.thresholds(spec.name, target.engine))?;
+            let interval = c.check.interval(&c.options)?;
+            if let Some(wait) = interval
+                && wait >= global.timeout
+            {
+                anyhow::bail!(
+                    "--interval {} does not fit in --timeout {}: raise --timeout above the interval plus a few seconds",
+                    format_duration(wait),
+                    format_duration(global.timeout)
+                );
+            }
+            Ok((t, interval))
         })
         .collect();
     if thresholds.iter().any(|t| t.is_err()) {
@@ -129,7 +141,7 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
             .map(|(c, t)| {
                 let summary = match t {
                     Err(e) => format!("{e:#}"),
-                    Ok(_) => "not run: another check's thresholds are wrong".to_string(),
+                    Ok(_) => "not run: another check's settings are wrong".to_string(),
                 };
                 finish(c.check.spec().name, None, Outcome::unknown(summary), &catalog, &[])
             })
@@ -171,7 +183,7 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
     crate::log::info(&format!("connected: {} {}", server.engine, server.version));
 
     // Thresholds are all good here (bad ones returned above).
-    let thresholds: Vec<Thresholds> = thresholds.into_iter().flatten().collect();
+    let (thresholds, intervals): (Vec<Thresholds>, Vec<Option<Duration>>) = thresholds.into_iter().flatten().unzip();
     let applies: Vec<bool> = checks
         .iter()
         .map(|c| c.check.spec().engines.contains(&server.engine))
@@ -180,15 +192,41 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
     progress.say(&format!("running {}", names.join(", ")));
 
     // Every applicable check's queries in one batch, then the follow-ups of those that have
-    // any in a second one; each check keeps its queries and results in order.
+    // any in a second one, then for checks with an interval the same again once it has passed;
+    // each check keeps its queries and results in order.
+    let mut phases = vec![Phase::Queries, Phase::FollowUp];
+    let mut waits: Vec<Duration> = intervals
+        .iter()
+        .zip(&applies)
+        .filter_map(|(wait, applies)| wait.filter(|_| *applies))
+        .collect();
+    waits.sort();
+    waits.dedup();
+    phases.extend(waits.into_iter().map(Phase::Again));
+    let first_sent = tokio::time::Instant::now();
     let mut done_queries: Vec<Vec<Query>> = vec![Vec::new(); checks.len()];
     let mut done_results: Vec<Vec<QueryResult>> = vec![Vec::new(); checks.len()];
+    let mut second_at: Vec<Option<usize>> = vec![None; checks.len()];
     let mut failures: Vec<Option<String>> = vec![None; checks.len()];
-    for phase in 0..2 {
+    for phase in phases {
+        if let Phase::Again(wait) = phase {
+            progress.say(&format!("waiting {} for the second snapshot", format_duration(wait)));
+            crate::log::info(&format!("waiting {} for the second snapshot", format_duration(wait)));
+            if timeout_at(deadline, tokio::time::sleep_until(first_sent + wait))
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
         let mut batch: Vec<Query> = Vec::new();
         let mut spans = Vec::new();
         for (i, (c, t)) in checks.iter().zip(&thresholds).enumerate() {
-            if !applies[i] {
+            let wanted = match phase {
+                Phase::Again(wait) => intervals[i] == Some(wait),
+                _ => true,
+            };
+            if !applies[i] || !wanted {
                 spans.push(0..0);
                 continue;
             }
@@ -199,19 +237,24 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
                 options: &c.options,
             };
             let start = batch.len();
-            if phase == 0 {
-                batch.extend(c.check.queries(&ctx));
-            } else {
-                let first = Results {
-                    queries: &done_queries[i],
-                    results: &done_results[i],
-                };
-                batch.extend(c.check.follow_up(&ctx, &first));
+            let first = Results {
+                queries: &done_queries[i],
+                results: &done_results[i],
+                second_at: None,
+            };
+            match phase {
+                Phase::Queries => batch.extend(c.check.queries(&ctx)),
+                Phase::FollowUp => batch.extend(c.check.follow_up(&ctx, &first)),
+                Phase::Again(_) => {
+                    second_at[i] = Some(done_results[i].len());
+                    batch.extend(c.check.queries(&ctx));
+                    batch.extend(c.check.follow_up(&ctx, &first));
+                }
             }
             spans.push(start..batch.len());
         }
-        if phase > 0 && batch.is_empty() {
-            break;
+        if phase != Phase::Queries && batch.is_empty() {
+            continue;
         }
         let outcome = match timeout_at(deadline, session.run(&batch)).await {
             Ok(Ok(results)) => Ok(results),
@@ -244,6 +287,20 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
             }
         }
     }
+    // A check whose second snapshot the deadline cut off cannot judge the change.
+    for (i, interval) in intervals.iter().enumerate() {
+        if let Some(wait) = interval
+            && applies[i]
+            && failures[i].is_none()
+            && second_at[i].is_none()
+        {
+            failures[i] = Some(format!(
+                "the --timeout of {} ran out before the second snapshot, {} after the first",
+                format_duration(global.timeout),
+                format_duration(*wait)
+            ));
+        }
+    }
     // Closing politely must not outlive the deadline either.
     let _ = timeout_at(deadline, session.close()).await;
 
@@ -264,6 +321,7 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
                 let rows = Results {
                     queries: &done_queries[i],
                     results: &done_results[i],
+                    second_at: second_at[i],
                 };
                 c.check.evaluate(&ctx, &rows).unwrap_or_else(|e| {
                     Outcome::unknown(format!(
@@ -278,6 +336,15 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
     }
     progress.done();
     done(&target, Some(server.version), results)
+}
+
+/// One round of a run: the checks' queries, their follow-ups, or both again after a check's
+/// interval for its second snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Queries,
+    FollowUp,
+    Again(Duration),
 }
 
 /// The tool's own connection failed. A check that has a verdict on the refusal gives it (a full

@@ -12,6 +12,7 @@ mod session;
 mod thresholds;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use anyhow::{Context as _, Result, anyhow};
 
@@ -97,6 +98,15 @@ pub trait Check: Sync {
         Vec::new()
     }
 
+    /// Two snapshots this far apart (`--interval`), so the check can judge the change between
+    /// them rather than totals since the server's counters were last reset: after the first
+    /// snapshot (queries and follow-ups) the run waits, then sends the same queries and
+    /// follow-ups again; `evaluate` finds them in [`Results::second`]. Asked before connecting:
+    /// an `Err` is bad input, reported without a connection.
+    fn interval(&self, _options: &BTreeMap<String, Vec<String>>) -> Result<Option<Duration>> {
+        Ok(None)
+    }
+
     /// Pure: rows in, verdict out. `results` holds the queries' results, then the follow-ups'.
     /// An `Err` makes the check UNKNOWN with its message.
     fn evaluate(&self, ctx: &Context, results: &Results) -> Result<Outcome>;
@@ -128,9 +138,31 @@ pub fn spec(name: &str) -> Option<&'static CheckSpec> {
 pub struct Results<'a> {
     pub queries: &'a [Query],
     pub results: &'a [QueryResult],
+    /// Where the second snapshot starts, for a check with an [`Check::interval`].
+    pub second_at: Option<usize>,
 }
 
-impl Results<'_> {
+impl<'a> Results<'a> {
+    /// The first snapshot's results only.
+    pub fn first(&self) -> Results<'a> {
+        let end = self.second_at.unwrap_or(self.results.len()).min(self.results.len());
+        Results {
+            queries: &self.queries[..end.min(self.queries.len())],
+            results: &self.results[..end],
+            second_at: None,
+        }
+    }
+
+    /// The second snapshot, taken [`Check::interval`] after the first, indexed like the first.
+    pub fn second(&self) -> Option<Results<'a>> {
+        let start = self.second_at?;
+        Some(Results {
+            queries: self.queries.get(start..)?,
+            results: self.results.get(start..)?,
+            second_at: None,
+        })
+    }
+
     /// The rows of query `i`; its failure as an error naming what it was reading.
     pub fn rows(&self, i: usize) -> Result<&Rows> {
         match self.results.get(i) {
@@ -301,6 +333,29 @@ mod tests {
             Thresholds::resolve(s, &BTreeMap::new(), &BTreeMap::new())
                 .unwrap_or_else(|e| panic!("{}: defaults out of order: {e}", s.name));
         }
+    }
+
+    #[test]
+    fn second_snapshot_is_indexed_like_the_first() {
+        let query = |label| Query::new(label, "SELECT 1");
+        let queries = [query("a"), query("b"), query("a"), query("b")];
+        let results: Vec<QueryResult> = (0..4).map(|_| Ok(Rows::default())).collect();
+        let all = Results {
+            queries: &queries,
+            results: &results,
+            second_at: Some(2),
+        };
+        assert_eq!(all.first().results.len(), 2);
+        let second = all.second().expect("a second snapshot");
+        assert_eq!(second.results.len(), 2);
+        assert_eq!(second.queries[1].label, "b");
+        let one = Results {
+            queries: &queries[..2],
+            results: &results[..2],
+            second_at: None,
+        };
+        assert!(one.second().is_none());
+        assert_eq!(one.first().results.len(), 2);
     }
 
     #[test]
