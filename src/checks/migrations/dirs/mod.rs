@@ -1,0 +1,105 @@
+//! Migration directories as the deploy ships them, parsed (never executed) and compared with
+//! what the database recorded. One file per directory format; here the shared shapes (what is
+//! pending, what the database has, the comparison), the file walk, and the dispatch. What the
+//! verdict makes of the comparison is decided in `behind.rs` and `verdict.rs`.
+
+mod alembic;
+mod flyway;
+mod golang_migrate;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, bail};
+
+use super::frameworks::Framework;
+pub use flyway::{FlywayVersion, flyway_current};
+
+/// One migration the code has and the database has not applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    pub revision: String,
+    pub file: String,
+    /// Older than what the database has: Flyway applies it only with `outOfOrder`.
+    pub out_of_order: bool,
+}
+
+/// The database's applied revisions, newest first, with Flyway's row type (BASELINE...).
+pub struct Applied<'a> {
+    pub rows: Vec<(&'a str, Option<&'a str>)>,
+    /// The rows are the whole history, not only its newest part.
+    pub complete: bool,
+}
+
+/// The code against the database.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Comparison {
+    /// Migrations in the directory.
+    pub known: usize,
+    /// Where the code ends: Alembic's heads, else the highest version.
+    pub heads: Vec<String>,
+    pub pending: Vec<Pending>,
+    /// Revisions the database is at that no file in the directory defines.
+    pub unknown: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+/// The frameworks whose directories the check reads.
+pub fn supported(f: Framework) -> bool {
+    matches!(f, Framework::Alembic | Framework::Flyway | Framework::GolangMigrate)
+}
+
+pub fn compare(f: Framework, dir: &Path, applied: &Applied) -> Result<Comparison> {
+    if !dir.is_dir() {
+        bail!("--dir {}: not a directory", dir.display());
+    }
+    match f {
+        Framework::Alembic => alembic::compare(dir, applied),
+        Framework::Flyway => flyway::compare(dir, applied),
+        Framework::GolangMigrate => golang_migrate::compare(dir, applied),
+        _ => bail!("reading a migrations directory is not supported for this framework"),
+    }
+}
+
+/// Whether two revision strings name the same migration: Flyway's `1.10.0` is `1.10`,
+/// golang-migrate's `007` is `7`; other tools compare as written.
+pub fn same_revision(f: Framework, a: &str, b: &str) -> bool {
+    match f {
+        Framework::Flyway => match (FlywayVersion::parse(a), FlywayVersion::parse(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => a == b,
+        },
+        Framework::GolangMigrate | Framework::Goose | Framework::Ecto | Framework::Sqlx => {
+            match (a.trim().parse::<i64>(), b.trim().parse::<i64>()) {
+                (Ok(x), Ok(y)) => x == y,
+                _ => a == b,
+            }
+        }
+        _ => a == b,
+    }
+}
+
+pub(super) fn files(dir: &Path, recursive: bool) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let entries = std::fs::read_dir(&d).with_context(|| format!("reading {}", d.display()))?;
+        for e in entries {
+            let path = e?.path();
+            if path.is_dir() {
+                if recursive {
+                    todo.push(path);
+                }
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+pub(super) fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
