@@ -190,7 +190,8 @@ fn every_framework_is_recognised_from_its_own_ddl() {
             .clone()
     };
     assert_eq!(current("django"), "shop.0002_price");
-    assert_eq!(current("goose"), "20240202");
+    // goose: the newest row of 20240202 says rolled back, so 20240101 is current.
+    assert_eq!(current("goose"), "20240101");
     assert_eq!(current("knex"), "20240101_users.js");
 }
 

@@ -1,5 +1,5 @@
-//! The database against the deploy's code (`--dir`): pending migrations, out-of-order ones and
-//! revisions the code does not define, turned into issues, findings and runbook facts. Parsing
+//! The database against the deploy's code (`--dir`): pending migrations, out-of-order ones,
+//! revisions the code does not define and files changed after they were applied, turned into issues, findings and runbook facts. Parsing
 //! the directory is done under `dirs/`; the overall status in `verdict.rs`.
 
 use super::dirs::Comparison;
@@ -21,6 +21,8 @@ pub(super) fn compare_code(ctx: &Context, c: &Comparison, v: &mut Verdict) {
     v.facts.set("dir", ctx.option("dir").unwrap_or_default());
     v.facts.set("heads", c.heads.join(", "));
     v.metrics.push(Metric::new("pending", c.pending.len() as f64, ""));
+    v.metrics.push(Metric::new("changed", c.changed.len() as f64, ""));
+    changed(ctx, c, v);
     if !c.unknown.is_empty() {
         let unknown = c.unknown.join(", ");
         v.parts.insert(
@@ -92,4 +94,34 @@ pub(super) fn compare_code(ctx: &Context, c: &Comparison, v: &mut Verdict) {
             table: 0,
         });
     }
+}
+
+/// Applied files whose checksum no longer matches: one finding each, WARNING (the schema is as
+/// the old file left it; the tool refuses to migrate until repaired).
+fn changed(ctx: &Context, c: &Comparison, v: &mut Verdict) {
+    if c.changed.is_empty() {
+        return;
+    }
+    for ch in c.changed.iter().take(ctx.limit.max(20)) {
+        v.findings.push(
+            Finding::new("changed")
+                .with("revision", ch.revision.as_str())
+                .with("file", ch.file.as_str())
+                .with("recorded", ch.recorded.as_str())
+                .with("computed", ch.computed.as_str()),
+        );
+    }
+    let files: Vec<&str> = c.changed.iter().take(5).map(|ch| ch.file.as_str()).collect();
+    v.facts.set("changed", files.join(", "));
+    v.parts.push(format!(
+        "{} applied migration file(s) changed since they ran: {}{}",
+        c.changed.len(),
+        files.join(", "),
+        if c.changed.len() > files.len() { ", ..." } else { "" }
+    ));
+    v.issues.push(Issue {
+        status: Status::Warning,
+        condition: "checksum_mismatch",
+        table: 0,
+    });
 }

@@ -8,7 +8,9 @@
 //! `schema_migration.rb`, dbmate `pkg/driver/postgres/postgres.go`, Ecto
 //! `lib/ecto/migration/schema_migration.ex`, Django `django/db/migrations/recorder.py`, sqlx
 //! `sqlx-postgres/src/migrate.rs`, Diesel `diesel_migrations/src/migration_harness.rs`, goose
-//! `internal/dialect/dialectquery/postgres.go`, Knex `lib/migrations/migrate/table-creator.js`.
+//! `internal/dialect/dialectquery/postgres.go`, Knex `lib/migrations/migrate/table-creator.js`,
+//! TypeORM `MigrationExecutor.createMigrationsTableIfNotExist`, Atlas `cmd/atlas/internal/migrate/ent`
+//! (`revision` schema).
 //! Prisma's `_prisma_migrations` is taken from the DDL `prisma migrate` writes into databases
 //! (the schema engine's source was not at hand).
 
@@ -27,6 +29,8 @@ pub enum Framework {
     Prisma,
     Goose,
     Knex,
+    TypeOrm,
+    Atlas,
 }
 
 /// How to read one tool's history table. Expressions are SQL over that table's own columns,
@@ -55,6 +59,10 @@ pub struct Descriptor {
     pub detail: &'static str,
     /// The shell command that inspects or repairs state, for the summary.
     pub what_broken_means: &'static str,
+    /// The checksum the tool recorded for the row's file, as text; `NULL` when it keeps none.
+    pub checksum: &'static str,
+    /// The checksum column holds bytes (sqlx): read as lowercase hex.
+    pub checksum_bytes: bool,
 }
 
 pub struct LockTable {
@@ -86,6 +94,8 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: NEVER,
         detail: "NULL",
         what_broken_means: "",
+        checksum: "NULL",
+        checksum_bytes: false,
     },
     Descriptor {
         framework: Framework::Flyway,
@@ -113,6 +123,8 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: "NOT success",
         detail: "script",
         what_broken_means: "a failed migration (success = false)",
+        checksum: "checksum",
+        checksum_bytes: false,
     },
     Descriptor {
         framework: Framework::Liquibase,
@@ -145,6 +157,8 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: "exectype = 'FAILED'",
         detail: "md5sum",
         what_broken_means: "a changeset recorded as FAILED",
+        checksum: "NULL",
+        checksum_bytes: false,
     },
     Descriptor {
         framework: Framework::GolangMigrate,
@@ -161,6 +175,8 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: "dirty",
         detail: "NULL",
         what_broken_means: "dirty: a migration failed half-way",
+        checksum: "NULL",
+        checksum_bytes: false,
     },
     Descriptor {
         framework: Framework::Rails,
@@ -177,6 +193,8 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: NEVER,
         detail: "NULL",
         what_broken_means: "",
+        checksum: "NULL",
+        checksum_bytes: false,
     },
     Descriptor {
         framework: Framework::Dbmate,
@@ -193,6 +211,8 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: NEVER,
         detail: "NULL",
         what_broken_means: "",
+        checksum: "NULL",
+        checksum_bytes: false,
     },
     Descriptor {
         framework: Framework::Ecto,
@@ -209,6 +229,8 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: NEVER,
         detail: "NULL",
         what_broken_means: "",
+        checksum: "NULL",
+        checksum_bytes: false,
     },
     Descriptor {
         framework: Framework::Django,
@@ -225,6 +247,8 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: NEVER,
         detail: "NULL",
         what_broken_means: "",
+        checksum: "NULL",
+        checksum_bytes: false,
     },
     Descriptor {
         framework: Framework::Sqlx,
@@ -248,6 +272,8 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: "NOT success",
         detail: "description",
         what_broken_means: "a dirty migration (success = false)",
+        checksum: "checksum",
+        checksum_bytes: true,
     },
     Descriptor {
         framework: Framework::Diesel,
@@ -264,6 +290,8 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: NEVER,
         detail: "NULL",
         what_broken_means: "",
+        checksum: "NULL",
+        checksum_bytes: false,
     },
     Descriptor {
         framework: Framework::Prisma,
@@ -289,6 +317,8 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: "finished_at IS NULL AND rolled_back_at IS NULL",
         detail: "logs",
         what_broken_means: "a migration that failed or is still running (finished_at and rolled_back_at empty)",
+        checksum: "checksum",
+        checksum_bytes: false,
     },
     Descriptor {
         framework: Framework::Goose,
@@ -306,6 +336,8 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: NEVER,
         detail: "NULL",
         what_broken_means: "",
+        checksum: "NULL",
+        checksum_bytes: false,
     },
     Descriptor {
         framework: Framework::Knex,
@@ -330,6 +362,55 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: NEVER,
         detail: "NULL",
         what_broken_means: "",
+        checksum: "NULL",
+        checksum_bytes: false,
+    },
+    Descriptor {
+        framework: Framework::TypeOrm,
+        name: "typeorm",
+        table: "migrations",
+        columns: &["id", "timestamp", "name"],
+        lock: None,
+        revision: "name",
+        description: "CONCAT('timestamp ', timestamp)",
+        applied_at: "NULL",
+        kind: "NULL",
+        order: "timestamp",
+        applied: "1 = 1",
+        broken: NEVER,
+        detail: "NULL",
+        what_broken_means: "",
+        checksum: "NULL",
+        checksum_bytes: false,
+    },
+    Descriptor {
+        framework: Framework::Atlas,
+        name: "atlas",
+        table: "atlas_schema_revisions",
+        columns: &[
+            "version",
+            "description",
+            "type",
+            "applied",
+            "total",
+            "executed_at",
+            "execution_time",
+            "error",
+            "error_stmt",
+            "hash",
+        ],
+        lock: None,
+        revision: "version",
+        description: "description",
+        applied_at: "executed_at",
+        kind: "CONCAT(applied, '/', total, ' statements')",
+        order: "version",
+        applied: "(error IS NULL OR error = '') AND applied >= total",
+        broken: "(error IS NOT NULL AND error <> '') OR applied < total",
+        detail: "CONCAT(COALESCE(error, ''), ' ', COALESCE(error_stmt, ''))",
+        what_broken_means: "a migration that failed or stopped part-way (error set, or applied < total statements)",
+        checksum: "NULL",
+        checksum_bytes: false,
     },
 ];
 

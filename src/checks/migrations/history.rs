@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{Result, anyhow};
 
 use super::detect::Found;
-use super::dirs::{self, Applied, Comparison};
+use super::dirs::{self, Applied, Comparison, Row};
 use super::frameworks::{Framework, descriptor};
 use crate::checks::Results;
 use crate::engine::Rows;
@@ -21,6 +21,8 @@ pub(super) struct Entry {
     pub(super) kind: Option<String>,
     pub(super) applied: bool,
     pub(super) broken: bool,
+    /// The checksum the tool recorded, as text (see `frameworks.rs`).
+    pub(super) checksum: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -47,7 +49,7 @@ pub(super) struct Table {
     pub(super) error: Option<String>,
 }
 
-pub(super) fn read_table(found: Found, results: &Results, at: usize) -> Table {
+pub(super) fn read_table(found: Found, results: &Results, at: usize, window: usize) -> Table {
     let mut t = Table {
         found,
         applied: 0,
@@ -69,6 +71,13 @@ pub(super) fn read_table(found: Found, results: &Results, at: usize) -> Table {
         t.broken_detail = s.opt_text(3)?;
         t.broken_at = s.opt_text(4)?;
         t.entries = entries(results.rows(at + 1)?)?;
+        if t.found.framework == Framework::Goose {
+            replay_goose(&mut t.entries);
+            // The summary counts rows; with the whole history read, count migrations instead.
+            if t.entries.len() < window {
+                t.applied = t.entries.iter().filter(|e| e.applied).count() as i64;
+            }
+        }
         if has_lock {
             t.lock = results
                 .rows(at + 2)?
@@ -101,9 +110,23 @@ fn entries(rows: &Rows) -> Result<Vec<Entry>> {
                 kind: r.opt_text(3)?,
                 applied: r.int(4)? != 0,
                 broken: r.int(5)? != 0,
+                checksum: r.opt_text(6)?,
             })
         })
         .collect()
+}
+
+/// goose keeps every up and down as a row: the newest row of a version decides whether it is
+/// applied (goose's `EnsureDBVersion` walks the rows by `id` descending and skips a version
+/// once its newest row says rolled back). Rows come newest first; older rows of a version
+/// already seen are history, not applied migrations.
+fn replay_goose(entries: &mut [Entry]) {
+    let mut seen = std::collections::HashSet::new();
+    for e in entries.iter_mut() {
+        if !seen.insert(e.revision.clone()) {
+            e.applied = false;
+        }
+    }
 }
 
 impl Table {
@@ -135,7 +158,8 @@ pub(super) fn read_dir(t: &Table, dir: &Path, window: usize) -> Result<Compariso
     let f = t.found.framework;
     if !dirs::supported(f) {
         return Err(anyhow!(
-            "--dir is read for alembic, flyway and golang-migrate; this database uses {}",
+            "--dir is not read for {}: its changelogs hold many changesets per file, chosen by \
+             contexts and labels at run time; use --expect, or `liquibase status` from the release",
             t.name()
         ));
     }
@@ -143,7 +167,11 @@ pub(super) fn read_dir(t: &Table, dir: &Path, window: usize) -> Result<Compariso
         .entries
         .iter()
         .filter(|e| e.applied || f == Framework::GolangMigrate)
-        .map(|e| (e.revision.as_str(), e.kind.as_deref()))
+        .map(|e| Row {
+            revision: e.revision.as_str(),
+            kind: e.kind.as_deref(),
+            checksum: e.checksum.as_deref(),
+        })
         .collect();
     let applied = Applied {
         rows,

@@ -31,8 +31,9 @@ pub const SPEC: CheckSpec = CheckSpec {
     name: "migrations",
     about: "Migration revision: which tool's history tables the database has (Alembic, Flyway, \
             Liquibase, golang-migrate, Rails, dbmate, Ecto, Django, sqlx, Diesel, Prisma, goose, \
-            Knex), the revision the schema is at, half-applied migrations, stuck migration locks, \
-            and with --expect or --dir whether that is where the deploy expects it.",
+            Knex, TypeORM, Atlas), the revision the schema is at, half-applied migrations, stuck \
+            migration locks, and with --expect or --dir whether that is where the deploy expects \
+            it and whether applied files changed since.",
     engines: &[Engine::Postgres, Engine::Mysql],
     thresholds: &[
         Threshold {
@@ -58,7 +59,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         CheckOption {
             key: "framework",
             value_name: "NAME",
-            help: "Read only this tool's table: alembic, flyway, liquibase, golang-migrate, rails, dbmate, ecto, django, sqlx, diesel, prisma, goose, knex",
+            help: "Read only this tool's table: alembic, flyway, liquibase, golang-migrate, rails, dbmate, ecto, django, sqlx, diesel, prisma, goose, knex, typeorm, atlas",
             repeatable: false,
         },
         CheckOption {
@@ -76,7 +77,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         CheckOption {
             key: "dir",
             value_name: "PATH",
-            help: "The deploy's migrations directory (Alembic, Flyway, golang-migrate), parsed, never run: pending and unknown revisions",
+            help: "The deploy's migrations directory (every tool but Liquibase), parsed, never run: pending and unknown revisions, and files changed after they ran (Flyway, sqlx, Prisma checksums)",
             repeatable: false,
         },
     ],
@@ -100,6 +101,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         "heads",
         "unknown",
         "dir",
+        "changed",
     ],
     item_placeholders: &[],
     conditions: &[
@@ -109,6 +111,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         "out_of_order",
         "unknown_revision",
         "mismatch",
+        "checksum_mismatch",
         "no_table",
         "alembic",
         "flyway",
@@ -155,15 +158,16 @@ impl Check for Migrations {
             Ok(found) => found,
             Err(e) => return Ok(Outcome::unknown(format!("{e:#}"))),
         };
+        let window = window(ctx);
         let mut tables = Vec::new();
         let mut next = 1;
         for f in found {
             let n = if f.lock.is_some() { 3 } else { 2 };
-            tables.push(read_table(f, results, next));
+            tables.push(read_table(f, results, next, window));
             next += n;
         }
         let code = match (ctx.option("dir"), tables.as_slice()) {
-            (Some(dir), [t]) if t.error.is_none() => Some(read_dir(t, Path::new(dir), window(ctx))),
+            (Some(dir), [t]) if t.error.is_none() => Some(read_dir(t, Path::new(dir), window)),
             _ => None,
         };
         Ok(verdict::judge(ctx, &tables, code))

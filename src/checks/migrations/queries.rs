@@ -42,8 +42,15 @@ fn fill(template: &'static str, engine: Engine, table: &Listed, exprs: &[(&str, 
     body.join("\n").replace("{table}", &qualified(table, engine))
 }
 
-fn exprs(d: &'static Descriptor) -> [(&'static str, &'static str); 8] {
+fn exprs(d: &'static Descriptor, engine: Engine) -> [(&'static str, &'static str); 9] {
+    // Bytes (sqlx's SHA-384) as hex, the way the directory parser computes it.
+    let checksum = match (d.checksum_bytes, engine) {
+        (false, _) => d.checksum,
+        (true, Engine::Mysql) => "LOWER(HEX(checksum))",
+        (true, _) => "encode(checksum, 'hex')",
+    };
     [
+        ("checksum", checksum),
         ("revision", d.revision),
         ("description", d.description),
         ("applied_at", d.applied_at),
@@ -59,7 +66,7 @@ fn exprs(d: &'static Descriptor) -> [(&'static str, &'static str); 8] {
 /// row when there is a lock table. [`QUERIES_PER_TABLE`] slots each, so `evaluate` can find them.
 pub fn queries(found: &Found, engine: Engine, window: usize) -> Vec<Query> {
     let d = descriptor(found.framework);
-    let e = exprs(d);
+    let e = exprs(d, engine);
     let mut out = vec![
         Query::new(
             "reading a migration history summary",

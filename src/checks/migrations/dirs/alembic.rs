@@ -70,7 +70,7 @@ fn top_level_assignment(line: &str) -> Option<(&str, &str)> {
 }
 
 /// The string literals in a Python expression, in order (`'a'`, `"b"`; prefixes ignored).
-fn string_literals(expr: &str) -> Vec<String> {
+pub(super) fn string_literals(expr: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut chars = expr.chars();
     while let Some(c) = chars.next() {
@@ -139,7 +139,7 @@ pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
             }
         }
     }
-    let at: Vec<&str> = applied.rows.iter().map(|(r, _)| *r).collect();
+    let at: Vec<&str> = applied.rows.iter().map(|r| r.revision).collect();
     let unknown: Vec<String> = at
         .iter()
         .filter(|r| !graph.contains_key(**r))
@@ -192,6 +192,7 @@ pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
         heads,
         pending,
         unknown,
+        changed: Vec::new(),
         notes,
     })
 }

@@ -1,13 +1,14 @@
 //! Flyway's `V<version>__<description>.sql`: versions compared per number (`1.10` > `1.9`,
 //! `_` read as `.`, trailing zeros ignored), repeatable `R__` and undo `U` scripts left out,
-//! pending versions below the current one flagged out of order.
+//! pending versions below the current one flagged out of order, and each applied file's CRC32
+//! compared with the `checksum` Flyway recorded.
 
 use std::cmp::Ordering;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
 
-use super::{Applied, Comparison, Pending, file_name, files};
+use super::{Applied, Changed, Comparison, Pending, Row, checksum, file_name, files};
 
 /// A Flyway version: numeric parts, `_` read as `.`, trailing zeros ignored (`1.10.0` = `1.10`,
 /// and `1.10` > `1.9`).
@@ -62,7 +63,7 @@ pub fn flyway_current<'a>(rows: impl Iterator<Item = &'a str>) -> Option<&'a str
 }
 
 pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
-    let mut code: Vec<(FlywayVersion, String, String)> = Vec::new();
+    let mut code: Vec<(FlywayVersion, String, String, PathBuf)> = Vec::new();
     let mut notes = Vec::new();
     for path in files(dir, true)? {
         let name = file_name(&path);
@@ -70,7 +71,7 @@ pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
             if let Some(other) = code.iter().find(|c| c.0 == v) {
                 notes.push(format!("version {shown} is defined twice: {} and {name}", other.2));
             }
-            code.push((v, shown, name));
+            code.push((v, shown, name, path));
         } else if name.starts_with('V') && name.ends_with(".sql") {
             notes.push(format!(
                 "{name}: not a Flyway version (V<number>__<description>.sql); ignored"
@@ -84,23 +85,22 @@ pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
         );
     }
     code.sort_by(|a, b| a.0.cmp(&b.0));
-    let db: Vec<(FlywayVersion, &str, Option<&str>)> = applied
+    let db: Vec<(FlywayVersion, &Row)> = applied
         .rows
         .iter()
-        .filter_map(|(r, kind)| Some((FlywayVersion::parse(r)?, *r, *kind)))
+        .filter_map(|r| Some((FlywayVersion::parse(r.revision)?, r)))
         .collect();
     let current = db.iter().map(|d| &d.0).max();
+    let oldest = db.iter().map(|d| &d.0).min();
     let pending: Vec<Pending> = code
         .iter()
         .filter(|c| !db.iter().any(|d| d.0 == c.0))
+        // Below the oldest row we read we cannot tell: only a complete history says.
+        .filter(|c| applied.complete || oldest.is_none_or(|o| c.0 > *o))
         .map(|c| Pending {
             revision: c.1.clone(),
             file: c.2.clone(),
             out_of_order: current.is_some_and(|cur| c.0 < *cur),
-        })
-        // Below the oldest row we read we cannot tell: only a complete history says.
-        .filter(|p| {
-            applied.complete || !p.out_of_order || db.iter().any(|d| d.0 < FlywayVersion::parse(&p.revision).unwrap())
         })
         .collect();
     if !applied.complete {
@@ -112,15 +112,35 @@ pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
     // A baseline marks a starting point, not a file; everything else must be in the code.
     let unknown: Vec<String> = db
         .iter()
-        .filter(|d| !d.2.is_some_and(|k| k.eq_ignore_ascii_case("BASELINE")))
+        .filter(|d| !d.1.kind.is_some_and(|k| k.eq_ignore_ascii_case("BASELINE")))
         .filter(|d| Some(&d.0) == current && !code.iter().any(|c| c.0 == d.0))
-        .map(|d| d.1.to_string())
+        .map(|d| d.1.revision.to_string())
         .collect();
+    let mut changed = Vec::new();
+    for (v, row) in &db {
+        let (Some(recorded), Some(c)) = (row.checksum, code.iter().find(|c| c.0 == *v)) else {
+            continue;
+        };
+        let Ok(recorded) = recorded.trim().parse::<i32>() else {
+            continue;
+        };
+        let bytes = std::fs::read(&c.3).with_context(|| format!("reading {}", c.3.display()))?;
+        let computed = checksum::flyway_crc32(&bytes);
+        if computed != recorded {
+            changed.push(Changed {
+                revision: c.1.clone(),
+                file: c.2.clone(),
+                recorded: recorded.to_string(),
+                computed: computed.to_string(),
+            });
+        }
+    }
     Ok(Comparison {
         known: code.len(),
         heads: code.last().map(|c| vec![c.1.clone()]).unwrap_or_default(),
         pending,
         unknown,
+        changed,
         notes,
     })
 }

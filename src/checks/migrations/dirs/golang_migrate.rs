@@ -33,7 +33,7 @@ pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
             dir.display()
         );
     }
-    let current = applied.rows.first().and_then(|(r, _)| r.trim().parse::<u64>().ok());
+    let current = applied.rows.first().and_then(|r| r.revision.trim().parse::<u64>().ok());
     let pending = code
         .iter()
         .filter(|(v, _)| current.is_none_or(|c| **v > c))
@@ -52,6 +52,7 @@ pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
         heads: code.keys().last().map(|v| vec![v.to_string()]).unwrap_or_default(),
         pending,
         unknown,
+        changed: Vec::new(),
         notes,
     })
 }

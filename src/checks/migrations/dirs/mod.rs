@@ -4,8 +4,13 @@
 //! verdict makes of the comparison is decided in `behind.rs` and `verdict.rs`.
 
 mod alembic;
+mod checksum;
+mod django;
 mod flyway;
+mod folders;
 mod golang_migrate;
+mod names;
+mod versioned;
 
 use std::path::{Path, PathBuf};
 
@@ -23,9 +28,18 @@ pub struct Pending {
     pub out_of_order: bool,
 }
 
-/// The database's applied revisions, newest first, with Flyway's row type (BASELINE...).
+/// One applied history row: its revision, the tool's row type (Flyway's BASELINE...) and the
+/// checksum the tool recorded, as text (Flyway's signed CRC32, sqlx's and Prisma's hex).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Row<'a> {
+    pub revision: &'a str,
+    pub kind: Option<&'a str>,
+    pub checksum: Option<&'a str>,
+}
+
+/// The database's applied revisions, newest first.
 pub struct Applied<'a> {
-    pub rows: Vec<(&'a str, Option<&'a str>)>,
+    pub rows: Vec<Row<'a>>,
     /// The rows are the whole history, not only its newest part.
     pub complete: bool,
 }
@@ -40,12 +54,28 @@ pub struct Comparison {
     pub pending: Vec<Pending>,
     /// Revisions the database is at that no file in the directory defines.
     pub unknown: Vec<String>,
+    /// Applied migrations whose file no longer has the checksum recorded when it ran.
+    pub changed: Vec<Changed>,
     pub notes: Vec<String>,
 }
 
-/// The frameworks whose directories the check reads.
+/// A file changed after it was applied: the tool refuses to go on (Flyway validate, sqlx
+/// migrate) until the file is restored or the history repaired.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Changed {
+    pub revision: String,
+    pub file: String,
+    /// The checksum in the history table and the file's, as the tool writes them.
+    pub recorded: String,
+    pub computed: String,
+}
+
+/// The frameworks whose directories the check reads. Liquibase is not among them: its
+/// changelogs (XML, YAML, JSON or SQL, nested through includes) hold many changesets per file,
+/// identified by `id::author::path` and filtered by contexts and labels at run time, so no
+/// rule on file names can say what is pending; `liquibase status` needs the changelog parsed.
 pub fn supported(f: Framework) -> bool {
-    matches!(f, Framework::Alembic | Framework::Flyway | Framework::GolangMigrate)
+    !matches!(f, Framework::Liquibase)
 }
 
 pub fn compare(f: Framework, dir: &Path, applied: &Applied) -> Result<Comparison> {
@@ -56,7 +86,18 @@ pub fn compare(f: Framework, dir: &Path, applied: &Applied) -> Result<Comparison
         Framework::Alembic => alembic::compare(dir, applied),
         Framework::Flyway => flyway::compare(dir, applied),
         Framework::GolangMigrate => golang_migrate::compare(dir, applied),
-        _ => bail!("reading a migrations directory is not supported for this framework"),
+        Framework::Sqlx => names::sqlx(dir, applied),
+        Framework::Goose => names::goose(dir, applied),
+        Framework::Dbmate => names::dbmate(dir, applied),
+        Framework::Rails => names::rails(dir, applied),
+        Framework::Ecto => names::ecto(dir, applied),
+        Framework::Knex => names::knex(dir, applied),
+        Framework::TypeOrm => names::typeorm(dir, applied),
+        Framework::Atlas => names::atlas(dir, applied),
+        Framework::Diesel => folders::diesel(dir, applied),
+        Framework::Prisma => folders::prisma(dir, applied),
+        Framework::Django => django::compare(dir, applied),
+        Framework::Liquibase => bail!("reading a migrations directory is not supported for this framework"),
     }
 }
 
@@ -68,12 +109,15 @@ pub fn same_revision(f: Framework, a: &str, b: &str) -> bool {
             (Some(x), Some(y)) => x == y,
             _ => a == b,
         },
-        Framework::GolangMigrate | Framework::Goose | Framework::Ecto | Framework::Sqlx => {
-            match (a.trim().parse::<i64>(), b.trim().parse::<i64>()) {
-                (Ok(x), Ok(y)) => x == y,
-                _ => a == b,
-            }
-        }
+        Framework::GolangMigrate
+        | Framework::Goose
+        | Framework::Ecto
+        | Framework::Sqlx
+        | Framework::Rails
+        | Framework::TypeOrm => match (a.trim().parse::<i64>(), b.trim().parse::<i64>()) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => a == b,
+        },
         _ => a == b,
     }
 }
