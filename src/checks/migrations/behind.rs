@@ -113,6 +113,7 @@ fn changed(ctx: &Context, c: &Comparison, v: &mut Verdict) {
     }
     let files: Vec<&str> = c.changed.iter().take(5).map(|ch| ch.file.as_str()).collect();
     v.facts.set("changed", files.join(", "));
+    v.facts.set("first_changed", files[0]);
     v.parts.push(format!(
         "{} applied migration file(s) changed since they ran: {}{}",
         c.changed.len(),

@@ -102,6 +102,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         "unknown",
         "dir",
         "changed",
+        "first_changed",
     ],
     item_placeholders: &[],
     conditions: &[

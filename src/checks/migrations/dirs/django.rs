@@ -104,11 +104,13 @@ pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
             }
             let source = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
             let replaced = replaces(&source);
-            if !replaced.is_empty()
-                && !applied_set.contains(name)
-                && replaced.iter().all(|(a, n)| a == app && applied_set.contains(n))
-            {
-                names.push(name.to_string());
+            // Django records the replaced migrations, not the squash: when all of them ran, the
+            // squash counts as applied and they stand for it.
+            if !replaced.is_empty() && replaced.iter().all(|(a, n)| a == app && applied_set.contains(n)) {
+                names.retain(|n| !replaced.iter().any(|(_, r)| r == n));
+                if !names.iter().any(|n| n == name) {
+                    names.push(name.to_string());
+                }
             }
             code.push(File {
                 version: Version::text(name),
