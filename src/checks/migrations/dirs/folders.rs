@@ -28,7 +28,7 @@ fn folders(dir: &Path, script: &str) -> Result<Vec<(String, std::path::PathBuf)>
 /// dashes removed (`2024-01-01-120000_users` is `20240101120000`); stored and ordered as text.
 pub fn diesel_folder(name: &str) -> Option<String> {
     let version = name.split('_').next()?.replace('-', "");
-    (!version.is_empty() && name.contains('_')).then_some(version)
+    (!version.is_empty()).then_some(version)
 }
 
 pub fn diesel(dir: &Path, applied: &Applied) -> Result<Comparison> {
@@ -103,6 +103,6 @@ mod tests {
             diesel_folder("00000000000000_diesel_initial_setup").as_deref(),
             Some("00000000000000")
         );
-        assert_eq!(diesel_folder("nounderscore"), None);
+        assert_eq!(diesel_folder("2024-03-01").as_deref(), Some("20240301"));
     }
 }

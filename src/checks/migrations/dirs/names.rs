@@ -195,8 +195,9 @@ pub fn ecto(dir: &Path, applied: &Applied) -> Result<Comparison> {
     )
 }
 
-/// Knex (`lib/migrations/migrate/sources/fs-migrations.js`): every file with one of the default
-/// `loadExtensions`, recorded under its full file name and run in name order.
+/// Knex (`lib/migrations/migrate/migration-list-resolver.js`, DEFAULT_LOAD_EXTENSIONS): every
+/// file whose extension is one of the default `loadExtensions` (`.cjs` and `.mjs` from newer
+/// releases included), recorded under its full file name and run in name order.
 pub fn knex_file(name: &str) -> Option<String> {
     const EXTENSIONS: [&str; 10] = [
         ".co",
@@ -246,10 +247,12 @@ pub fn typeorm_file(name: &str) -> Option<(i128, String)> {
     (digits(timestamp) && !class.is_empty()).then(|| Some((timestamp.parse().ok()?, format!("{class}{timestamp}"))))?
 }
 
-/// The trailing digits of a TypeORM migration class name.
+/// A TypeORM migration class name's timestamp: its last 13 characters, as TypeORM's
+/// `MigrationExecutor` reads it (`substr(-13)`). TypeORM itself matches files and rows by the
+/// whole class name; the timestamp is what both sides share when a class was renamed.
 fn typeorm_row(name: &str) -> Option<Version> {
-    let start = name.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-    Version::number(&name[start..])
+    let tail = name.get(name.len().checked_sub(13)?..)?;
+    digits(tail).then(|| Version::number(tail))?
 }
 
 pub fn typeorm(dir: &Path, applied: &Applied) -> Result<Comparison> {
