@@ -263,8 +263,8 @@ fn flyway_dir_pending_and_out_of_order_on_mariadb() {
     let db = ScratchMaria::new("mig_fw_dir");
     db.sql(&format!(
         "{FLYWAY_MYSQL}; INSERT INTO flyway_schema_history VALUES
-           (1, '1', 'init', 'SQL', 'V1__init.sql', 1, 'ci', now(), 5, 1),
-           (2, '1.10', 'ten', 'SQL', 'V1_10__ten.sql', 1, 'ci', now(), 5, 1)"
+           (1, '1', 'init', 'SQL', 'V1__init.sql', NULL, 'ci', now(), 5, 1),
+           (2, '1.10', 'ten', 'SQL', 'V1_10__ten.sql', NULL, 'ci', now(), 5, 1)"
     ));
     let dir = tempfile::tempdir().unwrap();
     for f in [

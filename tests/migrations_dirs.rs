@@ -427,3 +427,21 @@ fn a_hundred_thousand_row_goose_history_with_a_dir_stays_bounded() {
     assert!(summary(&r).starts_with("database at 100000"), "{r:#}");
     assert_eq!(findings(&r, "tables")[0]["applied"], 100000);
 }
+
+#[test]
+fn a_symlink_loop_in_the_directory_does_not_hang_the_walk() {
+    let db = ScratchMaria::new("mig_fw_loop");
+    let d = dir(&[("sql/V1__one.sql", ONE), ("sql/V2__two.sql", TWO)]);
+    std::os::unix::fs::symlink(d.path(), d.path().join("sql/loop")).unwrap();
+    db.sql(&format!(
+        "{FLYWAY_MYSQL}; INSERT INTO flyway_schema_history VALUES (1, '1', 'one', 'SQL', 'V1__one.sql', NULL, 'ci', now(), 5, 1)"
+    ));
+    let path = d.path().to_str().unwrap();
+    let run = dbrunbook_within(
+        &["migrations", "--url", &db.url(), "--dir", path, "--format", "json"],
+        Duration::from_secs(20),
+    );
+    let r = run.json();
+    assert_eq!(run.code, 1, "{r:#}");
+    assert_eq!(pending(&r), p(&[("2", false)]));
+}

@@ -22,6 +22,8 @@ pub(super) fn compare_code(ctx: &Context, c: &Comparison, v: &mut Verdict) {
     v.facts.set("heads", c.heads.join(", "));
     v.metrics.push(Metric::new("pending", c.pending.len() as f64, ""));
     v.metrics.push(Metric::new("changed", c.changed.len() as f64, ""));
+    // First, so its runbook leads over migration-behind: Flyway and sqlx refuse to run the
+    // pending migrations until the changed file is dealt with.
     changed(ctx, c, v);
     if !c.unknown.is_empty() {
         let unknown = c.unknown.join(", ");
@@ -84,7 +86,8 @@ pub(super) fn compare_code(ctx: &Context, c: &Comparison, v: &mut Verdict) {
     if !late.is_empty() {
         v.notes.push(format!(
             "{} older than the database's current version and not applied (out of order): {}; \
-             Flyway applies them only with outOfOrder=true, and its validate fails until then",
+             Flyway runs them only with outOfOrder=true and goose only with --allow-missing, while \
+             Rails, dbmate, sqlx and the others run them on the next migrate, after newer ones",
             late.len(),
             late.join(", ")
         ));

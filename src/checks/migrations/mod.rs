@@ -226,6 +226,10 @@ fn count_files(dir: &Path) -> usize {
                 Ok(t) if t.is_dir() => todo.push(e.path()),
                 _ => n += 1,
             }
+            // Past the cap the window is WINDOW_MAX anyway: stop walking.
+            if n >= WINDOW_MAX {
+                return n;
+            }
         }
     }
     n

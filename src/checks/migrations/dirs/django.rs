@@ -26,9 +26,12 @@ fn packages(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     let mut todo = vec![(dir.to_path_buf(), 0)];
     while let Some((d, depth)) = todo.pop() {
         for e in std::fs::read_dir(&d).with_context(|| format!("reading {}", d.display()))? {
-            let path = e?.path();
+            let e = e?;
+            let path = e.path();
             let name = file_name(&path);
-            if !path.is_dir() || name.starts_with('.') || SKIP.contains(&name.as_str()) {
+            // Links are not followed: a link loop must not multiply the walk.
+            let dir = e.file_type().is_ok_and(|t| t.is_dir());
+            if !dir || name.starts_with('.') || SKIP.contains(&name.as_str()) {
                 continue;
             }
             if name == "migrations" {

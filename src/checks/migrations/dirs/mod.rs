@@ -122,18 +122,32 @@ pub fn same_revision(f: Framework, a: &str, b: &str) -> bool {
     }
 }
 
+/// Entries a directory walk looks at before it gives up: `--dir /` must fail, not hang.
+const MAX_ENTRIES: usize = 200_000;
+
+/// The files of `dir` (and below it when `recursive`), sorted. Symbolic links to directories
+/// are not followed, so a link loop cannot make the walk endless.
 pub(super) fn files(dir: &Path, recursive: bool) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
+    let mut seen = 0;
     let mut todo = vec![dir.to_path_buf()];
     while let Some(d) = todo.pop() {
         let entries = std::fs::read_dir(&d).with_context(|| format!("reading {}", d.display()))?;
         for e in entries {
-            let path = e?.path();
-            if path.is_dir() {
+            let e = e?;
+            seen += 1;
+            if seen > MAX_ENTRIES {
+                bail!(
+                    "--dir {}: more than {MAX_ENTRIES} entries below it; point --dir at the migrations directory",
+                    dir.display()
+                );
+            }
+            let path = e.path();
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
                 if recursive {
                     todo.push(path);
                 }
-            } else {
+            } else if path.is_file() {
                 out.push(path);
             }
         }
