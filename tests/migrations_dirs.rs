@@ -445,3 +445,99 @@ fn a_symlink_loop_in_the_directory_does_not_hang_the_walk() {
     assert_eq!(run.code, 1, "{r:#}");
     assert_eq!(pending(&r), p(&[("2", false)]));
 }
+
+// The same tools on MariaDB, with their MySQL DDL, in the states not covered above.
+const PRISMA_MYSQL: &str = "CREATE TABLE _prisma_migrations (id VARCHAR(36) PRIMARY KEY NOT NULL,
+    checksum VARCHAR(64) NOT NULL, finished_at DATETIME(3), migration_name VARCHAR(255) NOT NULL, logs TEXT,
+    rolled_back_at DATETIME(3), started_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+    applied_steps_count INTEGER UNSIGNED NOT NULL DEFAULT 0) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci";
+const DBMATE_MYSQL: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version varchar(128) primary key)";
+const ECTO_MYSQL: &str =
+    "CREATE TABLE schema_migrations (version bigint, inserted_at datetime, PRIMARY KEY (version)) ENGINE = INNODB";
+const DJANGO_MYSQL: &str = "CREATE TABLE django_migrations (id bigint AUTO_INCREMENT NOT NULL PRIMARY KEY,
+    app varchar(255) NOT NULL, name varchar(255) NOT NULL, applied datetime(6) NOT NULL)";
+const TYPEORM_MYSQL: &str = "CREATE TABLE migrations (id int NOT NULL AUTO_INCREMENT, timestamp bigint NOT NULL,
+    name varchar(255) NOT NULL, PRIMARY KEY (id)) ENGINE=InnoDB";
+
+#[test]
+fn prisma_behind_on_mariadb_with_a_rolled_back_attempt() {
+    let db = ScratchMaria::new("mig_prisma_behind");
+    let d = dir(&[
+        ("20240101000000_init/migration.sql", ONE),
+        ("20240201000000_two/migration.sql", TWO),
+    ]);
+    db.sql(&format!(
+        "{PRISMA_MYSQL}; INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, rolled_back_at, applied_steps_count) VALUES
+           ('a', SHA2('{ONE}', 256), NOW(3), '20240101000000_init', NULL, 1),
+           ('b', SHA2('{TWO}', 256), NULL, '20240201000000_two', NOW(3), 0)"
+    ));
+    let (r, code) = run(&db.url(), &d, &[]);
+    assert_eq!(code, 1, "{r:#}");
+    assert_eq!(pending(&r), p(&[("20240201000000_two", false)]));
+    assert!(findings(&r, "changed").is_empty(), "{r:#}");
+}
+
+#[test]
+fn dbmate_database_ahead_on_mariadb_is_critical() {
+    let db = ScratchMaria::new("mig_dbmate_ahead");
+    let d = dir(&[("db/migrations/20240101000000_one.sql", ONE)]);
+    db.sql(&format!(
+        "{DBMATE_MYSQL}; INSERT INTO schema_migrations VALUES ('20240101000000'), ('20240401000000')"
+    ));
+    let (r, code) = run(&db.url(), &d, &[]);
+    assert_eq!(code, 2, "{r:#}");
+    assert!(summary(&r).starts_with("database at 20240401000000"), "{r:#}");
+}
+
+#[test]
+fn ecto_behind_on_mariadb() {
+    let db = ScratchMaria::new("mig_ecto_behind");
+    let d = dir(&[
+        (
+            "priv/repo/migrations/20240101000000_create_users.exs",
+            "defmodule M1 do end",
+        ),
+        (
+            "priv/repo/migrations/20240201000000_add_email.exs",
+            "defmodule M2 do end",
+        ),
+    ]);
+    db.sql(&format!(
+        "{ECTO_MYSQL}; INSERT INTO schema_migrations VALUES (20240101000000, NOW())"
+    ));
+    let (r, code) = run(&db.url(), &d, &[]);
+    assert_eq!(code, 1, "{r:#}");
+    assert_eq!(findings(&r, "tables")[0]["framework"], "ecto");
+    assert_eq!(pending(&r), p(&[("20240201000000", false)]));
+}
+
+#[test]
+fn django_migration_from_another_branch_on_mariadb_is_critical() {
+    let db = ScratchMaria::new("mig_django_branch");
+    let d = dir(&[
+        ("shop/migrations/__init__.py", ""),
+        ("shop/migrations/0001_initial.py", "class Migration: pass"),
+    ]);
+    db.sql(&format!(
+        "{DJANGO_MYSQL}; INSERT INTO django_migrations (app, name, applied) VALUES
+           ('shop', '0001_initial', NOW()), ('shop', '0002_from_a_branch', NOW())"
+    ));
+    let (r, code) = run(&db.url(), &d, &[]);
+    assert_eq!(code, 2, "{r:#}");
+    assert!(summary(&r).starts_with("database at shop.0002_from_a_branch"), "{r:#}");
+}
+
+#[test]
+fn typeorm_up_to_date_on_mariadb() {
+    let db = ScratchMaria::new("mig_typeorm_ok");
+    let d = dir(&[(
+        "src/migration/1700000000000-CreateUsers.ts",
+        "export class CreateUsers1700000000000 {}",
+    )]);
+    db.sql(&format!(
+        "{TYPEORM_MYSQL}; INSERT INTO migrations (timestamp, name) VALUES (1700000000000, 'CreateUsers1700000000000')"
+    ));
+    let (r, code) = run(&db.url(), &d, &[]);
+    assert_eq!(code, 0, "{r:#}");
+    assert!(summary(&r).contains("up to date"), "{r:#}");
+}
