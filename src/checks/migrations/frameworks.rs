@@ -11,8 +11,8 @@
 //! `internal/dialect/dialectquery/postgres.go`, Knex `lib/migrations/migrate/table-creator.js`,
 //! TypeORM `MigrationExecutor.createMigrationsTableIfNotExist`, Atlas `cmd/atlas/internal/migrate/ent`
 //! (`revision` schema).
-//! Prisma's `_prisma_migrations` is taken from the DDL `prisma migrate` writes into databases
-//! (the schema engine's source was not at hand).
+//! Prisma's `_prisma_migrations` from the schema engine's `create_migrations_table` (its
+//! PostgreSQL and MySQL flavours: TIMESTAMPTZ or DATETIME(3) times, the same columns).
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Framework {
