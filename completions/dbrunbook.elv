@@ -37,7 +37,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand pool 'Connection-pool status: connections used against the server''s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
             cand queries 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on'
             cand locks 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
-            cand migrations 'Migration revision: which tool''s history tables the database has (Alembic, Flyway, Liquibase, golang-migrate, Rails, dbmate, Ecto, Django, sqlx, Diesel, Prisma, goose, Knex), the revision the schema is at, half-applied migrations, stuck migration locks, and with --expect or --dir whether that is where the deploy expects it'
+            cand migrations 'Migration revision: which tool''s history tables the database has (Alembic, Flyway, Liquibase, golang-migrate, Rails, dbmate, Ecto, Django, sqlx, Diesel, Prisma, goose, Knex, TypeORM, Atlas), the revision the schema is at, half-applied migrations, stuck migration locks, and with --expect or --dir whether that is where the deploy expects it and whether applied files changed since'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'dbrunbook;diagnose'= {
@@ -220,10 +220,10 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --lock-warning 'WARNING when a migration lock (Liquibase) has been held this long; a Knex lock, which records no time, is WARNING whenever held (default 5m).'
             cand --lock-critical 'CRITICAL when a migration lock has been held this long (default 30m).'
             cand --behind-critical 'with --dir: CRITICAL when this many migrations are pending (one is WARNING) (default 5).'
-            cand --framework 'Read only this tool''s table: alembic, flyway, liquibase, golang-migrate, rails, dbmate, ecto, django, sqlx, diesel, prisma, goose, knex'
+            cand --framework 'Read only this tool''s table: alembic, flyway, liquibase, golang-migrate, rails, dbmate, ecto, django, sqlx, diesel, prisma, goose, knex, typeorm, atlas'
             cand --table 'The history table''s name (or schema.table) when it was renamed; with --framework'
             cand --expect 'The revision the deploy expects: CRITICAL when the database is elsewhere'
-            cand --dir 'The deploy''s migrations directory (Alembic, Flyway, golang-migrate), parsed, never run: pending and unknown revisions'
+            cand --dir 'The deploy''s migrations directory (every tool but Liquibase), parsed, never run: pending and unknown revisions, and files changed after they ran (Flyway, sqlx, Prisma checksums)'
             cand --limit 'Rows of detail per list; the counts stay exact.'
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
             cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
@@ -245,7 +245,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand pool 'Connection-pool status: connections used against the server''s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
             cand queries 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on'
             cand locks 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
-            cand migrations 'Migration revision: which tool''s history tables the database has (Alembic, Flyway, Liquibase, golang-migrate, Rails, dbmate, Ecto, Django, sqlx, Diesel, Prisma, goose, Knex), the revision the schema is at, half-applied migrations, stuck migration locks, and with --expect or --dir whether that is where the deploy expects it'
+            cand migrations 'Migration revision: which tool''s history tables the database has (Alembic, Flyway, Liquibase, golang-migrate, Rails, dbmate, Ecto, Django, sqlx, Diesel, Prisma, goose, Knex, TypeORM, Atlas), the revision the schema is at, half-applied migrations, stuck migration locks, and with --expect or --dir whether that is where the deploy expects it and whether applied files changed since'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'dbrunbook;help;diagnose'= {

@@ -1,7 +1,6 @@
 //! The migration tools the check knows: the history table each one creates (name and columns,
-//! from the tool's own DDL), how a table the server listed is recognised as one of them, and the
-//! SQL expressions that read its history. Building the queries from those expressions and a
-//! quoted table name happens here too; judging what they return does not.
+//! from the tool's own DDL) and the SQL expressions that read its history. Recognising a listed
+//! table lives in `detect.rs`, building the queries in `queries.rs`, judging rows elsewhere.
 //!
 //! DDL checked against each tool's source: Alembic `alembic/ddl/impl.py` (version_table_impl),
 //! Flyway `createMetaDataTable.sql`, Liquibase's changelog and lock table generators,
@@ -9,14 +8,11 @@
 //! `schema_migration.rb`, dbmate `pkg/driver/postgres/postgres.go`, Ecto
 //! `lib/ecto/migration/schema_migration.ex`, Django `django/db/migrations/recorder.py`, sqlx
 //! `sqlx-postgres/src/migrate.rs`, Diesel `diesel_migrations/src/migration_harness.rs`, goose
-//! `internal/dialect/dialectquery/postgres.go`, Knex `lib/migrations/migrate/table-creator.js`.
-//! Prisma's `_prisma_migrations` is taken from the DDL `prisma migrate` writes into databases
-//! (the schema engine's source was not at hand).
-
-use std::borrow::Cow;
-
-use crate::engine::{Param, Query};
-use crate::target::Engine;
+//! `internal/dialect/dialectquery/postgres.go`, Knex `lib/migrations/migrate/table-creator.js`,
+//! TypeORM `MigrationExecutor.createMigrationsTableIfNotExist`, Atlas `cmd/atlas/internal/migrate/ent`
+//! (`revision` schema).
+//! Prisma's `_prisma_migrations` from the schema engine's `create_migrations_table` (its
+//! PostgreSQL and MySQL flavours: TIMESTAMPTZ or DATETIME(3) times, the same columns).
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Framework {
@@ -33,6 +29,8 @@ pub enum Framework {
     Prisma,
     Goose,
     Knex,
+    TypeOrm,
+    Atlas,
 }
 
 /// How to read one tool's history table. Expressions are SQL over that table's own columns,
@@ -61,6 +59,10 @@ pub struct Descriptor {
     pub detail: &'static str,
     /// The shell command that inspects or repairs state, for the summary.
     pub what_broken_means: &'static str,
+    /// The checksum the tool recorded for the row's file, as text; `NULL` when it keeps none.
+    pub checksum: &'static str,
+    /// The checksum column holds bytes (sqlx): read as lowercase hex.
+    pub checksum_bytes: bool,
 }
 
 pub struct LockTable {
@@ -92,6 +94,8 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: NEVER,
         detail: "NULL",
         what_broken_means: "",
+        checksum: "NULL",
+        checksum_bytes: false,
     },
     Descriptor {
         framework: Framework::Flyway,
@@ -119,6 +123,8 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: "NOT success",
         detail: "script",
         what_broken_means: "a failed migration (success = false)",
+        checksum: "checksum",
+        checksum_bytes: false,
     },
     Descriptor {
         framework: Framework::Liquibase,
@@ -151,6 +157,8 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: "exectype = 'FAILED'",
         detail: "md5sum",
         what_broken_means: "a changeset recorded as FAILED",
+        checksum: "NULL",
+        checksum_bytes: false,
     },
     Descriptor {
         framework: Framework::GolangMigrate,
@@ -167,6 +175,8 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: "dirty",
         detail: "NULL",
         what_broken_means: "dirty: a migration failed half-way",
+        checksum: "NULL",
+        checksum_bytes: false,
     },
     Descriptor {
         framework: Framework::Rails,
@@ -183,6 +193,8 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: NEVER,
         detail: "NULL",
         what_broken_means: "",
+        checksum: "NULL",
+        checksum_bytes: false,
     },
     Descriptor {
         framework: Framework::Dbmate,
@@ -199,6 +211,8 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: NEVER,
         detail: "NULL",
         what_broken_means: "",
+        checksum: "NULL",
+        checksum_bytes: false,
     },
     Descriptor {
         framework: Framework::Ecto,
@@ -215,6 +229,8 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: NEVER,
         detail: "NULL",
         what_broken_means: "",
+        checksum: "NULL",
+        checksum_bytes: false,
     },
     Descriptor {
         framework: Framework::Django,
@@ -231,6 +247,8 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: NEVER,
         detail: "NULL",
         what_broken_means: "",
+        checksum: "NULL",
+        checksum_bytes: false,
     },
     Descriptor {
         framework: Framework::Sqlx,
@@ -254,6 +272,8 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: "NOT success",
         detail: "description",
         what_broken_means: "a dirty migration (success = false)",
+        checksum: "checksum",
+        checksum_bytes: true,
     },
     Descriptor {
         framework: Framework::Diesel,
@@ -270,6 +290,8 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: NEVER,
         detail: "NULL",
         what_broken_means: "",
+        checksum: "NULL",
+        checksum_bytes: false,
     },
     Descriptor {
         framework: Framework::Prisma,
@@ -295,6 +317,8 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: "finished_at IS NULL AND rolled_back_at IS NULL",
         detail: "logs",
         what_broken_means: "a migration that failed or is still running (finished_at and rolled_back_at empty)",
+        checksum: "checksum",
+        checksum_bytes: false,
     },
     Descriptor {
         framework: Framework::Goose,
@@ -312,6 +336,8 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: NEVER,
         detail: "NULL",
         what_broken_means: "",
+        checksum: "NULL",
+        checksum_bytes: false,
     },
     Descriptor {
         framework: Framework::Knex,
@@ -336,6 +362,55 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: NEVER,
         detail: "NULL",
         what_broken_means: "",
+        checksum: "NULL",
+        checksum_bytes: false,
+    },
+    Descriptor {
+        framework: Framework::TypeOrm,
+        name: "typeorm",
+        table: "migrations",
+        columns: &["id", "timestamp", "name"],
+        lock: None,
+        revision: "name",
+        description: "CONCAT('timestamp ', timestamp)",
+        applied_at: "NULL",
+        kind: "NULL",
+        order: "timestamp",
+        applied: "1 = 1",
+        broken: NEVER,
+        detail: "NULL",
+        what_broken_means: "",
+        checksum: "NULL",
+        checksum_bytes: false,
+    },
+    Descriptor {
+        framework: Framework::Atlas,
+        name: "atlas",
+        table: "atlas_schema_revisions",
+        columns: &[
+            "version",
+            "description",
+            "type",
+            "applied",
+            "total",
+            "executed_at",
+            "execution_time",
+            "error",
+            "error_stmt",
+            "hash",
+        ],
+        lock: None,
+        revision: "version",
+        description: "description",
+        applied_at: "executed_at",
+        kind: "CONCAT(applied, '/', total, ' statements')",
+        order: "version",
+        applied: "(error IS NULL OR error = '') AND applied >= total",
+        broken: "(error IS NOT NULL AND error <> '') OR applied < total",
+        detail: "CONCAT(COALESCE(error, ''), ' ', COALESCE(error_stmt, ''))",
+        what_broken_means: "a migration that failed or stopped part-way (error set, or applied < total statements)",
+        checksum: "NULL",
+        checksum_bytes: false,
     },
 ];
 
@@ -359,294 +434,4 @@ pub fn by_name(name: &str) -> Option<Framework> {
 
 pub fn names() -> String {
     FRAMEWORKS.iter().map(|d| d.name).collect::<Vec<_>>().join(", ")
-}
-
-/// A table the server listed: schema, name and (lowercase) column names.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Listed {
-    pub schema: String,
-    pub table: String,
-    pub columns: Vec<String>,
-}
-
-impl Listed {
-    fn has(&self, column: &str) -> bool {
-        self.columns.iter().any(|c| c == column)
-    }
-
-    fn has_all(&self, columns: &[&str]) -> bool {
-        columns.iter().all(|c| self.has(c))
-    }
-
-    fn named(&self, name: &str) -> bool {
-        self.table.eq_ignore_ascii_case(name)
-    }
-
-    /// `schema.table` as a person reads it.
-    pub fn shown(&self) -> String {
-        format!("{}.{}", self.schema, self.table)
-    }
-
-    /// Matches `--table NAME` given as `table` or `schema.table`.
-    fn is(&self, wanted: &str) -> bool {
-        self.table == wanted || self.shown() == wanted
-    }
-}
-
-/// A history table recognised as one tool's, with how it was recognised and its lock table.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Found {
-    pub framework: Framework,
-    pub table: Listed,
-    pub recognised_by: String,
-    pub lock: Option<Listed>,
-}
-
-/// What the user asked for: a framework, a table name, or neither.
-#[derive(Debug, Default, Clone)]
-pub struct Wanted<'a> {
-    pub framework: Option<Framework>,
-    pub table: Option<&'a str>,
-}
-
-/// Every history table among `listed`. `schema_migrations` is claimed by four tools: the
-/// columns tell golang-migrate (`dirty`) and Ecto (`inserted_at`) apart; Rails keeps
-/// `ar_internal_metadata` beside it, dbmate keeps nothing. A `--framework` decides for a table
-/// whose columns fit it; `--table` names a history table that was renamed.
-pub fn recognise(listed: &[Listed], wanted: &Wanted) -> Vec<Found> {
-    let mut found = Vec::new();
-    for t in listed {
-        if let Some(name) = wanted.table
-            && !t.is(name)
-        {
-            continue;
-        }
-        let Some((framework, how)) = classify(t, listed, wanted) else {
-            continue;
-        };
-        let d = descriptor(framework);
-        let lock = d.lock.as_ref().and_then(|l| {
-            listed
-                .iter()
-                .find(|o| o.schema == t.schema && o.named(l.table) && o.has_all(l.columns))
-                .cloned()
-        });
-        found.push(Found {
-            framework,
-            table: t.clone(),
-            recognised_by: how,
-            lock,
-        });
-    }
-    found
-}
-
-fn classify(t: &Listed, listed: &[Listed], wanted: &Wanted) -> Option<(Framework, String)> {
-    let cols = |d: &Descriptor| d.columns.join(", ");
-    // The name to expect: the tool's own, unless --table renamed it.
-    let name_ok = |d: &Descriptor| wanted.table.is_some() || t.named(d.table);
-    let how = |d: &Descriptor, extra: &str| {
-        let by_name = if wanted.table.is_some() {
-            "named by --table".to_string()
-        } else {
-            format!("table name {}", d.table)
-        };
-        let forced = if wanted.framework.is_some() {
-            ", --framework"
-        } else {
-            ""
-        };
-        format!("{by_name}, columns {}{extra}{forced}", cols(d))
-    };
-    if let Some(f) = wanted.framework {
-        let d = descriptor(f);
-        return (name_ok(d) && t.has_all(d.columns)).then(|| (f, how(d, "")));
-    }
-    let sibling = |name: &str| listed.iter().any(|o| o.schema == t.schema && o.named(name));
-    // Most specific first: schema_migrations with dirty or inserted_at before plain version.
-    for d in FRAMEWORKS {
-        if !name_ok(d) || !t.has_all(d.columns) {
-            continue;
-        }
-        let plain = matches!(d.framework, Framework::Rails | Framework::Dbmate);
-        if plain && (t.has("dirty") || t.has("inserted_at")) {
-            continue;
-        }
-        let extra = match d.framework {
-            Framework::Rails if !sibling("ar_internal_metadata") => continue,
-            Framework::Rails => " and ar_internal_metadata beside it".to_string(),
-            Framework::Dbmate if sibling("ar_internal_metadata") => continue,
-            Framework::Dbmate => " only, no ar_internal_metadata beside it".to_string(),
-            _ => String::new(),
-        };
-        return Some((d.framework, how(d, &extra)));
-    }
-    None
-}
-
-/// An identifier quoted for its engine: `"a""b"` on PostgreSQL, `` `a``b` `` on MySQL.
-pub fn quote_ident(name: &str, engine: Engine) -> String {
-    match engine {
-        Engine::Mysql => format!("`{}`", name.replace('`', "``")),
-        _ => format!("\"{}\"", name.replace('"', "\"\"")),
-    }
-}
-
-fn qualified(t: &Listed, engine: Engine) -> String {
-    format!("{}.{}", quote_ident(&t.schema, engine), quote_ident(&t.table, engine))
-}
-
-/// Fills a template from `sql/migrations/`: the quoted table, the dialect's type names, the
-/// parameter marker and the framework's expressions (all static text of this file).
-fn fill(template: &'static str, engine: Engine, table: &Listed, exprs: &[(&str, &str)]) -> String {
-    let (text, int, param) = match engine {
-        Engine::Mysql => ("char", "signed", "?"),
-        _ => ("text", "integer", "$1"),
-    };
-    // The table goes in last so nothing in a name can look like a marker.
-    let mut sql = template.to_string();
-    for (marker, expr) in exprs {
-        sql = sql.replace(&format!("{{{marker}}}"), expr);
-    }
-    sql = sql
-        .replace("{text}", text)
-        .replace("{int}", int)
-        .replace("{limit}", param);
-    // Comments may mention markers; only the statement's own `{table}` is replaced.
-    let body: Vec<&str> = sql.lines().filter(|l| !l.trim_start().starts_with("--")).collect();
-    body.join("\n").replace("{table}", &qualified(table, engine))
-}
-
-fn exprs(d: &'static Descriptor) -> [(&'static str, &'static str); 8] {
-    [
-        ("revision", d.revision),
-        ("description", d.description),
-        ("applied_at", d.applied_at),
-        ("kind", d.kind),
-        ("order", d.order),
-        ("applied", d.applied),
-        ("broken", d.broken),
-        ("detail", d.detail),
-    ]
-}
-
-/// The queries that read one found table: summary, the newest `window` entries, and its lock
-/// row when there is a lock table. [`QUERIES_PER_TABLE`] slots each, so `evaluate` can find them.
-pub fn queries(found: &Found, engine: Engine, window: usize) -> Vec<Query> {
-    let d = descriptor(found.framework);
-    let e = exprs(d);
-    let mut out = vec![
-        Query::new(
-            "reading a migration history summary",
-            Cow::Owned(fill(
-                include_str!("../sql/migrations/summary.sql"),
-                engine,
-                &found.table,
-                &e,
-            )),
-        ),
-        Query::new(
-            "reading the newest migration history entries",
-            Cow::Owned(fill(
-                include_str!("../sql/migrations/entries.sql"),
-                engine,
-                &found.table,
-                &e,
-            )),
-        )
-        .param(Param::Int(window as i64)),
-    ];
-    if let (Some(lock), Some(l)) = (&found.lock, &d.lock) {
-        let age = match engine {
-            Engine::Mysql => l.age_mysql,
-            _ => l.age_postgres,
-        };
-        let e = [
-            ("locked", l.locked),
-            ("locked_by", l.locked_by),
-            ("granted", l.granted),
-            ("age", age),
-        ];
-        out.push(Query::new(
-            "reading a migration lock row",
-            Cow::Owned(fill(include_str!("../sql/migrations/lock.sql"), engine, lock, &e)),
-        ));
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn t(table: &str, cols: &str) -> Listed {
-        Listed {
-            schema: "public".into(),
-            table: table.into(),
-            columns: cols.split(',').map(String::from).collect(),
-        }
-    }
-
-    fn one(listed: &[Listed]) -> Vec<Framework> {
-        recognise(listed, &Wanted::default())
-            .iter()
-            .map(|f| f.framework)
-            .collect()
-    }
-
-    #[test]
-    fn schema_migrations_is_told_apart_by_columns_and_neighbours() {
-        assert_eq!(
-            one(&[t("schema_migrations", "version,dirty")]),
-            [Framework::GolangMigrate]
-        );
-        assert_eq!(one(&[t("schema_migrations", "version,inserted_at")]), [Framework::Ecto]);
-        assert_eq!(one(&[t("schema_migrations", "version")]), [Framework::Dbmate]);
-        assert_eq!(
-            one(&[
-                t("ar_internal_metadata", "key,value,created_at,updated_at"),
-                t("schema_migrations", "version")
-            ]),
-            [Framework::Rails]
-        );
-    }
-
-    #[test]
-    fn renamed_table_is_found_with_table_and_framework() {
-        let listed = [t(
-            "deploy_history",
-            "installed_rank,version,description,type,script,checksum,installed_by,installed_on,execution_time,success",
-        )];
-        assert!(one(&listed).is_empty());
-        let w = Wanted {
-            framework: Some(Framework::Flyway),
-            table: Some("public.deploy_history"),
-        };
-        let f = recognise(&listed, &w);
-        assert_eq!(f.len(), 1);
-        assert!(f[0].recognised_by.contains("--table"), "{}", f[0].recognised_by);
-    }
-
-    #[test]
-    fn hostile_names_are_quoted_and_cannot_fake_a_marker() {
-        let found = Found {
-            framework: Framework::Alembic,
-            table: Listed {
-                schema: "s\"; DROP TABLE x; --".into(),
-                table: "{limit}`".into(),
-                columns: vec!["version_num".into()],
-            },
-            recognised_by: String::new(),
-            lock: None,
-        };
-        let pg = queries(&found, Engine::Postgres, 5);
-        assert!(
-            pg[1].sql.contains("\"s\"\"; DROP TABLE x; --\".\"{limit}`\""),
-            "{}",
-            pg[1].sql
-        );
-        let my = queries(&found, Engine::Mysql, 5);
-        assert!(my[1].sql.contains("`{limit}```"), "{}", my[1].sql);
-        assert_eq!(my[1].sql.matches('?').count(), 1);
-    }
 }

@@ -5,7 +5,8 @@ SELECT CAST({revision} AS {text}) AS revision,
        CAST({applied_at} AS {text}) AS applied_at,
        CAST({kind} AS {text}) AS kind,
        CASE WHEN {applied} THEN 1 ELSE 0 END AS applied,
-       CASE WHEN {broken} THEN 1 ELSE 0 END AS broken
+       CASE WHEN {broken} THEN 1 ELSE 0 END AS broken,
+       CAST({checksum} AS {text}) AS checksum
   FROM {table}
  ORDER BY {order} DESC
  LIMIT {limit}

@@ -10,6 +10,6 @@ SELECT CAST(c.TABLE_SCHEMA AS CHAR) AS table_schema,
  GROUP BY c.TABLE_SCHEMA, c.TABLE_NAME
 HAVING SUM(LOWER(c.COLUMN_NAME) IN (
          'version_num', 'version', 'installed_rank', 'orderexecuted', 'locked', 'applied',
-         'migration_name', 'version_id', 'batch', 'is_locked', 'run_on', 'key')) > 0
- ORDER BY LOWER(c.TABLE_NAME) IN ('alembic_version', 'flyway_schema_history', 'databasechangelog', 'databasechangeloglock', 'schema_migrations', 'ar_internal_metadata', 'django_migrations', '_sqlx_migrations', '__diesel_schema_migrations', '_prisma_migrations', 'goose_db_version', 'knex_migrations', 'knex_migrations_lock') DESC, 1, 2
+         'migration_name', 'version_id', 'batch', 'is_locked', 'run_on', 'key', 'timestamp')) > 0
+ ORDER BY LOWER(c.TABLE_NAME) IN ('alembic_version', 'flyway_schema_history', 'databasechangelog', 'databasechangeloglock', 'schema_migrations', 'ar_internal_metadata', 'django_migrations', '_sqlx_migrations', '__diesel_schema_migrations', '_prisma_migrations', 'goose_db_version', 'knex_migrations', 'knex_migrations_lock', 'migrations', 'atlas_schema_revisions') DESC, 1, 2
  LIMIT 500

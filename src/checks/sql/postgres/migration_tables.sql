@@ -14,6 +14,6 @@ SELECT c.table_schema::text AS table_schema,
 HAVING pg_catalog.bool_and(c.udt_schema::text = 'pg_catalog')
    AND pg_catalog.bool_or(pg_catalog.lower(c.column_name::text) IN (
          'version_num', 'version', 'installed_rank', 'orderexecuted', 'locked', 'applied',
-         'migration_name', 'version_id', 'batch', 'is_locked', 'run_on', 'key'))
- ORDER BY pg_catalog.lower(c.table_name::text) IN ('alembic_version', 'flyway_schema_history', 'databasechangelog', 'databasechangeloglock', 'schema_migrations', 'ar_internal_metadata', 'django_migrations', '_sqlx_migrations', '__diesel_schema_migrations', '_prisma_migrations', 'goose_db_version', 'knex_migrations', 'knex_migrations_lock') DESC, 1, 2
+         'migration_name', 'version_id', 'batch', 'is_locked', 'run_on', 'key', 'timestamp'))
+ ORDER BY pg_catalog.lower(c.table_name::text) IN ('alembic_version', 'flyway_schema_history', 'databasechangelog', 'databasechangeloglock', 'schema_migrations', 'ar_internal_metadata', 'django_migrations', '_sqlx_migrations', '__diesel_schema_migrations', '_prisma_migrations', 'goose_db_version', 'knex_migrations', 'knex_migrations_lock', 'migrations', 'atlas_schema_revisions') DESC, 1, 2
  LIMIT 500

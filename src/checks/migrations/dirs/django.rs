@@ -1,0 +1,178 @@
+//! Django's migrations: every `<app>/migrations/` package below `--dir`, each app compared on
+//! its own (Django records `app` and `name` per row). A module is a migration when its name
+//! does not start with `_` or `~` (`MigrationLoader`); a squashed migration (`replaces = [...]`)
+//! counts as applied when everything it replaces is, as Django's loader decides.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, bail};
+
+use super::alembic::string_literals;
+use super::versioned::{self, File, Rules, Version};
+use super::{Applied, Comparison, Row, file_name};
+
+/// Directories never searched for apps: virtual environments, caches, version control.
+const SKIP: [&str; 5] = ["node_modules", "site-packages", "venv", "__pycache__", "dist-packages"];
+const MAX_DEPTH: usize = 6;
+
+/// `(app label, migrations directory)` for every migrations package below `dir`.
+fn packages(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    if file_name(dir) == "migrations" {
+        let app = dir.parent().map(file_name).unwrap_or_default();
+        return Ok(vec![(app, dir.to_path_buf())]);
+    }
+    let mut out = Vec::new();
+    let mut todo = vec![(dir.to_path_buf(), 0)];
+    while let Some((d, depth)) = todo.pop() {
+        for e in std::fs::read_dir(&d).with_context(|| format!("reading {}", d.display()))? {
+            let e = e?;
+            let path = e.path();
+            let name = file_name(&path);
+            // Links are not followed: a link loop must not multiply the walk.
+            let dir = e.file_type().is_ok_and(|t| t.is_dir());
+            if !dir || name.starts_with('.') || SKIP.contains(&name.as_str()) {
+                continue;
+            }
+            if name == "migrations" {
+                out.push((file_name(&d), path));
+            } else if depth < MAX_DEPTH {
+                todo.push((path, depth + 1));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The `(app, name)` pairs of a `replaces = [...]` assignment, if the file has one.
+pub fn replaces(source: &str) -> Vec<(String, String)> {
+    let mut lines = source.lines();
+    while let Some(line) = lines.next() {
+        let t = line.trim_start();
+        let Some(rest) = t.strip_prefix("replaces") else {
+            continue;
+        };
+        let Some(value) = rest.trim_start().strip_prefix('=') else {
+            continue;
+        };
+        let mut value = value.to_string();
+        while value.matches(['(', '[']).count() > value.matches([')', ']']).count() {
+            match lines.next() {
+                Some(more) => value.push_str(more),
+                None => break,
+            }
+        }
+        let s = string_literals(&value);
+        return s
+            .chunks(2)
+            .filter(|p| p.len() == 2)
+            .map(|p| (p[0].clone(), p[1].clone()))
+            .collect();
+    }
+    Vec::new()
+}
+
+pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
+    let apps = packages(dir)?;
+    if apps.is_empty() {
+        bail!(
+            "--dir {}: no Django migrations packages (<app>/migrations/)",
+            dir.display()
+        );
+    }
+    // Applied names per app, from `app.name` rows.
+    let mut done: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in &applied.rows {
+        if let Some((app, name)) = r.revision.split_once('.') {
+            done.entry(app.to_string()).or_default().push(name.to_string());
+        }
+    }
+    let mut all = Comparison::default();
+    let mut seen = BTreeSet::new();
+    for (app, package) in &apps {
+        if !seen.insert(app.clone()) {
+            all.notes
+                .push(format!("app {app} has two migrations packages; the first is compared"));
+            continue;
+        }
+        let mut code = Vec::new();
+        let mut names = done.get(app).cloned().unwrap_or_default();
+        let applied_set: BTreeSet<String> = names.iter().cloned().collect();
+        for path in super::files(package, false)? {
+            let file = file_name(&path);
+            let Some(name) = file.strip_suffix(".py") else { continue };
+            if name.starts_with(['_', '~']) {
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+            let replaced = replaces(&source);
+            // Django records the replaced migrations, not the squash: when all of them ran, the
+            // squash counts as applied and they stand for it.
+            if !replaced.is_empty() && replaced.iter().all(|(a, n)| a == app && applied_set.contains(n)) {
+                names.retain(|n| !replaced.iter().any(|(_, r)| r == n));
+                if !names.iter().any(|n| n == name) {
+                    names.push(name.to_string());
+                }
+            }
+            code.push(File {
+                version: Version::text(name),
+                revision: format!("{app}.{name}"),
+                file: format!("{app}/migrations/{file}"),
+                checksummed: None,
+            });
+        }
+        if code.is_empty() {
+            continue;
+        }
+        let rows: Vec<Row> = names
+            .iter()
+            .map(|n| Row {
+                revision: n,
+                kind: None,
+                checksum: None,
+            })
+            .collect();
+        let one = Applied {
+            rows,
+            complete: applied.complete,
+        };
+        let rules = Rules {
+            version: |r| Some(Version::text(r)),
+            checksum: None,
+        };
+        let c = versioned::compare(code, &one, &rules, Vec::new())?;
+        all.known += c.known;
+        all.heads.extend(c.heads);
+        all.pending.extend(c.pending);
+        all.unknown.extend(c.unknown.into_iter().map(|u| format!("{app}.{u}")));
+        all.notes.extend(c.notes.into_iter().map(|n| format!("{app}: {n}")));
+    }
+    let outside: Vec<&str> = done.keys().filter(|a| !seen.contains(*a)).map(String::as_str).collect();
+    if !outside.is_empty() {
+        all.notes.push(format!(
+            "apps with applied migrations but no package below --dir (installed apps?), not compared: {}",
+            outside.join(", ")
+        ));
+    }
+    all.notes.dedup();
+    Ok(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn squash_replaces_are_read() {
+        let src = "class Migration(migrations.Migration):\n    replaces = [\n        ('shop', '0001_initial'),\n        (\"shop\", \"0002_price\"),\n    ]\n";
+        assert_eq!(
+            replaces(src),
+            [
+                ("shop".into(), "0001_initial".into()),
+                ("shop".into(), "0002_price".into())
+            ]
+        );
+        assert!(replaces("class Migration:\n    dependencies = []\n").is_empty());
+    }
+}

@@ -1,0 +1,62 @@
+//! The JSON contract of `dbrunbook migrations`, pinned by a checked-in file: a change to a field
+//! name, a finding kind, a metric or the runbook chosen shows up as a diff of
+//! `tests/golden/migrations.json`, reviewed like code. Volatile values (times, elapsed, server
+//! version, the scratch database's name, the temporary directory) are normalised first.
+//! After an intended change: `DBRUNBOOK_BLESS=1 cargo test --test migrations_golden`.
+
+mod support;
+
+use support::scratch::ScratchPg;
+use support::*;
+
+const GOLDEN: &str = "tests/golden/migrations.json";
+
+fn normalise(mut v: serde_json::Value) -> serde_json::Value {
+    v["elapsed_ms"] = 0.into();
+    v["target"]["server_version"] = "<version>".into();
+    for check in v["checks"].as_array_mut().unwrap() {
+        for f in check["findings"].as_array_mut().unwrap() {
+            if !f["applied_at"].is_null() {
+                f["applied_at"] = "<time>".into();
+            }
+        }
+    }
+    v
+}
+
+#[test]
+fn migrations_json_contract_for_a_changed_file_and_a_pending_one() {
+    let db = ScratchPg::new("mig_golden");
+    let dir = tempfile::tempdir().unwrap();
+    for (name, body) in [
+        ("1_users.sql", "CREATE TABLE users (id int);\n"),
+        ("2_orders.sql", "CREATE TABLE orders (id bigint);\n"),
+        ("3_items.sql", "CREATE TABLE items (id int);\n"),
+    ] {
+        std::fs::write(dir.path().join(name), body).unwrap();
+    }
+    db.sql(
+        "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL,
+           installed_on TIMESTAMPTZ NOT NULL DEFAULT now(), success BOOLEAN NOT NULL, checksum BYTEA NOT NULL,
+           execution_time BIGINT NOT NULL);
+         INSERT INTO _sqlx_migrations VALUES
+           (1, 'users', now(), true, sha384(convert_to(E'CREATE TABLE users (id int);\\n', 'UTF8')), 7),
+           (2, 'orders', now(), true, sha384(convert_to(E'CREATE TABLE orders (id int);\\n', 'UTF8')), 9)",
+    );
+    let path = dir.path().to_str().unwrap();
+    let run = dbrunbook(&["migrations", "--url", &db.url(), "--format", "json", "--dir", path]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let text = run.stdout.replace(path, "<dir>").replace(&db.name, "<db>");
+    let got = normalise(serde_json::from_str(&text).unwrap());
+    let got = serde_json::to_string_pretty(&got).unwrap() + "\n";
+    if std::env::var_os("DBRUNBOOK_BLESS").is_some() {
+        std::fs::write(GOLDEN, &got).unwrap();
+        return;
+    }
+    let want =
+        std::fs::read_to_string(GOLDEN).unwrap_or_else(|e| panic!("{GOLDEN}: {e}; create it with DBRUNBOOK_BLESS=1"));
+    assert!(
+        got == want,
+        "the migrations JSON differs from {GOLDEN} (bless with DBRUNBOOK_BLESS=1 if intended):\n{got}"
+    );
+}
