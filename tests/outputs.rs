@@ -83,3 +83,44 @@ fn only_narrows_diagnose_to_the_checks_named() {
     let run = dbrunbook(&["diagnose", "--only", "vibes"]);
     assert_eq!(run.code, 3, "{}", run.all());
 }
+
+#[test]
+fn diagnose_by_an_unprivileged_user_fits_a_screen_with_the_grant_below() {
+    // A role without pg_monitor on the shared server, and one session of another user it cannot
+    // see: the queries check is UNKNOWN with the GRANT, pool stays OK on its one line.
+    let admin = shared_pg_url();
+    let mut held = Held::new();
+    held.pg(
+        &admin,
+        1,
+        "DO $$ BEGIN CREATE ROLE outputs_nomon LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+    );
+    let url = admin.replacen("postgres@", "outputs_nomon@", 1);
+    let run = dbrunbook(&["diagnose", "--url", &url, "--color", "never"]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    let out = &run.stdout;
+    let lines: Vec<&str> = out.lines().collect();
+    let checks = dbrunbook::checks::CHECKS.len();
+    // Header, blank, one line per check in the fixed order, then the overall line.
+    for (line, check) in lines[2..2 + checks].iter().zip(dbrunbook::checks::CHECKS) {
+        let name = check.spec().name;
+        let words: Vec<&str> = line.split_whitespace().collect();
+        assert!(
+            ["OK", "WARNING", "CRITICAL", "UNKNOWN"].contains(&words[0]) && words[1] == name,
+            "status line for {name}: {line}\n{out}"
+        );
+    }
+    assert_eq!(
+        lines[2].split_whitespace().take(2).collect::<Vec<_>>(),
+        ["OK", "pool"],
+        "{out}"
+    );
+    assert!(lines[2 + checks].starts_with("Overall: UNKNOWN in "), "{out}");
+    let details = lines[3 + checks..].join("\n");
+    assert!(
+        details.contains("UNKNOWN queries: cannot vouch") && details.contains("GRANT pg_monitor TO \"outputs_nomon\";"),
+        "{out}"
+    );
+    // OK checks take their one line: no metrics table for pool below.
+    assert!(!details.contains("max_connections"), "{out}");
+}
