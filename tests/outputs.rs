@@ -45,19 +45,137 @@ fn prometheus_text_parses_and_keeps_families_together() {
     }
 }
 
+/// A plain decimal as the guidelines allow it: `-?[0-9]+(.[0-9]+)?`, no exponent.
+fn is_decimal(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    !int.is_empty()
+        && !frac.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A threshold range: `[@][start:][end]`, start may be `~`.
+fn is_range(s: &str) -> bool {
+    let s = s.strip_prefix('@').unwrap_or(s);
+    match s.split_once(':') {
+        None => is_decimal(s),
+        Some((start, end)) => {
+            (start.is_empty() || start == "~" || is_decimal(start)) && (end.is_empty() || is_decimal(end))
+        }
+    }
+}
+
+/// One perfdata item `'label'=value[UOM];[warn];[crit];[min];[max]`, strictly per the
+/// monitoring-plugins development guidelines; the error says what is wrong.
+fn check_perf_item(label: &str, quoted: bool, data: &str) -> Result<(), String> {
+    if label.is_empty() || label.contains(['=', '\'']) {
+        return Err(format!("bad label {label:?}"));
+    }
+    if label.contains(' ') && !quoted {
+        return Err(format!("label with a space must be quoted: {label:?}"));
+    }
+    let fields: Vec<&str> = data.split(';').collect();
+    if fields.len() > 5 {
+        return Err(format!("more than five fields: {data}"));
+    }
+    let value = fields[0];
+    if value != "U" {
+        let number_end = value
+            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+            .unwrap_or(value.len());
+        let (number, uom) = value.split_at(number_end);
+        if !is_decimal(number) {
+            return Err(format!("value {value:?} is not a plain decimal"));
+        }
+        if !["", "s", "ms", "us", "%", "B", "KB", "MB", "TB", "c"].contains(&uom) {
+            return Err(format!("unit {uom:?} is not one the guidelines allow"));
+        }
+    }
+    for (i, f) in fields.iter().enumerate().skip(1) {
+        let ok = f.is_empty() || if i <= 2 { is_range(f) } else { is_decimal(f) };
+        if !ok {
+            return Err(format!("field {i} {f:?} of {data}"));
+        }
+    }
+    Ok(())
+}
+
+/// The whole plugin output: one line, `SERVICE STATUS - text | perfdata`, with the status the
+/// exit code says.
+fn check_plugin_output(stdout: &str, code: i32) -> Result<usize, String> {
+    let line = stdout.strip_suffix('\n').ok_or("no final newline")?;
+    if line.contains('\n') {
+        return Err("more than one line".into());
+    }
+    let (text, perf) = line.split_once(" | ").unwrap_or((line, ""));
+    if text.contains('|') {
+        return Err("a '|' in the text part".into());
+    }
+    let (head, _) = text.split_once(" - ").ok_or("no ' - ' after the status")?;
+    let status = ["OK", "WARNING", "CRITICAL", "UNKNOWN"][code as usize];
+    if !(head.starts_with("DBRUNBOOK") && head.ends_with(&format!(" {status}"))) {
+        return Err(format!("{head:?} does not end with the exit code's status {status}"));
+    }
+    let mut rest = perf;
+    let mut items = 0;
+    while !rest.is_empty() {
+        let (label, quoted, after) = if let Some(r) = rest.strip_prefix('\'') {
+            let (label, after) = r.split_once("'=").ok_or("unterminated quoted label")?;
+            (label, true, after)
+        } else {
+            let (label, after) = rest.split_once('=').ok_or(format!("no '=' in {rest:?}"))?;
+            if label.contains(' ') {
+                return Err(format!("label with a space must be quoted: {label:?}"));
+            }
+            (label, false, after)
+        };
+        let (data, next) = after.split_once(' ').unwrap_or((after, ""));
+        check_perf_item(label, quoted, data)?;
+        items += 1;
+        rest = next;
+    }
+    Ok(items)
+}
+
 #[test]
-fn nagios_line_follows_the_plugin_grammar() {
-    let run = dbrunbook(&["diagnose", "--url", &shared_pg_url(), "--format", "nagios"]);
-    let line = run.stdout.trim_end();
-    assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
-    let (text, perf) = line.split_once(" | ").expect("perfdata after ' | '");
-    assert!(text.starts_with("DBRUNBOOK OK - "), "{text}");
-    for item in perf.split(' ') {
-        let (label, data) = item.split_once('=').unwrap_or_else(|| panic!("no '=' in {item}"));
-        assert!(!label.contains('\'') && !label.contains('='), "{item}");
-        let value = data.split(';').next().unwrap();
-        let number = value.trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == '%');
-        assert!(number.parse::<f64>().is_ok() && !number.contains('e'), "{item}");
+fn nagios_grammar_checker_refuses_what_the_guidelines_refuse() {
+    for bad in [
+        "DBRUNBOOK OK - x | a=1e5\n",
+        "DBRUNBOOK OK - x | a=1;2;3;4;5;6\n",
+        "DBRUNBOOK OK - x | a=1bytes\n",
+        "DBRUNBOOK OK - x | a b=1\n",
+        "DBRUNBOOK OK - x | 'a'b'=1\n",
+        "DBRUNBOOK OK - x | a=NaN\n",
+        "DBRUNBOOK WARNING - x | a=1\n",
+        "DBRUNBOOK OK - x | a=1;;;1%\n",
+        "DBRUNBOOK OK - x\nsecond line\n",
+    ] {
+        assert!(check_plugin_output(bad, 0).is_err(), "accepted {bad:?}");
+    }
+    for good in [
+        "DBRUNBOOK OK - x | a=1 'b c'=2.5%;80;95;0;100 d=U e=3c;;@1: f=0s;10:;~:20\n",
+        "DBRUNBOOK OK - x\n",
+    ] {
+        assert!(
+            check_plugin_output(good, 0).is_ok(),
+            "{good:?}: {:?}",
+            check_plugin_output(good, 0)
+        );
+    }
+}
+
+#[test]
+fn nagios_line_follows_the_plugin_grammar_for_every_check_on_both_engines() {
+    let mut commands: Vec<&str> = vec!["diagnose"];
+    commands.extend(dbrunbook::checks::CHECKS.iter().map(|c| c.spec().name));
+    for url in [shared_pg_url(), shared_mysql_url()] {
+        for command in &commands {
+            let run = dbrunbook(&[command, "--url", &url, "--format", "nagios"]);
+            let items = check_plugin_output(&run.stdout, run.code)
+                .unwrap_or_else(|e| panic!("{command} on {url}: {e}\n{}", run.all()));
+            assert!(items > 0, "{command} on {url}: no perfdata\n{}", run.stdout);
+        }
     }
 }
 
