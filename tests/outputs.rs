@@ -5,44 +5,164 @@ mod support;
 
 use support::*;
 
-#[test]
-fn prometheus_text_parses_and_keeps_families_together() {
-    let run = dbrunbook(&["diagnose", "--url", &shared_pg_url(), "--format", "prometheus"]);
-    assert_eq!(run.code, 0, "{}", run.all());
-    let lines = run.stdout.lines().map(|l| Ok(l.to_string()));
-    let scrape = prometheus_parse::Scrape::parse(lines).expect("valid exposition text");
-    let status: Vec<_> = scrape
-        .samples
-        .iter()
-        .filter(|s| s.metric == "dbrunbook_check_status")
-        .collect();
-    let checks: Vec<String> = dbrunbook::checks::CHECKS
-        .iter()
-        .map(|c| c.spec().name.to_string())
-        .collect();
-    assert_eq!(status.len(), checks.len(), "{}", run.stdout);
-    assert!(scrape.samples.iter().any(|s| s.metric == "dbrunbook_up"));
-    // HELP and TYPE once per family, before its samples; a family's samples together.
+/// The labels of one sample line, strictly: `name="value"` pairs separated by commas, values
+/// escaped only as `\\`, `\"` and `\n`. (prometheus-parse splits labels on every `,` and
+/// `=`, so it cannot read a URL in a label value; this can.)
+fn sample_labels(line: &str) -> std::collections::BTreeMap<String, String> {
+    let mut labels = std::collections::BTreeMap::new();
+    let Some(open) = line.find('{') else {
+        return labels;
+    };
+    let mut chars = line[open + 1..].chars();
+    loop {
+        let name: String = chars.by_ref().take_while(|c| *c != '=').collect();
+        if name.is_empty() {
+            break;
+        }
+        assert!(
+            name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            "label name {name:?}: {line}"
+        );
+        assert_eq!(chars.next(), Some('"'), "{line}");
+        let mut value = String::new();
+        loop {
+            match chars.next() {
+                Some('\\') => match chars.next() {
+                    Some('\\') => value.push('\\'),
+                    Some('"') => value.push('"'),
+                    Some('n') => value.push('\n'),
+                    other => panic!("bad escape {other:?}: {line}"),
+                },
+                Some('"') => break,
+                Some('\n') | None => panic!("unterminated label value: {line}"),
+                Some(c) => value.push(c),
+            }
+        }
+        labels.insert(name, value);
+        match chars.next() {
+            Some(',') => continue,
+            Some('}') => break,
+            other => panic!("after a label {other:?}: {line}"),
+        }
+    }
+    labels
+}
+
+/// HELP and TYPE once per family, before its samples; a family's samples together; plain
+/// decimals; every sample labelled with the target, every check metric with its check too.
+fn check_exposition(text: &str) {
     let mut seen = std::collections::BTreeSet::new();
     let mut current = String::new();
-    for line in run.stdout.lines() {
+    for line in text.lines() {
         if let Some(rest) = line.strip_prefix("# HELP ") {
             let name = rest.split(' ').next().unwrap().to_string();
-            assert!(
-                seen.insert(name.clone()),
-                "family {name} appears twice:\n{}",
-                run.stdout
-            );
+            assert!(seen.insert(name.clone()), "family {name} appears twice:\n{text}");
             current = name;
         } else if line.starts_with("# TYPE ") {
             assert!(line.starts_with(&format!("# TYPE {current} ")), "{line}");
+            let kind = line.rsplit(' ').next().unwrap();
+            assert!(
+                kind == "gauge" || (kind == "counter" && current.ends_with("_total")),
+                "{line}"
+            );
         } else {
             let name = line.split(['{', ' ']).next().unwrap();
             assert_eq!(name, current, "a sample outside its family: {line}");
             let value = line.rsplit(' ').next().unwrap();
-            assert!(!value.contains('e'), "scientific notation: {line}");
+            assert!(!value.contains(['e', 'E']), "scientific notation: {line}");
+            let labels = sample_labels(line);
+            assert!(labels.contains_key("target"), "{line}");
+            let whole_run = ["dbrunbook_up", "dbrunbook_run_duration_seconds"];
+            assert_eq!(labels.contains_key("check"), !whole_run.contains(&name), "{line}");
         }
     }
+}
+
+/// `promtool check metrics` on the text, when Debian's prometheus package is installed.
+fn promtool_check(args: &[&str], input: &str) {
+    let Some(promtool) = optional_program("promtool", "prometheus") else {
+        return;
+    };
+    let mut child = std::process::Command::new(promtool)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && said.trim().is_empty(),
+        "promtool {args:?}: {said}\n{input}"
+    );
+}
+
+#[test]
+fn prometheus_text_parses_and_keeps_families_together_on_both_engines() {
+    let checks: Vec<String> = dbrunbook::checks::CHECKS
+        .iter()
+        .map(|c| c.spec().name.to_string())
+        .collect();
+    for url in [shared_pg_url(), shared_mysql_url()] {
+        let run = dbrunbook(&["diagnose", "--url", &url, "--format", "prometheus"]);
+        assert_eq!(run.code, 0, "{}", run.all());
+        let lines = run.stdout.lines().map(|l| Ok(l.to_string()));
+        let scrape = prometheus_parse::Scrape::parse(lines).expect("valid exposition text");
+        let status: Vec<_> = scrape
+            .samples
+            .iter()
+            .filter(|s| s.metric == "dbrunbook_check_status")
+            .collect();
+        assert_eq!(status.len(), checks.len(), "{}", run.stdout);
+        for line in run.stdout.lines().filter(|l| l.starts_with("dbrunbook_check_status{")) {
+            let labels = sample_labels(line);
+            assert!(labels["target"].contains("127.0.0.1"), "{line}");
+            assert!(checks.contains(&labels["check"]), "{line}");
+        }
+        let up = scrape.samples.iter().find(|s| s.metric == "dbrunbook_up").unwrap();
+        assert_eq!(up.value, prometheus_parse::Value::Gauge(1.0));
+        assert!(
+            scrape
+                .samples
+                .iter()
+                .any(|s| s.metric == "dbrunbook_run_duration_seconds")
+        );
+        check_exposition(&run.stdout);
+        promtool_check(&["check", "metrics"], &run.stdout);
+    }
+}
+
+#[test]
+fn prometheus_text_for_a_refused_target_says_down_and_unknown_with_its_runbook() {
+    let url = format!("postgres://postgres@127.0.0.1:{}/postgres", free_port());
+    let run = dbrunbook(&["diagnose", "--url", &url, "--format", "prometheus"]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    let scrape = prometheus_parse::Scrape::parse(run.stdout.lines().map(|l| Ok(l.to_string()))).unwrap();
+    let value = |metric: &str| {
+        scrape
+            .samples
+            .iter()
+            .filter(|s| s.metric == metric)
+            .map(|s| s.value.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(value("dbrunbook_up"), [prometheus_parse::Value::Gauge(0.0)]);
+    assert!(
+        value("dbrunbook_check_status")
+            .iter()
+            .all(|v| *v == prometheus_parse::Value::Gauge(3.0)),
+        "{}",
+        run.stdout
+    );
+    check_exposition(&run.stdout);
+    promtool_check(&["check", "metrics"], &run.stdout);
 }
 
 /// A plain decimal as the guidelines allow it: `-?[0-9]+(.[0-9]+)?`, no exponent.

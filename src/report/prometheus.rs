@@ -2,6 +2,7 @@
 //! `# HELP` and `# TYPE` once per family, before its samples, each family's samples together;
 //! label values escaped (`\\`, `\"`, `\n`); every check metric a gauge (the server's own
 //! counters a counter) labelled with the target and the check, plus each check's status (0-3),
+//! the runbook chosen for it (what `runbooks export --format prometheus-rules` alerts on),
 //! whether the target answered, and how long the run took.
 
 use std::collections::BTreeMap;
@@ -51,6 +52,14 @@ pub fn render(report: &Report) -> String {
             labels(&[("target", &target), ("check", &check.check)]),
             status_value(check.status),
         );
+        if let Some(rb) = &check.runbook {
+            add(
+                "dbrunbook_check_runbook".into(),
+                "1 for the runbook that applies to the check's status, named in the runbook label.".into(),
+                labels(&[("target", &target), ("check", &check.check), ("runbook", &rb.id)]),
+                1.0,
+            );
+        }
         for m in &check.metrics {
             add(
                 family_name(m),
@@ -152,7 +161,12 @@ mod tests {
             metrics,
             findings: vec![],
             notes: vec![],
-            runbook: None,
+            runbook: (status != Status::Ok).then(|| crate::report::AppliedRunbook {
+                id: "pool-exhaustion".into(),
+                title: String::new(),
+                source: "embedded".into(),
+                steps: vec![],
+            }),
         };
         Report::new(
             TargetInfo {
@@ -196,6 +210,15 @@ mod tests {
         assert!(text.contains(r#"target="postgres://u@h:5432/db?x=\"q\"\\""#), "{text}");
         assert!(text.contains("dbrunbook_longest_query_seconds{"), "{text}");
         assert!(text.contains("check=\"pool\"} 1\n"), "{text}");
+        assert!(
+            text.contains("dbrunbook_check_runbook{target=")
+                && text.contains(",check=\"pool\",runbook=\"pool-exhaustion\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("check=\"queries\",runbook"),
+            "no runbook for an OK check:\n{text}"
+        );
         assert!(text.contains("dbrunbook_run_duration_seconds{target=") && text.contains("} 0.041\n"));
     }
 }
