@@ -84,6 +84,8 @@ pub enum Format {
     Nagios,
     /// The Prometheus text exposition format (node_exporter's textfile collector).
     Prometheus,
+    /// Prometheus alerting rules, one per runbook (`runbooks export` only).
+    PrometheusRules,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -253,5 +255,17 @@ pub enum RunbooksCommand {
     Validate {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
+    },
+    /// Write the runbooks in another tool's format to stdout. `--format prometheus-rules`: a
+    /// Prometheus rules file with one alerting rule per runbook, on the metrics of
+    /// `--format prometheus`, whose annotations link the alert to its runbook.
+    Export {
+        /// The URL of a runbook's page, `{id}` standing for the runbook id, e.g.
+        /// 'https://wiki.example.com/runbooks/{id}': the alerts' runbook_url annotation.
+        #[arg(long, value_name = "PATTERN", value_parser = crate::runbook::rules::parse_url_pattern)]
+        runbook_url: Option<String>,
+        /// How long a check must stay in a runbook's status before its alert fires.
+        #[arg(long = "for", value_name = "DURATION", default_value = "5m", value_parser = parse_positive_duration)]
+        for_: Duration,
     },
 }

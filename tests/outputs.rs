@@ -362,3 +362,224 @@ fn diagnose_by_an_unprivileged_user_fits_a_screen_with_the_grant_below() {
     // OK checks take their one line: no metrics table for pool below.
     assert!(!details.contains("max_connections"), "{out}");
 }
+
+/// A rules file as Prometheus reads it: groups → rules → alert, expr, for, labels, annotations.
+fn check_rule_schema(yaml: &str) -> Vec<serde_json::Value> {
+    let file: serde_json::Value = serde_norway::from_str(yaml).expect("the rules file is YAML");
+    let groups = file["groups"].as_array().expect("groups");
+    assert_eq!(file.as_object().unwrap().len(), 1, "only groups at the top: {file:#}");
+    let mut rules = Vec::new();
+    for group in groups {
+        assert!(group["name"].is_string(), "{group:#}");
+        for rule in group["rules"].as_array().expect("rules") {
+            let alert = rule["alert"].as_str().expect("alert");
+            assert!(
+                alert.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && !alert.starts_with(|c: char| c.is_ascii_digit()),
+                "alert name {alert:?}"
+            );
+            assert!(
+                rule["expr"]
+                    .as_str()
+                    .is_some_and(|e| e.contains("dbrunbook_check_status")),
+                "{rule:#}"
+            );
+            let for_ = rule["for"].as_str().expect("for");
+            assert!(
+                for_.trim_end_matches(|c: char| c.is_ascii_alphabetic())
+                    .parse::<u64>()
+                    .is_ok(),
+                "for: {for_}"
+            );
+            for (key, value) in rule["labels"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .chain(rule["annotations"].as_object().unwrap())
+            {
+                assert!(value.is_string(), "{key}: {value}");
+            }
+            for key in ["summary", "description"] {
+                assert!(rule["annotations"][key].is_string(), "{key}: {rule:#}");
+            }
+            let known = ["alert", "expr", "for", "labels", "annotations"];
+            assert!(
+                rule.as_object().unwrap().keys().all(|k| known.contains(&k.as_str())),
+                "{rule:#}"
+            );
+            rules.push(rule.clone());
+        }
+    }
+    rules
+}
+
+#[test]
+fn prometheus_rules_have_one_alert_per_runbook_linked_to_its_page() {
+    // A user runbook with text that would be a Go template or break YAML quoting.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("odd.yaml"),
+        "id: odd-one\ntitle: \"It's {{ $labels.secret }} \\\"quoted\\\"\"\ncheck: locks\nengines: [postgres]\n\
+         statuses: [unknown]\nsymptoms: [\"{{top_user}} waits\"]\nremediation:\n  immediate:\n    - text: x\n",
+    )
+    .unwrap();
+    let run = dbrunbook(&[
+        "runbooks",
+        "export",
+        "--format",
+        "prometheus-rules",
+        "--runbook-url",
+        "https://wiki.example.com/runbooks/{id}",
+        "--for",
+        "3m",
+        "--runbooks",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let rules = check_rule_schema(&run.stdout);
+    let list = dbrunbook(&[
+        "runbooks",
+        "list",
+        "--format",
+        "json",
+        "--runbooks",
+        dir.path().to_str().unwrap(),
+    ])
+    .json();
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules.len(), ids.len(), "one rule per runbook:\n{}", run.stdout);
+    for (rule, id) in rules.iter().zip(&ids) {
+        assert_eq!(rule["labels"]["runbook"], *id);
+        assert_eq!(
+            rule["annotations"]["runbook_url"],
+            format!("https://wiki.example.com/runbooks/{id}")
+        );
+        assert_eq!(rule["for"], "3m");
+    }
+    let odd = rules.iter().find(|r| r["labels"]["runbook"] == "odd-one").unwrap();
+    assert_eq!(odd["labels"]["severity"], "unknown");
+    assert!(odd["expr"].as_str().unwrap().contains("== 3)"), "{odd:#}");
+    assert!(
+        odd["annotations"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("It's {{ \"{{\" }} $labels.secret }}"),
+        "runbook text stays literal: {odd:#}"
+    );
+    let file = dir.path().join("rules.yml");
+    std::fs::write(&file, &run.stdout).unwrap();
+    if let Some(promtool) = optional_program("promtool", "prometheus") {
+        let out = std::process::Command::new(promtool)
+            .args(["check", "rules"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let run = dbrunbook(&[
+        "runbooks",
+        "export",
+        "--format",
+        "prometheus-rules",
+        "--runbook-url",
+        "https://wiki/x",
+    ]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(run.stderr.contains("{id}"), "{}", run.stderr);
+}
+
+#[test]
+fn full_server_fires_the_pool_exhaustion_alert_in_promtool() {
+    let Some(promtool) = optional_program("promtool", "prometheus") else {
+        return;
+    };
+    let pg = ThrowawayPg::start(PgOptions {
+        max_connections: 5,
+        superuser_reserved: 2,
+        ..Default::default()
+    });
+    pg.psql(&["CREATE ROLE filler LOGIN"]);
+    let mut held = Held::new();
+    held.pg(&pg.keyvalue("filler", "postgres"), 3, "");
+    let metrics = dbrunbook(&[
+        "diagnose",
+        "--url",
+        &pg.url("filler", "postgres"),
+        "--format",
+        "prometheus",
+    ]);
+    assert_eq!(metrics.code, 2, "{}", metrics.all());
+    let rules = dbrunbook(&["runbooks", "export", "--format", "prometheus-rules"]);
+    assert_eq!(rules.code, 0, "{}", rules.all());
+    // promtool's unit tests compare annotations too; this test is about expr, for and labels
+    // (promtool check rules above validates the annotation templates).
+    let mut file: serde_json::Value = serde_norway::from_str(&rules.stdout).unwrap();
+    for rule in file["groups"][0]["rules"].as_array_mut().unwrap() {
+        rule.as_object_mut().unwrap().remove("annotations");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rules.yml"), serde_norway::to_string(&file).unwrap()).unwrap();
+    // Every sample of the real run, held for 20 minutes.
+    let series: Vec<serde_json::Value> = metrics
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let (series, value) = l.rsplit_once(' ').unwrap();
+            serde_json::json!({"series": series, "values": format!("{value}x20")})
+        })
+        .collect();
+    let target =
+        sample_labels(metrics.stdout.lines().find(|l| l.starts_with("dbrunbook_up")).unwrap())["target"].clone();
+    assert!(target.contains(&pg.port.to_string()));
+    let alert = |name: &str, expected: serde_json::Value| serde_json::json!({"eval_time": "10m", "alertname": name, "exp_alerts": expected});
+    let test = serde_json::json!({
+        "rule_files": ["rules.yml"],
+        "evaluation_interval": "1m",
+        "tests": [{
+            "interval": "1m",
+            "input_series": series,
+            "alert_rule_test": [
+                alert("DbrunbookPoolExhaustion", serde_json::json!([{"exp_labels": {
+                    "severity": "critical", "runbook": "pool-exhaustion", "check": "pool", "target": target
+                }}])),
+                // The other checks are CRITICAL too, but their runbook is pool-exhaustion's,
+                // shown once: no alert of their own.
+                alert("DbrunbookLockContention", serde_json::json!([])),
+                alert("DbrunbookLongRunningQueries", serde_json::json!([])),
+            ],
+        }, {
+            "interval": "1m",
+            "input_series": series,
+            "alert_rule_test": [alert_before_for()],
+        }],
+    });
+    std::fs::write(dir.path().join("test.yml"), serde_norway::to_string(&test).unwrap()).unwrap();
+    let out = std::process::Command::new(promtool)
+        .args(["test", "rules", "test.yml"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        metrics.stdout
+    );
+}
+
+/// Before `for:` (5m) has passed, nothing fires.
+fn alert_before_for() -> serde_json::Value {
+    serde_json::json!({"eval_time": "3m", "alertname": "DbrunbookPoolExhaustion", "exp_alerts": []})
+}
