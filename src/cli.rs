@@ -129,6 +129,30 @@ pub struct CheckArgs {
     /// Run only this check (repeatable); all of them by default.
     #[arg(long, value_name = "CHECK", value_parser = check_names())]
     pub only: Vec<String>,
+
+    /// Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_watch_interval, long_help = WATCH_HELP)]
+    pub watch: Option<Duration>,
+}
+
+/// `--watch`'s long help, shared by `diagnose` and the check subcommands.
+const WATCH_HELP: &str = "Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`. On a terminal \
+the screen is cleared and redrawn under a header line (interval, time, status), and the last \
+report stays on screen when you stop. Piped, the reports follow one another (a header line \
+before each table; JSON documents or Nagios lines as they are). Exit code: the last finished \
+run's status, UNKNOWN (3) if none finished. Not with --format prometheus: use cron or a scrape.";
+
+/// The shortest `--watch` interval: a diagnosis every second is already a load on a sick server.
+const MIN_WATCH: Duration = Duration::from_secs(1);
+
+fn parse_watch_interval(input: &str) -> Result<Duration, String> {
+    let d = parse_positive_duration(input)?;
+    if d < MIN_WATCH {
+        return Err(format!(
+            "--watch {input} is too often: at least 1s, so the diagnosis does not add to the load"
+        ));
+    }
+    Ok(d)
 }
 
 fn check_names() -> clap::builder::PossibleValuesParser {
@@ -151,6 +175,8 @@ pub struct CheckCommand {
     pub limit: usize,
     /// The check's other options as given: key → values.
     pub options: BTreeMap<String, Vec<String>>,
+    /// `--watch`: rerun at this interval until Ctrl-C.
+    pub watch: Option<Duration>,
 }
 
 /// A check's subcommand: one flag per threshold, with the spec's help and default.
@@ -181,6 +207,14 @@ fn check_command(spec: &'static CheckSpec) -> clap::Command {
             .value_parser(limit_parser())
             .default_value(spec.default_limit.to_string())
             .help("Rows of detail per list; the counts stay exact."),
+    )
+    .arg(
+        Arg::new("watch")
+            .long("watch")
+            .value_name("DURATION")
+            .value_parser(parse_watch_interval)
+            .help("Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.")
+            .long_help(WATCH_HELP),
     )
 }
 
@@ -213,6 +247,7 @@ impl FromArgMatches for Command {
                 flags,
                 limit,
                 options,
+                watch: sub.get_one::<Duration>("watch").copied(),
             }));
         }
         Builtin::from_arg_matches(matches).map(Command::Builtin)

@@ -3,6 +3,7 @@
 
 mod run;
 mod runbooks;
+mod watch;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -64,7 +65,13 @@ fn usage_error(e: &clap::Error) -> String {
 
 /// Prints a report in the chosen format and returns its exit code.
 fn print_report(global: &GlobalArgs, report: &Report) -> u8 {
-    let text = match global.format {
+    emit(&render_report(global, report));
+    report.exit_code
+}
+
+/// A report in the chosen format, coloured and sized for stdout.
+fn render_report(global: &GlobalArgs, report: &Report) -> String {
+    match global.format {
         Format::Json => json::render(report),
         Format::Nagios => nagios::render(report),
         Format::Prometheus => prometheus::render(report),
@@ -80,9 +87,7 @@ fn print_report(global: &GlobalArgs, report: &Report) -> u8 {
                 },
             )
         }
-    };
-    emit(&text);
-    report.exit_code
+    }
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic.
