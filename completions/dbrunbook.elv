@@ -19,7 +19,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
     var completions = [
         &'dbrunbook'= {
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
@@ -45,7 +45,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --only 'Run only this check (repeatable); all of them by default'
             cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`'
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
@@ -62,7 +62,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --only 'Run only this check (repeatable); all of them by default'
             cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`'
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
@@ -76,7 +76,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         }
         &'dbrunbook;runbooks'= {
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
@@ -95,7 +95,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         }
         &'dbrunbook;runbooks;list'= {
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
@@ -109,7 +109,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         }
         &'dbrunbook;runbooks;show'= {
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
@@ -123,7 +123,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         }
         &'dbrunbook;runbooks;validate'= {
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
@@ -139,7 +139,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --runbook-url 'The URL of a runbook''s page, `{id}` standing for the runbook id, e.g. ''https://wiki.example.com/runbooks/{id}'': the alerts'' runbook_url annotation'
             cand --for 'How long a check must stay in a runbook''s status before its alert fires'
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
@@ -170,7 +170,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         }
         &'dbrunbook;completions'= {
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
@@ -190,7 +190,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --limit 'Rows of detail per list; the counts stay exact.'
             cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
@@ -210,7 +210,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --limit 'Rows of detail per list; the counts stay exact.'
             cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
@@ -229,7 +229,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --limit 'Rows of detail per list; the counts stay exact.'
             cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
@@ -252,7 +252,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --limit 'Rows of detail per list; the counts stay exact.'
             cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'

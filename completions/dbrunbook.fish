@@ -25,7 +25,7 @@ function __fish_dbrunbook_using_subcommand
 end
 
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
@@ -55,7 +55,7 @@ locks\t''
 migrations\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
@@ -76,7 +76,7 @@ locks\t''
 migrations\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
@@ -91,7 +91,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -s v -l verbo
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
@@ -111,7 +111,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -f -a "export" -d 'Write the runbooks in another tool\'s format to stdout. `--format prometheus-rules`: a Prometheus rules file with one alerting rule per runbook, on the metrics of `--format prometheus`, whose annotations link the alert to its runbook'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
@@ -126,7 +126,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
@@ -141,7 +141,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
@@ -158,7 +158,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l runbook-url -d 'The URL of a runbook\'s page, `{id}` standing for the runbook id, e.g. \'https://wiki.example.com/runbooks/{id}\': the alerts\' runbook_url annotation' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l for -d 'How long a check must stay in a runbook\'s status before its alert fires' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
@@ -178,7 +178,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from help" -f -a "export" -d 'Write the runbooks in another tool\'s format to stdout. `--format prometheus-rules`: a Prometheus rules file with one alerting rule per runbook, on the metrics of `--format prometheus`, whose annotations link the alert to its runbook'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
@@ -199,7 +199,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l wait-critic
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
@@ -220,7 +220,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l idle-cri
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
@@ -240,7 +240,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l blocked-cr
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
@@ -264,7 +264,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l dir -
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'

@@ -32,7 +32,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "URL")]
     pub url: Option<String>,
 
-    /// Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line.
+    /// Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the
+    /// Prometheus text; `prometheus-rules` for `runbooks export`.
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
