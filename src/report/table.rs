@@ -59,7 +59,9 @@ pub fn render(report: &Report, opts: &TableOptions) -> String {
 fn status_lines(report: &Report, opts: &TableOptions) -> String {
     let color = opts.color;
     let name_width = report.checks.iter().map(|c| c.check.chars().count()).max().unwrap_or(0);
-    let word_width = report.checks.iter().map(|c| c.status.label().len()).max().unwrap_or(0);
+    // The widest status word, whatever the statuses of this run: `--watch` redraws keep the
+    // check names in one column.
+    let word_width = Status::ALL.iter().map(|s| s.label().len()).max().unwrap_or(0);
     let mut out = String::new();
     for c in &report.checks {
         // Padding is counted on the plain word: colour codes take no room on screen.
@@ -335,6 +337,15 @@ mod tests {
         let report = Report::new(target, vec![result("pool", Status::Ok, "fine")], 1);
         let out = render(&report, &plain());
         assert!(out.contains("OK pool: fine") && out.contains("pool_metric") && out.contains("pool note"));
+        let calm = Report::new(
+            sample().target,
+            vec![result("pool", Status::Ok, "fine"), result("locks", Status::Ok, "fine")],
+            1,
+        );
+        assert!(
+            render(&calm, &plain()).contains("\nOK        pool   fine\n"),
+            "the names stay in their column whatever the statuses"
+        );
         assert!(!out.contains("Overall"), "{out}");
     }
 
