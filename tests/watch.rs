@@ -266,3 +266,43 @@ fn ctrl_c_during_a_run_that_hangs_ends_the_watch_at_once_as_unknown() {
     );
     assert!(text(&seen).is_empty(), "{}", text(&seen));
 }
+
+#[test]
+fn watch_on_a_pipe_streams_one_json_document_per_run() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dbrunbook"))
+        .args([
+            "diagnose",
+            "--url",
+            &shared_mysql_url(),
+            "--watch",
+            "1s",
+            "--format",
+            "json",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let seen = capture(child.stdout.take().unwrap());
+    let documents = |s: &str| {
+        serde_json::Deserializer::from_str(s)
+            .into_iter::<serde_json::Value>()
+            .take_while(|d| d.is_ok())
+            .count()
+    };
+    wait_for(&mut child, &seen, |s| documents(s) >= 2 && s.ends_with("}\n"));
+    let code = interrupt(&mut child);
+    let out = text(&seen);
+    // Every byte is part of a document: what jq reads as a stream.
+    let all: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&out)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("{e}:\n{out}"));
+    assert!(all.len() >= 2);
+    assert_eq!(
+        i64::from(code),
+        all.last().unwrap()["exit_code"].as_i64().unwrap(),
+        "{out}"
+    );
+}

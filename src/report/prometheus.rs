@@ -103,12 +103,26 @@ fn family_name(m: &Metric) -> String {
         "c" => "_total",
         _ => "",
     };
-    if base.ends_with(suffix) {
+    let name = if base.ends_with(suffix) {
         format!("dbrunbook_{base}")
     } else {
         format!("dbrunbook_{base}{suffix}")
+    };
+    // A check metric called `up` must not join the families of the whole run.
+    if RESERVED.contains(&name.as_str()) {
+        format!("{name}_metric")
+    } else {
+        name
     }
 }
+
+/// The families this renderer defines itself.
+const RESERVED: [&str; 4] = [
+    "dbrunbook_up",
+    "dbrunbook_run_duration_seconds",
+    "dbrunbook_check_status",
+    "dbrunbook_check_runbook",
+];
 
 fn unit_words(unit: &str) -> &'static str {
     match unit {
@@ -191,6 +205,16 @@ mod tests {
             ],
             41,
         )
+    }
+
+    #[test]
+    fn a_check_metric_cannot_join_the_runs_own_families() {
+        assert_eq!(family_name(&Metric::new("up", 1.0, "")), "dbrunbook_up_metric");
+        assert_eq!(
+            family_name(&Metric::new("check_status", 1.0, "")),
+            "dbrunbook_check_status_metric"
+        );
+        assert_eq!(family_name(&Metric::new("wait", 1.0, "s")), "dbrunbook_wait_seconds");
     }
 
     #[test]
