@@ -300,6 +300,26 @@ fn nagios_line_follows_the_plugin_grammar_for_every_check_on_both_engines() {
 }
 
 #[test]
+fn pgbouncer_console_gives_a_plugin_line_and_metrics_promtool_accepts() {
+    let pg = ThrowawayPg::start(PgOptions::default());
+    let Some(bouncer) = ThrowawayBouncer::start(pg.port, 2, 20) else {
+        return;
+    };
+    for command in ["pool", "diagnose"] {
+        let run = dbrunbook(&[command, "--url", &bouncer.admin_url(), "--format", "nagios"]);
+        let items =
+            check_plugin_output(&run.stdout, run.code).unwrap_or_else(|e| panic!("{command}: {e}\n{}", run.all()));
+        assert!(items > 0, "{}", run.stdout);
+    }
+    let run = dbrunbook(&["diagnose", "--url", &bouncer.admin_url(), "--format", "prometheus"]);
+    // The other checks cannot run on the console: UNKNOWN, and still a valid exposition.
+    assert_eq!(run.code, 3, "{}", run.all());
+    check_exposition(&run.stdout);
+    promtool_check(&["check", "metrics"], &run.stdout);
+    assert!(run.stdout.contains("check=\"pool\"} 0\n"), "{}", run.stdout);
+}
+
+#[test]
 fn only_narrows_diagnose_to_the_checks_named() {
     let r = dbrunbook(&[
         "diagnose",
