@@ -49,13 +49,14 @@ pub fn run(global: &GlobalArgs, every: Duration, command: &str, mut once: impl F
             (false, Format::Table) => format!("{header}\n\n{text}\n"),
             (false, _) => text,
         };
-        LAST_CODE.store(report.exit_code, Ordering::SeqCst);
         // A reader that went away (`| head`) ends the watch: nobody is looking any more.
         let mut out = std::io::stdout().lock();
         if out.write_all(screen.as_bytes()).and_then(|_| out.flush()).is_err() {
             return report.exit_code;
         }
         drop(out);
+        // After the write: Ctrl-C exits with the status of the report on screen.
+        LAST_CODE.store(report.exit_code, Ordering::SeqCst);
         std::thread::sleep(every);
     }
 }
