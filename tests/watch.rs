@@ -306,3 +306,32 @@ fn watch_on_a_pipe_streams_one_json_document_per_run() {
         "{out}"
     );
 }
+
+#[test]
+fn watch_ends_when_its_reader_goes_away_like_head() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dbrunbook"))
+        .args(["pool", "--url", &shared_pg_url(), "--watch", "1s", "--format", "nagios"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 15];
+    stdout.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"DBRUNBOOK POOL ");
+    drop(stdout);
+    // The next write fails: the watch ends by itself, with the status it last printed.
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("--watch kept running with nobody reading");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!((0..=3).contains(&status.code().unwrap()), "{status}");
+}
