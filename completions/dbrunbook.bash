@@ -67,6 +67,9 @@ _dbrunbook() {
             dbrunbook__subcmd__help,runbooks)
                 cmd="dbrunbook__subcmd__help__subcmd__runbooks"
                 ;;
+            dbrunbook__subcmd__help__subcmd__runbooks,export)
+                cmd="dbrunbook__subcmd__help__subcmd__runbooks__subcmd__export"
+                ;;
             dbrunbook__subcmd__help__subcmd__runbooks,list)
                 cmd="dbrunbook__subcmd__help__subcmd__runbooks__subcmd__list"
                 ;;
@@ -75,6 +78,9 @@ _dbrunbook() {
                 ;;
             dbrunbook__subcmd__help__subcmd__runbooks,validate)
                 cmd="dbrunbook__subcmd__help__subcmd__runbooks__subcmd__validate"
+                ;;
+            dbrunbook__subcmd__runbooks,export)
+                cmd="dbrunbook__subcmd__runbooks__subcmd__export"
                 ;;
             dbrunbook__subcmd__runbooks,help)
                 cmd="dbrunbook__subcmd__runbooks__subcmd__help"
@@ -87,6 +93,9 @@ _dbrunbook() {
                 ;;
             dbrunbook__subcmd__runbooks,validate)
                 cmd="dbrunbook__subcmd__runbooks__subcmd__validate"
+                ;;
+            dbrunbook__subcmd__runbooks__subcmd__help,export)
+                cmd="dbrunbook__subcmd__runbooks__subcmd__help__subcmd__export"
                 ;;
             dbrunbook__subcmd__runbooks__subcmd__help,help)
                 cmd="dbrunbook__subcmd__runbooks__subcmd__help__subcmd__help"
@@ -118,7 +127,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -156,7 +165,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -183,7 +192,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__diagnose)
-            opts="-v -h -V --limit --only --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --limit --only --watch --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -197,12 +206,16 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -W "pool queries locks migrations" -- "${cur}"))
                     return 0
                     ;;
+                --watch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -341,8 +354,22 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__help__subcmd__runbooks)
-            opts="list show validate"
+            opts="list show validate export"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dbrunbook__subcmd__help__subcmd__runbooks__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -397,7 +424,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__locks)
-            opts="-v -h -V --warning --critical --blocked-critical --limit --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --warning --critical --blocked-critical --limit --watch --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -419,12 +446,16 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --watch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -451,7 +482,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__migrations)
-            opts="-v -h -V --lock-warning --lock-critical --behind-critical --framework --table --expect --dir --limit --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --lock-warning --lock-critical --behind-critical --framework --table --expect --dir --limit --watch --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -489,12 +520,16 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --watch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -521,7 +556,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__pool)
-            opts="-v -h -V --warning --critical --wait-warning --wait-critical --limit --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --warning --critical --wait-warning --wait-critical --limit --watch --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -547,12 +582,16 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --watch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -579,7 +618,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__queries)
-            opts="-v -h -V --warning --critical --idle-warning --idle-critical --limit --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --warning --critical --idle-warning --idle-critical --limit --watch --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -605,12 +644,16 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --watch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -637,7 +680,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__runbooks)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version list show validate help"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version list show validate export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -648,7 +691,53 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
+                    return 0
+                    ;;
+                --runbooks)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dbrunbook__subcmd__runbooks__subcmd__export)
+            opts="-v -h -V --runbook-url --for --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --runbook-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -675,8 +764,22 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__runbooks__subcmd__help)
-            opts="list show validate help"
+            opts="list show validate export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dbrunbook__subcmd__runbooks__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -756,7 +859,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -794,7 +897,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -832,7 +935,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)

@@ -19,7 +19,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
     var completions = [
         &'dbrunbook'= {
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
@@ -43,8 +43,9 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         &'dbrunbook;diagnose'= {
             cand --limit 'Rows of detail per list; the counts stay exact'
             cand --only 'Run only this check (repeatable); all of them by default'
+            cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`'
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
@@ -59,8 +60,9 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         &'dbrunbook;check'= {
             cand --limit 'Rows of detail per list; the counts stay exact'
             cand --only 'Run only this check (repeatable); all of them by default'
+            cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`'
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
@@ -74,7 +76,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         }
         &'dbrunbook;runbooks'= {
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
@@ -88,11 +90,12 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand list 'List the runbooks in effect (built-in plus --runbooks directories)'
             cand show 'Print one runbook in full'
             cand validate 'Check runbook files (directories or single files): YAML syntax, fields, thresholds and placeholders. Reports every problem as file:line:column and exits 1 if there are any'
+            cand export 'Write the runbooks in another tool''s format to stdout. `--format prometheus-rules`: a Prometheus rules file with one alerting rule per runbook, on the metrics of `--format prometheus`, whose annotations link the alert to its runbook'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'dbrunbook;runbooks;list'= {
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
@@ -106,7 +109,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         }
         &'dbrunbook;runbooks;show'= {
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
@@ -120,7 +123,23 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         }
         &'dbrunbook;runbooks;validate'= {
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
+            cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
+            cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
+            cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
+            cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
+            cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'dbrunbook;runbooks;export'= {
+            cand --runbook-url 'The URL of a runbook''s page, `{id}` standing for the runbook id, e.g. ''https://wiki.example.com/runbooks/{id}'': the alerts'' runbook_url annotation'
+            cand --for 'How long a check must stay in a runbook''s status before its alert fires'
+            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
@@ -136,6 +155,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand list 'List the runbooks in effect (built-in plus --runbooks directories)'
             cand show 'Print one runbook in full'
             cand validate 'Check runbook files (directories or single files): YAML syntax, fields, thresholds and placeholders. Reports every problem as file:line:column and exits 1 if there are any'
+            cand export 'Write the runbooks in another tool''s format to stdout. `--format prometheus-rules`: a Prometheus rules file with one alerting rule per runbook, on the metrics of `--format prometheus`, whose annotations link the alert to its runbook'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'dbrunbook;runbooks;help;list'= {
@@ -144,11 +164,13 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         }
         &'dbrunbook;runbooks;help;validate'= {
         }
+        &'dbrunbook;runbooks;help;export'= {
+        }
         &'dbrunbook;runbooks;help;help'= {
         }
         &'dbrunbook;completions'= {
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
@@ -166,8 +188,9 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --wait-warning 'PgBouncer: WARNING when a client has waited this long for a server connection (default 1s).'
             cand --wait-critical 'PgBouncer: CRITICAL when a client has waited this long (default 10s).'
             cand --limit 'Rows of detail per list; the counts stay exact.'
+            cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
@@ -185,8 +208,9 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --idle-warning 'WARNING when a session has sat idle inside a transaction this long (default 1m).'
             cand --idle-critical 'CRITICAL when a session has sat idle inside a transaction this long (default 10m).'
             cand --limit 'Rows of detail per list; the counts stay exact.'
+            cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
@@ -203,8 +227,9 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --critical 'CRITICAL when a session has waited this long for a lock (default 60s).'
             cand --blocked-critical 'CRITICAL when this many sessions are blocked, however short the waits (default 5).'
             cand --limit 'Rows of detail per list; the counts stay exact.'
+            cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
@@ -225,8 +250,9 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --expect 'The revision the deploy expects: CRITICAL when the database is elsewhere'
             cand --dir 'The deploy''s migrations directory (every tool but Liquibase), parsed, never run: pending and unknown revisions, and files changed after they ran (Flyway, sqlx, Prisma checksums)'
             cand --limit 'Rows of detail per list; the counts stay exact.'
+            cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
-            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
@@ -254,12 +280,15 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand list 'List the runbooks in effect (built-in plus --runbooks directories)'
             cand show 'Print one runbook in full'
             cand validate 'Check runbook files (directories or single files): YAML syntax, fields, thresholds and placeholders. Reports every problem as file:line:column and exits 1 if there are any'
+            cand export 'Write the runbooks in another tool''s format to stdout. `--format prometheus-rules`: a Prometheus rules file with one alerting rule per runbook, on the metrics of `--format prometheus`, whose annotations link the alert to its runbook'
         }
         &'dbrunbook;help;runbooks;list'= {
         }
         &'dbrunbook;help;runbooks;show'= {
         }
         &'dbrunbook;help;runbooks;validate'= {
+        }
+        &'dbrunbook;help;runbooks;export'= {
         }
         &'dbrunbook;help;completions'= {
         }

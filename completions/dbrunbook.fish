@@ -25,10 +25,11 @@ function __fish_dbrunbook_using_subcommand
 end
 
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
+prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -52,11 +53,13 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l only -d
 queries\t''
 locks\t''
 migrations\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
+prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -71,11 +74,13 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l only -d 'R
 queries\t''
 locks\t''
 migrations\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
+prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -85,29 +90,32 @@ never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -s V -l version -d 'Print version'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
+prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -s V -l version -d 'Print version'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -f -a "list" -d 'List the runbooks in effect (built-in plus --runbooks directories)'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -f -a "show" -d 'Print one runbook in full'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -f -a "validate" -d 'Check runbook files (directories or single files): YAML syntax, fields, thresholds and placeholders. Reports every problem as file:line:column and exits 1 if there are any'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -s V -l version -d 'Print version'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -f -a "list" -d 'List the runbooks in effect (built-in plus --runbooks directories)'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -f -a "show" -d 'Print one runbook in full'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -f -a "validate" -d 'Check runbook files (directories or single files): YAML syntax, fields, thresholds and placeholders. Reports every problem as file:line:column and exits 1 if there are any'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -f -a "export" -d 'Write the runbooks in another tool\'s format to stdout. `--format prometheus-rules`: a Prometheus rules file with one alerting rule per runbook, on the metrics of `--format prometheus`, whose annotations link the alert to its runbook'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
+prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -118,10 +126,11 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
+prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -132,10 +141,11 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
+prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -145,15 +155,34 @@ never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -s V -l version -d 'Print version'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l runbook-url -d 'The URL of a runbook\'s page, `{id}` standing for the runbook id, e.g. \'https://wiki.example.com/runbooks/{id}\': the alerts\' runbook_url annotation' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l for -d 'How long a check must stay in a runbook\'s status before its alert fires' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
+json\t''
+nagios\t''
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
+prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the runbooks in effect (built-in plus --runbooks directories)'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print one runbook in full'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from help" -f -a "validate" -d 'Check runbook files (directories or single files): YAML syntax, fields, thresholds and placeholders. Reports every problem as file:line:column and exits 1 if there are any'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from help" -f -a "export" -d 'Write the runbooks in another tool\'s format to stdout. `--format prometheus-rules`: a Prometheus rules file with one alerting rule per runbook, on the metrics of `--format prometheus`, whose annotations link the alert to its runbook'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
+prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -168,11 +197,13 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l critical -d
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l wait-warning -d 'PgBouncer: WARNING when a client has waited this long for a server connection (default 1s).' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l wait-critical -d 'PgBouncer: CRITICAL when a client has waited this long (default 10s).' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
+prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -187,11 +218,13 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l critical
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l idle-warning -d 'WARNING when a session has sat idle inside a transaction this long (default 1m).' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l idle-critical -d 'CRITICAL when a session has sat idle inside a transaction this long (default 10m).' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
+prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -205,11 +238,13 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l warning -d
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l critical -d 'CRITICAL when a session has waited this long for a lock (default 60s).' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l blocked-critical -d 'CRITICAL when this many sessions are blocked, however short the waits (default 5).' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
+prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -227,11 +262,13 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l table
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l expect -d 'The revision the deploy expects: CRITICAL when the database is elsewhere' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l dir -d 'The deploy\'s migrations directory (every tool but Liquibase), parsed, never run: pending and unknown revisions, and files changed after they ran (Flyway, sqlx, Prisma checksums)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
+prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -252,3 +289,4 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and __fish_seen_subcommand_from runbooks" -f -a "list" -d 'List the runbooks in effect (built-in plus --runbooks directories)'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and __fish_seen_subcommand_from runbooks" -f -a "show" -d 'Print one runbook in full'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and __fish_seen_subcommand_from runbooks" -f -a "validate" -d 'Check runbook files (directories or single files): YAML syntax, fields, thresholds and placeholders. Reports every problem as file:line:column and exits 1 if there are any'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and __fish_seen_subcommand_from runbooks" -f -a "export" -d 'Write the runbooks in another tool\'s format to stdout. `--format prometheus-rules`: a Prometheus rules file with one alerting rule per runbook, on the metrics of `--format prometheus`, whose annotations link the alert to its runbook'

@@ -32,7 +32,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "URL")]
     pub url: Option<String>,
 
-    /// Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line.
+    /// Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the
+    /// Prometheus text; `prometheus-rules` for `runbooks export`.
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
@@ -84,6 +85,8 @@ pub enum Format {
     Nagios,
     /// The Prometheus text exposition format (node_exporter's textfile collector).
     Prometheus,
+    /// Prometheus alerting rules, one per runbook (`runbooks export` only).
+    PrometheusRules,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -127,6 +130,30 @@ pub struct CheckArgs {
     /// Run only this check (repeatable); all of them by default.
     #[arg(long, value_name = "CHECK", value_parser = check_names())]
     pub only: Vec<String>,
+
+    /// Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_watch_interval, long_help = WATCH_HELP)]
+    pub watch: Option<Duration>,
+}
+
+/// `--watch`'s long help, shared by `diagnose` and the check subcommands.
+const WATCH_HELP: &str = "Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`. On a terminal \
+the screen is cleared and redrawn under a header line (interval, time, status), and the last \
+report stays on screen when you stop. Piped, the reports follow one another (a header line \
+before each table; JSON documents or Nagios lines as they are). Exit code: the last finished \
+run's status, UNKNOWN (3) if none finished. Not with --format prometheus: use cron or a scrape.";
+
+/// The shortest `--watch` interval: a diagnosis every second is already a load on a sick server.
+const MIN_WATCH: Duration = Duration::from_secs(1);
+
+fn parse_watch_interval(input: &str) -> Result<Duration, String> {
+    let d = parse_positive_duration(input)?;
+    if d < MIN_WATCH {
+        return Err(format!(
+            "--watch {input} is too often: at least 1s, so the diagnosis does not add to the load"
+        ));
+    }
+    Ok(d)
 }
 
 fn check_names() -> clap::builder::PossibleValuesParser {
@@ -149,6 +176,8 @@ pub struct CheckCommand {
     pub limit: usize,
     /// The check's other options as given: key → values.
     pub options: BTreeMap<String, Vec<String>>,
+    /// `--watch`: rerun at this interval until Ctrl-C.
+    pub watch: Option<Duration>,
 }
 
 /// A check's subcommand: one flag per threshold, with the spec's help and default.
@@ -179,6 +208,14 @@ fn check_command(spec: &'static CheckSpec) -> clap::Command {
             .value_parser(limit_parser())
             .default_value(spec.default_limit.to_string())
             .help("Rows of detail per list; the counts stay exact."),
+    )
+    .arg(
+        Arg::new("watch")
+            .long("watch")
+            .value_name("DURATION")
+            .value_parser(parse_watch_interval)
+            .help("Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.")
+            .long_help(WATCH_HELP),
     )
 }
 
@@ -211,6 +248,7 @@ impl FromArgMatches for Command {
                 flags,
                 limit,
                 options,
+                watch: sub.get_one::<Duration>("watch").copied(),
             }));
         }
         Builtin::from_arg_matches(matches).map(Command::Builtin)
@@ -253,5 +291,17 @@ pub enum RunbooksCommand {
     Validate {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
+    },
+    /// Write the runbooks in another tool's format to stdout. `--format prometheus-rules`: a
+    /// Prometheus rules file with one alerting rule per runbook, on the metrics of
+    /// `--format prometheus`, whose annotations link the alert to its runbook.
+    Export {
+        /// The URL of a runbook's page, `{id}` standing for the runbook id, e.g.
+        /// 'https://wiki.example.com/runbooks/{id}': the alerts' runbook_url annotation.
+        #[arg(long, value_name = "PATTERN", value_parser = crate::runbook::rules::parse_url_pattern)]
+        runbook_url: Option<String>,
+        /// How long a check must stay in a runbook's status before its alert fires.
+        #[arg(long = "for", value_name = "DURATION", default_value = "5m", value_parser = parse_positive_duration)]
+        for_: Duration,
     },
 }

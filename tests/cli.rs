@@ -1,6 +1,6 @@
 //! The command line without a database, or with bad input: usage errors exit 3 (UNKNOWN),
 //! bad durations and percentages are explained, runbooks are listed, shown, validated and
-//! overridden, completions are fresh, colour follows the terminal and NO_COLOR.
+//! overridden, completions and man pages are fresh, colour follows the terminal and NO_COLOR.
 
 mod support;
 
@@ -233,6 +233,57 @@ fn completions_in_the_repo_are_fresh() {
         assert!(
             run.stdout == checked_in,
             "completions/{file} is stale: run `cargo run -- completions {shell} > completions/{file}`"
+        );
+    }
+}
+
+/// Every man page clap_mangen makes from the clap definition: dbrunbook.1 and one per
+/// subcommand (dbrunbook-diagnose.1, dbrunbook-runbooks-export.1...), as file name → roff.
+fn generated_man_pages() -> std::collections::BTreeMap<String, String> {
+    use clap::CommandFactory;
+    let dir = tempfile::tempdir().unwrap();
+    clap_mangen::generate_to(dbrunbook::cli::Cli::command(), dir.path()).unwrap();
+    read_man_pages(dir.path())
+}
+
+fn read_man_pages(dir: &std::path::Path) -> std::collections::BTreeMap<String, String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".1"))
+                .map(|e| {
+                    let text = std::fs::read_to_string(e.path()).unwrap();
+                    (e.file_name().to_string_lossy().into_owned(), text)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn man_pages_in_the_repo_are_fresh() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+    let fresh = generated_man_pages();
+    if std::env::var_os("DBRUNBOOK_BLESS").is_some() {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in &fresh {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+    }
+    let checked_in = read_man_pages(&dir);
+    assert!(fresh.contains_key("dbrunbook.1") && fresh.contains_key("dbrunbook-diagnose.1"));
+    let names = |m: &std::collections::BTreeMap<String, String>| m.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(
+        names(&checked_in),
+        names(&fresh),
+        "man/ is stale: run `DBRUNBOOK_BLESS=1 cargo test --test cli man_pages`"
+    );
+    for (name, text) in &fresh {
+        assert!(
+            checked_in[name] == *text,
+            "man/{name} is stale: run `DBRUNBOOK_BLESS=1 cargo test --test cli man_pages`"
         );
     }
 }

@@ -3,13 +3,14 @@
 
 mod run;
 mod runbooks;
+mod watch;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use crate::cli::{Builtin, Cli, ColorChoice, Command, Format, GlobalArgs};
+use crate::cli::{Builtin, Cli, ColorChoice, Command, Format, GlobalArgs, RunbooksCommand};
 use crate::redact::redact_echoed_args;
 use crate::report::{Report, json, nagios, prometheus, table};
 use crate::text::sanitize;
@@ -28,6 +29,17 @@ pub fn main() -> ExitCode {
         }
     };
     crate::log::set_level(cli.global.verbose);
+    if cli.global.format == Format::PrometheusRules
+        && !matches!(
+            cli.command,
+            Command::Builtin(Builtin::Runbooks(RunbooksCommand::Export { .. }))
+        )
+    {
+        eprintln!(
+            "dbrunbook: --format prometheus-rules is for `dbrunbook runbooks export`; reports use table, json, nagios or prometheus"
+        );
+        return ExitCode::from(3);
+    }
     let code = match &cli.command {
         Command::Builtin(Builtin::Diagnose(args)) => run::all(&cli.global, args),
         Command::Check(one) => run::one(&cli.global, one),
@@ -53,10 +65,17 @@ fn usage_error(e: &clap::Error) -> String {
 
 /// Prints a report in the chosen format and returns its exit code.
 fn print_report(global: &GlobalArgs, report: &Report) -> u8 {
-    let text = match global.format {
+    emit(&render_report(global, report));
+    report.exit_code
+}
+
+/// A report in the chosen format, coloured and sized for stdout.
+fn render_report(global: &GlobalArgs, report: &Report) -> String {
+    match global.format {
         Format::Json => json::render(report),
         Format::Nagios => nagios::render(report),
         Format::Prometheus => prometheus::render(report),
+        Format::PrometheusRules => unreachable!("refused in main before any run"),
         Format::Table => {
             let stdout = std::io::stdout();
             let width = stdout.is_terminal().then(terminal_width).flatten();
@@ -68,9 +87,7 @@ fn print_report(global: &GlobalArgs, report: &Report) -> u8 {
                 },
             )
         }
-    };
-    emit(&text);
-    report.exit_code
+    }
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic.

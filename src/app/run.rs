@@ -46,7 +46,10 @@ pub fn all(global: &GlobalArgs, args: &CheckArgs) -> u8 {
             options: BTreeMap::new(),
         })
         .collect();
-    print_report(global, &run_checks(global, &selected))
+    match args.watch {
+        Some(every) => super::watch::run(global, every, "diagnose", || run_checks(global, &selected)),
+        None => print_report(global, &run_checks(global, &selected)),
+    }
 }
 
 /// One check, as its subcommand asked.
@@ -57,7 +60,10 @@ pub fn one(global: &GlobalArgs, cmd: &CheckCommand) -> u8 {
         limit: cmd.limit,
         options: cmd.options.clone(),
     }];
-    print_report(global, &run_checks(global, &selected))
+    match cmd.watch {
+        Some(every) => super::watch::run(global, every, cmd.check.spec().name, || run_checks(global, &selected)),
+        None => print_report(global, &run_checks(global, &selected)),
+    }
 }
 
 fn run_checks(global: &GlobalArgs, checks: &[Selected]) -> Report {
@@ -463,7 +469,9 @@ impl Progress {
         if !std::io::stderr().is_terminal() {
             return Progress(None);
         }
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        // A spinner: a run has no length to show a bar against.
+        let bar = ProgressBar::new_spinner();
+        bar.set_draw_target(ProgressDrawTarget::stderr());
         bar.enable_steady_tick(Duration::from_millis(120));
         Progress(Some(bar))
     }

@@ -7,6 +7,7 @@ use comfy_table::{Table, presets};
 use super::emit;
 use crate::cli::{Format, GlobalArgs, RunbooksCommand};
 use crate::redact::redact_conninfo;
+use crate::runbook::rules::{self, RulesOptions};
 use crate::runbook::{Catalog, Problem, load};
 use crate::text::sanitize;
 
@@ -46,6 +47,18 @@ pub fn run(global: &GlobalArgs, cmd: &RunbooksCommand) -> u8 {
                 1
             }
         },
+        RunbooksCommand::Export { runbook_url, for_ } => {
+            if global.format != Format::PrometheusRules {
+                eprintln!("dbrunbook: runbooks export needs --format prometheus-rules, the one format it writes");
+                return 3;
+            }
+            let opts = RulesOptions {
+                runbook_url: runbook_url.as_deref(),
+                for_: *for_,
+            };
+            emit(&rules::render(&catalog, &opts));
+            0
+        }
         RunbooksCommand::Validate { .. } => unreachable!("handled above"),
     }
 }

@@ -40,35 +40,49 @@ fn clean(text: &str) -> String {
     sanitize(text, true).replace('|', "/")
 }
 
+/// `'label'=value[UOM];warn;crit;min;max` as the monitoring-plugins guidelines spell it: no `=`
+/// or `'` in a label (they become `_`), quotes only around a label with a space, a UOM the
+/// guidelines know or none, plain decimals, `U` for a value that is not a number, and empty
+/// trailing fields dropped.
 fn perf(m: &Metric, prefix: Option<&str>) -> String {
-    let mut label = match prefix {
+    let name = match prefix {
         Some(p) => format!("{p}_{}", m.name),
         None => m.name.clone(),
     };
-    if label.contains([' ', '=', '\'']) {
-        label = format!("'{}'", label.replace('\'', "''"));
+    let mut label: String = sanitize(&name, true)
+        .chars()
+        .map(|c| if c == '=' || c == '\'' { '_' } else { c })
+        .collect();
+    if label.contains(' ') {
+        label = format!("'{label}'");
     }
     let unit = match m.unit.as_str() {
-        "%" | "s" | "c" | "B" | "ms" | "us" => m.unit.as_str(),
+        u @ ("s" | "ms" | "us" | "%" | "B" | "KB" | "MB" | "TB" | "c") => u,
         _ => "",
     };
-    let fields = [m.warning, m.critical, m.min, m.max].map(|v| v.map(number).unwrap_or_default());
-    let mut out = format!("{label}={}{unit};{}", number(m.value), fields.join(";"));
+    let value = if m.value.is_finite() {
+        format!("{}{unit}", number(m.value))
+    } else {
+        "U".to_string()
+    };
+    let fields =
+        [m.warning, m.critical, m.min, m.max].map(|v| v.filter(|v| v.is_finite()).map(number).unwrap_or_default());
+    let mut out = format!("{label}={value};{}", fields.join(";"));
     while out.ends_with(';') {
         out.pop();
     }
     out
 }
 
+/// A plain decimal, at most three places, never scientific notation, never `-0`.
 fn number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
+    let text = if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
     } else {
-        format!("{:.3}", v)
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_string()
-    }
+        let fixed = format!("{v:.3}");
+        fixed.trim_end_matches('0').trim_end_matches('.').to_string()
+    };
+    if text == "-0" { "0".into() } else { text }
 }
 
 #[cfg(test)]
@@ -123,6 +137,18 @@ mod tests {
             vec![Metric::new("used pct", 12.5, "%")],
         )]);
         assert_eq!(render(&r), "DBRUNBOOK POOL OK - a/b c | 'used pct'=12.5%\n");
+    }
+
+    #[test]
+    fn labels_lose_equals_and_quotes_and_odd_numbers_stay_plain() {
+        let mut m = Metric::new("a=b'c", f64::NAN, "bytes").thresholds(1e20, 0.00001);
+        m.min = Some(f64::INFINITY);
+        m.max = Some(-0.0001);
+        let r = report(vec![check("pool", Status::Ok, "x", vec![m])]);
+        assert_eq!(
+            render(&r),
+            "DBRUNBOOK POOL OK - x | a_b_c=U;100000000000000000000;0;;0\n"
+        );
     }
 
     #[test]

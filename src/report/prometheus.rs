@@ -2,6 +2,7 @@
 //! `# HELP` and `# TYPE` once per family, before its samples, each family's samples together;
 //! label values escaped (`\\`, `\"`, `\n`); every check metric a gauge (the server's own
 //! counters a counter) labelled with the target and the check, plus each check's status (0-3),
+//! the runbook chosen for it (what `runbooks export --format prometheus-rules` alerts on),
 //! whether the target answered, and how long the run took.
 
 use std::collections::BTreeMap;
@@ -51,6 +52,14 @@ pub fn render(report: &Report) -> String {
             labels(&[("target", &target), ("check", &check.check)]),
             status_value(check.status),
         );
+        if let Some(rb) = &check.runbook {
+            add(
+                "dbrunbook_check_runbook".into(),
+                "1 for the runbook that applies to the check's status, named in the runbook label.".into(),
+                labels(&[("target", &target), ("check", &check.check), ("runbook", &rb.id)]),
+                1.0,
+            );
+        }
         for m in &check.metrics {
             add(
                 family_name(m),
@@ -94,12 +103,26 @@ fn family_name(m: &Metric) -> String {
         "c" => "_total",
         _ => "",
     };
-    if base.ends_with(suffix) {
+    let name = if base.ends_with(suffix) {
         format!("dbrunbook_{base}")
     } else {
         format!("dbrunbook_{base}{suffix}")
+    };
+    // A check metric called `up` must not join the families of the whole run.
+    if RESERVED.contains(&name.as_str()) {
+        format!("{name}_metric")
+    } else {
+        name
     }
 }
+
+/// The families this renderer defines itself.
+const RESERVED: [&str; 4] = [
+    "dbrunbook_up",
+    "dbrunbook_run_duration_seconds",
+    "dbrunbook_check_status",
+    "dbrunbook_check_runbook",
+];
 
 fn unit_words(unit: &str) -> &'static str {
     match unit {
@@ -152,7 +175,12 @@ mod tests {
             metrics,
             findings: vec![],
             notes: vec![],
-            runbook: None,
+            runbook: (status != Status::Ok).then(|| crate::report::AppliedRunbook {
+                id: "pool-exhaustion".into(),
+                title: String::new(),
+                source: "embedded".into(),
+                steps: vec![],
+            }),
         };
         Report::new(
             TargetInfo {
@@ -180,6 +208,16 @@ mod tests {
     }
 
     #[test]
+    fn a_check_metric_cannot_join_the_runs_own_families() {
+        assert_eq!(family_name(&Metric::new("up", 1.0, "")), "dbrunbook_up_metric");
+        assert_eq!(
+            family_name(&Metric::new("check_status", 1.0, "")),
+            "dbrunbook_check_status_metric"
+        );
+        assert_eq!(family_name(&Metric::new("wait", 1.0, "s")), "dbrunbook_wait_seconds");
+    }
+
+    #[test]
     fn families_are_contiguous_with_help_and_type_first_and_labels_escaped() {
         let text = render(&report());
         let lines: Vec<&str> = text.lines().collect();
@@ -196,6 +234,15 @@ mod tests {
         assert!(text.contains(r#"target="postgres://u@h:5432/db?x=\"q\"\\""#), "{text}");
         assert!(text.contains("dbrunbook_longest_query_seconds{"), "{text}");
         assert!(text.contains("check=\"pool\"} 1\n"), "{text}");
+        assert!(
+            text.contains("dbrunbook_check_runbook{target=")
+                && text.contains(",check=\"pool\",runbook=\"pool-exhaustion\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("check=\"queries\",runbook"),
+            "no runbook for an OK check:\n{text}"
+        );
         assert!(text.contains("dbrunbook_run_duration_seconds{target=") && text.contains("} 0.041\n"));
     }
 }

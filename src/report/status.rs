@@ -45,7 +45,7 @@ impl Status {
     /// Severity for merging, as the monitoring plugins' `max_state_alt`:
     /// OK < UNKNOWN < WARNING < CRITICAL. A critical finding is never hidden behind a check that
     /// could not run, and a check that could not run is never reported as OK.
-    fn rank(self) -> u8 {
+    pub fn severity(self) -> u8 {
         match self {
             Status::Ok => 0,
             Status::Unknown => 1,
@@ -55,7 +55,11 @@ impl Status {
     }
 
     pub fn worst(self, other: Status) -> Status {
-        if other.rank() > self.rank() { other } else { self }
+        if other.severity() > self.severity() {
+            other
+        } else {
+            self
+        }
     }
 }
 

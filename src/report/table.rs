@@ -1,7 +1,10 @@
-//! The human renderer: a header, then per check its status line, metrics, findings (one table
-//! per kind of finding), notes and the runbook steps. Text from outside (the database, runbook
-//! files, the URL) is sanitized here, at the last moment before it reaches a terminal; colours
-//! only when the caller says so.
+//! The human renderer. One check (`dbrunbook pool`) is shown whole: its status line, metrics,
+//! findings (one table per kind of finding), notes and runbook steps. Several checks
+//! (`dbrunbook diagnose`) make one report that fits a screen: a status line per check first, in
+//! the checks' fixed order (so `--watch` redraws do not reshuffle them), then the details of every
+//! check that is not OK, worst first; an OK check takes its one line. Text from outside (the
+//! database, runbook files, the URL) is sanitized here, at the last moment before it reaches a
+//! terminal; colours only when the caller says so.
 
 use comfy_table::{Cell, ContentArrangement, Table, presets};
 use serde_json::Value;
@@ -33,13 +36,60 @@ pub fn render(report: &Report, opts: &TableOptions) -> String {
         version,
         sanitize(&report.target.url, true)
     ));
-    for check in &report.checks {
+    if let [only] = report.checks.as_slice() {
+        out.push('\n');
+        render_check(&mut out, only, opts);
+        return out;
+    }
+    out.push('\n');
+    out.push_str(&status_lines(report, opts));
+    let mut not_ok: Vec<&CheckResult> = report.checks.iter().filter(|c| c.status != Status::Ok).collect();
+    // Stable: checks of one status keep their order.
+    not_ok.sort_by_key(|c| std::cmp::Reverse(c.status.severity()));
+    for check in not_ok {
         out.push('\n');
         render_check(&mut out, check, opts);
     }
-    if report.checks.len() > 1 {
-        out.push_str(&format!("\nOverall: {}\n", paint(report.status, opts.color)));
+    out
+}
+
+/// One line per check, the names aligned, then the overall status:
+/// `CRITICAL  locks       3 sessions wait...`. On a terminal a long summary is cut to the width;
+/// the check's details below carry it whole.
+fn status_lines(report: &Report, opts: &TableOptions) -> String {
+    let color = opts.color;
+    let name_width = report.checks.iter().map(|c| c.check.chars().count()).max().unwrap_or(0);
+    // The widest status word, whatever the statuses of this run: `--watch` redraws keep the
+    // check names in one column.
+    let word_width = Status::ALL.iter().map(|s| s.label().len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for c in &report.checks {
+        // Padding is counted on the plain word: colour codes take no room on screen.
+        let pad = " ".repeat(word_width - c.status.label().len());
+        let summary = match opts.width {
+            Some(w) => shorten(
+                &c.summary,
+                (w as usize).saturating_sub(word_width + name_width + 4).max(20),
+            ),
+            None => sanitize(&c.summary, true),
+        };
+        out.push_str(&format!(
+            "{}{pad}  {:<name_width$}  {summary}\n",
+            paint(c.status, color),
+            sanitize(&c.check, true),
+        ));
     }
+    let problems = report.checks.iter().filter(|c| c.status != Status::Ok).count();
+    let tail = match problems {
+        0 => String::new(),
+        1 => ": 1 check needs attention, details below".to_string(),
+        n => format!(": {n} checks need attention, worst first below"),
+    };
+    out.push_str(&format!(
+        "Overall: {} in {} ms{tail}\n",
+        paint(report.status, color),
+        report.elapsed_ms
+    ));
     out
 }
 
@@ -224,6 +274,100 @@ mod tests {
             server_version: Some("15.2".into()),
         };
         Report::new(target, vec![check], 3)
+    }
+
+    fn plain() -> TableOptions {
+        TableOptions {
+            color: false,
+            width: None,
+        }
+    }
+
+    fn result(name: &str, status: Status, summary: &str) -> CheckResult {
+        CheckResult {
+            check: name.into(),
+            status,
+            summary: summary.into(),
+            metrics: vec![Metric::new(&format!("{name}_metric"), 1.0, "")],
+            findings: vec![],
+            notes: vec![format!("{name} note")],
+            runbook: None,
+        }
+    }
+
+    #[test]
+    fn diagnose_lists_every_check_then_details_of_the_bad_ones_worst_first() {
+        let target = sample().target;
+        let report = Report::new(
+            target,
+            vec![
+                result("pool", Status::Ok, "fine"),
+                result("queries", Status::Warning, "slow one"),
+                result("locks", Status::Critical, "blocked"),
+                result("migrations", Status::Unknown, "cannot see"),
+            ],
+            12,
+        );
+        let out = render(&report, &plain());
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            &lines[2..7],
+            [
+                "OK        pool        fine",
+                "WARNING   queries     slow one",
+                "CRITICAL  locks       blocked",
+                "UNKNOWN   migrations  cannot see",
+                "Overall: CRITICAL in 12 ms: 3 checks need attention, worst first below",
+            ],
+            "{out}"
+        );
+        let at = |text: &str| out.find(text).unwrap_or_else(|| panic!("{text} missing:\n{out}"));
+        assert!(at("CRITICAL locks: blocked") < at("WARNING queries: slow one"));
+        assert!(at("WARNING queries: slow one") < at("UNKNOWN migrations: cannot see"));
+        assert!(out.contains("locks note") && out.contains("queries_metric"), "{out}");
+        assert!(
+            !out.contains("pool note") && !out.contains("pool_metric"),
+            "OK is one line:\n{out}"
+        );
+    }
+
+    #[test]
+    fn a_single_check_is_shown_whole_even_when_ok() {
+        let target = sample().target;
+        let report = Report::new(target, vec![result("pool", Status::Ok, "fine")], 1);
+        let out = render(&report, &plain());
+        assert!(out.contains("OK pool: fine") && out.contains("pool_metric") && out.contains("pool note"));
+        let calm = Report::new(
+            sample().target,
+            vec![result("pool", Status::Ok, "fine"), result("locks", Status::Ok, "fine")],
+            1,
+        );
+        assert!(
+            render(&calm, &plain()).contains("\nOK        pool   fine\n"),
+            "the names stay in their column whatever the statuses"
+        );
+        assert!(!out.contains("Overall"), "{out}");
+    }
+
+    #[test]
+    fn aligned_status_words_keep_their_colour() {
+        let target = sample().target;
+        let report = Report::new(
+            target,
+            vec![
+                result("pool", Status::Ok, "fine"),
+                result("locks", Status::Critical, "x"),
+            ],
+            1,
+        );
+        let out = render(
+            &report,
+            &TableOptions {
+                color: true,
+                width: None,
+            },
+        );
+        assert!(out.contains("\x1b[32mOK\x1b[0m        pool   fine\n"), "{out:?}");
     }
 
     #[test]

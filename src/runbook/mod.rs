@@ -5,6 +5,7 @@ mod embedded;
 mod input;
 pub mod load;
 pub mod model;
+pub mod rules;
 pub mod template;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,114 @@
+//! `--watch DURATION`: rerun the same diagnosis until Ctrl-C. On a terminal each report replaces
+//! the last (clear screen and home, as `watch` does, under a header line: interval, time,
+//! status); the last report stays on screen afterwards, with the pids to act on. Piped, reports
+//! follow one another: a table gets the header line before it and a blank line after; JSON
+//! documents and Nagios lines stay as they are, so `jq` or a log reader can take the stream.
+//!
+//! Exit code: the last finished run's status (the same contract as a single run, so a script
+//! wrapping `--watch` still learns what was last seen); UNKNOWN when Ctrl-C came before any run
+//! finished. `watch` itself exits 0 because it has no opinion on its command; we have one.
+//!
+//! Ctrl-C may come in the middle of a run that can take up to `--timeout`: the handler exits at
+//! once with the last status instead of waiting (each report is flushed when written, and the
+//! diagnosis is read-only, so there is nothing to finish).
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Duration;
+
+use super::render_report;
+use crate::cli::{Format, GlobalArgs};
+use crate::report::{Report, Status, table};
+use crate::units::format_duration;
+
+/// The exit code the Ctrl-C handler exits with: the last finished run's.
+static LAST_CODE: AtomicU8 = AtomicU8::new(3);
+
+/// Clear screen, cursor home.
+const CLEAR: &str = "\x1b[H\x1b[2J";
+
+pub fn run(global: &GlobalArgs, every: Duration, command: &str, mut once: impl FnMut() -> Report) -> u8 {
+    if global.format == Format::Prometheus {
+        eprintln!(
+            "dbrunbook: --watch does not go with --format prometheus: successive expositions are not one \
+             valid scrape. Write the textfile from cron instead (README, \"Prometheus\")."
+        );
+        return 3;
+    }
+    let terminal = std::io::stdout().is_terminal();
+    if let Err(e) = on_ctrl_c_exit_with_last_code() {
+        eprintln!("dbrunbook: cannot catch Ctrl-C for --watch: {e}");
+        return 3;
+    }
+    loop {
+        let report = once();
+        let text = render_report(global, &report);
+        let header = header(every, command, report.status, global, terminal);
+        let screen = match (terminal, global.format) {
+            (true, _) => format!("{CLEAR}{header}\n\n{text}"),
+            (false, Format::Table) => format!("{header}\n\n{text}\n"),
+            (false, _) => text,
+        };
+        // A reader that went away (`| head`) ends the watch: nobody is looking any more.
+        let mut out = std::io::stdout().lock();
+        if out.write_all(screen.as_bytes()).and_then(|_| out.flush()).is_err() {
+            return report.exit_code;
+        }
+        drop(out);
+        // After the write: Ctrl-C exits with the status of the report on screen.
+        LAST_CODE.store(report.exit_code, Ordering::SeqCst);
+        std::thread::sleep(every);
+    }
+}
+
+/// `Every 5s: dbrunbook diagnose   2026-11-24 05:10:03 UTC   CRITICAL`.
+fn header(every: Duration, command: &str, status: Status, global: &GlobalArgs, terminal: bool) -> String {
+    let color = global.format == Format::Table && super::use_color(global.color, terminal);
+    format!(
+        "Every {}: dbrunbook {command}   {}   {}",
+        format_duration(every),
+        local_time(),
+        table::paint(status, color)
+    )
+}
+
+/// The wall clock as `watch` shows it: local time with its zone.
+fn local_time() -> String {
+    // glibc's localtime_r reads TZ on first use. SAFETY: time, localtime_r and strftime write only into the buffers handed to them,
+    // which live for the whole call; strftime returns how many bytes it wrote (0 on overflow).
+    unsafe {
+        let now = libc::time(std::ptr::null_mut());
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&now, &mut tm).is_null() {
+            return String::new();
+        }
+        let mut buf = [0u8; 64];
+        let n = libc::strftime(
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            c"%Y-%m-%d %H:%M:%S %Z".as_ptr(),
+            &tm,
+        );
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    }
+}
+
+extern "C" fn exit_with_last_code(_signal: libc::c_int) {
+    // Only async-signal-safe calls here: an atomic load and _exit.
+    // SAFETY: _exit ends the process without running anything else.
+    unsafe { libc::_exit(i32::from(LAST_CODE.load(Ordering::SeqCst))) }
+}
+
+fn on_ctrl_c_exit_with_last_code() -> std::io::Result<()> {
+    // SAFETY: the action is zeroed then filled; the handler is an extern "C" fn that only does
+    // async-signal-safe work.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = exit_with_last_code as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        libc::sigemptyset(&mut action.sa_mask);
+        if libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut()) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
