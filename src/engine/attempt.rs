@@ -119,6 +119,35 @@ impl Failure {
         }
     }
 
+    /// In a sentence: "TCP connect to 127.0.0.1:5432 was {words}".
+    pub fn words(self) -> &'static str {
+        match self {
+            Failure::NoSuchHost => "no such host",
+            Failure::Refused => "refused (nothing listens there)",
+            Failure::TimedOut => "timed out",
+            Failure::Unreachable => "unreachable (no route)",
+            Failure::LostConnection => "cut off: the server closed the connection",
+            Failure::TlsRefused => "refused: the server does not do TLS",
+            Failure::CertExpired => "refused: the server's certificate has expired (or is not valid yet)",
+            Failure::CertWrongHost => "refused: the server's certificate is not for this host name",
+            Failure::CertUnknownCa => "refused: the server's certificate is signed by an unknown CA",
+            Failure::TlsFailed => "failed",
+            Failure::WrongPassword => "refused: wrong password",
+            Failure::HostNotAllowed => "refused: this host/user/database is not allowed in",
+            Failure::UnknownRole => "refused: no such role",
+            Failure::UnknownDatabase => "refused: no such database",
+            Failure::AccessDenied => "refused: access denied (wrong password, unknown user or no grant)",
+            Failure::TooManyClients => "refused: too many clients (every connection slot is taken)",
+            Failure::HostBlocked => "refused: this client host is blocked after too many connection errors",
+            Failure::StartingUp => "refused: the server is starting up",
+            Failure::ShuttingDown => "refused: the server is shutting down",
+            Failure::InRecovery => "refused: the server is in crash recovery",
+            Failure::StandbyNotAccepting => "refused: the standby does not accept connections (yet)",
+            Failure::WrongRole => "not the role target_session_attrs asked for",
+            Failure::Other => "failed",
+        }
+    }
+
     /// Every failure, for the lists derived from them (runbook conditions).
     pub const ALL: &'static [Failure] = &[
         Failure::NoSuchHost,

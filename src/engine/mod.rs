@@ -66,6 +66,9 @@ pub struct ConnectError {
     pub message: String,
     /// Every phase tried, the failed ones included, in order.
     pub phases: Vec<Phase>,
+    /// Who tried: the target's user and database (for advice about grants and pg_hba lines).
+    pub user: String,
+    pub database: Option<String>,
 }
 
 impl ConnectError {
@@ -74,6 +77,8 @@ impl ConnectError {
             kind,
             message: message.into(),
             phases: Vec::new(),
+            user: String::new(),
+            database: None,
         }
     }
 
@@ -161,10 +166,14 @@ impl Session {
             Ok(Err(e)) => Err(ConnectError {
                 message: redact(&e.message),
                 phases: phases(),
+                user: target.user.clone(),
+                database: target.dbname.clone(),
                 ..e
             }),
             Err(_) => Err(ConnectError {
                 phases: phases(),
+                user: target.user.clone(),
+                database: target.dbname.clone(),
                 ..ConnectError::new(
                     ConnectErrorKind::Timeout,
                     format!(
