@@ -123,7 +123,11 @@ impl std::fmt::Debug for dyn Check {
 /// Every check, in the order `dbrunbook check` runs and reports them.
 pub static CHECKS: &[&dyn Check] = &[
     &connect::Connect,
-    &pool::Pool, &queries::Queries, &locks::Locks, &migrations::Migrations];
+    &pool::Pool,
+    &queries::Queries,
+    &locks::Locks,
+    &migrations::Migrations,
+];
 
 pub fn find(name: &str) -> Option<&'static dyn Check> {
     CHECKS.iter().copied().find(|c| c.spec().name == name)

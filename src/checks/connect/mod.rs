@@ -177,7 +177,11 @@ impl Check for Connect {
                 problems.push(format!(
                     "the server started {up} ago{} (under --restarted-within {}): a crash, a restart or a failover; \
                      its log says which",
-                    state.started_at.as_deref().map(|a| format!(" at {a}")).unwrap_or_default(),
+                    state
+                        .started_at
+                        .as_deref()
+                        .map(|a| format!(" at {a}"))
+                        .unwrap_or_default(),
                     format_duration(within)
                 ));
             }
@@ -199,7 +203,8 @@ impl Check for Connect {
                 status = Status::Critical;
                 facts.flag("expect_mismatch");
                 facts.lead = Some("expect_mismatch".into());
-                problems.push("a primary was expected (--expect primary) but this is a replica: writes fail here".into());
+                problems
+                    .push("a primary was expected (--expect primary) but this is a replica: writes fail here".into());
             }
             (Some(Role::Primary), Some(Role::Primary)) if state.read_only == Some(true) => {
                 status = status.worst(Status::Warning);
@@ -212,9 +217,8 @@ impl Check for Connect {
             (Some(Role::Replica), Some(Role::Primary)) => {
                 status = status.worst(Status::Warning);
                 facts.flag("expect_mismatch");
-                problems.push(
-                    "a replica was expected (--expect replica) but this is a primary: was it promoted?".into(),
-                );
+                problems
+                    .push("a replica was expected (--expect replica) but this is a primary: was it promoted?".into());
             }
             _ => {}
         }

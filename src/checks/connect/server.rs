@@ -29,7 +29,10 @@ pub fn queries(server: &ServerInfo) -> Vec<Query> {
     match server.engine {
         Engine::Postgres => {
             let mut q = vec![
-                Query::new("reading uptime and recovery", include_str!("../sql/postgres/connect_server.sql")),
+                Query::new(
+                    "reading uptime and recovery",
+                    include_str!("../sql/postgres/connect_server.sql"),
+                ),
                 Query::new(
                     "reading the idle-connection settings",
                     include_str!("../sql/postgres/connect_settings.sql"),
@@ -45,12 +48,18 @@ pub fn queries(server: &ServerInfo) -> Vec<Query> {
         }
         Engine::Mysql => {
             let mut q = vec![
-                Query::new("reading uptime and connection errors", include_str!("../sql/mysql/connect_status.sql")),
+                Query::new(
+                    "reading uptime and connection errors",
+                    include_str!("../sql/mysql/connect_status.sql"),
+                ),
                 Query::new(
                     "reading read_only and the idle-connection settings",
                     include_str!("../sql/mysql/connect_variables.sql"),
                 ),
-                Query::new("reading this session's TLS", include_str!("../sql/mysql/connect_tls.sql")),
+                Query::new(
+                    "reading this session's TLS",
+                    include_str!("../sql/mysql/connect_tls.sql"),
+                ),
             ];
             // MySQL 8 only; it cannot be installed where this project is tested, so this branch
             // is not exercised by the tests.
@@ -72,7 +81,8 @@ pub fn read(server: &ServerInfo, results: &Results) -> Result<State> {
         Engine::Mysql => mysql(server, results),
         Engine::Pgbouncer => Ok(State {
             notes: vec![
-                "uptime, role and idle settings are the PostgreSQL server's: run dbrunbook connect against it too".into(),
+                "uptime, role and idle settings are the PostgreSQL server's: run dbrunbook connect against it too"
+                    .into(),
             ],
             ..State::default()
         }),
@@ -97,7 +107,10 @@ fn postgres(server: &ServerInfo, results: &Results) -> Result<State> {
     }
     if server.version_num >= 140000 {
         if let Some(row) = results.rows(2)?.first() {
-            for (i, name) in ["sessions_abandoned", "sessions_fatal", "sessions_killed"].iter().enumerate() {
+            for (i, name) in ["sessions_abandoned", "sessions_fatal", "sessions_killed"]
+                .iter()
+                .enumerate()
+            {
                 s.metrics.push(Metric::new(name, row.int(i)? as f64, "c"));
             }
         }
@@ -149,7 +162,13 @@ fn mysql(server: &ServerInfo, results: &Results) -> Result<State> {
         .enumerate()
         {
             let value = row.int(i + 1)?;
-            let unit = if name.ends_with("packet") { " bytes" } else if name.ends_with("errors") { "" } else { "s" };
+            let unit = if name.ends_with("packet") {
+                " bytes"
+            } else if name.ends_with("errors") {
+                ""
+            } else {
+                "s"
+            };
             s.settings.push(format!("{name}={value}{unit}"));
         }
     }
