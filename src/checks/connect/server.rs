@@ -38,10 +38,80 @@ pub fn queries(server: &ServerInfo) -> Vec<Query> {
                     include_str!("../sql/postgres/connect_settings.sql"),
                 ),
             ];
-            if server.version_num >= 140000
+            if server.version_num >= 140000 {
+                q.push(Query::new(
+                    "counting sessions that ended badly",
+                    include_str!("../sql/postgres/connect_sessions.sql"),
+                ));
+            }
+            q
+        }
+        Engine::Mysql => {
+            let mut q = vec![
+                Query::new(
+                    "reading uptime and connection errors",
+                    include_str!("../sql/mysql/connect_status.sql"),
+                ),
+                Query::new(
+                    "reading read_only and the idle-connection settings",
+                    include_str!("../sql/mysql/connect_variables.sql"),
+                ),
+                Query::new(
+                    "reading this session's TLS",
+                    include_str!("../sql/mysql/connect_tls.sql"),
+                ),
+            ];
+            // MySQL 8 only; it cannot be installed where this project is tested, so this branch
+            // is not exercised by the tests.
+            if !server.mariadb && server.version_num >= 80000 {
+                q.push(Query::new(
+                    "reading super_read_only and replication channels",
+                    include_str!("../sql/mysql/connect_mysql8.sql"),
+                ));
+            }
+            q
+        }
+        Engine::Pgbouncer => vec![],
+    }
+}
+
+pub fn read(server: &ServerInfo, results: &Results) -> Result<State> {
+    match server.engine {
+        Engine::Postgres => postgres(server, results),
+        Engine::Mysql => mysql(server, results),
+        Engine::Pgbouncer => Ok(State {
+            notes: vec![
+                "uptime, role and idle settings are the PostgreSQL server's: run dbrunbook connect against it too"
+                    .into(),
+            ],
+            ..State::default()
+        }),
+    }
+}
+
+fn postgres(server: &ServerInfo, results: &Results) -> Result<State> {
+    let mut s = State::default();
+    if let Some(row) = results.rows(0)?.first() {
+        s.uptime_s = row.opt_float(0)?;
+        s.started_at = row.opt_text(1)?;
+        s.replica = Some(row.opt_text(2)?.as_deref() == Some("on"));
+    }
+    for row in results.rows(1)?.iter() {
+        let (name, value, unit) = (row.text(0)?, row.text(1)?, row.text(2)?);
+        let shown = if value == "0" && (name.contains("timeout") || name.contains("interval")) {
+            "0 (off)".to_string()
+        } else {
+            format!("{value}{unit}")
+        };
+        s.settings.push(format!("{name}={shown}"));
+    }
+    if server.version_num >= 140000
         && let Some(row) = results.rows(2)?.first()
     {
-        for (i, name) in ["sessions_abandoned", "sessions_fatal", "sessions_killed"].iter().enumerate() {
+        for (i, name) in ["sessions_abandoned", "sessions_fatal", "sessions_killed"]
+            .iter()
+            .enumerate()
+        {
             s.metrics.push(Metric::new(name, row.int(i)? as f64, "c"));
         }
     }
