@@ -286,8 +286,10 @@ where
     let started = Instant::now();
     let result = timeout_at(deadline, cfg.connect_raw(stream, tls)).await;
     // The TLS phase goes on record first; startup's time is what the handshake left.
+    // A server that never answered did not refuse TLS either.
+    let answered = result.is_ok();
     let tls_took = probe.map_or(Duration::ZERO, |(p, mode)| {
-        p.record(attempt, name, address.clone(), mode)
+        p.record(attempt, name, address.clone(), mode, answered)
     });
     let record = |failure: Option<Failure>, detail: &str| {
         attempt.push(super::Phase {
@@ -440,9 +442,16 @@ struct TlsSeen {
 }
 
 impl TlsProbe {
-    /// Puts the TLS phase on record: negotiated, failed, cut short, or not offered; returns the
-    /// time it took.
-    fn record(&self, attempt: &Attempt, name: &str, address: Option<String>, mode: TlsMode) -> Duration {
+    /// Puts the TLS phase on record: negotiated, failed, cut short, or not offered (when the
+    /// server `answered` at all); returns the time it took.
+    fn record(
+        &self,
+        attempt: &Attempt,
+        name: &str,
+        address: Option<String>,
+        mode: TlsMode,
+        answered: bool,
+    ) -> Duration {
         let seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let (took, failure, detail) = match (&seen.started, &seen.ended) {
             (_, Some((took, failure, detail))) => (*took, *failure, detail.clone()),
@@ -453,7 +462,7 @@ impl TlsProbe {
             ),
             // The server answered the SSLRequest with "no TLS here": under prefer that is a
             // plain-text session (under require, `startup` recorded the refusal).
-            (None, None) if mode == TlsMode::Prefer => {
+            (None, None) if mode == TlsMode::Prefer && answered => {
                 (Duration::ZERO, None, "not offered by the server: plain text".into())
             }
             (None, None) => return Duration::ZERO,
