@@ -342,12 +342,19 @@ fn refused(checks: &[Selected], err: &ConnectError, target: &Target, catalog: &C
                     finish(name, runbook, outcome, catalog, &dialects)
                 }
                 (None, None) => {
-                    let phase = err
-                        .failed_phase()
-                        .map(|p| format!("{} {}: ", p.step.label(), p.failure.map_or("failed", |f| f.words())))
-                        .unwrap_or_default();
+                    // The failed phase in its own words, else the driver's message.
+                    let what = match err.failed_phase() {
+                        Some(p) if !p.detail.is_empty() => format!(
+                            "{} {}: {} ({})",
+                            p.step.label(),
+                            p.failure.map_or("failed", |f| f.words()),
+                            p.detail,
+                            err.hint()
+                        ),
+                        _ => err.to_string(),
+                    };
                     let outcome = Outcome::unknown(format!(
-                        "cannot connect to {}: {phase}{err}",
+                        "cannot connect to {}: {what}",
                         crate::engine::describe_hosts(target)
                     ));
                     finish(name, Some(name), outcome, catalog, &dialects)

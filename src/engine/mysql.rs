@@ -99,7 +99,10 @@ impl MySession {
                         shown,
                         since,
                         Some(Failure::TimedOut),
-                        "no handshake completed",
+                        format!(
+                            "no handshake completed within the connect timeout of {}",
+                            crate::units::format_duration(limits.connect_timeout)
+                        ),
                     );
                     last = Some(timed_out());
                     break;

@@ -332,7 +332,10 @@ where
         Err(_) => {
             record(
                 Some(Failure::TimedOut),
-                "the server took the TCP connection but did not answer",
+                &format!(
+                    "the server took the TCP connection but did not answer within the connect timeout of {}",
+                    format_duration(limits.connect_timeout)
+                ),
             );
             Err(ConnectError::new(
                 ConnectErrorKind::Timeout,

@@ -676,3 +676,23 @@ impl Drop for Held {
         });
     }
 }
+
+/// `--runbooks DIR` with a runbook that sets the connect check's `restarted_within` to 1ms, for
+/// `check`/`diagnose` on a throwaway server that started seconds ago: its restart WARNING is
+/// right, and not what those tests are about.
+pub fn started_just_now() -> [String; 2] {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let dir = DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("dbrunbook-test-runbooks-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("started-just-now.yaml"),
+            "id: test-started-just-now\ntitle: A test server that started seconds ago\ncheck: connect\n\
+             engines: [postgres, mysql, pgbouncer]\nstatuses: [warning]\nwhen: [restarted]\n\
+             thresholds:\n  restarted_within: 1ms\nremediation:\n  immediate:\n    - text: Nothing to do, a test server.\n",
+        )
+        .unwrap();
+        dir
+    });
+    ["--runbooks".to_string(), dir.display().to_string()]
+}

@@ -57,7 +57,10 @@ pub fn timings(phases: &[Phase]) -> String {
     phases
         .iter()
         .filter(|p| p.failure.is_none())
-        .map(|p| format!("{} {} ms", short(p.step), round(ms(p))))
+        .map(|p| match p.step {
+            Step::Tls if p.detail.starts_with("not offered") => "no TLS".to_string(),
+            step => format!("{} {} ms", short(step), round(ms(p))),
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
