@@ -505,3 +505,70 @@ fn diagnose_against_a_refused_port_tells_the_failure_once() {
         assert_eq!(run.stdout.matches(&line).count(), 1, "{}", run.stdout);
     }
 }
+
+#[test]
+fn a_multi_host_url_reports_each_host_and_warns_when_the_first_is_down() {
+    let down = free_port();
+    let shared = shared_pg_url();
+    let up = shared
+        .rsplit_once(':')
+        .unwrap()
+        .1
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let url = format!("postgres://postgres@127.0.0.1:{down},127.0.0.1:{up}/postgres");
+    let (code, c) = connect(&url, &["--restarted-within", "1ms"]);
+    assert_eq!(code, 1, "{c:#}");
+    let hosts: Vec<(String, String)> = c["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["phase"] == "tcp")
+        .map(|f| {
+            (
+                f["host"].as_str().unwrap().to_string(),
+                f["result"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        hosts,
+        vec![
+            (format!("127.0.0.1:{down}"), "refused".to_string()),
+            (format!("127.0.0.1:{up}"), "ok".to_string())
+        ]
+    );
+    let summary = c["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("connected only after a failure: TCP connect"),
+        "{summary}"
+    );
+    assert_eq!(c["runbook"]["id"], "connection-failed");
+}
+
+#[test]
+fn mariadb_unknown_user_is_access_denied_at_authentication() {
+    let url = shared_mysql_url().replacen("root@", "dbrunbook_connect_nobody@", 1);
+    let (code, c) = connect(&url, &[]);
+    assert_eq!(code, 2, "{c:#}");
+    assert_eq!(
+        phases(&c).last().unwrap(),
+        &("startup".to_string(), "access_denied".to_string())
+    );
+    assert!(steps(&c).contains("WHERE user = 'dbrunbook_connect_nobody'"), "{c:#}");
+}
+
+#[test]
+fn a_bad_expect_value_is_unknown_with_what_to_type() {
+    let (code, c) = connect(&shared_pg_url(), &["--expect", "leader"]);
+    assert_eq!(code, 3, "{c:#}");
+    assert!(
+        c["summary"]
+            .as_str()
+            .unwrap()
+            .contains("invalid --expect 'leader': use primary or replica"),
+        "{c:#}"
+    );
+}

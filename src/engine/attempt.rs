@@ -273,3 +273,43 @@ impl Attempt {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustls::CertificateError as C;
+
+    #[test]
+    fn certificate_problems_are_named() {
+        let tls = |c: C| Failure::of_tls(&rustls::Error::InvalidCertificate(c));
+        assert_eq!(tls(C::Expired), Failure::CertExpired);
+        assert_eq!(tls(C::NotValidYet), Failure::CertExpired);
+        assert_eq!(tls(C::NotValidForName), Failure::CertWrongHost);
+        assert_eq!(tls(C::UnknownIssuer), Failure::CertUnknownCa);
+        assert_eq!(tls(C::BadSignature), Failure::TlsFailed);
+    }
+
+    #[test]
+    fn network_errors_are_sorted() {
+        use std::io::{Error, ErrorKind};
+        assert_eq!(
+            Failure::of_io(&Error::from(ErrorKind::ConnectionRefused)),
+            Failure::Refused
+        );
+        assert_eq!(Failure::of_io(&Error::from(ErrorKind::TimedOut)), Failure::TimedOut);
+        assert_eq!(
+            Failure::of_io(&Error::from(ErrorKind::HostUnreachable)),
+            Failure::Unreachable
+        );
+        assert_eq!(
+            Failure::of_io(&Error::from(ErrorKind::UnexpectedEof)),
+            Failure::LostConnection
+        );
+    }
+
+    #[test]
+    fn every_failure_has_its_own_key() {
+        let keys: std::collections::BTreeSet<&str> = Failure::ALL.iter().map(|f| f.key()).collect();
+        assert_eq!(keys.len(), Failure::ALL.len());
+    }
+}

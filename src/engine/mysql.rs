@@ -393,3 +393,35 @@ fn classify(e: &mysql_async::Error) -> ConnectError {
     };
     ConnectError::new(kind, message)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(code: u16) -> mysql_async::Error {
+        mysql_async::Error::Server(mysql_async::ServerError {
+            code,
+            message: String::new(),
+            state: "HY000".into(),
+        })
+    }
+
+    /// The server refusals the connect check names; 1129 and 1130 are also reproduced on a real
+    /// MariaDB in tests/connect.rs, 1040 in tests/pool_mysql.rs.
+    #[test]
+    fn server_refusals_are_put_in_the_startup_phase() {
+        for (code, failure) in [
+            (1040, Failure::TooManyClients),
+            (1129, Failure::HostBlocked),
+            (1130, Failure::HostNotAllowed),
+            (1045, Failure::AccessDenied),
+            (1049, Failure::UnknownDatabase),
+        ] {
+            assert_eq!(phase_of(&server(code)), (Step::Startup, failure), "{code}");
+        }
+        let refused = mysql_async::Error::Io(mysql_async::IoError::Io(std::io::ErrorKind::ConnectionRefused.into()));
+        assert_eq!(phase_of(&refused), (Step::Tcp, Failure::Refused));
+        let lost = mysql_async::Error::Io(mysql_async::IoError::Io(std::io::ErrorKind::UnexpectedEof.into()));
+        assert_eq!(phase_of(&lost), (Step::Startup, Failure::LostConnection));
+    }
+}

@@ -228,6 +228,7 @@ mod tests {
         let at = |s: u64| std::time::UNIX_EPOCH + std::time::Duration::from_secs(s);
         assert_eq!(utc(at(0)), "1970-01-01T00:00:00Z");
         assert_eq!(utc(at(951_782_400)), "2000-02-29T00:00:00Z");
-        assert_eq!(utc(at(1_795_000_000)), "2026-11-18T09:46:40Z");
+        // `date -u -d @1795000000`
+        assert_eq!(utc(at(1_795_000_000)), "2026-11-18T11:06:40Z");
     }
 }
