@@ -125,25 +125,26 @@ fn openssl(args: &[&str], dir: &Path) {
     );
 }
 
-/// A CA (`ca.crt`) and a server certificate it signed for `name` (`server.crt`, its key
-/// readable by `postgres` only); returns the paths of the CA, the certificate and the key.
-fn certificate(dir: &Path, name: &str) -> (String, String, String) {
-    let days = ["-days", "2"];
+/// A CA (`ca.crt`) and a server certificate it signed (`server.crt`) with these
+/// subjectAltNames and `openssl ca` date options, its key readable by `postgres` only; returns
+/// the paths of the CA, the certificate and the key.
+fn certificate(dir: &Path, san: &str, dates: &[&str]) -> (String, String, String) {
     openssl(
         &[
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-subj",
-                "/CN=dbrunbook test CA",
-            ][..],
-            &days,
-            &["-keyout", "ca.key", "-out", "ca.crt"],
-        ]
-        .concat(),
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=dbrunbook test CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+        ],
         dir,
     );
     openssl(
@@ -153,7 +154,7 @@ fn certificate(dir: &Path, name: &str) -> (String, String, String) {
             "rsa:2048",
             "-nodes",
             "-subj",
-            &format!("/CN={name}"),
+            "/CN=dbrunbook test server",
             "-keyout",
             "server.key",
             "-out",
@@ -161,32 +162,32 @@ fn certificate(dir: &Path, name: &str) -> (String, String, String) {
         ],
         dir,
     );
+    std::fs::write(dir.join("index.txt"), "").unwrap();
+    std::fs::write(dir.join("serial"), "01\n").unwrap();
     std::fs::write(
-        dir.join("ext.cnf"),
-        format!("subjectAltName=DNS:{name}\nbasicConstraints=CA:FALSE\n"),
+        dir.join("ca.cnf"),
+        format!(
+            "[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\nnew_certs_dir = .\nserial = serial\n\
+             default_md = sha256\npolicy = p\nx509_extensions = ext\n[p]\ncommonName = supplied\n\
+             [ext]\nsubjectAltName = {san}\nbasicConstraints = CA:FALSE\n"
+        ),
     )
     .unwrap();
-    openssl(
-        &[
-            &[
-                "x509",
-                "-req",
-                "-in",
-                "server.csr",
-                "-CA",
-                "ca.crt",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-extfile",
-                "ext.cnf",
-            ][..],
-            &days,
-            &["-out", "server.crt"],
-        ]
-        .concat(),
-        dir,
-    );
+    let sign = [
+        "ca",
+        "-batch",
+        "-config",
+        "ca.cnf",
+        "-cert",
+        "ca.crt",
+        "-keyfile",
+        "ca.key",
+        "-in",
+        "server.csr",
+        "-out",
+        "server.crt",
+    ];
+    openssl(&[&sign[..], dates].concat(), dir);
     chown_postgres(dir);
     let key = dir.join("server.key");
     std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
@@ -194,19 +195,86 @@ fn certificate(dir: &Path, name: &str) -> (String, String, String) {
     (path("ca.crt"), path("server.crt"), path("server.key"))
 }
 
+/// A throwaway PostgreSQL with TLS on, presenting this certificate.
+fn tls_server(cert: &str, key: &str) -> ThrowawayPg {
+    let (ssl_cert, ssl_key) = (format!("ssl_cert_file={cert}"), format!("ssl_key_file={key}"));
+    ThrowawayPg::start(PgOptions {
+        settings: &["ssl=on", &ssl_cert, &ssl_key],
+        ..Default::default()
+    })
+}
+
+fn verify_full(pg: &ThrowawayPg, ca: &str) -> String {
+    format!(
+        "postgres://postgres@127.0.0.1:{}/postgres?sslmode=verify-full&sslrootcert={ca}",
+        pg.port
+    )
+}
+
+#[test]
+fn an_expired_certificate_is_named() {
+    let dir = tempfile::Builder::new().prefix("dbrunbook-cert-").tempdir().unwrap();
+    let (ca, cert, key) = certificate(
+        dir.path(),
+        "IP:127.0.0.1",
+        &["-startdate", "20200101000000Z", "-enddate", "20200102000000Z"],
+    );
+    let pg = tls_server(&cert, &key);
+    let (code, c) = connect(&verify_full(&pg, &ca), &[]);
+    assert_eq!(code, 2, "{c:#}");
+    assert_eq!(
+        phases(&c).last().unwrap(),
+        &("tls".to_string(), "cert_expired".to_string()),
+        "{c:#}"
+    );
+    assert!(
+        c["summary"].as_str().unwrap().contains("certificate has expired"),
+        "{c:#}"
+    );
+}
+
+#[test]
+fn a_certificate_from_an_unknown_ca_is_named() {
+    let dir = tempfile::Builder::new().prefix("dbrunbook-cert-").tempdir().unwrap();
+    let (_, cert, key) = certificate(dir.path(), "IP:127.0.0.1", &["-days", "2"]);
+    let other = tempfile::Builder::new().prefix("dbrunbook-ca-").tempdir().unwrap();
+    openssl(
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=another CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+        ],
+        other.path(),
+    );
+    let pg = tls_server(&cert, &key);
+    let (code, c) = connect(
+        &verify_full(&pg, &other.path().join("ca.crt").display().to_string()),
+        &[],
+    );
+    assert_eq!(code, 2, "{c:#}");
+    assert_eq!(
+        phases(&c).last().unwrap(),
+        &("tls".to_string(), "cert_unknown_ca".to_string()),
+        "{c:#}"
+    );
+}
+
 #[test]
 fn a_certificate_for_another_host_fails_tls_under_verify_full() {
     let dir = tempfile::Builder::new().prefix("dbrunbook-cert-").tempdir().unwrap();
-    let (ca, cert, key) = certificate(dir.path(), "db.wrong-host.example");
-    let (ssl_cert, ssl_key) = (format!("ssl_cert_file={cert}"), format!("ssl_key_file={key}"));
-    let pg = ThrowawayPg::start(PgOptions {
-        settings: &["ssl=on", &ssl_cert, &ssl_key],
-        ..Default::default()
-    });
-    let url = format!(
-        "postgres://postgres@127.0.0.1:{}/postgres?sslmode=verify-full&sslrootcert={ca}",
-        pg.port
-    );
+    let (ca, cert, key) = certificate(dir.path(), "DNS:db.wrong-host.example", &["-days", "2"]);
+    let pg = tls_server(&cert, &key);
+    let url = verify_full(&pg, &ca);
     let (code, c) = connect(&url, &[]);
     assert_eq!(code, 2, "{c:#}");
     assert_eq!(
