@@ -22,6 +22,9 @@ _dbrunbook() {
             dbrunbook,completions)
                 cmd="dbrunbook__subcmd__completions"
                 ;;
+            dbrunbook,connect)
+                cmd="dbrunbook__subcmd__connect"
+                ;;
             dbrunbook,diagnose)
                 cmd="dbrunbook__subcmd__diagnose"
                 ;;
@@ -45,6 +48,9 @@ _dbrunbook() {
                 ;;
             dbrunbook__subcmd__help,completions)
                 cmd="dbrunbook__subcmd__help__subcmd__completions"
+                ;;
+            dbrunbook__subcmd__help,connect)
+                cmd="dbrunbook__subcmd__help__subcmd__connect"
                 ;;
             dbrunbook__subcmd__help,diagnose)
                 cmd="dbrunbook__subcmd__help__subcmd__diagnose"
@@ -116,7 +122,7 @@ _dbrunbook() {
 
     case "${cmd}" in
         dbrunbook)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version diagnose check runbooks completions pool queries locks migrations help"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version diagnose check runbooks completions connect pool queries locks migrations help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -191,6 +197,64 @@ _dbrunbook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        dbrunbook__subcmd__connect)
+            opts="-v -h -V --restarted-within --connection-errors --expect --limit --watch --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --restarted-within)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection-errors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --watch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
+                    return 0
+                    ;;
+                --runbooks)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         dbrunbook__subcmd__diagnose)
             opts="-v -h -V --limit --only --watch --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -203,7 +267,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --only)
-                    COMPREPLY=($(compgen -W "pool queries locks migrations" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "connect pool queries locks migrations" -- "${cur}"))
                     return 0
                     ;;
                 --watch)
@@ -242,7 +306,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__help)
-            opts="diagnose runbooks completions pool queries locks migrations help"
+            opts="diagnose runbooks completions connect pool queries locks migrations help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -256,6 +320,20 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dbrunbook__subcmd__help__subcmd__connect)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

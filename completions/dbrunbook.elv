@@ -34,6 +34,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand check 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s'
             cand runbooks 'List, show and validate runbooks'
             cand completions 'Print a shell completion script to stdout'
+            cand connect 'The connection itself: name resolution, TCP, TLS, startup and authentication, each timed, and which one failed; server uptime (a recent restart), primary or replica, and the settings that drop idle connections'
             cand pool 'Connection-pool status: connections used against the server''s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
             cand queries 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on'
             cand locks 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
@@ -182,6 +183,25 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'dbrunbook;connect'= {
+            cand --restarted-within 'WARNING when the server started less than this long ago (a crash, a restart or a failover) (default 10m).'
+            cand --connection-errors 'MySQL/MariaDB: WARNING at this many failed connection attempts (Aborted_connects and Connection_errors_*) per hour of uptime, averaged over at least one hour (default 600).'
+            cand --expect 'primary or replica: CRITICAL when a primary was expected and this is a replica, WARNING when a primary is read-only or a replica was expected'
+            cand --limit 'Rows of detail per list; the counts stay exact.'
+            cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'
+            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
+            cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
+            cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
+            cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
+            cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
+            cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'dbrunbook;pool'= {
             cand --warning 'WARNING at this share of usable connections (default 80%).'
             cand --critical 'CRITICAL at this share of usable connections (default 95%).'
@@ -268,6 +288,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand diagnose 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s'
             cand runbooks 'List, show and validate runbooks'
             cand completions 'Print a shell completion script to stdout'
+            cand connect 'The connection itself: name resolution, TCP, TLS, startup and authentication, each timed, and which one failed; server uptime (a recent restart), primary or replica, and the settings that drop idle connections'
             cand pool 'Connection-pool status: connections used against the server''s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
             cand queries 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on'
             cand locks 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
@@ -291,6 +312,8 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         &'dbrunbook;help;runbooks;export'= {
         }
         &'dbrunbook;help;completions'= {
+        }
+        &'dbrunbook;help;connect'= {
         }
         &'dbrunbook;help;pool'= {
         }

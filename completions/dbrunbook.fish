@@ -43,13 +43,15 @@ complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "diagnose" -d 'E
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "check" -d 'Every check over one connection, with the runbooks\' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check\'s'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "runbooks" -d 'List, show and validate runbooks'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "connect" -d 'The connection itself: name resolution, TCP, TLS, startup and authentication, each timed, and which one failed; server uptime (a recent restart), primary or replica, and the settings that drop idle connections'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "pool" -d 'Connection-pool status: connections used against the server\'s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "queries" -d 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "locks" -d 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "migrations" -d 'Migration revision: which tool\'s history tables the database has (Alembic, Flyway, Liquibase, golang-migrate, Rails, dbmate, Ecto, Django, sqlx, Diesel, Prisma, goose, Knex, TypeORM, Atlas), the revision the schema is at, half-applied migrations, stuck migration locks, and with --expect or --dir whether that is where the deploy expects it and whether applied files changed since'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l limit -d 'Rows of detail per list; the counts stay exact' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l only -d 'Run only this check (repeatable); all of them by default' -r -f -a "pool\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l only -d 'Run only this check (repeatable); all of them by default' -r -f -a "connect\t''
+pool\t''
 queries\t''
 locks\t''
 migrations\t''"
@@ -70,7 +72,8 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -s v -l ve
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l limit -d 'Rows of detail per list; the counts stay exact' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l only -d 'Run only this check (repeatable); all of them by default' -r -f -a "pool\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l only -d 'Run only this check (repeatable); all of them by default' -r -f -a "connect\t''
+pool\t''
 queries\t''
 locks\t''
 migrations\t''"
@@ -192,6 +195,26 @@ never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l restarted-within -d 'WARNING when the server started less than this long ago (a crash, a restart or a failover) (default 10m).' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l connection-errors -d 'MySQL/MariaDB: WARNING at this many failed connection attempts (Aborted_connects and Connection_errors_*) per hour of uptime, averaged over at least one hour (default 600).' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l expect -d 'primary or replica: CRITICAL when a primary was expected and this is a replica, WARNING when a primary is read-only or a replica was expected' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
+json\t''
+nagios\t''
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
+prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l warning -d 'WARNING at this share of usable connections (default 80%).' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l critical -d 'CRITICAL at this share of usable connections (default 95%).' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l wait-warning -d 'PgBouncer: WARNING when a client has waited this long for a server connection (default 1s).' -r
@@ -278,14 +301,15 @@ never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -s V -l version -d 'Print version'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations help" -f -a "diagnose" -d 'Every check over one connection, with the runbooks\' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check\'s'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations help" -f -a "runbooks" -d 'List, show and validate runbooks'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations help" -f -a "pool" -d 'Connection-pool status: connections used against the server\'s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations help" -f -a "queries" -d 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations help" -f -a "locks" -d 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations help" -f -a "migrations" -d 'Migration revision: which tool\'s history tables the database has (Alembic, Flyway, Liquibase, golang-migrate, Rails, dbmate, Ecto, Django, sqlx, Diesel, Prisma, goose, Knex, TypeORM, Atlas), the revision the schema is at, half-applied migrations, stuck migration locks, and with --expect or --dir whether that is where the deploy expects it and whether applied files changed since'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions connect pool queries locks migrations help" -f -a "diagnose" -d 'Every check over one connection, with the runbooks\' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check\'s'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions connect pool queries locks migrations help" -f -a "runbooks" -d 'List, show and validate runbooks'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions connect pool queries locks migrations help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions connect pool queries locks migrations help" -f -a "connect" -d 'The connection itself: name resolution, TCP, TLS, startup and authentication, each timed, and which one failed; server uptime (a recent restart), primary or replica, and the settings that drop idle connections'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions connect pool queries locks migrations help" -f -a "pool" -d 'Connection-pool status: connections used against the server\'s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions connect pool queries locks migrations help" -f -a "queries" -d 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions connect pool queries locks migrations help" -f -a "locks" -d 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions connect pool queries locks migrations help" -f -a "migrations" -d 'Migration revision: which tool\'s history tables the database has (Alembic, Flyway, Liquibase, golang-migrate, Rails, dbmate, Ecto, Django, sqlx, Diesel, Prisma, goose, Knex, TypeORM, Atlas), the revision the schema is at, half-applied migrations, stuck migration locks, and with --expect or --dir whether that is where the deploy expects it and whether applied files changed since'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions connect pool queries locks migrations help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and __fish_seen_subcommand_from runbooks" -f -a "list" -d 'List the runbooks in effect (built-in plus --runbooks directories)'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and __fish_seen_subcommand_from runbooks" -f -a "show" -d 'Print one runbook in full'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and __fish_seen_subcommand_from runbooks" -f -a "validate" -d 'Check runbook files (directories or single files): YAML syntax, fields, thresholds and placeholders. Reports every problem as file:line:column and exits 1 if there are any'

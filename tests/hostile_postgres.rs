@@ -72,7 +72,9 @@ fn hostile_search_path_cannot_run_code_as_the_tools_role() {
     );
     std::fs::remove_file(&sentinel).unwrap();
 
-    let run = dbrunbook(&["check", "--url", &pg.url("postgres", "app2"), "--format", "json"]);
+    let [runbooks, dir] = started_just_now();
+    let url = pg.url("postgres", "app2");
+    let run = dbrunbook(&["check", "--url", &url, "--format", "json", &runbooks, &dir]);
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(
         !sentinel.exists(),

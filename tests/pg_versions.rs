@@ -36,7 +36,9 @@ fn every_check_on(major: u32) {
 }
 
 fn calm_server_is_ok_on_every_check(pg: &ThrowawayPg, major: u32) {
-    let run = dbrunbook(&["check", "--url", &pg.url("postgres", "postgres"), "--format", "json"]);
+    let url = pg.url("postgres", "postgres");
+    let [runbooks, dir] = started_just_now();
+    let run = dbrunbook(&["check", "--url", &url, "--format", "json", &runbooks, &dir]);
     assert_eq!(run.code, 0, "PostgreSQL {major}, calm check:\n{}", run.all());
     let r = run.json();
     let version = r["target"]["server_version"].as_str().unwrap_or_default();

@@ -93,10 +93,20 @@ fn a_database_behind_pgbouncer_is_checked_without_startup_options() {
     let Some(bouncer) = ThrowawayBouncer::start(pg.port, 2, 20) else {
         return;
     };
-    let run = dbrunbook(&["check", "--url", &bouncer.app_url(), "--format", "json"]);
+    let [runbooks, dir] = started_just_now();
+    let run = dbrunbook(&[
+        "check",
+        "--url",
+        &bouncer.app_url(),
+        "--format",
+        "json",
+        &runbooks,
+        &dir,
+    ]);
     assert_eq!(run.code, 0, "{}", run.all());
     let r = run.json();
     assert_eq!(r["target"]["engine"], "postgres");
-    let pool = r["checks"][0]["summary"].as_str().unwrap();
+    assert_eq!(r["checks"][0]["check"], "connect");
+    let pool = r["checks"][1]["summary"].as_str().unwrap();
     assert!(pool.contains("usable connections used"), "{pool}");
 }

@@ -353,15 +353,47 @@ enum Phase {
     Again(Duration),
 }
 
-/// The tool's own connection failed. A check that has a verdict on the refusal gives it (a full
-/// server is the pool check's CRITICAL); the others share that verdict, since a server too full
-/// to let us in is the incident whatever was asked, with the runbook shown once; any other
-/// failure leaves every check UNKNOWN.
+/// The tool's own connection failed. When the `connect` check (the one that probes the
+/// connection) is selected, it tells the failure once, with the runbook of the check that owns
+/// this kind of refusal (a full server: the pool's) or its own; a check with a verdict of its own
+/// on the refusal keeps it (a full server is the pool's CRITICAL); every other check is one line,
+/// "not run". Without it, a check with a verdict gives it, the others share that verdict with the
+/// runbook shown once, and any other failure leaves every check UNKNOWN, naming the failed phase.
 fn refused(checks: &[Selected], err: &ConnectError, target: &Target, catalog: &Catalog) -> Vec<CheckResult> {
     let dialects = Dialect::spoken(target.engine, false, 0);
     let owner = CHECKS
         .iter()
+        .filter(|c| !c.probes_connection())
         .find_map(|c| c.refused(err, target.engine).map(|o| (c.spec().name, o)));
+    if checks.iter().any(|c| c.check.probes_connection()) {
+        return checks
+            .iter()
+            .map(|c| {
+                let name = c.check.spec().name;
+                match (c.check.probes_connection(), c.check.refused(err, target.engine)) {
+                    (true, Some(mut own)) => {
+                        let runbook = match &owner {
+                            Some((owner_name, verdict)) => {
+                                own.facts.conditions.extend(verdict.facts.conditions.iter().cloned());
+                                own.facts.lead = verdict.facts.lead.clone().or(own.facts.lead);
+                                *owner_name
+                            }
+                            None => name,
+                        };
+                        finish(name, Some(runbook), own, catalog, &dialects)
+                    }
+                    (false, Some(own)) => finish(name, None, own, catalog, &dialects),
+                    _ => finish(
+                        name,
+                        None,
+                        Outcome::unknown("not run: no connection"),
+                        catalog,
+                        &dialects,
+                    ),
+                }
+            })
+            .collect();
+    }
     let owner_selected = owner
         .as_ref()
         .is_some_and(|(name, _)| checks.iter().any(|c| c.check.spec().name == *name));
@@ -383,8 +415,19 @@ fn refused(checks: &[Selected], err: &ConnectError, target: &Target, catalog: &C
                     finish(name, runbook, outcome, catalog, &dialects)
                 }
                 (None, None) => {
+                    // The failed phase in its own words, else the driver's message.
+                    let what = match err.failed_phase() {
+                        Some(p) if !p.detail.is_empty() => format!(
+                            "{} {}: {} ({})",
+                            p.step.label(),
+                            p.failure.map_or("failed", |f| f.words()),
+                            p.detail,
+                            err.hint()
+                        ),
+                        _ => err.to_string(),
+                    };
                     let outcome = Outcome::unknown(format!(
-                        "cannot connect to {}: {err}",
+                        "cannot connect to {}: {what}",
                         crate::engine::describe_hosts(target)
                     ));
                     finish(name, Some(name), outcome, catalog, &dialects)

@@ -4,6 +4,7 @@
 //! runbook validation, completions and the README reference are derived from it. No printing
 //! here, and no SQL outside the checks' `sql/` files.
 
+pub mod connect;
 pub mod locks;
 pub mod migrations;
 pub mod pool;
@@ -115,6 +116,12 @@ pub trait Check: Sync {
     fn refused(&self, _err: &ConnectError, _engine: Engine) -> Option<Outcome> {
         None
     }
+
+    /// This check's subject is the connection itself: when the connection fails it tells the
+    /// failure, once, and the other checks of the run say only that they did not run.
+    fn probes_connection(&self) -> bool {
+        false
+    }
 }
 
 impl std::fmt::Debug for dyn Check {
@@ -124,7 +131,13 @@ impl std::fmt::Debug for dyn Check {
 }
 
 /// Every check, in the order `dbrunbook check` runs and reports them.
-pub static CHECKS: &[&dyn Check] = &[&pool::Pool, &queries::Queries, &locks::Locks, &migrations::Migrations];
+pub static CHECKS: &[&dyn Check] = &[
+    &connect::Connect,
+    &pool::Pool,
+    &queries::Queries,
+    &locks::Locks,
+    &migrations::Migrations,
+];
 
 pub fn find(name: &str) -> Option<&'static dyn Check> {
     CHECKS.iter().copied().find(|c| c.spec().name == name)

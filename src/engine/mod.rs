@@ -3,7 +3,9 @@
 //! timeouts) and running a batch of queries in as few round trips as the protocol allows. Engines
 //! return plain rows; they know nothing of checks, thresholds or advice.
 
+pub mod attempt;
 pub mod mysql;
+mod pg_connect;
 pub mod pgbouncer;
 pub mod postgres;
 pub mod rows;
@@ -15,6 +17,7 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::target::{Engine, Target};
+pub use attempt::{Attempt, Failure, Phase, Step};
 pub use rows::{Param, Query, QueryError, QueryResult, Row, Rows, Value};
 
 /// The name every session announces (`application_name`, MySQL `program_name`).
@@ -39,6 +42,8 @@ pub struct ServerInfo {
     /// Comparable: PostgreSQL 15.4 is 150004, MySQL 8.0.36 is 80036, MariaDB 10.11.6 is 101106.
     pub version_num: u32,
     pub mariadb: bool,
+    /// How the connection was made, phase by phase, with timings.
+    pub phases: Vec<Phase>,
 }
 
 /// Why the tool's own connection failed; the kinds the checks branch on.
@@ -59,6 +64,11 @@ pub struct ConnectError {
     pub kind: ConnectErrorKind,
     /// The server's or the network's own words, already free of secrets.
     pub message: String,
+    /// Every phase tried, the failed ones included, in order.
+    pub phases: Vec<Phase>,
+    /// Who tried: the target's user and database (for advice about grants and pg_hba lines).
+    pub user: String,
+    pub database: Option<String>,
 }
 
 impl ConnectError {
@@ -66,7 +76,19 @@ impl ConnectError {
         ConnectError {
             kind,
             message: message.into(),
+            phases: Vec::new(),
+            user: String::new(),
+            database: None,
         }
+    }
+
+    /// The failed phase that decided the verdict: a refusal for lack of slots, else the last
+    /// failure (with several hosts, the last host's).
+    pub fn failed_phase(&self) -> Option<&Phase> {
+        let failed = || self.phases.iter().filter(|p| p.failure.is_some());
+        failed()
+            .find(|p| p.failure == Some(Failure::TooManyClients))
+            .or_else(|| failed().next_back())
     }
 
     /// What the user should do about it.
@@ -107,28 +129,60 @@ pub enum Session {
 impl Session {
     /// Connects and applies the safety settings, all within `limits.connect_timeout`.
     pub async fn connect(target: &Target, limits: &Limits) -> Result<Session, ConnectError> {
-        let attempt = async {
-            Ok(match target.engine {
-                Engine::Postgres => Session::Postgres(postgres::PgSession::connect(target, limits).await?),
-                Engine::Mysql => Session::Mysql(mysql::MySession::connect(target, limits).await?),
-                Engine::Pgbouncer => Session::Pgbouncer(pgbouncer::BouncerSession::connect(target, limits).await?),
+        let attempt = Attempt::default();
+        let connecting = async {
+            Ok::<_, ConnectError>(match target.engine {
+                Engine::Postgres => Session::Postgres(postgres::PgSession::connect(target, limits, &attempt).await?),
+                Engine::Mysql => Session::Mysql(mysql::MySession::connect(target, limits, &attempt).await?),
+                Engine::Pgbouncer => {
+                    Session::Pgbouncer(pgbouncer::BouncerSession::connect(target, limits, &attempt).await?)
+                }
             })
         };
-        // Each host of a multi-host URL gets the connect timeout of its own, as in libpq.
-        let bound = limits.connect_timeout * target.hosts.len().max(1) as u32;
-        match tokio::time::timeout(bound, attempt).await {
-            Ok(result) => result.map_err(|e: ConnectError| ConnectError {
-                message: crate::redact::driver_message(&e.message, target.password.as_deref()),
+        // Each host of a multi-host URL gets the connect timeout of its own, as in libpq; each
+        // phase is bounded within it, so this is only the backstop.
+        let bound = limits.connect_timeout * target.hosts.len().max(1) as u32 + Duration::from_millis(500);
+        let redact = |message: &str| crate::redact::driver_message(message, target.password.as_deref());
+        let phases = || {
+            attempt
+                .phases()
+                .into_iter()
+                .map(|p| Phase {
+                    detail: redact(&p.detail),
+                    ..p
+                })
+                .collect::<Vec<_>>()
+        };
+        match tokio::time::timeout(bound, connecting).await {
+            Ok(Ok(mut session)) => {
+                let info = match &mut session {
+                    Session::Postgres(s) => &mut s.server,
+                    Session::Mysql(s) => &mut s.server,
+                    Session::Pgbouncer(s) => &mut s.server,
+                };
+                info.phases = phases();
+                Ok(session)
+            }
+            Ok(Err(e)) => Err(ConnectError {
+                message: redact(&e.message),
+                phases: phases(),
+                user: target.user.clone(),
+                database: target.dbname.clone(),
                 ..e
             }),
-            Err(_) => Err(ConnectError::new(
-                ConnectErrorKind::Timeout,
-                format!(
-                    "no answer from {} within the connect timeout of {}",
-                    describe_hosts(target),
-                    crate::units::format_duration(limits.connect_timeout)
-                ),
-            )),
+            Err(_) => Err(ConnectError {
+                phases: phases(),
+                user: target.user.clone(),
+                database: target.dbname.clone(),
+                ..ConnectError::new(
+                    ConnectErrorKind::Timeout,
+                    format!(
+                        "no answer from {} within the connect timeout of {}",
+                        describe_hosts(target),
+                        crate::units::format_duration(limits.connect_timeout)
+                    ),
+                )
+            }),
         }
     }
 

@@ -9,6 +9,11 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, DriverError, OptsBuilder, SslOpts};
 
 use super::rows::{Query, QueryError, QueryResult, Rows, Value};
+use std::time::Instant;
+
+use tokio::time::timeout_at;
+
+use super::attempt::{Attempt, Failure, Step};
 use super::{APPLICATION_NAME, ConnectError, ConnectErrorKind, Limits, ServerInfo};
 use crate::target::{Engine, Target, TlsMode};
 
@@ -21,17 +26,99 @@ pub struct MySession {
 }
 
 impl MySession {
-    pub async fn connect(target: &Target, limits: &Limits) -> Result<MySession, ConnectError> {
-        let conn = match Conn::new(options(target, limits, target.tls != TlsMode::Disable)).await {
-            // PREFERRED: fall back to plain text only when the server offers no TLS at all.
-            Err(mysql_async::Error::Driver(DriverError::NoClientSslFlagFromServer))
-                if target.tls == TlsMode::Prefer =>
-            {
-                Conn::new(options(target, limits, false))
-                    .await
-                    .map_err(|e| classify(&e))?
+    /// Resolves the host here (every address on record), then lets the driver connect to each
+    /// address in turn: it does TCP, TLS and the handshake in one call, so their time is one
+    /// phase, and a failure is put in the phase its error belongs to. No separate TCP probe: a
+    /// connection closed before the handshake counts against the server's max_connect_errors
+    /// and would end with this host blocked (1129).
+    pub async fn connect(target: &Target, limits: &Limits, attempt: &Attempt) -> Result<MySession, ConnectError> {
+        let host = &target.hosts[0];
+        let name = if host.is_socket() {
+            host.host.clone()
+        } else {
+            format!("{}:{}", host.host, host.port)
+        };
+        let deadline = tokio::time::Instant::now() + limits.connect_timeout;
+        let timed_out = || {
+            ConnectError::new(
+                ConnectErrorKind::Timeout,
+                format!(
+                    "no answer from {name} within the connect timeout of {}",
+                    crate::units::format_duration(limits.connect_timeout)
+                ),
+            )
+        };
+        let addresses: Vec<Option<std::net::IpAddr>> = if host.is_socket() {
+            vec![None]
+        } else {
+            let since = Instant::now();
+            match timeout_at(deadline, tokio::net::lookup_host((host.host.as_str(), host.port))).await {
+                Ok(Ok(found)) => {
+                    let found: Vec<_> = found.map(|a| a.ip()).collect();
+                    let listed: Vec<String> = found.iter().map(|a| a.to_string()).collect();
+                    let failure = found.is_empty().then_some(Failure::NoSuchHost);
+                    attempt.record(Step::Resolve, &name, None, since, failure, listed.join(", "));
+                    found.into_iter().map(Some).collect()
+                }
+                Ok(Err(e)) => {
+                    attempt.record(
+                        Step::Resolve,
+                        &name,
+                        None,
+                        since,
+                        Some(Failure::NoSuchHost),
+                        e.to_string(),
+                    );
+                    return Err(ConnectError::new(
+                        ConnectErrorKind::Unreachable,
+                        format!("could not resolve host name {}: {e}", host.host),
+                    ));
+                }
+                Err(_) => {
+                    attempt.record(Step::Resolve, &name, None, since, Some(Failure::TimedOut), "");
+                    return Err(timed_out());
+                }
             }
-            other => other.map_err(|e| classify(&e))?,
+        };
+        let mut last = None;
+        let mut conn = None;
+        for address in addresses {
+            let since = Instant::now();
+            let shown = address.map(|a| std::net::SocketAddr::new(a, host.port).to_string());
+            let e = match timeout_at(deadline, open(target, limits, address)).await {
+                Ok(Ok(c)) => {
+                    attempt.record(Step::Startup, &name, shown, since, None, "TCP, TLS and handshake");
+                    conn = Some(c);
+                    break;
+                }
+                Ok(Err(e)) => e,
+                Err(_) => {
+                    attempt.record(
+                        Step::Startup,
+                        &name,
+                        shown,
+                        since,
+                        Some(Failure::TimedOut),
+                        format!(
+                            "no handshake completed within the connect timeout of {}",
+                            crate::units::format_duration(limits.connect_timeout)
+                        ),
+                    );
+                    last = Some(timed_out());
+                    break;
+                }
+            };
+            let (step, failure) = phase_of(&e);
+            let err = classify(&e);
+            attempt.record(step, &name, shown, since, Some(failure), err.message.clone());
+            last = Some(err);
+            // The next address only when this one could not be reached, as libpq does.
+            if step != Step::Tcp {
+                break;
+            }
+        }
+        let Some(conn) = conn else {
+            return Err(last.unwrap_or_else(timed_out));
         };
         // The handshake's version: MariaDB's is 10 or more, MySQL's 9 or less.
         let (major, minor, patch) = conn.server_version();
@@ -41,6 +128,7 @@ impl MySession {
             version: format!("{major}.{minor}.{patch}{}", if mariadb { "-MariaDB" } else { "" }),
             version_num: major as u32 * 10000 + minor as u32 * 100 + patch as u32,
             mariadb,
+            phases: Vec::new(),
         };
         Ok(MySession {
             conn,
@@ -200,7 +288,18 @@ fn values(row: mysql_async::Row) -> Vec<Value> {
         .collect()
 }
 
-fn options(target: &Target, limits: &Limits, tls: bool) -> OptsBuilder {
+/// One connection through the driver to `address` (the host's name when `None`: a socket),
+/// with TLS per ssl-mode: PREFERRED falls back to plain text only when the server offers no TLS.
+async fn open(target: &Target, limits: &Limits, address: Option<std::net::IpAddr>) -> Result<Conn, mysql_async::Error> {
+    match Conn::new(options(target, limits, address, target.tls != TlsMode::Disable)).await {
+        Err(mysql_async::Error::Driver(DriverError::NoClientSslFlagFromServer)) if target.tls == TlsMode::Prefer => {
+            Conn::new(options(target, limits, address, false)).await
+        }
+        other => other,
+    }
+}
+
+fn options(target: &Target, limits: &Limits, address: Option<std::net::IpAddr>, tls: bool) -> OptsBuilder {
     let host = &target.hosts[0];
     let mut opts = OptsBuilder::default()
         .user(Some(&target.user))
@@ -215,13 +314,14 @@ fn options(target: &Target, limits: &Limits, tls: bool) -> OptsBuilder {
             "program_name".to_string(),
             APPLICATION_NAME.to_string(),
         )]));
-    opts = if host.is_socket() {
-        opts.socket(Some(&host.host))
-    } else {
-        opts.ip_or_hostname(&host.host).tcp_port(host.port)
+    opts = match address {
+        _ if host.is_socket() => opts.socket(Some(&host.host)),
+        Some(ip) => opts.ip_or_hostname(ip.to_string()).tcp_port(host.port),
+        None => opts.ip_or_hostname(&host.host).tcp_port(host.port),
     };
     if tls {
-        let mut ssl = SslOpts::default();
+        // Connected by address, verified against the name the user gave.
+        let mut ssl = SslOpts::default().with_danger_tls_hostname_override(Some(host.host.clone()));
         if let Some(ca) = &target.root_cert {
             ssl = ssl.with_root_certs(vec![ca.clone().into()]);
         }
@@ -235,6 +335,39 @@ fn options(target: &Target, limits: &Limits, tls: bool) -> OptsBuilder {
         opts = opts.ssl_opts(Some(ssl));
     }
     opts
+}
+
+/// The phase a driver error belongs to, and how it failed.
+fn phase_of(e: &mysql_async::Error) -> (Step, Failure) {
+    use mysql_async::{Error, IoError};
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(tls) = s.downcast_ref::<rustls::Error>() {
+            return (Step::Tls, Failure::of_tls(tls));
+        }
+        source = s.source();
+    }
+    match e {
+        Error::Server(s) => (
+            Step::Startup,
+            match s.code {
+                1040 | 1203 => Failure::TooManyClients,
+                1129 => Failure::HostBlocked,
+                1130 => Failure::HostNotAllowed,
+                1044 | 1045 | 1698 => Failure::AccessDenied,
+                1049 => Failure::UnknownDatabase,
+                _ => Failure::Other,
+            },
+        ),
+        Error::Driver(DriverError::NoClientSslFlagFromServer) => (Step::Tls, Failure::TlsRefused),
+        Error::Driver(DriverError::ConnectionClosed) => (Step::Startup, Failure::LostConnection),
+        Error::Io(IoError::Tls(_)) => (Step::Tls, Failure::TlsFailed),
+        Error::Io(IoError::Io(io)) => match Failure::of_io(io) {
+            f @ (Failure::Refused | Failure::Unreachable) => (Step::Tcp, f),
+            f => (Step::Startup, f),
+        },
+        _ => (Step::Startup, Failure::Other),
+    }
 }
 
 fn classify(e: &mysql_async::Error) -> ConnectError {
@@ -259,4 +392,36 @@ fn classify(e: &mysql_async::Error) -> ConnectError {
         other => other.to_string(),
     };
     ConnectError::new(kind, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(code: u16) -> mysql_async::Error {
+        mysql_async::Error::Server(mysql_async::ServerError {
+            code,
+            message: String::new(),
+            state: "HY000".into(),
+        })
+    }
+
+    /// The server refusals the connect check names; 1129 and 1130 are also reproduced on a real
+    /// MariaDB in tests/connect.rs, 1040 in tests/pool_mysql.rs.
+    #[test]
+    fn server_refusals_are_put_in_the_startup_phase() {
+        for (code, failure) in [
+            (1040, Failure::TooManyClients),
+            (1129, Failure::HostBlocked),
+            (1130, Failure::HostNotAllowed),
+            (1045, Failure::AccessDenied),
+            (1049, Failure::UnknownDatabase),
+        ] {
+            assert_eq!(phase_of(&server(code)), (Step::Startup, failure), "{code}");
+        }
+        let refused = mysql_async::Error::Io(mysql_async::IoError::Io(std::io::ErrorKind::ConnectionRefused.into()));
+        assert_eq!(phase_of(&refused), (Step::Tcp, Failure::Refused));
+        let lost = mysql_async::Error::Io(mysql_async::IoError::Io(std::io::ErrorKind::UnexpectedEof.into()));
+        assert_eq!(phase_of(&lost), (Step::Startup, Failure::LostConnection));
+    }
 }

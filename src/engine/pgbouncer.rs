@@ -9,7 +9,7 @@ use anyhow::Result;
 use tokio_postgres::{Client, SimpleQueryMessage};
 
 use super::rows::{Query, QueryError, QueryResult, Rows, Value};
-use super::{ConnectError, ConnectErrorKind, Limits, ServerInfo, in_order, postgres};
+use super::{Attempt, ConnectError, ConnectErrorKind, Limits, ServerInfo, in_order, postgres};
 use crate::target::{Engine, Target};
 
 pub struct BouncerSession {
@@ -18,8 +18,8 @@ pub struct BouncerSession {
 }
 
 impl BouncerSession {
-    pub async fn connect(target: &Target, limits: &Limits) -> Result<BouncerSession, ConnectError> {
-        let (client, _) = postgres::open(target, limits, false).await?;
+    pub async fn connect(target: &Target, limits: &Limits, attempt: &Attempt) -> Result<BouncerSession, ConnectError> {
+        let (client, _) = postgres::open(target, limits, false, attempt).await?;
         let version = match show(&client, "SHOW VERSION").await {
             Ok(rows) => rows
                 .first()
@@ -42,6 +42,7 @@ impl BouncerSession {
                 version,
                 version_num: 0,
                 mariadb: false,
+                phases: Vec::new(),
             },
         })
     }

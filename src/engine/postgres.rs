@@ -6,14 +6,14 @@ use std::future::Future;
 use std::pin::Pin;
 
 use anyhow::{Result, anyhow};
-use tokio_postgres::config::SslMode;
+use tokio_postgres::Client;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::{Client, NoTls};
 
+pub(super) use super::pg_connect::open;
 use super::rows::{Param, Query, QueryError, QueryResult, Rows, Value};
-use super::{APPLICATION_NAME, ConnectError, ConnectErrorKind, Limits, ServerInfo, in_order};
-use crate::target::{Engine, Target, TlsMode};
+use super::{Attempt, ConnectError, Limits, ServerInfo, in_order};
+use crate::target::{Engine, Target};
 
 pub struct PgSession {
     client: Client,
@@ -34,16 +34,20 @@ const SAVEPOINT: &str = "SAVEPOINT dbrunbook";
 const ROLLBACK_TO: &str = "ROLLBACK TO SAVEPOINT dbrunbook";
 
 impl PgSession {
-    pub async fn connect(target: &Target, limits: &Limits) -> Result<PgSession, ConnectError> {
-        let ((client, version), startup_settings) = match open(target, limits, true).await {
+    pub async fn connect(target: &Target, limits: &Limits, attempt: &Attempt) -> Result<PgSession, ConnectError> {
+        let first = Attempt::default();
+        let ((client, version), startup_settings) = match open(target, limits, true, &first).await {
             // PgBouncer refuses startup parameters it does not know ("unsupported startup
             // parameter: options") unless told to ignore them; the transaction's SET LOCALs
-            // then carry the settings alone.
+            // then carry the settings alone. The refused try is no phase of the attempt.
             Err(e) if e.message.contains("unsupported startup parameter") => {
                 crate::log::info("the server (a PgBouncer?) refused startup options: settings go in the transaction");
-                (open(target, limits, false).await?, false)
+                (open(target, limits, false, attempt).await?, false)
             }
-            other => (other?, true),
+            other => {
+                attempt.extend(&first);
+                (other?, true)
+            }
         };
         Ok(PgSession {
             client,
@@ -52,6 +56,7 @@ impl PgSession {
                 version_num: version_num(&version),
                 version,
                 mariadb: false,
+                phases: Vec::new(),
             },
             limits: *limits,
             startup_settings,
@@ -164,7 +169,7 @@ fn value(row: &tokio_postgres::Row, i: usize, ty: &Type) -> Result<Value, tokio_
 }
 
 /// The server's words for a failed query, or the driver's.
-fn describe(e: &tokio_postgres::Error) -> String {
+pub(super) fn describe(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!("{} {}: {}", db.severity(), db.code().code(), db.message()),
         None => e.to_string(),
@@ -172,7 +177,7 @@ fn describe(e: &tokio_postgres::Error) -> String {
 }
 
 /// `15.4 (Debian 15.4-1.pgdg120+1)` → 150004; `9.6.24` → 90624.
-fn version_num(version: &str) -> u32 {
+pub(super) fn version_num(version: &str) -> u32 {
     let nums: Vec<u32> = version
         .split(|c: char| !c.is_ascii_digit())
         .take_while(|p| !p.is_empty())
@@ -184,164 +189,4 @@ fn version_num(version: &str) -> u32 {
         [major, minor] => major * 10000 + minor * 100,
         _ => 0,
     }
-}
-
-/// Opens a client with TLS per sslmode, its connection driven on the runtime; returns it with
-/// the server's version from the startup parameters. With `startup_settings`, the session's
-/// safety settings go in the startup packet, where they outrank the database's and the role's
-/// own `ALTER ... SET` (a hostile `search_path` among them).
-pub(super) async fn open(
-    target: &Target,
-    limits: &Limits,
-    startup_settings: bool,
-) -> Result<(Client, String), ConnectError> {
-    // libpq's failover: each host in order, each within the connect timeout, until one answers
-    // and has the role `target_session_attrs` asks for.
-    let mut last = None;
-    for host in &target.hosts {
-        let attempt = tokio::time::timeout(
-            limits.connect_timeout,
-            open_host(target, host, limits, startup_settings),
-        );
-        let err = match attempt.await {
-            Ok(Ok((client, version, standby))) if target.session_attrs.accepts(standby) => {
-                return Ok((client, version));
-            }
-            Ok(Ok((_, _, standby))) => ConnectError::new(
-                ConnectErrorKind::Other,
-                format!(
-                    "{}:{} is {} (target_session_attrs={})",
-                    host.host,
-                    host.port,
-                    if standby == Some(true) {
-                        "a standby"
-                    } else {
-                        "a primary"
-                    },
-                    target.session_attrs.name()
-                ),
-            ),
-            Ok(Err(e)) => e,
-            Err(_) => ConnectError::new(
-                ConnectErrorKind::Timeout,
-                format!(
-                    "no answer from {}:{} within the connect timeout of {}",
-                    host.host,
-                    host.port,
-                    crate::units::format_duration(limits.connect_timeout)
-                ),
-            ),
-        };
-        crate::log::info(&format!("{}:{}: {}", host.host, host.port, err.message));
-        // A refusal for lack of slots says more than the next host's failure would.
-        if !matches!(
-            &last,
-            Some(ConnectError {
-                kind: ConnectErrorKind::ServerFull,
-                ..
-            })
-        ) {
-            last = Some(err);
-        }
-    }
-    Err(last.unwrap_or_else(|| ConnectError::new(ConnectErrorKind::Other, "no host to connect to")))
-}
-
-/// One host: the client, the server's version and whether it is a hot standby (PostgreSQL 14+
-/// says so in the startup parameters; `None` before).
-async fn open_host(
-    target: &Target,
-    host: &crate::target::HostPort,
-    limits: &Limits,
-    startup_settings: bool,
-) -> Result<(Client, String, Option<bool>), ConnectError> {
-    let mut cfg = tokio_postgres::Config::new();
-    cfg.user(&target.user)
-        .application_name(APPLICATION_NAME)
-        .connect_timeout(limits.connect_timeout)
-        .host(&host.host)
-        .port(host.port);
-    if startup_settings {
-        // lock_timeout stays out: the locks check reads the server's own value from
-        // pg_settings.reset_val, which startup options would overwrite; the transaction's
-        // SET LOCAL applies it to every query all the same.
-        cfg.options(format!(
-            "-c search_path=pg_catalog,pg_temp -c default_transaction_read_only=on -c statement_timeout={} \
-             -c idle_in_transaction_session_timeout={}",
-            limits.statement_timeout.as_millis().max(1),
-            limits.statement_timeout.as_millis().max(1),
-        ));
-    }
-    if let Some(pw) = &target.password {
-        cfg.password(pw);
-    }
-    if let Some(db) = &target.dbname {
-        cfg.dbname(db);
-    }
-    cfg.ssl_mode(match target.tls {
-        TlsMode::Disable => SslMode::Disable,
-        TlsMode::Prefer => SslMode::Prefer,
-        _ => SslMode::Require,
-    });
-    fn started<S, T>((client, connection): (Client, tokio_postgres::Connection<S, T>)) -> (Client, String, Option<bool>)
-    where
-        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-        T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-    {
-        let version = connection.parameter("server_version").unwrap_or_default().to_string();
-        let standby = connection.parameter("in_hot_standby").map(|v| v == "on");
-        tokio::spawn(connection);
-        (client, version, standby)
-    }
-    if target.tls == TlsMode::Disable {
-        cfg.connect(NoTls).await.map(started).map_err(|e| classify(&e))
-    } else {
-        let tls = super::tls::client_config(target)
-            .map_err(|e| ConnectError::new(ConnectErrorKind::Other, format!("{e:#}")))?;
-        cfg.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
-            .await
-            .map(started)
-            .map_err(|e| classify(&e))
-    }
-}
-
-/// Sorts a driver error into the kinds the checks branch on, keeping the server's words.
-pub(super) fn classify(e: &tokio_postgres::Error) -> ConnectError {
-    if let Some(db) = e.as_db_error() {
-        let msg = db.message();
-        let kind = if *db.code() == SqlState::TOO_MANY_CONNECTIONS || msg.contains("max_client_conn") {
-            ConnectErrorKind::ServerFull
-        } else if matches!(
-            *db.code(),
-            SqlState::INVALID_PASSWORD | SqlState::INVALID_AUTHORIZATION_SPECIFICATION
-        ) {
-            ConnectErrorKind::Auth
-        } else {
-            ConnectErrorKind::Other
-        };
-        return ConnectError::new(
-            kind,
-            format!("server said: {} {}: {}", db.severity(), db.code().code(), msg),
-        );
-    }
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    let mut io = false;
-    while let Some(s) = source {
-        io |= s.is::<std::io::Error>();
-        text.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    let kind = if text.contains("TLS") || text.contains("certificate") || text.contains("server does not support") {
-        ConnectErrorKind::Tls
-    } else if text.contains("timeout") || text.contains("timed out") {
-        ConnectErrorKind::Timeout
-    } else if text.contains("password") {
-        ConnectErrorKind::Auth
-    } else if io {
-        ConnectErrorKind::Unreachable
-    } else {
-        ConnectErrorKind::Other
-    };
-    ConnectError::new(kind, text)
 }

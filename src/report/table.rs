@@ -43,7 +43,14 @@ pub fn render(report: &Report, opts: &TableOptions) -> String {
     }
     out.push('\n');
     out.push_str(&status_lines(report, opts));
-    let mut not_ok: Vec<&CheckResult> = report.checks.iter().filter(|c| c.status != Status::Ok).collect();
+    // A check whose status line says all there is to say (a "not run" line) gets no details.
+    let mut not_ok: Vec<&CheckResult> = report
+        .checks
+        .iter()
+        .filter(|c| {
+            c.status != Status::Ok && (has_details(c) || status_summary(report, c, opts) != sanitize(&c.summary, true))
+        })
+        .collect();
     // Stable: checks of one status keep their order.
     not_ok.sort_by_key(|c| std::cmp::Reverse(c.status.severity()));
     for check in not_ok {
@@ -58,21 +65,12 @@ pub fn render(report: &Report, opts: &TableOptions) -> String {
 /// the check's details below carry it whole.
 fn status_lines(report: &Report, opts: &TableOptions) -> String {
     let color = opts.color;
-    let name_width = report.checks.iter().map(|c| c.check.chars().count()).max().unwrap_or(0);
-    // The widest status word, whatever the statuses of this run: `--watch` redraws keep the
-    // check names in one column.
-    let word_width = Status::ALL.iter().map(|s| s.label().len()).max().unwrap_or(0);
+    let (name_width, word_width) = column_widths(report);
     let mut out = String::new();
     for c in &report.checks {
         // Padding is counted on the plain word: colour codes take no room on screen.
         let pad = " ".repeat(word_width - c.status.label().len());
-        let summary = match opts.width {
-            Some(w) => shorten(
-                &c.summary,
-                (w as usize).saturating_sub(word_width + name_width + 4).max(20),
-            ),
-            None => sanitize(&c.summary, true),
-        };
+        let summary = status_summary(report, c, opts);
         out.push_str(&format!(
             "{}{pad}  {:<name_width$}  {summary}\n",
             paint(c.status, color),
@@ -91,6 +89,32 @@ fn status_lines(report: &Report, opts: &TableOptions) -> String {
         report.elapsed_ms
     ));
     out
+}
+
+/// The widest check name and status word of the run: the status lines' columns.
+fn column_widths(report: &Report) -> (usize, usize) {
+    let name_width = report.checks.iter().map(|c| c.check.chars().count()).max().unwrap_or(0);
+    // The widest status word, whatever the statuses of this run: `--watch` redraws keep the
+    // check names in one column.
+    let word_width = Status::ALL.iter().map(|s| s.label().len()).max().unwrap_or(0);
+    (name_width, word_width)
+}
+
+/// A check's summary as its status line shows it: cut to the terminal's width, if any.
+fn status_summary(report: &Report, c: &CheckResult, opts: &TableOptions) -> String {
+    let (name_width, word_width) = column_widths(report);
+    match opts.width {
+        Some(w) => shorten(
+            &c.summary,
+            (w as usize).saturating_sub(word_width + name_width + 4).max(20),
+        ),
+        None => sanitize(&c.summary, true),
+    }
+}
+
+/// Whether a check has more to show than its summary.
+fn has_details(c: &CheckResult) -> bool {
+    !c.metrics.is_empty() || !c.findings.is_empty() || !c.notes.is_empty() || c.runbook.is_some()
 }
 
 fn render_check(out: &mut String, check: &CheckResult, opts: &TableOptions) {

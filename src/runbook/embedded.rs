@@ -3,6 +3,14 @@
 
 pub const EMBEDDED: &[(&str, &str)] = &[
     (
+        "connection-failed.yaml",
+        include_str!("../../runbooks/connection-failed.yaml"),
+    ),
+    (
+        "server-restarted.yaml",
+        include_str!("../../runbooks/server-restarted.yaml"),
+    ),
+    (
         "pool-exhaustion.yaml",
         include_str!("../../runbooks/pool-exhaustion.yaml"),
     ),

@@ -174,7 +174,7 @@ fn is_root() -> bool {
 }
 
 /// Runs a program as the `postgres` user when we are root (PostgreSQL and PgBouncer refuse root).
-fn as_postgres(program: &Path) -> Command {
+pub fn as_postgres(program: &Path) -> Command {
     if is_root() {
         let mut c = Command::new("runuser");
         c.args(["-u", "postgres", "--"]).arg(program);
@@ -337,6 +337,24 @@ impl ThrowawayPg {
         std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
     }
 
+    /// The data directory (owned by `postgres`).
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Restarts the server with the same options (pg_ctl keeps them in postmaster.opts).
+    pub fn restart(&self) {
+        check(
+            as_postgres(&self.bin("pg_ctl"))
+                .arg("-D")
+                .arg(self.data_dir())
+                .arg("-l")
+                .arg(self.dir.path().join("server.log"))
+                .args(["-m", "fast", "-w", "-t", "60", "restart"]),
+            "pg_ctl restart",
+        );
+    }
+
     /// Runs statements as `postgres` through psql, each in its own transaction.
     pub fn psql(&self, statements: &[&str]) {
         self.psql_as("postgres", "postgres", statements);
@@ -384,6 +402,12 @@ pub struct ThrowawayMaria {
 
 impl ThrowawayMaria {
     pub fn start(max_connections: u32) -> ThrowawayMaria {
+        ThrowawayMaria::start_with(max_connections, &[])
+    }
+
+    /// With more server options (`--max-connect-errors=2`...); later options win over the
+    /// defaults above (`--bind-address=0.0.0.0`).
+    pub fn start_with(max_connections: u32, extra: &[&str]) -> ThrowawayMaria {
         let dir = tempfile::Builder::new().prefix("dbrunbook-maria-").tempdir().unwrap();
         let data = dir.path().join("data");
         let user = if is_root() { "--user=root" } else { "--no-defaults" };
@@ -409,6 +433,7 @@ impl ThrowawayMaria {
                 "--skip-log-bin",
                 user,
             ])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -650,4 +675,24 @@ impl Drop for Held {
             }
         });
     }
+}
+
+/// `--runbooks DIR` with a runbook that sets the connect check's `restarted_within` to 1ms, for
+/// `check`/`diagnose` on a throwaway server that started seconds ago: its restart WARNING is
+/// right, and not what those tests are about.
+pub fn started_just_now() -> [String; 2] {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let dir = DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("dbrunbook-test-runbooks-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("started-just-now.yaml"),
+            "id: test-started-just-now\ntitle: A test server that started seconds ago\ncheck: connect\n\
+             engines: [postgres, mysql, pgbouncer]\nstatuses: [warning]\nwhen: [restarted]\n\
+             thresholds:\n  restarted_within: 1ms\nremediation:\n  immediate:\n    - text: Nothing to do, a test server.\n",
+        )
+        .unwrap();
+        dir
+    });
+    ["--runbooks".to_string(), dir.display().to_string()]
 }

@@ -1,0 +1,313 @@
+//! The connect check: "the application says it cannot reach the database". The tool's own
+//! connection attempt is the probe: each phase (name resolution, TCP per address, TLS, startup
+//! and authentication) timed, and the one that failed named with the runbook for it. Once in:
+//! how long the server has been up (a recent restart is a crash, a restart or a failover),
+//! primary or replica, and the settings that drop idle connections. The engine records the
+//! phases (`engine::attempt`); this module judges them.
+
+mod phases;
+mod server;
+
+use anyhow::{Result, bail};
+
+use super::{Check, CheckOption, CheckSpec, Context, Facts, Outcome, Results, Threshold, ThresholdKind};
+use crate::engine::{ConnectError, Failure, Query};
+use crate::report::{Metric, Status};
+use crate::target::Engine;
+use crate::units::format_duration;
+
+pub struct Connect;
+
+pub const SPEC: CheckSpec = CheckSpec {
+    name: "connect",
+    about: "The connection itself: name resolution, TCP, TLS, startup and authentication, each \
+            timed, and which one failed; server uptime (a recent restart), primary or replica, \
+            and the settings that drop idle connections.",
+    // PgBouncer too: connecting to its console goes through the same phases, and a PgBouncer
+    // that cannot be reached is this incident; uptime and role belong to the server behind it.
+    engines: &[Engine::Postgres, Engine::Mysql, Engine::Pgbouncer],
+    thresholds: &[
+        Threshold {
+            key: "restarted_within",
+            kind: ThresholdKind::Duration,
+            // check_mysql_health's uptime mode warns below 10 minutes too: long enough to catch
+            // a crash or failover that the application is still reeling from, short enough that
+            // a planned restart does not keep monitoring yellow for the rest of the day.
+            default: "10m",
+            help: "WARNING when the server started less than this long ago (a crash, a restart or a failover)",
+        },
+        Threshold {
+            key: "connection_errors",
+            kind: ThresholdKind::Count,
+            // Ten a minute: a client retrying a wrong password, or a load balancer's TCP health
+            // check (each counts as an aborted connect, and against max_connect_errors).
+            default: "600",
+            help: "MySQL/MariaDB: WARNING at this many failed connection attempts (Aborted_connects and \
+                   Connection_errors_*) per hour of uptime, averaged over at least one hour",
+        },
+    ],
+    options: &[CheckOption {
+        key: "expect",
+        value_name: "ROLE",
+        help: "primary or replica: CRITICAL when a primary was expected and this is a replica, WARNING when \
+               a primary is read-only or a replica was expected",
+        repeatable: false,
+    }],
+    ordered: &[],
+    default_limit: 10,
+    placeholders: &[
+        "host",
+        "port",
+        "address",
+        "phase",
+        "failure",
+        "detail",
+        "user",
+        "database",
+        "client_address",
+        "uptime",
+        "started_at",
+    ],
+    item_placeholders: &[],
+    conditions: CONDITIONS,
+};
+
+/// Every failure's key, `phase_<step>` for the failed phase, and the verdicts when connected.
+const CONDITIONS: &[&str] = &[
+    "no_such_host",
+    "refused",
+    "timed_out",
+    "unreachable",
+    "lost_connection",
+    "tls_refused",
+    "cert_expired",
+    "cert_wrong_host",
+    "cert_unknown_ca",
+    "tls_failed",
+    "wrong_password",
+    "host_not_allowed",
+    "unknown_role",
+    "unknown_database",
+    "access_denied",
+    "too_many_clients",
+    "host_blocked",
+    "starting_up",
+    "shutting_down",
+    "in_recovery",
+    "standby_not_accepting",
+    "wrong_role",
+    "other",
+    "phase_resolve",
+    "phase_tcp",
+    "phase_socket",
+    "phase_tls",
+    "phase_startup",
+    "failover",
+    "restarted",
+    "replica",
+    "read_only",
+    "expect_mismatch",
+    "connection_errors",
+];
+
+/// Which role `--expect` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Primary,
+    Replica,
+}
+
+fn expected(ctx: &Context) -> Result<Option<Role>> {
+    Ok(match ctx.option("expect") {
+        None => None,
+        Some("primary") => Some(Role::Primary),
+        Some("replica" | "standby") => Some(Role::Replica),
+        Some(other) => bail!("invalid --expect '{other}': use primary or replica"),
+    })
+}
+
+impl Check for Connect {
+    fn spec(&self) -> &'static CheckSpec {
+        &SPEC
+    }
+
+    fn queries(&self, ctx: &Context) -> Vec<Query> {
+        server::queries(ctx.server)
+    }
+
+    fn evaluate(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
+        let expect = expected(ctx)?;
+        let state = server::read(ctx.server, results)?;
+        let phases = &ctx.server.phases;
+        let mut facts = Facts::default();
+        let mut status = Status::Ok;
+        let mut problems: Vec<String> = Vec::new();
+        let mut notes = Vec::new();
+        let mut metrics = phases::metrics(phases);
+
+        // Connected in the end, but a host or an address failed first.
+        let failed: Vec<_> = phases
+            .iter()
+            .filter(|p| p.failure.is_some_and(|f| f != Failure::WrongRole))
+            .collect();
+        if let Some(last) = failed.last() {
+            status = Status::Warning;
+            phases::failure_facts(&mut facts, last, "", None);
+            facts.flag("failover");
+            problems.push(format!("connected only after a failure: {}", phases::sentence(last)));
+        }
+        let answered = phases
+            .iter()
+            .rev()
+            .find(|p| p.failure.is_none())
+            .map_or_else(|| "the server".to_string(), |p| p.host.clone());
+
+        if let Some(uptime) = state.uptime_s {
+            metrics.push(Metric::new("uptime", uptime.round(), "s"));
+            let up = format_duration(std::time::Duration::from_secs_f64(uptime.max(0.0)));
+            facts.set("uptime", &up);
+            if let Some(at) = &state.started_at {
+                facts.set("started_at", at);
+            }
+            let within = ctx.thresholds.duration("restarted_within");
+            if uptime < within.as_secs_f64() {
+                status = status.worst(Status::Warning);
+                facts.flag("restarted");
+                facts.lead = Some("restarted".into());
+                problems.push(format!(
+                    "the server started {up} ago{} (under --restarted-within {}): a crash, a restart or a failover; \
+                     its log says which",
+                    state
+                        .started_at
+                        .as_deref()
+                        .map(|a| format!(" at {a}"))
+                        .unwrap_or_default(),
+                    format_duration(within)
+                ));
+            }
+        }
+
+        let role = match state.replica {
+            Some(true) => {
+                facts.flag("replica");
+                Some(Role::Replica)
+            }
+            Some(false) => Some(Role::Primary),
+            None => None,
+        };
+        if state.read_only == Some(true) {
+            facts.flag("read_only");
+        }
+        match (expect, role) {
+            (Some(Role::Primary), Some(Role::Replica)) => {
+                status = Status::Critical;
+                facts.flag("expect_mismatch");
+                facts.lead = Some("expect_mismatch".into());
+                problems
+                    .push("a primary was expected (--expect primary) but this is a replica: writes fail here".into());
+            }
+            (Some(Role::Primary), Some(Role::Primary)) if state.read_only == Some(true) => {
+                status = status.worst(Status::Warning);
+                facts.flag("expect_mismatch");
+                problems.push(format!(
+                    "a writable primary was expected (--expect primary) but the server is read-only ({})",
+                    state.read_only_why.as_deref().unwrap_or("read_only")
+                ));
+            }
+            (Some(Role::Replica), Some(Role::Primary)) => {
+                status = status.worst(Status::Warning);
+                facts.flag("expect_mismatch");
+                problems
+                    .push("a replica was expected (--expect replica) but this is a primary: was it promoted?".into());
+            }
+            _ => {}
+        }
+
+        if let (Some(errors), Some(uptime)) = (state.connection_errors, state.uptime_s) {
+            // One snapshot cannot show growth: the average over the uptime stands in for it,
+            // over an hour at least, so that a few failures on a fresh server do not count.
+            let hours = (uptime / 3600.0).max(1.0);
+            let per_hour = errors as f64 / hours;
+            let limit = ctx.thresholds.count("connection_errors") as f64;
+            let mut m = Metric::new("connection_errors_per_hour", (per_hour * 10.0).round() / 10.0, "");
+            m.warning = Some(limit);
+            metrics.push(m);
+            if per_hour >= limit {
+                status = status.worst(Status::Warning);
+                facts.flag("connection_errors");
+                problems.push(format!(
+                    "{errors} failed connection attempts since the server started ({per_hour:.0} per hour, \
+                     threshold {limit:.0}): a client keeps failing to log in or to finish its handshake"
+                ));
+            }
+        }
+        metrics.extend(state.metrics.iter().cloned());
+        if !state.settings.is_empty() {
+            notes.push(format!(
+                "settings that end idle or silent connections: {}",
+                state.settings.join(", ")
+            ));
+        }
+        notes.extend(state.notes.iter().cloned());
+
+        let role_text = match (role, state.read_only) {
+            (Some(Role::Replica), _) => "a replica",
+            (Some(Role::Primary), Some(true)) => "a read-only primary",
+            (Some(Role::Primary), _) => "a primary",
+            (None, _) => "a PgBouncer",
+        };
+        let mut summary = format!(
+            "connected to {answered} in {} ms ({}); {role_text}",
+            phases::total_ms(phases),
+            phases::timings(phases)
+        );
+        if let Some(up) = facts.values.get("uptime") {
+            summary.push_str(&format!(", up {up}"));
+        }
+        if !problems.is_empty() {
+            summary = format!("{}; {summary}", problems.join("; "));
+        }
+        Ok(Outcome {
+            status,
+            summary,
+            metrics,
+            findings: phases::findings(phases),
+            notes,
+            facts,
+        })
+    }
+
+    /// The connection failed: that is this check's CRITICAL, whatever the phase.
+    fn refused(&self, err: &ConnectError, _engine: Engine) -> Option<Outcome> {
+        let mut facts = Facts::default();
+        let summary = match err.failed_phase() {
+            Some(p) => {
+                phases::failure_facts(&mut facts, p, &err.user, err.database.as_deref());
+                format!("cannot connect: {}", phases::sentence(p))
+            }
+            None => {
+                facts.flag("other");
+                format!("cannot connect: {}", err.message)
+            }
+        };
+        let decisive = err.failed_phase().map(|p| p as *const _);
+        let notes = err
+            .phases
+            .iter()
+            .filter(|p| p.failure.is_some() && Some(*p as *const _) != decisive)
+            .map(|p| format!("also: {}", phases::sentence(p)))
+            .collect();
+        Some(Outcome {
+            status: Status::Critical,
+            summary,
+            metrics: phases::metrics(&err.phases),
+            findings: phases::findings(&err.phases),
+            notes,
+            facts,
+        })
+    }
+
+    fn probes_connection(&self) -> bool {
+        true
+    }
+}
