@@ -143,7 +143,8 @@ fn prometheus_text_parses_and_keeps_families_together_on_both_engines() {
 fn prometheus_text_for_a_refused_target_says_down_and_unknown_with_its_runbook() {
     let url = format!("postgres://postgres@127.0.0.1:{}/postgres", free_port());
     let run = dbrunbook(&["diagnose", "--url", &url, "--format", "prometheus"]);
-    assert_eq!(run.code, 3, "{}", run.all());
+    // The connect check is CRITICAL with the connection-failed runbook; the others could not run.
+    assert_eq!(run.code, 2, "{}", run.all());
     let scrape = prometheus_parse::Scrape::parse(run.stdout.lines().map(|l| Ok(l.to_string()))).unwrap();
     let value = |metric: &str| {
         scrape
@@ -154,10 +155,17 @@ fn prometheus_text_for_a_refused_target_says_down_and_unknown_with_its_runbook()
             .collect::<Vec<_>>()
     };
     assert_eq!(value("dbrunbook_up"), [prometheus_parse::Value::Gauge(0.0)]);
+    for line in run.stdout.lines().filter(|l| l.starts_with("dbrunbook_check_status{")) {
+        let expected = if sample_labels(line)["check"] == "connect" {
+            "2"
+        } else {
+            "3"
+        };
+        assert!(line.ends_with(&format!("}} {expected}")), "{}", run.stdout);
+    }
     assert!(
-        value("dbrunbook_check_status")
-            .iter()
-            .all(|v| *v == prometheus_parse::Value::Gauge(3.0)),
+        run.stdout
+            .contains("check=\"connect\",runbook=\"connection-failed\"} 1"),
         "{}",
         run.stdout
     );
@@ -369,7 +377,7 @@ fn diagnose_by_an_unprivileged_user_fits_a_screen_with_the_grant_below() {
         );
     }
     assert_eq!(
-        lines[2].split_whitespace().take(2).collect::<Vec<_>>(),
+        lines[3].split_whitespace().take(2).collect::<Vec<_>>(),
         ["OK", "pool"],
         "{out}"
     );
@@ -570,11 +578,11 @@ fn full_server_fires_the_pool_exhaustion_alert_in_promtool() {
             "interval": "1m",
             "input_series": series,
             "alert_rule_test": [
+                // The connect check tells the refusal, with the pool-exhaustion runbook.
                 alert("DbrunbookPoolExhaustion", serde_json::json!([{"exp_labels": {
-                    "severity": "critical", "runbook": "pool-exhaustion", "check": "pool", "target": target
+                    "severity": "critical", "runbook": "pool-exhaustion", "check": "connect", "target": target
                 }}])),
-                // The other checks are CRITICAL too, but their runbook is pool-exhaustion's,
-                // shown once: no alert of their own.
+                // Pool is CRITICAL too, but the runbook is shown once: no alert of its own.
                 alert("DbrunbookLockContention", serde_json::json!([])),
                 alert("DbrunbookLongRunningQueries", serde_json::json!([])),
             ],

@@ -94,15 +94,15 @@ fn rule(rb: &Runbook, opts: &RulesOptions) -> Option<Rule> {
     if statuses.is_empty() {
         return None;
     }
-    let status = format!("dbrunbook_check_status{{check=\"{}\"}}", promql_string(&rb.check));
+    // Any check may carry the runbook: a full server is told by the connect check with the
+    // pool's runbook. The runbook metric says which check did.
     let tests: Vec<String> = statuses
         .iter()
-        .map(|s| format!("{status} == {}", s.exit_code()))
+        .map(|s| format!("dbrunbook_check_status == {}", s.exit_code()))
         .collect();
     let expr = format!(
-        "({}) and on(target, check) dbrunbook_check_runbook{{check=\"{}\",runbook=\"{}\"}} == 1",
+        "({}) and on(target, check) dbrunbook_check_runbook{{runbook=\"{}\"}} == 1",
         tests.join(" or "),
-        promql_string(&rb.check),
         promql_string(&rb.id)
     );
     let severity = match statuses.as_slice() {
