@@ -200,7 +200,7 @@ fn values(row: mysql_async::Row) -> Vec<Value> {
         .collect()
 }
 
-fn options(target: &Target, limits: &Limits, tls: bool) -> OptsBuilder {
+pub(crate) fn options(target: &Target, limits: &Limits, tls: bool) -> OptsBuilder {
     let host = &target.hosts[0];
     let mut opts = OptsBuilder::default()
         .user(Some(&target.user))
@@ -237,7 +237,7 @@ fn options(target: &Target, limits: &Limits, tls: bool) -> OptsBuilder {
     opts
 }
 
-fn classify(e: &mysql_async::Error) -> ConnectError {
+pub(crate) fn classify(e: &mysql_async::Error) -> ConnectError {
     let kind = match e {
         mysql_async::Error::Server(s) => match s.code {
             1040 | 1203 => ConnectErrorKind::ServerFull,

@@ -190,7 +190,7 @@ fn version_num(version: &str) -> u32 {
 /// the server's version from the startup parameters. With `startup_settings`, the session's
 /// safety settings go in the startup packet, where they outrank the database's and the role's
 /// own `ALTER ... SET` (a hostile `search_path` among them).
-pub(super) async fn open(
+pub(crate) async fn open(
     target: &Target,
     limits: &Limits,
     startup_settings: bool,

@@ -1,0 +1,779 @@
+//! `dbrunbook restore-check`: restore a backup into a scratch database this run creates, count
+//! what arrived, compare it with the source, report the measured restore time, and drop the
+//! scratch copy. The one command that writes, and only into its own scratch database: see
+//! `scratch` for the naming and marker rules, `guard` for what a text dump may do, `tool` for
+//! running the engine's own restore program. Produces an ordinary report with one result named
+//! `restore-check`, so every output format and exit code works as for the checks.
+
+pub mod format;
+pub mod guard;
+pub mod scratch;
+pub mod tables;
+pub mod tool;
+
+use std::ffi::OsString;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, anyhow, bail};
+use tokio::time::timeout_at;
+
+use crate::cli::{GlobalArgs, RestoreArgs};
+use crate::engine::{Limits, Query, Session};
+use crate::redact::driver_message;
+use crate::report::{CheckResult, Finding, Metric, Report, Status, TargetInfo};
+use crate::target::{Engine, Target, TlsMode};
+use crate::units::format_duration;
+
+use format::{Backup, Format};
+use scratch::{Admin, Created};
+use tables::{Counted, Table};
+
+/// `--timeout` for this command when none is typed: restores take minutes to hours.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3600);
+/// Time given to dropping the scratch database after a failure or a timeout, past the deadline.
+const CLEANUP_TIME: Duration = Duration::from_secs(60);
+/// Source tables larger than this are compared by the planner's estimate, not counted: an
+/// exact count reads the whole table on the production server.
+pub const EXACT_COUNT_MAX_BYTES: i64 = 256 << 20;
+/// The name of the one result.
+const NAME: &str = "restore-check";
+
+pub fn run(global: &GlobalArgs, args: &RestoreArgs, timeout: Duration) -> Report {
+    let started = Instant::now();
+    let mut run = Run {
+        global,
+        args,
+        deadline: started + timeout,
+        timeout,
+        scratch_target: None,
+        scratch_version: None,
+    };
+    let result = run.go();
+    let target = match &run.scratch_target {
+        Some(t) => TargetInfo {
+            engine: t.engine.to_string(),
+            url: t.redacted_url(),
+            server_version: run.scratch_version.clone(),
+        },
+        None => TargetInfo {
+            engine: "unknown".into(),
+            url: String::new(),
+            server_version: None,
+        },
+    };
+    Report::new(target, vec![result], started.elapsed().as_millis() as u64)
+}
+
+struct Run<'a> {
+    global: &'a GlobalArgs,
+    args: &'a RestoreArgs,
+    deadline: Instant,
+    timeout: Duration,
+    scratch_target: Option<Target>,
+    scratch_version: Option<String>,
+}
+
+/// What the source looked like, when `--url` named it.
+struct Source {
+    tables: Vec<Table>,
+}
+
+impl Run<'_> {
+    fn go(&mut self) -> CheckResult {
+        let env = |k: &str| std::env::var(k).ok();
+        let backup = match format::detect(&self.args.backup) {
+            Ok(b) => b,
+            Err(e) => return unknown(format!("{e:#}")),
+        };
+        let scratch = match Target::resolve(Some(&self.args.scratch_url), &env) {
+            Ok(t) => t,
+            Err(e) => return unknown(format!("--scratch-url: {e:#}")),
+        };
+        self.scratch_target = Some(scratch.clone());
+        if let Err(e) = fits(&backup, &scratch, "--scratch-url") {
+            return unknown(e.to_string());
+        }
+        if scratch.hosts.len() != 1 {
+            return unknown(
+                "--scratch-url names several hosts: give exactly one, so the restore tool cannot land on another"
+                    .into(),
+            );
+        }
+        let source = match &self.global.url {
+            None => None,
+            Some(url) => match Target::resolve(Some(url), &env) {
+                Ok(t) => {
+                    if let Err(e) = fits(&backup, &t, "--url") {
+                        return unknown(e.to_string());
+                    }
+                    Some(t)
+                }
+                Err(e) => return unknown(format!("{e:#}")),
+            },
+        };
+        let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(rt) => rt,
+            Err(e) => return unknown(format!("cannot start the async runtime: {e}")),
+        };
+        let deadline = tokio::time::Instant::from_std(self.deadline);
+
+        // Before anything is created: which servers these are, and what the source holds.
+        let prepared = runtime.block_on(async {
+            let scratch_id = identity(&scratch, &self.limits())
+                .await
+                .map_err(|e| format!("the scratch server: {e}"))?;
+            let mut source_seen = None;
+            if let Some(src) = &source {
+                let (id, tables) = timeout_at(deadline, read_source(src, &self.limits()))
+                    .await
+                    .map_err(|_| "reading the source ran out of --timeout".to_string())?
+                    .map_err(|e| format!("the source (--url): {e}"))?;
+                source_seen = Some((id, tables));
+            }
+            Ok::<_, String>((scratch_id, source_seen))
+        });
+        let (scratch_id, source_seen) = match prepared {
+            Ok(p) => p,
+            Err(e) => return unknown(driver_message(&e, scratch.password.as_deref())),
+        };
+        self.scratch_version = Some(scratch_id.version.clone());
+        let mut notes = Vec::new();
+        let source = match source_seen {
+            None => None,
+            Some((source_id, tables)) => {
+                if scratch_id.same_server(&source_id) {
+                    if scratch_id.database == source_id.database && !self.args.i_know_this_is_production {
+                        return unknown(format!(
+                            "refusing to restore: --scratch-url is the source's server ({}) and database ({}); point \
+                             it at another server, or pass --i-know-this-is-production to restore onto the source's \
+                             server anyway (into a new scratch database)",
+                            scratch_id.describe(),
+                            scratch_id.database.as_deref().unwrap_or("none")
+                        ));
+                    }
+                    notes.push(format!(
+                        "the scratch database is on the source's server ({}): the restore adds load there",
+                        scratch_id.describe()
+                    ));
+                }
+                Some(Source { tables })
+            }
+        };
+
+        let created = Created::fresh();
+        let made = runtime.block_on(async {
+            let mut admin = Admin::connect(&scratch, &self.limits())
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            let made = timeout_at(deadline, admin.create(&created))
+                .await
+                .unwrap_or_else(|_| Err(anyhow!("creating the scratch database ran out of --timeout")));
+            admin.close().await;
+            made
+        });
+        if let Err(e) = made {
+            return unknown(format!(
+                "cannot create the scratch database on {}: {} (the --scratch-url user needs CREATEDB on PostgreSQL, \
+                 CREATE on MariaDB)",
+                scratch.redacted_url(),
+                driver_message(&format!("{e:#}"), scratch.password.as_deref())
+            ));
+        }
+        crate::log::info(&format!("created the scratch database {}", created.name));
+
+        let mut result = self.restore_and_verify(&runtime, &backup, &scratch, &created, source.as_ref());
+        result.notes.splice(0..0, notes);
+
+        // Always, after success, failure or timeout: drop what this run created.
+        let cleanup = tokio::time::Instant::from_std(Instant::now() + CLEANUP_TIME);
+        if self.args.keep {
+            result.notes.push(format!(
+                "kept the scratch database {} (--keep); drop it with: DROP DATABASE {}",
+                created.name,
+                match scratch.engine {
+                    Engine::Mysql => scratch::my_ident(&created.name),
+                    _ => scratch::pg_ident(&created.name),
+                }
+            ));
+        } else {
+            let dropped = runtime.block_on(async {
+                timeout_at(cleanup, async {
+                    let mut admin = Admin::connect(&scratch, &self.cleanup_limits())
+                        .await
+                        .map_err(|e| anyhow!("{e}"))?;
+                    let r = admin.drop_created(&created).await;
+                    admin.close().await;
+                    r
+                })
+                .await
+            });
+            match dropped {
+                Ok(Ok(())) => crate::log::info(&format!("dropped the scratch database {}", created.name)),
+                Ok(Err(e)) => {
+                    result.status = result.status.worst(Status::Warning);
+                    result.notes.push(format!(
+                        "could not drop the scratch database {}: {}",
+                        created.name,
+                        driver_message(&format!("{e:#}"), scratch.password.as_deref())
+                    ));
+                }
+                Err(_) => {
+                    result.status = result.status.worst(Status::Warning);
+                    result.notes.push(format!(
+                        "dropping the scratch database {} did not finish in time; drop it by hand",
+                        created.name
+                    ));
+                }
+            }
+        }
+        result
+    }
+
+    fn limits(&self) -> Limits {
+        let left = self
+            .deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_secs(1));
+        Limits {
+            connect_timeout: self.global.connect_timeout.min(left),
+            statement_timeout: left,
+            lock_timeout: Duration::from_secs(1),
+        }
+    }
+
+    /// Dropping the scratch database gets its own time, even when the run's is used up.
+    fn cleanup_limits(&self) -> Limits {
+        Limits {
+            connect_timeout: self.global.connect_timeout,
+            statement_timeout: CLEANUP_TIME,
+            lock_timeout: Duration::from_secs(1),
+        }
+    }
+
+    fn restore_and_verify(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        backup: &Backup,
+        scratch: &Target,
+        created: &Created,
+        source: Option<&Source>,
+    ) -> CheckResult {
+        let password = scratch.password.as_deref();
+        let prepared = match command(backup, scratch, &created.name) {
+            Ok(p) => p,
+            Err(e) => return unknown(format!("{e:#}")),
+        };
+        let tool_name = format!(
+            "{}{}",
+            prepared
+                .program
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default(),
+            prepared.program.major.map(|m| format!(" {m}")).unwrap_or_default()
+        );
+        crate::log::info(&format!(
+            "restoring {} with {}",
+            backup.format.name(),
+            prepared.program.path.display()
+        ));
+        let finished = tool::run(tool::Job {
+            program: &prepared.program,
+            args: prepared.args,
+            env: prepared.env,
+            backup,
+            deadline: self.deadline,
+        });
+        let finished = match finished {
+            Ok(f) => f,
+            Err(e) => return unknown(format!("{e:#}")),
+        };
+        let secs = finished.elapsed.as_secs_f64();
+        let mut metrics = vec![
+            Metric::new("restore_seconds", round(secs, 3), "s"),
+            Metric::new("restore_bytes", finished.bytes_read as f64, "B"),
+            Metric::new(
+                "restore_mb_per_second",
+                round(finished.bytes_read as f64 / 1e6 / secs.max(0.001), 2),
+                "",
+            ),
+        ];
+        let what = format!(
+            "{} {} ({})",
+            backup.format.name(),
+            human_bytes(backup.size),
+            backup
+                .compression
+                .decompressor()
+                .map_or("uncompressed".into(), |c| format!("{c}-compressed"))
+        );
+        let mut notes = vec![format!("restored with {}", prepared.program.path.display())];
+        if finished.skipped > 0 {
+            notes.push(format!(
+                "{} statement(s) of the dump were skipped: about its own database, owners and privileges (as \
+                 pg_restore --no-owner --no-privileges)",
+                finished.skipped
+            ));
+        }
+        if finished.timed_out {
+            return CheckResult {
+                metrics,
+                notes,
+                ..unknown(format!(
+                    "the restore did not finish within --timeout {} ({} of {} read); {tool_name} was stopped: raise \
+                     --timeout to measure the full restore",
+                    format_duration(self.timeout),
+                    human_bytes(finished.bytes_read),
+                    human_bytes(backup.size)
+                ))
+            };
+        }
+        if let Some(why) = finished.stopped {
+            return CheckResult {
+                metrics,
+                notes,
+                ..unknown(format!(
+                    "{why}; restore-check restores one database's dump into a scratch database"
+                ))
+            };
+        }
+        if let Some(err) = &finished.decompress_error {
+            let lines = tool::first_lines(err, password);
+            notes.extend(lines.iter().map(|l| format!("decompressor: {l}")));
+            return failed(
+                format!(
+                    "the backup could not be decompressed after {}: {}",
+                    human_bytes(finished.bytes_read),
+                    lines.first().cloned().unwrap_or_default()
+                ),
+                metrics,
+                notes,
+            );
+        }
+        if !finished.success {
+            let lines = tool::first_lines(&finished.stderr, password);
+            notes.extend(lines.iter().map(|l| format!("{tool_name}: {l}")));
+            let first = lines
+                .iter()
+                .find(|l| l.contains("error") || l.contains("ERROR"))
+                .or(lines.first())
+                .cloned()
+                .unwrap_or_else(|| format!("exit code {}", finished.exit.unwrap_or(-1)));
+            return failed(
+                format!(
+                    "the restore of {what} failed after {}: {first}",
+                    format_duration(finished.elapsed)
+                ),
+                metrics,
+                notes,
+            );
+        }
+
+        // Verify: every table of the copy, counted exactly.
+        let copy_target = Target {
+            dbname: Some(created.name.clone()),
+            ..scratch.clone()
+        };
+        let deadline = tokio::time::Instant::from_std(self.deadline);
+        let counted = runtime.block_on(async {
+            timeout_at(deadline, async {
+                let mut session = Session::connect(&copy_target, &self.limits())
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?;
+                let t = tables::read(&mut session, scratch.engine, None).await;
+                session.close().await;
+                t
+            })
+            .await
+        });
+        let restored = match counted {
+            Ok(Ok(t)) => t,
+            Ok(Err(e)) => {
+                return CheckResult {
+                    metrics,
+                    notes,
+                    ..unknown(format!(
+                        "restored in {}, but counting the copy's rows failed: {}",
+                        format_duration(finished.elapsed),
+                        driver_message(&format!("{e:#}"), password)
+                    ))
+                };
+            }
+            Err(_) => {
+                return CheckResult {
+                    metrics,
+                    notes,
+                    ..unknown(format!(
+                        "restored in {}, but counting the copy's rows ran out of --timeout",
+                        format_duration(finished.elapsed)
+                    ))
+                };
+            }
+        };
+        let rows: i64 = restored.iter().filter_map(|t| t.rows).sum();
+        metrics.push(Metric::new("tables", restored.len() as f64, ""));
+        metrics.push(Metric::new("rows", rows as f64, ""));
+        let mut findings = Vec::new();
+        let mut status = Status::Ok;
+        for t in restored.iter().filter(|t| t.count_error.is_some()) {
+            status = status.worst(Status::Unknown);
+            notes.push(format!(
+                "could not count {}: {}",
+                t.key,
+                t.count_error.as_deref().unwrap_or_default()
+            ));
+        }
+        let restored_line = format!(
+            "restored {what} in {} ({:.1} MB/s) with {tool_name}: {} table(s), {} row(s)",
+            format_duration(finished.elapsed),
+            finished.bytes_read as f64 / 1e6 / secs.max(0.001),
+            restored.len(),
+            rows
+        );
+        let summary = match source {
+            None => {
+                if restored.is_empty() {
+                    status = status.worst(Status::Warning);
+                    format!("{restored_line}; the dump holds no tables")
+                } else {
+                    notes.push("no --url: the copy was counted but not compared with a source".into());
+                    restored_line
+                }
+            }
+            Some(src) => {
+                let diffs = tables::compare(&restored, &src.tables, self.args.row_tolerance.0);
+                let estimated = src.tables.iter().filter(|t| t.rows.is_none()).count();
+                if estimated > 0 {
+                    notes.push(format!(
+                        "{estimated} source table(s) larger than {} were compared by the planner's estimate \
+                         (pg_class.reltuples / information_schema.TABLES.TABLE_ROWS), not counted",
+                        human_bytes(EXACT_COUNT_MAX_BYTES as u64)
+                    ));
+                }
+                metrics.push(Metric::new("differences", diffs.len() as f64, ""));
+                for d in &diffs {
+                    status = status.worst(d.status);
+                    let mut f = Finding::new("difference")
+                        .with("table", d.table.clone())
+                        .with("problem", d.problem)
+                        .with("source_rows", d.source_rows)
+                        .with("restored_rows", d.restored_rows);
+                    f = f.with(
+                        "source_counted",
+                        match d.counted {
+                            Some(Counted::Exact) => "exact",
+                            Some(Counted::Estimate) => "estimate",
+                            None => "",
+                        },
+                    );
+                    findings.push(f);
+                }
+                let missing = diffs.iter().filter(|d| d.restored_rows.is_none()).count();
+                if diffs.is_empty() {
+                    format!("{restored_line}; matches the source ({} table(s))", src.tables.len())
+                } else if missing > 0 {
+                    format!(
+                        "{restored_line}; {missing} table(s) of the source missing, {} difference(s)",
+                        diffs.len()
+                    )
+                } else {
+                    format!("{restored_line}; {} difference(s) from the source", diffs.len())
+                }
+            }
+        };
+        CheckResult {
+            check: NAME.into(),
+            status,
+            summary,
+            metrics,
+            findings,
+            notes,
+            runbook: None,
+        }
+    }
+}
+
+/// The restore program, its arguments and environment for this backup and scratch database.
+struct Prepared {
+    program: tool::Program,
+    args: Vec<OsString>,
+    env: Vec<(&'static str, String)>,
+}
+
+fn command(backup: &Backup, scratch: &Target, dbname: &str) -> Result<Prepared> {
+    let host = &scratch.hosts[0];
+    let mut env = Vec::new();
+    let mut args: Vec<OsString> = Vec::new();
+    let program = match backup.format {
+        Format::MysqlDump => {
+            if let Some(pw) = &scratch.password {
+                env.push(("MYSQL_PWD", pw.clone()));
+            }
+            // --no-defaults first: no option file may add a database or a host of its own;
+            // --binary-mode turns off the client's own commands (shell, source) in the dump.
+            args.push("--no-defaults".into());
+            if host.is_socket() {
+                args.push(format!("--socket={}", host.host).into());
+            } else {
+                args.push(format!("--host={}", host.host).into());
+                args.push(format!("--port={}", host.port).into());
+            }
+            args.push(format!("--user={}", scratch.user).into());
+            args.push(format!("--database={dbname}").into());
+            for a in ["--batch", "--binary-mode", "--max-allowed-packet=1073741824"] {
+                args.push(a.into());
+            }
+            match scratch.tls {
+                TlsMode::Disable => args.push("--skip-ssl".into()),
+                TlsMode::Prefer => {}
+                mode => {
+                    args.push("--ssl".into());
+                    if matches!(mode, TlsMode::VerifyCa | TlsMode::VerifyFull) {
+                        args.push("--ssl-verify-server-cert".into());
+                    }
+                    if let Some(ca) = &scratch.root_cert {
+                        args.push(format!("--ssl-ca={}", ca.display()).into());
+                    }
+                }
+            }
+            tool::mysql_program()?
+        }
+        _ => {
+            if let Some(pw) = &scratch.password {
+                env.push(("PGPASSWORD", pw.clone()));
+            }
+            let mut conninfo = vec![
+                kv("host", &host.host),
+                kv("port", &host.port.to_string()),
+                kv("user", &scratch.user),
+                kv("dbname", dbname),
+                kv("application_name", crate::engine::APPLICATION_NAME),
+                kv("sslmode", tls_name(scratch.tls)),
+            ];
+            if let Some(ca) = &scratch.root_cert {
+                conninfo.push(kv("sslrootcert", &ca.display().to_string()));
+            }
+            let conninfo = conninfo.join(" ");
+            if backup.format == Format::PgPlain {
+                for a in ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d"] {
+                    args.push(a.into());
+                }
+                args.push(conninfo.into());
+                tool::pg_program("psql", backup.dump_major)?
+            } else {
+                args.push("--dbname".into());
+                args.push(conninfo.into());
+                // The scratch server need not have the source's roles or tablespaces, and a
+                // subscription would connect to the source's publisher.
+                for a in [
+                    "--no-owner",
+                    "--no-privileges",
+                    "--no-tablespaces",
+                    "--no-subscriptions",
+                    "--no-publications",
+                    "--exit-on-error",
+                ] {
+                    args.push(a.into());
+                }
+                if backup.format == Format::PgDirectory {
+                    args.push(backup.path.as_os_str().to_owned());
+                }
+                tool::pg_program("pg_restore", backup.dump_major)?
+            }
+        }
+    };
+    Ok(Prepared { program, args, env })
+}
+
+/// A libpq `key='value'` pair, the value quoted.
+fn kv(key: &str, value: &str) -> String {
+    format!("{key}='{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+fn tls_name(mode: TlsMode) -> &'static str {
+    match mode {
+        TlsMode::Disable => "disable",
+        TlsMode::Prefer => "prefer",
+        TlsMode::Require => "require",
+        TlsMode::VerifyCa => "verify-ca",
+        TlsMode::VerifyFull => "verify-full",
+    }
+}
+
+/// The backup's engine must be the target's.
+fn fits(backup: &Backup, target: &Target, flag: &str) -> Result<()> {
+    let wanted = if backup.format.is_postgres() {
+        Engine::Postgres
+    } else {
+        Engine::Mysql
+    };
+    if target.engine != wanted {
+        bail!(
+            "{} is a {}, but {flag} is a {} server: give a {} URL",
+            backup.path.display(),
+            backup.format.name(),
+            target.engine,
+            wanted
+        );
+    }
+    Ok(())
+}
+
+/// What identifies a server, to tell whether the scratch server is the source's.
+///
+/// PostgreSQL: the cluster's `system_identifier` (pg_control_system()), which host names cannot
+/// disguise (127.0.0.1, localhost, a DNS alias, a PgBouncer in front: all one cluster). It is
+/// shared by a primary, its physical standbys and clusters cloned from one base backup; all of
+/// those count as the source, which errs on the safe side. A role that may not read pg_control
+/// falls back to the postmaster's start time (to the microsecond) and port.
+/// MariaDB/MySQL: `@@hostname`, `@@port` and `@@datadir` together (MariaDB has no
+/// `@@server_uuid`; MySQL 8's could replace them, but MySQL 8 cannot be installed here to test).
+/// The database is the one the URL connects to.
+#[derive(Debug)]
+struct Identity {
+    system_id: Option<String>,
+    started: String,
+    port: String,
+    database: Option<String>,
+    version: String,
+}
+
+impl Identity {
+    fn same_server(&self, other: &Identity) -> bool {
+        match (&self.system_id, &other.system_id) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.started == other.started && self.port == other.port,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match &self.system_id {
+            Some(id) => format!("system identifier {id}"),
+            None => format!("started {}, port {}", self.started, self.port),
+        }
+    }
+}
+
+async fn identity(target: &Target, limits: &Limits) -> Result<Identity> {
+    let mut session = Session::connect(target, limits).await.map_err(|e| anyhow!("{e}"))?;
+    let id = identify(&mut session, target.engine).await;
+    session.close().await;
+    id
+}
+
+async fn identify(session: &mut Session, engine: Engine) -> Result<Identity> {
+    let queries = match engine {
+        Engine::Mysql => vec![Query::new(
+            "identifying the server",
+            include_str!("sql/mysql_identity.sql"),
+        )],
+        _ => vec![
+            Query::new("identifying the server", include_str!("sql/pg_identity.sql")),
+            Query::new("identifying the server", include_str!("sql/pg_identity_fallback.sql")),
+        ],
+    };
+    let results = session.run(&queries).await?;
+    let mut last = None;
+    for r in results {
+        match r {
+            Ok(rows) => {
+                let row = rows
+                    .first()
+                    .ok_or_else(|| anyhow!("no answer identifying the server"))?;
+                return Ok(Identity {
+                    system_id: row.opt_text(0)?,
+                    started: row.text(1)?,
+                    port: row.text(2)?,
+                    database: row.opt_text(3)?,
+                    version: session.server().version.clone(),
+                });
+            }
+            Err(e) => last = Some(e.message),
+        }
+    }
+    Err(anyhow!("identifying the server: {}", last.unwrap_or_default()))
+}
+
+async fn read_source(target: &Target, limits: &Limits) -> Result<(Identity, Vec<Table>)> {
+    if target.engine == Engine::Mysql && target.dbname.is_none() {
+        bail!("--url names no database: give the one the dump was made from (mysql://user@host/db)");
+    }
+    let mut session = Session::connect(target, limits).await.map_err(|e| anyhow!("{e}"))?;
+    let id = identify(&mut session, target.engine).await;
+    let tables = match id {
+        Ok(_) => tables::read(&mut session, target.engine, Some(EXACT_COUNT_MAX_BYTES)).await,
+        Err(_) => Ok(Vec::new()),
+    };
+    session.close().await;
+    Ok((id?, tables?))
+}
+
+fn unknown(summary: String) -> CheckResult {
+    CheckResult {
+        check: NAME.into(),
+        status: Status::Unknown,
+        summary,
+        metrics: vec![],
+        findings: vec![],
+        notes: vec![],
+        runbook: None,
+    }
+}
+
+fn failed(summary: String, metrics: Vec<Metric>, notes: Vec<String>) -> CheckResult {
+    CheckResult {
+        check: NAME.into(),
+        status: Status::Critical,
+        summary,
+        metrics,
+        findings: vec![],
+        notes,
+        runbook: None,
+    }
+}
+
+fn round(v: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (v * f).round() / f
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn libpq_values_are_quoted() {
+        assert_eq!(kv("dbname", "a b'c\\"), "dbname='a b\\'c\\\\'");
+    }
+
+    #[test]
+    fn servers_are_the_same_by_identity_not_host_name() {
+        let id = |sys: Option<&str>, started: &str| Identity {
+            system_id: sys.map(Into::into),
+            started: started.into(),
+            port: "5432".into(),
+            database: Some("app".into()),
+            version: String::new(),
+        };
+        assert!(id(Some("7"), "a").same_server(&id(Some("7"), "b")));
+        assert!(!id(Some("7"), "a").same_server(&id(Some("8"), "a")));
+        assert!(id(None, "a").same_server(&id(Some("7"), "a")));
+        assert!(!id(None, "a").same_server(&id(None, "b")));
+    }
+}
