@@ -84,6 +84,9 @@ pub struct Backup {
     pub size: u64,
     /// The major version of the pg_dump that wrote it, when the dump says (e.g. 15).
     pub dump_major: Option<u32>,
+    /// A mysqldump file with its header comment, so its closing `-- Dump completed` is due too
+    /// (both are missing with --compact or --skip-comments).
+    pub commented: bool,
 }
 
 pub fn detect(path: &Path) -> Result<Backup> {
@@ -108,6 +111,7 @@ pub fn detect(path: &Path) -> Result<Backup> {
             compression: Compression::None,
             size: dir_size(path)?,
             dump_major: header.dump_major,
+            commented: false,
         });
     }
     let mut raw = Vec::new();
@@ -135,6 +139,7 @@ pub fn detect(path: &Path) -> Result<Backup> {
         compression,
         size: meta.len(),
         dump_major,
+        commented: format == Format::MysqlDump && is_commented_mysqldump(&head),
     })
 }
 
@@ -161,10 +166,15 @@ fn sniff_content(head: &[u8]) -> Result<(Format, Option<u32>)> {
             .and_then(major_of);
         return Ok((Format::PgPlain, major));
     }
-    if text.contains("-- MySQL dump") || text.contains("-- MariaDB dump") || text.contains("/*!40101 SET") {
+    if is_commented_mysqldump(head) || text.contains("/*!40101 SET") {
         return Ok((Format::MysqlDump, None));
     }
     bail!("no pg_dump or mysqldump header in its first {} KiB", HEAD_BYTES / 1024)
+}
+
+fn is_commented_mysqldump(head: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(head);
+    text.contains("-- MySQL dump") || text.contains("-- MariaDB dump")
 }
 
 /// `15.20 (Debian 15.20-0+deb12u1)` → 15; `9.6.24` → 9.

@@ -26,6 +26,8 @@ pub struct Guard {
     switched_to: Option<String>,
     line: u64,
     pub skipped: u64,
+    /// The dump tool's closing line went by: the file was not cut short.
+    pub complete: bool,
 }
 
 /// Statements about a whole database: skipped, the scratch database stands in for it.
@@ -59,6 +61,7 @@ impl Guard {
             switched_to: None,
             line: 0,
             skipped: 0,
+            complete: false,
         }
     }
 
@@ -80,6 +83,10 @@ impl Guard {
         }
         let text = String::from_utf8_lossy(raw);
         let mut line = text.trim();
+        // pg_dump's and mysqldump's last comments (pg_dump may add `\unrestrict` after its own).
+        if line.starts_with("-- PostgreSQL database dump complete") || line.starts_with("-- Dump completed") {
+            self.complete = true;
+        }
         // mysqldump wraps some statements in version comments: /*!40000 DROP DATABASE ... */;
         if let Some(rest) = line.strip_prefix("/*!") {
             line = rest.trim_start_matches(|c: char| c.is_ascii_digit()).trim_start();
@@ -198,6 +205,9 @@ mod tests {
                     COPY public.t (a) FROM stdin;\nCREATE DATABASE in data\n\\.\nGRANT ALL ON TABLE public.t TO bob;\n";
         let (out, stop) = run(Dialect::Postgres, dump);
         assert_eq!(stop, None);
+        let mut g = Guard::new(Dialect::Postgres);
+        g.check(b"-- PostgreSQL database dump complete\n");
+        assert!(g.complete);
         assert_eq!(
             out,
             [

@@ -186,7 +186,7 @@ impl Run<'_> {
 
         // Always, after success, failure or timeout: drop what this run created.
         let cleanup = tokio::time::Instant::from_std(Instant::now() + CLEANUP_TIME);
-        if self.args.keep {
+        let state = if self.args.keep {
             result.notes.push(format!(
                 "kept the scratch database {} (--keep); drop it with: DROP DATABASE {}",
                 created.name,
@@ -195,6 +195,7 @@ impl Run<'_> {
                     _ => scratch::pg_ident(&created.name),
                 }
             ));
+            "kept"
         } else {
             let dropped = runtime.block_on(async {
                 timeout_at(cleanup, async {
@@ -207,25 +208,30 @@ impl Run<'_> {
                 })
                 .await
             });
-            match dropped {
-                Ok(Ok(())) => crate::log::info(&format!("dropped the scratch database {}", created.name)),
-                Ok(Err(e)) => {
-                    result.status = result.status.worst(Status::Warning);
-                    result.notes.push(format!(
-                        "could not drop the scratch database {}: {}",
-                        created.name,
-                        driver_message(&format!("{e:#}"), scratch.password.as_deref())
-                    ));
+            let problem = match dropped {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(driver_message(&format!("{e:#}"), scratch.password.as_deref())),
+                Err(_) => Some("dropping it did not finish in time; drop it by hand".to_string()),
+            };
+            match problem {
+                None => {
+                    crate::log::info(&format!("dropped the scratch database {}", created.name));
+                    "dropped"
                 }
-                Err(_) => {
+                Some(why) => {
                     result.status = result.status.worst(Status::Warning);
-                    result.notes.push(format!(
-                        "dropping the scratch database {} did not finish in time; drop it by hand",
-                        created.name
-                    ));
+                    result
+                        .notes
+                        .push(format!("could not drop the scratch database {}: {why}", created.name));
+                    "left behind"
                 }
             }
-        }
+        };
+        result.findings.push(
+            Finding::new("scratch")
+                .with("database", created.name.clone())
+                .with("state", state),
+        );
         result
     }
 
@@ -311,9 +317,13 @@ impl Run<'_> {
         let mut notes = vec![format!("restored with {}", prepared.program.path.display())];
         if finished.skipped > 0 {
             notes.push(format!(
-                "{} statement(s) of the dump were skipped: about its own database, owners and privileges (as \
-                 pg_restore --no-owner --no-privileges)",
-                finished.skipped
+                "{} statement(s) of the dump were skipped: {}",
+                finished.skipped,
+                if backup.format == Format::MysqlDump {
+                    "about its own database (the scratch one stands in for it)"
+                } else {
+                    "about its own database, owners and privileges (as pg_restore --no-owner --no-privileges)"
+                }
             ));
         }
         if finished.timed_out {
@@ -367,6 +377,32 @@ impl Run<'_> {
                 ),
                 metrics,
                 notes,
+            );
+        }
+
+        // A plain dump cut short still restores what it holds: only its missing last line tells.
+        let cut_short = match backup.format {
+            Format::PgPlain => Some("-- PostgreSQL database dump complete"),
+            Format::MysqlDump if backup.commented => Some("-- Dump completed"),
+            _ => None,
+        };
+        if let Some(trailer) = cut_short
+            && finished.complete == Some(false)
+        {
+            return failed(
+                format!(
+                    "the dump ends early: {what} has no closing '{trailer}' line, so the restore ran without \
+                     error but is incomplete"
+                ),
+                metrics,
+                notes,
+            );
+        }
+        if finished.complete == Some(false) && backup.format == Format::MysqlDump {
+            notes.push(
+                "the dump has neither mysqldump's header nor its closing '-- Dump completed' line (made with \
+                 --compact or --skip-comments): whether it is complete is unknown"
+                    .into(),
             );
         }
 
@@ -649,7 +685,7 @@ impl Identity {
 
     fn describe(&self) -> String {
         match &self.system_id {
-            Some(id) => format!("system identifier {id}"),
+            Some(id) => format!("identified as {id}"),
             None => format!("started {}, port {}", self.started, self.port),
         }
     }

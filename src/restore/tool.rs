@@ -108,6 +108,8 @@ pub struct Finished {
     pub stopped: Option<String>,
     /// Statements the guard skipped (the dump's own database, owners, privileges).
     pub skipped: u64,
+    /// For a text dump: whether its closing comment was read (`None` for archives).
+    pub complete: Option<bool>,
     /// The decompressor's complaint, if it failed.
     pub decompress_error: Option<String>,
 }
@@ -235,6 +237,7 @@ pub fn run(job: Job) -> Result<Finished> {
         elapsed: started.elapsed(),
         stopped: forwarded.stopped,
         skipped: forwarded.skipped,
+        complete: forwarded.complete,
         decompress_error,
     })
 }
@@ -243,6 +246,7 @@ pub fn run(job: Job) -> Result<Finished> {
 struct Forwarded {
     stopped: Option<String>,
     skipped: u64,
+    complete: Option<bool>,
 }
 
 /// Copies the backup to the tool, line by line through the guard for text dumps. A tool that
@@ -273,6 +277,7 @@ fn forward(source: Box<dyn Read + Send>, mut sink: impl Write, guard: Option<Gua
                 return Forwarded {
                     stopped: Some(why),
                     skipped: guard.skipped,
+                    complete: Some(guard.complete),
                 };
             }
         }
@@ -280,6 +285,7 @@ fn forward(source: Box<dyn Read + Send>, mut sink: impl Write, guard: Option<Gua
     Forwarded {
         stopped: None,
         skipped: guard.skipped,
+        complete: Some(guard.complete),
     }
 }
 
