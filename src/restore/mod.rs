@@ -180,6 +180,7 @@ impl Run<'_> {
             ));
         }
         crate::log::info(&format!("created the scratch database {}", created.name));
+        tool::catch_interrupts();
 
         let mut result = self.restore_and_verify(&runtime, &backup, &scratch, &created, source.as_ref());
         result.notes.splice(0..0, notes);
@@ -339,6 +340,17 @@ impl Run<'_> {
                 ))
             };
         }
+        if finished.interrupted {
+            return CheckResult {
+                metrics,
+                notes,
+                ..unknown(format!(
+                    "interrupted after {} of {} read; {tool_name} was stopped",
+                    human_bytes(finished.bytes_read),
+                    human_bytes(backup.size)
+                ))
+            };
+        }
         if let Some(why) = finished.stopped {
             return CheckResult {
                 metrics,
@@ -364,6 +376,19 @@ impl Run<'_> {
         if !finished.success {
             let lines = tool::first_lines(&finished.stderr, password);
             notes.extend(lines.iter().map(|l| format!("{tool_name}: {l}")));
+            let server_major = self.scratch_version.as_deref().and_then(format::major_of);
+            if let (Some(tool_major), Some(server_major)) = (prepared.program.major, server_major)
+                && backup.format.is_postgres()
+                && tool_major > server_major
+            {
+                // pg_dump's output is meant for a server of its own major or newer: a dump made
+                // by a newer pg_dump fails the same way in a real restore into this server.
+                notes.push(format!(
+                    "the dump was made by pg_dump {} and needs {tool_name}, newer than the scratch server                      (PostgreSQL {server_major}): restore into a server of major {} or later, or dump with the                      server's own pg_dump",
+                    backup.dump_major.unwrap_or(tool_major),
+                    backup.dump_major.unwrap_or(tool_major)
+                ));
+            }
             let first = lines
                 .iter()
                 .find(|l| l.contains("error") || l.contains("ERROR"))
@@ -404,6 +429,17 @@ impl Run<'_> {
                  --compact or --skip-comments): whether it is complete is unknown"
                     .into(),
             );
+        }
+
+        if tool::interrupted() {
+            return CheckResult {
+                metrics,
+                notes,
+                ..unknown(format!(
+                    "interrupted after the restore ({}), before its rows were counted",
+                    format_duration(finished.elapsed)
+                ))
+            };
         }
 
         // Verify: every table of the copy, counted exactly.

@@ -83,6 +83,28 @@ fn in_path(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// Set by SIGINT/SIGTERM while a restore runs: the tool is stopped and the scratch database
+/// still dropped, instead of dying with it left behind.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+/// From here on, Ctrl-C and SIGTERM ask the restore to stop rather than end the process.
+pub fn catch_interrupts() {
+    let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGINT, handler);
+        libc::signal(libc::SIGTERM, handler);
+    }
+}
+
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
 /// One restore to run.
 pub struct Job<'a> {
     pub program: &'a Program,
@@ -98,6 +120,8 @@ pub struct Job<'a> {
 pub struct Finished {
     pub success: bool,
     pub timed_out: bool,
+    /// Stopped by Ctrl-C or SIGTERM.
+    pub interrupted: bool,
     pub exit: Option<i32>,
     /// The tool's stderr (at most STDERR_KEEP bytes), raw: the caller redacts and sanitises.
     pub stderr: String,
@@ -119,6 +143,8 @@ pub fn run(job: Job) -> Result<Finished> {
     let backup = job.backup;
     let directory = backup.format == Format::PgDirectory;
     let mut cmd = Command::new(&job.program.path);
+    // A process group of its own: Ctrl-C reaches dbrunbook, which stops the tool and cleans up.
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     cmd.args(&job.args)
         .stdin(if directory { Stdio::null() } else { Stdio::piped() })
         .stdout(Stdio::null())
@@ -145,7 +171,9 @@ pub fn run(job: Job) -> Result<Finished> {
         let source: Box<dyn Read + Send> = match backup.compression.decompressor() {
             None => Box::new(counted),
             Some(name) => {
-                let mut child = Command::new(name)
+                let mut child = Command::new(name);
+                std::os::unix::process::CommandExt::process_group(&mut child, 0);
+                let mut child = child
                     .arg("-dc")
                     .stdin(Stdio::piped())
                     .stdout(Stdio::piped())
@@ -190,8 +218,8 @@ pub fn run(job: Job) -> Result<Finished> {
             let _ = tool.kill();
             break tool.wait().ok();
         }
-        if Instant::now() >= job.deadline {
-            timed_out = true;
+        if Instant::now() >= job.deadline || interrupted() {
+            timed_out = !interrupted();
             let _ = tool.kill();
             let _ = tool.wait();
             break None;
@@ -206,7 +234,7 @@ pub fn run(job: Job) -> Result<Finished> {
     // The tool is gone: the pipe to it is broken, so the forwarder and decompressor stop too.
     let mut decompress_error = None;
     if let Some(mut child) = decompressor {
-        if timed_out || stop_flag.load(Ordering::Relaxed) {
+        if status.is_none() || stop_flag.load(Ordering::Relaxed) {
             let _ = child.kill();
         }
         let err = child.stderr.take().map(keep_head).unwrap_or_default();
@@ -231,6 +259,7 @@ pub fn run(job: Job) -> Result<Finished> {
     Ok(Finished {
         success: !timed_out && forwarded.stopped.is_none() && status.is_some_and(|s| s.success()),
         timed_out,
+        interrupted: status.is_none() && !timed_out,
         exit,
         stderr,
         bytes_read,
