@@ -434,3 +434,58 @@ fn pg_dumpall_file_is_refused_before_anything_is_created() {
     assert!(report["checks"][0]["summary"].as_str().unwrap().contains("pg_dumpall"));
     assert!(findings(&report, "scratch").is_empty());
 }
+
+#[test]
+fn restore_interrupted_by_sigint_still_drops_the_scratch_database() {
+    let dir = tmp();
+    let path = dir.path().join("slow.sql");
+    // A sleep only this test runs, to find its restore among the others on the shared server.
+    let sleep = format!("pg_sleep(60.{})", std::process::id());
+    std::fs::write(
+        &path,
+        format!(
+            "--\n-- PostgreSQL database dump\n--\n\nCREATE TABLE t (a int);\nSELECT {sleep};\n\
+             --\n-- PostgreSQL database dump complete\n--\n"
+        ),
+    )
+    .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_dbrunbook"))
+        .args([
+            "restore-check",
+            path.to_str().unwrap(),
+            "--scratch-url",
+            &shared_pg_url(),
+            "--format",
+            "json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let running = || {
+        psql_value(
+            &shared_pg_url(),
+            &format!(
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%{sleep}%' AND datname LIKE 'dbrunbook_restore_%'"
+            ),
+        ) == "1"
+    };
+    let started = std::time::Instant::now();
+    while !running() {
+        assert!(started.elapsed().as_secs() < 30, "the restore never reached its sleep");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // SAFETY: a plain kill(2) of the child this test spawned.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a report after Ctrl-C");
+    assert_eq!(out.status.code(), Some(3), "{report:#}");
+    assert!(
+        report["checks"][0]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("interrupted")
+    );
+    let (name, state) = scratch_name(&report);
+    assert_eq!(state, "dropped");
+    assert!(!pg_database_exists(&name));
+}
