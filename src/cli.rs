@@ -109,6 +109,12 @@ pub enum Builtin {
     Diagnose(CheckArgs),
     /// Restore a backup file into a scratch database it creates, count its tables and rows,
     /// compare them with the source (--url), report the restore time, and drop the scratch copy.
+    ///
+    /// The one command that writes, and only into a database it creates: named
+    /// dbrunbook_restore_<time>_<random>, marked with a comment, and dropped at the end (also
+    /// after a failure, a timeout or Ctrl-C) only while it still carries this run's marker. It
+    /// refuses when --scratch-url is the source's server and database. --timeout defaults to 1h
+    /// for this command (restores take long), not the 30s shown below.
     #[command(display_order = 50)]
     RestoreCheck(RestoreArgs),
     /// List, show and validate runbooks.
@@ -122,11 +128,7 @@ pub enum Builtin {
     },
 }
 
-/// `restore-check`: the one command that writes, and only into a database it creates.
-///
-/// The scratch database is named `dbrunbook_restore_<time>_<random>`, marked with a comment, and
-/// dropped at the end (also after a failure or a timeout) only when it still carries this run's
-/// marker. `--timeout` defaults to 1h for this command (restores take long), not 30s.
+/// `restore-check`'s own arguments (its help text is on `Builtin::RestoreCheck`).
 #[derive(Debug, Args)]
 pub struct RestoreArgs {
     /// The backup: a pg_dump file (plain SQL, custom or tar format) or directory (directory

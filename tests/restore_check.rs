@@ -489,3 +489,30 @@ fn restore_interrupted_by_sigint_still_drops_the_scratch_database() {
     assert_eq!(state, "dropped");
     assert!(!pg_database_exists(&name));
 }
+
+#[test]
+fn scratch_server_with_a_password_gets_it_by_environment_and_never_shows_it() {
+    const PASSWORD: &str = "restore-horse-battery";
+    let pg = ThrowawayPg::start(PgOptions {
+        password: Some(PASSWORD),
+        ..PgOptions::default()
+    });
+    let src = pg_source("rc_password");
+    let dir = tmp();
+    let path = dir.path().join("app.dump");
+    pg_dump(&src, "-Fc", &path);
+    let scratch = format!("postgres://postgres:{PASSWORD}@127.0.0.1:{}/postgres", pg.port);
+    let run = restore(&path, &scratch, Some(&src.url()), &[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(!run.all().contains(PASSWORD), "{}", run.all());
+    assert_eq!(metric(&run.json(), "rows"), 1540.0);
+
+    // A failing restore quotes pg_restore's error: still no password in it.
+    let bytes = std::fs::read(&path).unwrap();
+    let cut = dir.path().join("cut.dump");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let run = restore(&cut, &scratch, None, &[]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stdout.contains("pg_restore: error"), "{}", run.stdout);
+    assert!(!run.all().contains(PASSWORD), "{}", run.all());
+}
