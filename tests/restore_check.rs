@@ -164,6 +164,11 @@ fn pg_plain_dump_restores_with_the_source_row_counts() {
 }
 
 #[test]
+fn pg_tar_dump_restores_with_the_source_row_counts() {
+    pg_round_trip("rc_tar", "-Ft", "app.tar");
+}
+
+#[test]
 fn pg_directory_dump_restores_with_the_source_row_counts() {
     pg_round_trip("rc_dir", "-Fd", "app.dir");
 }
