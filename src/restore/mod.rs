@@ -134,7 +134,13 @@ impl Run<'_> {
         });
         let (scratch_id, source_seen) = match prepared {
             Ok(p) => p,
-            Err(e) => return unknown(driver_message(&e, scratch.password.as_deref())),
+            Err(e) => {
+                let source_password = source.as_ref().and_then(|s| s.password.as_deref());
+                return unknown(crate::redact::hide_password(
+                    &driver_message(&e, scratch.password.as_deref()),
+                    source_password,
+                ));
+            }
         };
         self.scratch_version = Some(scratch_id.version.clone());
         let mut notes = Vec::new();

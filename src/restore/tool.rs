@@ -24,6 +24,8 @@ use super::guard::{Dialect, Guard, Verdict};
 const PG_BIN_ROOTS: &[&str] = &["/usr/lib/postgresql", "/opt/dbrunbook-pg"];
 /// Lines of the tool's error output shown in the report.
 pub const ERROR_LINES: usize = 8;
+/// Bytes read from the backup and written to the tool at a time.
+const COPY_BUFFER: usize = 1 << 20;
 /// The tool's error output kept in memory; the rest is counted, not stored.
 const STDERR_KEEP: usize = 64 * 1024;
 
@@ -280,13 +282,25 @@ struct Forwarded {
 
 /// Copies the backup to the tool, line by line through the guard for text dumps. A tool that
 /// exits early breaks the pipe: not an error here, its exit status tells.
-fn forward(source: Box<dyn Read + Send>, mut sink: impl Write, guard: Option<Guard>, stop: &AtomicBool) -> Forwarded {
+fn forward(mut source: Box<dyn Read + Send>, sink: impl Write, guard: Option<Guard>, stop: &AtomicBool) -> Forwarded {
+    // Big writes: fewer pipe round trips between this thread and the tool.
+    let mut sink = std::io::BufWriter::with_capacity(COPY_BUFFER, sink);
     let Some(mut guard) = guard else {
-        let mut source = source;
-        let _ = std::io::copy(&mut source, &mut sink);
+        let mut buf = vec![0u8; COPY_BUFFER];
+        loop {
+            match source.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if sink.write_all(&buf[..n]).is_err() {
+                        return Forwarded::default();
+                    }
+                }
+            }
+        }
+        let _ = sink.flush();
         return Forwarded::default();
     };
-    let mut reader = BufReader::with_capacity(256 * 1024, source);
+    let mut reader = BufReader::with_capacity(COPY_BUFFER, source);
     let mut line = Vec::with_capacity(64 * 1024);
     loop {
         line.clear();
@@ -311,6 +325,7 @@ fn forward(source: Box<dyn Read + Send>, mut sink: impl Write, guard: Option<Gua
             }
         }
     }
+    let _ = sink.flush();
     Forwarded {
         stopped: None,
         skipped: guard.skipped,
