@@ -1,30 +1,34 @@
 //! `dbrunbook restore-check`: restore a backup into a scratch database this run creates, count
 //! what arrived, compare it with the source, report the measured restore time, and drop the
 //! scratch copy. The one command that writes, and only into its own scratch database: see
-//! `scratch` for the naming and marker rules, `guard` for what a text dump may do, `tool` for
-//! running the engine's own restore program. Produces an ordinary report with one result named
+//! `scratch` for the naming and marker rules, `guard` for what a text dump may do, `identity`
+//! for telling the source's server apart, `command` and `tool` for running the engine's own
+//! restore program, `tables` for the counts and the comparison. Produces an ordinary report with one result named
 //! `restore-check`, so every output format and exit code works as for the checks.
 
+mod command;
 pub mod format;
 pub mod guard;
+mod identity;
 pub mod scratch;
 pub mod tables;
 pub mod tool;
 
-use std::ffi::OsString;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow, bail};
 use tokio::time::timeout_at;
 
 use crate::cli::{GlobalArgs, RestoreArgs};
-use crate::engine::{Limits, Query, Session};
+use crate::engine::{Limits, Session};
 use crate::redact::driver_message;
 use crate::report::{CheckResult, Finding, Metric, Report, Status, TargetInfo};
-use crate::target::{Engine, Target, TlsMode};
+use crate::target::{Engine, Target};
 use crate::units::format_duration;
 
+use command::command;
 use format::{Backup, Format};
+use identity::{identity, read_source};
 use scratch::{Admin, Created};
 use tables::{Counted, Table};
 
@@ -572,113 +576,6 @@ impl Run<'_> {
     }
 }
 
-/// The restore program, its arguments and environment for this backup and scratch database.
-struct Prepared {
-    program: tool::Program,
-    args: Vec<OsString>,
-    env: Vec<(&'static str, String)>,
-}
-
-fn command(backup: &Backup, scratch: &Target, dbname: &str) -> Result<Prepared> {
-    let host = &scratch.hosts[0];
-    let mut env = Vec::new();
-    let mut args: Vec<OsString> = Vec::new();
-    let program = match backup.format {
-        Format::MysqlDump => {
-            if let Some(pw) = &scratch.password {
-                env.push(("MYSQL_PWD", pw.clone()));
-            }
-            // --no-defaults first: no option file may add a database or a host of its own;
-            // --binary-mode turns off the client's own commands (shell, source) in the dump.
-            args.push("--no-defaults".into());
-            if host.is_socket() {
-                args.push(format!("--socket={}", host.host).into());
-            } else {
-                args.push(format!("--host={}", host.host).into());
-                args.push(format!("--port={}", host.port).into());
-            }
-            args.push(format!("--user={}", scratch.user).into());
-            args.push(format!("--database={dbname}").into());
-            for a in ["--batch", "--binary-mode", "--max-allowed-packet=1073741824"] {
-                args.push(a.into());
-            }
-            match scratch.tls {
-                TlsMode::Disable => args.push("--skip-ssl".into()),
-                TlsMode::Prefer => {}
-                mode => {
-                    args.push("--ssl".into());
-                    if matches!(mode, TlsMode::VerifyCa | TlsMode::VerifyFull) {
-                        args.push("--ssl-verify-server-cert".into());
-                    }
-                    if let Some(ca) = &scratch.root_cert {
-                        args.push(format!("--ssl-ca={}", ca.display()).into());
-                    }
-                }
-            }
-            tool::mysql_program()?
-        }
-        _ => {
-            if let Some(pw) = &scratch.password {
-                env.push(("PGPASSWORD", pw.clone()));
-            }
-            let mut conninfo = vec![
-                kv("host", &host.host),
-                kv("port", &host.port.to_string()),
-                kv("user", &scratch.user),
-                kv("dbname", dbname),
-                kv("application_name", crate::engine::APPLICATION_NAME),
-                kv("sslmode", tls_name(scratch.tls)),
-            ];
-            if let Some(ca) = &scratch.root_cert {
-                conninfo.push(kv("sslrootcert", &ca.display().to_string()));
-            }
-            let conninfo = conninfo.join(" ");
-            if backup.format == Format::PgPlain {
-                for a in ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d"] {
-                    args.push(a.into());
-                }
-                args.push(conninfo.into());
-                tool::pg_program("psql", backup.dump_major)?
-            } else {
-                args.push("--dbname".into());
-                args.push(conninfo.into());
-                // The scratch server need not have the source's roles or tablespaces, and a
-                // subscription would connect to the source's publisher.
-                for a in [
-                    "--no-owner",
-                    "--no-privileges",
-                    "--no-tablespaces",
-                    "--no-subscriptions",
-                    "--no-publications",
-                    "--exit-on-error",
-                ] {
-                    args.push(a.into());
-                }
-                if backup.format == Format::PgDirectory {
-                    args.push(backup.path.as_os_str().to_owned());
-                }
-                tool::pg_program("pg_restore", backup.dump_major)?
-            }
-        }
-    };
-    Ok(Prepared { program, args, env })
-}
-
-/// A libpq `key='value'` pair, the value quoted.
-fn kv(key: &str, value: &str) -> String {
-    format!("{key}='{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
-}
-
-fn tls_name(mode: TlsMode) -> &'static str {
-    match mode {
-        TlsMode::Disable => "disable",
-        TlsMode::Prefer => "prefer",
-        TlsMode::Require => "require",
-        TlsMode::VerifyCa => "verify-ca",
-        TlsMode::VerifyFull => "verify-full",
-    }
-}
-
 /// The backup's engine must be the target's.
 fn fits(backup: &Backup, target: &Target, flag: &str) -> Result<()> {
     let wanted = if backup.format.is_postgres() {
@@ -696,95 +593,6 @@ fn fits(backup: &Backup, target: &Target, flag: &str) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// What identifies a server, to tell whether the scratch server is the source's.
-///
-/// PostgreSQL: the cluster's `system_identifier` (pg_control_system()), which host names cannot
-/// disguise (127.0.0.1, localhost, a DNS alias, a PgBouncer in front: all one cluster). It is
-/// shared by a primary, its physical standbys and clusters cloned from one base backup; all of
-/// those count as the source, which errs on the safe side. A role that may not read pg_control
-/// falls back to the postmaster's start time (to the microsecond) and port.
-/// MariaDB/MySQL: `@@hostname`, `@@port` and `@@datadir` together (MariaDB has no
-/// `@@server_uuid`; MySQL 8's could replace them, but MySQL 8 cannot be installed here to test).
-/// The database is the one the URL connects to.
-#[derive(Debug)]
-struct Identity {
-    system_id: Option<String>,
-    started: String,
-    port: String,
-    database: Option<String>,
-    version: String,
-}
-
-impl Identity {
-    fn same_server(&self, other: &Identity) -> bool {
-        match (&self.system_id, &other.system_id) {
-            (Some(a), Some(b)) => a == b,
-            _ => self.started == other.started && self.port == other.port,
-        }
-    }
-
-    fn describe(&self) -> String {
-        match &self.system_id {
-            Some(id) => format!("identified as {id}"),
-            None => format!("started {}, port {}", self.started, self.port),
-        }
-    }
-}
-
-async fn identity(target: &Target, limits: &Limits) -> Result<Identity> {
-    let mut session = Session::connect(target, limits).await.map_err(|e| anyhow!("{e}"))?;
-    let id = identify(&mut session, target.engine).await;
-    session.close().await;
-    id
-}
-
-async fn identify(session: &mut Session, engine: Engine) -> Result<Identity> {
-    let queries = match engine {
-        Engine::Mysql => vec![Query::new(
-            "identifying the server",
-            include_str!("sql/mysql_identity.sql"),
-        )],
-        _ => vec![
-            Query::new("identifying the server", include_str!("sql/pg_identity.sql")),
-            Query::new("identifying the server", include_str!("sql/pg_identity_fallback.sql")),
-        ],
-    };
-    let results = session.run(&queries).await?;
-    let mut last = None;
-    for r in results {
-        match r {
-            Ok(rows) => {
-                let row = rows
-                    .first()
-                    .ok_or_else(|| anyhow!("no answer identifying the server"))?;
-                return Ok(Identity {
-                    system_id: row.opt_text(0)?,
-                    started: row.text(1)?,
-                    port: row.text(2)?,
-                    database: row.opt_text(3)?,
-                    version: session.server().version.clone(),
-                });
-            }
-            Err(e) => last = Some(e.message),
-        }
-    }
-    Err(anyhow!("identifying the server: {}", last.unwrap_or_default()))
-}
-
-async fn read_source(target: &Target, limits: &Limits) -> Result<(Identity, Vec<Table>)> {
-    if target.engine == Engine::Mysql && target.dbname.is_none() {
-        bail!("--url names no database: give the one the dump was made from (mysql://user@host/db)");
-    }
-    let mut session = Session::connect(target, limits).await.map_err(|e| anyhow!("{e}"))?;
-    let id = identify(&mut session, target.engine).await;
-    let tables = match id {
-        Ok(_) => tables::read(&mut session, target.engine, Some(EXACT_COUNT_MAX_BYTES)).await,
-        Err(_) => Ok(Vec::new()),
-    };
-    session.close().await;
-    Ok((id?, tables?))
 }
 
 fn unknown(summary: String) -> CheckResult {
@@ -828,30 +636,5 @@ fn human_bytes(n: u64) -> String {
         format!("{n} B")
     } else {
         format!("{v:.1} {}", UNITS[unit])
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn libpq_values_are_quoted() {
-        assert_eq!(kv("dbname", "a b'c\\"), "dbname='a b\\'c\\\\'");
-    }
-
-    #[test]
-    fn servers_are_the_same_by_identity_not_host_name() {
-        let id = |sys: Option<&str>, started: &str| Identity {
-            system_id: sys.map(Into::into),
-            started: started.into(),
-            port: "5432".into(),
-            database: Some("app".into()),
-            version: String::new(),
-        };
-        assert!(id(Some("7"), "a").same_server(&id(Some("7"), "b")));
-        assert!(!id(Some("7"), "a").same_server(&id(Some("8"), "a")));
-        assert!(id(None, "a").same_server(&id(Some("7"), "a")));
-        assert!(!id(None, "a").same_server(&id(None, "b")));
     }
 }
