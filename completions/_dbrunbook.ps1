@@ -35,6 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('diagnose', 'diagnose', [CompletionResultType]::ParameterValue, 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s')
+            [CompletionResult]::new('restore-check', 'restore-check', [CompletionResultType]::ParameterValue, 'Restore a backup file into a scratch database it creates, count its tables and rows, compare them with the source (--url), report the restore time, and drop the scratch copy')
             [CompletionResult]::new('runbooks', 'runbooks', [CompletionResultType]::ParameterValue, 'List, show and validate runbooks')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'The connection itself: name resolution, TCP, TLS, startup and authentication, each timed, and which one failed; server uptime (a recent restart), primary or replica, and the settings that drop idle connections')
@@ -73,6 +74,25 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting after this long (e.g. 500ms, 5s)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'dbrunbook;restore-check' {
+            [CompletionResult]::new('--scratch-url', '--scratch-url', [CompletionResultType]::ParameterName, 'The server to restore into (postgres://... or mysql://...). Its database is only where the tool connects to create the scratch one (PostgreSQL: e.g. postgres)')
+            [CompletionResult]::new('--row-tolerance', '--row-tolerance', [CompletionResultType]::ParameterName, 'How far a table''s row count may differ from the source before it is CRITICAL rather than WARNING, in percent of the source''s count')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`')
+            [CompletionResult]::new('--runbooks', '--runbooks', [CompletionResultType]::ParameterName, 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting after this long (e.g. 500ms, 5s)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never')
+            [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Keep the scratch database afterwards (its name is in the report) instead of dropping it')
+            [CompletionResult]::new('--i-know-this-is-production', '--i-know-this-is-production', [CompletionResultType]::ParameterName, 'Allow the scratch server and database to be the source''s (--url): without it the tool refuses to restore into the server and database it would compare against')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -309,6 +329,7 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
         }
         'dbrunbook;help' {
             [CompletionResult]::new('diagnose', 'diagnose', [CompletionResultType]::ParameterValue, 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s')
+            [CompletionResult]::new('restore-check', 'restore-check', [CompletionResultType]::ParameterValue, 'Restore a backup file into a scratch database it creates, count its tables and rows, compare them with the source (--url), report the restore time, and drop the scratch copy')
             [CompletionResult]::new('runbooks', 'runbooks', [CompletionResultType]::ParameterValue, 'List, show and validate runbooks')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'The connection itself: name resolution, TCP, TLS, startup and authentication, each timed, and which one failed; server uptime (a recent restart), primary or replica, and the settings that drop idle connections')
@@ -320,6 +341,9 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             break
         }
         'dbrunbook;help;diagnose' {
+            break
+        }
+        'dbrunbook;help;restore-check' {
             break
         }
         'dbrunbook;help;runbooks' {

@@ -43,6 +43,9 @@ _dbrunbook() {
             dbrunbook,queries)
                 cmd="dbrunbook__subcmd__queries"
                 ;;
+            dbrunbook,restore-check)
+                cmd="dbrunbook__subcmd__restore__subcmd__check"
+                ;;
             dbrunbook,runbooks)
                 cmd="dbrunbook__subcmd__runbooks"
                 ;;
@@ -69,6 +72,9 @@ _dbrunbook() {
                 ;;
             dbrunbook__subcmd__help,queries)
                 cmd="dbrunbook__subcmd__help__subcmd__queries"
+                ;;
+            dbrunbook__subcmd__help,restore-check)
+                cmd="dbrunbook__subcmd__help__subcmd__restore__subcmd__check"
                 ;;
             dbrunbook__subcmd__help,runbooks)
                 cmd="dbrunbook__subcmd__help__subcmd__runbooks"
@@ -122,7 +128,7 @@ _dbrunbook() {
 
     case "${cmd}" in
         dbrunbook)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version diagnose check runbooks completions connect pool queries locks migrations help"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version diagnose check restore-check runbooks completions connect pool queries locks migrations help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -306,7 +312,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__help)
-            opts="diagnose runbooks completions connect pool queries locks migrations help"
+            opts="diagnose restore-check runbooks completions connect pool queries locks migrations help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -418,6 +424,20 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__help__subcmd__queries)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dbrunbook__subcmd__help__subcmd__restore__subcmd__check)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -723,6 +743,52 @@ _dbrunbook() {
                     return 0
                     ;;
                 --watch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
+                    return 0
+                    ;;
+                --runbooks)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dbrunbook__subcmd__restore__subcmd__check)
+            opts="-v -h -V --scratch-url --keep --i-know-this-is-production --row-tolerance --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --scratch-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --row-tolerance)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

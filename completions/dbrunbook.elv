@@ -32,6 +32,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --version 'Print version'
             cand diagnose 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s'
             cand check 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s'
+            cand restore-check 'Restore a backup file into a scratch database it creates, count its tables and rows, compare them with the source (--url), report the restore time, and drop the scratch copy'
             cand runbooks 'List, show and validate runbooks'
             cand completions 'Print a shell completion script to stdout'
             cand connect 'The connection itself: name resolution, TCP, TLS, startup and authentication, each timed, and which one failed; server uptime (a recent restart), primary or replica, and the settings that drop idle connections'
@@ -68,6 +69,24 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
             cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
+            cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'dbrunbook;restore-check'= {
+            cand --scratch-url 'The server to restore into (postgres://... or mysql://...). Its database is only where the tool connects to create the scratch one (PostgreSQL: e.g. postgres)'
+            cand --row-tolerance 'How far a table''s row count may differ from the source before it is CRITICAL rather than WARNING, in percent of the source''s count'
+            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
+            cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
+            cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
+            cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
+            cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
+            cand --keep 'Keep the scratch database afterwards (its name is in the report) instead of dropping it'
+            cand --i-know-this-is-production 'Allow the scratch server and database to be the source''s (--url): without it the tool refuses to restore into the server and database it would compare against'
             cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
             cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
             cand -h 'Print help (see more with ''--help'')'
@@ -286,6 +305,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         }
         &'dbrunbook;help'= {
             cand diagnose 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s'
+            cand restore-check 'Restore a backup file into a scratch database it creates, count its tables and rows, compare them with the source (--url), report the restore time, and drop the scratch copy'
             cand runbooks 'List, show and validate runbooks'
             cand completions 'Print a shell completion script to stdout'
             cand connect 'The connection itself: name resolution, TCP, TLS, startup and authentication, each timed, and which one failed; server uptime (a recent restart), primary or replica, and the settings that drop idle connections'
@@ -296,6 +316,8 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'dbrunbook;help;diagnose'= {
+        }
+        &'dbrunbook;help;restore-check'= {
         }
         &'dbrunbook;help;runbooks'= {
             cand list 'List the runbooks in effect (built-in plus --runbooks directories)'

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{Arg, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::checks::{self, Check, CheckSpec, ThresholdValue};
-use crate::units::parse_positive_duration;
+use crate::units::{Percent, parse_positive_duration};
 
 /// Database diagnostics for on-call engineers.
 ///
@@ -110,6 +110,16 @@ pub enum Builtin {
     /// The status is the worst check's.
     #[command(visible_alias = "check")]
     Diagnose(CheckArgs),
+    /// Restore a backup file into a scratch database it creates, count its tables and rows,
+    /// compare them with the source (--url), report the restore time, and drop the scratch copy.
+    ///
+    /// The one command that writes, and only into a database it creates: named
+    /// dbrunbook_restore_<time>_<random>, marked with a comment, and dropped at the end (also
+    /// after a failure, a timeout or Ctrl-C) only while it still carries this run's marker. It
+    /// refuses when --scratch-url is the source's server and database. --timeout defaults to 1h
+    /// for this command (restores take long), not the 30s shown below.
+    #[command(display_order = 50)]
+    RestoreCheck(RestoreArgs),
     /// List, show and validate runbooks.
     #[command(subcommand, display_order = 100)]
     Runbooks(RunbooksCommand),
@@ -119,6 +129,35 @@ pub enum Builtin {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+/// `restore-check`'s own arguments (its help text is on `Builtin::RestoreCheck`).
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup: a pg_dump file (plain SQL, custom or tar format) or directory (directory
+    /// format), or a mysqldump/mariadb-dump file; gzip, zstd, xz and bzip2 files are
+    /// decompressed on the fly. The format is recognised by content, not by name.
+    #[arg(value_name = "BACKUP")]
+    pub backup: PathBuf,
+
+    /// The server to restore into (postgres://... or mysql://...). Its database is only where
+    /// the tool connects to create the scratch one (PostgreSQL: e.g. postgres).
+    #[arg(long, value_name = "URL")]
+    pub scratch_url: String,
+
+    /// Keep the scratch database afterwards (its name is in the report) instead of dropping it.
+    #[arg(long)]
+    pub keep: bool,
+
+    /// Allow the scratch server and database to be the source's (--url): without it the tool
+    /// refuses to restore into the server and database it would compare against.
+    #[arg(long)]
+    pub i_know_this_is_production: bool,
+
+    /// How far a table's row count may differ from the source before it is CRITICAL rather
+    /// than WARNING, in percent of the source's count.
+    #[arg(long, value_name = "PERCENT", default_value = "10%", value_parser = Percent::parse)]
+    pub row_tolerance: Percent,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ pub mod engine;
 pub mod log;
 pub mod redact;
 pub mod report;
+pub mod restore;
 pub mod runbook;
 pub mod target;
 pub mod text;

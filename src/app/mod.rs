@@ -8,7 +8,7 @@ mod watch;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{Builtin, Cli, ColorChoice, Command, Format, GlobalArgs, RunbooksCommand};
 use crate::redact::redact_echoed_args;
@@ -16,8 +16,11 @@ use crate::report::{Report, json, nagios, prometheus, table};
 use crate::text::sanitize;
 
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, timeout_typed(&m))));
+    let (cli, timeout_typed) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) if !e.use_stderr() => {
             // --help and --version: nothing of the user's is echoed.
             let _ = e.print();
@@ -43,6 +46,15 @@ pub fn main() -> ExitCode {
     let code = match &cli.command {
         Command::Builtin(Builtin::Diagnose(args)) => run::all(&cli.global, args),
         Command::Check(one) => run::one(&cli.global, one),
+        Command::Builtin(Builtin::RestoreCheck(args)) => {
+            // A restore takes long: the global 30s default would cut every real one short.
+            let timeout = if timeout_typed {
+                cli.global.timeout
+            } else {
+                crate::restore::DEFAULT_TIMEOUT
+            };
+            print_report(&cli.global, &crate::restore::run(&cli.global, args, timeout))
+        }
         Command::Builtin(Builtin::Runbooks(cmd)) => runbooks::run(&cli.global, cmd),
         Command::Builtin(Builtin::Completions { shell }) => {
             let mut out = Vec::new();
@@ -52,6 +64,12 @@ pub fn main() -> ExitCode {
         }
     };
     ExitCode::from(code)
+}
+
+/// Whether `--timeout` was typed (before or after the subcommand), not left at its default.
+fn timeout_typed(matches: &clap::ArgMatches) -> bool {
+    let typed = |m: &clap::ArgMatches| m.value_source("timeout") == Some(clap::parser::ValueSource::CommandLine);
+    typed(matches) || matches.subcommand().is_some_and(|(_, sub)| typed(sub))
 }
 
 /// clap's message for a usage error quotes the arguments it did not like, which may be a URL

@@ -290,6 +290,21 @@ fn values(row: mysql_async::Row) -> Vec<Value> {
 
 /// One connection through the driver to `address` (the host's name when `None`: a socket),
 /// with TLS per ssl-mode: PREFERRED falls back to plain text only when the server offers no TLS.
+/// A plain connection with the tool's TLS rules and none of the diagnosis session's settings:
+/// for `restore-check`, whose scratch database is the one thing the tool writes.
+pub(crate) async fn open_for_writing(target: &Target, limits: &Limits) -> Result<Conn, ConnectError> {
+    match tokio::time::timeout(limits.connect_timeout, open(target, limits, None)).await {
+        Ok(result) => result.map_err(|e| classify(&e)),
+        Err(_) => Err(ConnectError::new(
+            ConnectErrorKind::Timeout,
+            format!(
+                "no answer within the connect timeout of {}",
+                crate::units::format_duration(limits.connect_timeout)
+            ),
+        )),
+    }
+}
+
 async fn open(target: &Target, limits: &Limits, address: Option<std::net::IpAddr>) -> Result<Conn, mysql_async::Error> {
     match Conn::new(options(target, limits, address, target.tls != TlsMode::Disable)).await {
         Err(mysql_async::Error::Driver(DriverError::NoClientSslFlagFromServer)) if target.tls == TlsMode::Prefer => {

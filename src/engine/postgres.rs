@@ -169,6 +169,12 @@ fn value(row: &tokio_postgres::Row, i: usize, ty: &Type) -> Result<Value, tokio_
 }
 
 /// The server's words for a failed query, or the driver's.
+/// A client with the tool's TLS rules and none of the diagnosis session's startup settings:
+/// for `restore-check`, whose scratch database is the one thing the tool writes.
+pub(crate) async fn open_for_writing(target: &Target, limits: &Limits) -> Result<(Client, String), ConnectError> {
+    open(target, limits, false, &Attempt::default()).await
+}
+
 pub(super) fn describe(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!("{} {}: {}", db.severity(), db.code().code(), db.message()),

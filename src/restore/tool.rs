@@ -1,0 +1,401 @@
+//! Running the engine's own restore tool (psql, pg_restore, the mariadb client) on a backup:
+//! choosing a client new enough for the dump, feeding it the file through a decompressor and the
+//! statement guard while counting the bytes read (an indicatif bar on a terminal), collecting the
+//! first lines of its error output, and killing it at the deadline. Passwords travel in the
+//! child's environment (PGPASSWORD, MYSQL_PWD), never on its command line.
+
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::format::{Backup, Format};
+use super::guard::{Dialect, Guard, Verdict};
+
+/// Where Debian's and the extra PostgreSQL majors' client programs live, one directory per major.
+const PG_BIN_ROOTS: &[&str] = &["/usr/lib/postgresql", "/opt/dbrunbook-pg"];
+/// Lines of the tool's error output shown in the report.
+pub const ERROR_LINES: usize = 8;
+/// Bytes read from the backup and written to the tool at a time.
+const COPY_BUFFER: usize = 1 << 20;
+/// The tool's error output kept in memory; the rest is counted, not stored.
+const STDERR_KEEP: usize = 64 * 1024;
+
+/// A client program and the major version it belongs to, when known.
+#[derive(Debug, Clone)]
+pub struct Program {
+    pub path: PathBuf,
+    pub major: Option<u32>,
+}
+
+/// The oldest installed `name` (psql, pg_restore) at least as new as the dump's pg_dump: older
+/// ones cannot read newer archives, and the oldest fitting one emits the least new syntax for
+/// an older scratch server. Without a known dump version, the newest. PATH's is the fallback.
+pub fn pg_program(name: &str, dump_major: Option<u32>) -> Result<Program> {
+    let mut found: Vec<Program> = Vec::new();
+    for root in PG_BIN_ROOTS {
+        let Ok(entries) = std::fs::read_dir(root) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path().join("bin").join(name);
+            if let Some(major) = entry.file_name().to_str().and_then(|s| s.parse().ok())
+                && path.is_file()
+            {
+                found.push(Program {
+                    path,
+                    major: Some(major),
+                });
+            }
+        }
+    }
+    found.sort_by_key(|p| p.major);
+    let chosen = match dump_major {
+        Some(need) => found.iter().find(|p| p.major >= Some(need)).or(found.last()).cloned(),
+        None => found.last().cloned(),
+    };
+    if let Some(p) = chosen {
+        return Ok(p);
+    }
+    in_path(name)
+        .map(|path| Program { path, major: None })
+        .with_context(|| {
+            format!("{name} is not installed: install the PostgreSQL client (e.g. apt install postgresql-client)")
+        })
+}
+
+/// The mariadb client, else mysql.
+pub fn mysql_program() -> Result<Program> {
+    ["mariadb", "mysql"]
+        .iter()
+        .find_map(|n| in_path(n))
+        .map(|path| Program { path, major: None })
+        .context("neither the mariadb nor the mysql client is installed: install mariadb-client")
+}
+
+fn in_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Set by SIGINT/SIGTERM while a restore runs: the tool is stopped and the scratch database
+/// still dropped, instead of dying with it left behind.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+/// From here on, Ctrl-C and SIGTERM ask the restore to stop rather than end the process.
+pub fn catch_interrupts() {
+    let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGINT, handler);
+        libc::signal(libc::SIGTERM, handler);
+    }
+}
+
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// One restore to run.
+pub struct Job<'a> {
+    pub program: &'a Program,
+    pub args: Vec<OsString>,
+    /// Extra environment for the child: the password among them.
+    pub env: Vec<(&'static str, String)>,
+    pub backup: &'a Backup,
+    pub deadline: Instant,
+}
+
+/// How the restore went.
+#[derive(Debug)]
+pub struct Finished {
+    pub success: bool,
+    pub timed_out: bool,
+    /// Stopped by Ctrl-C or SIGTERM.
+    pub interrupted: bool,
+    pub exit: Option<i32>,
+    /// The tool's stderr (at most STDERR_KEEP bytes), raw: the caller redacts and sanitises.
+    pub stderr: String,
+    /// Bytes of the backup read (the file as stored, compressed or not).
+    pub bytes_read: u64,
+    pub elapsed: Duration,
+    /// Why the statement guard stopped the restore.
+    pub stopped: Option<String>,
+    /// Statements the guard skipped (the dump's own database, owners, privileges).
+    pub skipped: u64,
+    /// For a text dump: whether its closing comment was read (`None` for archives).
+    pub complete: Option<bool>,
+    /// The decompressor's complaint, if it failed.
+    pub decompress_error: Option<String>,
+}
+
+pub fn run(job: Job) -> Result<Finished> {
+    let started = Instant::now();
+    let backup = job.backup;
+    let directory = backup.format == Format::PgDirectory;
+    let mut cmd = Command::new(&job.program.path);
+    // A process group of its own: Ctrl-C reaches dbrunbook, which stops the tool and cleans up.
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    cmd.args(&job.args)
+        .stdin(if directory { Stdio::null() } else { Stdio::piped() })
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (k, v) in &job.env {
+        cmd.env(k, v);
+    }
+    let mut tool = cmd
+        .spawn()
+        .with_context(|| format!("cannot run {}", job.program.path.display()))?;
+    let stderr = tool.stderr.take().map(|e| std::thread::spawn(move || keep_head(e)));
+
+    let counter = Arc::new(AtomicU64::new(0));
+    let stop_flag = Arc::new(AtomicBool::new(false));
+    let mut decompressor: Option<Child> = None;
+    let mut threads: Vec<JoinHandle<()>> = Vec::new();
+    let mut forwarder: Option<JoinHandle<Forwarded>> = None;
+    if let Some(stdin) = tool.stdin.take() {
+        let file = File::open(&backup.path).with_context(|| format!("cannot open {}", backup.path.display()))?;
+        let counted = Counted {
+            inner: file,
+            count: counter.clone(),
+        };
+        let source: Box<dyn Read + Send> = match backup.compression.decompressor() {
+            None => Box::new(counted),
+            Some(name) => {
+                let mut child = Command::new(name);
+                std::os::unix::process::CommandExt::process_group(&mut child, 0);
+                let mut child = child
+                    .arg("-dc")
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .with_context(|| format!("cannot run {name} to decompress the backup: install it"))?;
+                let mut feed = child.stdin.take().context("decompressor stdin")?;
+                let mut counted = counted;
+                threads.push(std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut counted, &mut feed);
+                }));
+                let out = child.stdout.take().context("decompressor stdout")?;
+                decompressor = Some(child);
+                Box::new(out)
+            }
+        };
+        let guard = match backup.format {
+            Format::PgPlain => Some(Guard::new(Dialect::Postgres)),
+            Format::MysqlDump => Some(Guard::new(Dialect::Mysql)),
+            _ => None,
+        };
+        let flag = stop_flag.clone();
+        forwarder = Some(std::thread::spawn(move || forward(source, stdin, guard, &flag)));
+    }
+
+    let bar = progress_bar(backup.size);
+    let pid = tool.id();
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(status) = tool.try_wait()? {
+            break Some(status);
+        }
+        let read = if directory {
+            proc_read_bytes(pid).min(backup.size)
+        } else {
+            counter.load(Ordering::Relaxed)
+        };
+        if let Some(bar) = &bar {
+            bar.set_position(read);
+        }
+        if stop_flag.load(Ordering::Relaxed) {
+            let _ = tool.kill();
+            break tool.wait().ok();
+        }
+        if Instant::now() >= job.deadline || interrupted() {
+            timed_out = !interrupted();
+            let _ = tool.kill();
+            let _ = tool.wait();
+            break None;
+        }
+        // Fine-grained at first, so a short restore is timed to the millisecond or so.
+        let poll = (started.elapsed() / 50).clamp(Duration::from_millis(2), Duration::from_millis(100));
+        std::thread::sleep(poll);
+    };
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    // The tool is gone: the pipe to it is broken, so the forwarder and decompressor stop too.
+    let mut decompress_error = None;
+    if let Some(mut child) = decompressor {
+        if status.is_none() || stop_flag.load(Ordering::Relaxed) {
+            let _ = child.kill();
+        }
+        let err = child.stderr.take().map(keep_head).unwrap_or_default();
+        if let Ok(st) = child.wait()
+            && !st.success()
+            && !err.trim().is_empty()
+        {
+            decompress_error = Some(err);
+        }
+    }
+    let forwarded = forwarder.and_then(|f| f.join().ok()).unwrap_or_default();
+    for t in threads {
+        let _ = t.join();
+    }
+    let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+    let bytes_read = if directory {
+        backup.size
+    } else {
+        counter.load(Ordering::Relaxed)
+    };
+    let exit = status.and_then(|s| s.code());
+    Ok(Finished {
+        success: !timed_out && forwarded.stopped.is_none() && status.is_some_and(|s| s.success()),
+        timed_out,
+        interrupted: status.is_none() && !timed_out,
+        exit,
+        stderr,
+        bytes_read,
+        elapsed: started.elapsed(),
+        stopped: forwarded.stopped,
+        skipped: forwarded.skipped,
+        complete: forwarded.complete,
+        decompress_error,
+    })
+}
+
+#[derive(Default)]
+struct Forwarded {
+    stopped: Option<String>,
+    skipped: u64,
+    complete: Option<bool>,
+}
+
+/// Copies the backup to the tool, line by line through the guard for text dumps. A tool that
+/// exits early breaks the pipe: not an error here, its exit status tells.
+fn forward(mut source: Box<dyn Read + Send>, sink: impl Write, guard: Option<Guard>, stop: &AtomicBool) -> Forwarded {
+    // Big writes: fewer pipe round trips between this thread and the tool.
+    let mut sink = std::io::BufWriter::with_capacity(COPY_BUFFER, sink);
+    let Some(mut guard) = guard else {
+        let mut buf = vec![0u8; COPY_BUFFER];
+        loop {
+            match source.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if sink.write_all(&buf[..n]).is_err() {
+                        return Forwarded::default();
+                    }
+                }
+            }
+        }
+        let _ = sink.flush();
+        return Forwarded::default();
+    };
+    let mut reader = BufReader::with_capacity(COPY_BUFFER, source);
+    let mut line = Vec::with_capacity(64 * 1024);
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        match guard.check(&line) {
+            Verdict::Pass => {
+                if sink.write_all(&line).is_err() {
+                    break;
+                }
+            }
+            Verdict::Skip => {}
+            Verdict::Stop(why) => {
+                stop.store(true, Ordering::Relaxed);
+                return Forwarded {
+                    stopped: Some(why),
+                    skipped: guard.skipped,
+                    complete: Some(guard.complete),
+                };
+            }
+        }
+    }
+    let _ = sink.flush();
+    Forwarded {
+        stopped: None,
+        skipped: guard.skipped,
+        complete: Some(guard.complete),
+    }
+}
+
+/// Counts what passes through.
+struct Counted<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// The first STDERR_KEEP bytes of a stream, read to its end so the writer never blocks.
+fn keep_head(mut stream: impl Read) -> String {
+    let mut kept = Vec::new();
+    let mut buf = [0u8; 8192];
+    while let Ok(n) = stream.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        let room = STDERR_KEEP.saturating_sub(kept.len());
+        kept.extend_from_slice(&buf[..n.min(room)]);
+    }
+    String::from_utf8_lossy(&kept).into_owned()
+}
+
+/// A directory-format restore reads its files itself: its progress is the bytes the process
+/// has read, from /proc (Linux); 0 where that is not available.
+fn proc_read_bytes(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/io"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("rchar: "))
+                .and_then(|v| v.trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Bytes and rate on stderr, only when stderr is a terminal: never in pipes, cron or CI logs.
+fn progress_bar(total: u64) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("restoring {wide_bar} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}")
+    {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+/// The first lines of the tool's error output, for the report.
+pub fn first_lines(text: &str, password: Option<&str>) -> Vec<String> {
+    let clean = crate::text::sanitize(&crate::redact::driver_message(text, password), false);
+    clean
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty())
+        .take(ERROR_LINES)
+        .map(|l| crate::text::shorten(l, 300))
+        .collect()
+}

@@ -1,0 +1,523 @@
+//! `dbrunbook restore-check` on the shared servers: real dumps made here with pg_dump and
+//! mariadb-dump from databases of this file's own (`dbrunbook_rc_*`), restored into scratch
+//! databases the tool creates, counted and compared with the source; and its safety rules: no
+//! restore into the source, nothing dropped that this run did not create and mark.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use support::scratch::{ScratchMaria, ScratchPg};
+use support::{PgOptions, ThrowawayPg, dbrunbook, findings, pg_bin, shared_mysql_url, shared_pg_url};
+
+fn pg_dump(db: &ScratchPg, format: &str, out: &Path) {
+    let st = Command::new(pg_bin("pg_dump"))
+        .args(["-d", &db.url(), format, "-f"])
+        .arg(out)
+        .status()
+        .unwrap();
+    assert!(st.success(), "pg_dump {format} failed");
+}
+
+fn mariadb_dump(db: &ScratchMaria, out: &Path) {
+    let dump = Command::new("mariadb-dump")
+        .args([
+            "--no-defaults",
+            "--protocol=tcp",
+            "-h",
+            "127.0.0.1",
+            "-u",
+            "root",
+            &db.name,
+        ])
+        .output()
+        .unwrap();
+    assert!(dump.status.success(), "{}", String::from_utf8_lossy(&dump.stderr));
+    std::fs::write(out, dump.stdout).unwrap();
+}
+
+/// A source with two tables in two schemas: 1,500 and 40 rows.
+fn pg_source(tag: &str) -> ScratchPg {
+    let db = ScratchPg::new(tag);
+    db.sql(
+        "CREATE TABLE orders (id int PRIMARY KEY, note text); \
+         INSERT INTO orders SELECT g, md5(g::text) FROM generate_series(1, 1500) g; \
+         CREATE SCHEMA audit; CREATE TABLE audit.events (id int); \
+         INSERT INTO audit.events SELECT generate_series(1, 40);",
+    );
+    db
+}
+
+fn restore(backup: &Path, scratch_url: &str, source_url: Option<&str>, extra: &[&str]) -> support::Run {
+    let backup = backup.to_str().unwrap();
+    let mut args = vec![
+        "restore-check",
+        backup,
+        "--scratch-url",
+        scratch_url,
+        "--format",
+        "json",
+    ];
+    if let Some(url) = source_url {
+        args.extend(["--url", url]);
+    }
+    args.extend(extra);
+    dbrunbook(&args)
+}
+
+fn metric(report: &serde_json::Value, name: &str) -> f64 {
+    report["checks"][0]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == name)
+        .unwrap_or_else(|| panic!("no metric {name}: {report:#}"))["value"]
+        .as_f64()
+        .unwrap()
+}
+
+fn scratch_name(report: &serde_json::Value) -> (String, String) {
+    let f = findings(report, "scratch");
+    assert_eq!(f.len(), 1, "{report:#}");
+    (
+        f[0]["database"].as_str().unwrap().to_string(),
+        f[0]["state"].as_str().unwrap().to_string(),
+    )
+}
+
+fn psql_value(url: &str, sql: &str) -> String {
+    let out = Command::new(pg_bin("psql"))
+        .args(["-X", "-At", "-d", url, "-c", sql])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn pg_database_exists(name: &str) -> bool {
+    psql_value(
+        &shared_pg_url(),
+        &format!("SELECT count(*) FROM pg_database WHERE datname = '{name}'"),
+    ) == "1"
+}
+
+fn pg_drop(name: &str) {
+    psql_value(
+        &shared_pg_url(),
+        &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+    );
+}
+
+fn mariadb(sql: &str) -> String {
+    let out = Command::new("mariadb")
+        .args([
+            "--no-defaults",
+            "--protocol=tcp",
+            "-h",
+            "127.0.0.1",
+            "-u",
+            "root",
+            "-N",
+            "-B",
+            "-e",
+            sql,
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::Builder::new().prefix("dbrunbook-rc-").tempdir().unwrap()
+}
+
+/// Restores `format` from a fresh source and checks the verdict, counts and cleanup.
+fn pg_round_trip(tag: &str, format: &str, file: &str) {
+    let src = pg_source(tag);
+    let dir = tmp();
+    let path: PathBuf = dir.path().join(file);
+    pg_dump(&src, format, &path);
+    let run = restore(&path, &shared_pg_url(), Some(&src.url()), &[]);
+    let report = run.json();
+    assert_eq!(run.code, 0, "{report:#}\n{}", run.stderr);
+    assert_eq!(report["status"], "ok");
+    assert_eq!(metric(&report, "tables"), 2.0);
+    assert_eq!(metric(&report, "rows"), 1540.0);
+    assert_eq!(metric(&report, "differences"), 0.0);
+    assert!(metric(&report, "restore_bytes") > 0.0);
+    let summary = report["checks"][0]["summary"].as_str().unwrap();
+    assert!(summary.contains("matches the source (2 table(s))"), "{summary}");
+    let (name, state) = scratch_name(&report);
+    assert!(name.starts_with("dbrunbook_restore_"), "{name}");
+    assert_eq!(state, "dropped");
+    assert!(!pg_database_exists(&name), "{name} is still there");
+}
+
+#[test]
+fn pg_custom_dump_restores_with_the_source_row_counts() {
+    pg_round_trip("rc_custom", "-Fc", "app.dump");
+}
+
+#[test]
+fn pg_plain_dump_restores_with_the_source_row_counts() {
+    pg_round_trip("rc_plain", "-Fp", "app.sql");
+}
+
+#[test]
+fn pg_tar_dump_restores_with_the_source_row_counts() {
+    pg_round_trip("rc_tar", "-Ft", "app.tar");
+}
+
+#[test]
+fn pg_directory_dump_restores_with_the_source_row_counts() {
+    pg_round_trip("rc_dir", "-Fd", "app.dir");
+}
+
+#[test]
+fn pg_create_dump_gzipped_restores_into_the_scratch_database_not_its_own() {
+    let src = pg_source("rc_create");
+    let dir = tmp();
+    let plain = dir.path().join("app.sql");
+    // --create: CREATE DATABASE and \connect to the source's own name, which must not be obeyed.
+    pg_dump(&src, "--create", &plain);
+    assert!(Command::new("gzip").arg(&plain).status().unwrap().success());
+    let run = restore(&dir.path().join("app.sql.gz"), &shared_pg_url(), Some(&src.url()), &[]);
+    let report = run.json();
+    assert_eq!(report["status"], "ok", "{report:#}");
+    assert_eq!(metric(&report, "rows"), 1540.0);
+    let notes = report["checks"][0]["notes"].to_string();
+    assert!(notes.contains("statement(s) of the dump were skipped"), "{notes}");
+}
+
+#[test]
+fn mariadb_dump_restores_with_the_source_row_counts() {
+    let src = ScratchMaria::new("rc_maria");
+    src.sql(
+        "CREATE TABLE orders (id int PRIMARY KEY, note varchar(40)); \
+         INSERT INTO orders SELECT seq, md5(seq) FROM seq_1_to_1200; \
+         CREATE TABLE events (id int); INSERT INTO events VALUES (1), (2), (3);",
+    );
+    let dir = tmp();
+    let path = dir.path().join("app.sql");
+    mariadb_dump(&src, &path);
+    let scratch = shared_mysql_url();
+    let run = restore(&path, &scratch, Some(&src.url()), &[]);
+    let report = run.json();
+    assert_eq!(run.code, 0, "{report:#}");
+    assert_eq!(metric(&report, "tables"), 2.0);
+    assert_eq!(metric(&report, "rows"), 1203.0);
+    assert_eq!(metric(&report, "differences"), 0.0);
+    let (name, state) = scratch_name(&report);
+    assert_eq!(state, "dropped");
+    assert_eq!(mariadb(&format!("SHOW DATABASES LIKE '{name}'")), "");
+}
+
+#[test]
+fn truncated_custom_archive_is_critical_with_pg_restores_error() {
+    let src = pg_source("rc_trunc");
+    let dir = tmp();
+    let full = dir.path().join("full.dump");
+    pg_dump(&src, "-Fc", &full);
+    let bytes = std::fs::read(&full).unwrap();
+    let cut = dir.path().join("cut.dump");
+    std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    let run = restore(&cut, &shared_pg_url(), None, &[]);
+    let report = run.json();
+    assert_eq!(run.code, 2, "{report:#}");
+    let summary = report["checks"][0]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("failed") && summary.contains("pg_restore: error"),
+        "{summary}"
+    );
+    let (name, state) = scratch_name(&report);
+    assert_eq!(state, "dropped");
+    assert!(!pg_database_exists(&name));
+}
+
+#[test]
+fn plain_dump_cut_short_is_critical_though_psql_succeeded() {
+    let src = pg_source("rc_plaincut");
+    let dir = tmp();
+    let full = dir.path().join("full.sql");
+    pg_dump(&src, "-Fp", &full);
+    let text = std::fs::read_to_string(&full).unwrap();
+    // Cut right after the first table's data: what is there restores without an error.
+    let end = text.find("\\.\n").unwrap() + 3;
+    let cut = dir.path().join("cut.sql");
+    std::fs::write(&cut, &text[..end]).unwrap();
+    let run = restore(&cut, &shared_pg_url(), None, &[]);
+    let report = run.json();
+    assert_eq!(run.code, 2, "{report:#}");
+    assert!(report["checks"][0]["summary"].as_str().unwrap().contains("ends early"));
+}
+
+#[test]
+fn table_added_to_the_source_after_the_dump_is_missing_critical() {
+    let src = pg_source("rc_missing");
+    let dir = tmp();
+    let path = dir.path().join("app.dump");
+    pg_dump(&src, "-Fc", &path);
+    src.sql("CREATE TABLE invoices (id int); INSERT INTO orders SELECT g, 'late' FROM generate_series(1501, 1550) g;");
+    let run = restore(&path, &shared_pg_url(), Some(&src.url()), &[]);
+    let report = run.json();
+    assert_eq!(run.code, 2, "{report:#}");
+    let diffs = findings(&report, "difference");
+    let missing = diffs
+        .iter()
+        .find(|d| d["table"] == "public.invoices")
+        .expect("invoices reported");
+    assert_eq!(missing["problem"], "missing from the restore");
+    // 50 of 1,550 rows newer than the dump: within the 10% tolerance, a difference all the same.
+    let orders = diffs
+        .iter()
+        .find(|d| d["table"] == "public.orders")
+        .expect("orders reported");
+    assert_eq!(orders["source_rows"], 1550);
+    assert_eq!(orders["restored_rows"], 1500);
+    assert_eq!(orders["source_counted"], "exact");
+}
+
+#[test]
+fn rows_added_to_the_source_within_tolerance_are_a_warning() {
+    let src = pg_source("rc_moved");
+    let dir = tmp();
+    let path = dir.path().join("app.dump");
+    pg_dump(&src, "-Fc", &path);
+    src.sql("INSERT INTO audit.events VALUES (41), (42);");
+    let run = restore(&path, &shared_pg_url(), Some(&src.url()), &["--row-tolerance", "10%"]);
+    let report = run.json();
+    assert_eq!(run.code, 1, "{report:#}");
+    let diffs = findings(&report, "difference");
+    assert_eq!(diffs.len(), 1, "{diffs:?}");
+    assert_eq!(diffs[0]["table"], "audit.events");
+    assert_eq!(diffs[0]["problem"], "fewer rows than the source");
+}
+
+#[test]
+fn scratch_url_that_is_the_source_is_refused_and_nothing_is_created() {
+    // A server of its own, so "nothing created" can be checked on all of it.
+    let pg = ThrowawayPg::start(PgOptions::default());
+    pg.psql(&["CREATE DATABASE app", "CREATE TABLE t (a int)"]);
+    let dir = tmp();
+    let path = dir.path().join("app.dump");
+    let st = Command::new(pg.bin("pg_dump"))
+        .args(["-d", &pg.url("postgres", "app"), "-Fc", "-f"])
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    // The same server and database under another host name.
+    let scratch = format!("postgres://postgres@localhost:{}/app", pg.port);
+    let run = restore(&path, &scratch, Some(&pg.url("postgres", "app")), &[]);
+    let report = run.json();
+    assert_eq!(run.code, 3, "{report:#}");
+    let summary = report["checks"][0]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("refusing to restore") && summary.contains("--i-know-this-is-production"),
+        "{summary}"
+    );
+    assert!(findings(&report, "scratch").is_empty());
+    let made = psql_value(
+        &pg.url("postgres", "postgres"),
+        "SELECT count(*) FROM pg_database WHERE datname LIKE 'dbrunbook_restore_%'",
+    );
+    assert_eq!(made, "0");
+
+    // With explicit consent it restores, into a new scratch database on that server.
+    let run = restore(
+        &path,
+        &scratch,
+        Some(&pg.url("postgres", "app")),
+        &["--i-know-this-is-production"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+#[test]
+fn keep_leaves_the_scratch_database_with_its_marker() {
+    let src = pg_source("rc_keep");
+    let dir = tmp();
+    let path = dir.path().join("app.dump");
+    pg_dump(&src, "-Fc", &path);
+    let run = restore(&path, &shared_pg_url(), None, &["--keep"]);
+    let report = run.json();
+    assert_eq!(run.code, 0, "{report:#}");
+    let (name, state) = scratch_name(&report);
+    assert_eq!(state, "kept");
+    assert!(pg_database_exists(&name));
+    let comment = psql_value(
+        &shared_pg_url(),
+        &format!("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{name}'"),
+    );
+    assert!(comment.starts_with("dbrunbook restore-check scratch copy"), "{comment}");
+    let copied = psql_value(
+        &format!("postgres://postgres@127.0.0.1:5432/{name}"),
+        "SELECT count(*) FROM orders",
+    );
+    pg_drop(&name);
+    assert_eq!(copied, "1500");
+}
+
+#[test]
+fn scratch_database_whose_marker_changed_is_not_dropped() {
+    // A dump that rewrites its database's comment: the marker no longer reads back as this
+    // run's, so the tool must leave the database alone and say so.
+    let dir = tmp();
+    let path = dir.path().join("hijack.sql");
+    std::fs::write(
+        &path,
+        "--\n-- PostgreSQL database dump\n--\n\nCREATE TABLE t (a int);\n\
+         DO $$ BEGIN EXECUTE format('COMMENT ON DATABASE %I IS %L', current_database(), 'someone else'); END $$;\n\
+         --\n-- PostgreSQL database dump complete\n--\n",
+    )
+    .unwrap();
+    let run = restore(&path, &shared_pg_url(), None, &[]);
+    let report = run.json();
+    let (name, state) = scratch_name(&report);
+    let still_there = pg_database_exists(&name);
+    pg_drop(&name);
+    assert_eq!(state, "left behind", "{report:#}");
+    assert!(still_there);
+    assert_eq!(run.code, 1);
+    let notes = report["checks"][0]["notes"].to_string();
+    assert!(
+        notes.contains("refusing to drop") && notes.contains("someone else"),
+        "{notes}"
+    );
+}
+
+#[test]
+fn unmarked_database_with_the_scratch_prefix_is_never_dropped() {
+    let bystander = format!("dbrunbook_restore_19700101t000000_{:08x}", std::process::id());
+    pg_drop(&bystander);
+    psql_value(&shared_pg_url(), &format!("CREATE DATABASE \"{bystander}\""));
+    let src = pg_source("rc_bystander");
+    let dir = tmp();
+    let path = dir.path().join("app.dump");
+    pg_dump(&src, "-Fc", &path);
+    let run = restore(&path, &shared_pg_url(), None, &[]);
+    let survived = pg_database_exists(&bystander);
+    pg_drop(&bystander);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(survived, "{bystander} was dropped");
+}
+
+#[test]
+fn restore_past_the_timeout_is_stopped_and_the_scratch_database_dropped() {
+    let dir = tmp();
+    let path = dir.path().join("slow.sql");
+    std::fs::write(
+        &path,
+        "--\n-- PostgreSQL database dump\n--\n\nCREATE TABLE t (a int);\nSELECT pg_sleep(60);\n\
+         --\n-- PostgreSQL database dump complete\n--\n",
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let run = restore(&path, &shared_pg_url(), None, &["--timeout", "2s"]);
+    let report = run.json();
+    assert!(started.elapsed().as_secs() < 30, "took {:?}", started.elapsed());
+    assert_eq!(run.code, 3, "{report:#}");
+    assert!(
+        report["checks"][0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("did not finish within --timeout 2s")
+    );
+    let (name, state) = scratch_name(&report);
+    assert_eq!(state, "dropped");
+    assert!(!pg_database_exists(&name));
+}
+
+#[test]
+fn pg_dumpall_file_is_refused_before_anything_is_created() {
+    let dir = tmp();
+    let path = dir.path().join("all.sql");
+    std::fs::write(&path, "--\n-- PostgreSQL database cluster dump\n--\n\nCREATE ROLE x;\n").unwrap();
+    let run = restore(&path, &shared_pg_url(), None, &[]);
+    let report = run.json();
+    assert_eq!(run.code, 3);
+    assert!(report["checks"][0]["summary"].as_str().unwrap().contains("pg_dumpall"));
+    assert!(findings(&report, "scratch").is_empty());
+}
+
+#[test]
+fn restore_interrupted_by_sigint_still_drops_the_scratch_database() {
+    let dir = tmp();
+    let path = dir.path().join("slow.sql");
+    // A sleep only this test runs, to find its restore among the others on the shared server.
+    let sleep = format!("pg_sleep(60.{})", std::process::id());
+    std::fs::write(
+        &path,
+        format!(
+            "--\n-- PostgreSQL database dump\n--\n\nCREATE TABLE t (a int);\nSELECT {sleep};\n\
+             --\n-- PostgreSQL database dump complete\n--\n"
+        ),
+    )
+    .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_dbrunbook"))
+        .args([
+            "restore-check",
+            path.to_str().unwrap(),
+            "--scratch-url",
+            &shared_pg_url(),
+            "--format",
+            "json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let running = || {
+        psql_value(
+            &shared_pg_url(),
+            &format!(
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%{sleep}%' AND datname LIKE 'dbrunbook_restore_%'"
+            ),
+        ) == "1"
+    };
+    let started = std::time::Instant::now();
+    while !running() {
+        assert!(started.elapsed().as_secs() < 30, "the restore never reached its sleep");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // SAFETY: a plain kill(2) of the child this test spawned.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a report after Ctrl-C");
+    assert_eq!(out.status.code(), Some(3), "{report:#}");
+    assert!(
+        report["checks"][0]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("interrupted")
+    );
+    let (name, state) = scratch_name(&report);
+    assert_eq!(state, "dropped");
+    assert!(!pg_database_exists(&name));
+}
+
+#[test]
+fn scratch_server_with_a_password_gets_it_by_environment_and_never_shows_it() {
+    const PASSWORD: &str = "restore-horse-battery";
+    let pg = ThrowawayPg::start(PgOptions {
+        password: Some(PASSWORD),
+        ..PgOptions::default()
+    });
+    let src = pg_source("rc_password");
+    let dir = tmp();
+    let path = dir.path().join("app.dump");
+    pg_dump(&src, "-Fc", &path);
+    let scratch = format!("postgres://postgres:{PASSWORD}@127.0.0.1:{}/postgres", pg.port);
+    let run = restore(&path, &scratch, Some(&src.url()), &[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(!run.all().contains(PASSWORD), "{}", run.all());
+    assert_eq!(metric(&run.json(), "rows"), 1540.0);
+
+    // A failing restore quotes pg_restore's error: still no password in it.
+    let bytes = std::fs::read(&path).unwrap();
+    let cut = dir.path().join("cut.dump");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let run = restore(&cut, &scratch, None, &[]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stdout.contains("pg_restore: error"), "{}", run.stdout);
+    assert!(!run.all().contains(PASSWORD), "{}", run.all());
+}
