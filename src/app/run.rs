@@ -11,7 +11,7 @@ use tokio::time::timeout_at;
 
 use std::collections::BTreeMap;
 
-use super::print_report;
+use super::{local, print_report};
 use crate::checks::{CHECKS, Check, Context, Outcome, Results, ThresholdValue, Thresholds};
 use crate::cli::{CheckArgs, CheckCommand, GlobalArgs};
 use crate::engine::{ConnectError, ConnectErrorKind, Limits, Query, QueryResult, Session};
@@ -141,6 +141,13 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
         statement_timeout: STATEMENT_TIMEOUT.min(global.timeout),
         lock_timeout: LOCK_TIMEOUT,
     };
+    let resolved: Vec<Thresholds> = thresholds.iter().flatten().cloned().collect();
+    let local_work = local::start(
+        &checks.iter().map(|c| (c.check, &c.options)).collect::<Vec<_>>(),
+        &resolved,
+        target.engine,
+        started + global.timeout,
+    );
     let progress = Progress::start();
     progress.say(&format!("connecting to {}", target.redacted_url()));
     crate::log::info(&format!(
@@ -162,7 +169,17 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
         Ok(s) => s,
         Err(err) => {
             crate::log::info(&format!("connection failed: {err}"));
-            let results = refused(checks, &err, &target, &catalog);
+            let mut results = refused(checks, &err, &target, &catalog);
+            let local = local::collect(local_work, started + global.timeout, global.timeout);
+            let dialects = Dialect::spoken(target.engine, false, 0);
+            for (i, (ctx, facts)) in local.iter().enumerate() {
+                let why = format!("cannot connect to {}: {err}", crate::engine::describe_hosts(&target));
+                let spec = checks[i].check.spec();
+                let Some(facts) = facts else { continue };
+                if let Some(outcome) = checks[i].check.evaluate_offline(ctx, facts, &why) {
+                    results[i] = finish(spec.name, Some(spec.name), outcome, &catalog, &dialects);
+                }
+            }
             progress.done();
             return done(&target, None, results);
         }
@@ -205,6 +222,7 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
                 let first = Results {
                     queries: &done_queries[i],
                     results: &done_results[i],
+                    local: None,
                 };
                 batch.extend(c.check.follow_up(&ctx, &first));
             }
@@ -246,6 +264,7 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
     }
     // Closing politely must not outlive the deadline either.
     let _ = timeout_at(deadline, session.close()).await;
+    let local = local::collect(local_work, started + global.timeout, global.timeout);
 
     let dialects = Dialect::spoken(server.engine, server.mariadb, server.version_num);
     let mut results = Vec::new();
@@ -264,6 +283,7 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
                 let rows = Results {
                     queries: &done_queries[i],
                     results: &done_results[i],
+                    local: local[i].1.as_ref(),
                 };
                 c.check.evaluate(&ctx, &rows).unwrap_or_else(|e| {
                     Outcome::unknown(format!(

@@ -4,6 +4,7 @@
 //! runbook validation, completions and the README reference are derived from it. No printing
 //! here, and no SQL outside the checks' `sql/` files.
 
+pub mod backups;
 pub mod locks;
 pub mod migrations;
 pub mod pool;
@@ -105,7 +106,32 @@ pub trait Check: Sync {
     fn refused(&self, _err: &ConnectError, _engine: Engine) -> Option<Outcome> {
         None
     }
+
+    /// Work outside the database (reading backup files, asking another program), run on a
+    /// thread of its own while the tool connects and queries, bounded by `ctx.deadline`; its
+    /// result reaches `evaluate` as `results.local`. `None`: the check has nothing to do here.
+    fn inspect(&self, _ctx: &LocalContext) -> Option<Result<LocalFacts>> {
+        None
+    }
+
+    /// The verdict from `inspect`'s facts alone when the connection failed (`why`); `None`
+    /// leaves the verdict to `refused`.
+    fn evaluate_offline(&self, _ctx: &LocalContext, _local: &Result<LocalFacts>, _why: &str) -> Option<Outcome> {
+        None
+    }
 }
+
+/// What `inspect` sees: the check's thresholds and options and the run's deadline; no server.
+pub struct LocalContext {
+    pub engine: Engine,
+    pub thresholds: Thresholds,
+    pub options: BTreeMap<String, Vec<String>>,
+    /// Past this instant local work stops and says how far it got.
+    pub deadline: std::time::Instant,
+}
+
+/// What `inspect` found; the check that made it downcasts it in `evaluate`.
+pub type LocalFacts = Box<dyn std::any::Any + Send>;
 
 impl std::fmt::Debug for dyn Check {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -114,7 +140,13 @@ impl std::fmt::Debug for dyn Check {
 }
 
 /// Every check, in the order `dbrunbook check` runs and reports them.
-pub static CHECKS: &[&dyn Check] = &[&pool::Pool, &queries::Queries, &locks::Locks, &migrations::Migrations];
+pub static CHECKS: &[&dyn Check] = &[
+    &pool::Pool,
+    &queries::Queries,
+    &locks::Locks,
+    &migrations::Migrations,
+    &backups::Backups,
+];
 
 pub fn find(name: &str) -> Option<&'static dyn Check> {
     CHECKS.iter().copied().find(|c| c.spec().name == name)
@@ -128,6 +160,9 @@ pub fn spec(name: &str) -> Option<&'static CheckSpec> {
 pub struct Results<'a> {
     pub queries: &'a [Query],
     pub results: &'a [QueryResult],
+    /// What the check's `inspect` found; `None` in `follow_up` (it may still be running) and
+    /// for checks without local work.
+    pub local: Option<&'a Result<LocalFacts>>,
 }
 
 impl Results<'_> {

@@ -1,0 +1,89 @@
+//! The checks' local work (`Check::inspect`: reading backup files, asking pgBackRest), each on a
+//! thread of its own started before connecting, so that it overlaps the connection and the
+//! queries. Collected after the queries, never waited for past the run's deadline. When the
+//! connection fails, a check with local facts still gives the verdict they support.
+
+use std::collections::BTreeMap;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::Instant;
+
+use anyhow::{Result, anyhow};
+
+use crate::checks::{Check, LocalContext, LocalFacts, Thresholds};
+use crate::target::Engine;
+use crate::units::format_duration;
+
+/// One check's local work under way (or `None`: it has none).
+pub struct Pending {
+    name: &'static str,
+    ctx: LocalContext,
+    answer: Option<Receiver<Option<Result<LocalFacts>>>>,
+}
+
+/// A check and its options as the user gave them.
+pub type Asked<'a> = (&'static dyn Check, &'a BTreeMap<String, Vec<String>>);
+
+/// Starts every check's `inspect` on its own thread. Threads are never joined: one that overruns
+/// the deadline is abandoned and ends with the process.
+pub fn start(checks: &[Asked], thresholds: &[Thresholds], engine: Engine, deadline: Instant) -> Vec<Pending> {
+    checks
+        .iter()
+        .zip(thresholds)
+        .map(|(&(check, options), thresholds)| {
+            let ctx = LocalContext {
+                engine,
+                thresholds: thresholds.clone(),
+                options: options.clone(),
+                deadline,
+            };
+            let (tx, rx) = channel();
+            let thread_ctx = LocalContext {
+                engine,
+                thresholds: thresholds.clone(),
+                options: options.clone(),
+                deadline,
+            };
+            let spawned = std::thread::Builder::new()
+                .name(format!("{}-local", check.spec().name))
+                .spawn(move || {
+                    let _ = tx.send(check.inspect(&thread_ctx));
+                });
+            let answer = match spawned {
+                Ok(_) => Some(rx),
+                Err(_) => None,
+            };
+            Pending {
+                name: check.spec().name,
+                ctx,
+                answer,
+            }
+        })
+        .collect()
+}
+
+/// Each check's local result, waiting at most until `deadline` (the time left is shared).
+pub fn collect(
+    pending: Vec<Pending>,
+    deadline: Instant,
+    timeout: std::time::Duration,
+) -> Vec<(LocalContext, Option<Result<LocalFacts>>)> {
+    pending
+        .into_iter()
+        .map(|p| {
+            let Some(rx) = p.answer else {
+                return (p.ctx, Some(Err(anyhow!("could not start a thread for the local work"))));
+            };
+            let left = deadline.saturating_duration_since(Instant::now());
+            let got = match rx.recv_timeout(left) {
+                Ok(found) => found,
+                Err(RecvTimeoutError::Timeout) => Some(Err(anyhow!(
+                    "the {} check's local work did not finish within --timeout {}",
+                    p.name,
+                    format_duration(timeout)
+                ))),
+                Err(RecvTimeoutError::Disconnected) => Some(Err(anyhow!("the local work stopped without an answer"))),
+            };
+            (p.ctx, got)
+        })
+        .collect()
+}
