@@ -337,6 +337,16 @@ impl ThrowawayPg {
         std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
     }
 
+    /// The data directory (for tools such as pgBackRest that read it).
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Where the server's Unix socket lives.
+    pub fn socket_dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
     /// Runs statements as `postgres` through psql, each in its own transaction.
     pub fn psql(&self, statements: &[&str]) {
         self.psql_as("postgres", "postgres", statements);
@@ -384,6 +394,11 @@ pub struct ThrowawayMaria {
 
 impl ThrowawayMaria {
     pub fn start(max_connections: u32) -> ThrowawayMaria {
+        ThrowawayMaria::start_with(max_connections, &[])
+    }
+
+    /// With more server options, given after the defaults so that they win (`--log-bin`).
+    pub fn start_with(max_connections: u32, extra: &[&str]) -> ThrowawayMaria {
         let dir = tempfile::Builder::new().prefix("dbrunbook-maria-").tempdir().unwrap();
         let data = dir.path().join("data");
         let user = if is_root() { "--user=root" } else { "--no-defaults" };
@@ -409,6 +424,7 @@ impl ThrowawayMaria {
                 "--skip-log-bin",
                 user,
             ])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

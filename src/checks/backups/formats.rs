@@ -61,6 +61,8 @@ pub enum Format {
     PgTar,
     PgDirectory,
     Mysqldump,
+    /// mysqldump --compact / --skip-comments: no header, so no footer to look for.
+    MysqldumpNoComments,
     Empty,
     /// A compressed file whose start cannot even be decompressed.
     Unreadable,
@@ -75,6 +77,7 @@ impl Format {
             Format::PgTar => "pg_dump tar",
             Format::PgDirectory => "pg_dump directory",
             Format::Mysqldump => "mysqldump",
+            Format::MysqldumpNoComments => "mysqldump (no comments)",
             Format::Empty => "empty",
             Format::Unreadable => "unreadable",
         }
@@ -165,7 +168,7 @@ fn recognise(head: &[u8]) -> Option<Format> {
     } else if text.starts_with("/*M!999999") || text.starts_with("/*!40") || text.starts_with("CREATE TABLE `") {
         // mysqldump --compact / --skip-comments: no header, but its session settings or
         // backquoted DDL; the footer is missing by design.
-        Some(Format::Mysqldump)
+        Some(Format::MysqldumpNoComments)
     } else {
         None
     }
@@ -212,7 +215,17 @@ fn verify_inner(path: &Path, sniffed: &Sniffed, budget: &Budget) -> io::Result<C
             let tail = tail(path, &mut *stream, seekable.is_some(), budget)?;
             Ok(mysql_footer(&tail))
         }
-        Format::Empty | Format::Unreadable | Format::PgDirectory => unreachable!("handled above"),
+        Format::MysqldumpNoComments => {
+            // Read to the end all the same: a compressed stream may still be cut short.
+            tail(path, &mut *stream, seekable.is_some(), budget)?;
+            Ok(Completeness::Unknown(
+                "made without comments (--compact or --skip-comments), so it has no '-- Dump completed' footer to check"
+                    .into(),
+            ))
+        }
+        Format::Empty | Format::Unreadable | Format::PgDirectory => {
+            Ok(Completeness::Incomplete("not a file this check can read".into()))
+        }
     }
 }
 
@@ -380,18 +393,12 @@ fn pg_trailer(tail: &[u8], marker: &str) -> Completeness {
     }
 }
 
-/// mysqldump's `-- Dump completed` footer; without any comment lines (`--compact`,
-/// `--skip-comments`) there is no footer to look for.
+/// mysqldump's `-- Dump completed` footer, in a dump whose header says it has comments.
 fn mysql_footer(tail: &[u8]) -> Completeness {
     let text = String::from_utf8_lossy(tail);
     let last = text.lines().rev().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
     if last.starts_with("-- Dump completed") {
         Completeness::Complete
-    } else if !text.lines().any(|l| l.starts_with("-- ")) {
-        Completeness::Unknown(
-            "made without comments (--compact or --skip-comments), so it has no '-- Dump completed' footer to check"
-                .into(),
-        )
     } else {
         Completeness::Incomplete("the footer '-- Dump completed' is missing: the dump stopped early".into())
     }
@@ -429,11 +436,12 @@ mod tests {
     }
 
     #[test]
-    fn a_compact_mysqldump_is_unknown_not_complete() {
-        assert!(matches!(
-            mysql_footer(b"INSERT INTO `t` VALUES (1);\n/*!40101 SET x */;\n"),
-            Completeness::Unknown(_)
-        ));
+    fn a_mysqldump_without_its_footer_is_incomplete() {
+        assert_eq!(
+            recognise(b"/*!40101 SET NAMES utf8 */;\n"),
+            Some(Format::MysqldumpNoComments)
+        );
+        assert_eq!(recognise(b"-- MariaDB dump 10.19\n"), Some(Format::Mysqldump));
         assert!(matches!(
             mysql_footer(b"-- Table structure\nINSERT INTO `t` VALUES (1);\n"),
             Completeness::Incomplete(_)
