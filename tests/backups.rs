@@ -243,8 +243,7 @@ fn a_compact_mariadb_dump_has_unknown_completeness_not_ok() {
     let dir = tempfile::tempdir().unwrap();
     mariadb_dump(&src, &["--compact"], &dir.path().join("shop.sql"));
     let (code, report) = backups(&shared_pg_url(), &["--dir", dir_str(dir.path())]);
-    // The shared server's archive_mode is off (a WARNING of its own); the dump is UNKNOWN.
-    assert_ne!(code, 0, "{report:#}");
+    assert_eq!(code, 3, "{report:#}");
     let finding = &backup_findings(&report)[0];
     assert_eq!(finding["status"], "unknown");
     assert!(finding["completeness"].as_str().unwrap().contains("--compact"));
@@ -330,8 +329,7 @@ fn a_directory_with_no_backups_is_critical() {
 #[test]
 fn a_missing_dump_directory_is_unknown_with_a_clear_message() {
     let (code, report) = backups(&shared_pg_url(), &["--dir", "/nonexistent/dbrunbook-backups"]);
-    // UNKNOWN for the directory; the shared server's own WARNING (archive_mode off) ranks above.
-    assert_ne!(code, 0, "{report:#}");
+    assert_eq!(code, 3, "{report:#}");
     assert!(
         check(&report)["summary"]
             .as_str()
@@ -396,9 +394,17 @@ fn a_failing_archive_command_is_critical() {
 }
 
 #[test]
-fn archive_mode_off_means_no_point_in_time_recovery() {
+fn archive_mode_off_is_said_and_a_warning_when_pitr_is_required() {
     let pg = ThrowawayPg::start(PgOptions::default());
     let (code, report) = backups(&pg.url("postgres", "postgres"), &[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert!(
+        check(&report)["summary"]
+            .as_str()
+            .unwrap()
+            .contains("archive_mode is off")
+    );
+    let (code, report) = backups(&pg.url("postgres", "postgres"), &["--pitr", "required"]);
     assert_eq!(code, 1, "{report:#}");
     assert_eq!(runbook_id(&report), "no-point-in-time-recovery");
     assert!(
@@ -411,7 +417,7 @@ fn archive_mode_off_means_no_point_in_time_recovery() {
 
 #[test]
 fn mariadb_without_binary_logs_has_no_point_in_time_recovery() {
-    let (code, report) = backups(&shared_mysql_url(), &[]);
+    let (code, report) = backups(&shared_mysql_url(), &["--pitr", "required"]);
     assert_eq!(code, 1, "{report:#}");
     assert_eq!(runbook_id(&report), "no-point-in-time-recovery");
     assert_eq!(findings(&report, "binlog")[0]["log_bin"], "OFF");

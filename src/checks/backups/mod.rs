@@ -73,6 +73,12 @@ pub const SPEC: CheckSpec = CheckSpec {
             repeatable: true,
         },
         CheckOption {
+            key: "pitr",
+            value_name: "MODE",
+            help: "required: no point-in-time recovery (archiving off, log_bin off) is a WARNING; optional (default): it is only said",
+            repeatable: false,
+        },
+        CheckOption {
             key: "pgbackrest_stanza",
             value_name: "NAME",
             help: "A pgBackRest stanza, read with `pgbackrest info --output=json` (never `check`); PGBACKREST_CONFIG picks the configuration",
@@ -136,6 +142,12 @@ impl Check for Backups {
     }
 
     fn evaluate(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
+        if let Some(mode) = ctx.option("pitr").filter(|m| !["required", "optional"].contains(m)) {
+            return Ok(Outcome::unknown(format!(
+                "--pitr {:?}: use required or optional",
+                crate::text::shorten(mode, 40)
+            )));
+        }
         let mut v = Verdict::default();
         judge_local(&mut v, ctx.thresholds, ctx.limit, results.local);
         server::judge(&mut v, ctx, results)?;
@@ -280,18 +292,33 @@ fn judge_local(v: &mut Verdict, t: &Thresholds, limit: usize, local: Option<&Res
             None => return,
         },
     };
+    // One pair of metrics for all directories: the oldest newest backup, and how many series.
+    let mut totals: Option<(Duration, usize)> = None;
     for scanned in &local.dumps {
         match scanned {
-            Ok(s) => judge_dir(v, t, limit, s),
+            Ok(s) => {
+                let (age, series) = judge_dir(v, t, limit, s);
+                let (a, n) = totals.unwrap_or_default();
+                totals = Some((a.max(age), n + series));
+            }
             Err(e) => v.problem(Status::Unknown, "not_seen", crate::text::sanitize(e, true)),
         }
+    }
+    if let Some((age, series)) = totals {
+        v.metrics.push(
+            Metric::new("newest_backup_age", age.as_secs_f64(), "s")
+                .thresholds(t.seconds("max_age_warning"), t.seconds("max_age_critical")),
+        );
+        v.metrics.push(Metric::new("backup_series", series as f64, ""));
     }
     if let Some(stanza) = &local.pgbackrest {
         pgbackrest::judge(v, t, stanza);
     }
 }
 
-fn judge_dir(v: &mut Verdict, t: &Thresholds, limit: usize, s: &dumps::Scanned) {
+/// One directory's series into the verdict; returns the oldest newest backup's age and the
+/// number of series.
+fn judge_dir(v: &mut Verdict, t: &Thresholds, limit: usize, s: &dumps::Scanned) -> (Duration, usize) {
     let dir = crate::text::sanitize(&s.dir, true);
     if s.ignored > 0 {
         v.notes.push(format!(
@@ -303,7 +330,7 @@ fn judge_dir(v: &mut Verdict, t: &Thresholds, limit: usize, s: &dumps::Scanned) 
         v.value("dir", &dir);
         v.value("max_age", t.shown("max_age_critical"));
         v.problem(Status::Critical, "no_backups", format!("no backups in {dir}"));
-        return;
+        return (Duration::ZERO, 0);
     }
     let share = t.percent("size_drop_warning");
     let mut worst_age = Duration::ZERO;
@@ -410,11 +437,6 @@ fn judge_dir(v: &mut Verdict, t: &Thresholds, limit: usize, s: &dumps::Scanned) 
             );
         }
     }
-    v.metrics.push(
-        Metric::new("newest_backup_age", worst_age.as_secs_f64(), "s")
-            .thresholds(t.seconds("max_age_warning"), t.seconds("max_age_critical")),
-    );
-    v.metrics.push(Metric::new("backup_series", s.series.len() as f64, ""));
     if problems == 0 {
         v.fine(format!(
             "{} database(s) in {dir} have a complete backup, the oldest of them {} old",
@@ -422,4 +444,5 @@ fn judge_dir(v: &mut Verdict, t: &Thresholds, limit: usize, s: &dumps::Scanned) 
             format_duration(worst_age)
         ));
     }
+    (worst_age, s.series.len())
 }

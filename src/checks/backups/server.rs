@@ -48,6 +48,17 @@ pub fn queries(engine: Engine) -> Vec<Query> {
     }
 }
 
+/// No point-in-time recovery: a WARNING with `--pitr required`; otherwise said and OK, since
+/// many servers rely on dumps alone by choice (and `dbrunbook check` must stay OK on them).
+fn no_pitr(v: &mut Verdict, ctx: &Context, reason: &str, text: String) {
+    v.value("pitr_reason", reason);
+    if ctx.option("pitr") == Some("required") {
+        v.problem(Status::Warning, "no_pitr", text);
+    } else {
+        v.fine(format!("{text} (--pitr required makes this a WARNING)"));
+    }
+}
+
 pub fn judge(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
     match ctx.engine() {
         Engine::Mysql => mysql(v, ctx, results),
@@ -132,12 +143,8 @@ fn postgres(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
             v.fine(format!("WAL is streamed to a receiver ({reason})"));
             return Ok(());
         }
-        v.value("pitr_reason", &reason);
-        v.problem(
-            Status::Warning,
-            "no_pitr",
-            format!("no point-in-time recovery: {reason}, and no pg_receivewal streams WAL"),
-        );
+        let text = format!("no point-in-time recovery: {reason}, and no pg_receivewal streams WAL");
+        no_pitr(v, ctx, &reason, text);
         return Ok(());
     }
     if failing {
@@ -238,12 +245,8 @@ fn mysql(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
     v.value("binlog_retention", &retention_text);
     if !log_bin.eq_ignore_ascii_case("ON") {
         v.findings.push(finding);
-        v.value("pitr_reason", "log_bin is OFF");
-        v.problem(
-            Status::Warning,
-            "no_pitr",
-            "no point-in-time recovery: log_bin is OFF, so nothing after the last dump can be replayed".into(),
-        );
+        let text = "no point-in-time recovery: log_bin is OFF, so nothing after the last dump can be replayed";
+        no_pitr(v, ctx, "log_bin is OFF", text.into());
         return Ok(());
     }
     match results.get(1) {
