@@ -258,3 +258,45 @@ pub fn judge(v: &mut Verdict, t: &Thresholds, stanza: &Result<Stanza, String>) {
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::backups::SPEC;
+    use std::collections::BTreeMap;
+
+    fn stanza(json: &str) -> Stanza {
+        parse(&serde_json::from_str(json).unwrap(), "main").unwrap()
+    }
+
+    fn verdict(s: Stanza) -> crate::checks::Outcome {
+        let t = Thresholds::resolve(&SPEC, &BTreeMap::new(), &BTreeMap::new()).unwrap();
+        let mut v = Verdict::default();
+        judge(&mut v, &t, &Ok(s));
+        v.outcome()
+    }
+
+    #[test]
+    fn checksum_errors_in_the_newest_backup_are_a_warning() {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let s = stanza(&format!(
+            r#"[{{"name":"main","status":{{"code":0,"message":"ok","lock":{{"backup":{{"held":false}}}}}},
+                "backup":[{{"label":"20261124-010000F","type":"full","timestamp":{{"start":{0},"stop":{0}}},"error":true}}],
+                "archive":[{{"id":"15-1","min":"000000010000000000000001","max":"000000010000000000000009"}}]}}]"#,
+            now - 3600
+        ));
+        assert_eq!(s.archives.len(), 1);
+        let o = verdict(s);
+        assert_eq!(o.status, Status::Warning, "{}", o.summary);
+        assert!(o.summary.contains("page checksum errors"), "{}", o.summary);
+    }
+
+    #[test]
+    fn a_stanza_without_valid_backups_is_critical() {
+        let s =
+            stanza(r#"[{"name":"main","status":{"code":2,"message":"no valid backups"},"backup":[],"archive":[]}]"#);
+        let o = verdict(s);
+        assert_eq!(o.status, Status::Critical);
+        assert_eq!(o.facts.lead.as_deref(), Some("pgbackrest_stale"));
+    }
+}
