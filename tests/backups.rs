@@ -567,3 +567,39 @@ fn a_pgbackrest_stanza_that_does_not_exist_is_critical() {
     let summary = check(&report)["summary"].as_str().unwrap();
     assert!(summary.contains("pgBackRest stanza missing"), "{summary}");
 }
+
+#[test]
+fn a_dump_too_long_to_read_within_the_timeout_is_unknown_not_a_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("app.sql.gz");
+    // A plain dump's header, then 1 GB of zeros: a few MB compressed, long to decode.
+    sh(&format!(
+        "(printf -- '--\\n-- PostgreSQL database dump\\n--\\n'; head -c 1G /dev/zero) | gzip -1 > {}",
+        file.display()
+    ));
+    let url = format!("postgres://postgres@127.0.0.1:{}/postgres", free_port());
+    let r = dbrunbook_within(
+        &[
+            "backups",
+            "--url",
+            &url,
+            "--dir",
+            dir_str(dir.path()),
+            "--timeout",
+            "1s",
+            "--format",
+            "json",
+        ],
+        std::time::Duration::from_secs(20),
+    );
+    let report = r.json();
+    assert_eq!(r.code, 3, "{report:#}");
+    // Stopped by its own deadline, the read says so in the finding; on a machine too busy to
+    // get there, the run's deadline says it in the summary. Either way: UNKNOWN, in time.
+    let said = check(&report).to_string();
+    assert!(said.contains("--timeout"), "{report:#}");
+    assert!(
+        backup_findings(&report).iter().all(|f| f["status"] == "unknown"),
+        "{report:#}"
+    );
+}
