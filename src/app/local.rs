@@ -9,12 +9,13 @@ use std::time::Instant;
 
 use anyhow::{Result, anyhow};
 
-use crate::checks::{Check, LocalContext, LocalFacts, Thresholds};
+use crate::checks::{Check, LocalContext, LocalFacts, Outcome, Thresholds};
 use crate::target::Engine;
 use crate::units::format_duration;
 
 /// One check's local work under way (or `None`: it has none).
 pub struct Pending {
+    check: &'static dyn Check,
     name: &'static str,
     ctx: LocalContext,
     answer: Option<Receiver<Option<Result<LocalFacts>>>>,
@@ -53,6 +54,7 @@ pub fn start(checks: &[Asked], thresholds: &[Thresholds], engine: Engine, deadli
                 Err(_) => None,
             };
             Pending {
+                check,
                 name: check.spec().name,
                 ctx,
                 answer,
@@ -85,5 +87,21 @@ pub fn collect(
             };
             (p.ctx, got)
         })
+        .collect()
+}
+
+/// The connection failed (`why`): each check's verdict from its local facts alone, where it has
+/// one (`Check::evaluate_offline`); `None` keeps the refusal's verdict.
+pub fn offline(
+    pending: Vec<Pending>,
+    deadline: Instant,
+    timeout: std::time::Duration,
+    why: &str,
+) -> Vec<Option<Outcome>> {
+    let checks: Vec<&'static dyn Check> = pending.iter().map(|p| p.check).collect();
+    collect(pending, deadline, timeout)
+        .iter()
+        .zip(checks)
+        .map(|((ctx, facts), check)| check.evaluate_offline(ctx, facts.as_ref()?, why))
         .collect()
 }

@@ -170,14 +170,13 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
         Err(err) => {
             crate::log::info(&format!("connection failed: {err}"));
             let mut results = refused(checks, &err, &target, &catalog);
-            let local = local::collect(local_work, started + global.timeout, global.timeout);
-            let dialects = Dialect::spoken(target.engine, false, 0);
-            for (i, (ctx, facts)) in local.iter().enumerate() {
-                let why = format!("cannot connect to {}: {err}", crate::engine::describe_hosts(&target));
-                let spec = checks[i].check.spec();
-                let Some(facts) = facts else { continue };
-                if let Some(outcome) = checks[i].check.evaluate_offline(ctx, facts, &why) {
-                    results[i] = finish(spec.name, Some(spec.name), outcome, &catalog, &dialects);
+            let why = format!("cannot connect to {}: {err}", crate::engine::describe_hosts(&target));
+            let offline = local::offline(local_work, started + global.timeout, global.timeout, &why);
+            for (i, outcome) in offline.into_iter().enumerate() {
+                let name = checks[i].check.spec().name;
+                if let Some(outcome) = outcome {
+                    let dialects = Dialect::spoken(target.engine, false, 0);
+                    results[i] = finish(name, Some(name), outcome, &catalog, &dialects);
                 }
             }
             progress.done();
