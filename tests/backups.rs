@@ -603,3 +603,24 @@ fn a_dump_too_long_to_read_within_the_timeout_is_unknown_not_a_hang() {
         "{report:#}"
     );
 }
+
+#[test]
+fn a_dump_still_being_written_is_not_taken_for_a_broken_one() {
+    let src = pg_source("bk_writing");
+    let dir = tempfile::tempdir().unwrap();
+    let done = dir.path().join("app_2026-11-23.dump");
+    pg_dump(&src.url(), "c", &done);
+    age(&done, "20 hours ago");
+    let writing = dir.path().join("app_2026-11-24.dump");
+    pg_dump(&src.url(), "c", &writing);
+    cut(&writing, 0.5);
+    let (code, report) = backups(&shared_pg_url(), &["--dir", dir_str(dir.path())]);
+    assert_eq!(code, 0, "{report:#}");
+    let finding = &backup_findings(&report)[0];
+    assert!(
+        finding["file"].as_str().unwrap().ends_with("app_2026-11-23.dump"),
+        "{finding:#}"
+    );
+    let notes = check(&report)["notes"].to_string();
+    assert!(notes.contains("still being written"), "{notes}");
+}

@@ -12,6 +12,9 @@ use super::formats::{self, Budget, Completeness, Format, Sniffed};
 
 /// How deep under `--dir` backups are looked for (`/backups/<db>/<date>/...`).
 const MAX_DEPTH: usize = 3;
+/// An incomplete newest file modified this recently is taken for a dump still being written,
+/// and the one before it is judged instead (when there is one).
+pub const IN_PROGRESS: std::time::Duration = std::time::Duration::from_secs(120);
 
 #[derive(Debug, Clone)]
 pub struct Backup {
@@ -27,6 +30,8 @@ pub struct Series {
     pub key: String,
     pub backups: Vec<Backup>,
     pub newest: Completeness,
+    /// An incomplete file younger than [`IN_PROGRESS`], left out of `backups`.
+    pub writing: Option<Backup>,
 }
 
 /// What one `--dir` held.
@@ -79,6 +84,7 @@ pub fn scan(arg: &str, deadline: Instant) -> Result<Scanned> {
                 key,
                 backups: vec![backup],
                 newest: Completeness::Complete,
+                writing: None,
             }),
         }
     }
@@ -88,6 +94,12 @@ pub fn scan(arg: &str, deadline: Instant) -> Result<Scanned> {
             .sort_by(|a, b| b.modified.cmp(&a.modified).then_with(|| b.path.cmp(&a.path)));
         let newest = &s.backups[0];
         s.newest = formats::verify(&newest.path, &newest.sniffed, &budget);
+        let recent = SystemTime::now().duration_since(newest.modified).unwrap_or_default() < IN_PROGRESS;
+        if matches!(s.newest, Completeness::Incomplete(_)) && recent && s.backups.len() > 1 {
+            s.writing = Some(s.backups.remove(0));
+            let newest = &s.backups[0];
+            s.newest = formats::verify(&newest.path, &newest.sniffed, &budget);
+        }
     }
     series.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(Scanned {

@@ -336,6 +336,14 @@ fn judge_dir(v: &mut Verdict, t: &Thresholds, limit: usize, s: &dumps::Scanned) 
     let mut worst_age = Duration::ZERO;
     let mut problems = 0;
     for (shown, series) in s.series.iter().enumerate() {
+        if let Some(writing) = &series.writing {
+            v.notes.push(format!(
+                "{}: {} is incomplete but was modified {} ago, so it is taken for a dump still being written; the backup before it was judged",
+                crate::text::sanitize(&series.key, true),
+                crate::text::sanitize(&writing.path.display().to_string(), true),
+                format_duration(age_of(writing.modified))
+            ));
+        }
         let newest = &series.backups[0];
         let age = age_of(newest.modified);
         worst_age = worst_age.max(age);
