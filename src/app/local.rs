@@ -25,8 +25,12 @@ pub struct Pending {
 pub type Asked<'a> = (&'static dyn Check, &'a BTreeMap<String, Vec<String>>);
 
 /// Starts every check's `inspect` on its own thread. Threads are never joined: one that overruns
-/// the deadline is abandoned and ends with the process.
-pub fn start(checks: &[Asked], thresholds: &[Thresholds], engine: Engine, deadline: Instant) -> Vec<Pending> {
+/// the deadline is abandoned and ends with the process. The work's own deadline comes a little
+/// before the run's (a tenth of the time left, half a second at most), so that a check stopped
+/// by it can still say how far it got.
+pub fn start(checks: &[Asked], thresholds: &[Thresholds], engine: Engine, run_deadline: Instant) -> Vec<Pending> {
+    let left = run_deadline.saturating_duration_since(Instant::now());
+    let deadline = run_deadline - (left / 10).min(std::time::Duration::from_millis(500));
     checks
         .iter()
         .zip(thresholds)
@@ -38,6 +42,16 @@ pub fn start(checks: &[Asked], thresholds: &[Thresholds], engine: Engine, deadli
                 deadline,
             };
             let (tx, rx) = channel();
+            if !check.spec().engines.contains(&engine) {
+                // Not run on this engine (PgBouncer): its local work would be thrown away.
+                let _ = tx.send(None);
+                return Pending {
+                    check,
+                    name: check.spec().name,
+                    ctx,
+                    answer: Some(rx),
+                };
+            }
             let thread_ctx = LocalContext {
                 engine,
                 thresholds: thresholds.clone(),

@@ -92,6 +92,8 @@ pub enum Completeness {
     Incomplete(String),
     /// Why it cannot be told (a mysqldump made with --compact has no footer).
     Unknown(String),
+    /// The read stopped at the deadline before the end.
+    Unread(String),
 }
 
 /// What one file turned out to be.
@@ -178,7 +180,7 @@ fn recognise(head: &[u8]) -> Option<Format> {
 pub fn verify(path: &Path, sniffed: &Sniffed, budget: &Budget) -> Completeness {
     match verify_inner(path, sniffed, budget) {
         Ok(c) => c,
-        Err(e) if e.kind() == io::ErrorKind::TimedOut => Completeness::Unknown(e.to_string()),
+        Err(e) if e.kind() == io::ErrorKind::TimedOut => Completeness::Unread(format!("{e} (raise --timeout)")),
         Err(e) => Completeness::Incomplete(match sniffed.compression {
             Some(c) => format!("the {} stream is broken or cut short: {e}", c.name()),
             None => format!("cannot be read to the end: {e}"),

@@ -384,6 +384,14 @@ fn judge_dir(v: &mut Verdict, t: &Thresholds, limit: usize, s: &dumps::Scanned) 
                     format!("{name}: cannot tell whether {file} is complete: {why}"),
                 );
             }
+            Completeness::Unread(why) => {
+                verdict = verdict.worst(Status::Unknown);
+                v.problem(
+                    Status::Unknown,
+                    "not_seen",
+                    format!("{name}: {file} not read to the end: {why}"),
+                );
+            }
         }
         let by_age = grade_age(age, t);
         if by_age != Status::Ok {
@@ -429,6 +437,7 @@ fn judge_dir(v: &mut Verdict, t: &Thresholds, limit: usize, s: &dumps::Scanned) 
                 Completeness::Complete => "complete".to_string(),
                 Completeness::Incomplete(w) => format!("incomplete: {w}"),
                 Completeness::Unknown(w) => format!("unknown: {w}"),
+                Completeness::Unread(w) => format!("not read to the end: {w}"),
             };
             v.findings.push(
                 Finding::new("backup")
