@@ -141,6 +141,10 @@ impl Check for Backups {
         server::queries(ctx.engine())
     }
 
+    fn follow_up(&self, ctx: &Context, results: &Results) -> Vec<Query> {
+        server::follow_up(ctx, results)
+    }
+
     fn evaluate(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
         if let Some(mode) = ctx.option("pitr").filter(|m| !["required", "optional"].contains(m)) {
             return Ok(Outcome::unknown(format!(

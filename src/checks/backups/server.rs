@@ -23,10 +23,6 @@ pub fn queries(engine: Engine) -> Vec<Query> {
                 include_str!("../sql/mysql/backup_binlog_settings.sql"),
             ),
             Query::new(
-                "listing the binary logs",
-                include_str!("../sql/mysql/backup_binary_logs.sql"),
-            ),
-            Query::new(
                 "reading the current account",
                 include_str!("../sql/mysql/backup_account.sql"),
             ),
@@ -45,6 +41,30 @@ pub fn queries(engine: Engine) -> Vec<Query> {
                 include_str!("../sql/postgres/backup_receivers.sql"),
             ),
         ],
+    }
+}
+
+/// MySQL/MariaDB: the binary logs are listed in a second batch, and only when `log_bin` is on:
+/// `SHOW BINARY LOGS` fails without them, and a failed statement ends MySQL's multi-statement
+/// request, which would cost every run a round trip.
+pub fn follow_up(ctx: &Context, results: &Results) -> Vec<Query> {
+    let on = ctx.engine() == Engine::Mysql
+        && results.rows(0).is_ok_and(|rows| {
+            rows.iter().any(|r| {
+                r.text(0).is_ok_and(|n| n.eq_ignore_ascii_case("log_bin"))
+                    && r.opt_text(1)
+                        .ok()
+                        .flatten()
+                        .is_some_and(|v| v.eq_ignore_ascii_case("ON"))
+            })
+        });
+    if on {
+        vec![Query::new(
+            "listing the binary logs",
+            include_str!("../sql/mysql/backup_binary_logs.sql"),
+        )]
+    } else {
+        Vec::new()
     }
 }
 
@@ -249,7 +269,7 @@ fn mysql(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
         no_pitr(v, ctx, "log_bin is OFF", text.into());
         return Ok(());
     }
-    match results.get(1) {
+    match results.get(2) {
         Some(Ok(rows)) => {
             let count = rows.iter().count();
             let total: i64 = rows.iter().filter_map(|r| r.opt_int(1).ok().flatten()).sum();
@@ -263,7 +283,7 @@ fn mysql(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
         }
         Some(Err(e)) if e.denied => {
             let account = results
-                .get(2)
+                .get(1)
                 .and_then(|r| r.as_ref().ok())
                 .and_then(|rows| rows.first())
                 .and_then(|r| r.opt_text(0).ok().flatten())
