@@ -75,7 +75,7 @@ fn no_pitr(v: &mut Verdict, ctx: &Context, reason: &str, text: String) {
     if ctx.option("pitr") == Some("required") {
         v.problem(Status::Warning, "no_pitr", text);
     } else {
-        v.fine(format!("{text} (--pitr required makes this a WARNING)"));
+        v.fine(format!("{text} (`backups --pitr required` makes this a WARNING)"));
     }
 }
 
