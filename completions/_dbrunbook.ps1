@@ -43,6 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('queries', 'queries', [CompletionResultType]::ParameterValue, 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on')
             [CompletionResult]::new('locks', 'locks', [CompletionResultType]::ParameterValue, 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end')
             [CompletionResult]::new('migrations', 'migrations', [CompletionResultType]::ParameterValue, 'Migration revision: which tool''s history tables the database has (Alembic, Flyway, Liquibase, golang-migrate, Rails, dbmate, Ecto, Django, sqlx, Diesel, Prisma, goose, Knex, TypeORM, Atlas), the revision the schema is at, half-applied migrations, stuck migration locks, and with --expect or --dir whether that is where the deploy expects it and whether applied files changed since')
+            [CompletionResult]::new('backups', 'backups', [CompletionResultType]::ParameterValue, 'Backups: the newest dump per database in --dir (age, size drop, completeness read from the content: pg_dump plain/custom/directory/tar, pg_dumpall, mysqldump; gzip, zstd, xz, bzip2 streamed), a pgBackRest stanza''s backups and archive, and the server''s WAL archiving or binary logs: whether point-in-time recovery is possible')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -327,6 +328,31 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'dbrunbook;backups' {
+            [CompletionResult]::new('--max-age-warning', '--max-age-warning', [CompletionResultType]::ParameterName, 'WARNING when the newest backup (per database in --dir, of any type in pgBackRest) is this old (default 26h).')
+            [CompletionResult]::new('--max-age-critical', '--max-age-critical', [CompletionResultType]::ParameterName, 'CRITICAL when the newest backup is this old (default 50h).')
+            [CompletionResult]::new('--size-drop-warning', '--size-drop-warning', [CompletionResultType]::ParameterName, 'WARNING when the newest dump is smaller than this share of the median of the previous 5 (default 50%).')
+            [CompletionResult]::new('--wal-max-age', '--wal-max-age', [CompletionResultType]::ParameterName, 'PostgreSQL: WARNING when a finished WAL segment has waited this long to be archived (default 1h).')
+            [CompletionResult]::new('--full-max-age', '--full-max-age', [CompletionResultType]::ParameterName, 'pgBackRest: WARNING when the newest full backup is this old (default 8d).')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'A directory of dumps, read by content (repeatable); a glob in the last part picks files: --dir ''/backups/*.dump''')
+            [CompletionResult]::new('--pitr', '--pitr', [CompletionResultType]::ParameterName, 'required: no point-in-time recovery (archiving off, log_bin off) is a WARNING; optional (default): it is only said')
+            [CompletionResult]::new('--pgbackrest-stanza', '--pgbackrest-stanza', [CompletionResultType]::ParameterName, 'A pgBackRest stanza, read with `pgbackrest info --output=json` (never `check`); PGBACKREST_CONFIG picks the configuration')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Rows of detail per list; the counts stay exact.')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`')
+            [CompletionResult]::new('--runbooks', '--runbooks', [CompletionResultType]::ParameterName, 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting after this long (e.g. 500ms, 5s)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'dbrunbook;help' {
             [CompletionResult]::new('diagnose', 'diagnose', [CompletionResultType]::ParameterValue, 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s')
             [CompletionResult]::new('restore-check', 'restore-check', [CompletionResultType]::ParameterValue, 'Restore a backup file into a scratch database it creates, count its tables and rows, compare them with the source (--url), report the restore time, and drop the scratch copy')
@@ -337,6 +363,7 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('queries', 'queries', [CompletionResultType]::ParameterValue, 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on')
             [CompletionResult]::new('locks', 'locks', [CompletionResultType]::ParameterValue, 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end')
             [CompletionResult]::new('migrations', 'migrations', [CompletionResultType]::ParameterValue, 'Migration revision: which tool''s history tables the database has (Alembic, Flyway, Liquibase, golang-migrate, Rails, dbmate, Ecto, Django, sqlx, Diesel, Prisma, goose, Knex, TypeORM, Atlas), the revision the schema is at, half-applied migrations, stuck migration locks, and with --expect or --dir whether that is where the deploy expects it and whether applied files changed since')
+            [CompletionResult]::new('backups', 'backups', [CompletionResultType]::ParameterValue, 'Backups: the newest dump per database in --dir (age, size drop, completeness read from the content: pg_dump plain/custom/directory/tar, pg_dumpall, mysqldump; gzip, zstd, xz, bzip2 streamed), a pgBackRest stanza''s backups and archive, and the server''s WAL archiving or binary logs: whether point-in-time recovery is possible')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -381,6 +408,9 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             break
         }
         'dbrunbook;help;migrations' {
+            break
+        }
+        'dbrunbook;help;backups' {
             break
         }
         'dbrunbook;help;help' {

@@ -16,6 +16,9 @@ _dbrunbook() {
             ",$1")
                 cmd="dbrunbook"
                 ;;
+            dbrunbook,backups)
+                cmd="dbrunbook__subcmd__backups"
+                ;;
             dbrunbook,check)
                 cmd="dbrunbook__subcmd__diagnose"
                 ;;
@@ -48,6 +51,9 @@ _dbrunbook() {
                 ;;
             dbrunbook,runbooks)
                 cmd="dbrunbook__subcmd__runbooks"
+                ;;
+            dbrunbook__subcmd__help,backups)
+                cmd="dbrunbook__subcmd__help__subcmd__backups"
                 ;;
             dbrunbook__subcmd__help,completions)
                 cmd="dbrunbook__subcmd__help__subcmd__completions"
@@ -128,12 +134,90 @@ _dbrunbook() {
 
     case "${cmd}" in
         dbrunbook)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version diagnose check restore-check runbooks completions connect pool queries locks migrations help"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version diagnose check restore-check runbooks completions connect pool queries locks migrations backups help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
+                    return 0
+                    ;;
+                --runbooks)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dbrunbook__subcmd__backups)
+            opts="-v -h -V --max-age-warning --max-age-critical --size-drop-warning --wal-max-age --full-max-age --dir --pitr --pgbackrest-stanza --limit --watch --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --max-age-warning)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-age-critical)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --size-drop-warning)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wal-max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --full-max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pitr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pgbackrest-stanza)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --watch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -273,7 +357,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --only)
-                    COMPREPLY=($(compgen -W "connect pool queries locks migrations" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "connect pool queries locks migrations backups" -- "${cur}"))
                     return 0
                     ;;
                 --watch)
@@ -312,8 +396,22 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__help)
-            opts="diagnose restore-check runbooks completions connect pool queries locks migrations help"
+            opts="diagnose restore-check runbooks completions connect pool queries locks migrations backups help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dbrunbook__subcmd__help__subcmd__backups)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -1,6 +1,7 @@
 //! The program: parse arguments (usage errors exit 3, UNKNOWN, not clap's 2 which monitoring
 //! reads as CRITICAL), dispatch the subcommand, print, and return the exit code.
 
+mod local;
 mod run;
 mod runbooks;
 mod watch;

@@ -11,7 +11,7 @@ use tokio::time::timeout_at;
 
 use std::collections::BTreeMap;
 
-use super::print_report;
+use super::{local, print_report};
 use crate::checks::{CHECKS, Check, Context, Outcome, Results, ThresholdValue, Thresholds};
 use crate::cli::{CheckArgs, CheckCommand, GlobalArgs};
 use crate::engine::{ConnectError, ConnectErrorKind, Limits, Query, QueryResult, Session};
@@ -159,6 +159,13 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
         statement_timeout: STATEMENT_TIMEOUT.min(global.timeout),
         lock_timeout: LOCK_TIMEOUT,
     };
+    let resolved: Vec<Thresholds> = thresholds.iter().flatten().map(|(t, _)| t.clone()).collect();
+    let local_work = local::start(
+        &checks.iter().map(|c| (c.check, &c.options)).collect::<Vec<_>>(),
+        &resolved,
+        target.engine,
+        started + global.timeout,
+    );
     let progress = Progress::start();
     progress.say(&format!("connecting to {}", target.redacted_url()));
     crate::log::info(&format!(
@@ -180,7 +187,16 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
         Ok(s) => s,
         Err(err) => {
             crate::log::info(&format!("connection failed: {err}"));
-            let results = refused(checks, &err, &target, &catalog);
+            let mut results = refused(checks, &err, &target, &catalog);
+            let why = format!("cannot connect to {}: {err}", crate::engine::describe_hosts(&target));
+            let offline = local::offline(local_work, started + global.timeout, global.timeout, &why);
+            for (i, outcome) in offline.into_iter().enumerate() {
+                let name = checks[i].check.spec().name;
+                if let Some(outcome) = outcome {
+                    let dialects = Dialect::spoken(target.engine, false, 0);
+                    results[i] = finish(name, Some(name), outcome, &catalog, &dialects);
+                }
+            }
             progress.done();
             return done(&target, None, results);
         }
@@ -247,6 +263,7 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
                 queries: &done_queries[i],
                 results: &done_results[i],
                 second_at: None,
+                local: None,
             };
             match phase {
                 Phase::Queries => batch.extend(c.check.queries(&ctx)),
@@ -309,6 +326,7 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
     }
     // Closing politely must not outlive the deadline either.
     let _ = timeout_at(deadline, session.close()).await;
+    let local = local::collect(local_work, started + global.timeout, global.timeout);
 
     let dialects = Dialect::spoken(server.engine, server.mariadb, server.version_num);
     let mut results = Vec::new();
@@ -328,6 +346,7 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
                     queries: &done_queries[i],
                     results: &done_results[i],
                     second_at: second_at[i],
+                    local: local[i].1.as_ref(),
                 };
                 c.check.evaluate(&ctx, &rows).unwrap_or_else(|e| {
                     Outcome::unknown(format!(

@@ -4,6 +4,7 @@
 //! runbook validation, completions and the README reference are derived from it. No printing
 //! here, and no SQL outside the checks' `sql/` files.
 
+pub mod backups;
 pub mod connect;
 pub mod locks;
 pub mod migrations;
@@ -122,7 +123,32 @@ pub trait Check: Sync {
     fn probes_connection(&self) -> bool {
         false
     }
+
+    /// Work outside the database (reading backup files, asking another program), run on a
+    /// thread of its own while the tool connects and queries, bounded by `ctx.deadline`; its
+    /// result reaches `evaluate` as `results.local`. `None`: the check has nothing to do here.
+    fn inspect(&self, _ctx: &LocalContext) -> Option<Result<LocalFacts>> {
+        None
+    }
+
+    /// The verdict from `inspect`'s facts alone when the connection failed (`why`); `None`
+    /// leaves the verdict to `refused`.
+    fn evaluate_offline(&self, _ctx: &LocalContext, _local: &Result<LocalFacts>, _why: &str) -> Option<Outcome> {
+        None
+    }
 }
+
+/// What `inspect` sees: the check's thresholds and options and the run's deadline; no server.
+pub struct LocalContext {
+    pub engine: Engine,
+    pub thresholds: Thresholds,
+    pub options: BTreeMap<String, Vec<String>>,
+    /// Past this instant local work stops and says how far it got.
+    pub deadline: std::time::Instant,
+}
+
+/// What `inspect` found; the check that made it downcasts it in `evaluate`.
+pub type LocalFacts = Box<dyn std::any::Any + Send>;
 
 impl std::fmt::Debug for dyn Check {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -137,6 +163,7 @@ pub static CHECKS: &[&dyn Check] = &[
     &queries::Queries,
     &locks::Locks,
     &migrations::Migrations,
+    &backups::Backups,
 ];
 
 pub fn find(name: &str) -> Option<&'static dyn Check> {
@@ -153,6 +180,9 @@ pub struct Results<'a> {
     pub results: &'a [QueryResult],
     /// Where the second snapshot starts, for a check with an [`Check::interval`].
     pub second_at: Option<usize>,
+    /// What the check's `inspect` found; `None` in `follow_up` (it may still be running) and
+    /// for checks without local work.
+    pub local: Option<&'a Result<LocalFacts>>,
 }
 
 impl<'a> Results<'a> {
@@ -163,6 +193,7 @@ impl<'a> Results<'a> {
             queries: &self.queries[..end.min(self.queries.len())],
             results: &self.results[..end],
             second_at: None,
+            local: self.local,
         }
     }
 
@@ -173,6 +204,7 @@ impl<'a> Results<'a> {
             queries: self.queries.get(start..)?,
             results: self.results.get(start..)?,
             second_at: None,
+            local: self.local,
         })
     }
 
@@ -357,6 +389,7 @@ mod tests {
             queries: &queries,
             results: &results,
             second_at: Some(2),
+            local: None,
         };
         assert_eq!(all.first().results.len(), 2);
         let second = all.second().expect("a second snapshot");
@@ -366,6 +399,7 @@ mod tests {
             queries: &queries[..2],
             results: &results[..2],
             second_at: None,
+            local: None,
         };
         assert!(one.second().is_none());
         assert_eq!(one.first().results.len(), 2);

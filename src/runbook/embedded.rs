@@ -54,4 +54,21 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "migration-changed.yaml",
         include_str!("../../runbooks/migration-changed.yaml"),
     ),
+    ("backup-stale.yaml", include_str!("../../runbooks/backup-stale.yaml")),
+    (
+        "backup-incomplete.yaml",
+        include_str!("../../runbooks/backup-incomplete.yaml"),
+    ),
+    (
+        "backup-size-drop.yaml",
+        include_str!("../../runbooks/backup-size-drop.yaml"),
+    ),
+    (
+        "wal-archiving-failing.yaml",
+        include_str!("../../runbooks/wal-archiving-failing.yaml"),
+    ),
+    (
+        "no-point-in-time-recovery.yaml",
+        include_str!("../../runbooks/no-point-in-time-recovery.yaml"),
+    ),
 ];

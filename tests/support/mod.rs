@@ -355,6 +355,11 @@ impl ThrowawayPg {
         );
     }
 
+    /// Where the server's Unix socket lives.
+    pub fn socket_dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
     /// Runs statements as `postgres` through psql, each in its own transaction.
     pub fn psql(&self, statements: &[&str]) {
         self.psql_as("postgres", "postgres", statements);

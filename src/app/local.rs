@@ -1,0 +1,121 @@
+//! The checks' local work (`Check::inspect`: reading backup files, asking pgBackRest), each on a
+//! thread of its own started before connecting, so that it overlaps the connection and the
+//! queries. Collected after the queries, never waited for past the run's deadline. When the
+//! connection fails, a check with local facts still gives the verdict they support.
+
+use std::collections::BTreeMap;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::Instant;
+
+use anyhow::{Result, anyhow};
+
+use crate::checks::{Check, LocalContext, LocalFacts, Outcome, Thresholds};
+use crate::target::Engine;
+use crate::units::format_duration;
+
+/// One check's local work under way (or `None`: it has none).
+pub struct Pending {
+    check: &'static dyn Check,
+    name: &'static str,
+    ctx: LocalContext,
+    answer: Option<Receiver<Option<Result<LocalFacts>>>>,
+}
+
+/// A check and its options as the user gave them.
+pub type Asked<'a> = (&'static dyn Check, &'a BTreeMap<String, Vec<String>>);
+
+/// Starts every check's `inspect` on its own thread. Threads are never joined: one that overruns
+/// the deadline is abandoned and ends with the process. The work's own deadline comes a little
+/// before the run's (a tenth of the time left, half a second at most), so that a check stopped
+/// by it can still say how far it got.
+pub fn start(checks: &[Asked], thresholds: &[Thresholds], engine: Engine, run_deadline: Instant) -> Vec<Pending> {
+    let left = run_deadline.saturating_duration_since(Instant::now());
+    let deadline = run_deadline - (left / 10).min(std::time::Duration::from_millis(500));
+    checks
+        .iter()
+        .zip(thresholds)
+        .map(|(&(check, options), thresholds)| {
+            let ctx = LocalContext {
+                engine,
+                thresholds: thresholds.clone(),
+                options: options.clone(),
+                deadline,
+            };
+            let (tx, rx) = channel();
+            if !check.spec().engines.contains(&engine) {
+                // Not run on this engine (PgBouncer): its local work would be thrown away.
+                let _ = tx.send(None);
+                return Pending {
+                    check,
+                    name: check.spec().name,
+                    ctx,
+                    answer: Some(rx),
+                };
+            }
+            let thread_ctx = LocalContext {
+                engine,
+                thresholds: thresholds.clone(),
+                options: options.clone(),
+                deadline,
+            };
+            let spawned = std::thread::Builder::new()
+                .name(format!("{}-local", check.spec().name))
+                .spawn(move || {
+                    let _ = tx.send(check.inspect(&thread_ctx));
+                });
+            let answer = match spawned {
+                Ok(_) => Some(rx),
+                Err(_) => None,
+            };
+            Pending {
+                check,
+                name: check.spec().name,
+                ctx,
+                answer,
+            }
+        })
+        .collect()
+}
+
+/// Each check's local result, waiting at most until `deadline` (the time left is shared).
+pub fn collect(
+    pending: Vec<Pending>,
+    deadline: Instant,
+    timeout: std::time::Duration,
+) -> Vec<(LocalContext, Option<Result<LocalFacts>>)> {
+    pending
+        .into_iter()
+        .map(|p| {
+            let Some(rx) = p.answer else {
+                return (p.ctx, Some(Err(anyhow!("could not start a thread for the local work"))));
+            };
+            let left = deadline.saturating_duration_since(Instant::now());
+            let got = match rx.recv_timeout(left) {
+                Ok(found) => found,
+                Err(RecvTimeoutError::Timeout) => Some(Err(anyhow!(
+                    "the {} check's local work did not finish within --timeout {}",
+                    p.name,
+                    format_duration(timeout)
+                ))),
+                Err(RecvTimeoutError::Disconnected) => Some(Err(anyhow!("the local work stopped without an answer"))),
+            };
+            (p.ctx, got)
+        })
+        .collect()
+}
+
+/// The connection failed (`why`): each check's verdict from its local facts alone, where it has
+/// one (`Check::evaluate_offline`); `None` keeps the refusal's verdict.
+pub fn offline(
+    pending: Vec<Pending>,
+    deadline: Instant,
+    timeout: std::time::Duration,
+    why: &str,
+) -> Vec<Option<Outcome>> {
+    let checks: Vec<&'static dyn Check> = pending.iter().map(|p| p.check).collect();
+    collect(pending, deadline, timeout)
+        .iter()
+        .zip(checks)
+        .map(|((ctx, facts), check)| check.evaluate_offline(ctx, facts.as_ref()?, why))
+        .collect()
+}

@@ -1,0 +1,469 @@
+//! The backups check: is there a fresh, complete backup, and WAL or binlogs to reach the present?
+//! Three sources, each optional: dump directories (`--dir`, read in `dumps.rs`, `formats.rs`,
+//! `archive.rs`), a pgBackRest stanza (`--pgbackrest-stanza`, `pgbackrest.rs`), and the target's
+//! own archiving or binary-log settings (`server.rs`). Files and pgBackRest are read by
+//! `inspect` on a thread of its own while the tool connects; here only the verdict.
+
+mod archive;
+mod dumps;
+mod formats;
+mod pgbackrest;
+mod server;
+
+use std::time::{Duration, SystemTime};
+
+use anyhow::Result;
+
+use super::{
+    Check, CheckOption, CheckSpec, Context, Facts, LocalContext, LocalFacts, Outcome, Results, Threshold,
+    ThresholdKind, Thresholds,
+};
+use crate::engine::Query;
+use crate::report::{Finding, Metric, Status};
+use crate::target::Engine;
+use crate::units::format_duration;
+use formats::Completeness;
+
+pub struct Backups;
+
+pub const SPEC: CheckSpec = CheckSpec {
+    name: "backups",
+    about: "Backups: the newest dump per database in --dir (age, size drop, completeness read from \
+            the content: pg_dump plain/custom/directory/tar, pg_dumpall, mysqldump; gzip, zstd, xz, \
+            bzip2 streamed), a pgBackRest stanza's backups and archive, and the server's WAL archiving \
+            or binary logs: whether point-in-time recovery is possible.",
+    engines: &[Engine::Postgres, Engine::Mysql],
+    thresholds: &[
+        Threshold {
+            key: "max_age_warning",
+            kind: ThresholdKind::Duration,
+            default: "26h",
+            help: "WARNING when the newest backup (per database in --dir, of any type in pgBackRest) is this old",
+        },
+        Threshold {
+            key: "max_age_critical",
+            kind: ThresholdKind::Duration,
+            default: "50h",
+            help: "CRITICAL when the newest backup is this old",
+        },
+        Threshold {
+            key: "size_drop_warning",
+            kind: ThresholdKind::Percent,
+            default: "50%",
+            help: "WARNING when the newest dump is smaller than this share of the median of the previous 5",
+        },
+        Threshold {
+            key: "wal_max_age",
+            kind: ThresholdKind::Duration,
+            default: "1h",
+            help: "PostgreSQL: WARNING when a finished WAL segment has waited this long to be archived",
+        },
+        Threshold {
+            key: "full_max_age",
+            kind: ThresholdKind::Duration,
+            default: "8d",
+            help: "pgBackRest: WARNING when the newest full backup is this old",
+        },
+    ],
+    options: &[
+        CheckOption {
+            key: "dir",
+            value_name: "PATH",
+            help: "A directory of dumps, read by content (repeatable); a glob in the last part picks files: --dir '/backups/*.dump'",
+            repeatable: true,
+        },
+        CheckOption {
+            key: "pitr",
+            value_name: "MODE",
+            help: "required: no point-in-time recovery (archiving off, log_bin off) is a WARNING; optional (default): it is only said",
+            repeatable: false,
+        },
+        CheckOption {
+            key: "pgbackrest_stanza",
+            value_name: "NAME",
+            help: "A pgBackRest stanza, read with `pgbackrest info --output=json` (never `check`); PGBACKREST_CONFIG picks the configuration",
+            repeatable: false,
+        },
+    ],
+    ordered: &[("max_age_warning", "max_age_critical", "backup age")],
+    default_limit: 10,
+    placeholders: &[
+        "dir",
+        "series",
+        "file",
+        "age",
+        "max_age",
+        "size",
+        "previous_size",
+        "format",
+        "detail",
+        "stanza",
+        "archive_command",
+        "last_failed_wal",
+        "failed_count",
+        "wal_age",
+        "ready",
+        "binlog_format",
+        "binlog_retention",
+        "pitr_reason",
+    ],
+    item_placeholders: &[],
+    conditions: &[
+        "stale",
+        "no_backups",
+        "incomplete",
+        "completeness_unknown",
+        "size_drop",
+        "archiving_failing",
+        "wal_stale",
+        "no_pitr",
+        "binlog_retention_short",
+        "pgbackrest_error",
+        "pgbackrest_stale",
+        "pgbackrest_full_stale",
+        "insufficient_privilege",
+        "not_seen",
+    ],
+};
+
+/// What `inspect` read: each `--dir`, and the pgBackRest stanza if asked.
+pub struct Local {
+    dumps: Vec<Result<dumps::Scanned, String>>,
+    pgbackrest: Option<Result<pgbackrest::Stanza, String>>,
+}
+
+impl Check for Backups {
+    fn spec(&self) -> &'static CheckSpec {
+        &SPEC
+    }
+
+    fn queries(&self, ctx: &Context) -> Vec<Query> {
+        server::queries(ctx.engine())
+    }
+
+    fn follow_up(&self, ctx: &Context, results: &Results) -> Vec<Query> {
+        server::follow_up(ctx, results)
+    }
+
+    fn evaluate(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
+        if let Some(mode) = ctx.option("pitr").filter(|m| !["required", "optional"].contains(m)) {
+            return Ok(Outcome::unknown(format!(
+                "--pitr {:?}: use required or optional",
+                crate::text::shorten(mode, 40)
+            )));
+        }
+        let mut v = Verdict::default();
+        judge_local(&mut v, ctx.thresholds, ctx.limit, results.local);
+        server::judge(&mut v, ctx, results)?;
+        Ok(v.outcome())
+    }
+
+    fn inspect(&self, ctx: &LocalContext) -> Option<Result<LocalFacts>> {
+        let dirs = ctx.options.get("dir").cloned().unwrap_or_default();
+        let stanza = ctx.options.get("pgbackrest_stanza").and_then(|v| v.last()).cloned();
+        if dirs.is_empty() && stanza.is_none() {
+            return None;
+        }
+        let dumps = dirs
+            .iter()
+            .map(|d| dumps::scan(d, ctx.deadline).map_err(|e| format!("{e:#}")))
+            .collect();
+        let pgbackrest = stanza.map(|s| pgbackrest::info(&s, ctx.deadline).map_err(|e| format!("{e:#}")));
+        Some(Ok(Box::new(Local { dumps, pgbackrest })))
+    }
+
+    /// A backup host running this from cron still deserves the dumps' verdict when the database
+    /// is out of reach: a stale or broken dump is reported as such; the server's side is
+    /// UNKNOWN, so the run is never OK without it.
+    fn evaluate_offline(&self, ctx: &LocalContext, local: &Result<LocalFacts>, why: &str) -> Option<Outcome> {
+        let mut v = Verdict::default();
+        judge_local(&mut v, &ctx.thresholds, SPEC.default_limit, Some(local));
+        v.problem(
+            Status::Unknown,
+            "not_seen",
+            format!("archiving and binary logs not checked: {why}"),
+        );
+        Some(v.outcome())
+    }
+}
+
+/// Severity order for sorting problems: CRITICAL first, UNKNOWN after WARNING.
+fn rank(s: Status) -> u8 {
+    match s {
+        Status::Critical => 0,
+        Status::Warning => 1,
+        Status::Unknown => 2,
+        Status::Ok => 3,
+    }
+}
+
+/// The verdict built up by the three sources: problems with their condition, what is fine,
+/// and the findings, metrics and runbook facts.
+#[derive(Default)]
+pub struct Verdict {
+    problems: Vec<(Status, &'static str, String)>,
+    fine: Vec<String>,
+    metrics: Vec<Metric>,
+    findings: Vec<Finding>,
+    notes: Vec<String>,
+    facts: Facts,
+}
+
+impl Verdict {
+    pub fn problem(&mut self, status: Status, condition: &'static str, text: String) {
+        self.facts.flag(condition);
+        self.problems.push((status, condition, text));
+    }
+
+    pub fn fine(&mut self, text: String) {
+        self.fine.push(text);
+    }
+
+    /// A runbook value, first writer wins (the worst problem is judged first per source).
+    pub fn value(&mut self, key: &str, value: impl ToString) {
+        self.facts
+            .values
+            .entry(key.to_string())
+            .or_insert_with(|| value.to_string());
+    }
+
+    fn outcome(mut self) -> Outcome {
+        self.problems.sort_by_key(|p| rank(p.0));
+        let status = self.problems.iter().fold(Status::Ok, |acc, p| acc.worst(p.0));
+        self.facts.lead = self.problems.first().map(|p| p.1.to_string());
+        let summary = if self.problems.is_empty() {
+            if self.fine.is_empty() {
+                "nothing to check: give --dir or --pgbackrest-stanza, or point --url at a server".into()
+            } else {
+                self.fine.join("; ")
+            }
+        } else {
+            let mut shown: Vec<String> = self.problems.iter().take(3).map(|p| p.2.clone()).collect();
+            if self.problems.len() > 3 {
+                shown.push(format!("and {} more", self.problems.len() - 3));
+            }
+            shown.join("; ")
+        };
+        Outcome {
+            status,
+            summary,
+            metrics: self.metrics,
+            findings: self.findings,
+            notes: self.notes,
+            facts: self.facts,
+        }
+    }
+}
+
+fn age_of(t: SystemTime) -> Duration {
+    SystemTime::now().duration_since(t).unwrap_or_default()
+}
+
+fn grade_age(age: Duration, t: &Thresholds) -> Status {
+    if age >= t.duration("max_age_critical") {
+        Status::Critical
+    } else if age >= t.duration("max_age_warning") {
+        Status::Warning
+    } else {
+        Status::Ok
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    let units = ["B", "kB", "MB", "GB", "TB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < units.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", units[unit])
+    }
+}
+
+fn judge_local(v: &mut Verdict, t: &Thresholds, limit: usize, local: Option<&Result<LocalFacts>>) {
+    let local = match local {
+        None => return,
+        Some(Err(e)) => {
+            v.problem(Status::Unknown, "not_seen", format!("{e:#}"));
+            return;
+        }
+        Some(Ok(boxed)) => match boxed.downcast_ref::<Local>() {
+            Some(l) => l,
+            None => return,
+        },
+    };
+    // One pair of metrics for all directories: the oldest newest backup, and how many series.
+    let mut totals: Option<(Duration, usize)> = None;
+    for scanned in &local.dumps {
+        match scanned {
+            Ok(s) => {
+                let (age, series) = judge_dir(v, t, limit, s);
+                let (a, n) = totals.unwrap_or_default();
+                totals = Some((a.max(age), n + series));
+            }
+            Err(e) => v.problem(Status::Unknown, "not_seen", crate::text::sanitize(e, true)),
+        }
+    }
+    if let Some((age, series)) = totals {
+        v.metrics.push(
+            Metric::new("newest_backup_age", age.as_secs_f64(), "s")
+                .thresholds(t.seconds("max_age_warning"), t.seconds("max_age_critical")),
+        );
+        v.metrics.push(Metric::new("backup_series", series as f64, ""));
+    }
+    if let Some(stanza) = &local.pgbackrest {
+        pgbackrest::judge(v, t, stanza);
+    }
+}
+
+/// One directory's series into the verdict; returns the oldest newest backup's age and the
+/// number of series.
+fn judge_dir(v: &mut Verdict, t: &Thresholds, limit: usize, s: &dumps::Scanned) -> (Duration, usize) {
+    let dir = crate::text::sanitize(&s.dir, true);
+    if s.ignored > 0 {
+        v.notes.push(format!(
+            "{dir}: {} file(s) are not backups this tool recognises and were left out",
+            s.ignored
+        ));
+    }
+    if s.series.is_empty() {
+        v.value("dir", &dir);
+        v.value("max_age", t.shown("max_age_critical"));
+        v.problem(Status::Critical, "no_backups", format!("no backups in {dir}"));
+        return (Duration::ZERO, 0);
+    }
+    let share = t.percent("size_drop_warning");
+    let mut worst_age = Duration::ZERO;
+    let mut problems = 0;
+    for (shown, series) in s.series.iter().enumerate() {
+        if let Some(writing) = &series.writing {
+            v.notes.push(format!(
+                "{}: {} is incomplete but was modified {} ago, so it is taken for a dump still being written; the backup before it was judged",
+                crate::text::sanitize(&series.key, true),
+                crate::text::sanitize(&writing.path.display().to_string(), true),
+                format_duration(age_of(writing.modified))
+            ));
+        }
+        let newest = &series.backups[0];
+        let age = age_of(newest.modified);
+        worst_age = worst_age.max(age);
+        let name = crate::text::sanitize(&series.key, true);
+        let file = crate::text::sanitize(&newest.path.display().to_string(), true);
+        let format = match newest.sniffed.compression {
+            Some(c) => format!("{} ({})", newest.sniffed.format.name(), c.name()),
+            None => newest.sniffed.format.name().to_string(),
+        };
+        let median = dumps::previous_median(series, 5);
+        let mut verdict = Status::Ok;
+        let remember = |v: &mut Verdict, detail: &str| {
+            v.value("dir", &dir);
+            v.value("series", &name);
+            v.value("file", &file);
+            v.value("age", format_duration(age));
+            v.value("size", newest.size);
+            v.value("format", &format);
+            v.value("detail", detail);
+        };
+        match &series.newest {
+            Completeness::Complete => {}
+            Completeness::Incomplete(why) => {
+                verdict = verdict.worst(Status::Critical);
+                remember(v, why);
+                v.problem(
+                    Status::Critical,
+                    "incomplete",
+                    format!("{name}: the newest backup {file} is incomplete: {why}"),
+                );
+            }
+            Completeness::Unknown(why) => {
+                verdict = verdict.worst(Status::Unknown);
+                remember(v, why);
+                v.problem(
+                    Status::Unknown,
+                    "completeness_unknown",
+                    format!("{name}: cannot tell whether {file} is complete: {why}"),
+                );
+            }
+            Completeness::Unread(why) => {
+                verdict = verdict.worst(Status::Unknown);
+                v.problem(
+                    Status::Unknown,
+                    "not_seen",
+                    format!("{name}: {file} not read to the end: {why}"),
+                );
+            }
+        }
+        let by_age = grade_age(age, t);
+        if by_age != Status::Ok {
+            verdict = verdict.worst(by_age);
+            remember(v, "");
+            let limit_key = if by_age == Status::Critical {
+                "max_age_critical"
+            } else {
+                "max_age_warning"
+            };
+            v.value("max_age", t.shown(limit_key));
+            v.problem(
+                by_age,
+                "stale",
+                format!(
+                    "{name}: the newest backup is {} old (limit {})",
+                    format_duration(age),
+                    t.shown(limit_key)
+                ),
+            );
+        }
+        if let Some(median) = median
+            && (newest.size as f64) < median as f64 * share / 100.0
+        {
+            verdict = verdict.worst(Status::Warning);
+            remember(v, "");
+            v.value("previous_size", median);
+            v.problem(
+                Status::Warning,
+                "size_drop",
+                format!(
+                    "{name}: the newest backup is {} against a median of {} for the previous ones",
+                    human_bytes(newest.size),
+                    human_bytes(median)
+                ),
+            );
+        }
+        if verdict != Status::Ok {
+            problems += 1;
+        }
+        if shown < limit || verdict != Status::Ok {
+            let detail = match &series.newest {
+                Completeness::Complete => "complete".to_string(),
+                Completeness::Incomplete(w) => format!("incomplete: {w}"),
+                Completeness::Unknown(w) => format!("unknown: {w}"),
+                Completeness::Unread(w) => format!("not read to the end: {w}"),
+            };
+            v.findings.push(
+                Finding::new("backup")
+                    .with("series", name.clone())
+                    .with("status", verdict.name())
+                    .with("file", file.clone())
+                    .with("format", format.clone())
+                    .with("age", format_duration(age))
+                    .with("age_seconds", age.as_secs())
+                    .with("size_bytes", newest.size)
+                    .with("previous_median_bytes", median)
+                    .with("backups", series.backups.len())
+                    .with("completeness", crate::text::sanitize(&detail, true)),
+            );
+        }
+    }
+    if problems == 0 {
+        v.fine(format!(
+            "{} database(s) in {dir} have a complete backup, the oldest of them {} old",
+            s.series.len(),
+            format_duration(worst_age)
+        ));
+    }
+    (worst_age, s.series.len())
+}
