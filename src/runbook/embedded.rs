@@ -42,4 +42,8 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "migration-unknown-revision.yaml",
         include_str!("../../runbooks/migration-unknown-revision.yaml"),
     ),
+    (
+        "slow-statements.yaml",
+        include_str!("../../runbooks/slow-statements.yaml"),
+    ),
 ];
