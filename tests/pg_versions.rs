@@ -22,9 +22,11 @@ fn every_check_on(major: u32) {
         prepared_transactions: 5,
         max_connections: 6,
         superuser_reserved: 2,
+        settings: &["shared_preload_libraries=pg_stat_statements"],
         ..Default::default()
     });
     pg.psql(&[
+        "CREATE EXTENSION pg_stat_statements",
         "CREATE ROLE filler LOGIN",
         "CREATE TABLE orders (id int PRIMARY KEY, v int)",
         "INSERT INTO orders VALUES (1, 0)",

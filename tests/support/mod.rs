@@ -384,6 +384,11 @@ pub struct ThrowawayMaria {
 
 impl ThrowawayMaria {
     pub fn start(max_connections: u32) -> ThrowawayMaria {
+        ThrowawayMaria::start_with(max_connections, &[])
+    }
+
+    /// With more server options (`--performance-schema=ON`...).
+    pub fn start_with(max_connections: u32, options: &[&str]) -> ThrowawayMaria {
         let dir = tempfile::Builder::new().prefix("dbrunbook-maria-").tempdir().unwrap();
         let data = dir.path().join("data");
         let user = if is_root() { "--user=root" } else { "--no-defaults" };
@@ -409,6 +414,7 @@ impl ThrowawayMaria {
                 "--skip-log-bin",
                 user,
             ])
+            .args(options)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
