@@ -25,60 +25,23 @@ fn slow(url: &str, extra: &[&str]) -> Run {
     dbrunbook(&args)
 }
 
-fn statements(r: &serde_json::Value) -> Vec<serde_json::Value> {
-    findings(r, "statements")
-}
-
-#[test]
-fn pg_sleep_statement_tops_the_list_and_is_graded_by_its_mean() {
-    let pg = pg_with_statements();
-    pg.psql(&["SELECT pg_sleep(0.3)", "SELECT pg_sleep(0.3)"]);
-    let url = pg.url("postgres", "postgres");
-
-    let warn = slow(&url, &["--by", "mean", "--warning", "100ms", "--critical", "1h"]);
-    assert_eq!(warn.code, 1, "{}", warn.all());
-    let r = warn.json();
-    let top = &statements(&r)[0];
-    assert!(top["query"].as_str().unwrap().contains("pg_sleep"), "{r:#}");
-    assert_eq!(top["calls"], 2);
-    assert!(top["mean_ms"].as_f64().unwrap() >= 300.0, "{top:#}");
-    assert_eq!(top["query_truncated"], false);
-    assert!(r["checks"][0]["summary"].as_str().unwrap().contains("pg_sleep"), "{r:#}");
-    assert_eq!(r["checks"][0]["runbook"]["id"], "slow-statements");
-    let steps = r["checks"][0]["runbook"]["steps"].to_string();
-    assert!(steps.contains("GENERIC_PLAN") && steps.contains("pg_sleep"), "{steps}");
-    assert!(steps.contains("\\\"public\\\".pg_stat_statements_reset()"), "{steps}");
-
-    let crit = slow(&url, &["--warning", "50ms", "--critical", "100ms"]);
-    assert_eq!(crit.code, 2, "{}", crit.all());
-    assert_eq!(crit.json()["status"], "critical");
-
-    let calm = slow(&url, &["--warning", "10s", "--critical", "1m"]);
-    assert_eq!(calm.code, 0, "{}", calm.all());
-    let r = calm.json();
-    assert!(r["checks"][0]["runbook"].is_null(), "{r:#}");
-    // Ordered server-side and cut there too.
-    let one = slow(&url, &["--by", "calls", "--limit", "1", "--warning", "10s", "--critical", "1m"]).json();
-    assert_eq!(statements(&one).len(), 1);
-}
-
-/// A statement run only before the first snapshot is not in the window; one run while the tool
-/// waits for the second is, with its calls in the window only.
-#[test]
-fn interval_reports_only_what_ran_between_the_snapshots() {
-    let pg = pg_with_statements();
-    pg.psql(&[
-        "CREATE TABLE slow_before_window (id int)",
-        "CREATE TABLE slow_during_window (id int)",
-        "INSERT INTO slow_before_window VALUES (1)",
-        "INSERT INTO slow_during_window VALUES (1)",
-        "SELECT pg_sleep(0.3) FROM slow_before_window",
-        "SELECT pg_sleep(0.2) FROM slow_during_window",
-    ]);
-    let url = pg.url("postgres", "postgres");
+/// Runs `slow --interval 3s` with `extra`, and `between` while the tool waits for its second
+/// snapshot (its `-v` log says when); the exit code and the JSON report.
+fn with_interval(url: &str, extra: &[&str], between: impl FnOnce()) -> (i32, serde_json::Value) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_dbrunbook"))
-        .args(["slow", "-v", "--url", &url, "--format", "json", "--by", "mean"])
-        .args(["--interval", "3s", "--timeout", "30s", "--warning", "100ms", "--critical", "1h"])
+        .args([
+            "slow",
+            "-v",
+            "--url",
+            url,
+            "--format",
+            "json",
+            "--interval",
+            "3s",
+            "--timeout",
+            "30s",
+        ])
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -97,10 +60,77 @@ fn interval_reports_only_what_ran_between_the_snapshots() {
             break;
         }
     }
-    pg.psql(&["SELECT pg_sleep(0.2) FROM slow_during_window"]);
+    between();
     let out = child.wait_with_output().unwrap();
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(1), "{r:#}");
+    let r = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+    (out.status.code().unwrap_or(-1), r)
+}
+
+fn statements(r: &serde_json::Value) -> Vec<serde_json::Value> {
+    findings(r, "statements")
+}
+
+#[test]
+fn pg_sleep_statement_tops_the_list_and_is_graded_by_its_mean() {
+    let pg = pg_with_statements();
+    pg.psql(&["SELECT pg_sleep(0.3)", "SELECT pg_sleep(0.3)"]);
+    let url = pg.url("postgres", "postgres");
+
+    let warn = slow(&url, &["--by", "mean", "--warning", "100ms", "--critical", "1h"]);
+    assert_eq!(warn.code, 1, "{}", warn.all());
+    let r = warn.json();
+    let top = &statements(&r)[0];
+    assert!(top["query"].as_str().unwrap().contains("pg_sleep"), "{r:#}");
+    assert_eq!(top["calls"], 2);
+    assert!(top["mean_ms"].as_f64().unwrap() >= 300.0, "{top:#}");
+    assert_eq!(top["query_truncated"], false);
+    assert!(
+        r["checks"][0]["summary"].as_str().unwrap().contains("pg_sleep"),
+        "{r:#}"
+    );
+    assert_eq!(r["checks"][0]["runbook"]["id"], "slow-statements");
+    let steps = r["checks"][0]["runbook"]["steps"].to_string();
+    assert!(steps.contains("GENERIC_PLAN") && steps.contains("pg_sleep"), "{steps}");
+    assert!(steps.contains("\\\"public\\\".pg_stat_statements_reset()"), "{steps}");
+
+    let crit = slow(&url, &["--warning", "50ms", "--critical", "100ms"]);
+    assert_eq!(crit.code, 2, "{}", crit.all());
+    assert_eq!(crit.json()["status"], "critical");
+
+    let calm = slow(&url, &["--warning", "10s", "--critical", "1m"]);
+    assert_eq!(calm.code, 0, "{}", calm.all());
+    let r = calm.json();
+    assert!(r["checks"][0]["runbook"].is_null(), "{r:#}");
+    // Ordered server-side and cut there too.
+    let one = slow(
+        &url,
+        &["--by", "calls", "--limit", "1", "--warning", "10s", "--critical", "1m"],
+    )
+    .json();
+    assert_eq!(statements(&one).len(), 1);
+}
+
+/// A statement run only before the first snapshot is not in the window; one run while the tool
+/// waits for the second is, with its calls in the window only.
+#[test]
+fn interval_reports_only_what_ran_between_the_snapshots() {
+    let pg = pg_with_statements();
+    pg.psql(&[
+        "CREATE TABLE slow_before_window (id int)",
+        "CREATE TABLE slow_during_window (id int)",
+        "INSERT INTO slow_before_window VALUES (1)",
+        "INSERT INTO slow_during_window VALUES (1)",
+        "SELECT pg_sleep(0.3) FROM slow_before_window",
+        "SELECT pg_sleep(0.2) FROM slow_during_window",
+    ]);
+    let url = pg.url("postgres", "postgres");
+    let (code, r) = with_interval(
+        &url,
+        &["--by", "mean", "--warning", "100ms", "--critical", "1h"],
+        || pg.psql(&["SELECT pg_sleep(0.2) FROM slow_during_window"]),
+    );
+    assert_eq!(code, 1, "{r:#}");
     let listed = statements(&r);
     let during: Vec<_> = listed
         .iter()
@@ -114,7 +144,33 @@ fn interval_reports_only_what_ran_between_the_snapshots() {
             .any(|s| s["query"].as_str().unwrap().contains("slow_before_window")),
         "{r:#}"
     );
-    assert!(r["checks"][0]["summary"].as_str().unwrap().contains("in the last 3s"), "{r:#}");
+    assert!(
+        r["checks"][0]["summary"].as_str().unwrap().contains("in the last 3s"),
+        "{r:#}"
+    );
+}
+
+/// Somebody resets the statistics while the tool waits: the report says so, and the window
+/// counts from the reset instead of subtracting counters that no longer exist.
+#[test]
+fn stats_reset_between_the_snapshots_is_said_and_counted_from_the_reset() {
+    let pg = pg_with_statements();
+    pg.psql(&["SELECT pg_sleep(0.2)", "SELECT pg_sleep(0.2)", "SELECT pg_sleep(0.2)"]);
+    let url = pg.url("postgres", "postgres");
+    let (code, r) = with_interval(
+        &url,
+        &["--by", "mean", "--warning", "100ms", "--critical", "1h"],
+        || pg.psql(&["SELECT pg_stat_statements_reset()", "SELECT pg_sleep(0.2)"]),
+    );
+    assert_eq!(code, 1, "{r:#}");
+    let notes = r["checks"][0]["notes"].to_string();
+    assert!(notes.contains("reset between the snapshots"), "{r:#}");
+    let sleep: Vec<_> = statements(&r)
+        .into_iter()
+        .filter(|s| s["query"].as_str().unwrap().contains("pg_sleep"))
+        .collect();
+    assert_eq!(sleep.len(), 1, "{r:#}");
+    assert_eq!(sleep[0]["calls"], 1, "the call after the reset only: {r:#}");
 }
 
 #[test]
@@ -132,7 +188,10 @@ fn extension_not_created_on_a_preloaded_server_says_create_extension() {
         "{summary}"
     );
     let steps = r["checks"][0]["runbook"]["steps"].to_string();
-    assert!(steps.contains("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"), "{steps}");
+    assert!(
+        steps.contains("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"),
+        "{steps}"
+    );
     assert!(!steps.contains("systemctl restart"), "no restart needed: {steps}");
 }
 
@@ -151,7 +210,11 @@ fn no_pg_stat_statements_on_the_server_says_preload_restart_and_create() {
         summary.contains("shared_preload_libraries") && summary.contains("restart"),
         "{summary}"
     );
-    assert!(r["checks"][0]["runbook"]["steps"].to_string().contains("systemctl restart postgresql"));
+    assert!(
+        r["checks"][0]["runbook"]["steps"]
+            .to_string()
+            .contains("systemctl restart postgresql")
+    );
 }
 
 #[test]
@@ -171,7 +234,9 @@ fn role_without_pg_read_all_stats_is_not_ok_and_gets_the_grant() {
     assert!(summary.contains("GRANT pg_monitor TO \"slow_watcher\""), "{summary}");
     let steps = r["checks"][0]["runbook"]["steps"].as_array().unwrap();
     assert!(
-        steps.iter().any(|s| s["sql"] == "GRANT pg_read_all_stats TO \"slow_watcher\";"),
+        steps
+            .iter()
+            .any(|s| s["sql"] == "GRANT pg_read_all_stats TO \"slow_watcher\";"),
         "{steps:#?}"
     );
 }
@@ -196,6 +261,24 @@ fn mariadb_sleep_statement_tops_the_digest_list() {
     assert_eq!(calm.code, 0, "{}", calm.all());
 }
 
+/// performance_schema off but the slow log written to a table: the statements come from it.
+#[test]
+fn slow_log_table_is_read_when_performance_schema_is_off() {
+    let db = ThrowawayMaria::start_with(
+        20,
+        &["--log-output=TABLE", "--slow-query-log=ON", "--long-query-time=0.1"],
+    );
+    let url = db.url("root");
+    let mut held = Held::new();
+    held.mysql(&url, 1, "SELECT SLEEP(0.3)");
+    let run = slow(&url, &["--by", "mean", "--warning", "100ms", "--critical", "1h"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let r = run.json();
+    let top = &statements(&r)[0];
+    assert!(top["query"].as_str().unwrap().contains("SLEEP(0.3)"), "{r:#}");
+    assert!(r["checks"][0]["notes"].to_string().contains("mysql.slow_log"), "{r:#}");
+}
+
 /// The shared MariaDB runs with performance_schema off, as MariaDB does by default.
 #[test]
 fn performance_schema_off_says_how_to_enable_it() {
@@ -207,7 +290,10 @@ fn performance_schema_off_says_how_to_enable_it() {
         return;
     }
     assert_eq!(run.code, 3, "{}", run.all());
-    assert!(summary.contains("performance_schema=ON") && summary.contains("restart"), "{summary}");
+    assert!(
+        summary.contains("performance_schema=ON") && summary.contains("restart"),
+        "{summary}"
+    );
     let steps = r["checks"][0]["runbook"]["steps"].to_string();
     assert!(steps.contains("systemctl restart mariadb"), "{steps}");
 }
@@ -218,12 +304,20 @@ fn interval_longer_than_the_timeout_is_refused_before_connecting() {
     let url = format!("postgres://postgres@127.0.0.1:{}/postgres", free_port());
     let run = dbrunbook(&["slow", "--url", &url, "--interval", "1m", "--timeout", "10s"]);
     assert_eq!(run.code, 3, "{}", run.all());
-    assert!(run.all().contains("--interval 1m does not fit in --timeout 10s"), "{}", run.all());
+    assert!(
+        run.all().contains("--interval 1m does not fit in --timeout 10s"),
+        "{}",
+        run.all()
+    );
     assert!(!run.all().contains("cannot connect"), "{}", run.all());
 
     let bad = dbrunbook(&["slow", "--url", &url, "--interval", "soon"]);
     assert_eq!(bad.code, 3, "{}", bad.all());
-    assert!(bad.all().contains("--interval: invalid duration 'soon'"), "{}", bad.all());
+    assert!(
+        bad.all().contains("--interval: invalid duration 'soon'"),
+        "{}",
+        bad.all()
+    );
     let by = dbrunbook(&["slow", "--url", &url, "--by", "median"]);
     assert_eq!(by.code, 3, "{}", by.all());
     assert!(by.all().contains("use total, mean or calls"), "{}", by.all());

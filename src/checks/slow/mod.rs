@@ -201,7 +201,7 @@ impl Check for Slow {
         let first = results.first();
         let source = match source(ctx, &first)? {
             Some(s) => s,
-            None => return Ok(missing(ctx, &first)?),
+            None => return missing(ctx, &first),
         };
         let first_snap = Snapshot::read(ctx, &source, &first)?;
         let second_snap = match results.second() {
