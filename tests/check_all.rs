@@ -31,10 +31,27 @@ fn all_checks() -> Vec<String> {
 fn calm_servers_are_ok_on_every_check() {
     for url in [shared_pg_url(), shared_mysql_url()] {
         let run = dbrunbook(&["check", "--url", &url, "--format", "json"]);
-        assert_eq!(run.code, 0, "{}", run.all());
         let r = run.json();
         let names: Vec<String> = statuses(&r).into_iter().map(|(c, _)| c).collect();
         assert_eq!(names, all_checks());
+        // The shared servers keep no statement statistics (no pg_stat_statements, MariaDB's
+        // performance_schema off by default): slow cannot see, so it is UNKNOWN with the way to
+        // turn them on, never OK; every other check is OK.
+        let mut blind = false;
+        for check in r["checks"].as_array().unwrap() {
+            let summary = check["summary"].as_str().unwrap_or_default();
+            if check["check"] == "slow" && check["status"] == "unknown" {
+                assert!(
+                    summary.contains("pg_stat_statements is not installed")
+                        || summary.contains("performance_schema is off"),
+                    "{check:#}"
+                );
+                blind = true;
+            } else {
+                assert_eq!(check["status"], "ok", "{check:#}");
+            }
+        }
+        assert_eq!(run.code, if blind { 3 } else { 0 }, "{}", run.all());
     }
 }
 

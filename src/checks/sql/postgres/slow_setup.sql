@@ -10,5 +10,5 @@ SELECT (SELECT n.nspname::text
        EXISTS (SELECT 1 FROM pg_catalog.pg_settings WHERE name = 'pg_stat_statements.max') AS loaded,
        pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS sees_all,
        current_user::text AS account,
-       current_database()::text AS database,
+       pg_catalog.current_database()::text AS database,
        (SELECT setting FROM pg_catalog.pg_settings WHERE name = 'shared_preload_libraries') AS preload
