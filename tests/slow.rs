@@ -261,6 +261,37 @@ fn mariadb_sleep_statement_tops_the_digest_list() {
     assert_eq!(calm.code, 0, "{}", calm.all());
 }
 
+/// The digest table, compared between two snapshots: matched by (schema, digest).
+#[test]
+fn mariadb_interval_reports_only_what_ran_between_the_snapshots() {
+    let db = ThrowawayMaria::start_with(20, &["--performance-schema=ON"]);
+    let url = db.url("root");
+    let mut held = Held::new();
+    held.mysql(&url, 1, "SELECT SLEEP(0.3) AS slow_before_window");
+    held.mysql(&url, 1, "SELECT SLEEP(0.2) AS slow_during_window");
+    let (code, r) = with_interval(
+        &url,
+        &["--by", "mean", "--warning", "100ms", "--critical", "1h"],
+        || {
+            Held::new().mysql(&url, 1, "SELECT SLEEP(0.2) AS slow_during_window");
+        },
+    );
+    assert_eq!(code, 1, "{r:#}");
+    let listed = statements(&r);
+    let during: Vec<_> = listed
+        .iter()
+        .filter(|s| s["query"].as_str().unwrap().contains("slow_during_window"))
+        .collect();
+    assert_eq!(during.len(), 1, "{r:#}");
+    assert_eq!(during[0]["calls"], 1, "only the call in the window: {r:#}");
+    assert!(
+        !listed
+            .iter()
+            .any(|s| s["query"].as_str().unwrap().contains("slow_before_window")),
+        "{r:#}"
+    );
+}
+
 /// performance_schema off but the slow log written to a table: the statements come from it.
 #[test]
 fn slow_log_table_is_read_when_performance_schema_is_off() {

@@ -349,6 +349,7 @@ struct Snapshot {
     entries: Option<i64>,
     over_warning: i64,
     over_critical: i64,
+    worst_mean_ms: Option<f64>,
     /// When the statistics were last reset (PostgreSQL), or the oldest first-seen (MySQL).
     since: Option<String>,
     since_is_reset: bool,
@@ -371,6 +372,7 @@ impl Snapshot {
             entries: None,
             over_warning: 0,
             over_critical: 0,
+            worst_mean_ms: None,
             since: None,
             since_is_reset: false,
             account,
@@ -394,6 +396,7 @@ impl Snapshot {
                 snap.hidden = r.int_named("hidden")?.unwrap_or(0);
                 snap.over_warning = r.int_named("over_warning")?.unwrap_or(0);
                 snap.over_critical = r.int_named("over_critical")?.unwrap_or(0);
+                snap.worst_mean_ms = r.float_named("worst_mean_ms")?;
                 snap.since = r.text_named("counting_since")?;
             }
         }
@@ -430,9 +433,12 @@ impl Snapshot {
     }
 }
 
+/// `12.3ms`, `1.64s`, `2m 5s`: a mean of 1.6s must not read as 1s or 2s.
 fn fmt_ms(ms: f64) -> String {
     if ms < 1000.0 {
         format!("{ms:.1}ms")
+    } else if ms < 60_000.0 {
+        format!("{:.2}s", ms / 1000.0)
     } else {
         format_duration(Duration::from_secs_f64((ms / 1000.0).max(0.0)))
     }
@@ -571,11 +577,12 @@ fn judge(ctx: &Context, source: &Source, first: &Snapshot, second: Option<&Snaps
     }
 
     // The worst statement over the thresholds, else the first listed, for the runbook.
-    let lead = list
+    let over = list
         .iter()
         .filter(|s| s.mean_ms() >= warning_ms)
-        .max_by(|a, b| a.mean_ms().total_cmp(&b.mean_ms()))
-        .or(list.first());
+        .max_by(|a, b| a.mean_ms().total_cmp(&b.mean_ms()));
+    // Not a fast statement standing in for a slow one the list left out (`--by calls`).
+    let lead = if over_warning > 0 { over } else { list.first() };
     if let Some(s) = lead {
         if !s.truncated() && !s.query.is_empty() {
             facts.set("query", &s.query);
@@ -619,9 +626,14 @@ fn judge(ctx: &Context, source: &Source, first: &Snapshot, second: Option<&Snaps
     facts.set("warning", ctx.thresholds.shown("warning"));
     facts.set("critical", ctx.thresholds.shown("critical"));
 
-    let worst_mean = list.iter().map(Stat::mean_ms).fold(0.0, f64::max);
+    // Over every statement of the window, not only the listed ones.
+    let listed_worst = list.iter().map(Stat::mean_ms).fold(0.0, f64::max);
+    let (counted, worst_mean) = match (second, first.entries) {
+        (None, Some(entries)) => (entries as f64, first.worst_mean_ms.unwrap_or(listed_worst)),
+        _ => (list.len() as f64, listed_worst),
+    };
     let metrics = vec![
-        Metric::new("statements", list.len() as f64, ""),
+        Metric::new("statements", counted, ""),
         Metric::new("over_warning", over_warning as f64, ""),
         Metric::new("worst_mean", round3(worst_mean / 1000.0), "s")
             .thresholds(warning_ms / 1000.0, critical_ms / 1000.0),
@@ -634,7 +646,7 @@ fn judge(ctx: &Context, source: &Source, first: &Snapshot, second: Option<&Snaps
         ));
     }
     let shown_text = crate::text::shorten;
-    let mut summary = match (status, lead) {
+    let mut summary = match (status, over) {
         (Status::Ok, _) => format!(
             "no statement averages {} or more {window}; top by {}: {}",
             ctx.thresholds.shown("warning"),
@@ -642,7 +654,7 @@ fn judge(ctx: &Context, source: &Source, first: &Snapshot, second: Option<&Snaps
             shown
                 .first()
                 .map(|s| format!(
-                    "{} calls, {} mean: {}",
+                    "{} call(s), {} mean: {}",
                     s.calls.round(),
                     fmt_ms(s.mean_ms()),
                     shown_text(&s.query, 60)
@@ -651,7 +663,7 @@ fn judge(ctx: &Context, source: &Source, first: &Snapshot, second: Option<&Snaps
         ),
         (_, Some(s)) => format!(
             "{over_warning} statement(s) average {} or more {window} ({over_critical} over {}); worst: {} mean over {} \
-             calls: {}",
+             call(s): {}",
             ctx.thresholds.shown("warning"),
             ctx.thresholds.shown("critical"),
             fmt_ms(s.mean_ms()),
@@ -687,5 +699,101 @@ fn judge(ctx: &Context, source: &Source, first: &Snapshot, second: Option<&Snaps
         findings,
         notes,
         facts,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::Thresholds;
+    use crate::engine::ServerInfo;
+
+    fn stat(query: &str, calls: f64, total_ms: f64) -> Stat {
+        Stat {
+            key: Some(query.into()),
+            user: Some("app".into()),
+            database: "shop".into(),
+            queryid: Some(42),
+            calls,
+            total_ms,
+            query: query.into(),
+            query_length: query.len() as i64,
+            ..Stat::default()
+        }
+    }
+
+    fn snapshot(stats: Vec<Stat>, over_warning: i64, hidden: i64) -> Snapshot {
+        Snapshot {
+            stats,
+            hidden,
+            entries: Some(100),
+            over_warning,
+            over_critical: 0,
+            worst_mean_ms: Some(900.0),
+            since: Some("2026-01-01T00:00:00Z".into()),
+            since_is_reset: true,
+            account: "watcher".into(),
+            notes: vec![],
+            consumer_off: false,
+            denied: None,
+        }
+    }
+
+    fn judged(first: &Snapshot, options: &[(&str, &str)]) -> Outcome {
+        let server = ServerInfo {
+            engine: Engine::Postgres,
+            version: "16.4".into(),
+            version_num: 160004,
+            mariadb: false,
+        };
+        let thresholds = Thresholds::resolve(&SPEC, &BTreeMap::new(), &BTreeMap::new()).unwrap();
+        let options: BTreeMap<String, Vec<String>> = options
+            .iter()
+            .map(|(k, v)| (k.to_string(), vec![v.to_string()]))
+            .collect();
+        let ctx = Context {
+            server: &server,
+            thresholds: &thresholds,
+            limit: 10,
+            options: &options,
+        };
+        let source = Source::Pg {
+            schema: "public".into(),
+            info: true,
+        };
+        judge(&ctx, &source, first, None)
+    }
+
+    #[test]
+    fn a_slow_statement_left_out_of_the_list_is_not_replaced_by_a_fast_one() {
+        // Listed by calls: only the cheap statement; the server counted one over 500ms.
+        let o = judged(
+            &snapshot(vec![stat("select 1", 90_000.0, 900.0)], 1, 0),
+            &[("by", "calls")],
+        );
+        assert_eq!(o.status, Status::Warning);
+        assert!(o.summary.contains("--by mean"), "{}", o.summary);
+        assert!(!o.facts.values.contains_key("query"), "{:?}", o.facts.values);
+        assert!(o.facts.conditions.contains("many_calls"));
+        assert!(o.facts.conditions.contains("generic_plan"));
+    }
+
+    #[test]
+    fn hidden_texts_make_ok_unknown_with_the_grant() {
+        let o = judged(&snapshot(vec![stat("select 1", 3.0, 3.0)], 0, 4), &[]);
+        assert_eq!(o.status, Status::Unknown);
+        assert!(o.summary.contains("GRANT pg_monitor TO \"watcher\""), "{}", o.summary);
+        assert!(o.facts.conditions.contains("insufficient_privilege"));
+    }
+
+    #[test]
+    fn a_truncated_text_gives_no_explain() {
+        let mut long = stat("select 2", 2.0, 2000.0);
+        long.query_length = 9000;
+        let o = judged(&snapshot(vec![long], 1, 0), &[]);
+        assert_eq!(o.status, Status::Warning);
+        assert!(!o.facts.values.contains_key("query"));
+        assert_eq!(o.findings[0].fields["query_truncated"], true);
+        assert_eq!(o.facts.values["mean"], "1.00s");
     }
 }
