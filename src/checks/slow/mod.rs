@@ -13,7 +13,7 @@ use anyhow::{Result, anyhow};
 use super::{
     Check, CheckOption, CheckSpec, Context, Facts, Outcome, Results, Threshold, ThresholdKind, visibility_grant,
 };
-use crate::engine::{Param, Query, Rows};
+use crate::engine::{Param, Query};
 use crate::report::{Finding, Metric, Status};
 use crate::target::Engine;
 use crate::units::{format_duration, parse_positive_duration};
@@ -153,11 +153,7 @@ impl Check for Slow {
                     )
                     .param(Param::Int(by))
                     .param(Param::Int(text))
-                    .param(Param::Int(limit)),
-                    Query::new(
-                        "summing up pg_stat_statements",
-                        fill(include_str!("../sql/postgres/slow_summary.sql")),
-                    )
+                    .param(Param::Int(limit))
                     .param(Param::Float(warning_ms))
                     .param(Param::Float(critical_ms)),
                 ];
@@ -389,20 +385,23 @@ impl Snapshot {
         }
         let pg = matches!(source, Source::Pg { .. });
         snap.stats = stats::decode(results.rows(1)?, pg)?;
-        if *source != Source::SlowLog {
-            let summary: &Rows = results.rows(2)?;
-            if let Some(r) = summary.first() {
-                snap.entries = r.int_named("statements")?;
-                snap.hidden = r.int_named("hidden")?.unwrap_or(0);
-                snap.over_warning = r.int_named("over_warning")?.unwrap_or(0);
-                snap.over_critical = r.int_named("over_critical")?.unwrap_or(0);
-                snap.worst_mean_ms = r.float_named("worst_mean_ms")?;
-                snap.since = r.text_named("counting_since")?;
-            }
+        // PostgreSQL's statements carry the figures over every entry; MySQL's come apart.
+        let summary = match source {
+            Source::Pg { .. } => Some(results.rows(1)?),
+            Source::Digest => Some(results.rows(2)?),
+            Source::SlowLog => None,
+        };
+        if let Some(r) = summary.and_then(|rows| rows.first()) {
+            snap.entries = r.int_named("statements")?;
+            snap.hidden = r.int_named("hidden")?.unwrap_or(0);
+            snap.over_warning = r.int_named("over_warning")?.unwrap_or(0);
+            snap.over_critical = r.int_named("over_critical")?.unwrap_or(0);
+            snap.worst_mean_ms = r.float_named("worst_mean_ms")?;
+            snap.since = r.text_named("counting_since")?;
         }
         match source {
             Source::Pg { info: true, .. } => {
-                if let Some(r) = results.rows(3)?.first() {
+                if let Some(r) = results.rows(2)?.first() {
                     snap.since = r.text_named("stats_reset")?;
                     snap.since_is_reset = snap.since.is_some();
                 }

@@ -1,3 +1,4 @@
+-- dbrunbook:slow (the tool leaves out its own statements by this line)
 -- When the statistics were last reset, and how many entries were evicted since (version 1.9,
 -- PostgreSQL 14, on); to the microsecond, so that a reset a moment after another is seen.
 -- {schema} is the extension's schema, quoted.

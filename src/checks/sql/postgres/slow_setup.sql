@@ -1,3 +1,4 @@
+-- dbrunbook:slow (the tool leaves out its own statements by this line)
 -- Where pg_stat_statements is installed in this database (NULL: not installed) and at which
 -- version, whether its library is loaded (it defines pg_stat_statements.max only when it is in
 -- shared_preload_libraries), whether this role may read other roles' statement texts, and who
