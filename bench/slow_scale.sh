@@ -45,7 +45,7 @@ measure() {  # label args...: median wall seconds and peak RSS KiB of RUNS runs
   local walls=() rss=()
   for _ in $(seq "$RUNS"); do
     /usr/bin/time -f '%e %M' -o "$WORK/time" "$DBRUNBOOK" "$@" >/dev/null 2>&1 || true
-    read -r w m <"$WORK/time"; walls+=("$w"); rss+=("$m")
+    read -r w m < <(tail -1 "$WORK/time"); walls+=("$w"); rss+=("$m")  # after any exit-status line
   done
   printf '%-34s %8s s %8s KiB\n' "$label" "$(printf '%s\n' "${walls[@]}" | median)" \
     "$(printf '%s\n' "${rss[@]}" | median)"
@@ -61,7 +61,7 @@ server_ms() {  # SQL: median server time (EXPLAIN ANALYZE) and bytes returned
   printf '%8s ms %10s bytes' "$(printf '%s\n' "${t[@]}" | median)" "$bytes"
 }
 
-SHIPPED=$(sed -e 's/{schema}/public/; s/{toplevel}/s.toplevel/; s/\$1::int8/0/g; s/\$2::int4/4000/; s/\$3::int8/10/' \
+SHIPPED=$(sed -e 's/{schema}/public/; s/{toplevel}/s.toplevel/; s/\$1::int8/0/g; s/\$2::int4/4000/; s/\$3::int8/10/; s/\$4::float8/500/; s/\$5::float8/5000/' \
   "$REPO_ROOT/src/checks/sql/postgres/slow_statements.sql" | grep -v '^--')
 echo "pg_stat_statements entries: $entries (texts ~${TEXT_BYTES} B), runs: $RUNS, binary: $DBRUNBOOK"
 measure "dbrunbook slow" slow --url "$URL" --format json
