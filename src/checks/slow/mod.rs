@@ -288,6 +288,8 @@ fn missing(ctx: &Context, results: &Results) -> Result<Outcome> {
                 "MariaDB leaves it off by default: add performance_schema=ON under [mariadbd] in the server's \
                  my.cnf and restart the server"
             } else {
+                // MySQL proper (on by default since 5.6.6; untested here: MySQL 8 cannot be
+                // installed where this project is tested).
                 "add performance_schema=ON under [mysqld] in my.cnf and restart the server"
             };
             format!(
