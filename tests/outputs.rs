@@ -8,7 +8,8 @@ use support::*;
 #[test]
 fn prometheus_text_parses_and_keeps_families_together() {
     let run = dbrunbook(&["diagnose", "--url", &shared_pg_url(), "--format", "prometheus"]);
-    assert_eq!(run.code, 0, "{}", run.all());
+    // UNKNOWN only from slow: the shared server keeps no statement statistics (tests/slow.rs).
+    assert!(run.code == 0 || run.code == 3, "{}", run.all());
     let lines = run.stdout.lines().map(|l| Ok(l.to_string()));
     let scrape = prometheus_parse::Scrape::parse(lines).expect("valid exposition text");
     let status: Vec<_> = scrape
@@ -21,6 +22,11 @@ fn prometheus_text_parses_and_keeps_families_together() {
         .map(|c| c.spec().name.to_string())
         .collect();
     assert_eq!(status.len(), checks.len(), "{}", run.stdout);
+    for sample in &status {
+        let check = sample.labels.get("check").unwrap_or_default();
+        let ok = matches!(sample.value, prometheus_parse::Value::Gauge(v) if v == 0.0);
+        assert!(ok || check == "slow", "{check} is not OK:\n{}", run.stdout);
+    }
     assert!(scrape.samples.iter().any(|s| s.metric == "dbrunbook_up"));
     // HELP and TYPE once per family, before its samples; a family's samples together.
     let mut seen = std::collections::BTreeSet::new();
@@ -51,7 +57,12 @@ fn nagios_line_follows_the_plugin_grammar() {
     let line = run.stdout.trim_end();
     assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
     let (text, perf) = line.split_once(" | ").expect("perfdata after ' | '");
-    assert!(text.starts_with("DBRUNBOOK OK - "), "{text}");
+    // UNKNOWN only from slow: the shared server keeps no statement statistics (tests/slow.rs).
+    let blind_slow = text.contains("slow UNKNOWN: pg_stat_statements is not installed");
+    assert!(
+        text.starts_with("DBRUNBOOK OK - ") || (blind_slow && text.starts_with("DBRUNBOOK UNKNOWN - ")),
+        "{text}"
+    );
     for item in perf.split(' ') {
         let (label, data) = item.split_once('=').unwrap_or_else(|| panic!("no '=' in {item}"));
         assert!(!label.contains('\'') && !label.contains('='), "{item}");
