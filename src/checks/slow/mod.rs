@@ -1,7 +1,8 @@
 //! The slow check: which statements cost the most time, from the statistics the server already
 //! keeps (PostgreSQL `pg_stat_statements`, MySQL/MariaDB performance_schema's digest table or the
 //! slow log table). With `--interval`, two snapshots and their difference: what is slow now, not
-//! since the statistics were last reset. Rows in ([`stats`]), verdict out; SQL in `../sql/`.
+//! since the statistics were last reset. Here: the spec and the queries; rows are read in
+//! [`snapshot`] and [`stats`], judged in [`verdict`]; SQL in `../sql/`.
 
 mod snapshot;
 mod stats;
