@@ -52,6 +52,9 @@ _dbrunbook() {
             dbrunbook,runbooks)
                 cmd="dbrunbook__subcmd__runbooks"
                 ;;
+            dbrunbook,slow)
+                cmd="dbrunbook__subcmd__slow"
+                ;;
             dbrunbook__subcmd__help,backups)
                 cmd="dbrunbook__subcmd__help__subcmd__backups"
                 ;;
@@ -84,6 +87,9 @@ _dbrunbook() {
                 ;;
             dbrunbook__subcmd__help,runbooks)
                 cmd="dbrunbook__subcmd__help__subcmd__runbooks"
+                ;;
+            dbrunbook__subcmd__help,slow)
+                cmd="dbrunbook__subcmd__help__subcmd__slow"
                 ;;
             dbrunbook__subcmd__help__subcmd__runbooks,export)
                 cmd="dbrunbook__subcmd__help__subcmd__runbooks__subcmd__export"
@@ -134,7 +140,7 @@ _dbrunbook() {
 
     case "${cmd}" in
         dbrunbook)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version diagnose check restore-check runbooks completions connect pool queries locks migrations backups help"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version diagnose check restore-check runbooks completions connect pool queries locks migrations backups slow help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -357,7 +363,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --only)
-                    COMPREPLY=($(compgen -W "connect pool queries locks migrations backups" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "connect pool queries locks migrations backups slow" -- "${cur}"))
                     return 0
                     ;;
                 --watch)
@@ -396,7 +402,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__help)
-            opts="diagnose restore-check runbooks completions connect pool queries locks migrations backups help"
+            opts="diagnose restore-check runbooks completions connect pool queries locks migrations backups slow help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -608,6 +614,20 @@ _dbrunbook() {
         dbrunbook__subcmd__help__subcmd__runbooks__subcmd__validate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dbrunbook__subcmd__help__subcmd__slow)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1172,6 +1192,68 @@ _dbrunbook() {
                 return 0
             fi
             case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
+                    return 0
+                    ;;
+                --runbooks)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dbrunbook__subcmd__slow)
+            opts="-v -h -V --warning --critical --by --interval --limit --watch --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --warning)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --critical)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --watch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

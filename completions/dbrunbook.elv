@@ -41,6 +41,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand locks 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
             cand migrations 'Migration revision: which tool''s history tables the database has (Alembic, Flyway, Liquibase, golang-migrate, Rails, dbmate, Ecto, Django, sqlx, Diesel, Prisma, goose, Knex, TypeORM, Atlas), the revision the schema is at, half-applied migrations, stuck migration locks, and with --expect or --dir whether that is where the deploy expects it and whether applied files changed since'
             cand backups 'Backups: the newest dump per database in --dir (age, size drop, completeness read from the content: pg_dump plain/custom/directory/tar, pg_dumpall, mysqldump; gzip, zstd, xz, bzip2 streamed), a pgBackRest stanza''s backups and archive, and the server''s WAL archiving or binary logs: whether point-in-time recovery is possible'
+            cand slow 'The statements that cost the most time, from pg_stat_statements or performance_schema: calls, total and mean time, rows, cache hits; with --interval, what is slow now'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'dbrunbook;diagnose'= {
@@ -328,6 +329,26 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'dbrunbook;slow'= {
+            cand --warning 'WARNING when a statement''s mean time (in the --interval window, else since the last reset) reaches this (default 500ms).'
+            cand --critical 'CRITICAL when a statement''s mean time reaches this (default 5s).'
+            cand --by 'Order the statements by total time (default), mean time or calls'
+            cand --interval 'Take two snapshots this far apart and report what ran between them (below --timeout)'
+            cand --limit 'Rows of detail per list; the counts stay exact.'
+            cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'
+            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`'
+            cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
+            cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s)'
+            cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
+            cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
+            cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'dbrunbook;help'= {
             cand diagnose 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s'
             cand restore-check 'Restore a backup file into a scratch database it creates, count its tables and rows, compare them with the source (--url), report the restore time, and drop the scratch copy'
@@ -339,6 +360,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand locks 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
             cand migrations 'Migration revision: which tool''s history tables the database has (Alembic, Flyway, Liquibase, golang-migrate, Rails, dbmate, Ecto, Django, sqlx, Diesel, Prisma, goose, Knex, TypeORM, Atlas), the revision the schema is at, half-applied migrations, stuck migration locks, and with --expect or --dir whether that is where the deploy expects it and whether applied files changed since'
             cand backups 'Backups: the newest dump per database in --dir (age, size drop, completeness read from the content: pg_dump plain/custom/directory/tar, pg_dumpall, mysqldump; gzip, zstd, xz, bzip2 streamed), a pgBackRest stanza''s backups and archive, and the server''s WAL archiving or binary logs: whether point-in-time recovery is possible'
+            cand slow 'The statements that cost the most time, from pg_stat_statements or performance_schema: calls, total and mean time, rows, cache hits; with --interval, what is slow now'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'dbrunbook;help;diagnose'= {
@@ -372,6 +394,8 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         &'dbrunbook;help;migrations'= {
         }
         &'dbrunbook;help;backups'= {
+        }
+        &'dbrunbook;help;slow'= {
         }
         &'dbrunbook;help;help'= {
         }

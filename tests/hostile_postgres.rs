@@ -38,6 +38,11 @@ fn plant_trap(pg: &ThrowawayPg, sentinel: &Path) {
         "CREATE VIEW evil.pg_stat_activity AS SELECT a.* FROM pg_catalog.pg_stat_activity a, evil.trap()".into(),
         "CREATE VIEW evil.pg_locks AS SELECT l.* FROM pg_catalog.pg_locks l, evil.trap()".into(),
         "CREATE VIEW evil.pg_settings AS SELECT s.* FROM pg_catalog.pg_settings s, evil.trap()".into(),
+        "CREATE VIEW evil.pg_extension AS SELECT e.* FROM pg_catalog.pg_extension e, evil.trap()".into(),
+        "CREATE VIEW evil.pg_stat_statements AS SELECT evil.trap() AS calls".into(),
+        "CREATE FUNCTION evil.current_database() RETURNS name LANGUAGE sql \
+           AS $f$ SELECT pg_catalog.current_database() FROM evil.trap() $f$"
+            .into(),
         // A "migration history" the migrations check would read: a view, and a table with a
         // row-level security policy, each calling the trap when read.
         "CREATE VIEW evil.schema_migrations AS SELECT 1::int8 AS version, evil.trap() = 0 AS dirty".into(),
@@ -58,11 +63,23 @@ fn plant_trap(pg: &ThrowawayPg, sentinel: &Path) {
 
 #[test]
 fn hostile_search_path_cannot_run_code_as_the_tools_role() {
-    let pg = ThrowawayPg::start(PgOptions::default());
+    let pg = ThrowawayPg::start(PgOptions {
+        settings: &["shared_preload_libraries=pg_stat_statements"],
+        ..PgOptions::default()
+    });
     let dir = tempfile::tempdir().unwrap();
     chown_postgres(dir.path());
     let sentinel = dir.path().join("owned");
     plant_trap(&pg, &sentinel);
+    // pg_stat_statements where a superuser put it, so that the slow check reads it here too.
+    pg.psql_as(
+        "postgres",
+        "app2",
+        &[
+            "CREATE SCHEMA stats",
+            "CREATE EXTENSION pg_stat_statements SCHEMA stats",
+        ],
+    );
 
     // The trap is real: a superuser's ordinary query in app2 springs it.
     pg.psql_as("postgres", "app2", &["SELECT current_setting('server_version')"]);
@@ -71,6 +88,9 @@ fn hostile_search_path_cannot_run_code_as_the_tools_role() {
         "the trap did not fire for psql; the test proves nothing"
     );
     std::fs::remove_file(&sentinel).unwrap();
+    // Setup statements (CREATE DATABASE...) can average past slow's warning on a busy machine;
+    // the calm verdict is about what runs from here.
+    pg.psql_as("postgres", "app2", &["SELECT stats.pg_stat_statements_reset()"]);
 
     let [runbooks, dir] = started_just_now();
     let url = pg.url("postgres", "app2");

@@ -1,9 +1,10 @@
 //! Every PostgreSQL major users run, 14 to 18, one test each so that a failure names the version:
-//! on a throwaway server of that major, a calm `check`, the forgotten transaction holding a row
-//! lock with a waiter behind it (locks and queries), the server too full to let an ordinary role
-//! in, and every runbook `sql:` snippet. The catalog changes between majors (`pg_locks.waitstart`
-//! in 14, `reserved_connections` in 16, ...) are what this catches. Majors Debian does not package
-//! here come from `bash .ci/install-pg-majors`.
+//! on a throwaway server of that major, a calm `check`, a slow statement topping
+//! pg_stat_statements, the forgotten transaction holding a row lock with a waiter behind it
+//! (locks and queries), the server too full to let an ordinary role in, and every runbook `sql:`
+//! snippet. The catalog changes between majors (`pg_locks.waitstart` in 14,
+//! `reserved_connections` in 16, pg_stat_statements' columns...) are what this catches. Majors
+//! Debian does not package here come from `bash .ci/install-pg-majors`.
 
 mod support;
 
@@ -22,14 +23,19 @@ fn every_check_on(major: u32) {
         prepared_transactions: 5,
         max_connections: 6,
         superuser_reserved: 2,
+        settings: &["shared_preload_libraries=pg_stat_statements"],
         ..Default::default()
     });
     pg.psql(&[
+        "CREATE EXTENSION pg_stat_statements",
         "CREATE ROLE filler LOGIN",
         "CREATE TABLE orders (id int PRIMARY KEY, v int)",
         "INSERT INTO orders VALUES (1, 0)",
+        // The setup's own statements can average past slow's warning on a busy machine.
+        "SELECT pg_stat_statements_reset()",
     ]);
     calm_server_is_ok_on_every_check(&pg, major);
+    slow_statement_tops_pg_stat_statements(&pg, major);
     forgotten_transaction_is_the_root_blocker_and_idle_in_transaction(&pg, major);
     run_postgres_snippets(&pg);
     full_server_refuses_an_ordinary_role_critical(&pg, major);
@@ -49,6 +55,37 @@ fn calm_server_is_ok_on_every_check(pg: &ThrowawayPg, major: u32) {
     for check in r["checks"].as_array().unwrap() {
         assert_eq!(check["status"], "ok", "PostgreSQL {major}: {check:#}");
     }
+}
+
+/// pg_stat_statements' columns move between majors (and its `toplevel`, `_info` since 14).
+fn slow_statement_tops_pg_stat_statements(pg: &ThrowawayPg, major: u32) {
+    pg.psql(&["SELECT pg_sleep(0.2)"]);
+    let url = pg.url("postgres", "postgres");
+    let args = [
+        "slow",
+        "--url",
+        &url,
+        "--by",
+        "mean",
+        "--warning",
+        "100ms",
+        "--critical",
+        "1h",
+    ];
+    let run = dbrunbook(&[&args[..], &["--format", "json"]].concat());
+    assert_eq!(run.code, 1, "PostgreSQL {major}, slow:\n{}", run.all());
+    let r = run.json();
+    let top = &findings(&r, "statements")[0];
+    assert!(
+        top["query"].as_str().unwrap().contains("pg_sleep"),
+        "PostgreSQL {major}: {r:#}"
+    );
+    assert!(
+        r["checks"][0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("since the statistics were reset at")
+    );
 }
 
 fn forgotten_transaction_is_the_root_blocker_and_idle_in_transaction(pg: &ThrowawayPg, major: u32) {

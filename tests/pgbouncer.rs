@@ -89,7 +89,16 @@ fn starved_pgbouncer_pool_reports_waiting_clients() {
 fn a_database_behind_pgbouncer_is_checked_without_startup_options() {
     // PgBouncer refuses the `options` startup parameter that carries the session settings; the
     // tool reconnects without it and sets them inside its read-only transaction instead.
-    let pg = ThrowawayPg::start(PgOptions::default());
+    // pg_stat_statements too, so that every check can judge (slow's batches may reach the
+    // server over different connections in transaction pooling).
+    let pg = ThrowawayPg::start(PgOptions {
+        settings: &["shared_preload_libraries=pg_stat_statements"],
+        ..PgOptions::default()
+    });
+    pg.psql(&[
+        "CREATE EXTENSION pg_stat_statements",
+        "SELECT pg_stat_statements_reset()",
+    ]);
     let Some(bouncer) = ThrowawayBouncer::start(pg.port, 2, 20) else {
         return;
     };

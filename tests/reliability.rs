@@ -64,6 +64,9 @@ const CASES: &[(&str, &[&str])] = &[
     ("thresholds: warning above critical, server up", &["pool", "--format", "nagios", "--url", SHARED_PG, "--warning", "90%", "--critical", "80%"]),
     ("thresholds: duration warning above critical, server up", &["queries", "--format", "nagios", "--url", SHARED_PG, "--warning", "5m", "--critical", "1m"]),
     ("thresholds: count not a number", &["locks", "--blocked-critical", "many"]),
+    // --interval (slow): refused before connecting, so the refused port never shows
+    ("--interval: longer than --timeout", &["slow", "--format", "nagios", "--url", "postgres://app:S3ntinel-pw@127.0.0.1:1/db", "--interval", "1m", "--timeout", "10s"]),
+    ("--interval: not a duration", &["slow", "--format", "nagios", "--url", "postgres://app:S3ntinel-pw@127.0.0.1:1/db", "--interval", "soon"]),
     // --limit
     ("--limit: negative", &["pool", "--limit=-1"]),
     ("--limit: not a number", &["check", "--limit", "all"]),

@@ -16,6 +16,7 @@ use support::*;
 fn every_postgres_snippet_runs_on_postgres() {
     run_postgres_snippets(&ThrowawayPg::start(PgOptions {
         prepared_transactions: 5,
+        settings: &["shared_preload_libraries=pg_stat_statements"],
         ..PgOptions::default()
     }));
 }

@@ -11,6 +11,7 @@ pub mod migrations;
 pub mod pool;
 pub mod queries;
 mod session;
+pub mod slow;
 mod thresholds;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -164,6 +165,7 @@ pub static CHECKS: &[&dyn Check] = &[
     &locks::Locks,
     &migrations::Migrations,
     &backups::Backups,
+    &slow::Slow,
 ];
 
 pub fn find(name: &str) -> Option<&'static dyn Check> {

@@ -71,4 +71,8 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "no-point-in-time-recovery.yaml",
         include_str!("../../runbooks/no-point-in-time-recovery.yaml"),
     ),
+    (
+        "slow-statements.yaml",
+        include_str!("../../runbooks/slow-statements.yaml"),
+    ),
 ];

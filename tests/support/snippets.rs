@@ -48,6 +48,10 @@ pub fn facts(pid: i64, database: &str) -> BTreeMap<String, String> {
                 "snippet-app".to_string()
             } else if name.ends_with("client") {
                 "127.0.0.1".to_string()
+            } else if name.ends_with("account") {
+                VICTIM.to_string()
+            } else if name.ends_with("schema") {
+                "public".to_string()
             } else if name.ends_with("query") {
                 "SELECT 1".to_string()
             } else {
@@ -101,7 +105,11 @@ pub fn run(cmd: &mut Command, input: &str, what: &str) {
 /// Runs every PostgreSQL snippet on `pg` as `postgres`, each against a fresh victim session
 /// (a `VICTIM` role, created here, idle in its transaction), with `pg`'s own major's psql.
 pub fn run_postgres_snippets(pg: &ThrowawayPg) {
-    pg.psql(&[&format!("CREATE ROLE {VICTIM} LOGIN")]);
+    // The slow-statements steps read and reset pg_stat_statements (the server preloads it).
+    pg.psql(&[
+        &format!("CREATE ROLE {VICTIM} LOGIN"),
+        "CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
+    ]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     for (id, n, sql) in snippets(Dialect::Postgres) {
         // A fresh victim each time: the snippet may terminate it.

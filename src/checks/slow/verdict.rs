@@ -1,0 +1,380 @@
+//! The slow check's verdict on one snapshot, or on the change between two: which statements
+//! are listed, the status from their mean times, the summary, and the facts the runbook uses.
+
+use std::time::Duration;
+
+use super::snapshot::{Snapshot, Source};
+use super::stats::{self, Stat};
+use super::{N_PLUS_ONE_CALLS, N_PLUS_ONE_MEAN_MS, SNAPSHOT_CAP, by, interval, thresholds_ms};
+use crate::checks::{Context, Facts, Outcome, visibility_grant};
+use crate::report::{Finding, Metric, Status};
+use crate::target::Engine;
+use crate::units::format_duration;
+
+/// `12.3ms`, `1.64s`, `2m 5s`: a mean of 1.6s must not read as 1s or 2s.
+fn fmt_ms(ms: f64) -> String {
+    if ms < 1000.0 {
+        format!("{ms:.1}ms")
+    } else if ms < 60_000.0 {
+        format!("{:.2}s", ms / 1000.0)
+    } else {
+        format_duration(Duration::from_secs_f64((ms / 1000.0).max(0.0)))
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+pub(super) fn judge(ctx: &Context, source: &Source, first: &Snapshot, second: Option<&Snapshot>) -> Outcome {
+    let engine = ctx.engine();
+    let by = by(ctx);
+    let (warning_ms, critical_ms) = thresholds_ms(ctx);
+    let last = second.unwrap_or(first);
+    let grant = match (engine, source) {
+        (Engine::Mysql, _) => {
+            let (user, host) = last.account.rsplit_once('@').unwrap_or((&last.account, "%"));
+            let q = |s: &str| format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"));
+            format!("GRANT SELECT ON performance_schema.* TO {}@{};", q(user), q(host))
+        }
+        _ => visibility_grant(engine, &last.account),
+    };
+    let mut facts = Facts::default();
+    if let Some(denied) = &last.denied {
+        facts.flag("insufficient_privilege");
+        let mut o = Outcome::unknown(format!(
+            "cannot read the statement statistics ({denied}); let this user read them with: {grant}"
+        ));
+        o.facts = facts;
+        return o;
+    }
+    if last.consumer_off {
+        facts.flag("digest_consumer_off");
+        facts.lead = Some("digest_consumer_off".into());
+        let mut o = Outcome::unknown(
+            "performance_schema is on but its statements_digest consumer is off, so the digest table is not filled: \
+             UPDATE performance_schema.setup_consumers SET ENABLED = 'YES' WHERE NAME = 'statements_digest'; \
+             (no restart)",
+        );
+        o.facts = facts;
+        return o;
+    }
+    let mut notes = last.notes.clone();
+    if *source == Source::SlowLog {
+        facts.flag("slow_log");
+    }
+
+    // The statements of the window, and the verdict over all of them.
+    let (mut list, over_warning, over_critical, window) = match second {
+        Some(second) => {
+            let reset = first.since_is_reset && second.since_is_reset && first.since != second.since;
+            let list = if reset {
+                facts.flag("stats_reset_in_window");
+                notes.push(format!(
+                    "the statistics were reset between the snapshots (at {}): the figures count from the reset, \
+                     a shorter window than --interval",
+                    second.since.clone().unwrap_or_default()
+                ));
+                second
+                    .stats
+                    .iter()
+                    .filter(|s| !s.hidden() && s.calls > 0.0)
+                    .cloned()
+                    .collect()
+            } else {
+                stats::delta(&first.stats, &second.stats)
+            };
+            if second.entries.is_some_and(|n| n > SNAPSHOT_CAP) {
+                notes.push(format!(
+                    "only {SNAPSHOT_CAP} of {} entries were compared between the snapshots",
+                    second.entries.unwrap_or(0)
+                ));
+            }
+            let over = |limit: f64| list.iter().filter(|s| s.mean_ms() >= limit).count() as i64;
+            let (w, c) = (over(warning_ms), over(critical_ms));
+            let window = format!("in the last {}", format_duration(interval(ctx).unwrap_or_default()));
+            (list, w, c, window)
+        }
+        None => {
+            let window = match (&first.since, first.since_is_reset) {
+                (Some(at), true) => format!("since the statistics were reset at {at}"),
+                (Some(at), false) => format!("since {at} (the oldest statement first seen)"),
+                (None, _) => "since the statistics were last reset".to_string(),
+            };
+            let list: Vec<Stat> = first.stats.clone();
+            let (w, c) = if *source == Source::SlowLog {
+                let over = |limit: f64| list.iter().filter(|s| s.mean_ms() >= limit).count() as i64;
+                (over(warning_ms), over(critical_ms))
+            } else {
+                (first.over_warning, first.over_critical)
+            };
+            (list, w, c, window)
+        }
+    };
+    stats::sort(&mut list, by);
+    let shown: Vec<&Stat> = list.iter().take(ctx.limit).collect();
+    let status = if over_critical > 0 {
+        Status::Critical
+    } else if over_warning > 0 {
+        Status::Warning
+    } else {
+        Status::Ok
+    };
+
+    let mut findings = Vec::new();
+    for s in &shown {
+        let mut f = Finding::new("statements");
+        if engine == Engine::Mysql {
+            f = f.with("database", s.database.as_str());
+        } else {
+            f = f
+                .with("user", s.user.clone().unwrap_or_default())
+                .with("database", s.database.as_str());
+        }
+        f = f
+            .with("calls", s.calls.round() as i64)
+            .with("total_ms", round3(s.total_ms))
+            .with("mean_ms", round3(s.mean_ms()))
+            .with("rows", s.rows.round() as i64);
+        if engine == Engine::Mysql {
+            f = f.with("rows_examined", s.rows_examined.map(|r| r.round() as i64));
+            if *source == Source::Digest {
+                f = f
+                    .with("tmp_disk_tables", s.tmp_disk_tables.map(|r| r.round() as i64))
+                    .with("no_index_used", s.no_index_used.map(|r| r.round() as i64))
+                    .with("digest", s.digest.clone());
+            }
+        } else {
+            f = f
+                .with("hit_ratio", s.hit_ratio().map(|r| (r * 10.0).round() / 10.0))
+                .with("temp_blks_written", s.temp_written.map(|r| r.round() as i64))
+                .with("queryid", s.queryid.map(|q| q.to_string()));
+        }
+        f = f.with("query", s.query.as_str()).with("query_truncated", s.truncated());
+        findings.push(f);
+    }
+
+    // The worst statement over the thresholds, else the first listed, for the runbook.
+    let over = list
+        .iter()
+        .filter(|s| s.mean_ms() >= warning_ms)
+        .max_by(|a, b| a.mean_ms().total_cmp(&b.mean_ms()));
+    // Not a fast statement standing in for a slow one the list left out (`--by calls`).
+    let lead = if over_warning > 0 { over } else { list.first() };
+    if let Some(s) = lead {
+        if !s.truncated() && !s.query.is_empty() {
+            facts.set("query", &s.query);
+        }
+        if let Some(q) = s.queryid {
+            facts.set("queryid", q);
+        }
+        if let Some(d) = &s.digest {
+            facts.set("digest", d);
+        }
+        if let Some(u) = &s.user {
+            facts.set("user", u);
+        }
+        facts.set("database", &s.database);
+        facts.set("calls", s.calls.round() as i64);
+        facts.set("mean", fmt_ms(s.mean_ms()));
+        facts.set("total", fmt_ms(s.total_ms));
+    }
+    if status != Status::Ok {
+        facts.flag("slow_statement");
+        facts.lead = Some("slow_statement".into());
+    }
+    if list
+        .iter()
+        .any(|s| s.calls >= N_PLUS_ONE_CALLS && s.mean_ms() < N_PLUS_ONE_MEAN_MS)
+    {
+        facts.flag("many_calls");
+    }
+    if engine == Engine::Postgres && ctx.server.version_num >= 160000 {
+        facts.flag("generic_plan");
+    }
+    if let Source::Pg { schema, .. } = source {
+        facts.set("schema", schema);
+    }
+    facts.set("by", by.name());
+    facts.set("window", &window);
+    facts.set("account", &last.account);
+    if let Some(since) = &last.since {
+        facts.set("stats_reset", since);
+    }
+    facts.set("warning", ctx.thresholds.shown("warning"));
+    facts.set("critical", ctx.thresholds.shown("critical"));
+
+    // Over every statement of the window, not only the listed ones.
+    let listed_worst = list.iter().map(Stat::mean_ms).fold(0.0, f64::max);
+    let (counted, worst_mean) = match (second, first.entries) {
+        (None, Some(entries)) => (entries as f64, first.worst_mean_ms.unwrap_or(listed_worst)),
+        _ => (list.len() as f64, listed_worst),
+    };
+    let metrics = vec![
+        Metric::new("statements", counted, ""),
+        Metric::new("over_warning", over_warning as f64, ""),
+        Metric::new("worst_mean", round3(worst_mean / 1000.0), "s")
+            .thresholds(warning_ms / 1000.0, critical_ms / 1000.0),
+    ];
+    if list.len() > shown.len() {
+        notes.push(format!(
+            "showing the top {} statements by {} (--limit)",
+            shown.len(),
+            by.name()
+        ));
+    }
+    let shown_text = crate::text::shorten;
+    let mut summary = match (status, over) {
+        (Status::Ok, _) => format!(
+            "no statement averages {} or more {window}; top by {}: {}",
+            ctx.thresholds.shown("warning"),
+            by.name(),
+            shown
+                .first()
+                .map(|s| format!(
+                    "{} call(s), {} mean: {}",
+                    s.calls.round(),
+                    fmt_ms(s.mean_ms()),
+                    shown_text(&s.query, 60)
+                ))
+                .unwrap_or_else(|| "none".into())
+        ),
+        (_, Some(s)) => format!(
+            "{over_warning} statement(s) average {} or more {window} ({over_critical} over {}); worst: {} mean over {} \
+             call(s): {}",
+            ctx.thresholds.shown("warning"),
+            ctx.thresholds.shown("critical"),
+            fmt_ms(s.mean_ms()),
+            s.calls.round(),
+            shown_text(&s.query, 80)
+        ),
+        (_, None) => format!(
+            "{over_warning} statement(s) average {} or more {window}; list them with --by mean",
+            ctx.thresholds.shown("warning")
+        ),
+    };
+    let mut status = status;
+    if last.hidden > 0 {
+        // Their counters count in the verdict, but their texts (and so what they are) are
+        // hidden: no OK on statements the tool cannot name.
+        facts.flag("insufficient_privilege");
+        let blind = format!(
+            "{} statement(s) of other users hide their text from this user ({grant})",
+            last.hidden
+        );
+        notes.push(blind.clone());
+        if status == Status::Ok {
+            status = Status::Unknown;
+            summary = format!("cannot vouch for {blind}; of the rest: {summary}");
+        } else {
+            summary = format!("{summary}; {blind}");
+        }
+    }
+    Outcome {
+        status,
+        summary,
+        metrics,
+        findings,
+        notes,
+        facts,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::SPEC;
+    use super::*;
+    use crate::checks::Thresholds;
+    use crate::engine::ServerInfo;
+    use std::collections::BTreeMap;
+
+    fn stat(query: &str, calls: f64, total_ms: f64) -> Stat {
+        Stat {
+            key: Some(query.into()),
+            user: Some("app".into()),
+            database: "shop".into(),
+            queryid: Some(42),
+            calls,
+            total_ms,
+            query: query.into(),
+            query_length: query.len() as i64,
+            ..Stat::default()
+        }
+    }
+
+    fn snapshot(stats: Vec<Stat>, over_warning: i64, hidden: i64) -> Snapshot {
+        Snapshot {
+            stats,
+            hidden,
+            entries: Some(100),
+            over_warning,
+            over_critical: 0,
+            worst_mean_ms: Some(900.0),
+            since: Some("2026-01-01T00:00:00Z".into()),
+            since_is_reset: true,
+            account: "watcher".into(),
+            notes: vec![],
+            consumer_off: false,
+            denied: None,
+        }
+    }
+
+    fn judged(first: &Snapshot, options: &[(&str, &str)]) -> Outcome {
+        let server = ServerInfo {
+            engine: Engine::Postgres,
+            version: "16.4".into(),
+            version_num: 160004,
+            mariadb: false,
+            phases: Vec::new(),
+        };
+        let thresholds = Thresholds::resolve(&SPEC, &BTreeMap::new(), &BTreeMap::new()).unwrap();
+        let options: BTreeMap<String, Vec<String>> = options
+            .iter()
+            .map(|(k, v)| (k.to_string(), vec![v.to_string()]))
+            .collect();
+        let ctx = Context {
+            server: &server,
+            thresholds: &thresholds,
+            limit: 10,
+            options: &options,
+        };
+        let source = Source::Pg {
+            schema: "public".into(),
+            info: true,
+        };
+        judge(&ctx, &source, first, None)
+    }
+
+    #[test]
+    fn a_slow_statement_left_out_of_the_list_is_not_replaced_by_a_fast_one() {
+        // Listed by calls: only the cheap statement; the server counted one over 500ms.
+        let o = judged(
+            &snapshot(vec![stat("select 1", 90_000.0, 900.0)], 1, 0),
+            &[("by", "calls")],
+        );
+        assert_eq!(o.status, Status::Warning);
+        assert!(o.summary.contains("--by mean"), "{}", o.summary);
+        assert!(!o.facts.values.contains_key("query"), "{:?}", o.facts.values);
+        assert!(o.facts.conditions.contains("many_calls"));
+        assert!(o.facts.conditions.contains("generic_plan"));
+    }
+
+    #[test]
+    fn hidden_texts_make_ok_unknown_with_the_grant() {
+        let o = judged(&snapshot(vec![stat("select 1", 3.0, 3.0)], 0, 4), &[]);
+        assert_eq!(o.status, Status::Unknown);
+        assert!(o.summary.contains("GRANT pg_monitor TO \"watcher\""), "{}", o.summary);
+        assert!(o.facts.conditions.contains("insufficient_privilege"));
+    }
+
+    #[test]
+    fn a_truncated_text_gives_no_explain() {
+        let mut long = stat("select 2", 2.0, 2000.0);
+        long.query_length = 9000;
+        let o = judged(&snapshot(vec![long], 1, 0), &[]);
+        assert_eq!(o.status, Status::Warning);
+        assert!(!o.facts.values.contains_key("query"));
+        assert_eq!(o.findings[0].fields["query_truncated"], true);
+        assert_eq!(o.facts.values["mean"], "1.00s");
+    }
+}
