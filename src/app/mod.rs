@@ -1,7 +1,7 @@
 //! The program: parse arguments (usage errors exit 3, UNKNOWN, not clap's 2 which monitoring
 //! reads as CRITICAL), dispatch the subcommand, print, and return the exit code.
 
-mod run;
+pub(crate) mod run;
 mod runbooks;
 
 use std::io::{IsTerminal, Write};
@@ -31,6 +31,7 @@ pub fn main() -> ExitCode {
     let code = match &cli.command {
         Command::Builtin(Builtin::Diagnose(args)) => run::all(&cli.global, args),
         Command::Check(one) => run::one(&cli.global, one),
+        Command::Builtin(Builtin::Serve(args)) => crate::fleet::serve::serve(&cli.global, args),
         Command::Builtin(Builtin::Runbooks(cmd)) => runbooks::run(&cli.global, cmd),
         Command::Builtin(Builtin::Completions { shell }) => {
             let mut out = Vec::new();
@@ -74,7 +75,7 @@ fn print_report(global: &GlobalArgs, report: &Report) -> u8 {
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic.
-fn emit(text: &str) {
+pub(crate) fn emit(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
 }
@@ -93,6 +94,6 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
     }
 }
 
-fn terminal_width() -> Option<u16> {
+pub(crate) fn terminal_width() -> Option<u16> {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).or(Some(120))
 }
