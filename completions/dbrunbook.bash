@@ -43,6 +43,9 @@ _dbrunbook() {
             dbrunbook,runbooks)
                 cmd="dbrunbook__subcmd__runbooks"
                 ;;
+            dbrunbook,serve)
+                cmd="dbrunbook__subcmd__serve"
+                ;;
             dbrunbook__subcmd__help,completions)
                 cmd="dbrunbook__subcmd__help__subcmd__completions"
                 ;;
@@ -66,6 +69,9 @@ _dbrunbook() {
                 ;;
             dbrunbook__subcmd__help,runbooks)
                 cmd="dbrunbook__subcmd__help__subcmd__runbooks"
+                ;;
+            dbrunbook__subcmd__help,serve)
+                cmd="dbrunbook__subcmd__help__subcmd__serve"
                 ;;
             dbrunbook__subcmd__help__subcmd__runbooks,list)
                 cmd="dbrunbook__subcmd__help__subcmd__runbooks__subcmd__list"
@@ -107,7 +113,7 @@ _dbrunbook() {
 
     case "${cmd}" in
         dbrunbook)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version diagnose check runbooks completions pool queries locks migrations help"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version diagnose check serve runbooks completions pool queries locks migrations help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -137,6 +143,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -145,7 +155,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__completions)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version bash elvish fish powershell zsh"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -175,6 +185,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -183,7 +197,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__diagnose)
-            opts="-v -h -V --limit --only --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --limit --only --all --tag --jobs --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -197,6 +211,14 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -W "pool queries locks migrations" -- "${cur}"))
                     return 0
                     ;;
+                --tag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -221,6 +243,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -229,7 +255,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__help)
-            opts="diagnose runbooks completions pool queries locks migrations help"
+            opts="diagnose serve runbooks completions pool queries locks migrations help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -396,8 +422,22 @@ _dbrunbook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        dbrunbook__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         dbrunbook__subcmd__locks)
-            opts="-v -h -V --warning --critical --blocked-critical --limit --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --warning --critical --blocked-critical --limit --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -443,6 +483,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -451,7 +495,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__migrations)
-            opts="-v -h -V --lock-warning --lock-critical --behind-critical --framework --table --expect --dir --limit --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --lock-warning --lock-critical --behind-critical --framework --table --expect --dir --limit --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -513,6 +557,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -521,7 +569,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__pool)
-            opts="-v -h -V --warning --critical --wait-warning --wait-critical --limit --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --warning --critical --wait-warning --wait-critical --limit --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -571,6 +619,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -579,7 +631,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__queries)
-            opts="-v -h -V --warning --critical --idle-warning --idle-critical --limit --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --warning --critical --idle-warning --idle-critical --limit --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -629,6 +681,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -637,7 +693,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__runbooks)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version list show validate help"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version list show validate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -665,6 +721,10 @@ _dbrunbook() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -745,7 +805,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__runbooks__subcmd__list)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -773,6 +833,10 @@ _dbrunbook() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -783,7 +847,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__runbooks__subcmd__show)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -811,6 +875,10 @@ _dbrunbook() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -821,7 +889,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__runbooks__subcmd__validate)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -849,6 +917,60 @@ _dbrunbook() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dbrunbook__subcmd__serve)
+            opts="-v -h -V --listen --max-probes --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-probes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --runbooks)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -338,6 +338,17 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_example_is_a_valid_fleet_file() {
+        let readme = include_str!("../../README.md");
+        let section = &readme[readme.find("## A fleet").expect("README section")..];
+        let start = section.find("```yaml\n").unwrap() + "```yaml\n".len();
+        let yaml = &section[start..start + section[start..].find("```").unwrap()];
+        let targets = Config::parse("README.md", yaml).unwrap_or_else(|p| panic!("{p}"));
+        assert_eq!(targets.len(), 2);
+        assert_eq!(targets[0].options["migrations"]["dir"], ["/srv/orders/migrations"]);
+    }
+
+    #[test]
     fn thresholds_options_and_tags_are_read() {
         let text = "targets:\n  - name: orders\n    url: postgres://h/db\n    tags: [prod, orders]\n    \
                     thresholds:\n      migrations: {behind-critical: 3}\n    options:\n      migrations: {dir: ./m}\n  \
