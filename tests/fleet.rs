@@ -290,3 +290,54 @@ fn an_env_variable_in_the_url_is_expanded_and_an_unset_one_is_named() {
         "{summary}"
     );
 }
+
+/// A password-protected account on the shared MariaDB, dropped on drop.
+struct MariaUser(&'static str);
+
+impl MariaUser {
+    fn create(name: &'static str) -> MariaUser {
+        mariadb(&format!(
+            "CREATE OR REPLACE USER '{name}'@'127.0.0.1' IDENTIFIED BY '{SENTINEL}'; \
+             CREATE OR REPLACE USER '{name}'@'localhost' IDENTIFIED BY '{SENTINEL}';"
+        ));
+        MariaUser(name)
+    }
+}
+
+impl Drop for MariaUser {
+    fn drop(&mut self) {
+        mariadb(&format!(
+            "DROP USER IF EXISTS '{0}'@'127.0.0.1'; DROP USER IF EXISTS '{0}'@'localhost';",
+            self.0
+        ));
+    }
+}
+
+fn mariadb(sql: &str) {
+    let out = std::process::Command::new("mysql")
+        .args(["-h", "127.0.0.1", "-P", "3306", "-u", "root", "-e", sql])
+        .output()
+        .expect("running mysql");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_my_cnf_supplies_the_mysql_password_only_for_its_user() {
+    let user = MariaUser::create("dbrunbook_fleet_cnf");
+    let fleet = FleetDir::new(&format!(
+        "targets:\n  - name: cnf\n    url: mysql://{}@127.0.0.1:3306/\n",
+        user.0
+    ));
+    let cnf = fleet.home().join(".my.cnf");
+    std::fs::write(&cnf, format!("[mysqld]\nport=1\n[client]\npassword=\"{SENTINEL}\"\n")).unwrap();
+    set_mode(&cnf, 0o600);
+    let doc = in_every_format_without_the_password(&fleet, &[]);
+    assert!(doc["targets"][0]["target"]["server_version"].is_string(), "{doc:#}");
+    // A password the file keeps for another account is not sent.
+    std::fs::write(&cnf, format!("[client]\nuser=someone_else\npassword={SENTINEL}\n")).unwrap();
+    let run = fleet.run(&["diagnose", "--all", "--format", "json"], &[]);
+    assert!(!run.all().contains(SENTINEL), "{}", run.all());
+    let t = &run.json()["targets"][0];
+    assert!(t["target"]["server_version"].is_null(), "{t:#}");
+    assert_eq!(t["status"], "unknown");
+}
