@@ -13,6 +13,7 @@ SILENT=${SILENT:-10}
 CLIENTS=${CLIENTS:-50}
 PROBES=${PROBES:-20}          # probes per client
 TIMEOUT=${TIMEOUT:-2s}
+JOBS=${JOBS:-}                # empty: the default --jobs
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 [[ -x /usr/bin/time ]] || { echo "needs GNU time: apt-get install -y time" >&2; exit 1; }
 ulimit -n 8192
@@ -39,7 +40,8 @@ mariadb-install-db --no-defaults --datadir="$MY_DATA/data" --auth-root-authentic
 mariadbd --no-defaults --datadir="$MY_DATA/data" --socket="$MY_DATA/sock" --pid-file="$MY_DATA/pid" \
   --log-error="$MY_DATA/error.log" --port="$MY_PORT" --max-connections=300 --bind-address=127.0.0.1 \
   --innodb-buffer-pool-size=32M --skip-log-bin --user=root >/dev/null 2>&1 &
-CLEANUP_PIDS+=($!)
+MY_PID=$!
+CLEANUP_PIDS+=($MY_PID)
 mysql_q() { mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$MY_PORT" -u root -N -B "$@"; }
 for _ in $(seq 600); do mysql_q -e 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.1; done
 for i in $(seq -f %03g "$MY_DBS"); do echo "CREATE DATABASE fleetbench_$i;"; done | mysql_q
@@ -88,23 +90,24 @@ total=$(grep -c 'name:' "$FLEET")
 echo "fleet: $total targets ($PG_DBS PostgreSQL databases, $MY_DBS MariaDB databases, $SILENT silent ports)"
 
 # The fleet run: wall time and peak RSS, RUNS times.
-printf '%-5s %8s %10s %5s %s\n' run wall_s peak_rss_kb exit statuses
+printf '%-5s %8s %6s %10s %5s %s\n' run wall_s cpu_s peak_rss_kb exit statuses
 walls=()
 for r in $(seq "$RUNS"); do
   t0=$EPOCHREALTIME rc=0
   /usr/bin/time -v -o "$WORK/time.$r" "$DBRUNBOOK" diagnose --all --config "$FLEET" --timeout "$TIMEOUT" \
-    --format json >"$WORK/fleet.$r.json" 2>"$WORK/fleet.$r.err" || rc=$?
+    ${JOBS:+--jobs "$JOBS"} --format json >"$WORK/fleet.$r.json" 2>"$WORK/fleet.$r.err" || rc=$?
   wall=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }')
   walls+=("$wall")
   rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$WORK/time.$r")
+  cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$WORK/time.$r")
   statuses=$(python3 -c 'import json,sys,collections
 d=json.load(open(sys.argv[1])); print(dict(collections.Counter(t["status"] for t in d["targets"])))' "$WORK/fleet.$r.json")
-  printf '%-5s %8s %10s %5s %s\n' "$r" "$wall" "$rss" "$rc" "$statuses"
+  printf '%-5s %8s %6s %10s %5s %s\n' "$r" "$wall" "$cpu" "$rss" "$rc" "$statuses"
 done
 # Why targets were UNKNOWN (last run): the first check's summary, cut, counted.
-python3 -c 'import json,sys,collections
+python3 -c 'import json,re,sys,collections
 d=json.load(open(sys.argv[1]))
-c=collections.Counter(t["checks"][0]["summary"][:90] for t in d["targets"] if t["status"]=="unknown")
+c=collections.Counter(next(re.sub(r"\d+", "N", c["summary"])[:90] for c in t["checks"] if c["status"]=="unknown") for t in d["targets"] if t["status"]=="unknown")
 [print(f"  {n:4d} unknown: {s}") for s,n in c.most_common(5)]' "$WORK/fleet.$RUNS.json"
 echo "median wall: $(printf '%s\n' "${walls[@]}" | median) s"
 
@@ -136,3 +139,5 @@ print(f"serve: {len(lat)} probes by {clients} clients in {wall:.2f} s ({len(lat)
 print(f"latency ms: p50 {q(.50):.0f}  p90 {q(.90):.0f}  p99 {q(.99):.0f}  max {lat[-1]*1000:.0f}")
 EOF
 echo "serve peak RSS: $(awk '/VmHWM/ { print $2, $3 }' /proc/$SPID/status)"
+kill -0 "$MY_PID" 2>/dev/null || { echo "the throwaway mariadbd died:"; grep -B1 -A2 'got signal' "$MY_DATA/error.log" | head -5; }
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
