@@ -232,7 +232,9 @@ impl TargetConfig {
     pub fn resolve(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<Target, String> {
         let (url, values) = expand(&self.url, env).map_err(|e| format!("target '{}': {e}", self.name))?;
         Target::resolve(Some(&url), env).map_err(|e| {
-            let mut message = redact_echoed_args(&format!("{e:#}"), std::slice::from_ref(&url));
+            // The parser speaks of `--url`; here the URL is the fleet file's.
+            let said = format!("{e:#}").replace("--url", "the fleet file's url");
+            let mut message = redact_echoed_args(&said, std::slice::from_ref(&url));
             for v in &values {
                 message = hide_password(&message, Some(v));
             }
@@ -308,7 +310,7 @@ mod tests {
         };
         let e = t.resolve(&env).unwrap_err();
         assert!(!e.contains("s3cret-sentinel"), "{e}");
-        assert!(e.contains("target 'a'"), "{e}");
+        assert!(e.contains("target 'a'") && e.contains("fleet file's url"), "{e}");
     }
 
     #[test]
