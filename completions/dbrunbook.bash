@@ -52,6 +52,9 @@ _dbrunbook() {
             dbrunbook,runbooks)
                 cmd="dbrunbook__subcmd__runbooks"
                 ;;
+            dbrunbook,serve)
+                cmd="dbrunbook__subcmd__serve"
+                ;;
             dbrunbook,slow)
                 cmd="dbrunbook__subcmd__slow"
                 ;;
@@ -87,6 +90,9 @@ _dbrunbook() {
                 ;;
             dbrunbook__subcmd__help,runbooks)
                 cmd="dbrunbook__subcmd__help__subcmd__runbooks"
+                ;;
+            dbrunbook__subcmd__help,serve)
+                cmd="dbrunbook__subcmd__help__subcmd__serve"
                 ;;
             dbrunbook__subcmd__help,slow)
                 cmd="dbrunbook__subcmd__help__subcmd__slow"
@@ -140,7 +146,7 @@ _dbrunbook() {
 
     case "${cmd}" in
         dbrunbook)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version diagnose check restore-check runbooks completions connect pool queries locks migrations backups slow help"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version diagnose check restore-check serve runbooks completions connect pool queries locks migrations backups slow help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -170,6 +176,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -178,7 +188,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__backups)
-            opts="-v -h -V --max-age-warning --max-age-critical --size-drop-warning --wal-max-age --full-max-age --dir --pitr --pgbackrest-stanza --limit --watch --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --max-age-warning --max-age-critical --size-drop-warning --wal-max-age --full-max-age --dir --pitr --pgbackrest-stanza --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -248,6 +258,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -256,7 +270,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__completions)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version bash elvish fish powershell zsh"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -286,6 +300,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -294,7 +312,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__connect)
-            opts="-v -h -V --restarted-within --connection-errors --expect --limit --watch --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --restarted-within --connection-errors --expect --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -344,6 +362,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -352,7 +374,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__diagnose)
-            opts="-v -h -V --limit --only --watch --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --limit --only --watch --all --tag --jobs --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -367,6 +389,14 @@ _dbrunbook() {
                     return 0
                     ;;
                 --watch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -394,6 +424,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -402,7 +436,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__help)
-            opts="diagnose restore-check runbooks completions connect pool queries locks migrations backups slow help"
+            opts="diagnose restore-check serve runbooks completions connect pool queries locks migrations backups slow help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -625,6 +659,20 @@ _dbrunbook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        dbrunbook__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         dbrunbook__subcmd__help__subcmd__slow)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -640,7 +688,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__locks)
-            opts="-v -h -V --warning --critical --blocked-critical --limit --watch --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --warning --critical --blocked-critical --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -690,6 +738,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -698,7 +750,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__migrations)
-            opts="-v -h -V --lock-warning --lock-critical --behind-critical --framework --table --expect --dir --limit --watch --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --lock-warning --lock-critical --behind-critical --framework --table --expect --dir --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -764,6 +816,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -772,7 +828,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__pool)
-            opts="-v -h -V --warning --critical --wait-warning --wait-critical --limit --watch --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --warning --critical --wait-warning --wait-critical --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -826,6 +882,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -834,7 +894,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__queries)
-            opts="-v -h -V --warning --critical --idle-warning --idle-critical --limit --watch --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --warning --critical --idle-warning --idle-critical --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -888,6 +948,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -896,7 +960,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__restore__subcmd__check)
-            opts="-v -h -V --scratch-url --keep --i-know-this-is-production --row-tolerance --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --scratch-url --keep --i-know-this-is-production --row-tolerance --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -934,6 +998,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -942,7 +1010,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__runbooks)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version list show validate export help"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version list show validate export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -972,6 +1040,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -980,7 +1052,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__runbooks__subcmd__export)
-            opts="-v -h -V --runbook-url --for --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --runbook-url --for --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1016,6 +1088,10 @@ _dbrunbook() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1110,7 +1186,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__runbooks__subcmd__list)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1138,6 +1214,10 @@ _dbrunbook() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1148,7 +1228,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__runbooks__subcmd__show)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1176,6 +1256,10 @@ _dbrunbook() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1186,7 +1270,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__runbooks__subcmd__validate)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1216,6 +1300,60 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dbrunbook__subcmd__serve)
+            opts="-v -h -V --listen --max-probes --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-probes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
+                    return 0
+                    ;;
+                --runbooks)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1224,7 +1362,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__slow)
-            opts="-v -h -V --warning --critical --by --interval --limit --watch --url --format --runbooks --connect-timeout --timeout --color --verbose --help --version"
+            opts="-v -h -V --warning --critical --by --interval --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1276,6 +1414,10 @@ _dbrunbook() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_dbrunbook_global_optspecs
-    string join \n url= format= runbooks= connect-timeout= timeout= color= v/verbose h/help V/version
+    string join \n url= format= runbooks= connect-timeout= timeout= color= config= v/verbose h/help V/version
 end
 
 function __fish_dbrunbook_needs_command
@@ -36,12 +36,14 @@ complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l timeout -d 'Deadlin
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "diagnose" -d 'Every check over one connection, with the runbooks\' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check\'s'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "check" -d 'Every check over one connection, with the runbooks\' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check\'s'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "restore-check" -d 'Restore a backup file into a scratch database it creates, count its tables and rows, compare them with the source (--url), report the restore time, and drop the scratch copy'
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "serve" -d 'A Prometheus exporter for the fleet file\'s targets, in the multi-target pattern of postgres_exporter: GET /probe?target=NAME diagnoses the named target (names from the fleet file only, never URLs) and answers in the Prometheus text format; /metrics is the exporter\'s own health. Stops cleanly on SIGTERM or Ctrl-C'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "runbooks" -d 'List, show and validate runbooks'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "connect" -d 'The connection itself: name resolution, TCP, TLS, startup and authentication, each timed, and which one failed; server uptime (a recent restart), primary or replica, and the settings that drop idle connections'
@@ -61,6 +63,8 @@ migrations\t''
 backups\t''
 slow\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l tag -d 'Diagnose the fleet file\'s targets carrying this tag (repeatable: any of them)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l jobs -d 'Targets diagnosed at once. Each holds one connection and a few hundred KiB while it runs, so 64 keeps 200 targets under 3 s with a 2 s deadline while staying far below file descriptor limits and a server\'s max_connections' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
@@ -73,6 +77,8 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l timeout
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l all -d 'Diagnose every target of the fleet file (see --config), concurrently'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -s V -l version -d 'Print version'
@@ -85,6 +91,8 @@ migrations\t''
 backups\t''
 slow\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l tag -d 'Diagnose the fleet file\'s targets carrying this tag (repeatable: any of them)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l jobs -d 'Targets diagnosed at once. Each holds one connection and a few hundred KiB while it runs, so 64 keeps 200 targets under 3 s with a 2 s deadline while staying far below file descriptor limits and a server\'s max_connections' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
@@ -97,6 +105,8 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l timeout -d
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l all -d 'Diagnose every target of the fleet file (see --config), concurrently'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -s V -l version -d 'Print version'
@@ -114,11 +124,30 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l ti
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l keep -d 'Keep the scratch database afterwards (its name is in the report) instead of dropping it'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l i-know-this-is-production -d 'Allow the scratch server and database to be the source\'s (--url): without it the tool refuses to restore into the server and database it would compare against'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -s V -l version -d 'Print version'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l listen -d 'Address to listen on, e.g. 127.0.0.1:9187 or [::]:9187' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l max-probes -d 'Probes running at once; one more is answered 503 at once (Prometheus counts a failed scrape) rather than queued behind a slow target past the scrape timeout' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
+json\t''
+nagios\t''
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
+prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
@@ -131,6 +160,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -s V -l version -d 'Print version'
@@ -151,6 +181,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
@@ -166,6 +197,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
@@ -181,6 +213,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -s V -l version -d 'Print version'
@@ -198,6 +231,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
@@ -218,6 +252,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l time
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -s V -l version -d 'Print version'
@@ -238,6 +273,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l timeout 
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -s V -l version -d 'Print version'
@@ -259,6 +295,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l timeout -d 
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -s V -l version -d 'Print version'
@@ -280,6 +317,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l timeout 
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -s V -l version -d 'Print version'
@@ -300,6 +338,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l timeout -d
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -s V -l version -d 'Print version'
@@ -324,6 +363,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l timeo
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -s V -l version -d 'Print version'
@@ -349,6 +389,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l timeout 
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -s V -l version -d 'Print version'
@@ -370,21 +411,23 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l timeout -d 
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -s V -l version -d 'Print version'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check runbooks completions connect pool queries locks migrations backups slow help" -f -a "diagnose" -d 'Every check over one connection, with the runbooks\' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check\'s'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check runbooks completions connect pool queries locks migrations backups slow help" -f -a "restore-check" -d 'Restore a backup file into a scratch database it creates, count its tables and rows, compare them with the source (--url), report the restore time, and drop the scratch copy'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check runbooks completions connect pool queries locks migrations backups slow help" -f -a "runbooks" -d 'List, show and validate runbooks'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check runbooks completions connect pool queries locks migrations backups slow help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check runbooks completions connect pool queries locks migrations backups slow help" -f -a "connect" -d 'The connection itself: name resolution, TCP, TLS, startup and authentication, each timed, and which one failed; server uptime (a recent restart), primary or replica, and the settings that drop idle connections'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check runbooks completions connect pool queries locks migrations backups slow help" -f -a "pool" -d 'Connection-pool status: connections used against the server\'s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check runbooks completions connect pool queries locks migrations backups slow help" -f -a "queries" -d 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check runbooks completions connect pool queries locks migrations backups slow help" -f -a "locks" -d 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check runbooks completions connect pool queries locks migrations backups slow help" -f -a "migrations" -d 'Migration revision: which tool\'s history tables the database has (Alembic, Flyway, Liquibase, golang-migrate, Rails, dbmate, Ecto, Django, sqlx, Diesel, Prisma, goose, Knex, TypeORM, Atlas), the revision the schema is at, half-applied migrations, stuck migration locks, and with --expect or --dir whether that is where the deploy expects it and whether applied files changed since'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check runbooks completions connect pool queries locks migrations backups slow help" -f -a "backups" -d 'Backups: the newest dump per database in --dir (age, size drop, completeness read from the content: pg_dump plain/custom/directory/tar, pg_dumpall, mysqldump; gzip, zstd, xz, bzip2 streamed), a pgBackRest stanza\'s backups and archive, and the server\'s WAL archiving or binary logs: whether point-in-time recovery is possible'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check runbooks completions connect pool queries locks migrations backups slow help" -f -a "slow" -d 'The statements that cost the most time, from pg_stat_statements or performance_schema: calls, total and mean time, rows, cache hits; with --interval, what is slow now'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check runbooks completions connect pool queries locks migrations backups slow help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check serve runbooks completions connect pool queries locks migrations backups slow help" -f -a "diagnose" -d 'Every check over one connection, with the runbooks\' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check\'s'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check serve runbooks completions connect pool queries locks migrations backups slow help" -f -a "restore-check" -d 'Restore a backup file into a scratch database it creates, count its tables and rows, compare them with the source (--url), report the restore time, and drop the scratch copy'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check serve runbooks completions connect pool queries locks migrations backups slow help" -f -a "serve" -d 'A Prometheus exporter for the fleet file\'s targets, in the multi-target pattern of postgres_exporter: GET /probe?target=NAME diagnoses the named target (names from the fleet file only, never URLs) and answers in the Prometheus text format; /metrics is the exporter\'s own health. Stops cleanly on SIGTERM or Ctrl-C'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check serve runbooks completions connect pool queries locks migrations backups slow help" -f -a "runbooks" -d 'List, show and validate runbooks'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check serve runbooks completions connect pool queries locks migrations backups slow help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check serve runbooks completions connect pool queries locks migrations backups slow help" -f -a "connect" -d 'The connection itself: name resolution, TCP, TLS, startup and authentication, each timed, and which one failed; server uptime (a recent restart), primary or replica, and the settings that drop idle connections'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check serve runbooks completions connect pool queries locks migrations backups slow help" -f -a "pool" -d 'Connection-pool status: connections used against the server\'s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check serve runbooks completions connect pool queries locks migrations backups slow help" -f -a "queries" -d 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check serve runbooks completions connect pool queries locks migrations backups slow help" -f -a "locks" -d 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check serve runbooks completions connect pool queries locks migrations backups slow help" -f -a "migrations" -d 'Migration revision: which tool\'s history tables the database has (Alembic, Flyway, Liquibase, golang-migrate, Rails, dbmate, Ecto, Django, sqlx, Diesel, Prisma, goose, Knex, TypeORM, Atlas), the revision the schema is at, half-applied migrations, stuck migration locks, and with --expect or --dir whether that is where the deploy expects it and whether applied files changed since'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check serve runbooks completions connect pool queries locks migrations backups slow help" -f -a "backups" -d 'Backups: the newest dump per database in --dir (age, size drop, completeness read from the content: pg_dump plain/custom/directory/tar, pg_dumpall, mysqldump; gzip, zstd, xz, bzip2 streamed), a pgBackRest stanza\'s backups and archive, and the server\'s WAL archiving or binary logs: whether point-in-time recovery is possible'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check serve runbooks completions connect pool queries locks migrations backups slow help" -f -a "slow" -d 'The statements that cost the most time, from pg_stat_statements or performance_schema: calls, total and mean time, rows, cache hits; with --interval, what is slow now'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose restore-check serve runbooks completions connect pool queries locks migrations backups slow help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and __fish_seen_subcommand_from runbooks" -f -a "list" -d 'List the runbooks in effect (built-in plus --runbooks directories)'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and __fish_seen_subcommand_from runbooks" -f -a "show" -d 'Print one runbook in full'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and __fish_seen_subcommand_from runbooks" -f -a "validate" -d 'Check runbook files (directories or single files): YAML syntax, fields, thresholds and placeholders. Reports every problem as file:line:column and exits 1 if there are any'

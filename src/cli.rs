@@ -23,7 +23,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or
     /// libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER,
@@ -56,6 +56,11 @@ pub struct GlobalArgs {
     /// always, or never.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml,
+    /// else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
 
     /// Log what the tool does to stderr (-v); passwords are never logged.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -120,6 +125,12 @@ pub enum Builtin {
     /// for this command (restores take long), not the 30s shown below.
     #[command(display_order = 50)]
     RestoreCheck(RestoreArgs),
+    /// A Prometheus exporter for the fleet file's targets, in the multi-target pattern of
+    /// postgres_exporter: GET /probe?target=NAME diagnoses the named target (names from the fleet
+    /// file only, never URLs) and answers in the Prometheus text format; /metrics is the
+    /// exporter's own health. Stops cleanly on SIGTERM or Ctrl-C.
+    #[command(display_order = 99)]
+    Serve(ServeArgs),
     /// List, show and validate runbooks.
     #[command(subcommand, display_order = 100)]
     Runbooks(RunbooksCommand),
@@ -161,6 +172,18 @@ pub struct RestoreArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on, e.g. 127.0.0.1:9187 or [::]:9187.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9187")]
+    pub listen: std::net::SocketAddr,
+
+    /// Probes running at once; one more is answered 503 at once (Prometheus counts a failed
+    /// scrape) rather than queued behind a slow target past the scrape timeout.
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub max_probes: u16,
+}
+
+#[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Rows of detail per list; the counts stay exact.
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = limit_parser())]
@@ -171,8 +194,12 @@ pub struct CheckArgs {
     pub only: Vec<String>,
 
     /// Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.
-    #[arg(long, value_name = "DURATION", value_parser = parse_watch_interval, long_help = WATCH_HELP)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_watch_interval, long_help = WATCH_HELP,
+          conflicts_with_all = ["all", "tag"])]
     pub watch: Option<Duration>,
+
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 /// `--watch`'s long help, shared by `diagnose` and the check subcommands.
@@ -193,6 +220,31 @@ fn parse_watch_interval(input: &str) -> Result<Duration, String> {
         ));
     }
     Ok(d)
+}
+
+/// Choosing targets from the fleet file instead of `--url`.
+#[derive(Debug, Args)]
+pub struct FleetArgs {
+    /// Diagnose every target of the fleet file (see --config), concurrently.
+    #[arg(long, conflicts_with = "url")]
+    pub all: bool,
+
+    /// Diagnose the fleet file's targets carrying this tag (repeatable: any of them).
+    #[arg(long, value_name = "TAG", conflicts_with = "url")]
+    pub tag: Vec<String>,
+
+    /// Targets diagnosed at once. Each holds one connection and a few hundred KiB while it
+    /// runs, so 64 keeps 200 targets under 3 s with a 2 s deadline while staying far below file
+    /// descriptor limits and a server's max_connections.
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub jobs: u16,
+}
+
+impl FleetArgs {
+    /// Whether the fleet file, not `--url`, names the targets.
+    pub fn wanted(&self) -> bool {
+        self.all || !self.tag.is_empty()
+    }
 }
 
 fn check_names() -> clap::builder::PossibleValuesParser {

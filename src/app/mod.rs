@@ -2,7 +2,7 @@
 //! reads as CRITICAL), dispatch the subcommand, print, and return the exit code.
 
 mod local;
-mod run;
+pub(crate) mod run;
 mod runbooks;
 mod watch;
 
@@ -56,6 +56,7 @@ pub fn main() -> ExitCode {
             };
             print_report(&cli.global, &crate::restore::run(&cli.global, args, timeout))
         }
+        Command::Builtin(Builtin::Serve(args)) => crate::fleet::serve::serve(&cli.global, args),
         Command::Builtin(Builtin::Runbooks(cmd)) => runbooks::run(&cli.global, cmd),
         Command::Builtin(Builtin::Completions { shell }) => {
             let mut out = Vec::new();
@@ -110,7 +111,7 @@ fn render_report(global: &GlobalArgs, report: &Report) -> String {
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic.
-fn emit(text: &str) {
+pub(crate) fn emit(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
 }
@@ -129,6 +130,6 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
     }
 }
 
-fn terminal_width() -> Option<u16> {
+pub(crate) fn terminal_width() -> Option<u16> {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).or(Some(120))
 }

@@ -27,15 +27,18 @@ const STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
 const LOCK_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// A check to run, with the threshold flags the user gave and the rows of detail to show.
-struct Selected {
-    check: &'static dyn Check,
-    flags: BTreeMap<String, ThresholdValue>,
-    limit: usize,
-    options: BTreeMap<String, Vec<String>>,
+pub(crate) struct Selected {
+    pub check: &'static dyn Check,
+    pub flags: BTreeMap<String, ThresholdValue>,
+    pub limit: usize,
+    pub options: BTreeMap<String, Vec<String>>,
 }
 
 /// Every check, with the runbooks' thresholds, over one connection.
 pub fn all(global: &GlobalArgs, args: &CheckArgs) -> u8 {
+    if args.fleet.wanted() {
+        return crate::fleet::run::diagnose(global, args);
+    }
     let selected: Vec<Selected> = CHECKS
         .iter()
         .filter(|c| args.only.is_empty() || args.only.iter().any(|o| o == c.spec().name))
@@ -78,7 +81,26 @@ fn run_checks(global: &GlobalArgs, checks: &[Selected]) -> Report {
 }
 
 async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -> Report {
-    let deadline = tokio::time::Instant::from_std(started + global.timeout);
+    let (catalog, runbook_problem) = match load_catalog(global) {
+        Ok(loaded) => loaded,
+        Err(message) => return failed(checks, &message, started),
+    };
+    let env = |k: &str| std::env::var(k).ok();
+    let mut target = match Target::resolve(global.url.as_deref(), &env) {
+        Ok(t) => t,
+        Err(e) => {
+            let mut r = failed(checks, &format!("{e:#}"), started);
+            r.checks.extend(runbook_problem.clone());
+            return Report::new(r.target, r.checks, r.elapsed_ms);
+        }
+    };
+    crate::passfile::fill(&mut target, &env);
+    diagnose(global, checks, &target, &catalog, runbook_problem, started, true).await
+}
+
+/// The runbooks in effect, and a result saying what was wrong with the `--runbooks` files when
+/// the built-in ones had to stand in; `Err` only when even those fail.
+pub(crate) fn load_catalog(global: &GlobalArgs) -> Result<(Catalog, Option<CheckResult>), String> {
     // A broken --runbooks directory must not hide a live CRITICAL: the checks run with the
     // built-in runbooks and the problem is a result of its own.
     let (catalog, runbook_problem) = match Catalog::load(&global.runbook_dirs()) {
@@ -102,21 +124,28 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
             };
             match Catalog::embedded() {
                 Ok(c) => (c, Some(problem)),
-                Err(_) => return failed(checks, &problem.summary, started),
+                Err(_) => return Err(problem.summary),
             }
         }
     };
+    Ok((catalog, runbook_problem))
+}
+
+/// One resolved target, every selected check, within `--timeout` from `started`: the whole
+/// diagnosis of `dbrunbook diagnose`, and of each target of a fleet (without the spinner).
+pub(crate) async fn diagnose(
+    global: &GlobalArgs,
+    checks: &[Selected],
+    target: &Target,
+    catalog: &Catalog,
+    runbook_problem: Option<CheckResult>,
+    started: Instant,
+    spinner: bool,
+) -> Report {
+    let deadline = tokio::time::Instant::from_std(started + global.timeout);
     let done = |target: &Target, version: Option<String>, mut results: Vec<CheckResult>| {
         results.extend(runbook_problem.clone());
         report(target, version, results, started)
-    };
-    let target = match Target::resolve(global.url.as_deref(), &|k| std::env::var(k).ok()) {
-        Ok(t) => t,
-        Err(e) => {
-            let mut r = failed(checks, &format!("{e:#}"), started);
-            r.checks.extend(runbook_problem.clone());
-            return Report::new(r.target, r.checks, r.elapsed_ms);
-        }
     };
     let password = target.password.as_deref();
     // Thresholds before connecting: a typo costs no connection, and they shape the queries.
@@ -149,10 +178,10 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
                     Err(e) => format!("{e:#}"),
                     Ok(_) => "not run: another check's settings are wrong".to_string(),
                 };
-                finish(c.check.spec().name, None, Outcome::unknown(summary), &catalog, &[])
+                finish(c.check.spec().name, None, Outcome::unknown(summary), catalog, &[])
             })
             .collect();
-        return done(&target, None, results);
+        return done(target, None, results);
     }
     let limits = Limits {
         connect_timeout: global.connect_timeout.min(global.timeout),
@@ -166,14 +195,14 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
         target.engine,
         started + global.timeout,
     );
-    let progress = Progress::start();
+    let progress = if spinner { Progress::start() } else { Progress(None) };
     progress.say(&format!("connecting to {}", target.redacted_url()));
     crate::log::info(&format!(
         "connecting to {} (connect timeout {})",
         target.redacted_url(),
         format_duration(limits.connect_timeout)
     ));
-    let connected = match timeout_at(deadline, Session::connect(&target, &limits)).await {
+    let connected = match timeout_at(deadline, Session::connect(target, &limits)).await {
         Ok(result) => result,
         Err(_) => Err(crate::engine::ConnectError::new(
             ConnectErrorKind::Timeout,
@@ -187,18 +216,18 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
         Ok(s) => s,
         Err(err) => {
             crate::log::info(&format!("connection failed: {err}"));
-            let mut results = refused(checks, &err, &target, &catalog);
-            let why = format!("cannot connect to {}: {err}", crate::engine::describe_hosts(&target));
+            let mut results = refused(checks, &err, target, catalog);
+            let why = format!("cannot connect to {}: {err}", crate::engine::describe_hosts(target));
             let offline = local::offline(local_work, started + global.timeout, global.timeout, &why);
             for (i, outcome) in offline.into_iter().enumerate() {
                 let name = checks[i].check.spec().name;
                 if let Some(outcome) = outcome {
                     let dialects = Dialect::spoken(target.engine, false, 0);
-                    results[i] = finish(name, Some(name), outcome, &catalog, &dialects);
+                    results[i] = finish(name, Some(name), outcome, catalog, &dialects);
                 }
             }
             progress.done();
-            return done(&target, None, results);
+            return done(target, None, results);
         }
     };
     let server = session.server().clone();
@@ -357,10 +386,10 @@ async fn run_async(global: &GlobalArgs, checks: &[Selected], started: Instant) -
                 })
             }
         };
-        results.push(finish(spec.name, Some(spec.name), outcome, &catalog, &dialects));
+        results.push(finish(spec.name, Some(spec.name), outcome, catalog, &dialects));
     }
     progress.done();
-    done(&target, Some(server.version), results)
+    done(target, Some(server.version), results)
 }
 
 /// One round of a run: the checks' queries, their follow-ups, or both again after a check's
@@ -502,7 +531,7 @@ fn finish(
 }
 
 /// Every requested check UNKNOWN with the same reason (bad input, before any connection).
-fn failed(checks: &[Selected], message: &str, started: Instant) -> Report {
+pub(crate) fn failed(checks: &[Selected], message: &str, started: Instant) -> Report {
     let results = checks
         .iter()
         .map(|c| CheckResult {

@@ -2,6 +2,7 @@
 //! formatting. The JSON renderer serializes these types as they are, so their field names are
 //! the documented contract (add fields, never rename or remove them).
 
+pub mod fleet;
 pub mod json;
 pub mod nagios;
 pub mod prometheus;

@@ -18,7 +18,12 @@ struct Family {
 }
 
 pub fn render(report: &Report) -> String {
-    let target = report.target.url.clone();
+    render_targets(&[(report.target.url.as_str(), report)])
+}
+
+/// Several targets' reports in one exposition, each sample labelled with its `target` (the
+/// fleet file's name), each family's samples still together.
+pub fn render_targets(reports: &[(&str, &Report)]) -> String {
     let mut families: BTreeMap<String, Family> = BTreeMap::new();
     let mut add = |name: String, help: String, labels: String, value: f64| {
         let kind = if name.ends_with("_total") { "counter" } else { "gauge" };
@@ -32,41 +37,43 @@ pub fn render(report: &Report) -> String {
             .samples
             .push((labels, value));
     };
-    let up = report.target.server_version.is_some();
-    add(
-        "dbrunbook_up".into(),
-        "1 when the target answered, 0 when dbrunbook could not connect.".into(),
-        labels(&[("target", &target)]),
-        if up { 1.0 } else { 0.0 },
-    );
-    add(
-        "dbrunbook_run_duration_seconds".into(),
-        "Wall time of the whole run, connecting included.".into(),
-        labels(&[("target", &target)]),
-        report.elapsed_ms as f64 / 1000.0,
-    );
-    for check in &report.checks {
+    for &(target, report) in reports {
+        let up = report.target.server_version.is_some();
         add(
-            "dbrunbook_check_status".into(),
-            "The check's status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.".into(),
-            labels(&[("target", &target), ("check", &check.check)]),
-            status_value(check.status),
+            "dbrunbook_up".into(),
+            "1 when the target answered, 0 when dbrunbook could not connect.".into(),
+            labels(&[("target", target)]),
+            if up { 1.0 } else { 0.0 },
         );
-        if let Some(rb) = &check.runbook {
+        add(
+            "dbrunbook_run_duration_seconds".into(),
+            "Wall time of the whole run, connecting included.".into(),
+            labels(&[("target", target)]),
+            report.elapsed_ms as f64 / 1000.0,
+        );
+        for check in &report.checks {
             add(
-                "dbrunbook_check_runbook".into(),
-                "1 for the runbook that applies to the check's status, named in the runbook label.".into(),
-                labels(&[("target", &target), ("check", &check.check), ("runbook", &rb.id)]),
-                1.0,
+                "dbrunbook_check_status".into(),
+                "The check's status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.".into(),
+                labels(&[("target", target), ("check", &check.check)]),
+                status_value(check.status),
             );
-        }
-        for m in &check.metrics {
-            add(
-                family_name(m),
-                format!("dbrunbook metric {} ({}).", m.name, unit_words(&m.unit)),
-                labels(&[("target", &target), ("check", &check.check)]),
-                m.value,
-            );
+            if let Some(rb) = &check.runbook {
+                add(
+                    "dbrunbook_check_runbook".into(),
+                    "1 for the runbook that applies to the check's status, named in the runbook label.".into(),
+                    labels(&[("target", target), ("check", &check.check), ("runbook", &rb.id)]),
+                    1.0,
+                );
+            }
+            for m in &check.metrics {
+                add(
+                    family_name(m),
+                    format!("dbrunbook metric {} ({}).", m.name, unit_words(&m.unit)),
+                    labels(&[("target", target), ("check", &check.check)]),
+                    m.value,
+                );
+            }
         }
     }
     let mut out = String::new();

@@ -2,7 +2,7 @@
 //! check result and filling in its steps. Loading and validation live in `load`.
 
 mod embedded;
-mod input;
+pub mod input;
 pub mod load;
 pub mod model;
 pub mod rules;

@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+pub mod fleet;
 pub mod pg_majors;
 pub mod proxy;
 pub mod scratch;

@@ -1,0 +1,352 @@
+//! `dbrunbook serve`: a Prometheus exporter in the multi-target pattern of postgres_exporter.
+//! `GET /probe?target=NAME` diagnoses the fleet file's target of that name within `--timeout`
+//! and answers the Prometheus text; a name the file does not have is 404 before any connection,
+//! so the endpoint can never be pointed at another host nor made to send a credential there.
+//! `/metrics` is the exporter's own health. No state between probes beyond counters; at most
+//! `--max-probes` probes at once, one more answered 503 at once. SIGTERM or Ctrl-C stops
+//! accepting, lets the probes in flight finish (bounded by `--timeout`), then exits.
+//!
+//! One thread: a probe waits on the network almost all of its time, and the runtime's one
+//! thread serves hundreds of them; the fleet runner makes the same choice.
+
+use std::cell::Cell;
+use std::convert::Infallible;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+
+use super::config::Config;
+use super::run::{Plan, load};
+use crate::app::run;
+use crate::cli::{GlobalArgs, ServeArgs};
+use crate::report::{CheckResult, prometheus};
+use crate::runbook::Catalog;
+
+/// The Prometheus text format's content type.
+const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
+/// Longest wait for a request's headers: a client that trickles them holds no slot for long.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Everything a probe needs, read once at start; plus the exporter's own counters.
+struct State {
+    global: GlobalArgs,
+    config: Config,
+    catalog: Catalog,
+    runbook_problem: Option<CheckResult>,
+    max_probes: usize,
+    in_flight: Cell<usize>,
+    probes: Cell<u64>,
+    /// Probes whose target did not answer (`dbrunbook_up` 0).
+    failures: Cell<u64>,
+    rejected: Cell<u64>,
+    unknown_targets: Cell<u64>,
+    duration_sum: Cell<f64>,
+}
+
+pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> u8 {
+    let env = |k: &str| std::env::var(k).ok();
+    let config = match load(global, &env) {
+        Ok(c) => c,
+        Err(message) => return fail(&message),
+    };
+    let (catalog, runbook_problem) = match run::load_catalog(global) {
+        Ok(loaded) => loaded,
+        Err(message) => return fail(&message),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+    };
+    let state = Rc::new(State {
+        global: global.clone(),
+        config,
+        catalog,
+        runbook_problem,
+        max_probes: usize::from(args.max_probes),
+        in_flight: Cell::new(0),
+        probes: Cell::new(0),
+        failures: Cell::new(0),
+        rejected: Cell::new(0),
+        unknown_targets: Cell::new(0),
+        duration_sum: Cell::new(0.0),
+    });
+    let local = tokio::task::LocalSet::new();
+    match local.block_on(&runtime, accept_loop(state, args.listen)) {
+        Ok(()) => 0,
+        Err(message) => fail(&message),
+    }
+}
+
+async fn accept_loop(state: Rc<State>, listen: std::net::SocketAddr) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}; pick another --listen address"))?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    eprintln!(
+        "dbrunbook: serving {} targets of {} on http://{bound}/probe?target=NAME",
+        state.config.targets.len(),
+        state.config.path.display()
+    );
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    // Out of file descriptors and the like: wait a moment rather than spin.
+                    Err(e) => {
+                        crate::log::info(&format!("accept failed: {e}"));
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let state = state.clone();
+                let service = service_fn(move |req| handle(state.clone(), req));
+                let conn = http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(HEADER_TIMEOUT)
+                    .serve_connection(TokioIo::new(stream), service);
+                let conn = graceful.watch(conn);
+                tokio::task::spawn_local(async move {
+                    let _ = conn.await;
+                });
+            }
+            _ = &mut stop => break,
+        }
+    }
+    drop(listener);
+    eprintln!("dbrunbook: stopping; waiting for the probes in flight");
+    let grace = state.global.timeout + Duration::from_secs(1);
+    let _ = tokio::time::timeout(grace, graceful.shutdown()).await;
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM as a service manager or Kubernetes sends it.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn handle(state: Rc<State>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return Ok(plain(StatusCode::METHOD_NOT_ALLOWED, "only GET\n".into()));
+    }
+    Ok(match req.uri().path() {
+        "/probe" => probe(&state, req.uri().query().unwrap_or("")).await,
+        "/metrics" => metrics(&state),
+        "/" => plain(
+            StatusCode::OK,
+            "dbrunbook exporter: /probe?target=NAME (a name from the fleet file), /metrics\n".into(),
+        ),
+        _ => plain(
+            StatusCode::NOT_FOUND,
+            "not found: use /probe?target=NAME or /metrics\n".into(),
+        ),
+    })
+}
+
+async fn probe(state: &State, query: &str) -> Response<Full<Bytes>> {
+    let Some(name) = query_value(query, "target") else {
+        return plain(
+            StatusCode::BAD_REQUEST,
+            "missing ?target=NAME: a target name from the fleet file\n".into(),
+        );
+    };
+    // Only names from the file: a URL or host in the query string is just an unknown name.
+    let Some(tc) = state.config.find(&name) else {
+        state.unknown_targets.set(state.unknown_targets.get() + 1);
+        return plain(
+            StatusCode::NOT_FOUND,
+            format!(
+                "unknown target '{}': not in {}\n",
+                crate::text::sanitize(&name, false),
+                state.config.path.display()
+            ),
+        );
+    };
+    if state.in_flight.get() >= state.max_probes {
+        state.rejected.set(state.rejected.get() + 1);
+        let mut r = plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "{} probes already running (--max-probes); try again\n",
+                state.max_probes
+            ),
+        );
+        r.headers_mut()
+            .insert("retry-after", hyper::header::HeaderValue::from_static("1"));
+        return r;
+    }
+    state.in_flight.set(state.in_flight.get() + 1);
+    // Counted down however the probe ends, even if the client hangs up and the future is dropped.
+    let _slot = Slot(&state.in_flight);
+    let started = Instant::now();
+    let plan = Plan {
+        global: &state.global,
+        only: &[],
+        limit: crate::checks::CHECKS
+            .iter()
+            .map(|c| c.spec().default_limit)
+            .max()
+            .unwrap_or(10),
+        catalog: &state.catalog,
+        runbook_problem: state.runbook_problem.clone(),
+    };
+    let result = plan.diagnose(tc).await;
+    state.probes.set(state.probes.get() + 1);
+    state
+        .duration_sum
+        .set(state.duration_sum.get() + started.elapsed().as_secs_f64());
+    if result.report.target.server_version.is_none() {
+        state.failures.set(state.failures.get() + 1);
+    }
+    let body = prometheus::render_targets(&[(tc.name.as_str(), &result.report)]);
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    r.headers_mut()
+        .insert("content-type", hyper::header::HeaderValue::from_static(TEXT_FORMAT));
+    r
+}
+
+struct Slot<'a>(&'a Cell<usize>);
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        self.0.set(self.0.get().saturating_sub(1));
+    }
+}
+
+/// The exporter's own health, in the text format.
+fn metrics(state: &State) -> Response<Full<Bytes>> {
+    let families: [(&str, &str, &str, String); 6] = [
+        (
+            "dbrunbook_exporter_probes_total",
+            "counter",
+            "Probes answered with a diagnosis.",
+            state.probes.get().to_string(),
+        ),
+        (
+            "dbrunbook_exporter_probe_failures_total",
+            "counter",
+            "Probes whose target could not be reached (dbrunbook_up 0).",
+            state.failures.get().to_string(),
+        ),
+        (
+            "dbrunbook_exporter_probes_rejected_total",
+            "counter",
+            "Probes answered 503 because --max-probes were already running.",
+            state.rejected.get().to_string(),
+        ),
+        (
+            "dbrunbook_exporter_unknown_targets_total",
+            "counter",
+            "Probes for a name the fleet file does not have (404, no connection).",
+            state.unknown_targets.get().to_string(),
+        ),
+        (
+            "dbrunbook_exporter_probes_in_flight",
+            "gauge",
+            "Probes running now.",
+            state.in_flight.get().to_string(),
+        ),
+        (
+            "dbrunbook_exporter_probe_duration_seconds_total",
+            "counter",
+            "Time spent in probes, summed; divide by probes_total for the mean.",
+            format!("{:.6}", state.duration_sum.get()),
+        ),
+    ];
+    let mut body = String::new();
+    for (name, kind, help, value) in families {
+        body.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"));
+    }
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    r.headers_mut()
+        .insert("content-type", hyper::header::HeaderValue::from_static(TEXT_FORMAT));
+    r
+}
+
+fn plain(status: StatusCode, text: String) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(text)));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        "content-type",
+        hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+/// The first value of `key` in a query string, percent-decoded (`+` is a space, as forms send).
+fn query_value(query: &str, key: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (percent_decode(k) == key).then(|| percent_decode(v))
+    })
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn fail(message: &str) -> u8 {
+    eprintln!("dbrunbook: {}", crate::text::sanitize(message, false));
+    3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_names_are_percent_decoded_from_the_query() {
+        assert_eq!(
+            query_value("a=1&target=orders%20db", "target").as_deref(),
+            Some("orders db")
+        );
+        assert_eq!(query_value("target=a+b%2", "target").as_deref(), Some("a b%2"));
+        assert_eq!(query_value("target=%zz", "target").as_deref(), Some("%zz"));
+        assert_eq!(query_value("x=1", "target"), None);
+    }
+}

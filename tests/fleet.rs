@@ -1,0 +1,352 @@
+//! `diagnose --all` / `--tag` over a fleet file of real targets: the shared PostgreSQL and
+//! MariaDB, a refused port and a listener that never answers, in one run; each output parsed
+//! back by its consumer; passwords from `.pgpass` and `${VAR}` used and never printed.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use support::fleet::{FleetDir, Silent, exit_code, rank};
+use support::*;
+
+/// Every piece of the password contains it, so a partial leak is caught too.
+const SENTINEL: &str = "Fl33tS3ntinel";
+
+fn mixed_fleet(hung: &Silent, refused: u16) -> FleetDir {
+    FleetDir::new(&format!(
+        "targets:\n\
+         \x20 - name: pg\n    url: {pg}\n    tags: [prod, pg]\n\
+         \x20 - name: maria\n    url: {my}\n    tags: [prod]\n\
+         \x20 - name: refused\n    url: postgres://postgres@127.0.0.1:{refused}/postgres\n    tags: [dev]\n\
+         \x20 - name: hung\n    url: postgres://postgres@127.0.0.1:{hung}/postgres\n    tags: [dev]\n",
+        pg = shared_pg_url(),
+        my = shared_mysql_url(),
+        hung = hung.port,
+    ))
+}
+
+fn by_name(doc: &serde_json::Value) -> BTreeMap<String, serde_json::Value> {
+    doc["targets"]
+        .as_array()
+        .expect("a targets list")
+        .iter()
+        .map(|t| (t["name"].as_str().unwrap().to_string(), t.clone()))
+        .collect()
+}
+
+#[test]
+fn a_fleet_with_a_dead_and_a_hung_target_reports_each_within_the_deadline() {
+    let hung = Silent::start();
+    let fleet = mixed_fleet(&hung, free_port());
+    let started = Instant::now();
+    let run = fleet.run(&["diagnose", "--all", "--timeout", "2s", "--format", "json"], &[]);
+    let wall = started.elapsed();
+    let doc = run.json();
+    let targets = by_name(&doc);
+    assert_eq!(targets.len(), 4, "{}", run.stdout);
+    for live in ["pg", "maria"] {
+        let t = &targets[live];
+        assert!(
+            t["target"]["server_version"].is_string(),
+            "{live} did not connect: {t:#}"
+        );
+        assert_eq!(t["schema_version"], 1);
+        assert!(!t["checks"].as_array().unwrap().is_empty());
+    }
+    // A target down is that target's CRITICAL, told once by its connect check (the failed
+    // phase in its summary); its other checks did not run. Never a failed run.
+    for (dead, why) in [("refused", "refused"), ("hung", "did not answer")] {
+        let t = &targets[dead];
+        assert_eq!(t["status"], "critical", "{t:#}");
+        for c in t["checks"].as_array().unwrap() {
+            let summary = c["summary"].as_str().unwrap();
+            if c["check"] == "connect" {
+                assert_eq!(c["status"], "critical");
+                assert!(summary.contains(why), "{dead}: {c}");
+            } else {
+                assert_eq!(c["status"], "unknown");
+                assert_eq!(summary, "not run: no connection", "{dead}: {c}");
+            }
+        }
+    }
+    assert!(hung.accepted() >= 1, "the hung listener was never reached");
+    // The exit code is the worst target's (OK < UNKNOWN < WARNING < CRITICAL): CRITICAL here.
+    let worst = targets
+        .values()
+        .map(|t| t["status"].as_str().unwrap().to_string())
+        .max_by_key(|s| rank(s))
+        .unwrap();
+    assert_eq!(doc["status"], worst.as_str());
+    assert_eq!(run.code, exit_code(&worst), "{}", run.stderr);
+    assert!(run.code != 0);
+    // The hung target cost its own deadline, not more; a generous bound (the figure is bench's).
+    assert!(wall.as_secs_f64() < 6.0, "a 2 s deadline but the fleet took {wall:?}");
+}
+
+#[test]
+fn a_fleet_in_prometheus_text_labels_every_sample_with_its_target() {
+    let hung = Silent::start();
+    let fleet = mixed_fleet(&hung, free_port());
+    let run = fleet.run(&["diagnose", "--all", "--timeout", "2s", "--format", "prometheus"], &[]);
+    assert!((1..=3).contains(&run.code), "{}", run.all());
+    let lines = run.stdout.lines().map(|l| Ok(l.to_string()));
+    let scrape = prometheus_parse::Scrape::parse(lines).expect("valid exposition text");
+    let up: BTreeMap<String, f64> = scrape
+        .samples
+        .iter()
+        .filter(|s| s.metric == "dbrunbook_up")
+        .map(|s| {
+            let v = match s.value {
+                prometheus_parse::Value::Gauge(v) | prometheus_parse::Value::Untyped(v) => v,
+                ref other => panic!("{other:?}"),
+            };
+            (s.labels.get("target").unwrap().to_string(), v)
+        })
+        .collect();
+    let expected: BTreeMap<String, f64> = [("hung", 0.0), ("maria", 1.0), ("pg", 1.0), ("refused", 0.0)]
+        .iter()
+        .map(|(k, v)| (k.to_string(), *v))
+        .collect();
+    assert_eq!(up, expected, "{}", run.stdout);
+    assert!(
+        scrape.samples.iter().all(|s| s.labels.get("target").is_some()),
+        "a sample without target:\n{}",
+        run.stdout
+    );
+    // One HELP per family, and a family's samples contiguous across the targets.
+    let mut seen = std::collections::BTreeSet::new();
+    let mut current = String::new();
+    for line in run.stdout.lines() {
+        if let Some(rest) = line.strip_prefix("# HELP ") {
+            current = rest.split(' ').next().unwrap().to_string();
+            assert!(seen.insert(current.clone()), "{current} twice:\n{}", run.stdout);
+        } else if !line.starts_with('#') {
+            assert_eq!(line.split(['{', ' ']).next().unwrap(), current, "{line}");
+        }
+    }
+}
+
+#[test]
+fn a_fleet_in_nagios_format_is_one_line_counting_targets() {
+    let hung = Silent::start();
+    let fleet = mixed_fleet(&hung, free_port());
+    let run = fleet.run(
+        &["diagnose", "--tag", "dev", "--timeout", "2s", "--format", "nagios"],
+        &[],
+    );
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
+    let (text, perf) = run.stdout.trim_end().split_once(" | ").expect("perfdata after ' | '");
+    assert_eq!(text, "DBRUNBOOK FLEET CRITICAL - 2 targets: 2 CRITICAL (refused, hung)");
+    for item in perf.split(' ') {
+        let (label, rest) = item.split_once('=').unwrap();
+        assert!(label.starts_with("targets_"), "{item}");
+        let value = rest.split(';').next().unwrap();
+        assert!(value.parse::<u32>().is_ok(), "{item}");
+    }
+}
+
+#[test]
+fn a_tag_selects_its_targets_and_an_unknown_tag_is_a_usage_error() {
+    let hung = Silent::start();
+    let fleet = mixed_fleet(&hung, free_port());
+    let run = fleet.run(&["diagnose", "--tag", "pg", "--format", "json"], &[]);
+    let names: Vec<String> = by_name(&run.json()).into_keys().collect();
+    assert_eq!(names, ["pg"]);
+    let run = fleet.run(&["diagnose", "--tag", "nope"], &[]);
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr.contains("carries the tag nope") && run.stderr.contains("dev, pg, prod"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(hung.accepted(), 0, "--tag pg must not touch the dev targets");
+}
+
+#[test]
+fn a_broken_fleet_file_is_unknown_with_the_place_and_the_known_keys() {
+    let fleet = FleetDir::new("targets:\n  - name: a\n    url: postgres://h/db\n    tagz: [x]\n");
+    let run = fleet.run(&["diagnose", "--all"], &[]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(run.stderr.contains("dbrunbook.yaml:4:5"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown field `tagz`") && run.stderr.contains("`tags`"),
+        "{}",
+        run.stderr
+    );
+    let missing = FleetDir::new("targets: []\n");
+    std::fs::remove_file(missing.config()).unwrap();
+    let run = missing.run(&["diagnose", "--all"], &[]);
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr.contains("no fleet file") || run.stderr.contains("cannot read"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A throwaway PostgreSQL requiring `SENTINEL` for `postgres`, and a fleet file pointing at it
+/// with `url`.
+fn password_server() -> ThrowawayPg {
+    ThrowawayPg::start(PgOptions {
+        password: Some(SENTINEL),
+        ..PgOptions::default()
+    })
+}
+
+fn set_mode(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Every format, with and without -v: the sentinel never printed; returns the JSON document.
+fn in_every_format_without_the_password(fleet: &FleetDir, env: &[(&str, &str)]) -> serde_json::Value {
+    for format in ["table", "nagios", "prometheus", "json"] {
+        for verbose in [false, true] {
+            let mut args = vec!["diagnose", "--all", "--timeout", "5s", "--format", format];
+            if verbose {
+                args.push("-v");
+            }
+            let run = fleet.run(&args, env);
+            assert!(
+                !run.all().contains(SENTINEL),
+                "{args:?} printed the password:\n{}",
+                run.all()
+            );
+        }
+    }
+    fleet
+        .run(&["diagnose", "--all", "--timeout", "5s", "--format", "json"], env)
+        .json()
+}
+
+#[test]
+fn a_pgpass_file_supplies_the_password_and_it_is_never_printed() {
+    let pg = password_server();
+    let fleet = FleetDir::new(&format!(
+        "targets:\n  - name: secured\n    url: {}\n",
+        pg.url("postgres", "postgres")
+    ));
+    let pgpass = fleet.home().join(".pgpass");
+    std::fs::write(
+        &pgpass,
+        format!(
+            "# comment\nother:1:*:*:wrong\n127.0.0.1:{}:*:postgres:{SENTINEL}\n",
+            pg.port
+        ),
+    )
+    .unwrap();
+    set_mode(&pgpass, 0o600);
+    let doc = in_every_format_without_the_password(&fleet, &[]);
+    let t = &doc["targets"][0];
+    assert!(t["target"]["server_version"].is_string(), "not connected: {t:#}");
+}
+
+#[test]
+fn a_world_readable_pgpass_is_refused_as_libpq_does() {
+    let pg = password_server();
+    let fleet = FleetDir::new(&format!(
+        "targets:\n  - name: secured\n    url: {}\n",
+        pg.url("postgres", "postgres")
+    ));
+    let pgpass = fleet.home().join(".pgpass");
+    std::fs::write(&pgpass, format!("*:*:*:*:{SENTINEL}\n")).unwrap();
+    set_mode(&pgpass, 0o644);
+    let run = fleet.run(&["diagnose", "--all", "--format", "json"], &[]);
+    assert!(!run.all().contains(SENTINEL), "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("has group or world access; permissions should be u=rw (0600) or less"),
+        "{}",
+        run.stderr
+    );
+    // Refused by the server for want of a password: the connect check's CRITICAL.
+    let t = &run.json()["targets"][0];
+    assert_eq!(t["status"], "critical", "{t:#}");
+    assert!(t["target"]["server_version"].is_null());
+    assert_eq!(run.code, 2);
+}
+
+#[test]
+fn an_env_variable_in_the_url_is_expanded_and_an_unset_one_is_named() {
+    let pg = password_server();
+    let fleet = FleetDir::new(&format!(
+        "targets:\n\
+         \x20 - name: from-env\n    url: postgres://postgres:${{FLEET_TEST_PW}}@127.0.0.1:{port}/postgres\n\
+         \x20 - name: unset\n    url: postgres://postgres:${{FLEET_TEST_MISSING}}@127.0.0.1:{port}/postgres\n",
+        port = pg.port
+    ));
+    let env = [("FLEET_TEST_PW", SENTINEL)];
+    let doc = in_every_format_without_the_password(&fleet, &env);
+    let targets = by_name(&doc);
+    assert!(
+        targets["from-env"]["target"]["server_version"].is_string(),
+        "{:#}",
+        targets["from-env"]
+    );
+    assert!(
+        targets["from-env"]["target"]["url"]
+            .as_str()
+            .unwrap()
+            .contains("<redacted>")
+    );
+    let unset = &targets["unset"];
+    assert_eq!(unset["status"], "unknown");
+    let summary = unset["checks"][0]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("${FLEET_TEST_MISSING}") && summary.contains("not set"),
+        "{summary}"
+    );
+}
+
+/// A password-protected account on the shared MariaDB, dropped on drop.
+struct MariaUser(&'static str);
+
+impl MariaUser {
+    fn create(name: &'static str) -> MariaUser {
+        mariadb(&format!(
+            "CREATE OR REPLACE USER '{name}'@'127.0.0.1' IDENTIFIED BY '{SENTINEL}'; \
+             CREATE OR REPLACE USER '{name}'@'localhost' IDENTIFIED BY '{SENTINEL}';"
+        ));
+        MariaUser(name)
+    }
+}
+
+impl Drop for MariaUser {
+    fn drop(&mut self) {
+        mariadb(&format!(
+            "DROP USER IF EXISTS '{0}'@'127.0.0.1'; DROP USER IF EXISTS '{0}'@'localhost';",
+            self.0
+        ));
+    }
+}
+
+fn mariadb(sql: &str) {
+    let out = std::process::Command::new("mysql")
+        .args(["-h", "127.0.0.1", "-P", "3306", "-u", "root", "-e", sql])
+        .output()
+        .expect("running mysql");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_my_cnf_supplies_the_mysql_password_only_for_its_user() {
+    let user = MariaUser::create("dbrunbook_fleet_cnf");
+    let fleet = FleetDir::new(&format!(
+        "targets:\n  - name: cnf\n    url: mysql://{}@127.0.0.1:3306/\n",
+        user.0
+    ));
+    let cnf = fleet.home().join(".my.cnf");
+    std::fs::write(&cnf, format!("[mysqld]\nport=1\n[client]\npassword=\"{SENTINEL}\"\n")).unwrap();
+    set_mode(&cnf, 0o600);
+    let doc = in_every_format_without_the_password(&fleet, &[]);
+    assert!(doc["targets"][0]["target"]["server_version"].is_string(), "{doc:#}");
+    // A password the file keeps for another account is not sent.
+    std::fs::write(&cnf, format!("[client]\nuser=someone_else\npassword={SENTINEL}\n")).unwrap();
+    let run = fleet.run(&["diagnose", "--all", "--format", "json"], &[]);
+    assert!(!run.all().contains(SENTINEL), "{}", run.all());
+    let t = &run.json()["targets"][0];
+    assert!(t["target"]["server_version"].is_null(), "{t:#}");
+    assert_eq!(t["status"], "critical");
+}

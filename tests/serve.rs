@@ -1,0 +1,212 @@
+//! `dbrunbook serve` started on a free port and probed over HTTP: a known target answers the
+//! Prometheus text, a name not in the fleet file is 404 without any connection, probes past
+//! `--max-probes` are 503 at once, and SIGTERM stops it.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use support::fleet::{FleetDir, Silent};
+use support::*;
+
+/// A running exporter, killed on drop.
+struct Exporter {
+    child: Child,
+    port: u16,
+    _fleet: FleetDir,
+}
+
+impl Exporter {
+    fn start(fleet: FleetDir, extra: &[&str]) -> Exporter {
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let mut args = vec!["serve", "--listen", &listen];
+        args.extend(extra);
+        let child = fleet
+            .command(&args, &[])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting dbrunbook serve");
+        let mut exporter = Exporter {
+            child,
+            port,
+            _fleet: fleet,
+        };
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = exporter.child.try_wait() {
+                panic!("serve exited: {status}");
+            }
+            assert!(started.elapsed() < Duration::from_secs(10), "serve never listened");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        exporter
+    }
+
+    /// `GET path`: (status code, body).
+    fn get(&self, path: &str) -> (u16, String) {
+        get(self.port, path)
+    }
+}
+
+impl Drop for Exporter {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn get(port: u16, path: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    s.read_to_string(&mut response).unwrap();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("not HTTP: {response}"));
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn gauge(body: &str, metric: &str, target: &str) -> Option<f64> {
+    let scrape = prometheus_parse::Scrape::parse(body.lines().map(|l| Ok(l.to_string()))).expect("exposition text");
+    scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == metric && s.labels.get("target") == Some(target))
+        .map(|s| match s.value {
+            prometheus_parse::Value::Gauge(v) | prometheus_parse::Value::Untyped(v) => v,
+            ref other => panic!("{other:?}"),
+        })
+}
+
+fn own_metric(body: &str, metric: &str) -> f64 {
+    body.lines()
+        .find_map(|l| l.strip_prefix(&format!("{metric} ")))
+        .unwrap_or_else(|| panic!("{metric} missing:\n{body}"))
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn a_probe_of_a_fleet_target_answers_its_diagnosis_in_prometheus_text() {
+    let fleet = FleetDir::new(&format!("targets:\n  - name: pg\n    url: {}\n", shared_pg_url()));
+    let exporter = Exporter::start(fleet, &[]);
+    let (code, body) = exporter.get("/probe?target=pg");
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(gauge(&body, "dbrunbook_up", "pg"), Some(1.0), "{body}");
+    assert!(gauge(&body, "dbrunbook_check_status", "pg").is_some(), "{body}");
+    let (code, health) = exporter.get("/metrics");
+    assert_eq!(code, 200);
+    assert_eq!(own_metric(&health, "dbrunbook_exporter_probes_total"), 1.0, "{health}");
+    assert_eq!(own_metric(&health, "dbrunbook_exporter_probes_in_flight"), 0.0);
+}
+
+#[test]
+fn a_probe_for_a_name_not_in_the_fleet_file_is_404_and_connects_nowhere() {
+    let spy = Silent::start();
+    let fleet = FleetDir::new(&format!(
+        "targets:\n  - name: spied\n    url: postgres://postgres@127.0.0.1:{}/postgres\n",
+        spy.port
+    ));
+    let exporter = Exporter::start(fleet, &["--timeout", "1s"]);
+    for asked in [
+        "/probe?target=spied2".to_string(),
+        format!("/probe?target=127.0.0.1:{}", spy.port),
+        format!(
+            "/probe?target=postgres%3A%2F%2Fpostgres%40127.0.0.1%3A{}%2Fpostgres",
+            spy.port
+        ),
+    ] {
+        let (code, body) = exporter.get(&asked);
+        assert_eq!(code, 404, "{asked}: {body}");
+        assert!(body.contains("unknown target"), "{body}");
+    }
+    let (code, _) = exporter.get("/probe");
+    assert_eq!(code, 400);
+    assert_eq!(spy.accepted(), 0, "a connection was attempted for an unknown name");
+    // The spy does see a probe of its own name: the zero above is not blindness.
+    let (code, body) = exporter.get("/probe?target=spied");
+    assert_eq!(code, 200);
+    assert_eq!(gauge(&body, "dbrunbook_up", "spied"), Some(0.0), "{body}");
+    assert_eq!(spy.accepted(), 1);
+    let (_, health) = exporter.get("/metrics");
+    assert_eq!(
+        own_metric(&health, "dbrunbook_exporter_unknown_targets_total"),
+        3.0,
+        "{health}"
+    );
+    assert_eq!(
+        own_metric(&health, "dbrunbook_exporter_probe_failures_total"),
+        1.0,
+        "{health}"
+    );
+}
+
+#[test]
+fn probes_past_max_probes_are_refused_503_at_once() {
+    let hung = Silent::start();
+    let fleet = FleetDir::new(&format!(
+        "targets:\n  - name: hung\n    url: postgres://postgres@127.0.0.1:{}/postgres\n",
+        hung.port
+    ));
+    let exporter = Exporter::start(fleet, &["--max-probes", "1", "--timeout", "4s"]);
+    let port = exporter.port;
+    let first = std::thread::spawn(move || get(port, "/probe?target=hung"));
+    // Wait until the first probe holds the only slot.
+    let started = Instant::now();
+    loop {
+        let (_, health) = exporter.get("/metrics");
+        if own_metric(&health, "dbrunbook_exporter_probes_in_flight") == 1.0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "the first probe never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let asked = Instant::now();
+    let (code, body) = exporter.get("/probe?target=hung");
+    assert_eq!(code, 503, "{body}");
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "503 should be at once, took {:?}",
+        asked.elapsed()
+    );
+    let (code, body) = first.join().unwrap();
+    assert_eq!(code, 200);
+    assert_eq!(gauge(&body, "dbrunbook_up", "hung"), Some(0.0), "{body}");
+    let (_, health) = exporter.get("/metrics");
+    assert_eq!(own_metric(&health, "dbrunbook_exporter_probes_rejected_total"), 1.0);
+    assert_eq!(own_metric(&health, "dbrunbook_exporter_probes_in_flight"), 0.0);
+}
+
+#[test]
+fn sigterm_stops_the_exporter_cleanly() {
+    let fleet = FleetDir::new(&format!("targets:\n  - name: pg\n    url: {}\n", shared_pg_url()));
+    let mut exporter = Exporter::start(fleet, &[]);
+    let pid = exporter.child.id() as i32;
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = exporter.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "serve ignored SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0));
+}

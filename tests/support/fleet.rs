@@ -1,0 +1,127 @@
+//! Fleet test helpers: a fleet file in a temporary directory, a listener that accepts and never
+//! answers (counting the connections it got), and a run of the binary with its own HOME.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::Run;
+
+/// A TCP port that accepts connections, holds them open and never says a word: a hung
+/// server, or a spy counting who connected.
+pub struct Silent {
+    pub port: u16,
+    accepted: Arc<AtomicUsize>,
+}
+
+impl Silent {
+    pub fn start() -> Silent {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = accepted.clone();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for stream in listener.incoming().flatten() {
+                count.fetch_add(1, Ordering::SeqCst);
+                // Read and discard, so the client's writes never block; never answer.
+                let mut s = stream;
+                let clone = s.try_clone().ok();
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 1024];
+                    while matches!(s.read(&mut buf), Ok(n) if n > 0) {}
+                });
+                held.push(clone);
+            }
+        });
+        Silent { port, accepted }
+    }
+
+    pub fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+/// A temporary directory with a fleet file and a HOME of its own.
+pub struct FleetDir {
+    pub dir: tempfile::TempDir,
+}
+
+impl FleetDir {
+    pub fn new(yaml: &str) -> FleetDir {
+        let dir = tempfile::Builder::new().prefix("dbrunbook-fleet-").tempdir().unwrap();
+        std::fs::write(dir.path().join("dbrunbook.yaml"), yaml).unwrap();
+        FleetDir { dir }
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join("dbrunbook.yaml")
+    }
+
+    pub fn home(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `dbrunbook ARGS --config <file>` with HOME here, no PG*/MySQL variables from outside,
+    /// plus `env`.
+    pub fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = self.command(args, env);
+        let out = cmd.stdin(Stdio::null()).output().expect("running dbrunbook");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dbrunbook"));
+        cmd.args(args)
+            .arg("--config")
+            .arg(self.config())
+            .current_dir(self.dir.path());
+        for var in [
+            "DATABASE_URL",
+            "PGHOST",
+            "PGPORT",
+            "PGUSER",
+            "PGPASSWORD",
+            "PGPASSFILE",
+            "PGDATABASE",
+            "PGSSLMODE",
+            "MYSQL_PWD",
+            "DBRUNBOOK_RUNBOOKS",
+            "XDG_CONFIG_HOME",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.env("HOME", self.dir.path());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+}
+
+/// Severity as the monitoring plugins merge it: OK < UNKNOWN < WARNING < CRITICAL.
+pub fn rank(status: &str) -> u8 {
+    match status {
+        "ok" => 0,
+        "unknown" => 1,
+        "warning" => 2,
+        "critical" => 3,
+        other => panic!("not a status: {other}"),
+    }
+}
+
+pub fn exit_code(status: &str) -> i32 {
+    match status {
+        "ok" => 0,
+        "warning" => 1,
+        "critical" => 2,
+        _ => 3,
+    }
+}
