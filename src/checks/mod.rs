@@ -9,6 +9,7 @@ pub mod migrations;
 pub mod pool;
 pub mod queries;
 mod session;
+pub mod size;
 mod thresholds;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -124,7 +125,13 @@ impl std::fmt::Debug for dyn Check {
 }
 
 /// Every check, in the order `dbrunbook check` runs and reports them.
-pub static CHECKS: &[&dyn Check] = &[&pool::Pool, &queries::Queries, &locks::Locks, &migrations::Migrations];
+pub static CHECKS: &[&dyn Check] = &[
+    &pool::Pool,
+    &queries::Queries,
+    &locks::Locks,
+    &migrations::Migrations,
+    &size::Size,
+];
 
 pub fn find(name: &str) -> Option<&'static dyn Check> {
     CHECKS.iter().copied().find(|c| c.spec().name == name)
