@@ -22,6 +22,7 @@ fn every_check_on(major: u32) {
         prepared_transactions: 5,
         max_connections: 6,
         superuser_reserved: 2,
+        settings: support::snippets::SNIPPET_SETTINGS,
         ..Default::default()
     });
     pg.psql(&[

@@ -42,4 +42,9 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "migration-unknown-revision.yaml",
         include_str!("../../runbooks/migration-unknown-revision.yaml"),
     ),
+    (
+        "wraparound-risk.yaml",
+        include_str!("../../runbooks/wraparound-risk.yaml"),
+    ),
+    ("table-bloat.yaml", include_str!("../../runbooks/table-bloat.yaml")),
 ];

@@ -79,6 +79,7 @@ pub const SPEC: CheckSpec = CheckSpec {
     default_limit: 10,
     placeholders: &[
         "database",
+        "connected_database",
         "xid_age",
         "xid_percent",
         "mxid_age",
@@ -103,6 +104,7 @@ pub const SPEC: CheckSpec = CheckSpec {
     conditions: &[
         "wraparound_risk",
         "past_freeze_max_age",
+        "oldest_elsewhere",
         "horizon_session",
         "horizon_prepared",
         "horizon_slot",

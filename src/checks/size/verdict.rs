@@ -56,6 +56,9 @@ pub fn evaluate(
         facts.set(key, t.shown(key));
     }
     facts.set("bloat_min_size", human_bytes(min_size as f64));
+    if !snap.current_database.is_empty() {
+        facts.set("connected_database", &snap.current_database);
+    }
     let seconds = match (snap.taken_at, second.and_then(|s| s.taken_at)) {
         (Some(a), Some(b)) if b > a => Some(b - a),
         _ => None,
@@ -141,15 +144,13 @@ pub fn evaluate(
     }
 
     // The largest tables.
-    let table_growth = |schema: &str, name: &str, total: i64| -> Option<f64> {
-        let later = second?
-            .tables
-            .iter()
-            .find(|x| x.schema == schema && x.name == name)?
-            .total;
-        Some((later - total) as f64 / seconds?)
+    let table_growth = |schema: &str, name: &str, later: i64| -> Option<f64> {
+        let earlier = snap.tables.iter().find(|x| x.schema == schema && x.name == name)?.total;
+        Some((later - earlier) as f64 / seconds?)
     };
-    for x in snap.tables.iter().take(limit) {
+    // The latest snapshot's largest tables; growth against the first where it listed them.
+    let latest = second.unwrap_or(snap);
+    for x in latest.tables.iter().take(limit) {
         let mut f = Finding::new("tables")
             .with("schema", x.schema.as_str())
             .with("table", x.name.as_str())
@@ -227,7 +228,7 @@ pub fn evaluate(
         let b = j.bloat;
         let mut f = Finding::new("bloat")
             .with("severity", j.severity.name())
-            .with("kind", if b.index.is_some() { "index" } else { "table" })
+            .with("relation", if b.index.is_some() { "index" } else { "table" })
             .with("schema", b.schema.as_str())
             .with("table", b.table.as_str());
         if engine != Engine::Mysql {
@@ -303,10 +304,11 @@ pub fn evaluate(
     let mut xid_summary = None;
     let mut items_frozen = Vec::new();
     if engine != Engine::Mysql {
-        let worst = snap
-            .databases
-            .iter()
-            .max_by_key(|d| d.xid_age.unwrap_or(0).max(d.mxid_age.unwrap_or(0)));
+        let worst = snap.databases.iter().max_by_key(|d| {
+            let age = d.xid_age.unwrap_or(0).max(d.mxid_age.unwrap_or(0));
+            // On a tie, the database connected to: its oldest tables are the ones listed.
+            (age, d.name == snap.current_database)
+        });
         if let Some(d) = worst {
             let (xid, mxid) = (d.xid_age.unwrap_or(0), d.mxid_age.unwrap_or(0));
             let p = pct(xid.max(mxid));
@@ -319,6 +321,9 @@ pub fn evaluate(
                     .range(0.0, 100.0),
             );
             facts.set("database", &d.name);
+            if d.name != snap.current_database {
+                facts.flag("oldest_elsewhere");
+            }
             facts.set("xid_age", xid);
             facts.set("mxid_age", mxid);
             facts.set("xid_percent", percent_text(p));
