@@ -46,12 +46,14 @@ complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "pool" -d 'Conne
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "queries" -d 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "locks" -d 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "migrations" -d 'Migration revision: which tool\'s history tables the database has (Alembic, Flyway, Liquibase, golang-migrate, Rails, dbmate, Ecto, Django, sqlx, Diesel, Prisma, goose, Knex), the revision the schema is at, half-applied migrations, stuck migration locks, and with --expect or --dir whether that is where the deploy expects it'
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "size" -d 'How big it is and whether it is about to run out of room: database sizes, the largest tables with their indexes and TOAST, bloat estimates, transaction ID age against wraparound (PostgreSQL), and with --interval the growth in bytes per second'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l limit -d 'Rows of detail per list; the counts stay exact' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l only -d 'Run only this check (repeatable); all of them by default' -r -f -a "pool\t''
 queries\t''
 locks\t''
-migrations\t''"
+migrations\t''
+size\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
 json\t''
@@ -70,7 +72,8 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l limit -d '
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l only -d 'Run only this check (repeatable); all of them by default' -r -f -a "pool\t''
 queries\t''
 locks\t''
-migrations\t''"
+migrations\t''
+size\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
 json\t''
@@ -241,14 +244,36 @@ never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -s V -l version -d 'Print version'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations help" -f -a "diagnose" -d 'Every check over one connection, with the runbooks\' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check\'s'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations help" -f -a "runbooks" -d 'List, show and validate runbooks'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations help" -f -a "pool" -d 'Connection-pool status: connections used against the server\'s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations help" -f -a "queries" -d 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations help" -f -a "locks" -d 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations help" -f -a "migrations" -d 'Migration revision: which tool\'s history tables the database has (Alembic, Flyway, Liquibase, golang-migrate, Rails, dbmate, Ecto, Django, sqlx, Diesel, Prisma, goose, Knex), the revision the schema is at, half-applied migrations, stuck migration locks, and with --expect or --dir whether that is where the deploy expects it'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l xid-warning -d 'WARNING when a database\'s transaction ID (or multixact) age reaches this share of the 2^31 wraparound limit (default 50%).' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l xid-critical -d 'CRITICAL when a database\'s transaction ID (or multixact) age reaches this share of the 2^31 wraparound limit (default 75%).' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l bloat-warning -d 'WARNING when this share of a table or index over --bloat-min-size is estimated to be bloat (MySQL: DATA_FREE) (default 50%).' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l bloat-critical -d 'CRITICAL when this share of a table or index over --bloat-min-size is estimated to be bloat (MySQL: DATA_FREE) (default 80%).' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l interval -d 'Take two snapshots this far apart and report growth in bytes per second' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l bloat-min-size -d 'Judge bloat only on tables and indexes at least this big (default 100MB; 500kB, 10MB, 2GB)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line' -r -f -a "table\t''
+json\t''
+nagios\t''
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -s V -l version -d 'Print version'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations size help" -f -a "diagnose" -d 'Every check over one connection, with the runbooks\' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check\'s'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations size help" -f -a "runbooks" -d 'List, show and validate runbooks'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations size help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations size help" -f -a "pool" -d 'Connection-pool status: connections used against the server\'s limit, by state and by holder; PgBouncer pools and waiting clients; a server too full to let us in'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations size help" -f -a "queries" -d 'Long-running statements, long transactions and sessions idle in a transaction: who runs them (pid, user, database, application, client), for how long, and what they wait on'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations size help" -f -a "locks" -d 'Lock contention: who waits for whom, as trees from the root blockers down; metadata locks on MySQL; deadlocks; the lock settings that decide how waits end'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations size help" -f -a "migrations" -d 'Migration revision: which tool\'s history tables the database has (Alembic, Flyway, Liquibase, golang-migrate, Rails, dbmate, Ecto, Django, sqlx, Diesel, Prisma, goose, Knex), the revision the schema is at, half-applied migrations, stuck migration locks, and with --expect or --dir whether that is where the deploy expects it'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations size help" -f -a "size" -d 'How big it is and whether it is about to run out of room: database sizes, the largest tables with their indexes and TOAST, bloat estimates, transaction ID age against wraparound (PostgreSQL), and with --interval the growth in bytes per second'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and not __fish_seen_subcommand_from diagnose runbooks completions pool queries locks migrations size help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and __fish_seen_subcommand_from runbooks" -f -a "list" -d 'List the runbooks in effect (built-in plus --runbooks directories)'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and __fish_seen_subcommand_from runbooks" -f -a "show" -d 'Print one runbook in full'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand help; and __fish_seen_subcommand_from runbooks" -f -a "validate" -d 'Check runbook files (directories or single files): YAML syntax, fields, thresholds and placeholders. Reports every problem as file:line:column and exits 1 if there are any'

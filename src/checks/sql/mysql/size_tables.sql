@@ -1,4 +1,7 @@
 -- The largest tables (? of them): data, indexes, DATA_FREE, the engine and its row estimate.
+-- MySQL 8 caches these columns for information_schema_stats_expiry (24 h by default), so its
+-- figures may be a day old; not verified here, as no MySQL 8 server installs on this project's
+-- machines. MariaDB reads them from the engine's current statistics.
 SELECT TABLE_SCHEMA AS `schema`, TABLE_NAME AS name,
        CAST(DATA_LENGTH + INDEX_LENGTH AS SIGNED) AS total_bytes,
        CAST(DATA_LENGTH AS SIGNED) AS data_bytes,
