@@ -317,6 +317,8 @@ pub struct Snapshot {
     pub mxid_freeze_max_age: Option<i64>,
     /// Server clock, seconds since the epoch, for growth rates.
     pub taken_at: Option<f64>,
+    /// Parts that could not be read (a timeout, a refused view), in the server's words.
+    pub failed: Vec<String>,
 }
 
 fn decode(ctx: &Context, r: &Results) -> Result<Snapshot> {
@@ -350,68 +352,52 @@ fn decode_postgres(r: &Results) -> Result<Snapshot> {
             })
         })
         .collect::<Result<_>>()?;
-    snap.tables = r
-        .rows(2)?
-        .iter()
-        .map(|row| {
-            Ok(Table {
-                schema: row.text(0)?,
-                name: row.text(1)?,
-                total: row.int(2)?,
-                data: row.int(3)?,
-                indexes: row.int(4)?,
-                toast: row.opt_int(5)?,
-                free: None,
-                rows: row.opt_int(6)?.filter(|n| *n >= 0),
-                engine: None,
-            })
+    snap.tables = part(r, 2, &mut snap.failed, |row| {
+        Ok(Table {
+            schema: row.text(0)?,
+            name: row.text(1)?,
+            total: row.int(2)?,
+            data: row.int(3)?,
+            indexes: row.int(4)?,
+            toast: row.opt_int(5)?,
+            free: None,
+            rows: row.opt_int(6)?.filter(|n| *n >= 0),
+            engine: None,
         })
-        .collect::<Result<_>>()?;
-    snap.bloat = r
-        .rows(3)?
-        .iter()
-        .map(|row| {
-            let bytes = row.int(4)?;
-            Ok(Bloat {
-                schema: row.text(1)?,
-                table: row.text(2)?,
-                index: row.opt_text(3)?,
-                bytes,
-                wasted: row
-                    .opt_float(5)?
-                    .map(|expected| (bytes - expected.round() as i64).max(0)),
-                readable: row.int(6)? != 0,
-            })
+    });
+    snap.bloat = part(r, 3, &mut snap.failed, |row| {
+        let bytes = row.int(4)?;
+        Ok(Bloat {
+            schema: row.text(1)?,
+            table: row.text(2)?,
+            index: row.opt_text(3)?,
+            bytes,
+            wasted: row
+                .opt_float(5)?
+                .map(|expected| (bytes - expected.round() as i64).max(0)),
+            readable: row.int(6)? != 0,
         })
-        .collect::<Result<_>>()?;
-    snap.frozen = r
-        .rows(4)?
-        .iter()
-        .map(|row| {
-            Ok(Frozen {
-                schema: row.text(0)?,
-                name: row.text(1)?,
-                xid_age: row.int(2)?,
-                mxid_age: row.int(3)?,
-                bytes: row.int(4)?,
-            })
+    });
+    snap.frozen = part(r, 4, &mut snap.failed, |row| {
+        Ok(Frozen {
+            schema: row.text(0)?,
+            name: row.text(1)?,
+            xid_age: row.int(2)?,
+            mxid_age: row.int(3)?,
+            bytes: row.int(4)?,
         })
-        .collect::<Result<_>>()?;
-    snap.holders = r
-        .rows(5)?
-        .iter()
-        .map(|row| {
-            Ok(Holder {
-                kind: row.text(0)?,
-                pid: row.opt_int(1)?,
-                name: row.opt_text(2)?,
-                backend_type: row.opt_text(3)?,
-                role: row.opt_text(4)?,
-                database: row.opt_text(5)?,
-                age: row.int(6)?,
-            })
+    });
+    snap.holders = part(r, 5, &mut snap.failed, |row| {
+        Ok(Holder {
+            kind: row.text(0)?,
+            pid: row.opt_int(1)?,
+            name: row.opt_text(2)?,
+            backend_type: row.opt_text(3)?,
+            role: row.opt_text(4)?,
+            database: row.opt_text(5)?,
+            age: row.int(6)?,
         })
-        .collect::<Result<_>>()?;
+    });
     Ok(snap)
 }
 
@@ -427,22 +413,33 @@ fn decode_mysql(r: &Results) -> Result<Snapshot> {
             mxid_age: None,
         });
     }
-    snap.tables = r.rows(1)?.iter().map(|row| mysql_table(&row)).collect::<Result<_>>()?;
-    snap.bloat = r
-        .rows(2)?
-        .iter()
-        .map(|row| {
-            Ok(Bloat {
-                schema: row.text(0)?,
-                table: row.text(1)?,
-                index: None,
-                bytes: row.int(3)?,
-                wasted: Some(row.int(4)?),
-                readable: true,
-            })
+    snap.tables = part(r, 1, &mut snap.failed, |row| mysql_table(&row));
+    snap.bloat = part(r, 2, &mut snap.failed, |row| {
+        Ok(Bloat {
+            schema: row.text(0)?,
+            table: row.text(1)?,
+            index: None,
+            bytes: row.int(3)?,
+            wasted: Some(row.int(4)?),
+            readable: true,
         })
-        .collect::<Result<_>>()?;
+    });
     Ok(snap)
+}
+
+/// The rows of a part the verdict can do without, decoded; its failure is recorded instead of
+/// failing the check, so that a timeout in the bloat estimate cannot hide a wraparound CRITICAL.
+fn part<T>(r: &Results, i: usize, failed: &mut Vec<String>, decode: impl Fn(Row) -> Result<T>) -> Vec<T> {
+    match r
+        .rows(i)
+        .and_then(|rows| rows.iter().map(&decode).collect::<Result<Vec<T>>>())
+    {
+        Ok(v) => v,
+        Err(e) => {
+            failed.push(format!("{e:#}"));
+            Vec::new()
+        }
+    }
 }
 
 fn mysql_table(row: &Row) -> Result<Table> {

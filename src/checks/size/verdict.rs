@@ -441,6 +441,24 @@ pub fn evaluate(
         notes,
         facts,
     };
+    let failed: Vec<&String> = snap
+        .failed
+        .iter()
+        .chain(second.iter().flat_map(|s| &s.failed))
+        .collect();
+    if !failed.is_empty() {
+        // What could not be read cannot be vouched for: no OK, but a worse verdict stands.
+        let what = failed.iter().map(|f| f.as_str()).collect::<Vec<_>>().join("; ");
+        if outcome.status == Status::Ok {
+            outcome.status = Status::Unknown;
+            outcome.summary = format!(
+                "could not read all of it ({what}); of what it could read: {}",
+                outcome.summary
+            );
+        } else {
+            outcome.notes.push(format!("not read: {what}"));
+        }
+    }
     if unreadable > 0 && engine != Engine::Mysql {
         outcome.facts.flag("insufficient_privilege");
         let grant = format!(
@@ -634,6 +652,22 @@ mod tests {
         let o = evaluate(&snap, None, &t(&[]), Engine::Postgres, 10, 100 << 20);
         assert_eq!(o.status, Status::Unknown);
         assert!(o.summary.contains("pg_read_all_data TO \"monitor\""), "{}", o.summary);
+    }
+
+    #[test]
+    fn a_part_that_failed_makes_ok_unknown_but_never_hides_a_worse_verdict() {
+        let mut snap = Snapshot {
+            databases: vec![db("app", Some(1 << 30), 10)],
+            failed: vec!["estimating bloat from pg_stats: canceling statement due to statement timeout".into()],
+            ..Snapshot::default()
+        };
+        let o = evaluate(&snap, None, &t(&[]), Engine::Postgres, 10, 100 << 20);
+        assert_eq!(o.status, Status::Unknown);
+        assert!(o.summary.contains("statement timeout"), "{}", o.summary);
+        snap.databases[0].xid_age = Some(1_700_000_000);
+        let o = evaluate(&snap, None, &t(&[]), Engine::Postgres, 10, 100 << 20);
+        assert_eq!(o.status, Status::Critical);
+        assert!(o.notes.iter().any(|n| n.contains("statement timeout")));
     }
 
     #[test]
