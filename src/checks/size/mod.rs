@@ -109,6 +109,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         "horizon_prepared",
         "horizon_slot",
         "horizon_autovacuum",
+        "horizon_protected",
         "table_bloat",
         "index_bloat",
         "insufficient_privilege",
@@ -301,6 +302,8 @@ pub struct Holder {
     pub role: Option<String>,
     pub database: Option<String>,
     pub age: i64,
+    pub application: Option<String>,
+    pub query: Option<String>,
 }
 
 /// One snapshot of what the server showed.
@@ -396,6 +399,8 @@ fn decode_postgres(r: &Results) -> Result<Snapshot> {
             role: row.opt_text(4)?,
             database: row.opt_text(5)?,
             age: row.int(6)?,
+            application: row.opt_text(7)?,
+            query: row.opt_text(8)?,
         })
     });
     Ok(snap)

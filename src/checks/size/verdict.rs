@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::{Bloat, Snapshot, human_bytes};
-use crate::checks::{Facts, Outcome, Thresholds, grade};
+use crate::checks::{Facts, Outcome, Session, Thresholds, grade};
 use crate::report::{Finding, Metric, Status};
 use crate::target::Engine;
 
@@ -484,6 +484,20 @@ pub fn evaluate(
 /// worker is named too, but never as something to end.
 fn horizon(snap: &Snapshot, findings: &mut Vec<Finding>, facts: &mut Facts) {
     for (i, h) in snap.holders.iter().enumerate() {
+        // Autovacuum, replication and backup sessions are named, never offered to be ended.
+        let protected = (h.kind == "session")
+            .then(|| {
+                Session {
+                    pid: h.pid.unwrap_or_default(),
+                    user: h.role.clone().unwrap_or_default(),
+                    application: h.application.clone(),
+                    query: h.query.clone().unwrap_or_default(),
+                    backend_type: h.backend_type.clone(),
+                    ..Session::default()
+                }
+                .protected()
+            })
+            .flatten();
         let autovacuum = h.backend_type.as_deref() == Some("autovacuum worker");
         let (holder, advice) = match h.kind.as_str() {
             "prepared" => (
@@ -497,6 +511,15 @@ fn horizon(snap: &Snapshot, findings: &mut Vec<Finding>, facts: &mut Facts) {
             _ if autovacuum => (
                 format!("pid {} (autovacuum worker)", h.pid.unwrap_or_default()),
                 "autovacuum itself: never end it, it is what prevents wraparound",
+            ),
+            _ if protected.is_some() => (
+                format!(
+                    "pid {} ({}, {})",
+                    h.pid.unwrap_or_default(),
+                    h.backend_type.clone().unwrap_or_default(),
+                    protected.map(|p| p.what).unwrap_or_default()
+                ),
+                protected.map(|p| p.advice).unwrap_or_default(),
             ),
             _ => (
                 format!(
@@ -530,6 +553,7 @@ fn horizon(snap: &Snapshot, findings: &mut Vec<Finding>, facts: &mut Facts) {
                 facts.set("slot_name", h.name.clone().unwrap_or_default());
             }
             _ if autovacuum => facts.flag("horizon_autovacuum"),
+            _ if protected.is_some() => facts.flag("horizon_protected"),
             _ => {
                 if let Some(pid) = h.pid {
                     facts.flag("horizon_session");
@@ -668,6 +692,28 @@ mod tests {
         let o = evaluate(&snap, None, &t(&[]), Engine::Postgres, 10, 100 << 20);
         assert_eq!(o.status, Status::Critical);
         assert!(o.notes.iter().any(|n| n.contains("statement timeout")));
+    }
+
+    #[test]
+    fn a_backup_or_replication_session_holding_the_horizon_is_named_never_offered_to_end() {
+        for (backend, app) in [("walsender", "replica1"), ("client backend", "pg_dump")] {
+            let snap = Snapshot {
+                databases: vec![db("app", Some(1), 10)],
+                holders: vec![Holder {
+                    kind: "session".into(),
+                    pid: Some(77),
+                    backend_type: Some(backend.into()),
+                    application: Some(app.into()),
+                    age: 500,
+                    ..Holder::default()
+                }],
+                ..Snapshot::default()
+            };
+            let o = evaluate(&snap, None, &t(&[]), Engine::Postgres, 10, 100 << 20);
+            assert!(o.facts.conditions.contains("horizon_protected"), "{backend}");
+            assert!(!o.facts.conditions.contains("horizon_session"), "{backend}");
+            assert!(!o.facts.values.contains_key("holder_pid"), "{backend}");
+        }
     }
 
     #[test]
