@@ -296,3 +296,20 @@ fn innodb_table_with_most_rows_deleted_shows_data_free_as_reclaimable() {
     let optimize = format!("OPTIMIZE TABLE `{}`.`purged`;", db.name);
     assert!(sql.contains(&optimize), "{sql:#?}");
 }
+
+#[test]
+fn bad_interval_or_minimum_size_is_reported_before_connecting() {
+    // Nothing listens on port 1: a connection attempt would say so instead.
+    let url = "postgres://postgres@127.0.0.1:1/postgres";
+    for (flag, value, said) in [
+        ("--interval", "soon", "--interval: invalid duration 'soon'"),
+        ("--interval", "0s", "must be greater than zero"),
+        ("--bloat-min-size", "12XB", "unknown unit 'XB'"),
+    ] {
+        let (r, report) = size(url, &[flag, value]);
+        assert_eq!(r.code, 3, "{}", r.all());
+        let summary = report["checks"][0]["summary"].as_str().unwrap();
+        assert!(summary.contains(said), "{flag} {value}: {summary}");
+        assert!(report["target"]["server_version"].is_null());
+    }
+}

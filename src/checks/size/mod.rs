@@ -214,13 +214,14 @@ pub fn parse_size(input: &str) -> Result<u64, String> {
     let (number, unit) = s.split_at(split);
     let hint = "use a number with a unit: 500kB, 10MB, 2GB, 1TB";
     let value: f64 = number.parse().map_err(|_| format!("invalid size '{input}': {hint}"))?;
-    let factor: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+    let unit = unit.trim();
+    let factor: f64 = match unit.to_ascii_lowercase().as_str() {
         "" | "b" => 1.0,
         "k" | "kb" | "kib" => 1024.0,
         "m" | "mb" | "mib" => 1024.0 * 1024.0,
         "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
         "t" | "tb" | "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
-        other => return Err(format!("invalid size '{input}': unknown unit '{other}'; {hint}")),
+        _ => return Err(format!("invalid size '{input}': unknown unit '{unit}'; {hint}")),
     };
     let bytes = value * factor;
     if !bytes.is_finite() || bytes > 1e18 {

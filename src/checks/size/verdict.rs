@@ -181,7 +181,7 @@ pub fn evaluate(
         notes.push(
             "InnoDB's DATA_LENGTH, INDEX_LENGTH, DATA_FREE and TABLE_ROWS are estimates from its statistics; \
              a table in a shared tablespace (innodb_file_per_table=OFF) shows that tablespace's free space as \
-             its DATA_FREE"
+             its DATA_FREE; only the schemas and tables this account holds some privilege on are listed"
                 .into(),
         );
     }
@@ -427,8 +427,13 @@ pub fn evaluate(
                 j.ratio
             ));
         }
+        _ if engine == Engine::Mysql => parts.push(format!(
+            "no table of at least {} with over {} of it reclaimable (DATA_FREE)",
+            human_bytes(min_size as f64),
+            t.shown("bloat_warning")
+        )),
         _ => parts.push(format!(
-            "no table or index of at least {} over {} bloat",
+            "no table or index of at least {} over {} estimated bloat",
             human_bytes(min_size as f64),
             t.shown("bloat_warning")
         )),
