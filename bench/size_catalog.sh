@@ -35,7 +35,7 @@ echo "built $TABLES tables in $((SECONDS - t0)) s"
 URL="postgres://postgres@127.0.0.1:$PORT/postgres?sslmode=disable"
 
 printf '%-26s %8s\n' query server_ms
-for f in size_databases size_settings size_tables size_bloat size_frozen size_horizon; do
+for f in size_databases size_database_sizes size_settings size_tables size_bloat size_frozen size_horizon; do
   sql=$(sed 's/--.*//' "$SQL_DIR/$f.sql")
   # $1: the limit (10) or the minimum size for bloat (0 bytes: every relation qualifies).
   arg=10; [[ $f == size_bloat ]] && arg=0

@@ -145,7 +145,7 @@ impl Check for Size {
             _ => vec![
                 Query::new("reading settings", include_str!("../sql/postgres/size_settings.sql")),
                 Query::new(
-                    "reading database sizes and ages",
+                    "reading database ages",
                     include_str!("../sql/postgres/size_databases.sql"),
                 ),
                 Query::new(
@@ -166,6 +166,10 @@ impl Check for Size {
                 Query::new(
                     "reading what holds the xmin horizon back",
                     include_str!("../sql/postgres/size_horizon.sql"),
+                ),
+                Query::new(
+                    "reading database sizes",
+                    include_str!("../sql/postgres/size_database_sizes.sql"),
                 ),
             ],
         }
@@ -323,6 +327,8 @@ pub struct Snapshot {
     pub taken_at: Option<f64>,
     /// Parts that could not be read (a timeout, a refused view), in the server's words.
     pub failed: Vec<String>,
+    /// The database sizes were read: a database without one was skipped for lack of CONNECT.
+    pub sized: bool,
 }
 
 fn decode(ctx: &Context, r: &Results) -> Result<Snapshot> {
@@ -349,10 +355,10 @@ fn decode_postgres(r: &Results) -> Result<Snapshot> {
         .map(|row| {
             Ok(Database {
                 name: row.text(0)?,
-                bytes: row.opt_int(1)?,
+                bytes: None,
                 free_bytes: None,
-                xid_age: row.opt_int(2)?,
-                mxid_age: row.opt_int(3)?,
+                xid_age: row.opt_int(1)?,
+                mxid_age: row.opt_int(2)?,
             })
         })
         .collect::<Result<_>>()?;
@@ -404,11 +410,22 @@ fn decode_postgres(r: &Results) -> Result<Snapshot> {
             query: row.opt_text(8)?,
         })
     });
+    let before = snap.failed.len();
+    let sizes = part(r, 6, &mut snap.failed, |row| Ok((row.text(0)?, row.opt_int(1)?)));
+    snap.sized = snap.failed.len() == before;
+    for (name, bytes) in sizes {
+        if let Some(d) = snap.databases.iter_mut().find(|d| d.name == name) {
+            d.bytes = bytes;
+        }
+    }
     Ok(snap)
 }
 
 fn decode_mysql(r: &Results) -> Result<Snapshot> {
-    let mut snap = Snapshot::default();
+    let mut snap = Snapshot {
+        sized: true,
+        ..Snapshot::default()
+    };
     for row in r.rows(0)?.iter() {
         snap.taken_at = row.opt_float(4)?;
         snap.databases.push(Database {

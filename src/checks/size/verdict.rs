@@ -66,7 +66,11 @@ pub fn evaluate(
 
     // Sizes, largest first; the databases this role may not connect to are counted.
     let sized: Vec<_> = snap.databases.iter().filter(|d| d.bytes.is_some()).collect();
-    let skipped = snap.databases.len() - sized.len();
+    let skipped = if snap.sized {
+        snap.databases.len() - sized.len()
+    } else {
+        0
+    };
     let total: i64 = sized.iter().filter_map(|d| d.bytes).sum();
     metrics.push(Metric::new("total_bytes", total as f64, "B"));
     facts.set("skipped", skipped);
@@ -101,9 +105,11 @@ pub fn evaluate(
             .with("database", d.name.as_str())
             .with(
                 "size",
-                d.bytes
-                    .map(|b| human_bytes(b as f64))
-                    .unwrap_or_else(|| "not sized: no CONNECT".into()),
+                match (d.bytes, snap.sized) {
+                    (Some(b), _) => human_bytes(b as f64),
+                    (None, true) => "not sized: no CONNECT".into(),
+                    (None, false) => "not read".into(),
+                },
             )
             .with("bytes", d.bytes);
         if engine == Engine::Mysql {
@@ -625,6 +631,7 @@ mod tests {
             }],
             freeze_max_age: Some(200_000_000),
             current_database: "app".into(),
+            sized: true,
             ..Snapshot::default()
         };
         let o = evaluate(&snap, None, &t(&[]), Engine::Postgres, 10, 100 << 20);
