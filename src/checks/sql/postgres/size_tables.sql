@@ -1,21 +1,30 @@
 -- The largest tables of the connected database, heap, indexes and TOAST apart ($1 of them).
 -- Bounded for catalogs of any size: candidates are ranked by the page counts pg_class keeps
--- (as of the last VACUUM or ANALYZE), and only those few are measured on disk.
--- Index pages are summed per table in one pass (a hash join), not looked up table by table.
-WITH index_pages AS (
-  SELECT x.indrelid, sum(i.relpages)::int8 AS pages
-    FROM pg_catalog.pg_index x
-    JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
-   GROUP BY x.indrelid
+-- (as of the last VACUUM or ANALYZE), and only those few are measured on disk. Two rankings,
+-- each a top-N sort of one pg_class scan: tables by heap and TOAST pages, and the tables of the
+-- largest indexes (summing every index per table took seconds on 100,000 tables; see
+-- bench/size_catalog.sh).
+WITH by_heap AS (
+  SELECT c.oid
+    FROM pg_catalog.pg_class c
+    LEFT JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid
+   WHERE c.relkind IN ('r', 'm')
+   ORDER BY c.relpages::int8 + COALESCE(t.relpages, 0)::int8 DESC
+   LIMIT greatest($1 * 4, 40)
+),
+by_index AS (
+  SELECT x.indrelid AS oid
+    FROM pg_catalog.pg_class i
+    JOIN pg_catalog.pg_index x ON x.indexrelid = i.oid
+   WHERE i.relkind = 'i'
+   ORDER BY i.relpages DESC
+   LIMIT greatest($1 * 4, 40)
 ),
 candidates AS (
   SELECT c.oid, c.relnamespace, c.relname, c.reltoastrelid, c.reltuples
     FROM pg_catalog.pg_class c
-    LEFT JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid
-    LEFT JOIN index_pages ip ON ip.indrelid = c.oid
-   WHERE c.relkind IN ('r', 'm')
-   ORDER BY c.relpages::int8 + COALESCE(t.relpages, 0)::int8 + COALESCE(ip.pages, 0) DESC
-   LIMIT greatest($1 * 4, 40)
+   WHERE c.oid IN (SELECT oid FROM by_heap UNION SELECT oid FROM by_index)
+     AND c.relkind IN ('r', 'm')
 )
 SELECT n.nspname::text AS schema,
        c.relname::text AS name,
