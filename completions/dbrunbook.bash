@@ -55,6 +55,9 @@ _dbrunbook() {
             dbrunbook,serve)
                 cmd="dbrunbook__subcmd__serve"
                 ;;
+            dbrunbook,size)
+                cmd="dbrunbook__subcmd__size"
+                ;;
             dbrunbook,slow)
                 cmd="dbrunbook__subcmd__slow"
                 ;;
@@ -93,6 +96,9 @@ _dbrunbook() {
                 ;;
             dbrunbook__subcmd__help,serve)
                 cmd="dbrunbook__subcmd__help__subcmd__serve"
+                ;;
+            dbrunbook__subcmd__help,size)
+                cmd="dbrunbook__subcmd__help__subcmd__size"
                 ;;
             dbrunbook__subcmd__help,slow)
                 cmd="dbrunbook__subcmd__help__subcmd__slow"
@@ -146,7 +152,7 @@ _dbrunbook() {
 
     case "${cmd}" in
         dbrunbook)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version diagnose check restore-check serve runbooks completions connect pool queries locks migrations backups slow help"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version diagnose check restore-check serve runbooks completions connect pool queries locks migrations backups slow size help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -385,7 +391,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --only)
-                    COMPREPLY=($(compgen -W "connect pool queries locks migrations backups slow" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "connect pool queries locks migrations backups slow size" -- "${cur}"))
                     return 0
                     ;;
                 --watch)
@@ -436,7 +442,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__help)
-            opts="diagnose restore-check serve runbooks completions connect pool queries locks migrations backups slow help"
+            opts="diagnose restore-check serve runbooks completions connect pool queries locks migrations backups slow size help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -660,6 +666,20 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dbrunbook__subcmd__help__subcmd__size)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1323,6 +1343,80 @@ _dbrunbook() {
                     return 0
                     ;;
                 --max-probes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
+                    return 0
+                    ;;
+                --runbooks)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dbrunbook__subcmd__size)
+            opts="-v -h -V --xid-warning --xid-critical --bloat-warning --bloat-critical --interval --bloat-min-size --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --xid-warning)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --xid-critical)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bloat-warning)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bloat-critical)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bloat-min-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --watch)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

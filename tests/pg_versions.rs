@@ -23,7 +23,7 @@ fn every_check_on(major: u32) {
         prepared_transactions: 5,
         max_connections: 6,
         superuser_reserved: 2,
-        settings: &["shared_preload_libraries=pg_stat_statements"],
+        settings: support::snippets::SNIPPET_SETTINGS,
         ..Default::default()
     });
     pg.psql(&[

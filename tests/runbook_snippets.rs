@@ -16,7 +16,7 @@ use support::*;
 fn every_postgres_snippet_runs_on_postgres() {
     run_postgres_snippets(&ThrowawayPg::start(PgOptions {
         prepared_transactions: 5,
-        settings: &["shared_preload_libraries=pg_stat_statements"],
+        settings: SNIPPET_SETTINGS,
         ..PgOptions::default()
     }));
 }
@@ -32,6 +32,7 @@ fn every_mysql_and_mariadb_snippet_runs_on_mariadb() {
         1,
         &format!("CREATE USER '{VICTIM}'@'%'; GRANT SELECT ON mysql.* TO '{VICTIM}'@'%'"),
     );
+    held.mysql(&root, 1, &mysql_scratch_table());
     let rt = tokio::runtime::Runtime::new().unwrap();
     let victim_url = db.url(VICTIM);
     for dialect in [Dialect::Mysql, Dialect::Mariadb] {

@@ -184,7 +184,9 @@ pub(crate) async fn diagnose(
         return done(target, None, results);
     }
     let limits = Limits {
-        connect_timeout: global.connect_timeout.min(global.timeout),
+        // Under the run's deadline, so that a server that never answers is told by the
+        // connection's own timeout, with the phase it hung in, rather than by the deadline.
+        connect_timeout: global.connect_timeout.min(global.timeout.mul_f64(0.9)),
         statement_timeout: STATEMENT_TIMEOUT.min(global.timeout),
         lock_timeout: LOCK_TIMEOUT,
     };

@@ -11,6 +11,7 @@ pub mod migrations;
 pub mod pool;
 pub mod queries;
 mod session;
+pub mod size;
 pub mod slow;
 mod thresholds;
 
@@ -166,6 +167,7 @@ pub static CHECKS: &[&dyn Check] = &[
     &migrations::Migrations,
     &backups::Backups,
     &slow::Slow,
+    &size::Size,
 ];
 
 pub fn find(name: &str) -> Option<&'static dyn Check> {

@@ -136,6 +136,7 @@ fn unit_words(unit: &str) -> &'static str {
         "s" => "seconds",
         "%" => "percent",
         "c" => "a counter since the server started",
+        "B" => "bytes",
         _ => "a count",
     }
 }

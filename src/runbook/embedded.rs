@@ -75,4 +75,9 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "slow-statements.yaml",
         include_str!("../../runbooks/slow-statements.yaml"),
     ),
+    (
+        "wraparound-risk.yaml",
+        include_str!("../../runbooks/wraparound-risk.yaml"),
+    ),
+    ("table-bloat.yaml", include_str!("../../runbooks/table-bloat.yaml")),
 ];

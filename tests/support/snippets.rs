@@ -13,6 +13,28 @@ use super::ThrowawayPg;
 
 pub const VICTIM: &str = "snippet_victim";
 
+/// A real table (and its primary key's index) for steps that name one: VACUUM, REINDEX,
+/// OPTIMIZE TABLE need an existing relation. Created by the runners before any snippet.
+pub const SCRATCH_SCHEMA: &str = "snippet_schema";
+pub const SCRATCH_TABLE: &str = "snippet_table";
+pub const SCRATCH_INDEX: &str = "snippet_table_pkey";
+
+/// Server settings a PostgreSQL that runs the snippets needs: replication slots (a step drops
+/// one) need wal_level replica.
+pub const SNIPPET_SETTINGS: &[&str] = &[
+    "wal_level=replica",
+    "max_wal_senders=2",
+    "shared_preload_libraries=pg_stat_statements",
+];
+
+/// The statements that create [`SCRATCH_TABLE`] on MySQL/MariaDB.
+pub fn mysql_scratch_table() -> String {
+    format!(
+        "CREATE DATABASE {SCRATCH_SCHEMA}; \
+         CREATE TABLE {SCRATCH_SCHEMA}.{SCRATCH_TABLE} (id INT PRIMARY KEY, v VARCHAR(20)) ENGINE=InnoDB"
+    )
+}
+
 /// Every snippet of a dialect: (runbook id, step number, SQL template).
 pub fn snippets(dialect: Dialect) -> Vec<(String, usize, String)> {
     let catalog = Catalog::embedded().expect("the shipped runbooks load");
@@ -51,7 +73,11 @@ pub fn facts(pid: i64, database: &str) -> BTreeMap<String, String> {
             } else if name.ends_with("account") {
                 VICTIM.to_string()
             } else if name.ends_with("schema") {
-                "public".to_string()
+                SCRATCH_SCHEMA.to_string()
+            } else if name.ends_with("table") {
+                SCRATCH_TABLE.to_string()
+            } else if name.ends_with("index") {
+                SCRATCH_INDEX.to_string()
             } else if name.ends_with("query") {
                 "SELECT 1".to_string()
             } else {
@@ -105,10 +131,14 @@ pub fn run(cmd: &mut Command, input: &str, what: &str) {
 /// Runs every PostgreSQL snippet on `pg` as `postgres`, each against a fresh victim session
 /// (a `VICTIM` role, created here, idle in its transaction), with `pg`'s own major's psql.
 pub fn run_postgres_snippets(pg: &ThrowawayPg) {
-    // The slow-statements steps read and reset pg_stat_statements (the server preloads it).
+    // The slow-statements steps read and reset pg_stat_statements (the server preloads it);
+    // like every schema placeholder, theirs is filled with the scratch schema.
     pg.psql(&[
         &format!("CREATE ROLE {VICTIM} LOGIN"),
-        "CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
+        &format!("CREATE SCHEMA {SCRATCH_SCHEMA}"),
+        &format!("CREATE TABLE {SCRATCH_SCHEMA}.{SCRATCH_TABLE} (id int PRIMARY KEY, v text)"),
+        "DROP EXTENSION IF EXISTS pg_stat_statements",
+        &format!("CREATE EXTENSION pg_stat_statements SCHEMA {SCRATCH_SCHEMA}"),
     ]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     for (id, n, sql) in snippets(Dialect::Postgres) {
@@ -128,6 +158,13 @@ pub fn run_postgres_snippets(pg: &ThrowawayPg) {
             let gid = format!("snippet-{id}-{n}");
             pg.psql(&["BEGIN", &format!("PREPARE TRANSACTION '{gid}'")]);
             values.insert("prepared_gid".into(), gid);
+        }
+        if sql.contains("slot_name") {
+            // The incident for steps about a replication slot: a real one (physical slots need
+            // no wal_level change).
+            let slot = format!("snippet_slot_{n}");
+            pg.psql(&[&format!("SELECT pg_create_physical_replication_slot('{slot}')")]);
+            values.insert("slot_name".into(), slot);
         }
         let sql = filled(&id, n, &sql, &values, Dialect::Postgres);
         run(

@@ -1,0 +1,9 @@
+-- What the size check measures against: the connected database, the ages at which autovacuum
+-- forces an anti-wraparound vacuum, the page size, the role, and the server's clock (the
+-- second snapshot of --interval divides by the time between the two).
+SELECT pg_catalog.current_database()::text AS database,
+       pg_catalog.current_setting('autovacuum_freeze_max_age')::int8 AS freeze_max_age,
+       pg_catalog.current_setting('autovacuum_multixact_freeze_max_age')::int8 AS mxid_freeze_max_age,
+       pg_catalog.current_setting('block_size')::int8 AS block_size,
+       current_user::text AS role,
+       pg_catalog.date_part('epoch', pg_catalog.clock_timestamp())::float8 AS taken_at

@@ -1,0 +1,315 @@
+//! The size check against real servers: a table bloated on purpose, transaction ID age driven
+//! up on a throwaway PostgreSQL with a prepared transaction holding the horizon, growth between
+//! two snapshots while rows are inserted, a role that may not connect to some databases, and
+//! InnoDB free space after a purge on MariaDB.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::scratch::{ScratchMaria, ScratchPg};
+use support::*;
+
+fn size(url: &str, args: &[&str]) -> (Run, serde_json::Value) {
+    let mut all = vec!["size", "--url", url, "--format", "json"];
+    all.extend_from_slice(args);
+    let r = dbrunbook(&all);
+    let json = r.json();
+    (r, json)
+}
+
+fn step_sql(report: &serde_json::Value) -> Vec<String> {
+    report["checks"][0]["runbook"]["steps"]
+        .as_array()
+        .map(|steps| {
+            steps
+                .iter()
+                .filter_map(|s| s["sql"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn table_with_most_rows_deleted_shows_estimated_bloat_and_warns() {
+    let db = ScratchPg::new("size_bloat");
+    db.sql(
+        "CREATE TABLE bloated (id int PRIMARY KEY, pad text NOT NULL) WITH (autovacuum_enabled = false);
+         INSERT INTO bloated SELECT g, repeat('x', 100) FROM generate_series(1, 60000) g;
+         DELETE FROM bloated WHERE id % 10 <> 0;
+         ANALYZE bloated;",
+    );
+    let (r, report) = size(
+        &db.url(),
+        &[
+            "--bloat-min-size",
+            "1MB",
+            "--bloat-warning",
+            "50%",
+            "--bloat-critical",
+            "99%",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert_eq!(report["status"], "warning");
+    let check = &report["checks"][0];
+    assert!(
+        check["summary"].as_str().unwrap().contains("table public.bloated"),
+        "{}",
+        check["summary"]
+    );
+    let bloat = findings(&report, "bloat");
+    let table = bloat
+        .iter()
+        .find(|f| f["table"] == "bloated" && f["relation"] == "table")
+        .unwrap_or_else(|| panic!("no bloat row for the table: {bloat:#?}"));
+    let percent = table["bloat_percent"].as_f64().unwrap();
+    assert!(
+        (70.0..99.0).contains(&percent),
+        "90% of rows deleted, estimate {percent}%"
+    );
+    assert_eq!(table["severity"], "warning");
+    assert!(
+        check["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("estimate") && n.as_str().unwrap().contains("ANALYZE")),
+        "the output says it is an estimate that needs ANALYZE: {:#}",
+        check["notes"]
+    );
+    assert_eq!(check["runbook"]["id"], "table-bloat");
+    let sql = step_sql(&report);
+    assert!(
+        sql.iter()
+            .any(|s| s == "VACUUM (VERBOSE, ANALYZE) \"public\".\"bloated\";"),
+        "{sql:#?}"
+    );
+
+    // Under the default minimum size (100MB) the same table is not judged.
+    let (r, _) = size(&db.url(), &[]);
+    assert_eq!(r.code, 0, "{}", r.all());
+}
+
+#[test]
+fn xid_age_past_the_threshold_names_the_oldest_tables_and_the_prepared_transaction_holding_the_horizon() {
+    let pg = ThrowawayPg::start(PgOptions {
+        prepared_transactions: 2,
+        ..PgOptions::default()
+    });
+    // A forgotten two-phase commit, then 20,000 transactions: it holds the horizon back by
+    // that much. Each loop iteration commits, so each takes a transaction ID of its own.
+    pg.psql(&[
+        "BEGIN; CREATE TABLE aging (id int); PREPARE TRANSACTION 'size-forgotten'",
+        "DO $$ BEGIN FOR i IN 1..20000 LOOP PERFORM pg_catalog.txid_current(); COMMIT; END LOOP; END $$",
+    ]);
+    let url = pg.url("postgres", "postgres");
+    // 0.0005% of 2^31 is about 10,700 transactions: below the age just built, far above a
+    // fresh server's.
+    let (r, report) = size(&url, &["--xid-warning", "0.0005%", "--xid-critical", "50%"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    let check = &report["checks"][0];
+    let age = check["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "max_xid_age")
+        .unwrap()["value"]
+        .as_f64()
+        .unwrap();
+    assert!(age >= 20_000.0, "the reported age is the one built: {age}");
+    let summary = check["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("transaction ID age") && summary.contains("database postgres"),
+        "{summary}"
+    );
+    assert!(!findings(&report, "oldest_tables").is_empty());
+    let horizon = findings(&report, "horizon");
+    assert_eq!(
+        horizon[0]["holder"], "prepared transaction 'size-forgotten'",
+        "{horizon:#?}"
+    );
+    assert!(horizon[0]["xmin_age"].as_i64().unwrap() >= 20_000);
+    assert_eq!(check["runbook"]["id"], "wraparound-risk");
+    let sql = step_sql(&report);
+    assert!(
+        sql.iter().any(|s| s == "ROLLBACK PREPARED 'size-forgotten';"),
+        "{sql:#?}"
+    );
+    assert!(
+        sql.iter().any(|s| s.starts_with("VACUUM (FREEZE, VERBOSE) ")),
+        "{sql:#?}"
+    );
+
+    // With the default thresholds (50% of the limit) the same server is fine.
+    let (r, _) = size(&url, &[]);
+    assert_eq!(r.code, 0, "{}", r.all());
+}
+
+#[test]
+fn rows_inserted_during_the_interval_show_as_growth_in_bytes_per_second() {
+    let db = ScratchPg::new("size_growth");
+    db.sql("CREATE TABLE growing (id int, pad text)");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dbrunbook"))
+        .args([
+            "size",
+            "-v",
+            "--url",
+            &db.url(),
+            "--interval",
+            "4s",
+            "--limit",
+            "500",
+            "--format",
+            "json",
+        ])
+        .env_remove("DBRUNBOOK_RUNBOOKS")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running dbrunbook");
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut lines = stderr.lines();
+    let started = Instant::now();
+    loop {
+        let line = lines
+            .next()
+            .expect("dbrunbook ended before it said it was waiting")
+            .unwrap();
+        if line.contains("waiting") && line.contains("second snapshot") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "no waiting message");
+    }
+    // About 10 MB while the tool waits between its snapshots.
+    db.sql("INSERT INTO growing SELECT g, repeat('y', 200) FROM generate_series(1, 40000) g");
+    let drain = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
+    let out = child.wait_with_output().unwrap();
+    drain.join().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let check = &report["checks"][0];
+    let growth = check["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "growth_bytes_per_second")
+        .unwrap_or_else(|| panic!("no growth metric: {check:#}"))["value"]
+        .as_f64()
+        .unwrap();
+    assert!(growth > 0.0, "{check:#}");
+    let dbs = findings(&report, "databases");
+    let mine = dbs
+        .iter()
+        .find(|d| d["database"] == db.name.as_str())
+        .expect("the scratch database is listed");
+    let own = mine["growth_bytes_per_second"].as_f64().unwrap();
+    assert!(own > 1_000_000.0 / 4.0, "about 10 MB in 4s: {own} bytes/s");
+    let tables = findings(&report, "tables");
+    let growing = tables
+        .iter()
+        .find(|t| t["table"] == "growing")
+        .expect("the table is listed");
+    assert!(
+        growing["growth_bytes_per_second"].as_f64().unwrap() > 0.0,
+        "{growing:#}"
+    );
+}
+
+#[test]
+fn databases_the_role_may_not_connect_to_are_skipped_and_counted() {
+    let pg = ThrowawayPg::start(PgOptions::default());
+    pg.psql(&[
+        "CREATE ROLE sizer LOGIN",
+        "CREATE DATABASE locked_away",
+        "REVOKE CONNECT ON DATABASE locked_away FROM PUBLIC",
+    ]);
+    let (r, report) = size(&pg.url("sizer", "postgres"), &[]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let check = &report["checks"][0];
+    let skipped = check["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "databases_skipped")
+        .unwrap_or_else(|| panic!("no skipped count: {check:#}"))["value"]
+        .as_f64()
+        .unwrap();
+    assert_eq!(skipped, 1.0);
+    let dbs = findings(&report, "databases");
+    let locked = dbs.iter().find(|d| d["database"] == "locked_away").unwrap();
+    assert!(locked["bytes"].is_null());
+    assert!(locked["xid_age"].as_i64().is_some(), "its age is shown all the same");
+    let notes = check["notes"].to_string();
+    assert!(notes.contains("1 database(s) were not sized"), "{notes}");
+    assert!(notes.contains("GRANT pg_read_all_stats TO \\\"sizer\\\""), "{notes}");
+}
+
+#[test]
+fn innodb_table_with_most_rows_deleted_shows_data_free_as_reclaimable() {
+    let db = ScratchMaria::new("size_free");
+    db.sql(
+        "CREATE TABLE purged (id INT AUTO_INCREMENT PRIMARY KEY, pad CHAR(200) NOT NULL DEFAULT 'x') ENGINE=InnoDB;
+         INSERT INTO purged (pad) SELECT 'x' FROM seq_1_to_100000;
+         DELETE FROM purged WHERE id > 5000;",
+    );
+    // InnoDB frees the pages once purge has run; its statistics then show them as DATA_FREE.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let report = loop {
+        db.sql("ANALYZE TABLE purged");
+        let (_, report) = size(
+            &db.url(),
+            &[
+                "--bloat-min-size",
+                "10MB",
+                "--bloat-warning",
+                "50%",
+                "--bloat-critical",
+                "99.9%",
+            ],
+        );
+        let found = findings(&report, "bloat")
+            .into_iter()
+            .any(|f| f["schema"] == db.name.as_str() && f["table"] == "purged" && f["severity"] == "warning");
+        if found {
+            break report;
+        }
+        assert!(Instant::now() < deadline, "DATA_FREE never showed: {report:#}");
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let row = findings(&report, "bloat")
+        .into_iter()
+        .find(|f| f["schema"] == db.name.as_str() && f["table"] == "purged")
+        .unwrap();
+    assert!(row["bloat_bytes"].as_i64().unwrap() > 10 << 20, "{row:#}");
+    assert!(row["reclaimable"].is_string());
+    let check = &report["checks"][0];
+    assert_ne!(check["status"], "ok");
+    assert!(
+        check["notes"].to_string().contains("estimates"),
+        "InnoDB figures are estimates"
+    );
+    assert_eq!(check["runbook"]["id"], "table-bloat");
+    let sql = step_sql(&report);
+    let optimize = format!("OPTIMIZE TABLE `{}`.`purged`;", db.name);
+    assert!(sql.contains(&optimize), "{sql:#?}");
+}
+
+#[test]
+fn bad_interval_or_minimum_size_is_reported_before_connecting() {
+    // Nothing listens on port 1: a connection attempt would say so instead.
+    let url = "postgres://postgres@127.0.0.1:1/postgres";
+    for (flag, value, said) in [
+        ("--interval", "soon", "--interval: invalid duration 'soon'"),
+        ("--interval", "0s", "must be greater than zero"),
+        ("--bloat-min-size", "12XB", "unknown unit 'XB'"),
+    ] {
+        let (r, report) = size(url, &[flag, value]);
+        assert_eq!(r.code, 3, "{}", r.all());
+        let summary = report["checks"][0]["summary"].as_str().unwrap();
+        assert!(summary.contains(said), "{flag} {value}: {summary}");
+        assert!(report["target"]["server_version"].is_null());
+    }
+}
