@@ -261,7 +261,7 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
         }
         'dbrunbook;connect' {
             [CompletionResult]::new('--restarted-within', '--restarted-within', [CompletionResultType]::ParameterName, 'WARNING when the server started less than this long ago (a crash, a restart or a failover) (default 10m).')
-            [CompletionResult]::new('--connection-errors', '--connection-errors', [CompletionResultType]::ParameterName, 'MySQL/MariaDB: WARNING at this many failed connection attempts (Aborted_connects and Connection_errors_*) per hour of uptime, averaged over at least one hour (default 600).')
+            [CompletionResult]::new('--connection-errors', '--connection-errors', [CompletionResultType]::ParameterName, 'MySQL/MariaDB: WARNING at this many failed connection attempts (Aborted_connects, less MariaDB''s hang-ups before authentication, and Connection_errors_*) per hour of uptime, averaged over at least one hour (default 600).')
             [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'primary or replica: CRITICAL when a primary was expected and this is a replica, WARNING when a primary is read-only or a replica was expected')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Rows of detail per list; the counts stay exact.')
             [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.')

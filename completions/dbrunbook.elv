@@ -241,7 +241,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         }
         &'dbrunbook;connect'= {
             cand --restarted-within 'WARNING when the server started less than this long ago (a crash, a restart or a failover) (default 10m).'
-            cand --connection-errors 'MySQL/MariaDB: WARNING at this many failed connection attempts (Aborted_connects and Connection_errors_*) per hour of uptime, averaged over at least one hour (default 600).'
+            cand --connection-errors 'MySQL/MariaDB: WARNING at this many failed connection attempts (Aborted_connects, less MariaDB''s hang-ups before authentication, and Connection_errors_*) per hour of uptime, averaged over at least one hour (default 600).'
             cand --expect 'primary or replica: CRITICAL when a primary was expected and this is a replica, WARNING when a primary is read-only or a replica was expected'
             cand --limit 'Rows of detail per list; the counts stay exact.'
             cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'

@@ -260,7 +260,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -s v -l
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l restarted-within -d 'WARNING when the server started less than this long ago (a crash, a restart or a failover) (default 10m).' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l connection-errors -d 'MySQL/MariaDB: WARNING at this many failed connection attempts (Aborted_connects and Connection_errors_*) per hour of uptime, averaged over at least one hour (default 600).' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l connection-errors -d 'MySQL/MariaDB: WARNING at this many failed connection attempts (Aborted_connects, less MariaDB\'s hang-ups before authentication, and Connection_errors_*) per hour of uptime, averaged over at least one hour (default 600).' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l expect -d 'primary or replica: CRITICAL when a primary was expected and this is a replica, WARNING when a primary is read-only or a replica was expected' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r

@@ -659,3 +659,44 @@ fn a_bad_expect_value_is_unknown_with_what_to_type() {
         "{c:#}"
     );
 }
+
+#[test]
+fn hang_ups_before_login_are_not_failed_logins_but_wrong_passwords_are() {
+    use std::io::Read;
+    let db = ThrowawayMaria::start_with(20, &[]);
+    let url = db.url("root");
+    // Load-balancer health checks (and dbrunbook's own retry without TLS on this server, which
+    // offers none): greeting read, connection dropped, no login attempted.
+    for _ in 0..5 {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", db.port)).unwrap();
+        let mut greeting = [0u8; 128];
+        let _ = s.read(&mut greeting).unwrap();
+    }
+    let metric = |r: &serde_json::Value, name: &str| {
+        r["checks"][0]["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name)
+            .and_then(|m| m["value"].as_f64())
+            .unwrap_or(0.0)
+    };
+    // A server this young is a restart WARNING too: what is judged here is the summary's
+    // sentence on failed attempts.
+    let args = ["connect", "--url", &url, "--connection-errors", "1"];
+    let failed_attempts = |r: &serde_json::Value| {
+        r["checks"][0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("failed connection attempts")
+    };
+    let calm = poll(&args, |r| metric(r, "aborted_connects_preauth") >= 5.0);
+    assert!(!failed_attempts(&calm), "{calm:#}");
+    // Two logins with a wrong password are failed attempts: past one an hour, a WARNING.
+    let wrong = url.replacen("root@", "root:wrong-pw@", 1);
+    for _ in 0..2 {
+        assert_eq!(dbrunbook(&["connect", "--url", &wrong]).code, 2);
+    }
+    let warned = poll(&args, failed_attempts);
+    assert_eq!(warned["checks"][0]["status"], "warning", "{warned:#}");
+}

@@ -154,7 +154,8 @@ impl Check for Queries {
             let connected = results.rows(1)?.first().map(|r| r.int(1)).transpose()?;
             let visible = results.rows(2)?.first().map(|r| r.int(0)).transpose()?.unwrap_or(0);
             let others = results.rows(2)?.first().map(|r| r.int(2)).transpose()?.unwrap_or(0);
-            snap.hidden = if others > 0 {
+            let sees_all = results.rows(2)?.first().map(|r| r.int(3)).transpose()?.unwrap_or(0);
+            snap.hidden = if others > 0 || sees_all > 0 {
                 0
             } else {
                 connected.map(|n| (n - visible).max(0)).unwrap_or(0)

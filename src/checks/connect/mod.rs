@@ -42,8 +42,8 @@ pub const SPEC: CheckSpec = CheckSpec {
             // Ten a minute: a client retrying a wrong password, or a load balancer's TCP health
             // check (each counts as an aborted connect, and against max_connect_errors).
             default: "600",
-            help: "MySQL/MariaDB: WARNING at this many failed connection attempts (Aborted_connects and \
-                   Connection_errors_*) per hour of uptime, averaged over at least one hour",
+            help: "MySQL/MariaDB: WARNING at this many failed connection attempts (Aborted_connects, less \
+                   MariaDB's hang-ups before authentication, and Connection_errors_*) per hour of uptime, averaged over at least one hour",
         },
     ],
     options: &[CheckOption {

@@ -17,7 +17,8 @@ pub struct State {
     pub read_only: Option<bool>,
     /// Which setting makes it read-only (`read_only`, `super_read_only`).
     pub read_only_why: Option<String>,
-    /// MySQL: failed connection attempts since start (Aborted_connects + Connection_errors_*).
+    /// MySQL: failed connection attempts since start (Aborted_connects + Connection_errors_*,
+    /// less MariaDB's Aborted_connects_preauth).
     pub connection_errors: Option<i64>,
     /// `name=value` of the settings that end idle or silent connections.
     pub settings: Vec<String>,
@@ -135,11 +136,18 @@ fn mysql(server: &ServerInfo, results: &Results) -> Result<State> {
                 if lower == "aborted_connects" || lower.starts_with("connection_errors_") {
                     errors += value;
                 }
+                // Hung up before authenticating: port scanners, load balancers' TCP health
+                // checks, and a client retrying without TLS on a server that offers none (the
+                // MySQL driver cannot fall back within one connection, so dbrunbook's own runs
+                // with ssl-mode PREFERRED count here). Not logins that fail.
+                if lower == "aborted_connects_preauth" {
+                    errors -= value;
+                }
                 s.metrics.push(Metric::new(lower, value as f64, "c"));
             }
         }
     }
-    s.connection_errors = Some(errors);
+    s.connection_errors = Some(errors.max(0));
     if let Some(up) = s.uptime_s {
         let started = std::time::SystemTime::now() - std::time::Duration::from_secs(up as u64);
         s.started_at = Some(utc(started));
