@@ -689,15 +689,20 @@ impl Drop for Held {
 pub fn started_just_now() -> [String; 2] {
     static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     let dir = DIR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("dbrunbook-test-runbooks-{}", std::process::id()));
+        // Under target/tmp, not /tmp: nothing is left behind outside the build directory.
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("started-just-now");
         std::fs::create_dir_all(&dir).unwrap();
+        // Test binaries run at once and share the file: each writes its own copy aside and
+        // renames it over, so none ever reads a half-written one.
+        let aside = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("started-just-now.{}", std::process::id()));
         std::fs::write(
-            dir.join("started-just-now.yaml"),
+            &aside,
             "id: test-started-just-now\ntitle: A test server that started seconds ago\ncheck: connect\n\
              engines: [postgres, mysql, pgbouncer]\nstatuses: [warning]\nwhen: [restarted]\n\
              thresholds:\n  restarted_within: 1ms\nremediation:\n  immediate:\n    - text: Nothing to do, a test server.\n",
         )
         .unwrap();
+        std::fs::rename(&aside, dir.join("started-just-now.yaml")).unwrap();
         dir
     });
     ["--runbooks".to_string(), dir.display().to_string()]
