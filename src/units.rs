@@ -1,5 +1,6 @@
 //! Parsing of the units users type: durations (`500ms`, `30s`, `5m`, `2h`) and percentages
-//! (`80%`). Shared by the CLI and by runbook thresholds; no I/O here.
+//! (`80%`). Shared by the CLI and by runbook thresholds; no I/O here. Also UTC civil dates for
+//! the few places that print a moment (a server's start, a scratch database's name).
 
 use std::fmt;
 use std::time::Duration;
@@ -80,6 +81,29 @@ impl fmt::Display for Percent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}%", self.0)
     }
+}
+
+/// A moment as UTC civil time `(year, month, day, hour, minute, second)`, without a date
+/// library: days since the epoch to a date by Howard Hinnant's `civil_from_days`.
+pub fn utc_parts(at: std::time::SystemTime) -> (i64, i64, i64, i64, i64, i64) {
+    let secs = at.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day, rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// `2026-11-24T04:39:28Z`.
+pub fn utc_iso(at: std::time::SystemTime) -> String {
+    let (y, mo, d, h, mi, s) = utc_parts(at);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
 }
 
 #[cfg(test)]

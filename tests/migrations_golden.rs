@@ -48,15 +48,5 @@ fn migrations_json_contract_for_a_changed_file_and_a_pending_one() {
     assert_eq!(run.code, 1, "{}", run.all());
     let text = run.stdout.replace(path, "<dir>").replace(&db.name, "<db>");
     let got = normalise(serde_json::from_str(&text).unwrap());
-    let got = serde_json::to_string_pretty(&got).unwrap() + "\n";
-    if std::env::var_os("DBRUNBOOK_BLESS").is_some() {
-        std::fs::write(GOLDEN, &got).unwrap();
-        return;
-    }
-    let want =
-        std::fs::read_to_string(GOLDEN).unwrap_or_else(|e| panic!("{GOLDEN}: {e}; create it with DBRUNBOOK_BLESS=1"));
-    assert!(
-        got == want,
-        "the migrations JSON differs from {GOLDEN} (bless with DBRUNBOOK_BLESS=1 if intended):\n{got}"
-    );
+    golden(GOLDEN, "migrations", &got);
 }

@@ -74,15 +74,5 @@ fn size_json_contract_for_a_bloated_table() {
     let (schema, exit) = (got["schema_version"].clone(), got["exit_code"].clone());
     normalise(&mut got);
     (got["schema_version"], got["exit_code"]) = (schema, exit);
-    let got = serde_json::to_string_pretty(&got).unwrap() + "\n";
-    if std::env::var_os("DBRUNBOOK_BLESS").is_some() {
-        std::fs::write(GOLDEN, &got).unwrap();
-        return;
-    }
-    let want =
-        std::fs::read_to_string(GOLDEN).unwrap_or_else(|e| panic!("{GOLDEN}: {e}; create it with DBRUNBOOK_BLESS=1"));
-    assert!(
-        got == want,
-        "the size JSON differs from {GOLDEN} (bless with DBRUNBOOK_BLESS=1 if intended):\n{got}"
-    );
+    golden(GOLDEN, "size", &got);
 }
