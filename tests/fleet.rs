@@ -350,3 +350,43 @@ fn a_my_cnf_supplies_the_mysql_password_only_for_its_user() {
     assert!(t["target"]["server_version"].is_null(), "{t:#}");
     assert_eq!(t["status"], "critical");
 }
+
+#[test]
+fn one_targets_slow_local_work_does_not_hold_up_the_others() {
+    // A pgBackRest that takes 6 s to answer `info`: the backups check of `slow` waits for it,
+    // on a thread of its own; `fast` must finish meanwhile, not when `slow` does.
+    let fleet = FleetDir::new(&format!(
+        "targets:\n\
+         \x20 - name: slow\n    url: {pg}\n    options:\n      backups: {{pgbackrest-stanza: main}}\n\
+         \x20 - name: fast\n    url: {pg}\n",
+        pg = shared_pg_url(),
+    ));
+    let bin = fleet.home().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let fake = bin.join("pgbackrest");
+    std::fs::write(&fake, "#!/bin/sh\nsleep 6\necho '[]'\n").unwrap();
+    set_mode(&fake, 0o755);
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let run = fleet.run(
+        &[
+            "diagnose",
+            "--all",
+            "--jobs",
+            "2",
+            "--timeout",
+            "15s",
+            "--format",
+            "json",
+        ],
+        &[("PATH", &path)],
+    );
+    let targets = by_name(&run.json());
+    let elapsed = |name: &str| targets[name]["elapsed_ms"].as_u64().unwrap();
+    assert!(elapsed("slow") >= 5_000, "{}", run.stdout);
+    assert!(
+        elapsed("fast") < 4_000,
+        "fast took {} ms:\n{}",
+        elapsed("fast"),
+        run.stdout
+    );
+}

@@ -4,8 +4,9 @@
 //! connection fails, a check with local facts still gives the verdict they support.
 
 use std::collections::BTreeMap;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::Instant;
+
+use tokio::sync::oneshot::{Receiver, channel};
 
 use anyhow::{Result, anyhow};
 
@@ -77,36 +78,37 @@ pub fn start(checks: &[Asked], thresholds: &[Thresholds], engine: Engine, run_de
         .collect()
 }
 
-/// Each check's local result, waiting at most until `deadline` (the time left is shared).
-pub fn collect(
+/// Each check's local result, waiting at most until `deadline` (the time left is shared). The
+/// wait is asynchronous: other targets of a fleet run, and other probes of `serve`, go on while
+/// one target's local work is still under way.
+pub async fn collect(
     pending: Vec<Pending>,
     deadline: Instant,
     timeout: std::time::Duration,
 ) -> Vec<(LocalContext, Option<Result<LocalFacts>>)> {
-    pending
-        .into_iter()
-        .map(|p| {
-            let Some(rx) = p.answer else {
-                return (p.ctx, Some(Err(anyhow!("could not start a thread for the local work"))));
-            };
-            let left = deadline.saturating_duration_since(Instant::now());
-            let got = match rx.recv_timeout(left) {
-                Ok(found) => found,
-                Err(RecvTimeoutError::Timeout) => Some(Err(anyhow!(
-                    "the {} check's local work did not finish within --timeout {}",
-                    p.name,
-                    format_duration(timeout)
-                ))),
-                Err(RecvTimeoutError::Disconnected) => Some(Err(anyhow!("the local work stopped without an answer"))),
-            };
-            (p.ctx, got)
-        })
-        .collect()
+    let mut collected = Vec::with_capacity(pending.len());
+    for p in pending {
+        let Some(rx) = p.answer else {
+            collected.push((p.ctx, Some(Err(anyhow!("could not start a thread for the local work")))));
+            continue;
+        };
+        let got = match tokio::time::timeout_at(tokio::time::Instant::from_std(deadline), rx).await {
+            Ok(Ok(found)) => found,
+            Err(_) => Some(Err(anyhow!(
+                "the {} check's local work did not finish within --timeout {}",
+                p.name,
+                format_duration(timeout)
+            ))),
+            Ok(Err(_)) => Some(Err(anyhow!("the local work stopped without an answer"))),
+        };
+        collected.push((p.ctx, got));
+    }
+    collected
 }
 
 /// The connection failed (`why`): each check's verdict from its local facts alone, where it has
 /// one (`Check::evaluate_offline`); `None` keeps the refusal's verdict.
-pub fn offline(
+pub async fn offline(
     pending: Vec<Pending>,
     deadline: Instant,
     timeout: std::time::Duration,
@@ -114,6 +116,7 @@ pub fn offline(
 ) -> Vec<Option<Outcome>> {
     let checks: Vec<&'static dyn Check> = pending.iter().map(|p| p.check).collect();
     collect(pending, deadline, timeout)
+        .await
         .iter()
         .zip(checks)
         .map(|((ctx, facts), check)| check.evaluate_offline(ctx, facts.as_ref()?, why))

@@ -220,7 +220,7 @@ pub(crate) async fn diagnose(
             crate::log::info(&format!("connection failed: {err}"));
             let mut results = refused(checks, &err, target, catalog);
             let why = format!("cannot connect to {}: {err}", crate::engine::describe_hosts(target));
-            let offline = local::offline(local_work, started + global.timeout, global.timeout, &why);
+            let offline = local::offline(local_work, started + global.timeout, global.timeout, &why).await;
             for (i, outcome) in offline.into_iter().enumerate() {
                 let name = checks[i].check.spec().name;
                 if let Some(outcome) = outcome {
@@ -357,7 +357,7 @@ pub(crate) async fn diagnose(
     }
     // Closing politely must not outlive the deadline either.
     let _ = timeout_at(deadline, session.close()).await;
-    let local = local::collect(local_work, started + global.timeout, global.timeout);
+    let local = local::collect(local_work, started + global.timeout, global.timeout).await;
 
     let dialects = Dialect::spoken(server.engine, server.mariadb, server.version_num);
     let mut results = Vec::new();
