@@ -980,7 +980,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__restore__subcmd__check)
-            opts="-v -h -V --scratch-url --keep --i-know-this-is-production --row-tolerance --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --scratch-url --keep --i-know-this-is-production --trust-backup --row-tolerance --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -101,6 +101,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --config 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)'
             cand --keep 'Keep the scratch database afterwards (its name is in the report) instead of dropping it'
             cand --i-know-this-is-production 'Allow the scratch server and database to be the source''s (--url): without it the tool refuses to restore into the server and database it would compare against'
+            cand --trust-backup 'Allow a --scratch-url account with superuser (PostgreSQL) or global (MariaDB/MySQL) privileges. The dump''s own code (functions, triggers, COPY ... PROGRAM, statements about other databases) then runs with them on the scratch server: only for a backup you trust. Without it, use an account that may only create databases (PostgreSQL: CREATEDB; MariaDB: ALL on `dbrunbook\_restore\_%`.*)'
             cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
             cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
             cand -h 'Print help (see more with ''--help'')'

@@ -165,6 +165,14 @@ pub struct RestoreArgs {
     #[arg(long)]
     pub i_know_this_is_production: bool,
 
+    /// Allow a --scratch-url account with superuser (PostgreSQL) or global (MariaDB/MySQL)
+    /// privileges. The dump's own code (functions, triggers, COPY ... PROGRAM, statements about
+    /// other databases) then runs with them on the scratch server: only for a backup you trust.
+    /// Without it, use an account that may only create databases (PostgreSQL: CREATEDB; MariaDB:
+    /// ALL on `dbrunbook\_restore\_%`.*).
+    #[arg(long)]
+    pub trust_backup: bool,
+
     /// How far a table's row count may differ from the source before it is CRITICAL rather
     /// than WARNING, in percent of the source's count.
     #[arg(long, value_name = "PERCENT", default_value = "10%", value_parser = Percent::parse)]

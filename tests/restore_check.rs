@@ -51,6 +51,8 @@ fn pg_source(tag: &str) -> ScratchPg {
 
 fn restore(backup: &Path, scratch_url: &str, source_url: Option<&str>, extra: &[&str]) -> support::Run {
     let backup = backup.to_str().unwrap();
+    // The test servers' accounts are superusers (postgres, root): these tests' own dumps are
+    // trusted. The refusal without --trust-backup has its own test.
     let mut args = vec![
         "restore-check",
         backup,
@@ -58,6 +60,7 @@ fn restore(backup: &Path, scratch_url: &str, source_url: Option<&str>, extra: &[
         scratch_url,
         "--format",
         "json",
+        "--trust-backup",
     ];
     if let Some(url) = source_url {
         args.extend(["--url", url]);
@@ -462,6 +465,7 @@ fn restore_interrupted_by_sigint_still_drops_the_scratch_database() {
             &shared_pg_url(),
             "--format",
             "json",
+            "--trust-backup",
         ])
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -520,4 +524,93 @@ fn scratch_server_with_a_password_gets_it_by_environment_and_never_shows_it() {
     assert_eq!(run.code, 2, "{}", run.all());
     assert!(run.stdout.contains("pg_restore: error"), "{}", run.stdout);
     assert!(!run.all().contains(PASSWORD), "{}", run.all());
+}
+
+#[test]
+fn plain_dump_with_psql_commands_mid_line_runs_none_of_them() {
+    // From a review: the line guard sees the start of a line only, and psql runs a backslash
+    // command anywhere in one. Under the tool's `\restrict` key psql refuses them all.
+    let dir = tmp();
+    let witness = dir.path().join("shell-ran");
+    let dump = dir.path().join("hostile.sql");
+    std::fs::write(
+        &dump,
+        format!(
+            "CREATE TABLE t (a int);\nSELECT 2; \\c postgres\nCREATE TABLE rc_escaped (a int);\n\
+             SELECT 1; \\! touch {w}\n-- PostgreSQL database dump complete\n",
+            w = witness.display()
+        ),
+    )
+    .unwrap();
+    let run = restore(&dump, &shared_pg_url(), None, &[]);
+    let report = run.json();
+    assert_eq!(run.code, 2, "{report:#}");
+    assert!(!witness.exists(), "a shell command of the dump ran");
+    assert!(
+        !pg_database_exists("rc_escaped")
+            && psql_value(
+                &shared_pg_url(),
+                "SELECT count(*) FROM pg_class WHERE relname = 'rc_escaped'"
+            ) == "0",
+        "the dump reconnected and wrote outside the scratch database"
+    );
+    let (name, state) = scratch_name(&report);
+    assert_eq!(state, "dropped", "{name}: {report:#}");
+}
+
+#[test]
+fn superuser_scratch_account_is_refused_without_trust_backup_and_nothing_is_created() {
+    let src = pg_source("rc_trust");
+    let dir = tmp();
+    let dump = dir.path().join("t.dump");
+    pg_dump(&src, "-Fc", &dump);
+    let before = psql_value(
+        &shared_pg_url(),
+        "SELECT count(*) FROM pg_database WHERE datname LIKE 'dbrunbook\\_restore\\_%'",
+    );
+    let run = dbrunbook(&[
+        "restore-check",
+        dump.to_str().unwrap(),
+        "--scratch-url",
+        &shared_pg_url(),
+        "--format",
+        "json",
+    ]);
+    let report = run.json();
+    assert_eq!(run.code, 3, "{report:#}");
+    let summary = report["checks"][0]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("SUPERUSER") && summary.contains("--trust-backup") && summary.contains("CREATEDB"),
+        "{summary}"
+    );
+    let after = psql_value(
+        &shared_pg_url(),
+        "SELECT count(*) FROM pg_database WHERE datname LIKE 'dbrunbook\\_restore\\_%'",
+    );
+    assert_eq!(before, after, "a scratch database was created");
+}
+
+#[test]
+fn createdb_only_account_restores_without_trust_backup() {
+    let src = pg_source("rc_createdb");
+    let dir = tmp();
+    let dump = dir.path().join("t.dump");
+    pg_dump(&src, "-Fc", &dump);
+    psql_value(
+        &shared_pg_url(),
+        "DO $$ BEGIN CREATE ROLE rc_restorer LOGIN CREATEDB; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+    );
+    let url = shared_pg_url().replacen("postgres@", "rc_restorer@", 1);
+    let run = dbrunbook(&[
+        "restore-check",
+        dump.to_str().unwrap(),
+        "--scratch-url",
+        &url,
+        "--format",
+        "json",
+    ]);
+    let report = run.json();
+    assert_eq!(run.code, 0, "{report:#}");
+    let (_, state) = scratch_name(&report);
+    assert_eq!(state, "dropped", "{report:#}");
 }

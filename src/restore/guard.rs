@@ -50,8 +50,9 @@ const FOREIGN_STATEMENTS: &[&str] = &[
     "CREATE TABLESPACE",
     "DROP TABLESPACE",
 ];
-/// psql meta-commands pg_dump writes that stay inside the session.
-const PSQL_ALLOWED: &[&str] = &["\\restrict", "\\unrestrict", "\\encoding", "\\set"];
+/// pg_dump's own `\restrict KEY` / `\unrestrict KEY` (late-2025 minors): dropped, since psql runs
+/// the whole restore under a key of ours (see [`Guard::preamble`]).
+const PSQL_RESTRICT: &[&str] = &["\\restrict", "\\unrestrict"];
 
 impl Guard {
     pub fn new(dialect: Dialect) -> Guard {
@@ -62,6 +63,18 @@ impl Guard {
             line: 0,
             skipped: 0,
             complete: false,
+        }
+    }
+
+    /// What the tool sends before the dump. For psql, `\restrict KEY` with a key the dump cannot
+    /// know: from then on psql refuses every meta-command, anywhere in a line (`\!`, `\c`,
+    /// backticks in `\set`, `\copy ... program`) and the `ON_ERROR_STOP` run ends there. This,
+    /// not the line-by-line guard, is what keeps a hostile plain dump from running commands on
+    /// this machine or reconnecting elsewhere (psql 13.22, 14.19, 15.14, 16.10, 17.6 and later).
+    pub fn preamble(&self) -> Vec<u8> {
+        match self.dialect {
+            Dialect::Postgres => format!("\\restrict {}\n", super::scratch::random_hex(16)).into_bytes(),
+            Dialect::Mysql => Vec::new(),
         }
     }
 
@@ -117,7 +130,10 @@ impl Guard {
             let db = line.split_whitespace().nth(1).unwrap_or_default().to_string();
             return self.switch(db);
         }
-        if line.starts_with('\\') && !PSQL_ALLOWED.iter().any(|m| line.starts_with(m)) {
+        if PSQL_RESTRICT.iter().any(|m| upper.starts_with(&m.to_ascii_uppercase())) {
+            return self.skip();
+        }
+        if line.starts_with('\\') {
             return self.stop(format!("it runs the psql command {}", short(line)));
         }
         // As pg_restore --no-owner --no-privileges: the scratch server need not have the roles.
@@ -208,12 +224,15 @@ mod tests {
         let mut g = Guard::new(Dialect::Postgres);
         g.check(b"-- PostgreSQL database dump complete\n");
         assert!(g.complete);
+        // The dump's own `\restrict abc` is dropped: psql runs under the tool's key.
         assert_eq!(
             out,
             [
-                "skip", "skip", "skip", "pass", "pass", "skip", "pass", "pass", "pass", "skip"
+                "skip", "skip", "skip", "skip", "pass", "skip", "pass", "pass", "pass", "skip"
             ]
         );
+        assert!(String::from_utf8(g.preamble()).unwrap().starts_with("\\restrict "));
+        assert!(Guard::new(Dialect::Mysql).preamble().is_empty());
     }
 
     #[test]

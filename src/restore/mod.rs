@@ -175,12 +175,39 @@ impl Run<'_> {
             let mut admin = Admin::connect(&scratch, &self.limits())
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
+            if !self.args.trust_backup {
+                let powers = timeout_at(deadline, admin.powers())
+                    .await
+                    .unwrap_or_else(|_| Err(anyhow!("reading the account's privileges ran out of --timeout")));
+                match powers {
+                    Ok(p) if p.is_empty() => {}
+                    Ok(p) => {
+                        admin.close().await;
+                        return Ok(Err(p));
+                    }
+                    Err(e) => {
+                        admin.close().await;
+                        return Err(e);
+                    }
+                }
+            }
             let made = timeout_at(deadline, admin.create(&created))
                 .await
                 .unwrap_or_else(|_| Err(anyhow!("creating the scratch database ran out of --timeout")));
             admin.close().await;
-            made
+            made.map(Ok)
         });
+        if let Ok(Err(powers)) = &made {
+            return unknown(format!(
+                "refused: the --scratch-url account {} has {} on {}, so the dump's own code (functions, triggers, \
+                 COPY ... PROGRAM, statements about other databases) would run with them. Use an account that may \
+                 only create databases (PostgreSQL: CREATE ROLE restore LOGIN CREATEDB; MariaDB: GRANT ALL ON \
+                 `dbrunbook\\_restore\\_%`.* TO ...), or give --trust-backup for a backup you trust. Nothing was created.",
+                scratch.user,
+                powers.join(", "),
+                scratch.redacted_url()
+            ));
+        }
         if let Err(e) = made {
             return unknown(format!(
                 "cannot create the scratch database on {}: {} (the --scratch-url user needs CREATEDB on PostgreSQL, \

@@ -26,7 +26,7 @@ pub struct Created {
 impl Created {
     /// A name and marker no other run has: the time to the second and 32 random bits.
     pub fn fresh() -> Created {
-        let token = random_hex();
+        let token = random_hex(4);
         let name = format!("{PREFIX}{}_{token}", utc_stamp());
         Created {
             marker: format!("dbrunbook restore-check scratch copy, run {token}; dropped by the run that made it"),
@@ -55,6 +55,29 @@ impl Admin {
                 let (client, version) = postgres::open_for_writing(target, limits).await?;
                 let version_num = crate::restore::format::major_of(&version).unwrap_or(0);
                 Ok(Admin::Postgres { client, version_num })
+            }
+        }
+    }
+
+    /// What this account may do beyond creating its own databases: superuser on PostgreSQL,
+    /// global privileges on MariaDB/MySQL. Empty when nothing: a dump restored with it stays in
+    /// the databases it may reach.
+    pub async fn powers(&mut self) -> Result<Vec<String>> {
+        match self {
+            Admin::Postgres { client, .. } => {
+                let row = client
+                    .query_one(
+                        "SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = pg_catalog.current_user()",
+                        &[],
+                    )
+                    .await?;
+                let superuser: bool = row.get(0);
+                Ok(if superuser { vec!["SUPERUSER".into()] } else { vec![] })
+            }
+            Admin::Mysql(conn) => {
+                use mysql_async::prelude::Queryable;
+                let privileges: Vec<String> = conn.query(include_str!("sql/mysql_powers.sql")).await?;
+                Ok(privileges)
             }
         }
     }
@@ -195,15 +218,19 @@ fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\\', "").replace('\'', "''"))
 }
 
-fn random_hex() -> String {
-    let mut bytes = [0u8; 4];
+/// `n` random bytes as hex, from the kernel (a time-and-pid mix if /dev/urandom cannot be read).
+pub(super) fn random_hex(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
     let from_os = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
     if from_os.is_err() {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        bytes = (nanos ^ std::process::id().rotate_left(16)).to_le_bytes();
+        let mix = (nanos ^ std::process::id().rotate_left(16)).to_le_bytes();
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = mix[i % 4].wrapping_add(i as u8);
+        }
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

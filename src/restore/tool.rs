@@ -300,6 +300,9 @@ fn forward(mut source: Box<dyn Read + Send>, sink: impl Write, guard: Option<Gua
         let _ = sink.flush();
         return Forwarded::default();
     };
+    if sink.write_all(&guard.preamble()).is_err() {
+        return Forwarded::default();
+    }
     let mut reader = BufReader::with_capacity(COPY_BUFFER, source);
     let mut line = Vec::with_capacity(64 * 1024);
     loop {
