@@ -244,8 +244,17 @@ impl TargetConfig {
 }
 
 /// `${NAME}` replaced by the variable's value; `$` otherwise stands for itself. Returns the
-/// text and the values put in. An unset variable is an error naming it (never its value).
+/// text and the values put in (as given and as written). An unset variable is an error naming it
+/// (never its value).
+///
+/// A value fills one part and cannot become syntax: inside a URL it is percent-encoded (a
+/// password with `@`, `&` or `%` stays a password), inside a `key=value` string its quotes,
+/// backslashes and blanks are escaped (`x host=evil` cannot add a host). Only a variable that is
+/// the whole url is taken as it is: a whole URL from the environment, like DATABASE_URL.
 pub fn expand(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<(String, Vec<String>), String> {
+    let whole = text.trim();
+    let is_whole = whole.starts_with("${") && whole.ends_with('}') && whole[2..].find('}') == Some(whole.len() - 3);
+    let url_form = text.contains("://");
     let mut out = String::with_capacity(text.len());
     let mut values = Vec::new();
     let mut rest = text;
@@ -268,7 +277,17 @@ pub fn expand(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<(Strin
         let value = env(name).ok_or_else(|| {
             format!("url uses ${{{name}}}, which is not set in the environment; export {name} or edit the fleet file")
         })?;
-        out.push_str(&value);
+        let written = if is_whole {
+            value.clone()
+        } else if url_form {
+            percent_encode(&value)
+        } else {
+            conninfo_escape(&value)
+        };
+        out.push_str(&written);
+        if written != value {
+            values.push(written);
+        }
         values.push(value);
         rest = &after[end + 1..];
     }
@@ -276,9 +295,50 @@ pub fn expand(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<(Strin
     Ok((out, values))
 }
 
+/// Every byte but the URL's unreserved characters as `%XX`.
+fn percent_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// libpq's escapes, valid quoted or not: a backslash before `\`, `'` and blanks.
+fn conninfo_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if c == '\\' || c == '\'' || c.is_whitespace() {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_fills_one_part_and_never_becomes_syntax() {
+        let env = |k: &str| match k {
+            "PW" => Some("x&host=10.255.255.1 p@ss%41/?#".to_string()),
+            "URL" => Some("postgres://u@h/db".to_string()),
+            _ => None,
+        };
+        let (url, _) = expand("postgres://u:${PW}@h/db?sslmode=disable", &env).unwrap();
+        let t = crate::target::Target::resolve(Some(&url), &|_| None).unwrap();
+        assert_eq!(t.password.as_deref(), Some("x&host=10.255.255.1 p@ss%41/?#"));
+        assert_eq!(t.hosts[0].host, "h");
+        let (kv, _) = expand("host=h user=u password=${PW} dbname=db", &env).unwrap();
+        let t = crate::target::Target::resolve(Some(&kv), &|_| None).unwrap();
+        assert_eq!(t.password.as_deref(), Some("x&host=10.255.255.1 p@ss%41/?#"));
+        assert_eq!(t.hosts[0].host, "h");
+        assert_eq!(expand(" ${URL} ", &env).unwrap().0, " postgres://u@h/db ");
+    }
 
     fn env(k: &str) -> Option<String> {
         match k {
