@@ -79,27 +79,42 @@ fn pgpass_password(target: &Target, env: &dyn Fn(&str) -> Option<String>) -> Opt
             )
         })
     })?;
-    let first = target.hosts.first()?;
-    let host = if first.is_socket() && matches!(first.host.as_str(), "/var/run/postgresql" | "/run/postgresql" | "/tmp")
-    {
-        "localhost".to_string()
-    } else {
-        first.host.clone()
-    };
-    let port = first.port.to_string();
     let db = target.dbname.clone().unwrap_or_else(|| target.user.clone());
-    let wanted = [host.as_str(), port.as_str(), db.as_str(), target.user.as_str()];
-    text.lines()
-        .filter(|l| !l.trim_start().starts_with('#'))
-        .filter_map(pgpass_fields)
-        .find(|fields| {
-            fields[..4]
-                .iter()
-                .zip(wanted)
-                .all(|(have, want)| have == "*" || have == want)
-        })
-        .map(|fields| fields[4].clone())
-        .filter(|pw| !pw.is_empty())
+    let lookup = |hp: &crate::target::HostPort| {
+        let host = if hp.is_socket() && matches!(hp.host.as_str(), "/var/run/postgresql" | "/run/postgresql" | "/tmp") {
+            "localhost".to_string()
+        } else {
+            hp.host.clone()
+        };
+        let port = hp.port.to_string();
+        let wanted = [host.as_str(), port.as_str(), db.as_str(), target.user.as_str()];
+        text.lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .filter_map(pgpass_fields)
+            .find(|fields| {
+                fields[..4]
+                    .iter()
+                    .zip(wanted)
+                    .all(|(have, want)| have == "*" || have == want)
+            })
+            .map(|fields| fields[4].clone())
+            .filter(|pw| !pw.is_empty())
+    };
+    // libpq looks each host up on its own; one password serves the connection here, so a
+    // multi-host URL uses the file only when every host gets the same one: never one host's
+    // password sent to another.
+    let found: Vec<Option<String>> = target.hosts.iter().map(lookup).collect();
+    let first = found.first()?.clone();
+    if found.iter().all(|pw| *pw == first) {
+        first
+    } else {
+        eprintln!(
+            "dbrunbook: {} gives the hosts of this URL different passwords (or not all one): not used; put the \
+             password in the URL or PGPASSWORD",
+            path.display()
+        );
+        None
+    }
 }
 
 /// The five fields of a `.pgpass` line, unescaped; a line with fewer is skipped, as libpq does.
@@ -208,6 +223,28 @@ mod tests {
             ["db:1", "5432", "*", r"u\x", "p:w"]
         );
         assert!(pgpass_fields("h:5432:db:u").is_none());
+    }
+
+    #[test]
+    fn a_multi_host_url_never_sends_one_hosts_password_to_another() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pgpass");
+        let lookup = |lines: &str, url: &str| {
+            std::fs::write(&path, lines).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+            let target = Target::resolve(Some(url), &|_| None).unwrap();
+            let file = path.display().to_string();
+            pgpass_password(&target, &|k| (k == "PGPASSFILE").then(|| file.clone()))
+        };
+        let two = "postgres://u@h1,h2/db";
+        assert_eq!(lookup("h1:5432:db:u:pw1\nh2:5432:db:u:pw2\n", two), None);
+        assert_eq!(lookup("h1:5432:db:u:pw1\n", two), None);
+        assert_eq!(lookup("*:5432:db:u:same\n", two).as_deref(), Some("same"));
+        assert_eq!(
+            lookup("h1:5432:db:u:pw1\n", "postgres://u@h1/db").as_deref(),
+            Some("pw1")
+        );
     }
 
     #[test]
