@@ -188,6 +188,26 @@ fn mycnf_values(text: &str) -> (Option<String>, Option<String>) {
 /// A value in single or double quotes loses them, with `\` escapes inside double quotes; an
 /// unquoted value ends at a ` #` comment.
 fn unquote(value: &str) -> String {
+    // A quoted value may be followed by a comment (`password = "p#w" # note`): the value ends
+    // at its closing quote, found past the backslash escapes.
+    let value = match value.chars().next() {
+        Some(q @ ('"' | '\'')) => {
+            let mut end = None;
+            let mut escaped = false;
+            for (i, c) in value.char_indices().skip(1) {
+                match c {
+                    '\\' if q == '"' && !escaped => escaped = true,
+                    c if c == q && !escaped => {
+                        end = Some(i);
+                        break;
+                    }
+                    _ => escaped = false,
+                }
+            }
+            end.map_or(value, |i| &value[..=i])
+        }
+        _ => value,
+    };
     let quoted = |q: char| value.len() >= 2 && value.starts_with(q) && value.ends_with(q);
     if quoted('\'') {
         return value[1..value.len() - 1].to_string();
@@ -252,5 +272,10 @@ mod tests {
         let text = "[mysqld]\npassword=server\n[client]\nuser = app\npassword = \"a\\\"b\"\n[mysql]\npassword='c d'\n";
         assert_eq!(mycnf_values(text), (Some("app".into()), Some("c d".into())));
         assert_eq!(mycnf_values("[client]\npassword=x # note\n").1.as_deref(), Some("x"));
+        assert_eq!(
+            mycnf_values("[client]\npassword = \"p#w\" # note\n").1.as_deref(),
+            Some("p#w")
+        );
+        assert_eq!(mycnf_values("[client]\npassword='a b' # c\n").1.as_deref(), Some("a b"));
     }
 }
