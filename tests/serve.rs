@@ -62,9 +62,17 @@ impl Drop for Exporter {
 }
 
 fn get(port: u16, path: &str) -> (u16, String) {
+    request(port, "GET", path)
+}
+
+fn request(port: u16, method: &str, path: &str) -> (u16, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut response = String::new();
     s.read_to_string(&mut response).unwrap();
     let status = response
@@ -135,7 +143,14 @@ fn a_probe_for_a_name_not_in_the_fleet_file_is_404_and_connects_nowhere() {
     }
     let (code, _) = exporter.get("/probe");
     assert_eq!(code, 400);
-    assert_eq!(spy.accepted(), 0, "a connection was attempted for an unknown name");
+    // A HEAD of a known name would cost a diagnosis for no body: refused, nothing connected.
+    let (code, _) = request(exporter.port, "HEAD", "/probe?target=spied");
+    assert_eq!(code, 405);
+    assert_eq!(
+        spy.accepted(),
+        0,
+        "a connection was attempted for an unknown name or a HEAD"
+    );
     // The spy does see a probe of its own name: the zero above is not blindness.
     let (code, body) = exporter.get("/probe?target=spied");
     assert_eq!(code, 200);

@@ -157,6 +157,11 @@ async fn handle(state: Rc<State>, req: Request<Incoming>) -> Result<Response<Ful
         return Ok(plain(StatusCode::METHOD_NOT_ALLOWED, "only GET\n".into()));
     }
     Ok(match req.uri().path() {
+        // A HEAD would cost a whole diagnosis (a connection to the target) for no body.
+        "/probe" if req.method() == Method::HEAD => plain(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "GET /probe?target=NAME: a probe connects to the target\n".into(),
+        ),
         "/probe" => probe(&state, req.uri().query().unwrap_or("")).await,
         "/metrics" => metrics(&state),
         "/" => plain(
