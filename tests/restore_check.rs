@@ -614,3 +614,25 @@ fn createdb_only_account_restores_without_trust_backup() {
     let (_, state) = scratch_name(&report);
     assert_eq!(state, "dropped", "{report:#}");
 }
+
+#[test]
+fn plain_dump_with_a_line_without_end_is_stopped_not_read_into_memory() {
+    // A corrupt file: pg_dump's header, then 300 MiB without a line end (sparse, so cheap here).
+    let dir = tmp();
+    let dump = dir.path().join("endless.sql");
+    {
+        let mut f = std::fs::File::create(&dump).unwrap();
+        use std::io::Write as _;
+        f.write_all(b"--\n-- PostgreSQL database dump\n--\n\nSELECT 1;\n")
+            .unwrap();
+        let len = f.metadata().unwrap().len();
+        f.set_len(len + (300 << 20)).unwrap();
+    }
+    let run = restore(&dump, &shared_pg_url(), None, &[]);
+    let report = run.json();
+    assert_ne!(run.code, 0, "{report:#}");
+    let summary = report["checks"][0]["summary"].as_str().unwrap();
+    assert!(summary.contains("a line longer than 256 MiB"), "{summary}");
+    let (_, state) = scratch_name(&report);
+    assert_eq!(state, "dropped", "{report:#}");
+}

@@ -280,6 +280,10 @@ struct Forwarded {
     complete: Option<bool>,
 }
 
+/// The longest line of a text dump the guard reads: mysqldump's extended INSERTs stay under the
+/// server's max_allowed_packet (at most 1 GiB, 16-64 MiB in practice).
+const LONGEST_LINE: u64 = 256 << 20;
+
 /// Copies the backup to the tool, line by line through the guard for text dumps. A tool that
 /// exits early breaks the pipe: not an error here, its exit status tells.
 fn forward(mut source: Box<dyn Read + Send>, sink: impl Write, guard: Option<Guard>, stop: &AtomicBool) -> Forwarded {
@@ -307,8 +311,21 @@ fn forward(mut source: Box<dyn Read + Send>, sink: impl Write, guard: Option<Gua
     let mut line = Vec::with_capacity(64 * 1024);
     loop {
         line.clear();
-        match reader.read_until(b'\n', &mut line) {
+        // One line at most LONGEST_LINE bytes: a file with no line ends (a corrupt or hostile
+        // one) must not be read into memory whole.
+        match (&mut reader).take(LONGEST_LINE + 1).read_until(b'\n', &mut line) {
             Ok(0) | Err(_) => break,
+            Ok(n) if n as u64 > LONGEST_LINE => {
+                stop.store(true, Ordering::Relaxed);
+                return Forwarded {
+                    stopped: Some(format!(
+                        "a line longer than {} MiB: not a dump this tool reads line by line",
+                        LONGEST_LINE >> 20
+                    )),
+                    skipped: guard.skipped,
+                    complete: Some(guard.complete),
+                };
+            }
             Ok(_) => {}
         }
         match guard.check(&line) {
