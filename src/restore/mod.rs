@@ -486,16 +486,36 @@ impl Run<'_> {
         };
         let deadline = tokio::time::Instant::from_std(self.deadline);
         let counted = runtime.block_on(async {
-            timeout_at(deadline, async {
+            let count = timeout_at(deadline, async {
                 let mut session = Session::connect(&copy_target, &self.limits())
                     .await
                     .map_err(|e| anyhow!("{e}"))?;
                 let t = tables::read(&mut session, scratch.engine, None).await;
                 session.close().await;
                 t
-            })
-            .await
+            });
+            // Ctrl-C or SIGTERM while a big copy is counted: straight to the cleanup, not after
+            // the count (a supervisor's SIGKILL would otherwise find the scratch database).
+            let interrupt = async {
+                while !tool::interrupted() {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            };
+            tokio::select! {
+                counted = count => Some(counted),
+                _ = interrupt => None,
+            }
         });
+        let Some(counted) = counted else {
+            return CheckResult {
+                metrics,
+                notes,
+                ..unknown(format!(
+                    "interrupted after the restore ({}), while its rows were counted",
+                    format_duration(finished.elapsed)
+                ))
+            };
+        };
         let restored = match counted {
             Ok(Ok(t)) => t,
             Ok(Err(e)) => {
