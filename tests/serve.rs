@@ -225,3 +225,55 @@ fn sigterm_stops_the_exporter_cleanly() {
     };
     assert_eq!(status.code(), Some(0));
 }
+
+#[test]
+fn idle_connections_past_the_bound_are_closed_and_metrics_still_answer() {
+    let fleet = FleetDir::new(&format!("targets:\n  - name: pg\n    url: {}\n", shared_pg_url()));
+    // --max-probes 1: at most 16 connections open (four times the probes, at least 16).
+    let exporter = Exporter::start(fleet, &["--max-probes", "1"]);
+    let idle: Vec<TcpStream> = (0..20)
+        .map(|_| TcpStream::connect(("127.0.0.1", exporter.port)).unwrap())
+        .collect();
+    // Those past the bound are closed by the server: a read sees the end at once.
+    let started = Instant::now();
+    let closed = loop {
+        let closed = idle
+            .iter()
+            .filter(|s| {
+                s.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+                let mut byte = [0u8; 1];
+                matches!((&**s).read(&mut byte), Ok(0))
+            })
+            .count();
+        if closed >= 4 || started.elapsed() > Duration::from_secs(5) {
+            break closed;
+        }
+    };
+    assert!(closed >= 4, "only {closed} of 20 idle connections were closed");
+    drop(idle);
+    // With the idle ones gone, the exporter answers again and counted what it refused.
+    let started = Instant::now();
+    let health = loop {
+        let mut s = TcpStream::connect(("127.0.0.1", exporter.port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let _ = write!(
+            s,
+            "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        );
+        let mut response = String::new();
+        let _ = s.read_to_string(&mut response);
+        if response.starts_with("HTTP/1.1 200") {
+            break response;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the exporter never answered again"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let body = health.split_once("\r\n\r\n").unwrap().1;
+    assert!(
+        own_metric(body, "dbrunbook_exporter_connections_refused_total") >= 4.0,
+        "{body}"
+    );
+}

@@ -41,6 +41,10 @@ struct State {
     runbook_problem: Option<CheckResult>,
     max_probes: usize,
     in_flight: Cell<usize>,
+    /// HTTP connections open (with or without a request yet).
+    connections: Cell<usize>,
+    /// Connections closed at once because too many were open.
+    connections_refused: Cell<u64>,
     probes: Cell<u64>,
     /// Probes whose target did not answer (`dbrunbook_up` 0).
     failures: Cell<u64>,
@@ -70,6 +74,8 @@ pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> u8 {
         runbook_problem,
         max_probes: usize::from(args.max_probes),
         in_flight: Cell::new(0),
+        connections: Cell::new(0),
+        connections_refused: Cell::new(0),
         probes: Cell::new(0),
         failures: Cell::new(0),
         rejected: Cell::new(0),
@@ -108,7 +114,17 @@ async fn accept_loop(state: Rc<State>, listen: std::net::SocketAddr) -> Result<(
                         continue;
                     }
                 };
+                // Connections held open without a request still cost a descriptor each, for up
+                // to the header timeout: past a bound, new ones are closed at once so that
+                // Prometheus's own scrapes still find descriptors.
+                if state.connections.get() >= state.max_probes.saturating_mul(4).max(16) {
+                    state.connections_refused.set(state.connections_refused.get() + 1);
+                    drop(stream);
+                    continue;
+                }
+                state.connections.set(state.connections.get() + 1);
                 let state = state.clone();
+                let counted = state.clone();
                 let service = service_fn(move |req| handle(state.clone(), req));
                 let conn = http1::Builder::new()
                     .timer(TokioTimer::new())
@@ -117,6 +133,7 @@ async fn accept_loop(state: Rc<State>, listen: std::net::SocketAddr) -> Result<(
                 let conn = graceful.watch(conn);
                 tokio::task::spawn_local(async move {
                     let _ = conn.await;
+                    counted.connections.set(counted.connections.get() - 1);
                 });
             }
             _ = &mut stop => break,
@@ -247,7 +264,7 @@ impl Drop for Slot<'_> {
 
 /// The exporter's own health, in the text format.
 fn metrics(state: &State) -> Response<Full<Bytes>> {
-    let families: [(&str, &str, &str, String); 6] = [
+    let families: [(&str, &str, &str, String); 7] = [
         (
             "dbrunbook_exporter_probes_total",
             "counter",
@@ -265,6 +282,12 @@ fn metrics(state: &State) -> Response<Full<Bytes>> {
             "counter",
             "Probes answered 503 because --max-probes were already running.",
             state.rejected.get().to_string(),
+        ),
+        (
+            "dbrunbook_exporter_connections_refused_total",
+            "counter",
+            "HTTP connections closed at once because four times --max-probes (at least 16) were open.",
+            state.connections_refused.get().to_string(),
         ),
         (
             "dbrunbook_exporter_unknown_targets_total",
