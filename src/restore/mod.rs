@@ -171,6 +171,8 @@ impl Run<'_> {
         };
 
         let created = Created::fresh();
+        // Before the database exists: a Ctrl-C from here on still ends in the cleanup.
+        tool::catch_interrupts();
         let made = runtime.block_on(async {
             let mut admin = Admin::connect(&scratch, &self.limits())
                 .await
@@ -217,7 +219,6 @@ impl Run<'_> {
             ));
         }
         crate::log::info(&format!("created the scratch database {}", created.name));
-        tool::catch_interrupts();
 
         let mut result = self.restore_and_verify(&runtime, &backup, &scratch, &created, source.as_ref());
         result.notes.splice(0..0, notes);

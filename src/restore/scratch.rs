@@ -92,20 +92,30 @@ impl Admin {
                     .batch_execute(&format!("CREATE DATABASE {} TEMPLATE template0", pg_ident(&db.name)))
                     .await
                     .map_err(|e| anyhow!("creating the scratch database: {}", pg_error(&e)))?;
-                client
+                let marked = client
                     .batch_execute(&format!(
                         "COMMENT ON DATABASE {} IS {}",
                         pg_ident(&db.name),
                         literal(&db.marker)
                     ))
-                    .await
-                    .map_err(|e| {
-                        anyhow!(
-                            "marking the scratch database {} failed, so it is left unmarked (drop it by hand): {}",
-                            db.name,
-                            pg_error(&e)
-                        )
-                    })?;
+                    .await;
+                if let Err(e) = marked {
+                    // Created a statement ago by this very connection: dropped at once rather
+                    // than left unmarked, where no later run would ever touch it.
+                    let dropped = client
+                        .batch_execute(&format!("DROP DATABASE {}", pg_ident(&db.name)))
+                        .await;
+                    bail!(
+                        "marking the scratch database {} failed ({}), so it was {}",
+                        db.name,
+                        pg_error(&e),
+                        if dropped.is_ok() {
+                            "dropped again".to_string()
+                        } else {
+                            format!("left unmarked: drop it by hand (DROP DATABASE {})", pg_ident(&db.name))
+                        }
+                    );
+                }
             }
             Admin::Mysql(conn) => {
                 let (major, minor, _) = conn.server_version();
