@@ -146,6 +146,13 @@ fn mycnf_password(target: &Target, env: &dyn Fn(&str) -> Option<String>) -> Opti
     let text = read_guarded(&path, &|mode| {
         (mode & 0o002 != 0).then(|| format!("World-writable config file '{}' is ignored", path.display()))
     })?;
+    if text.lines().any(|l| l.trim_start().starts_with("!include")) {
+        eprintln!(
+            "dbrunbook: {} has !include/!includedir lines, which dbrunbook does not follow: a password kept in \
+             an included file is not used",
+            path.display()
+        );
+    }
     let (user, password) = mycnf_values(&text);
     let password = password?;
     match user {
@@ -164,7 +171,11 @@ fn mycnf_values(text: &str) -> (Option<String>, Option<String>) {
             continue;
         }
         if let Some(group) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            in_group = matches!(group.trim().to_ascii_lowercase().as_str(), "client" | "mysql");
+            // The groups the mysql and mariadb clients read (MariaDB's own among them).
+            in_group = matches!(
+                group.trim().to_ascii_lowercase().as_str(),
+                "client" | "mysql" | "client-server" | "client-mariadb" | "mariadb-client"
+            );
             continue;
         }
         if !in_group {
@@ -277,5 +288,7 @@ mod tests {
             Some("p#w")
         );
         assert_eq!(mycnf_values("[client]\npassword='a b' # c\n").1.as_deref(), Some("a b"));
+        assert_eq!(mycnf_values("[client-mariadb]\npassword=m\n").1.as_deref(), Some("m"));
+        assert_eq!(mycnf_values("[mysqldump]\npassword=d\n").1, None);
     }
 }

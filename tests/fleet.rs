@@ -390,3 +390,18 @@ fn one_targets_slow_local_work_does_not_hold_up_the_others() {
         run.stdout
     );
 }
+
+#[test]
+fn a_my_cnf_with_include_lines_says_they_are_not_followed() {
+    let fleet = FleetDir::new(&format!("targets:\n  - name: maria\n    url: {}\n", shared_mysql_url()));
+    let cnf = fleet.home().join(".my.cnf");
+    std::fs::write(&cnf, "!includedir /etc/mysql/secrets.d/\n[client]\nuser=root\n").unwrap();
+    set_mode(&cnf, 0o600);
+    let run = fleet.run(&["diagnose", "--all", "--format", "json"], &[]);
+    assert!(
+        run.stderr
+            .contains("!include/!includedir lines, which dbrunbook does not follow"),
+        "{}",
+        run.stderr
+    );
+}
