@@ -1382,7 +1382,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__size)
-            opts="-v -h -V --xid-warning --xid-critical --bloat-warning --bloat-critical --interval --bloat-min-size --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --xid-warning --xid-critical --bloat-warning --bloat-critical --interval --databases --bloat-min-size --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1405,6 +1405,10 @@ _dbrunbook() {
                     return 0
                     ;;
                 --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --databases)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -398,6 +398,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --bloat-warning 'WARNING when this share of a table or index over --bloat-min-size is estimated to be bloat (MySQL: DATA_FREE) (default 50%).'
             cand --bloat-critical 'CRITICAL when this share of a table or index over --bloat-min-size is estimated to be bloat (MySQL: DATA_FREE) (default 80%).'
             cand --interval 'Take two snapshots this far apart and report growth in bytes per second'
+            cand --databases 'Size the connected database only (current, the default) or every database on the server (all: reads every file of every database, which is slow on a big server and repeated for each target of a fleet on that server). Transaction ID ages are read for every database either way; on MySQL a URL without a database sizes every schema'
             cand --bloat-min-size 'Judge bloat only on tables and indexes at least this big (default 100MB; 500kB, 10MB, 2GB)'
             cand --limit 'Rows of detail per list; the counts stay exact.'
             cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'

@@ -424,6 +424,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l xid-critica
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l bloat-warning -d 'WARNING when this share of a table or index over --bloat-min-size is estimated to be bloat (MySQL: DATA_FREE) (default 50%).' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l bloat-critical -d 'CRITICAL when this share of a table or index over --bloat-min-size is estimated to be bloat (MySQL: DATA_FREE) (default 80%).' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l interval -d 'Take two snapshots this far apart and report growth in bytes per second' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l databases -d 'Size the connected database only (current, the default) or every database on the server (all: reads every file of every database, which is slow on a big server and repeated for each target of a fleet on that server). Transaction ID ages are read for every database either way; on MySQL a URL without a database sizes every schema' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l bloat-min-size -d 'Judge bloat only on tables and indexes at least this big (default 100MB; 500kB, 10MB, 2GB)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r

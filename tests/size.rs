@@ -226,7 +226,7 @@ fn databases_the_role_may_not_connect_to_are_skipped_and_counted() {
         "CREATE DATABASE locked_away",
         "REVOKE CONNECT ON DATABASE locked_away FROM PUBLIC",
     ]);
-    let (r, report) = size(&pg.url("sizer", "postgres"), &[]);
+    let (r, report) = size(&pg.url("sizer", "postgres"), &["--databases", "all"]);
     assert_eq!(r.code, 0, "{}", r.all());
     let check = &report["checks"][0];
     let skipped = check["metrics"]
@@ -245,6 +245,81 @@ fn databases_the_role_may_not_connect_to_are_skipped_and_counted() {
     let notes = check["notes"].to_string();
     assert!(notes.contains("1 database(s) were not sized"), "{notes}");
     assert!(notes.contains("GRANT pg_read_all_stats TO \\\"sizer\\\""), "{notes}");
+}
+
+/// By default only the connected database is sized: sizing every database reads every file of
+/// every database, once per target of a fleet on that server. Transaction ID ages still cover
+/// every database, since wraparound anywhere stops the whole server.
+#[test]
+fn only_the_connected_database_is_sized_unless_all_are_asked_for() {
+    let pg = ThrowawayPg::start(PgOptions::default());
+    pg.psql(&["CREATE DATABASE other_one", "CREATE DATABASE other_two"]);
+    let (r, report) = size(&pg.url("postgres", "other_one"), &[]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let check = &report["checks"][0];
+    let listed: Vec<_> = findings(&report, "databases")
+        .iter()
+        .map(|d| d["database"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(listed, ["other_one"], "{check:#}");
+    let summary = check["summary"].as_str().unwrap();
+    assert!(summary.contains(" in database other_one"), "{summary}");
+    assert!(check["notes"].to_string().contains("--databases all"), "{check:#}");
+    assert!(
+        !check["metrics"].to_string().contains("databases_skipped"),
+        "nothing was skipped: {check:#}"
+    );
+
+    let (r, report) = size(&pg.url("postgres", "other_one"), &["--databases", "all"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let listed: Vec<_> = findings(&report, "databases")
+        .iter()
+        .map(|d| d["database"].as_str().unwrap().to_string())
+        .collect();
+    for db in ["other_one", "other_two", "postgres", "template1"] {
+        assert!(listed.iter().any(|l| l == db), "{db} in {listed:?}");
+    }
+    assert!(findings(&report, "databases").iter().all(|d| d["bytes"].is_i64()));
+    let summary = report["checks"][0]["summary"].as_str().unwrap();
+    assert!(summary.contains(" database(s)"), "{summary}");
+}
+
+#[test]
+fn mariadb_sizes_the_connected_schema_or_every_schema_when_asked_or_when_the_url_names_none() {
+    let mine = ScratchMaria::new("size_scope_a");
+    let theirs = ScratchMaria::new("size_scope_b");
+    mine.sql("CREATE TABLE mine_t (id INT PRIMARY KEY) ENGINE=InnoDB");
+    theirs.sql("CREATE TABLE theirs_t (id INT PRIMARY KEY) ENGINE=InnoDB");
+    let schemas = |report: &serde_json::Value| -> Vec<String> {
+        findings(report, "databases")
+            .iter()
+            .map(|d| d["database"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let tables = |report: &serde_json::Value| -> Vec<String> {
+        findings(report, "tables")
+            .iter()
+            .map(|d| d["table"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (r, report) = size(&mine.url(), &["--limit", "1000"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(schemas(&report), std::slice::from_ref(&mine.name), "{report:#}");
+    assert_eq!(tables(&report), ["mine_t"]);
+
+    let (_, report) = size(&mine.url(), &["--databases", "all", "--limit", "1000"]);
+    let all = schemas(&report);
+    assert!(all.contains(&mine.name) && all.contains(&theirs.name), "{all:?}");
+    assert!(tables(&report).contains(&"theirs_t".to_string()));
+
+    let url = mine.url();
+    let (base, _) = url.rsplit_once('/').unwrap();
+    let (_, report) = size(base, &["--limit", "1000"]);
+    let all = schemas(&report);
+    assert!(
+        all.contains(&mine.name) && all.contains(&theirs.name),
+        "no database in the URL: {all:?}"
+    );
 }
 
 #[test]
@@ -305,6 +380,7 @@ fn bad_interval_or_minimum_size_is_reported_before_connecting() {
         ("--interval", "soon", "--interval: invalid duration 'soon'"),
         ("--interval", "0s", "must be greater than zero"),
         ("--bloat-min-size", "12XB", "unknown unit 'XB'"),
+        ("--databases", "every", "use current (the connected database) or all"),
     ] {
         let (r, report) = size(url, &[flag, value]);
         assert_eq!(r.code, 3, "{}", r.all());

@@ -66,6 +66,15 @@ pub const SPEC: CheckSpec = CheckSpec {
             repeatable: false,
         },
         CheckOption {
+            key: "databases",
+            value_name: "SCOPE",
+            help: "Size the connected database only (current, the default) or every database on the server \
+                   (all: reads every file of every database, which is slow on a big server and repeated for \
+                   each target of a fleet on that server). Transaction ID ages are read for every database \
+                   either way; on MySQL a URL without a database sizes every schema",
+            repeatable: false,
+        },
+        CheckOption {
             key: "bloat_min_size",
             value_name: "SIZE",
             help: "Judge bloat only on tables and indexes at least this big (default 100MB; 500kB, 10MB, 2GB)",
@@ -125,21 +134,25 @@ impl Check for Size {
         let limit = Param::Int(ctx.limit.max(1) as i64);
         // Checked before connecting (`interval`), so the default stands only for `check`.
         let min_size = Param::Int(bloat_min_size(ctx.options).unwrap_or(100 << 20) as i64);
+        let all = Param::Int(i64::from(all_databases(ctx.options).unwrap_or(false)));
         match ctx.engine() {
             Engine::Mysql => vec![
                 Query::new(
                     "reading schema sizes from information_schema.TABLES",
                     include_str!("../sql/mysql/size_schemas.sql"),
-                ),
+                )
+                .param(all),
                 Query::new(
                     "reading the largest tables",
                     include_str!("../sql/mysql/size_tables.sql"),
                 )
+                .param(all)
                 .param(limit),
                 Query::new(
                     "reading tables with free space",
                     include_str!("../sql/mysql/size_free.sql"),
                 )
+                .param(all)
                 .param(min_size),
             ],
             _ => vec![
@@ -170,15 +183,17 @@ impl Check for Size {
                 Query::new(
                     "reading database sizes",
                     include_str!("../sql/postgres/size_database_sizes.sql"),
-                ),
+                )
+                .param(all),
             ],
         }
     }
 
-    /// `--interval` for growth; `--bloat-min-size` is checked here too, since this is what is
-    /// asked before connecting.
+    /// `--interval` for growth; `--bloat-min-size` and `--databases` are checked here too, since
+    /// this is what is asked before connecting.
     fn interval(&self, options: &BTreeMap<String, Vec<String>>) -> Result<Option<Duration>> {
         bloat_min_size(options).map_err(|e| anyhow!("--bloat-min-size: {e}"))?;
+        all_databases(options).map_err(|e| anyhow!("--databases: {e}"))?;
         let Some(text) = options.get("interval").and_then(|v| v.last()) else {
             return Ok(None);
         };
@@ -188,6 +203,7 @@ impl Check for Size {
     }
 
     fn evaluate(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
+        all_databases(ctx.options).map_err(|e| anyhow!("--databases: {e}"))?;
         let first = decode(ctx, &results.first())?;
         let second = results.second().map(|r| decode(ctx, &r)).transpose()?;
         let min_size = bloat_min_size(ctx.options).map_err(|e| anyhow!("--bloat-min-size: {e}"))?;
@@ -209,6 +225,18 @@ fn bloat_min_size(options: &BTreeMap<String, Vec<String>>) -> Result<u64, String
         .map(String::as_str)
         .unwrap_or(DEFAULT_BLOAT_MIN_SIZE);
     parse_size(text)
+}
+
+/// `--databases all`: size every database of the server, not only the connected one.
+fn all_databases(options: &BTreeMap<String, Vec<String>>) -> Result<bool, String> {
+    match options.get("databases").and_then(|v| v.last()).map(String::as_str) {
+        None | Some("current") => Ok(false),
+        Some("all") => Ok(true),
+        Some(other) => Err(format!(
+            "{:?}: use current (the connected database) or all (every database on the server)",
+            crate::text::shorten(other, 40)
+        )),
+    }
 }
 
 /// `500kB`, `10MB`, `2GB`, `1TB` (powers of 1024, as PostgreSQL's pg_size_pretty), or bytes.
@@ -329,13 +357,17 @@ pub struct Snapshot {
     pub failed: Vec<String>,
     /// The database sizes were read: a database without one was skipped for lack of CONNECT.
     pub sized: bool,
+    /// Every database was to be sized (`--databases all`); otherwise only the connected one.
+    pub all_databases: bool,
 }
 
 fn decode(ctx: &Context, r: &Results) -> Result<Snapshot> {
-    match ctx.engine() {
-        Engine::Mysql => decode_mysql(r),
-        _ => decode_postgres(r),
-    }
+    let mut snap = match ctx.engine() {
+        Engine::Mysql => decode_mysql(r)?,
+        _ => decode_postgres(r)?,
+    };
+    snap.all_databases = all_databases(ctx.options).unwrap_or(false);
+    Ok(snap)
 }
 
 fn decode_postgres(r: &Results) -> Result<Snapshot> {

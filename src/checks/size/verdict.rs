@@ -66,7 +66,7 @@ pub fn evaluate(
 
     // Sizes, largest first; the databases this role may not connect to are counted.
     let sized: Vec<_> = snap.databases.iter().filter(|d| d.bytes.is_some()).collect();
-    let skipped = if snap.sized {
+    let skipped = if snap.sized && snap.all_databases {
         snap.databases.len() - sized.len()
     } else {
         0
@@ -83,12 +83,27 @@ pub fn evaluate(
             role = snap.role.replace('"', "\"\"")
         ));
     }
+    if !snap.all_databases && sized.len() <= 1 {
+        notes.push(if engine == Engine::Mysql {
+            "only the connected schema was sized: --databases all sizes every schema on the server".into()
+        } else {
+            "only the connected database was sized: --databases all sizes every database on the server (it reads \
+             every file of every database); transaction ID ages are read for every database either way"
+                .into()
+        });
+    }
     let mut growth_total: Option<f64> = None;
     let db_growth = |name: &str, bytes: Option<i64>| -> Option<f64> {
         let later = second?.databases.iter().find(|d| d.name == name)?.bytes?;
         Some((later - bytes?) as f64 / seconds?)
     };
-    let mut by_size: Vec<_> = snap.databases.iter().collect();
+    // Unless every database was to be sized, the others are here for their transaction ID ages
+    // alone, which the wraparound verdict below reads; the list shows what was sized.
+    let mut by_size: Vec<_> = snap
+        .databases
+        .iter()
+        .filter(|d| snap.all_databases || d.bytes.is_some() || d.name == snap.current_database)
+        .collect();
     by_size.sort_by(|a, b| {
         b.bytes
             .unwrap_or(-1)
@@ -401,10 +416,10 @@ pub fn evaluate(
     }
 
     let mut parts = Vec::new();
-    let sized_text = if engine == Engine::Mysql {
-        format!("{} in {} schema(s)", human_bytes(total as f64), sized.len())
-    } else {
-        format!("{} in {} database(s)", human_bytes(total as f64), sized.len())
+    let what = if engine == Engine::Mysql { "schema" } else { "database" };
+    let sized_text = match sized.as_slice() {
+        [one] if !snap.all_databases => format!("{} in {what} {}", human_bytes(total as f64), one.name),
+        _ => format!("{} in {} {what}(s)", human_bytes(total as f64), sized.len()),
     };
     parts.push(sized_text);
     if let (Some(g), Some(_)) = (growth_total, seconds) {
@@ -632,6 +647,7 @@ mod tests {
             freeze_max_age: Some(200_000_000),
             current_database: "app".into(),
             sized: true,
+            all_databases: true,
             ..Snapshot::default()
         };
         let o = evaluate(&snap, None, &t(&[]), Engine::Postgres, 10, 100 << 20);
