@@ -1,19 +1,29 @@
 -- Tables that may hold migration history: in every schema but the catalogs, the tables with a
 -- column a migration tool writes, with all their column names. The check recognises them by
 -- name and columns; nothing here depends on a name the user typed. Only base tables whose
--- columns all have built-in types: a view, or a cast or operator on a type the database's owner
--- defined, would run the owner's code under the tool's role when read.
-SELECT c.table_schema::text AS table_schema,
-       c.table_name::text AS table_name,
-       pg_catalog.string_agg(pg_catalog.lower(c.column_name::text), ',' ORDER BY c.ordinal_position) AS columns
-  FROM information_schema.columns c
-  JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
- WHERE c.table_schema::text NOT IN ('pg_catalog', 'information_schema')
-   AND t.table_type::text = 'BASE TABLE'
- GROUP BY c.table_schema, c.table_name
-HAVING pg_catalog.bool_and(c.udt_schema::text = 'pg_catalog')
-   AND pg_catalog.bool_or(pg_catalog.lower(c.column_name::text) IN (
+-- columns all have built-in types (a domain's base type counts): a view, or a cast or operator
+-- on a type the database's owner defined, would run the owner's code under the tool's role when
+-- read. Straight from pg_class and pg_attribute, with the column visibility
+-- information_schema.columns applies (owner, or any column privilege), and not through that
+-- view: planning it took most of this check's time on a new connection, which a fleet of
+-- targets pays once per target.
+SELECT n.nspname::text AS table_schema,
+       c.relname::text AS table_name,
+       pg_catalog.string_agg(pg_catalog.lower(a.attname::text), ',' ORDER BY a.attnum) AS columns
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
+  LEFT JOIN pg_catalog.pg_type bt ON ty.typtype = 'd' AND bt.oid = ty.typbasetype
+ WHERE c.relkind IN ('r', 'p')
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)
+   AND (pg_catalog.pg_has_role(c.relowner, 'USAGE')
+        OR pg_catalog.has_column_privilege(c.oid, a.attnum, 'SELECT, INSERT, UPDATE, REFERENCES'))
+ GROUP BY n.nspname, c.relname
+HAVING pg_catalog.bool_and(COALESCE(bt.typnamespace, ty.typnamespace) = 'pg_catalog'::pg_catalog.regnamespace)
+   AND pg_catalog.bool_or(pg_catalog.lower(a.attname::text) IN (
          'version_num', 'version', 'installed_rank', 'orderexecuted', 'locked', 'applied',
          'migration_name', 'version_id', 'batch', 'is_locked', 'run_on', 'key', 'timestamp'))
- ORDER BY pg_catalog.lower(c.table_name::text) IN ('alembic_version', 'flyway_schema_history', 'databasechangelog', 'databasechangeloglock', 'schema_migrations', 'ar_internal_metadata', 'django_migrations', '_sqlx_migrations', '__diesel_schema_migrations', '_prisma_migrations', 'goose_db_version', 'knex_migrations', 'knex_migrations_lock', 'migrations', 'atlas_schema_revisions') DESC, 1, 2
+ ORDER BY pg_catalog.lower(c.relname::text) IN ('alembic_version', 'flyway_schema_history', 'databasechangelog', 'databasechangeloglock', 'schema_migrations', 'ar_internal_metadata', 'django_migrations', '_sqlx_migrations', '__diesel_schema_migrations', '_prisma_migrations', 'goose_db_version', 'knex_migrations', 'knex_migrations_lock', 'migrations', 'atlas_schema_revisions') DESC, 1, 2
  LIMIT 500
