@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A fleet of 200 targets in one `dbrunbook diagnose --all`: PG_DBS databases in a throwaway
 # PostgreSQL, MY_DBS databases in a throwaway MariaDB and SILENT ports that accept and never
-# answer. Measures wall time and peak RSS of the fleet run (default --jobs, --timeout 2s;
+# answer. Measures wall time and peak RSS of the fleet run (default --jobs and --server-jobs, --timeout 2s;
 # median of RUNS), then `dbrunbook serve` under CLIENTS (50)
 # concurrent probes of the live targets: latency percentiles and the exporter's peak RSS.
 #   DBRUNBOOK=path/to/dbrunbook RUNS=3 bench/fleet.sh
@@ -14,6 +14,7 @@ CLIENTS=${CLIENTS:-50}
 PROBES=${PROBES:-20}          # probes per client
 TIMEOUT=${TIMEOUT:-2s}
 JOBS=${JOBS:-}                # empty: the default --jobs
+SERVER_JOBS=${SERVER_JOBS:-}  # empty: the default --server-jobs
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 [[ -x /usr/bin/time ]] || { echo "needs GNU time: apt-get install -y time" >&2; exit 1; }
 ulimit -n 8192
@@ -95,7 +96,7 @@ walls=()
 for r in $(seq "$RUNS"); do
   t0=$EPOCHREALTIME rc=0
   /usr/bin/time -v -o "$WORK/time.$r" "$DBRUNBOOK" diagnose --all --config "$FLEET" --timeout "$TIMEOUT" \
-    ${JOBS:+--jobs "$JOBS"} --format json >"$WORK/fleet.$r.json" 2>"$WORK/fleet.$r.err" || rc=$?
+    ${JOBS:+--jobs "$JOBS"} ${SERVER_JOBS:+--server-jobs "$SERVER_JOBS"} --format json >"$WORK/fleet.$r.json" 2>"$WORK/fleet.$r.err" || rc=$?
   wall=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }')
   walls+=("$wall")
   rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$WORK/time.$r")

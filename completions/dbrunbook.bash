@@ -380,7 +380,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__diagnose)
-            opts="-v -h -V --limit --only --watch --all --tag --jobs --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --limit --only --watch --all --tag --jobs --server-jobs --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -403,6 +403,10 @@ _dbrunbook() {
                     return 0
                     ;;
                 --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-jobs)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -66,7 +66,8 @@ slow\t''
 size\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l tag -d 'Diagnose the fleet file\'s targets carrying this tag (repeatable: any of them)' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l jobs -d 'Targets diagnosed at once. Each holds one connection and a few hundred KiB while it runs, so 64 keeps 200 targets under 3 s with a 2 s deadline while staying far below file descriptor limits and a server\'s max_connections' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l jobs -d 'Targets diagnosed at once, over all servers. Each holds one connection and a few hundred KiB while it runs, far below file descriptor limits' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l server-jobs -d 'Targets of one server (the same host and port) diagnosed at once, so that a fleet of databases on one server never takes --jobs of its connection slots and CPUs at once. A server that does not answer within the connect timeout has nothing to protect: its other targets are then tried all at once, so they too end within one more deadline' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''
@@ -95,7 +96,8 @@ slow\t''
 size\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l tag -d 'Diagnose the fleet file\'s targets carrying this tag (repeatable: any of them)' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l jobs -d 'Targets diagnosed at once. Each holds one connection and a few hundred KiB while it runs, so 64 keeps 200 targets under 3 s with a 2 s deadline while staying far below file descriptor limits and a server\'s max_connections' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l jobs -d 'Targets diagnosed at once, over all servers. Each holds one connection and a few hundred KiB while it runs, far below file descriptor limits' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l server-jobs -d 'Targets of one server (the same host and port) diagnosed at once, so that a fleet of databases on one server never takes --jobs of its connection slots and CPUs at once. A server that does not answer within the connect timeout has nothing to protect: its other targets are then tried all at once, so they too end within one more deadline' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
 json\t''

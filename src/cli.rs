@@ -241,11 +241,17 @@ pub struct FleetArgs {
     #[arg(long, value_name = "TAG", conflicts_with = "url")]
     pub tag: Vec<String>,
 
-    /// Targets diagnosed at once. Each holds one connection and a few hundred KiB while it
-    /// runs, so 64 keeps 200 targets under 3 s with a 2 s deadline while staying far below file
-    /// descriptor limits and a server's max_connections.
+    /// Targets diagnosed at once, over all servers. Each holds one connection and a few hundred
+    /// KiB while it runs, far below file descriptor limits.
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub jobs: u16,
+
+    /// Targets of one server (the same host and port) diagnosed at once, so that a fleet of
+    /// databases on one server never takes --jobs of its connection slots and CPUs at once. A
+    /// server that does not answer within the connect timeout has nothing to protect: its other
+    /// targets are then tried all at once, so they too end within one more deadline.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub server_jobs: u16,
 }
 
 impl FleetArgs {

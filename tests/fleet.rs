@@ -84,6 +84,68 @@ fn a_fleet_with_a_dead_and_a_hung_target_reports_each_within_the_deadline() {
     assert!(wall.as_secs_f64() < 6.0, "a 2 s deadline but the fleet took {wall:?}");
 }
 
+/// Six databases on one server that never answers, two at a time (`--server-jobs 2`): the first
+/// two are tried together and alone; once they have waited out the connect timeout the server
+/// counts as not answering and the other four are tried at once, so the run takes about two
+/// deadlines, not three. A second server's target is not held up by the first's queue.
+#[test]
+fn targets_of_one_server_take_turns_until_it_proves_not_to_answer() {
+    let hung = Silent::start();
+    let other = Silent::start();
+    let mut yaml = String::from("targets:\n");
+    for i in 0..6 {
+        yaml.push_str(&format!(
+            "  - {{name: db{i}, url: 'postgres://postgres@127.0.0.1:{}/db{i}'}}\n",
+            hung.port
+        ));
+    }
+    yaml.push_str(&format!(
+        "  - {{name: elsewhere, url: 'postgres://postgres@127.0.0.1:{}/postgres'}}\n",
+        other.port
+    ));
+    let fleet = FleetDir::new(&yaml);
+    let started = Instant::now();
+    let run = fleet.run(
+        &[
+            "diagnose",
+            "--all",
+            "--server-jobs",
+            "2",
+            "--timeout",
+            "1s",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let wall = started.elapsed();
+    let doc = run.json();
+    assert_eq!(by_name(&doc).len(), 7, "{}", run.stdout);
+    // Seconds after the first connection, so the binary's own start-up is not counted.
+    let first = hung.accepted_at()[0];
+    let times: Vec<f64> = hung
+        .accepted_at()
+        .iter()
+        .map(|t| t.duration_since(first).as_secs_f64())
+        .collect();
+    assert_eq!(times.len(), 6, "each target tried once: {times:?}");
+    // The connect timeout is 90% of the 1 s deadline.
+    assert!(times[1] < 0.5, "the first two start at once: {times:?}");
+    assert!(times[2] > 0.8, "the third waits for a turn: {times:?}");
+    // Two at a time all through would start the fifth and sixth only after two timeouts.
+    assert!(times[5] < 1.5, "then the other four start together: {times:?}");
+    let elsewhere = other.accepted_at();
+    assert_eq!(elsewhere.len(), 1);
+    assert!(
+        elsewhere[0].saturating_duration_since(first).as_secs_f64() < 0.5,
+        "another server's target starts at once"
+    );
+    assert!(wall.as_secs_f64() < 5.0, "two deadlines and start-up: {wall:?}");
+    for t in by_name(&doc).values() {
+        assert_eq!(t["status"], "critical", "{t:#}");
+    }
+}
+
 #[test]
 fn a_fleet_in_prometheus_text_labels_every_sample_with_its_target() {
     let hung = Silent::start();

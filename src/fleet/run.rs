@@ -1,14 +1,18 @@
 //! `diagnose --all` / `--tag`: the fleet file's targets diagnosed concurrently, at most `--jobs`
-//! at once, each within its own `--timeout` from the moment it starts, so a hanging target costs
-//! one slot for one deadline and delays nobody else. A target that cannot be reached or whose
+//! at once and at most `--server-jobs` of one server, each within its own `--timeout` from the
+//! moment it starts, so a hanging target costs one slot for one deadline and delays nobody else. A target that cannot be reached or whose
 //! URL cannot be resolved is UNKNOWN for that target; the run itself goes on. Each target's
 //! diagnosis is `app::run::diagnose`, the same as for `--url`.
 
+use std::cell::Cell;
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::config::{Config, TargetConfig};
 use crate::app::run::{self, Selected};
@@ -18,6 +22,7 @@ use crate::report::fleet::{self, FleetReport, FleetTarget};
 use crate::report::table::TableOptions;
 use crate::report::{CheckResult, Report};
 use crate::runbook::Catalog;
+use crate::target::Target;
 
 /// Runs the fleet, prints it in the chosen format and returns the exit code (worst status);
 /// bad input (no fleet file, a broken one, a tag nobody carries) is UNKNOWN, said on stderr.
@@ -53,23 +58,44 @@ pub fn diagnose(global: &GlobalArgs, args: &CheckArgs) -> u8 {
         runbook_problem,
     };
     let progress = progress_bar(targets.len());
-    let jobs = usize::from(args.fleet.jobs);
+    let resolved: Vec<_> = targets.iter().map(|tc| tc.resolve(&env)).collect();
+    let gate = Gate::new(
+        &resolved,
+        usize::from(args.fleet.jobs),
+        usize::from(args.fleet.server_jobs),
+    );
+    let unanswered = run::connect_timeout(global);
     let results = runtime.block_on(async {
-        let mut done: Vec<(usize, FleetTarget)> = futures_util::stream::iter(targets.iter().enumerate())
-            .map(|(i, tc)| {
-                let plan = &plan;
-                let progress = &progress;
+        let mut running: FuturesUnordered<_> = targets
+            .iter()
+            .zip(resolved)
+            .enumerate()
+            .map(|(i, (tc, resolved))| {
+                let (plan, progress, gate) = (&plan, &progress, &gate);
                 async move {
-                    let report = plan.diagnose(tc).await;
+                    let server = gate.server_of(i);
+                    let report = {
+                        let _turn = gate.turn(server).await;
+                        plan.diagnose_resolved(tc, resolved).await
+                    };
+                    // Connecting took the whole connect timeout and failed: the server does
+                    // not answer, and its other targets would each wait as long in turn.
+                    if report.report.target.server_version.is_none()
+                        && u128::from(report.report.elapsed_ms) >= unanswered.as_millis()
+                    {
+                        gate.unanswered(server);
+                    }
                     if let Some(bar) = progress {
                         bar.inc(1);
                     }
                     (i, report)
                 }
             })
-            .buffer_unordered(jobs)
-            .collect()
-            .await;
+            .collect();
+        let mut done = Vec::with_capacity(targets.len());
+        while let Some(one) = running.next().await {
+            done.push(one);
+        }
         done.sort_by_key(|(i, _)| *i);
         done.into_iter().map(|(_, t)| t).collect::<Vec<_>>()
     });
@@ -110,6 +136,12 @@ pub(crate) struct Plan<'a> {
 impl Plan<'_> {
     /// One target of the fleet, with its own thresholds and options, within `--timeout` from now.
     pub async fn diagnose(&self, tc: &TargetConfig) -> FleetTarget {
+        let env = |k: &str| std::env::var(k).ok();
+        self.diagnose_resolved(tc, tc.resolve(&env)).await
+    }
+
+    /// The same, with the target's URL already expanded and parsed (or the reason it was not).
+    pub async fn diagnose_resolved(&self, tc: &TargetConfig, resolved: Result<Target, String>) -> FleetTarget {
         let started = Instant::now();
         let selected: Vec<Selected> = CHECKS
             .iter()
@@ -125,7 +157,7 @@ impl Plan<'_> {
             })
             .collect();
         let env = |k: &str| std::env::var(k).ok();
-        let report = match tc.resolve(&env) {
+        let report = match resolved {
             Ok(mut target) => {
                 crate::passfile::fill(&mut target, &env);
                 run::diagnose(
@@ -150,6 +182,72 @@ impl Plan<'_> {
             name: tc.name.clone(),
             tags: tc.tags.clone(),
             report,
+        }
+    }
+}
+
+/// Who may start: at most `--jobs` targets at once over the fleet, and at most `--server-jobs`
+/// of one server (the same hosts and ports), so that a hundred databases on one server never
+/// open a hundred sessions on it at once. A server that does not answer has its limit lifted:
+/// its targets then fail together within one deadline instead of one after another.
+///
+/// A target takes its server's permit before the overall one. Both semaphores are fair, so the
+/// overall queue holds only targets whose server has room, and targets of other servers are
+/// never stuck behind a busy one.
+struct Gate {
+    overall: Semaphore,
+    servers: Vec<Semaphore>,
+    /// Per target, its server's index; `None` for a target whose URL did not resolve.
+    server_of: Vec<Option<usize>>,
+    lifted: Vec<Cell<bool>>,
+    /// Permits enough for every target, added to a server that does not answer.
+    everyone: usize,
+}
+
+impl Gate {
+    fn new(resolved: &[Result<Target, String>], jobs: usize, server_jobs: usize) -> Gate {
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let server_of = resolved
+            .iter()
+            .map(|r| {
+                let target = r.as_ref().ok()?;
+                let key = target
+                    .hosts
+                    .iter()
+                    .map(|h| format!("{}:{}", h.host, h.port))
+                    .collect::<Vec<_>>()
+                    .join(",");
+                let next = index.len();
+                Some(*index.entry(key).or_insert(next))
+            })
+            .collect();
+        Gate {
+            overall: Semaphore::new(jobs),
+            servers: (0..index.len()).map(|_| Semaphore::new(server_jobs)).collect(),
+            lifted: (0..index.len()).map(|_| Cell::new(false)).collect(),
+            server_of,
+            everyone: resolved.len(),
+        }
+    }
+
+    fn server_of(&self, target: usize) -> Option<usize> {
+        self.server_of[target]
+    }
+
+    /// Waits until the target may start; it runs while the permits are held.
+    async fn turn(&self, server: Option<usize>) -> (Option<SemaphorePermit<'_>>, Option<SemaphorePermit<'_>>) {
+        let own = match server {
+            Some(i) => self.servers[i].acquire().await.ok(),
+            None => None,
+        };
+        (own, self.overall.acquire().await.ok())
+    }
+
+    fn unanswered(&self, server: Option<usize>) {
+        if let Some(i) = server
+            && !self.lifted[i].replace(true)
+        {
+            self.servers[i].add_permits(self.everyone);
         }
     }
 }

@@ -5,8 +5,8 @@ use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use super::Run;
 
@@ -14,19 +14,19 @@ use super::Run;
 /// server, or a spy counting who connected.
 pub struct Silent {
     pub port: u16,
-    accepted: Arc<AtomicUsize>,
+    accepted: Arc<Mutex<Vec<Instant>>>,
 }
 
 impl Silent {
     pub fn start() -> Silent {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let accepted = Arc::new(AtomicUsize::new(0));
-        let count = accepted.clone();
+        let accepted = Arc::new(Mutex::new(Vec::new()));
+        let times = accepted.clone();
         std::thread::spawn(move || {
             let mut held = Vec::new();
             for stream in listener.incoming().flatten() {
-                count.fetch_add(1, Ordering::SeqCst);
+                times.lock().unwrap().push(Instant::now());
                 // Read and discard, so the client's writes never block; never answer.
                 let mut s = stream;
                 let clone = s.try_clone().ok();
@@ -41,7 +41,12 @@ impl Silent {
     }
 
     pub fn accepted(&self) -> usize {
-        self.accepted.load(Ordering::SeqCst)
+        self.accepted.lock().unwrap().len()
+    }
+
+    /// When each connection was accepted, in order.
+    pub fn accepted_at(&self) -> Vec<Instant> {
+        self.accepted.lock().unwrap().clone()
     }
 }
 
