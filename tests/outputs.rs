@@ -112,8 +112,8 @@ fn prometheus_text_parses_and_keeps_families_together_on_both_engines() {
         .collect();
     for url in [shared_pg_url(), shared_mysql_url()] {
         let run = dbrunbook(&["diagnose", "--url", &url, "--format", "prometheus"]);
-        // UNKNOWN only from slow: the shared servers keep no statement statistics (tests/slow.rs).
-        assert!(matches!(run.code, 0 | 3), "{}", run.all());
+        // WARNING only from connect, for a server started minutes ago (tests/check_all.rs).
+        assert!(matches!(run.code, 0 | 1), "{}", run.all());
         let lines = run.stdout.lines().map(|l| Ok(l.to_string()));
         let scrape = prometheus_parse::Scrape::parse(lines).expect("valid exposition text");
         let status: Vec<_> = scrape

@@ -32,6 +32,8 @@ pub(crate) struct Selected {
     pub flags: BTreeMap<String, ThresholdValue>,
     pub limit: usize,
     pub options: BTreeMap<String, Vec<String>>,
+    /// Asked for by name: see `Context::named`.
+    pub named: bool,
 }
 
 /// Every check, with the runbooks' thresholds, over one connection.
@@ -47,6 +49,7 @@ pub fn all(global: &GlobalArgs, args: &CheckArgs) -> u8 {
             flags: BTreeMap::new(),
             limit: args.limit as usize,
             options: BTreeMap::new(),
+            named: !args.only.is_empty(),
         })
         .collect();
     match args.watch {
@@ -62,6 +65,7 @@ pub fn one(global: &GlobalArgs, cmd: &CheckCommand) -> u8 {
         flags: cmd.flags.clone(),
         limit: cmd.limit,
         options: cmd.options.clone(),
+        named: true,
     }];
     match cmd.watch {
         Some(every) => super::watch::run(global, every, cmd.check.spec().name, || run_checks(global, &selected)),
@@ -288,6 +292,7 @@ pub(crate) async fn diagnose(
                 thresholds: t,
                 limit: c.limit,
                 options: &c.options,
+                named: c.named,
             };
             let start = batch.len();
             let first = Results {
@@ -372,6 +377,7 @@ pub(crate) async fn diagnose(
                     thresholds: t,
                     limit: c.limit,
                     options: &c.options,
+                    named: c.named,
                 };
                 let rows = Results {
                     queries: &done_queries[i],

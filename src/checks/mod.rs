@@ -76,6 +76,10 @@ pub struct Context<'a> {
     pub limit: usize,
     /// The spec's options as given, key → values (empty when not given, and under `check`).
     pub options: &'a BTreeMap<String, Vec<String>>,
+    /// The check was asked for by name (its own subcommand, or `--only`), not run as one of
+    /// `diagnose`'s every check: a feature the server does not have (statement statistics)
+    /// is then UNKNOWN, since the question cannot be answered, rather than OK with the reason.
+    pub named: bool,
 }
 
 impl Context<'_> {

@@ -153,6 +153,7 @@ impl Plan<'_> {
                     flags: tc.thresholds.get(name).cloned().unwrap_or_default(),
                     limit: self.limit,
                     options: tc.options.get(name).cloned().unwrap_or_default(),
+                    named: !self.only.is_empty(),
                 }
             })
             .collect();

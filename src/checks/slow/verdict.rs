@@ -337,6 +337,7 @@ mod tests {
             thresholds: &thresholds,
             limit: 10,
             options: &options,
+            named: true,
         };
         let source = Source::Pg {
             schema: "public".into(),
