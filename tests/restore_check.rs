@@ -431,6 +431,55 @@ fn restore_past_the_timeout_is_stopped_and_the_scratch_database_dropped() {
     assert!(!pg_database_exists(&name));
 }
 
+/// The deadline comes while CREATE DATABASE waits for a lock: the server may still finish the
+/// CREATE after the tool has gone, leaving a database without the marker that would let a
+/// later run recognise it. The report names it and says how to drop it.
+#[test]
+fn a_timeout_while_creating_the_scratch_database_names_it_and_how_to_drop_it() {
+    let pg = ThrowawayPg::start(PgOptions::default());
+    let dir = tmp();
+    let path = dir.path().join("small.sql");
+    std::fs::write(
+        &path,
+        "--\n-- PostgreSQL database dump\n--\n\nCREATE TABLE t (a int);\n\
+         --\n-- PostgreSQL database dump complete\n--\n",
+    )
+    .unwrap();
+    // SHARE on pg_database lets connections in (they read it) but holds up the row a CREATE
+    // DATABASE inserts.
+    let mut locker = Command::new(pg.bin("psql"))
+        .args([
+            "-X",
+            "-q",
+            "-d",
+            &pg.url("postgres", "postgres"),
+            "-c",
+            "BEGIN; LOCK TABLE pg_catalog.pg_database IN SHARE MODE; SELECT pg_sleep(60);",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let held = "SELECT count(*) FROM pg_locks WHERE relation = 'pg_catalog.pg_database'::regclass \
+                AND mode = 'ShareLock' AND granted";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while psql_value(&pg.url("postgres", "postgres"), held) != "1" {
+        assert!(std::time::Instant::now() < deadline, "the lock was never taken");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let run = restore(&path, &pg.url("postgres", "postgres"), None, &["--timeout", "2s"]);
+    let _ = locker.kill();
+    let _ = locker.wait();
+    let report = run.json();
+    assert_eq!(run.code, 3, "{report:#}");
+    let summary = report["checks"][0]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("ran out of --timeout")
+            && summary.contains("DROP DATABASE \"dbrunbook_restore_")
+            && !summary.contains("needs CREATEDB"),
+        "{summary}"
+    );
+}
+
 #[test]
 fn pg_dumpall_file_is_refused_before_anything_is_created() {
     let dir = tmp();

@@ -42,6 +42,18 @@ pub const EXACT_COUNT_MAX_BYTES: i64 = 256 << 20;
 /// The name of the one result.
 const NAME: &str = "restore-check";
 
+/// The deadline came while the scratch database was being created; the message says all.
+#[derive(Debug)]
+struct CreateTimedOut(String);
+
+impl std::fmt::Display for CreateTimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CreateTimedOut {}
+
 pub fn run(global: &GlobalArgs, args: &RestoreArgs, timeout: Duration) -> Report {
     let started = Instant::now();
     let mut run = Run {
@@ -193,9 +205,20 @@ impl Run<'_> {
                     }
                 }
             }
-            let made = timeout_at(deadline, admin.create(&created))
-                .await
-                .unwrap_or_else(|_| Err(anyhow!("creating the scratch database ran out of --timeout")));
+            // Cut off mid-way, the server may still finish the CREATE on its own, leaving a
+            // database without the marker that would let a later cleanup recognise it: named,
+            // with the statement that drops it.
+            let made = timeout_at(deadline, admin.create(&created)).await.unwrap_or_else(|_| {
+                let ident = match scratch.engine {
+                    Engine::Mysql => scratch::my_ident(&created.name),
+                    _ => scratch::pg_ident(&created.name),
+                };
+                Err(anyhow::Error::new(CreateTimedOut(format!(
+                    "creating the scratch database {} ran out of --timeout; if the server still finished it, it is \
+                     there unmarked: drop it by hand with DROP DATABASE {ident}",
+                    created.name
+                ))))
+            });
             admin.close().await;
             made.map(Ok)
         });
@@ -209,6 +232,11 @@ impl Run<'_> {
                 powers.join(", "),
                 scratch.redacted_url()
             ));
+        }
+        if let Err(e) = &made
+            && let Some(CreateTimedOut(message)) = e.downcast_ref::<CreateTimedOut>()
+        {
+            return unknown(message.clone());
         }
         if let Err(e) = made {
             return unknown(format!(
