@@ -453,6 +453,64 @@ fn one_targets_slow_local_work_does_not_hold_up_the_others() {
     );
 }
 
+/// A refusal is an answer: targets whose login the server refuses at once keep taking turns,
+/// however long their local work (here a pgBackRest that takes 1.5 s) makes each target last.
+#[test]
+fn a_server_that_refuses_quickly_keeps_its_limit_whatever_the_local_work_takes() {
+    let mut yaml = String::from("targets:\n");
+    for i in 0..3 {
+        yaml.push_str(&format!(
+            "  - {{name: t{i}, url: 'postgres://no_such_role_fleet@{}/postgres', \
+             options: {{backups: {{pgbackrest-stanza: main}}}}}}\n",
+            shared_pg_url().split('@').nth(1).unwrap().split('/').next().unwrap()
+        ));
+    }
+    let fleet = FleetDir::new(&yaml);
+    let bin = fleet.home().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let starts = fleet.home().join("starts");
+    let fake = bin.join("pgbackrest");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\ndate +%s.%N >> '{}'\nsleep 1.5\necho '[]'\n",
+            starts.display()
+        ),
+    )
+    .unwrap();
+    set_mode(&fake, 0o755);
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let run = fleet.run(
+        &[
+            "diagnose",
+            "--all",
+            "--server-jobs",
+            "1",
+            "--connect-timeout",
+            "1s",
+            "--timeout",
+            "10s",
+            "--format",
+            "json",
+        ],
+        &[("PATH", &path)],
+    );
+    for t in by_name(&run.json()).values() {
+        assert!(t["target"]["server_version"].is_null(), "{t:#}");
+    }
+    let mut at: Vec<f64> = std::fs::read_to_string(&starts)
+        .unwrap()
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect();
+    at.sort_by(f64::total_cmp);
+    assert_eq!(at.len(), 3, "{}", run.all());
+    assert!(
+        at[1] - at[0] > 1.2 && at[2] - at[1] > 1.2,
+        "one at a time, each after the last: {at:?}"
+    );
+}
+
 #[test]
 fn a_my_cnf_with_include_lines_says_they_are_not_followed() {
     let fleet = FleetDir::new(&format!("targets:\n  - name: maria\n    url: {}\n", shared_mysql_url()));

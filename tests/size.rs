@@ -264,6 +264,25 @@ fn only_the_connected_database_is_sized_unless_all_are_asked_for() {
     assert_eq!(listed, ["other_one"], "{check:#}");
     let summary = check["summary"].as_str().unwrap();
     assert!(summary.contains(" in database other_one"), "{summary}");
+
+    // Once the connected database is frozen, the oldest transaction IDs are another one's: the
+    // summary names it, so the list shows it too, unsized.
+    pg.psql_as("postgres", "other_one", &["VACUUM FREEZE"]);
+    let (_, frozen) = size(&pg.url("postgres", "other_one"), &[]);
+    let summary = frozen["checks"][0]["summary"].as_str().unwrap();
+    let oldest = summary
+        .split("oldest transaction ID age ")
+        .nth(1)
+        .and_then(|rest| rest.split(" in database ").nth(1))
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("no oldest database in: {summary}"));
+    assert_ne!(oldest, "other_one", "{summary}");
+    let row = findings(&frozen, "databases")
+        .into_iter()
+        .find(|d| d["database"] == oldest)
+        .unwrap_or_else(|| panic!("{oldest} named but not listed: {frozen:#}"));
+    assert_eq!(row["size"], "not sized (--databases current)", "{row:#}");
+    assert!(row["xid_age"].is_i64());
     assert!(check["notes"].to_string().contains("--databases all"), "{check:#}");
     assert!(
         !check["metrics"].to_string().contains("databases_skipped"),

@@ -233,7 +233,9 @@ pub(crate) async fn diagnose(
                 }
             }
             progress.done();
-            return done(target, None, results);
+            let mut report = done(target, None, results);
+            report.unanswered = err.kind == ConnectErrorKind::Timeout;
+            return report;
         }
     };
     let server = session.server().clone();
@@ -416,7 +418,7 @@ enum Phase {
 /// "not run". Without it, a check with a verdict gives it, the others share that verdict with the
 /// runbook shown once, and any other failure leaves every check UNKNOWN, naming the failed phase.
 /// `--connect-timeout`, held under the run's deadline.
-pub(crate) fn connect_timeout(global: &GlobalArgs) -> Duration {
+fn connect_timeout(global: &GlobalArgs) -> Duration {
     global.connect_timeout.min(global.timeout.mul_f64(0.9))
 }
 

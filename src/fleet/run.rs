@@ -64,7 +64,6 @@ pub fn diagnose(global: &GlobalArgs, args: &CheckArgs) -> u8 {
         usize::from(args.fleet.jobs),
         usize::from(args.fleet.server_jobs),
     );
-    let unanswered = run::connect_timeout(global);
     let results = runtime.block_on(async {
         let mut running: FuturesUnordered<_> = targets
             .iter()
@@ -78,11 +77,10 @@ pub fn diagnose(global: &GlobalArgs, args: &CheckArgs) -> u8 {
                         let _turn = gate.turn(server).await;
                         plan.diagnose_resolved(tc, resolved).await
                     };
-                    // Connecting took the whole connect timeout and failed: the server does
-                    // not answer, and its other targets would each wait as long in turn.
-                    if report.report.target.server_version.is_none()
-                        && u128::from(report.report.elapsed_ms) >= unanswered.as_millis()
-                    {
+                    // Connecting ran out of the connect timeout: the server does not answer,
+                    // and its other targets would each wait as long in turn. A refusal, a full
+                    // server or a wrong password is an answer: the limit holds for those.
+                    if report.report.unanswered {
                         gate.unanswered(server);
                     }
                     if let Some(bar) = progress {

@@ -26,6 +26,10 @@ pub struct Report {
     pub checks: Vec<CheckResult>,
     /// Wall-clock time of the whole run, in milliseconds.
     pub elapsed_ms: u64,
+    /// The server did not answer within the connect timeout (not a refusal, not a wrong
+    /// password): what the fleet runner needs to know about the server, not part of the output.
+    #[serde(skip)]
+    pub unanswered: bool,
 }
 
 impl Report {
@@ -38,6 +42,7 @@ impl Report {
             target,
             checks,
             elapsed_ms,
+            unanswered: false,
         }
     }
 }

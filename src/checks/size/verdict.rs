@@ -99,10 +99,26 @@ pub fn evaluate(
     };
     // Unless every database was to be sized, the others are here for their transaction ID ages
     // alone, which the wraparound verdict below reads; the list shows what was sized.
+    // The database with the oldest transaction IDs stays listed: the summary may name it.
+    let oldest = snap
+        .databases
+        .iter()
+        .max_by_key(|d| {
+            let age = d.xid_age.unwrap_or(0).max(d.mxid_age.unwrap_or(0));
+            // As the wraparound verdict breaks a tie: the connected database.
+            (age, d.name == snap.current_database)
+        })
+        .filter(|d| d.xid_age.is_some() || d.mxid_age.is_some())
+        .map(|d| d.name.as_str());
     let mut by_size: Vec<_> = snap
         .databases
         .iter()
-        .filter(|d| snap.all_databases || d.bytes.is_some() || d.name == snap.current_database)
+        .filter(|d| {
+            snap.all_databases
+                || d.bytes.is_some()
+                || d.name == snap.current_database
+                || Some(d.name.as_str()) == oldest
+        })
         .collect();
     by_size.sort_by(|a, b| {
         b.bytes
@@ -122,6 +138,7 @@ pub fn evaluate(
                 "size",
                 match (d.bytes, snap.sized) {
                     (Some(b), _) => human_bytes(b as f64),
+                    (None, true) if !snap.all_databases => "not sized (--databases current)".into(),
                     (None, true) => "not sized: no CONNECT".into(),
                     (None, false) => "not read".into(),
                 },

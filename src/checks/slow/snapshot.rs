@@ -62,6 +62,7 @@ pub(super) fn missing(ctx: &Context, results: &Results) -> Result<Outcome> {
     let rows = results.rows(0)?;
     let row = rows.first().ok_or_else(|| anyhow!("no row from the first query"))?;
     let mut facts = Facts::default();
+    let mut half_set_up = false;
     let summary = match ctx.engine() {
         Engine::Mysql => {
             facts.flag("performance_schema_off");
@@ -97,6 +98,7 @@ pub(super) fn missing(ctx: &Context, results: &Results) -> Result<Outcome> {
                 facts.flag("not_preloaded");
             }
             facts.set("database", &database);
+            half_set_up = installed && !loaded;
             match (installed, loaded) {
                 (false, true) => format!(
                     "pg_stat_statements is not installed in database {database}, and its library is already \
@@ -114,7 +116,8 @@ pub(super) fn missing(ctx: &Context, results: &Results) -> Result<Outcome> {
             }
         }
     };
-    if ctx.named {
+    // Installed but not loaded is a setup someone began and did not finish: never OK.
+    if ctx.named || half_set_up {
         return Ok(Outcome {
             facts,
             ..Outcome::unknown(summary)

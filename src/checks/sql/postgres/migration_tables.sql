@@ -4,7 +4,8 @@
 -- columns all have built-in types (a domain's base type counts): a view, or a cast or operator
 -- on a type the database's owner defined, would run the owner's code under the tool's role when
 -- read. Straight from pg_class and pg_attribute, with the column visibility
--- information_schema.columns applies (owner, or any column privilege), and not through that
+-- information_schema.columns applies (owner, or any column privilege; no temporary tables, not
+-- even this session's, which a pooler's server session may hold for another client), and not through that
 -- view: planning it took most of this check's time on a new connection, which a fleet of
 -- targets pays once per target.
 SELECT n.nspname::text AS table_schema,
@@ -17,6 +18,7 @@ SELECT n.nspname::text AS table_schema,
   LEFT JOIN pg_catalog.pg_type bt ON ty.typtype = 'd' AND bt.oid = ty.typbasetype
  WHERE c.relkind IN ('r', 'p')
    AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND c.relpersistence <> 't'
    AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)
    AND (pg_catalog.pg_has_role(c.relowner, 'USAGE')
         OR pg_catalog.has_column_privilege(c.oid, a.attnum, 'SELECT, INSERT, UPDATE, REFERENCES'))
