@@ -48,6 +48,11 @@ pub fn format_duration(d: Duration) -> String {
     if total_ms < 1000 {
         return format!("{total_ms}ms");
     }
+    // A fraction under a minute is shown, not cut: a connect timeout of 90% of --timeout 2s
+    // is 1.8s, and "1s" would not match the time the report says was waited.
+    if total_ms < 60_000 && total_ms % 1000 != 0 {
+        return format!("{:.1}s", d.as_secs_f64());
+    }
     let secs = d.as_secs();
     let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
     match (h, m, s) {
@@ -133,6 +138,7 @@ mod tests {
     fn durations_format_back() {
         assert_eq!(format_duration(Duration::from_millis(250)), "250ms");
         assert_eq!(format_duration(Duration::from_secs(45)), "45s");
+        assert_eq!(format_duration(Duration::from_millis(1800)), "1.8s");
         assert_eq!(format_duration(Duration::from_secs(125)), "2m5s");
         assert_eq!(format_duration(Duration::from_secs(3600)), "1h");
         assert_eq!(format_duration(Duration::from_secs(3720)), "1h2m");
