@@ -41,9 +41,8 @@ pub(in crate::engine) async fn open(
             }
             Ok((_, _, standby)) => {
                 let message = format!(
-                    "{}:{} is {} (target_session_attrs={})",
-                    host.host,
-                    host.port,
+                    "{} is {} (target_session_attrs={})",
+                    super::describe_host(host),
                     if standby == Some(true) {
                         "a standby"
                     } else {
@@ -63,7 +62,7 @@ pub(in crate::engine) async fn open(
             }
             Err(e) => e,
         };
-        crate::log::info(&format!("{}:{}: {}", host.host, host.port, err.message));
+        crate::log::info(&format!("{}: {}", super::describe_host(host), err.message));
         // A refusal for lack of slots says more than the next host's failure would.
         if !matches!(
             &last,
