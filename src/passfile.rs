@@ -65,7 +65,8 @@ fn read_guarded(path: &Path, refuse: &dyn Fn(u32) -> Option<String>) -> Option<S
 
 /// libpq's rules: the first line whose host, port, database and user fields match (`*` matches
 /// anything; `\:` and `\\` escape), comments start with `#`, an empty password counts as none.
-/// A Unix socket in the default directory matches the host name `localhost`.
+/// A Unix socket in the default directory matches the host name `localhost`. With `hostaddr`
+/// the host *name* is matched (`HostPort::host`), never the address connected to, as in libpq.
 fn pgpass_password(target: &Target, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
     let path = env("PGPASSFILE")
         .filter(|p| !p.is_empty())

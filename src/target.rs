@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
@@ -75,15 +76,18 @@ impl TlsMode {
 }
 
 /// One host to try: a TCP host name or address, or a Unix socket directory (starts with `/`).
+/// With libpq's `hostaddr`, `addr` is where the connection goes, without a name lookup, and
+/// `host` stays the name: TLS verification and `.pgpass` are matched against it, as in libpq.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostPort {
     pub host: String,
+    pub addr: Option<IpAddr>,
     pub port: u16,
 }
 
 impl HostPort {
     pub fn is_socket(&self) -> bool {
-        self.host.starts_with('/')
+        self.addr.is_none() && self.host.starts_with('/')
     }
 }
 
@@ -194,6 +198,15 @@ impl Target {
             })
             .collect();
         url.push_str(&tcp.join(","));
+        let addrs: Vec<String> = self
+            .hosts
+            .iter()
+            .filter(|h| !h.is_socket())
+            .map(|h| h.addr.map(|a| a.to_string()).unwrap_or_default())
+            .collect();
+        if addrs.iter().any(|a| !a.is_empty()) {
+            query.push(format!("hostaddr={}", addrs.join(",")));
+        }
         for h in self.hosts.iter().filter(|h| h.is_socket()) {
             query.push(format!("host={}", h.host));
             query.push(format!("port={}", h.port));
@@ -468,20 +481,31 @@ fn build_target(mut params: Params, env: &dyn Fn(&str) -> Option<String>) -> Res
         }
     }
     let default_port = if engine == Engine::Mysql { 3306 } else { 5432 };
-    let host_text = v
-        .get("socket")
-        .or(v.get("hostaddr"))
-        .or(v.get("host"))
-        .cloned()
-        .unwrap_or_else(|| default_host(engine, default_port));
-    let host_names: Vec<&str> = host_text.split(',').collect();
+    // The MySQL client has no hostaddr; taken for the host, it would have TLS verify the
+    // address instead of the name.
+    if engine == Engine::Mysql && v.contains_key("hostaddr") {
+        bail!("hostaddr is a PostgreSQL parameter: a MySQL target takes the address as its host");
+    }
+    // `socket` names the whole connection: host and hostaddr give way to it.
+    let hostaddr = v.get("hostaddr").filter(|_| !v.contains_key("socket"));
+    let addr_items: Vec<&str> = hostaddr.map_or_else(Vec::new, |t| t.split(',').collect());
+    let host_text = v.get("socket").or(v.get("host"));
+    let host_names: Vec<&str> = host_text.map_or_else(Vec::new, |t| t.split(',').collect());
+    if !addr_items.is_empty() && !host_names.is_empty() && host_names.len() != addr_items.len() {
+        bail!(
+            "{} host names given for {} hostaddr values: host and hostaddr list one entry per server, in the same order",
+            host_names.len(),
+            addr_items.len()
+        );
+    }
+    let count = addr_items.len().max(host_names.len()).max(1);
     let port_text = v.get("port").cloned().unwrap_or_default();
     let port_items: Vec<&str> = port_text.split(',').collect();
-    if port_items.len() > 1 && port_items.len() != host_names.len() {
-        bail!("{} ports given for {} hosts", port_items.len(), host_names.len());
+    if port_items.len() > 1 && port_items.len() != count {
+        bail!("{} ports given for {count} hosts", port_items.len());
     }
     let mut hosts = Vec::new();
-    for (i, host) in host_names.iter().enumerate() {
+    for i in 0..count {
         let port_item = port_items.get(i).or(port_items.first()).copied().unwrap_or("");
         let port = if port_item.is_empty() {
             default_port
@@ -492,12 +516,22 @@ fn build_target(mut params: Params, env: &dyn Fn(&str) -> Option<String>) -> Res
                 .filter(|p| *p > 0)
                 .ok_or_else(|| anyhow::anyhow!("invalid port '{port_item}': use a number from 1 to 65535"))?
         };
-        let host = if host.is_empty() {
-            "localhost".to_string()
-        } else {
-            host.to_string()
+        let addr = match addr_items.get(i).copied().unwrap_or("") {
+            "" => None,
+            item => Some(item.parse::<IpAddr>().map_err(|_| {
+                anyhow::anyhow!("invalid hostaddr '{item}': use a numeric IPv4 or IPv6 address and put a name in host")
+            })?),
         };
-        hosts.push(HostPort { host, port });
+        let name = host_names.get(i).copied().unwrap_or("");
+        let (host, addr) = match (name, addr) {
+            // Only an address: libpq matches `.pgpass` against it, and looking an address up
+            // is parsing it (no DNS), so it serves as the name.
+            ("", Some(a)) => (a.to_string(), None),
+            ("", None) if host_names.is_empty() => (default_host(engine, default_port), None),
+            ("", None) => ("localhost".to_string(), None),
+            (name, addr) => (name.to_string(), addr),
+        };
+        hosts.push(HostPort { host, addr, port });
     }
     if engine == Engine::Mysql && hosts.len() > 1 {
         bail!("MySQL targets take one host, not {}", hosts.len());
@@ -564,6 +598,7 @@ mod tests {
             t.hosts,
             vec![HostPort {
                 host: "db1.internal".into(),
+                addr: None,
                 port: 6432
             }]
         );
@@ -583,6 +618,7 @@ mod tests {
             t.hosts[0],
             HostPort {
                 host: "::1".into(),
+                addr: None,
                 port: 5433
             }
         );
@@ -590,6 +626,7 @@ mod tests {
             t.hosts[1],
             HostPort {
                 host: "db2".into(),
+                addr: None,
                 port: 5432
             }
         );
@@ -656,6 +693,7 @@ mod tests {
             t.hosts[0],
             HostPort {
                 host: "db1".into(),
+                addr: None,
                 port: 6432
             }
         );
@@ -699,6 +737,99 @@ mod tests {
             let err = format!("{:#}", Target::resolve(Some(bad), &no_env).unwrap_err());
             assert!(err.contains(expect), "{bad}: {err}");
             assert!(!err.contains("hunter2"), "{err}");
+        }
+    }
+
+    fn addr(text: &str) -> Option<IpAddr> {
+        Some(text.parse().unwrap())
+    }
+
+    #[test]
+    fn hostaddr_is_where_to_connect_and_host_stays_the_name() {
+        for url in [
+            "host=db.example.com hostaddr=10.0.0.5 port=6432 dbname=app",
+            "postgres://db.example.com:6432/app?hostaddr=10.0.0.5",
+        ] {
+            let t = resolve(url);
+            assert_eq!(
+                t.hosts,
+                vec![HostPort {
+                    host: "db.example.com".into(),
+                    addr: addr("10.0.0.5"),
+                    port: 6432
+                }],
+                "{url}"
+            );
+            assert!(!t.hosts[0].is_socket());
+            let shown = t.redacted_url();
+            assert!(
+                shown.contains("@db.example.com:6432/app?hostaddr=10.0.0.5&"),
+                "{url}: {shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn host_and_hostaddr_lists_pair_up_in_order() {
+        let t = resolve("host=db1,db2,db3 hostaddr=10.0.0.1,,::1 port=5433,5434,5435");
+        let got: Vec<_> = t.hosts.iter().map(|h| (h.host.as_str(), h.addr, h.port)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("db1", addr("10.0.0.1"), 5433),
+                ("db2", None, 5434),
+                ("db3", addr("::1"), 5435)
+            ]
+        );
+        assert!(
+            t.redacted_url().contains("hostaddr=10.0.0.1,,::1"),
+            "{}",
+            t.redacted_url()
+        );
+        let t = resolve("postgres://u@db1:5433,db2/x?hostaddr=10.0.0.1,10.0.0.2");
+        assert_eq!(t.hosts[1].host, "db2");
+        assert_eq!(t.hosts[1].addr, addr("10.0.0.2"));
+        assert_eq!(t.hosts[1].port, 5432);
+    }
+
+    #[test]
+    fn hostaddr_alone_serves_as_the_name_too() {
+        let t = resolve("hostaddr=10.0.0.1,10.0.0.2 port=5433");
+        let got: Vec<_> = t.hosts.iter().map(|h| (h.host.as_str(), h.addr, h.port)).collect();
+        assert_eq!(got, vec![("10.0.0.1", None, 5433), ("10.0.0.2", None, 5433)]);
+    }
+
+    #[test]
+    fn host_and_hostaddr_lists_of_different_lengths_are_refused_with_both_counts() {
+        for bad in [
+            "host=db1,db2 hostaddr=10.0.0.1,10.0.0.2,10.0.0.3",
+            "postgres://db1,db2/app?hostaddr=10.0.0.1,10.0.0.2,10.0.0.3",
+        ] {
+            let err = format!("{:#}", Target::resolve(Some(bad), &no_env).unwrap_err());
+            assert!(err.contains("2 host names given for 3 hostaddr values"), "{bad}: {err}");
+        }
+        let err = format!(
+            "{:#}",
+            Target::resolve(Some("hostaddr=10.0.0.1,10.0.0.2 port=1,2,3"), &no_env).unwrap_err()
+        );
+        assert!(err.contains("3 ports given for 2 hosts"), "{err}");
+    }
+
+    #[test]
+    fn hostaddr_must_be_an_address_and_is_postgres_only() {
+        for (bad, expect) in [
+            (
+                "host=db1 hostaddr=db1.example.com",
+                "invalid hostaddr 'db1.example.com'",
+            ),
+            ("postgres://db1/app?hostaddr=[::1]", "invalid hostaddr '[::1]'"),
+            (
+                "mysql://root@db1/test?hostaddr=127.0.0.1",
+                "hostaddr is a PostgreSQL parameter",
+            ),
+        ] {
+            let err = format!("{:#}", Target::resolve(Some(bad), &no_env).unwrap_err());
+            assert!(err.contains(expect), "{bad}: {err}");
         }
     }
 }

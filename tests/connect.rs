@@ -302,6 +302,38 @@ fn a_certificate_for_another_host_fails_tls_under_verify_full() {
 }
 
 #[test]
+fn verify_full_checks_the_certificate_against_host_while_hostaddr_is_connected_to() {
+    let dir = tempfile::Builder::new().prefix("dbrunbook-cert-").tempdir().unwrap();
+    // A name that resolves nowhere: connecting at all shows it was never looked up.
+    let (ca, cert, key) = certificate(dir.path(), "DNS:db.hostaddr.invalid", &["-days", "2"]);
+    let pg = tls_server(&cert, &key);
+    let url = format!(
+        "host=db.hostaddr.invalid hostaddr=127.0.0.1 port={} user=postgres dbname=postgres sslmode=verify-full \
+         sslrootcert={ca}",
+        pg.port
+    );
+    let (code, c) = connect(&url, &["--restarted-within", "1ms"]);
+    assert_eq!(code, 0, "{c:#}");
+    assert_eq!(
+        phases(&c),
+        vec![
+            ("tcp".into(), "ok".into()),
+            ("tls".into(), "ok".into()),
+            ("startup".into(), "ok".into())
+        ],
+        "{c:#}"
+    );
+    let tcp = c["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["phase"] == "tcp")
+        .unwrap();
+    assert_eq!(tcp["host"], format!("db.hostaddr.invalid:{}", pg.port), "{c:#}");
+    assert_eq!(tcp["address"], format!("127.0.0.1:{}", pg.port), "{c:#}");
+}
+
+#[test]
 fn a_wrong_password_fails_at_authentication_and_is_never_printed() {
     let pg = ThrowawayPg::start(PgOptions {
         password: Some("right-S3cret"),

@@ -306,6 +306,33 @@ fn a_pgpass_file_supplies_the_password_and_it_is_never_printed() {
 }
 
 #[test]
+fn with_hostaddr_the_pgpass_line_for_the_host_name_supplies_the_password() {
+    let pg = password_server();
+    // The name resolves nowhere: only hostaddr says where the server is, and libpq matches
+    // .pgpass against the name all the same.
+    let fleet = FleetDir::new(&format!(
+        "targets:\n  - name: by-address\n    url: 'host=nosuch.invalid hostaddr=127.0.0.1 port={} user=postgres \
+         dbname=postgres'\n",
+        pg.port
+    ));
+    let pgpass = fleet.home().join(".pgpass");
+    // The address's line comes first with a wrong password: matched, it would be refused.
+    std::fs::write(
+        &pgpass,
+        format!(
+            "127.0.0.1:{port}:*:postgres:wrong-for-the-address\nnosuch.invalid:{port}:*:postgres:{SENTINEL}\n",
+            port = pg.port
+        ),
+    )
+    .unwrap();
+    set_mode(&pgpass, 0o600);
+    let run = fleet.run(&["diagnose", "--all", "--timeout", "5s", "--format", "json", "-v"], &[]);
+    assert!(!run.all().contains(SENTINEL), "printed the password:\n{}", run.all());
+    let t = &run.json()["targets"][0];
+    assert!(t["target"]["server_version"].is_string(), "not connected: {t:#}");
+}
+
+#[test]
 fn a_world_readable_pgpass_is_refused_as_libpq_does() {
     let pg = password_server();
     let fleet = FleetDir::new(&format!(

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use crate::target::{Engine, Target};
+use crate::target::{Engine, HostPort, Target};
 pub use attempt::{Attempt, Failure, Phase, Step};
 pub use rows::{Param, Query, QueryError, QueryResult, Row, Rows, Value};
 
@@ -236,16 +236,15 @@ pub(crate) async fn in_order<'a, T>(mut futures: Vec<std::pin::Pin<Box<dyn Futur
 }
 
 pub fn describe_hosts(target: &Target) -> String {
-    target
-        .hosts
-        .iter()
-        .map(|h| {
-            if h.is_socket() {
-                format!("socket {}/.s.PGSQL.{}", h.host, h.port)
-            } else {
-                format!("{}:{}", h.host, h.port)
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    target.hosts.iter().map(describe_host).collect::<Vec<_>>().join(", ")
+}
+
+/// `db1:5432`, `socket /tmp/.s.PGSQL.5432`, or with libpq's hostaddr both the name and the
+/// address connected to: `db.example.com (10.0.0.5):5432`.
+pub fn describe_host(h: &HostPort) -> String {
+    match h.addr {
+        _ if h.is_socket() => format!("socket {}/.s.PGSQL.{}", h.host, h.port),
+        Some(addr) => format!("{} ({addr}):{}", h.host, h.port),
+        None => format!("{}:{}", h.host, h.port),
+    }
 }

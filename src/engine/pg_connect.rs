@@ -41,9 +41,8 @@ pub(in crate::engine) async fn open(
             }
             Ok((_, _, standby)) => {
                 let message = format!(
-                    "{}:{} is {} (target_session_attrs={})",
-                    host.host,
-                    host.port,
+                    "{} is {} (target_session_attrs={})",
+                    super::describe_host(host),
                     if standby == Some(true) {
                         "a standby"
                     } else {
@@ -63,7 +62,7 @@ pub(in crate::engine) async fn open(
             }
             Err(e) => e,
         };
-        crate::log::info(&format!("{}:{}: {}", host.host, host.port, err.message));
+        crate::log::info(&format!("{}: {}", super::describe_host(host), err.message));
         // A refusal for lack of slots says more than the next host's failure would.
         if !matches!(
             &last,
@@ -142,46 +141,12 @@ async fn open_host(
         };
     }
 
-    let since = Instant::now();
-    let addresses: Vec<std::net::SocketAddr> =
-        match timeout_at(deadline, tokio::net::lookup_host((host.host.as_str(), host.port))).await {
-            Ok(Ok(found)) => found.collect(),
-            Ok(Err(e)) => {
-                attempt.record(
-                    Step::Resolve,
-                    &name,
-                    None,
-                    since,
-                    Some(Failure::NoSuchHost),
-                    e.to_string(),
-                );
-                return Err(ConnectError::new(
-                    ConnectErrorKind::Unreachable,
-                    format!("could not resolve host name {}: {e}", host.host),
-                ));
-            }
-            Err(_) => {
-                attempt.record(Step::Resolve, &name, None, since, Some(Failure::TimedOut), "");
-                return Err(timed_out("resolving"));
-            }
-        };
-    let listed: Vec<String> = addresses.iter().map(|a| a.ip().to_string()).collect();
-    if addresses.is_empty() {
-        attempt.record(
-            Step::Resolve,
-            &name,
-            None,
-            since,
-            Some(Failure::NoSuchHost),
-            "no address",
-        );
-        return Err(ConnectError::new(
-            ConnectErrorKind::Unreachable,
-            format!("host name {} has no address", host.host),
-        ));
-    }
-    attempt.record(Step::Resolve, &name, None, since, None, listed.join(", "));
-
+    let addresses = match host.addr {
+        // libpq's hostaddr: connected to as given, the name never looked up (it may not
+        // resolve at all); the name still serves TLS below.
+        Some(ip) => vec![std::net::SocketAddr::new(ip, host.port)],
+        None => resolve(host, &name, attempt, deadline, &timed_out).await?,
+    };
     let mut last = None;
     for addr in addresses {
         let since = Instant::now();
@@ -220,6 +185,8 @@ async fn open_host(
         } else {
             let tls = super::tls::client_config(target)
                 .map_err(|e| ConnectError::new(ConnectErrorKind::Other, format!("{e:#}")))?;
+            // The name, also when hostaddr gave the address: verify-full checks the certificate
+            // against it and SNI carries it, as in libpq.
             let connect = MakeTlsConnect::<tokio::net::TcpStream>::make_tls_connect(
                 &mut tokio_postgres_rustls::MakeRustlsConnect::new(tls),
                 &host.host,
@@ -235,6 +202,56 @@ async fn open_host(
         };
     }
     Err(last.unwrap_or_else(|| timed_out("connecting to")))
+}
+
+/// The host name's addresses, every one on record as the resolve phase.
+async fn resolve(
+    host: &HostPort,
+    name: &str,
+    attempt: &Attempt,
+    deadline: tokio::time::Instant,
+    timed_out: &dyn Fn(&str) -> ConnectError,
+) -> Result<Vec<std::net::SocketAddr>, ConnectError> {
+    let since = Instant::now();
+    let addresses: Vec<std::net::SocketAddr> =
+        match timeout_at(deadline, tokio::net::lookup_host((host.host.as_str(), host.port))).await {
+            Ok(Ok(found)) => found.collect(),
+            Ok(Err(e)) => {
+                attempt.record(
+                    Step::Resolve,
+                    name,
+                    None,
+                    since,
+                    Some(Failure::NoSuchHost),
+                    e.to_string(),
+                );
+                return Err(ConnectError::new(
+                    ConnectErrorKind::Unreachable,
+                    format!("could not resolve host name {}: {e}", host.host),
+                ));
+            }
+            Err(_) => {
+                attempt.record(Step::Resolve, name, None, since, Some(Failure::TimedOut), "");
+                return Err(timed_out("resolving"));
+            }
+        };
+    if addresses.is_empty() {
+        attempt.record(
+            Step::Resolve,
+            name,
+            None,
+            since,
+            Some(Failure::NoSuchHost),
+            "no address",
+        );
+        return Err(ConnectError::new(
+            ConnectErrorKind::Unreachable,
+            format!("host name {} has no address", host.host),
+        ));
+    }
+    let listed: Vec<String> = addresses.iter().map(|a| a.ip().to_string()).collect();
+    attempt.record(Step::Resolve, name, None, since, None, listed.join(", "));
+    Ok(addresses)
 }
 
 fn config(target: &Target, limits: &Limits, startup_settings: bool) -> tokio_postgres::Config {

@@ -213,7 +213,11 @@ impl Gate {
                 let key = target
                     .hosts
                     .iter()
-                    .map(|h| format!("{}:{}", h.host, h.port))
+                    // Where the connection goes: with hostaddr, the address, not the name.
+                    .map(|h| match h.addr {
+                        Some(addr) => format!("{addr}:{}", h.port),
+                        None => format!("{}:{}", h.host, h.port),
+                    })
                     .collect::<Vec<_>>()
                     .join(",");
                 let next = index.len();

@@ -67,6 +67,9 @@ pub fn command(backup: &Backup, scratch: &Target, dbname: &str) -> Result<Prepar
                 kv("application_name", crate::engine::APPLICATION_NAME),
                 kv("sslmode", tls_name(scratch.tls)),
             ];
+            if let Some(addr) = host.addr {
+                conninfo.push(kv("hostaddr", &addr.to_string()));
+            }
             if let Some(ca) = &scratch.root_cert {
                 conninfo.push(kv("sslrootcert", &ca.display().to_string()));
             }
