@@ -50,7 +50,7 @@ pub fn format_duration(d: Duration) -> String {
     }
     // A fraction under a minute is shown, not cut: a connect timeout of 90% of --timeout 2s
     // is 1.8s, and "1s" would not match the time the report says was waited.
-    if total_ms < 60_000 && total_ms % 1000 != 0 {
+    if total_ms < 60_000 && !total_ms.is_multiple_of(1000) {
         return format!("{:.1}s", d.as_secs_f64());
     }
     let secs = d.as_secs();
