@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Result, bail};
 
@@ -103,6 +104,9 @@ pub struct Target {
     pub root_cert: Option<PathBuf>,
     /// libpq's `target_session_attrs`: which of several hosts will do.
     pub session_attrs: SessionAttrs,
+    /// The connection string's own `connect_timeout` (libpq's, in seconds), which takes the
+    /// place of `--connect-timeout` for this target; still held under `--timeout`.
+    pub connect_timeout: Option<Duration>,
 }
 
 /// libpq's `target_session_attrs`, judged by whether the server is a hot standby (the tool's
@@ -565,7 +569,21 @@ fn build_target(mut params: Params, env: &dyn Fn(&str) -> Option<String>) -> Res
             .map(|t| SessionAttrs::parse(t))
             .transpose()?
             .unwrap_or_default(),
+        connect_timeout: v
+            .get("connect_timeout")
+            .map(|t| parse_connect_timeout(t))
+            .transpose()?
+            .flatten(),
     })
+}
+
+/// libpq's `connect_timeout`: whole seconds, at least 2 (libpq raises 1 to 2); 0 means "wait
+/// forever" to libpq, which a tool that must not hang a cron job reads as "not given".
+fn parse_connect_timeout(text: &str) -> Result<Option<Duration>> {
+    let secs: i64 = text.trim().parse().map_err(|_| {
+        anyhow::anyhow!("invalid connect_timeout '{text}': use whole seconds, as libpq does (connect_timeout=10)")
+    })?;
+    Ok((secs > 0).then(|| Duration::from_secs(secs.max(2) as u64)))
 }
 
 /// libpq's default: the Unix socket directory when the socket exists, else localhost.
@@ -675,6 +693,20 @@ mod tests {
         assert_eq!(t.hosts[0].host, "db.example.com");
         assert_eq!(t.hosts[0].addr, Some("10.0.0.5".parse().unwrap()));
         assert_eq!(t.session_attrs, SessionAttrs::Primary);
+    }
+
+    #[test]
+    fn connect_timeout_is_whole_seconds_at_least_two_and_zero_is_not_forever() {
+        let t = resolve("postgres://u@h/db?connect_timeout=10");
+        assert_eq!(t.connect_timeout, Some(Duration::from_secs(10)));
+        assert_eq!(
+            resolve("host=h connect_timeout=1").connect_timeout,
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(resolve("host=h connect_timeout=0").connect_timeout, None);
+        assert_eq!(resolve("host=h").connect_timeout, None);
+        let e = Target::resolve(Some("host=h connect_timeout=5s"), &|_| None).unwrap_err();
+        assert!(format!("{e:#}").contains("whole seconds"), "{e:#}");
     }
 
     #[test]

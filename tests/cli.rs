@@ -95,6 +95,30 @@ fn silent_server_is_unknown_within_the_connect_timeout() {
     drop(listener);
 }
 
+/// libpq's `connect_timeout` in the URL is this target's connect timeout, as psql would use it.
+#[test]
+fn connect_timeout_in_the_url_is_honoured_as_libpq_does() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    for url in [
+        format!("postgres://postgres@127.0.0.1:{port}/postgres?connect_timeout=2"),
+        format!("host=127.0.0.1 port={port} user=postgres connect_timeout=2"),
+        format!("mysql://root@127.0.0.1:{port}/test?connect_timeout=2"),
+    ] {
+        let run = dbrunbook(&["pool", "--url", &url, "--timeout", "1m", "--format", "nagios"]);
+        assert_eq!(run.code, 3, "{}", run.all());
+        assert!(run.stdout.contains("connect timeout of 2s"), "{url}: {}", run.stdout);
+    }
+    let run = dbrunbook(&[
+        "pool",
+        "--url",
+        &format!("postgres://postgres@127.0.0.1:{port}/postgres?connect_timeout=soon"),
+    ]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(run.all().contains("invalid connect_timeout 'soon'"), "{}", run.all());
+    drop(listener);
+}
+
 #[test]
 fn overall_timeout_bounds_the_run() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

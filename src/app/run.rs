@@ -190,7 +190,7 @@ pub(crate) async fn diagnose(
     let limits = Limits {
         // Under the run's deadline, so that a server that never answers is told by the
         // connection's own timeout, with the phase it hung in, rather than by the deadline.
-        connect_timeout: connect_timeout(global),
+        connect_timeout: connect_timeout(global, target),
         statement_timeout: STATEMENT_TIMEOUT.min(global.timeout),
         lock_timeout: LOCK_TIMEOUT,
     };
@@ -417,9 +417,12 @@ enum Phase {
 /// on the refusal keeps it (a full server is the pool's CRITICAL); every other check is one line,
 /// "not run". Without it, a check with a verdict gives it, the others share that verdict with the
 /// runbook shown once, and any other failure leaves every check UNKNOWN, naming the failed phase.
-/// `--connect-timeout`, held under the run's deadline.
-fn connect_timeout(global: &GlobalArgs) -> Duration {
-    global.connect_timeout.min(global.timeout.mul_f64(0.9))
+/// The URL's `connect_timeout`, else `--connect-timeout`, held under the run's deadline.
+fn connect_timeout(global: &GlobalArgs, target: &Target) -> Duration {
+    target
+        .connect_timeout
+        .unwrap_or(global.connect_timeout)
+        .min(global.timeout.mul_f64(0.9))
 }
 
 fn refused(checks: &[Selected], err: &ConnectError, target: &Target, catalog: &Catalog) -> Vec<CheckResult> {
