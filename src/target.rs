@@ -444,14 +444,12 @@ fn build_target(mut params: Params, env: &dyn Fn(&str) -> Option<String>) -> Res
         // libpq's environment fills what the connection string left out.
         for (key, var) in [
             ("host", "PGHOST"),
-            ("hostaddr", "PGHOSTADDR"),
             ("port", "PGPORT"),
             ("user", "PGUSER"),
             ("password", "PGPASSWORD"),
             ("dbname", "PGDATABASE"),
             ("sslmode", "PGSSLMODE"),
             ("sslrootcert", "PGSSLROOTCERT"),
-            ("target_session_attrs", "PGTARGETSESSIONATTRS"),
         ] {
             if !params.values.contains_key(key)
                 && let Some(v) = env(var).filter(|v| !v.is_empty())
@@ -679,20 +677,6 @@ mod tests {
         assert_eq!(t.hosts[0].host, "urlhost");
         assert_eq!(t.user, "urluser");
         assert_eq!(t.password.as_deref(), Some("envpw"));
-    }
-
-    #[test]
-    fn pg_environment_gives_hostaddr_and_session_attrs_as_libpq_does() {
-        let env = |k: &str| match k {
-            "PGHOST" => Some("db.example.com".to_string()),
-            "PGHOSTADDR" => Some("10.0.0.5".to_string()),
-            "PGTARGETSESSIONATTRS" => Some("read-write".to_string()),
-            _ => None,
-        };
-        let t = Target::resolve(None, &env).unwrap();
-        assert_eq!(t.hosts[0].host, "db.example.com");
-        assert_eq!(t.hosts[0].addr, Some("10.0.0.5".parse().unwrap()));
-        assert_eq!(t.session_attrs, SessionAttrs::Primary);
     }
 
     #[test]
