@@ -31,7 +31,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
 prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
-complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
@@ -75,7 +75,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
 prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
@@ -105,7 +105,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
 prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
@@ -124,7 +124,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
 prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
@@ -145,7 +145,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
 prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
@@ -161,7 +161,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
 prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
@@ -182,7 +182,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
 prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
@@ -198,7 +198,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
 prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
@@ -214,7 +214,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
 prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
@@ -232,7 +232,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
 prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
@@ -253,7 +253,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
 prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
@@ -274,7 +274,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
 prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
@@ -296,7 +296,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
 prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
@@ -318,7 +318,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
 prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
@@ -339,7 +339,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
 prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
@@ -364,7 +364,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
 prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
@@ -390,7 +390,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
 prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
@@ -412,7 +412,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
 prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
@@ -437,7 +437,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
 prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s)' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''

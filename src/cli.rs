@@ -23,6 +23,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or
@@ -44,9 +46,10 @@ pub struct GlobalArgs {
     #[arg(long = "runbooks", global = true, value_name = "DIR")]
     runbook_dirs: Vec<PathBuf>,
 
-    /// Give up connecting after this long (e.g. 500ms, 5s).
-    #[arg(long, global = true, value_name = "DURATION", default_value = "5s", value_parser = parse_positive_duration)]
-    pub connect_timeout: Duration,
+    /// Give up connecting after this long (e.g. 500ms, 5s). Default: the URL's connect_timeout
+    /// if it has one, else 5s.
+    #[arg(long = "connect-timeout", global = true, value_name = "DURATION", value_parser = parse_positive_duration)]
+    pub connect_timeout_arg: Option<Duration>,
 
     /// Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN.
     #[arg(long, global = true, value_name = "DURATION", default_value = "30s", value_parser = parse_positive_duration)]
@@ -68,6 +71,15 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
+    /// How long connecting to `target` may take: `--connect-timeout` when given (the person at
+    /// the keyboard decides, whatever an application's URL says), else the URL's
+    /// `connect_timeout`, else 5s.
+    pub fn connect_timeout(&self, target: &crate::target::Target) -> Duration {
+        self.connect_timeout_arg
+            .or(target.connect_timeout)
+            .unwrap_or(DEFAULT_CONNECT_TIMEOUT)
+    }
+
     /// The `--runbooks` directories, else those of DBRUNBOOK_RUNBOOKS (split like PATH).
     pub fn runbook_dirs(&self) -> Vec<PathBuf> {
         if !self.runbook_dirs.is_empty() {

@@ -48,10 +48,11 @@ pub fn format_duration(d: Duration) -> String {
     if total_ms < 1000 {
         return format!("{total_ms}ms");
     }
-    // A fraction under a minute is shown, not cut: a connect timeout of 90% of --timeout 2s
-    // is 1.8s, and "1s" would not match the time the report says was waited.
+    // Under a minute a fraction is kept, in milliseconds, exact: a connect timeout of 90% of
+    // --timeout 2s is 1800ms, not "1s" beside "timed out after 1790.8 ms"; and a threshold
+    // that lands in a setting (auto_explain.log_min_duration) keeps its value.
     if total_ms < 60_000 && !total_ms.is_multiple_of(1000) {
-        return format!("{:.1}s", d.as_secs_f64());
+        return format!("{total_ms}ms");
     }
     let secs = d.as_secs();
     let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
@@ -138,7 +139,8 @@ mod tests {
     fn durations_format_back() {
         assert_eq!(format_duration(Duration::from_millis(250)), "250ms");
         assert_eq!(format_duration(Duration::from_secs(45)), "45s");
-        assert_eq!(format_duration(Duration::from_millis(1800)), "1.8s");
+        assert_eq!(format_duration(Duration::from_millis(1800)), "1800ms");
+        assert_eq!(format_duration(Duration::from_millis(59_960)), "59960ms");
         assert_eq!(format_duration(Duration::from_secs(125)), "2m5s");
         assert_eq!(format_duration(Duration::from_secs(3600)), "1h");
         assert_eq!(format_duration(Duration::from_secs(3720)), "1h2m");

@@ -109,6 +109,17 @@ fn connect_timeout_in_the_url_is_honoured_as_libpq_does() {
         assert_eq!(run.code, 3, "{}", run.all());
         assert!(run.stdout.contains("connect timeout of 2s"), "{url}: {}", run.stdout);
     }
+    // The flag, typed by the person running the tool, wins over an application's URL.
+    let run = dbrunbook(&[
+        "pool",
+        "--url",
+        &format!("postgres://postgres@127.0.0.1:{port}/postgres?connect_timeout=4"),
+        "--connect-timeout",
+        "1s",
+        "--format",
+        "nagios",
+    ]);
+    assert!(run.stdout.contains("connect timeout of 1s"), "{}", run.stdout);
     let run = dbrunbook(&[
         "pool",
         "--url",

@@ -301,6 +301,21 @@ fn a_certificate_for_another_host_fails_tls_under_verify_full() {
     assert!(phases(&c).contains(&("tls".to_string(), "ok".to_string())), "{c:#}");
 }
 
+/// A socket directory as `host` beside a `hostaddr` is no server name: TLS (sslmode prefer)
+/// uses the address instead of failing on the path, and the connection is made as psql makes it.
+#[test]
+fn socket_directory_host_with_hostaddr_connects_over_tcp() {
+    let port = shared_pg_url()
+        .rsplit_once(':')
+        .and_then(|(_, rest)| rest.split('/').next().map(str::to_string))
+        .unwrap();
+    let url = format!("host=/var/run/postgresql hostaddr=127.0.0.1 port={port} user=postgres dbname=postgres");
+    let run = dbrunbook(&["connect", "--url", &url, "--format", "json"]);
+    let r = run.json();
+    assert!(r["target"]["server_version"].is_string(), "{r:#}");
+    assert_ne!(r["checks"][0]["status"], "critical", "{r:#}");
+}
+
 #[test]
 fn verify_full_checks_the_certificate_against_host_while_hostaddr_is_connected_to() {
     let dir = tempfile::Builder::new().prefix("dbrunbook-cert-").tempdir().unwrap();

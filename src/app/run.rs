@@ -417,12 +417,9 @@ enum Phase {
 /// on the refusal keeps it (a full server is the pool's CRITICAL); every other check is one line,
 /// "not run". Without it, a check with a verdict gives it, the others share that verdict with the
 /// runbook shown once, and any other failure leaves every check UNKNOWN, naming the failed phase.
-/// The URL's `connect_timeout`, else `--connect-timeout`, held under the run's deadline.
+/// `--connect-timeout`, else the URL's `connect_timeout`, held under the run's deadline.
 fn connect_timeout(global: &GlobalArgs, target: &Target) -> Duration {
-    target
-        .connect_timeout
-        .unwrap_or(global.connect_timeout)
-        .min(global.timeout.mul_f64(0.9))
+    global.connect_timeout(target).min(global.timeout.mul_f64(0.9))
 }
 
 fn refused(checks: &[Selected], err: &ConnectError, target: &Target, catalog: &Catalog) -> Vec<CheckResult> {

@@ -186,12 +186,17 @@ async fn open_host(
             let tls = super::tls::client_config(target)
                 .map_err(|e| ConnectError::new(ConnectErrorKind::Other, format!("{e:#}")))?;
             // The name, also when hostaddr gave the address: verify-full checks the certificate
-            // against it and SNI carries it, as in libpq.
+            // against it and SNI carries it, as in libpq. A socket directory as `host` beside a
+            // hostaddr is no name: the address stands in.
+            let server_name = match host.addr {
+                Some(addr) if host.host.starts_with('/') => addr.to_string(),
+                _ => host.host.clone(),
+            };
             let connect = MakeTlsConnect::<tokio::net::TcpStream>::make_tls_connect(
                 &mut tokio_postgres_rustls::MakeRustlsConnect::new(tls),
-                &host.host,
+                &server_name,
             )
-            .map_err(|e| ConnectError::new(ConnectErrorKind::Tls, format!("TLS for {}: {e}", host.host)))?;
+            .map_err(|e| ConnectError::new(ConnectErrorKind::Tls, format!("TLS for {server_name}: {e}")))?;
             let probe = TlsProbe::default();
             let timed = Timed {
                 inner: connect,

@@ -135,12 +135,12 @@ impl Run<'_> {
 
         // Before anything is created: which servers these are, and what the source holds.
         let prepared = runtime.block_on(async {
-            let scratch_id = identity(&scratch, &self.limits())
+            let scratch_id = identity(&scratch, &self.limits(&scratch))
                 .await
                 .map_err(|e| format!("the scratch server: {e}"))?;
             let mut source_seen = None;
             if let Some(src) = &source {
-                let (id, tables) = timeout_at(deadline, read_source(src, &self.limits()))
+                let (id, tables) = timeout_at(deadline, read_source(src, &self.limits(src)))
                     .await
                     .map_err(|_| "reading the source ran out of --timeout".to_string())?
                     .map_err(|e| format!("the source (--url): {e}"))?;
@@ -186,7 +186,7 @@ impl Run<'_> {
         // Before the database exists: a Ctrl-C from here on still ends in the cleanup.
         tool::catch_interrupts();
         let made = runtime.block_on(async {
-            let mut admin = Admin::connect(&scratch, &self.limits())
+            let mut admin = Admin::connect(&scratch, &self.limits(&scratch))
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
             if !self.args.trust_backup {
@@ -266,7 +266,7 @@ impl Run<'_> {
         } else {
             let dropped = runtime.block_on(async {
                 timeout_at(cleanup, async {
-                    let mut admin = Admin::connect(&scratch, &self.cleanup_limits())
+                    let mut admin = Admin::connect(&scratch, &self.cleanup_limits(&scratch))
                         .await
                         .map_err(|e| anyhow!("{e}"))?;
                     let r = admin.drop_created(&created).await;
@@ -302,22 +302,23 @@ impl Run<'_> {
         result
     }
 
-    fn limits(&self) -> Limits {
+    /// For a connection to `target`, within what is left of the run.
+    fn limits(&self, target: &Target) -> Limits {
         let left = self
             .deadline
             .saturating_duration_since(Instant::now())
             .max(Duration::from_secs(1));
         Limits {
-            connect_timeout: self.global.connect_timeout.min(left),
+            connect_timeout: self.global.connect_timeout(target).min(left),
             statement_timeout: left,
             lock_timeout: Duration::from_secs(1),
         }
     }
 
     /// Dropping the scratch database gets its own time, even when the run's is used up.
-    fn cleanup_limits(&self) -> Limits {
+    fn cleanup_limits(&self, target: &Target) -> Limits {
         Limits {
-            connect_timeout: self.global.connect_timeout,
+            connect_timeout: self.global.connect_timeout(target),
             statement_timeout: CLEANUP_TIME,
             lock_timeout: Duration::from_secs(1),
         }
@@ -516,7 +517,7 @@ impl Run<'_> {
         let deadline = tokio::time::Instant::from_std(self.deadline);
         let counted = runtime.block_on(async {
             let count = timeout_at(deadline, async {
-                let mut session = Session::connect(&copy_target, &self.limits())
+                let mut session = Session::connect(&copy_target, &self.limits(&copy_target))
                     .await
                     .map_err(|e| anyhow!("{e}"))?;
                 let t = tables::read(&mut session, scratch.engine, None).await;
