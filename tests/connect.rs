@@ -346,6 +346,12 @@ fn verify_full_checks_the_certificate_against_host_while_hostaddr_is_connected_t
         .unwrap();
     assert_eq!(tcp["host"], format!("db.hostaddr.invalid:{}", pg.port), "{c:#}");
     assert_eq!(tcp["address"], format!("127.0.0.1:{}", pg.port), "{c:#}");
+    // The summary names both: the name asked for and the address that answered.
+    let summary = c["summary"].as_str().unwrap();
+    assert!(
+        summary.contains(&format!("connected to db.hostaddr.invalid:{0} (127.0.0.1:{0})", pg.port)),
+        "{summary}"
+    );
 }
 
 #[test]

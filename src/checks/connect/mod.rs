@@ -160,7 +160,7 @@ impl Check for Connect {
             .iter()
             .rev()
             .find(|p| p.failure.is_none())
-            .map_or_else(|| "the server".to_string(), |p| p.host.clone());
+            .map_or_else(|| "the server".to_string(), phases::where_to);
 
         if let Some(uptime) = state.uptime_s {
             metrics.push(Metric::new("uptime", uptime.round(), "s"));

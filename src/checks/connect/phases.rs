@@ -75,16 +75,21 @@ fn short(step: Step) -> &'static str {
     }
 }
 
+/// The host as given, with the address the phase used when that is not the same text:
+/// `db.example.com:5432 (10.0.0.5:5432)`. A name that now resolves elsewhere shows here.
+pub fn where_to(p: &Phase) -> String {
+    match &p.address {
+        Some(a) if !p.host.starts_with(a.as_str()) => format!("{} ({a})", p.host),
+        _ => p.host.clone(),
+    }
+}
+
 /// "TCP connect to localhost:1 (127.0.0.1:1) refused (nothing listens there): Connection refused"
 pub fn sentence(p: &Phase) -> String {
     let failure = p.failure.unwrap_or(Failure::Other);
-    let address = match &p.address {
-        Some(a) if !p.host.starts_with(a.as_str()) => format!(" ({a})"),
-        _ => String::new(),
-    };
     let to = match p.step {
         Step::Resolve => format!("name resolution of {}", host_only(&p.host)),
-        step => format!("{} to {}{address}", step.label(), p.host),
+        step => format!("{} to {}", step.label(), where_to(p)),
     };
     let mut out = format!("{to} {} after {} ms", failure.words(), round(ms(p)));
     if !p.detail.is_empty() {
