@@ -349,7 +349,10 @@ fn verify_full_checks_the_certificate_against_host_while_hostaddr_is_connected_t
     // The summary names both: the name asked for and the address that answered.
     let summary = c["summary"].as_str().unwrap();
     assert!(
-        summary.contains(&format!("connected to db.hostaddr.invalid:{0} (127.0.0.1:{0})", pg.port)),
+        summary.contains(&format!(
+            "connected to db.hostaddr.invalid:{0} (127.0.0.1:{0})",
+            pg.port
+        )),
         "{summary}"
     );
 }

@@ -53,3 +53,22 @@ fn check_on_mariadb_sends_settings_and_queries_in_one_request() {
         proxy.client_flights()
     );
 }
+
+/// The bloat estimate over pg_stats is the costliest statement to plan on a new connection, so
+/// size asks for it only when some table or index reaches --bloat-min-size: one more flight
+/// then, none otherwise.
+#[test]
+fn size_asks_for_the_bloat_estimate_only_when_something_is_big_enough() {
+    let flights = |min: &str| {
+        let proxy = CountingProxy::start(port_of(&shared_pg_url()));
+        let url = format!("postgres://postgres@127.0.0.1:{}/postgres?sslmode=disable", proxy.port);
+        let run = dbrunbook(&["size", "--url", &url, "--bloat-min-size", min, "--format", "json"]);
+        assert!(run.json()["target"]["server_version"].is_string(), "{}", run.all());
+        proxy.client_flights()
+    };
+    // No relation of the shared postgres database reaches 1 TB; every catalog reaches 8 kB.
+    let small = flights("1TB");
+    let big = flights("8kB");
+    assert!(small <= CONNECT_AND_BATCH_AND_GOODBYE, "{small} flights without a big relation");
+    assert_eq!(big, small + 1, "the estimate is one more flight");
+}

@@ -156,7 +156,7 @@ impl Check for Size {
                 .param(min_size),
             ],
             _ => vec![
-                Query::new("reading settings", include_str!("../sql/postgres/size_settings.sql")),
+                Query::new("reading settings", include_str!("../sql/postgres/size_settings.sql")).param(min_size),
                 Query::new(
                     "reading database ages",
                     include_str!("../sql/postgres/size_databases.sql"),
@@ -166,11 +166,6 @@ impl Check for Size {
                     include_str!("../sql/postgres/size_tables.sql"),
                 )
                 .param(limit),
-                Query::new(
-                    "estimating bloat from pg_stats",
-                    include_str!("../sql/postgres/size_bloat.sql"),
-                )
-                .param(min_size),
                 Query::new(
                     "reading the tables with the oldest transaction IDs",
                     include_str!("../sql/postgres/size_frozen.sql"),
@@ -187,6 +182,27 @@ impl Check for Size {
                 .param(all),
             ],
         }
+    }
+
+    /// PostgreSQL's bloat estimate, when a table or index reaches `--bloat-min-size`.
+    fn follow_up(&self, ctx: &Context, results: &Results) -> Vec<Query> {
+        let any_big = ctx.engine() != Engine::Mysql
+            && results
+                .rows(0)
+                .ok()
+                .and_then(|rows| rows.first().map(|r| r.int(6).map(|v| v != 0).unwrap_or(true)))
+                .unwrap_or(false);
+        if !any_big {
+            return Vec::new();
+        }
+        let min_size = Param::Int(bloat_min_size(ctx.options).unwrap_or(100 << 20) as i64);
+        vec![
+            Query::new(
+                "estimating bloat from pg_stats",
+                include_str!("../sql/postgres/size_bloat.sql"),
+            )
+            .param(min_size),
+        ]
     }
 
     /// `--interval` for growth; `--bloat-min-size` and `--databases` are checked here too, since
@@ -407,20 +423,7 @@ fn decode_postgres(r: &Results) -> Result<Snapshot> {
             engine: None,
         })
     });
-    snap.bloat = part(r, 3, &mut snap.failed, |row| {
-        let bytes = row.int(4)?;
-        Ok(Bloat {
-            schema: row.text(1)?,
-            table: row.text(2)?,
-            index: row.opt_text(3)?,
-            bytes,
-            wasted: row
-                .opt_float(5)?
-                .map(|expected| (bytes - expected.round() as i64).max(0)),
-            readable: row.int(6)? != 0,
-        })
-    });
-    snap.frozen = part(r, 4, &mut snap.failed, |row| {
+    snap.frozen = part(r, 3, &mut snap.failed, |row| {
         Ok(Frozen {
             schema: row.text(0)?,
             name: row.text(1)?,
@@ -429,7 +432,7 @@ fn decode_postgres(r: &Results) -> Result<Snapshot> {
             bytes: row.int(4)?,
         })
     });
-    snap.holders = part(r, 5, &mut snap.failed, |row| {
+    snap.holders = part(r, 4, &mut snap.failed, |row| {
         Ok(Holder {
             kind: row.text(0)?,
             pid: row.opt_int(1)?,
@@ -443,12 +446,33 @@ fn decode_postgres(r: &Results) -> Result<Snapshot> {
         })
     });
     let before = snap.failed.len();
-    let sizes = part(r, 6, &mut snap.failed, |row| Ok((row.text(0)?, row.opt_int(1)?)));
+    let sizes = part(r, 5, &mut snap.failed, |row| Ok((row.text(0)?, row.opt_int(1)?)));
     snap.sized = snap.failed.len() == before;
     for (name, bytes) in sizes {
         if let Some(d) = snap.databases.iter_mut().find(|d| d.name == name) {
             d.bytes = bytes;
         }
+    }
+    // The bloat estimate is a follow-up, asked for only when some relation is big enough.
+    let any_big = s.int(6)? != 0;
+    if any_big && r.results.len() <= 6 {
+        snap.failed
+            .push("the bloat estimate: it was not run (a table or index reaches --bloat-min-size)".into());
+    }
+    if r.results.len() > 6 {
+        snap.bloat = part(r, 6, &mut snap.failed, |row| {
+            let bytes = row.int(4)?;
+            Ok(Bloat {
+                schema: row.text(1)?,
+                table: row.text(2)?,
+                index: row.opt_text(3)?,
+                bytes,
+                wasted: row
+                    .opt_float(5)?
+                    .map(|expected| (bytes - expected.round() as i64).max(0)),
+                readable: row.int(6)? != 0,
+            })
+        });
     }
     Ok(snap)
 }
