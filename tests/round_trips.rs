@@ -69,6 +69,9 @@ fn size_asks_for_the_bloat_estimate_only_when_something_is_big_enough() {
     // No relation of the shared postgres database reaches 1 TB; every catalog reaches 8 kB.
     let small = flights("1TB");
     let big = flights("8kB");
-    assert!(small <= CONNECT_AND_BATCH_AND_GOODBYE, "{small} flights without a big relation");
+    assert!(
+        small <= CONNECT_AND_BATCH_AND_GOODBYE,
+        "{small} flights without a big relation"
+    );
     assert_eq!(big, small + 1, "the estimate is one more flight");
 }
