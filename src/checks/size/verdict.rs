@@ -99,15 +99,14 @@ pub fn evaluate(
     };
     // Unless every database was to be sized, the others are here for their transaction ID ages
     // alone, which the wraparound verdict below reads; the list shows what was sized.
-    // The database with the oldest transaction IDs stays listed: the summary may name it.
-    let oldest = snap
-        .databases
-        .iter()
-        .max_by_key(|d| {
-            let age = d.xid_age.unwrap_or(0).max(d.mxid_age.unwrap_or(0));
-            // As the wraparound verdict breaks a tie: the connected database.
-            (age, d.name == snap.current_database)
-        })
+    // The database with the oldest transaction IDs, which the wraparound verdict below judges
+    // and names; on a tie the database connected to, whose oldest tables are the ones listed.
+    // It stays in the list even when only the connected database was sized.
+    let worst_age = snap.databases.iter().max_by_key(|d| {
+        let age = d.xid_age.unwrap_or(0).max(d.mxid_age.unwrap_or(0));
+        (age, d.name == snap.current_database)
+    });
+    let oldest = worst_age
         .filter(|d| d.xid_age.is_some() || d.mxid_age.is_some())
         .map(|d| d.name.as_str());
     let mut by_size: Vec<_> = snap
@@ -342,12 +341,7 @@ pub fn evaluate(
     let mut xid_summary = None;
     let mut items_frozen = Vec::new();
     if engine != Engine::Mysql {
-        let worst = snap.databases.iter().max_by_key(|d| {
-            let age = d.xid_age.unwrap_or(0).max(d.mxid_age.unwrap_or(0));
-            // On a tie, the database connected to: its oldest tables are the ones listed.
-            (age, d.name == snap.current_database)
-        });
-        if let Some(d) = worst {
+        if let Some(d) = worst_age {
             let (xid, mxid) = (d.xid_age.unwrap_or(0), d.mxid_age.unwrap_or(0));
             let p = pct(xid.max(mxid));
             xid_status = grade(p, t.percent("xid_warning"), t.percent("xid_critical"));
