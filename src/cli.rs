@@ -23,7 +23,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {

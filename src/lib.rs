@@ -4,6 +4,7 @@
 pub mod app;
 pub mod checks;
 pub mod cli;
+pub mod diagnose;
 pub mod engine;
 pub mod fleet;
 pub mod log;

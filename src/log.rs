@@ -1,4 +1,5 @@
-//! Verbose logging to stderr (`-v`). Callers pass text that is already free of secrets.
+//! What the tool says on stderr outside a report: verbose logging (`-v`) and the refusal of bad
+//! input. Callers pass text that is already free of secrets.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -12,4 +13,11 @@ pub fn info(message: &str) {
     if LEVEL.load(Ordering::Relaxed) > 0 {
         eprintln!("dbrunbook: {}", crate::text::sanitize(message, true));
     }
+}
+
+/// Bad input that stops a command before any report (no fleet file, a port in use): said on
+/// stderr, whatever `-v` is, and the run is UNKNOWN (exit 3).
+pub fn refuse(message: &str) -> u8 {
+    eprintln!("dbrunbook: {}", crate::text::sanitize(message, false));
+    3
 }

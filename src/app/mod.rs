@@ -1,8 +1,7 @@
 //! The program: parse arguments (usage errors exit 3, UNKNOWN, not clap's 2 which monitoring
 //! reads as CRITICAL), dispatch the subcommand, print, and return the exit code.
 
-mod local;
-pub(crate) mod run;
+mod run;
 mod runbooks;
 mod watch;
 
@@ -56,7 +55,10 @@ pub fn main() -> ExitCode {
             };
             print_report(&cli.global, &crate::restore::run(&cli.global, args, timeout))
         }
-        Command::Builtin(Builtin::Serve(args)) => crate::fleet::serve::serve(&cli.global, args),
+        Command::Builtin(Builtin::Serve(args)) => match run::serve_plan(&cli.global) {
+            Ok(plan) => crate::fleet::serve::serve(&cli.global, args, plan),
+            Err(message) => crate::log::refuse(&message),
+        },
         Command::Builtin(Builtin::Runbooks(cmd)) => runbooks::run(&cli.global, cmd),
         Command::Builtin(Builtin::Completions { shell }) => {
             let mut out = Vec::new();

@@ -85,6 +85,12 @@ pub struct TargetConfig {
 }
 
 impl Config {
+    /// The fleet file named by `--config` or found in its usual places, loaded.
+    pub fn find_and_load(explicit: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, String> {
+        let path = Config::locate(explicit, env)?;
+        Config::load(&path).map_err(|p| p.to_string())
+    }
+
     /// `--config PATH`, else `./dbrunbook.yaml`, else `$XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml`
     /// (`~/.config` when XDG_CONFIG_HOME is unset).
     pub fn locate(explicit: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Result<PathBuf, String> {

@@ -1,8 +1,9 @@
 //! `diagnose --all` / `--tag`: the fleet file's targets diagnosed concurrently, at most `--jobs`
 //! at once and at most `--server-jobs` of one server, each within its own `--timeout` from the
-//! moment it starts, so a hanging target costs one slot for one deadline and delays nobody else. A target that cannot be reached or whose
-//! URL cannot be resolved is UNKNOWN for that target; the run itself goes on. Each target's
-//! diagnosis is `app::run::diagnose`, the same as for `--url`.
+//! moment it starts, so a hanging target costs one slot for one deadline and delays nobody
+//! else. A target that cannot be reached or whose URL cannot be resolved is UNKNOWN for that
+//! target; the run itself goes on. Each target's diagnosis is `crate::diagnose`, the same as
+//! for `--url`, with the target's own thresholds and options laid over the plan.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -15,88 +16,39 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::config::{Config, TargetConfig};
-use crate::app::run::{self, Selected};
-use crate::checks::CHECKS;
-use crate::cli::{CheckArgs, Format, GlobalArgs};
+use crate::cli::{FleetArgs, Format, GlobalArgs};
+use crate::diagnose::{self, Plan};
+use crate::log::refuse;
 use crate::report::fleet::{self, FleetReport, FleetTarget};
 use crate::report::table::TableOptions;
-use crate::report::{CheckResult, Report};
-use crate::runbook::Catalog;
 use crate::target::Target;
 
 /// Runs the fleet, prints it in the chosen format and returns the exit code (worst status);
 /// bad input (no fleet file, a broken one, a tag nobody carries) is UNKNOWN, said on stderr.
-pub fn diagnose(global: &GlobalArgs, args: &CheckArgs) -> u8 {
+pub fn diagnose(global: &GlobalArgs, args: &FleetArgs, plan: &Plan) -> u8 {
     let started = Instant::now();
     let env = |k: &str| std::env::var(k).ok();
-    let config = match load(global, &env) {
+    let config = match Config::find_and_load(global.config.as_deref(), &env) {
         Ok(c) => c,
-        Err(message) => return usage(&message),
+        Err(message) => return refuse(&message),
     };
-    let targets = config.select(&args.fleet.tag);
+    let targets = config.select(&args.tag);
     if targets.is_empty() {
-        return usage(&format!(
+        return refuse(&format!(
             "no target in {} carries the tag {}; tags in the file: {}",
             config.path.display(),
-            args.fleet.tag.join(" or "),
+            args.tag.join(" or "),
             known_tags(&config)
         ));
     }
-    let (catalog, runbook_problem) = match run::load_catalog(global) {
-        Ok(loaded) => loaded,
-        Err(message) => return usage(&message),
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match diagnose::runtime() {
         Ok(rt) => rt,
-        Err(e) => return usage(&format!("cannot start the async runtime: {e}")),
-    };
-    let plan = Plan {
-        global,
-        only: &args.only,
-        limit: args.limit as usize,
-        catalog: &catalog,
-        runbook_problem,
+        Err(message) => return refuse(&message),
     };
     let progress = progress_bar(targets.len());
     let resolved: Vec<_> = targets.iter().map(|tc| tc.resolve(&env)).collect();
-    let gate = Gate::new(
-        &resolved,
-        usize::from(args.fleet.jobs),
-        usize::from(args.fleet.server_jobs),
-    );
-    let results = runtime.block_on(async {
-        let mut running: FuturesUnordered<_> = targets
-            .iter()
-            .zip(resolved)
-            .enumerate()
-            .map(|(i, (tc, resolved))| {
-                let (plan, progress, gate) = (&plan, &progress, &gate);
-                async move {
-                    let server = gate.server_of(i);
-                    let report = {
-                        let _turn = gate.turn(server).await;
-                        plan.diagnose_resolved(tc, resolved).await
-                    };
-                    // Connecting ran out of the connect timeout: the server does not answer,
-                    // and its other targets would each wait as long in turn. A refusal, a full
-                    // server or a wrong password is an answer: the limit holds for those.
-                    if report.report.unanswered {
-                        gate.unanswered(server);
-                    }
-                    if let Some(bar) = progress {
-                        bar.inc(1);
-                    }
-                    (i, report)
-                }
-            })
-            .collect();
-        let mut done = Vec::with_capacity(targets.len());
-        while let Some(one) = running.next().await {
-            done.push(one);
-        }
-        done.sort_by_key(|(i, _)| *i);
-        done.into_iter().map(|(_, t)| t).collect::<Vec<_>>()
-    });
+    let gate = Gate::new(&resolved, usize::from(args.jobs), usize::from(args.server_jobs));
+    let results = runtime.block_on(every_target(plan, &targets, resolved, &gate, progress.as_ref()));
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
@@ -121,67 +73,52 @@ pub fn diagnose(global: &GlobalArgs, args: &CheckArgs) -> u8 {
     report.exit_code
 }
 
-/// What every target of one run shares: the flags, the runbooks.
-pub(crate) struct Plan<'a> {
-    pub global: &'a GlobalArgs,
-    /// `--only`: empty for every check.
-    pub only: &'a [String],
-    pub limit: usize,
-    pub catalog: &'a Catalog,
-    pub runbook_problem: Option<CheckResult>,
+/// Every target, as the gate lets them start, in the file's order.
+async fn every_target(
+    plan: &Plan,
+    targets: &[&TargetConfig],
+    resolved: Vec<Result<Target, String>>,
+    gate: &Gate,
+    progress: Option<&ProgressBar>,
+) -> Vec<FleetTarget> {
+    let mut running: FuturesUnordered<_> = targets
+        .iter()
+        .zip(resolved)
+        .enumerate()
+        .map(|(i, (tc, resolved))| async move {
+            let server = gate.server_of(i);
+            let report = {
+                let _turn = gate.turn(server).await;
+                one_target(plan, tc, resolved).await
+            };
+            // Connecting ran out of the connect timeout: the server does not answer, and its
+            // other targets would each wait as long in turn. A refusal, a full server or a
+            // wrong password is an answer: the limit holds for those.
+            if report.report.unanswered {
+                gate.unanswered(server);
+            }
+            if let Some(bar) = progress {
+                bar.inc(1);
+            }
+            (i, report)
+        })
+        .collect();
+    let mut done = Vec::with_capacity(targets.len());
+    while let Some(one) = running.next().await {
+        done.push(one);
+    }
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, t)| t).collect()
 }
 
-impl Plan<'_> {
-    /// One target of the fleet, with its own thresholds and options, within `--timeout` from now.
-    pub async fn diagnose(&self, tc: &TargetConfig) -> FleetTarget {
-        let env = |k: &str| std::env::var(k).ok();
-        self.diagnose_resolved(tc, tc.resolve(&env)).await
-    }
-
-    /// The same, with the target's URL already expanded and parsed (or the reason it was not).
-    pub async fn diagnose_resolved(&self, tc: &TargetConfig, resolved: Result<Target, String>) -> FleetTarget {
-        let started = Instant::now();
-        let selected: Vec<Selected> = CHECKS
-            .iter()
-            .filter(|c| self.only.is_empty() || self.only.iter().any(|o| o == c.spec().name))
-            .map(|&check| {
-                let name = check.spec().name;
-                Selected {
-                    check,
-                    flags: tc.thresholds.get(name).cloned().unwrap_or_default(),
-                    limit: self.limit,
-                    options: tc.options.get(name).cloned().unwrap_or_default(),
-                    named: !self.only.is_empty(),
-                }
-            })
-            .collect();
-        let env = |k: &str| std::env::var(k).ok();
-        let report = match resolved {
-            Ok(mut target) => {
-                crate::passfile::fill(&mut target, &env);
-                run::diagnose(
-                    self.global,
-                    &selected,
-                    &target,
-                    self.catalog,
-                    self.runbook_problem.clone(),
-                    started,
-                    false,
-                )
-                .await
-            }
-            Err(message) => {
-                let r = run::failed(&selected, &message, started);
-                let mut checks = r.checks;
-                checks.extend(self.runbook_problem.clone());
-                Report::new(r.target, checks, r.elapsed_ms)
-            }
-        };
-        FleetTarget {
-            name: tc.name.clone(),
-            tags: tc.tags.clone(),
-            report,
-        }
+/// One target of the fleet, with its own thresholds and options, within `--timeout` from now.
+pub async fn one_target(plan: &Plan, tc: &TargetConfig, resolved: Result<Target, String>) -> FleetTarget {
+    let started = Instant::now();
+    let checks = plan.checks_for(&tc.thresholds, &tc.options);
+    FleetTarget {
+        name: tc.name.clone(),
+        tags: tc.tags.clone(),
+        report: diagnose::resolved_target(plan, &checks, resolved, started).await,
     }
 }
 
@@ -255,12 +192,6 @@ impl Gate {
     }
 }
 
-/// The fleet file named by `--config` or found in its usual places.
-pub(crate) fn load(global: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, String> {
-    let path = Config::locate(global.config.as_deref(), env)?;
-    Config::load(&path).map_err(|p| p.to_string())
-}
-
 fn known_tags(config: &Config) -> String {
     let mut tags: Vec<&str> = config
         .targets
@@ -274,11 +205,6 @@ fn known_tags(config: &Config) -> String {
     } else {
         tags.join(", ")
     }
-}
-
-fn usage(message: &str) -> u8 {
-    eprintln!("dbrunbook: {}", crate::text::sanitize(message, false));
-    3
 }
 
 /// A bar of targets done, on stderr only when it is a terminal.

@@ -22,11 +22,10 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 
 use super::config::Config;
-use super::run::{Plan, load};
-use crate::app::run;
 use crate::cli::{GlobalArgs, ServeArgs};
-use crate::report::{CheckResult, prometheus};
-use crate::runbook::Catalog;
+use crate::diagnose::{self, Plan};
+use crate::log::refuse;
+use crate::report::prometheus;
 
 /// The Prometheus text format's content type.
 const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -35,10 +34,9 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Everything a probe needs, read once at start; plus the exporter's own counters.
 struct State {
-    global: GlobalArgs,
+    /// Every check, the deadlines and the runbooks: the same for every probe.
+    plan: Plan,
     config: Config,
-    catalog: Catalog,
-    runbook_problem: Option<CheckResult>,
     max_probes: usize,
     in_flight: Cell<usize>,
     /// HTTP connections open (with or without a request yet).
@@ -53,25 +51,19 @@ struct State {
     duration_sum: Cell<f64>,
 }
 
-pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> u8 {
+pub fn serve(global: &GlobalArgs, args: &ServeArgs, plan: Plan) -> u8 {
     let env = |k: &str| std::env::var(k).ok();
-    let config = match load(global, &env) {
+    let config = match Config::find_and_load(global.config.as_deref(), &env) {
         Ok(c) => c,
-        Err(message) => return fail(&message),
+        Err(message) => return refuse(&message),
     };
-    let (catalog, runbook_problem) = match run::load_catalog(global) {
-        Ok(loaded) => loaded,
-        Err(message) => return fail(&message),
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match diagnose::runtime() {
         Ok(rt) => rt,
-        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+        Err(message) => return refuse(&message),
     };
     let state = Rc::new(State {
-        global: global.clone(),
+        plan,
         config,
-        catalog,
-        runbook_problem,
         max_probes: usize::from(args.max_probes),
         in_flight: Cell::new(0),
         connections: Cell::new(0),
@@ -85,7 +77,7 @@ pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> u8 {
     let local = tokio::task::LocalSet::new();
     match local.block_on(&runtime, accept_loop(state, args.listen)) {
         Ok(()) => 0,
-        Err(message) => fail(&message),
+        Err(message) => refuse(&message),
     }
 }
 
@@ -141,7 +133,7 @@ async fn accept_loop(state: Rc<State>, listen: std::net::SocketAddr) -> Result<(
     }
     drop(listener);
     eprintln!("dbrunbook: stopping; waiting for the probes in flight");
-    let grace = state.global.timeout + Duration::from_secs(1);
+    let grace = state.plan.deadlines.timeout + Duration::from_secs(1);
     let _ = tokio::time::timeout(grace, graceful.shutdown()).await;
     Ok(())
 }
@@ -228,26 +220,17 @@ async fn probe(state: &State, query: &str) -> Response<Full<Bytes>> {
     // Counted down however the probe ends, even if the client hangs up and the future is dropped.
     let _slot = Slot(&state.in_flight);
     let started = Instant::now();
-    let plan = Plan {
-        global: &state.global,
-        only: &[],
-        limit: crate::checks::CHECKS
-            .iter()
-            .map(|c| c.spec().default_limit)
-            .max()
-            .unwrap_or(10),
-        catalog: &state.catalog,
-        runbook_problem: state.runbook_problem.clone(),
-    };
-    let result = plan.diagnose(tc).await;
+    let checks = state.plan.checks_for(&tc.thresholds, &tc.options);
+    let env = |k: &str| std::env::var(k).ok();
+    let report = diagnose::resolved_target(&state.plan, &checks, tc.resolve(&env), started).await;
     state.probes.set(state.probes.get() + 1);
     state
         .duration_sum
         .set(state.duration_sum.get() + started.elapsed().as_secs_f64());
-    if result.report.target.server_version.is_none() {
+    if report.target.server_version.is_none() {
         state.failures.set(state.failures.get() + 1);
     }
-    let body = prometheus::render_targets(&[(tc.name.as_str(), &result.report)]);
+    let body = prometheus::render_targets(&[(tc.name.as_str(), &report)]);
     let mut r = Response::new(Full::new(Bytes::from(body)));
     r.headers_mut()
         .insert("content-type", hyper::header::HeaderValue::from_static(TEXT_FORMAT));
@@ -356,11 +339,6 @@ fn percent_decode(text: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-fn fail(message: &str) -> u8 {
-    eprintln!("dbrunbook: {}", crate::text::sanitize(message, false));
-    3
 }
 
 #[cfg(test)]

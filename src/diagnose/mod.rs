@@ -1,0 +1,258 @@
+//! The diagnosis of one target, as plain steps over one [`Plan`] made once from the command
+//! line: prepare (thresholds and intervals, before any connection) → connect → batches →
+//! evaluate → attach runbooks → report. `diagnose`, each check's subcommand, `--watch`, every
+//! target of a fleet and every probe of `serve` run exactly this; none of them calls another.
+//! Whatever fails becomes an UNKNOWN result with its reason; nothing here may hang past
+//! `--timeout`. No printing here beyond the spinner and the log.
+
+mod attach;
+mod batches;
+mod local;
+mod plan;
+mod progress;
+mod refused;
+
+use std::time::{Duration, Instant};
+
+use tokio::time::timeout_at;
+
+pub use attach::failed;
+pub use plan::{Deadlines, Plan, Runbooks, Selected, every_check};
+
+use crate::checks::{Check, LocalFacts, Outcome, Thresholds};
+use crate::engine::{ConnectError, ConnectErrorKind, Limits, ServerInfo, Session};
+use crate::redact::driver_message;
+use crate::report::{CheckResult, Report};
+use crate::target::Target;
+use crate::units::format_duration;
+use attach::Attach;
+use batches::{Batches, Collected};
+use progress::Progress;
+
+/// Longest one diagnostic statement may run on the target.
+const STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The tool never queues behind other sessions' locks for longer than this.
+const LOCK_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The one kind of async runtime every command runs on: one thread, since a diagnosis waits on
+/// the network almost all of its time and one thread serves a whole fleet of them.
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+/// The target of `--url` (else the environment's), diagnosed with the plan's checks.
+pub fn run(plan: &Plan, url: Option<&str>) -> Report {
+    let started = Instant::now();
+    let runtime = match runtime() {
+        Ok(rt) => rt,
+        Err(message) => return failed(&plan.checks, &message, Some(&plan.runbooks), started),
+    };
+    let env = |k: &str| std::env::var(k).ok();
+    let resolved = Target::resolve(url, &env).map_err(|e| format!("{e:#}"));
+    runtime.block_on(resolved_target(plan, &plan.checks, resolved, started))
+}
+
+/// A target whose URL was resolved (or the reason it could not be), with `checks` (the plan's,
+/// or a fleet target's own), within `--timeout` from `started`.
+pub async fn resolved_target(
+    plan: &Plan,
+    checks: &[Selected],
+    resolved: Result<Target, String>,
+    started: Instant,
+) -> Report {
+    match resolved {
+        Ok(mut target) => {
+            let env = |k: &str| std::env::var(k).ok();
+            crate::passfile::fill(&mut target, &env);
+            diagnose(plan, checks, &target, started).await
+        }
+        Err(message) => failed(checks, &message, Some(&plan.runbooks), started),
+    }
+}
+
+/// A check ready to run: its thresholds resolved, its interval checked, whether it runs here.
+pub struct Prepared {
+    thresholds: Thresholds,
+    interval: Option<Duration>,
+    /// The check runs on the connected server's engine (set once connected).
+    applies: bool,
+}
+
+/// One resolved target, every selected check, within `--timeout` from `started`.
+pub async fn diagnose(plan: &Plan, checks: &[Selected], target: &Target, started: Instant) -> Report {
+    let catalog = &plan.runbooks.catalog;
+    let timeout = plan.deadlines.timeout;
+    let mut prepared = match prepare(plan, checks, target) {
+        Ok(prepared) => prepared,
+        Err(results) => return attach::report(target, None, results, &plan.runbooks, started),
+    };
+    let local_work = local::start(
+        &checks.iter().map(|c| (c.check, &c.options)).collect::<Vec<_>>(),
+        &prepared.iter().map(|p| p.thresholds.clone()).collect::<Vec<_>>(),
+        target.engine,
+        started + timeout,
+    );
+    let progress = Progress::start(plan.spinner);
+    let deadline = tokio::time::Instant::from_std(started + timeout);
+    let mut session = match connect(plan, target, deadline, &progress).await {
+        Ok(session) => session,
+        Err(err) => {
+            let attach = Attach::unconnected(catalog, target.engine);
+            let mut results = refused::refused(checks, &err, target, &attach);
+            let why = format!("cannot connect to {}: {err}", crate::engine::describe_hosts(target));
+            let offline = local::offline(local_work, started + timeout, timeout, &why).await;
+            for (i, outcome) in offline.into_iter().enumerate() {
+                if let Some(outcome) = outcome {
+                    let name = checks[i].check.spec().name;
+                    results[i] = attach.result(name, Some(name), outcome);
+                }
+            }
+            progress.done();
+            let mut report = attach::report(target, None, results, &plan.runbooks, started);
+            report.unanswered = err.kind == ConnectErrorKind::Timeout;
+            return report;
+        }
+    };
+    let server = session.server().clone();
+    crate::log::info(&format!("connected: {} {}", server.engine, server.version));
+    for (c, p) in checks.iter().zip(prepared.iter_mut()) {
+        p.applies = c.check.spec().engines.contains(&server.engine);
+    }
+    let names: Vec<&str> = checks.iter().map(|c| c.check.spec().name).collect();
+    progress.say(&format!("running {}", names.join(", ")));
+    let batches = Batches {
+        server: &server,
+        deadline,
+        timeout,
+        password: target.password.as_deref(),
+        progress: &progress,
+    };
+    let collected = batches.run(&mut session, checks, &prepared).await;
+    // Closing politely must not outlive the deadline either.
+    let _ = timeout_at(deadline, session.close()).await;
+    let local = local::collect(local_work, started + timeout, timeout).await;
+    let attach = Attach::server(catalog, server.engine, server.mariadb, server.version_num);
+    let results = checks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let spec = c.check.spec();
+            let outcome = evaluate(c, &prepared[i], &server, &collected, i, local[i].1.as_ref(), target);
+            attach.result(spec.name, Some(spec.name), outcome)
+        })
+        .collect();
+    progress.done();
+    attach::report(target, Some(server.version.clone()), results, &plan.runbooks, started)
+}
+
+/// Thresholds and intervals, before connecting: a typo costs no connection, and they shape the
+/// queries; a second snapshot's interval must leave room within the deadline. Bad ones are bad
+/// input, like a bad URL: every check's result then says so (or that it was not run).
+fn prepare(plan: &Plan, checks: &[Selected], target: &Target) -> Result<Vec<Prepared>, Vec<CheckResult>> {
+    let timeout = plan.deadlines.timeout;
+    let catalog = &plan.runbooks.catalog;
+    let prepared: Vec<anyhow::Result<Prepared>> = checks
+        .iter()
+        .map(|c| {
+            let spec = c.check.spec();
+            let thresholds = Thresholds::resolve(spec, &c.flags, &catalog.thresholds(spec.name, target.engine))?;
+            let interval = c.check.interval(&c.options)?;
+            if let Some(wait) = interval
+                && wait >= timeout
+            {
+                anyhow::bail!(
+                    "--interval {} does not fit in --timeout {}: raise --timeout above the interval plus a few seconds",
+                    format_duration(wait),
+                    format_duration(timeout)
+                );
+            }
+            Ok(Prepared {
+                thresholds,
+                interval,
+                applies: false,
+            })
+        })
+        .collect();
+    if prepared.iter().all(|p| p.is_ok()) {
+        return Ok(prepared.into_iter().flatten().collect());
+    }
+    let attach = Attach::unconnected(catalog, target.engine);
+    Err(checks
+        .iter()
+        .zip(&prepared)
+        .map(|(c, p)| {
+            let summary = match p {
+                Err(e) => format!("{e:#}"),
+                Ok(_) => "not run: another check's settings are wrong".to_string(),
+            };
+            attach.result(c.check.spec().name, None, Outcome::unknown(summary))
+        })
+        .collect())
+}
+
+/// The one session of the run, within the connect timeout and the run's deadline.
+async fn connect(
+    plan: &Plan,
+    target: &Target,
+    deadline: tokio::time::Instant,
+    progress: &Progress,
+) -> Result<Session, ConnectError> {
+    let timeout = plan.deadlines.timeout;
+    let limits = Limits {
+        connect_timeout: plan.deadlines.connect_within_run(target),
+        statement_timeout: STATEMENT_TIMEOUT.min(timeout),
+        lock_timeout: LOCK_TIMEOUT,
+    };
+    progress.say(&format!("connecting to {}", target.redacted_url()));
+    crate::log::info(&format!(
+        "connecting to {} (connect timeout {})",
+        target.redacted_url(),
+        format_duration(limits.connect_timeout)
+    ));
+    let connected = match timeout_at(deadline, Session::connect(target, &limits)).await {
+        Ok(result) => result,
+        Err(_) => Err(ConnectError::new(
+            ConnectErrorKind::Timeout,
+            format!("the --timeout of {} ran out while connecting", format_duration(timeout)),
+        )),
+    };
+    if let Err(err) = &connected {
+        crate::log::info(&format!("connection failed: {err}"));
+    }
+    connected
+}
+
+/// One check's verdict on its rows (or why it has none).
+fn evaluate(
+    c: &Selected,
+    prepared: &Prepared,
+    server: &ServerInfo,
+    collected: &Collected,
+    i: usize,
+    local: Option<&anyhow::Result<LocalFacts>>,
+    target: &Target,
+) -> Outcome {
+    let spec = c.check.spec();
+    if !prepared.applies {
+        return Outcome::unknown(refused::not_here(spec.name, server.engine));
+    }
+    if let Some(e) = &collected.failures[i] {
+        return Outcome::unknown(format!("the {} check: {e}", spec.name));
+    }
+    let ctx = batches::context(c, prepared, server);
+    let rows = crate::checks::Results {
+        local,
+        ..collected.results_of(i)
+    };
+    let check: &dyn Check = c.check;
+    check.evaluate(&ctx, &rows).unwrap_or_else(|e| {
+        Outcome::unknown(format!(
+            "the {} check failed: {}",
+            spec.name,
+            driver_message(&format!("{e:#}"), target.password.as_deref())
+        ))
+    })
+}
