@@ -36,7 +36,7 @@ impl<'a> Attach<'a> {
     pub fn result(&self, name: &str, runbook_check: Option<&str>, outcome: Outcome) -> CheckResult {
         let runbook = runbook_check
             .and_then(|check| self.catalog.select(check, self.engine, outcome.status, &outcome.facts))
-            .map(|rb| runbook::apply(rb, &self.dialects, &outcome.facts));
+            .map(|rb| runbook::apply(rb, self.engine, &self.dialects, &outcome.facts));
         CheckResult {
             check: name.to_string(),
             status: outcome.status,

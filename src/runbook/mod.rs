@@ -49,10 +49,9 @@ impl Catalog {
     }
 }
 
-/// The runbook's steps for a server speaking `dialects` (most specific first, see
+/// The runbook's steps for a server of `engine` speaking `dialects` (most specific first, see
 /// [`Dialect::spoken`]) and these facts, placeholders filled.
-pub fn apply<'a>(runbook: &'a Runbook, dialects: &[Dialect], facts: &Facts) -> AppliedRunbook {
-    let engine = dialects.first().map(|d| d.engine()).unwrap_or(Engine::Postgres);
+pub fn apply<'a>(runbook: &'a Runbook, engine: Engine, dialects: &[Dialect], facts: &Facts) -> AppliedRunbook {
     let mut steps = Vec::new();
     for (phase, list) in runbook.phases() {
         for step in list {
