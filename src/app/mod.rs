@@ -55,10 +55,7 @@ pub fn main() -> ExitCode {
             };
             print_report(&cli.global, &crate::restore::run(&cli.global, args, timeout))
         }
-        Command::Builtin(Builtin::Serve(args)) => match run::serve_plan(&cli.global) {
-            Ok(plan) => crate::fleet::serve::serve(&cli.global, args, plan),
-            Err(message) => crate::log::refuse(&message),
-        },
+        Command::Builtin(Builtin::Serve(args)) => run::serve(&cli.global, args),
         Command::Builtin(Builtin::Runbooks(cmd)) => runbooks::run(&cli.global, cmd),
         Command::Builtin(Builtin::Completions { shell }) => {
             let mut out = Vec::new();

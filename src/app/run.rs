@@ -5,23 +5,37 @@
 use std::time::Instant;
 
 use super::print_report;
-use crate::cli::{CheckArgs, CheckCommand, GlobalArgs};
+use crate::cli::{CheckArgs, CheckCommand, GlobalArgs, ServeArgs};
 use crate::diagnose::{self, Deadlines, Plan, Runbooks, Selected};
+use crate::fleet::config::Config;
+use crate::log::refuse;
 use crate::report::Report;
 
 /// Every check (or `--only`'s), with the runbooks' thresholds: one target, watched, or a fleet.
 pub fn all(global: &GlobalArgs, args: &CheckArgs) -> u8 {
     let checks = diagnose::every_check(&args.only, args.limit as usize);
-    let plan = match plan(global, checks) {
-        Ok(plan) => plan,
-        Err(report) if args.fleet.wanted() => return crate::log::refuse(&report.checks[0].summary),
-        Err(report) => return print_report(global, &report),
-    };
     if args.fleet.wanted() {
-        let plan = Plan { spinner: false, ..plan };
-        return crate::fleet::run::diagnose(global, &args.fleet, &plan);
+        return fleet(global, args, checks);
     }
-    run(global, &plan, args.watch, "diagnose")
+    match plan(global, checks) {
+        Ok(plan) => run(global, &plan, args.watch, "diagnose"),
+        Err(report) => print_report(global, &report),
+    }
+}
+
+/// `--all` / `--tag`: the fleet file's targets; bad input is said on stderr, UNKNOWN.
+fn fleet(global: &GlobalArgs, args: &CheckArgs, checks: Vec<Selected>) -> u8 {
+    let config = match fleet_file(global) {
+        Ok(config) => config,
+        Err(message) => return refuse(&message),
+    };
+    match plan(global, checks) {
+        Ok(plan) => {
+            let plan = Plan { spinner: false, ..plan };
+            crate::fleet::run::diagnose(global, &args.fleet, &plan, &config)
+        }
+        Err(report) => refuse(&report.checks[0].summary),
+    }
 }
 
 /// One check, as its subcommand asked.
@@ -39,19 +53,36 @@ pub fn one(global: &GlobalArgs, cmd: &CheckCommand) -> u8 {
     }
 }
 
-/// `serve`: every check for every probe, with the longest default list of any.
-pub fn serve_plan(global: &GlobalArgs) -> Result<Plan, String> {
+/// `serve`: the fleet file's targets, every check for every probe, with the longest default
+/// list of any.
+pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> u8 {
+    let config = match fleet_file(global) {
+        Ok(config) => config,
+        Err(message) => return refuse(&message),
+    };
     let limit = crate::checks::CHECKS
         .iter()
         .map(|c| c.spec().default_limit)
         .max()
         .unwrap_or(10);
-    Ok(Plan {
-        checks: diagnose::every_check(&[], limit),
-        deadlines: Deadlines::from_args(global),
-        runbooks: Runbooks::load(&global.runbook_dirs())?,
-        spinner: false,
-    })
+    match Runbooks::load(&global.runbook_dirs()) {
+        Ok(runbooks) => {
+            let plan = Plan {
+                checks: diagnose::every_check(&[], limit),
+                deadlines: Deadlines::from_args(global),
+                runbooks,
+                spinner: false,
+            };
+            crate::fleet::serve::serve(args, plan, config)
+        }
+        Err(message) => refuse(&message),
+    }
+}
+
+/// The fleet file named by `--config` or found in its usual places.
+fn fleet_file(global: &GlobalArgs) -> Result<Config, String> {
+    let env = |k: &str| std::env::var(k).ok();
+    Config::find_and_load(global.config.as_deref(), &env)
 }
 
 /// The plan of a run from the command line; when not even the built-in runbooks load, the

@@ -25,20 +25,16 @@ use crate::target::Target;
 
 /// Runs the fleet, prints it in the chosen format and returns the exit code (worst status);
 /// bad input (no fleet file, a broken one, a tag nobody carries) is UNKNOWN, said on stderr.
-pub fn diagnose(global: &GlobalArgs, args: &FleetArgs, plan: &Plan) -> u8 {
+pub fn diagnose(global: &GlobalArgs, args: &FleetArgs, plan: &Plan, config: &Config) -> u8 {
     let started = Instant::now();
     let env = |k: &str| std::env::var(k).ok();
-    let config = match Config::find_and_load(global.config.as_deref(), &env) {
-        Ok(c) => c,
-        Err(message) => return refuse(&message),
-    };
     let targets = config.select(&args.tag);
     if targets.is_empty() {
         return refuse(&format!(
             "no target in {} carries the tag {}; tags in the file: {}",
             config.path.display(),
             args.tag.join(" or "),
-            known_tags(&config)
+            known_tags(config)
         ));
     }
     let runtime = match diagnose::runtime() {

@@ -22,7 +22,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 
 use super::config::Config;
-use crate::cli::{GlobalArgs, ServeArgs};
+use crate::cli::ServeArgs;
 use crate::diagnose::{self, Plan};
 use crate::log::refuse;
 use crate::report::prometheus;
@@ -51,12 +51,7 @@ struct State {
     duration_sum: Cell<f64>,
 }
 
-pub fn serve(global: &GlobalArgs, args: &ServeArgs, plan: Plan) -> u8 {
-    let env = |k: &str| std::env::var(k).ok();
-    let config = match Config::find_and_load(global.config.as_deref(), &env) {
-        Ok(c) => c,
-        Err(message) => return refuse(&message),
-    };
+pub fn serve(args: &ServeArgs, plan: Plan, config: Config) -> u8 {
     let runtime = match diagnose::runtime() {
         Ok(rt) => rt,
         Err(message) => return refuse(&message),

@@ -100,6 +100,14 @@ impl Dialect {
         }
     }
 
+    pub fn engine(self) -> Engine {
+        match self {
+            Dialect::Postgres => Engine::Postgres,
+            Dialect::Pgbouncer => Engine::Pgbouncer,
+            Dialect::Mysql | Dialect::Mariadb | Dialect::Mysql8 => Engine::Mysql,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Dialect::Postgres => "postgres",
