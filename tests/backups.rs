@@ -3,13 +3,11 @@
 //! WAL archiving on throwaway PostgreSQL servers, binary logs on the shared and a throwaway
 //! MariaDB, and a real pgBackRest stanza when pgbackrest is installed.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use support::scratch::{ScratchMaria, ScratchPg};
-use support::*;
+use crate::support::scratch::{ScratchMaria, ScratchPg};
+use crate::support::*;
 
 fn run(cmd: &mut Command, what: &str) {
     let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));

@@ -2,13 +2,11 @@
 //! MariaDB, a refused port and a listener that never answers, in one run; each output parsed
 //! back by its consumer; passwords from `.pgpass` and `${VAR}` used and never printed.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use support::fleet::{FleetDir, Silent, exit_code, rank};
-use support::*;
+use crate::support::fleet::{FleetDir, Silent, exit_code, rank};
+use crate::support::*;
 
 /// Every piece of the password contains it, so a partial leak is caught too.
 const SENTINEL: &str = "Fl33tS3ntinel";

@@ -1,11 +1,9 @@
 //! The locks check against real MariaDB: an InnoDB row-lock wait behind an idle transaction, a
 //! metadata-lock queue behind an ALTER TABLE, and a real deadlock in SHOW ENGINE INNODB STATUS.
 
-mod support;
-
 use std::time::Duration;
 
-use support::*;
+use crate::support::*;
 
 fn tree(r: &serde_json::Value) -> Vec<serde_json::Value> {
     findings(r, "lock_tree")

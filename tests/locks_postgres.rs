@@ -1,11 +1,9 @@
 //! The locks check against real PostgreSQL lock chains: a row lock held by an idle transaction
 //! with two waiters, the ALTER TABLE queue, no locks, and a real deadlock in the counter.
 
-mod support;
-
 use std::time::Duration;
 
-use support::*;
+use crate::support::*;
 
 fn tree(r: &serde_json::Value) -> Vec<serde_json::Value> {
     findings(r, "lock_tree")

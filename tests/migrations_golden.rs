@@ -2,12 +2,10 @@
 //! name, a finding kind, a metric or the runbook chosen shows up as a diff of
 //! `tests/golden/migrations.json`, reviewed like code. Volatile values (times, elapsed, server
 //! version, the scratch database's name, the temporary directory) are normalised first.
-//! After an intended change: `DBRUNBOOK_BLESS=1 cargo test --test migrations_golden`.
+//! After an intended change: `DBRUNBOOK_BLESS=1 cargo test --test tests migrations_golden`.
 
-mod support;
-
-use support::scratch::ScratchPg;
-use support::*;
+use crate::support::scratch::ScratchPg;
+use crate::support::*;
 
 const GOLDEN: &str = "tests/golden/migrations.json";
 

@@ -1,9 +1,7 @@
 //! The pool check against real MariaDB servers: the shared one when calm, a throwaway one that
 //! we fill to warning, critical, and past its last (SUPER) slot.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 #[test]
 fn calm_mariadb_is_ok() {

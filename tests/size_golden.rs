@@ -3,11 +3,9 @@
 //! `tests/golden/size.json`, reviewed like code. Sizes, ages and timings vary from run to run,
 //! so every number is normalised first (to 0 in JSON numbers, to N inside text); the shape and
 //! the words are what is pinned. After an intended change:
-//! `DBRUNBOOK_BLESS=1 cargo test --test size_golden`.
+//! `DBRUNBOOK_BLESS=1 cargo test --test tests size_golden`.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 const GOLDEN: &str = "tests/golden/size.json";
 

@@ -3,12 +3,10 @@
 //! by its mean time; with `--interval`, only what ran between the snapshots counts; no
 //! statistics, or no right to read other roles' texts, is never OK and says what to do.
 
-mod support;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use support::*;
+use crate::support::*;
 
 fn pg_with_statements() -> ThrowawayPg {
     let pg = ThrowawayPg::start(PgOptions {
