@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use crate::support::*;
 
-fn pg_with_statements() -> ThrowawayPg {
+pub(crate) fn pg_with_statements() -> ThrowawayPg {
     let pg = ThrowawayPg::start(PgOptions {
         settings: &["shared_preload_libraries=pg_stat_statements"],
         ..PgOptions::default()
@@ -17,7 +17,7 @@ fn pg_with_statements() -> ThrowawayPg {
     pg
 }
 
-fn slow(url: &str, extra: &[&str]) -> Run {
+pub(crate) fn slow(url: &str, extra: &[&str]) -> Run {
     let mut args = vec!["slow", "--url", url, "--format", "json"];
     args.extend(extra);
     dbrunbook(&args)

@@ -9,6 +9,7 @@ mod check_all;
 mod cli;
 mod connect;
 mod fleet;
+mod goldens;
 mod hostile_postgres;
 mod locks_mysql;
 mod locks_postgres;
