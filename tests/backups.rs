@@ -3,13 +3,11 @@
 //! WAL archiving on throwaway PostgreSQL servers, binary logs on the shared and a throwaway
 //! MariaDB, and a real pgBackRest stanza when pgbackrest is installed.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use support::scratch::{ScratchMaria, ScratchPg};
-use support::*;
+use crate::support::scratch::{ScratchMaria, ScratchPg};
+use crate::support::*;
 
 fn run(cmd: &mut Command, what: &str) {
     let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
@@ -26,7 +24,7 @@ fn sh(script: &str) {
 }
 
 /// A scratch database on the shared PostgreSQL with two tables and a large object.
-fn pg_source(tag: &str) -> ScratchPg {
+pub(crate) fn pg_source(tag: &str) -> ScratchPg {
     let db = ScratchPg::new(tag);
     db.sql(
         "CREATE TABLE orders AS SELECT g AS id, md5(g::text) AS note FROM generate_series(1, 20000) g; \
@@ -37,7 +35,7 @@ fn pg_source(tag: &str) -> ScratchPg {
 }
 
 /// `pg_dump` of `url` in `format` (p, c, d, t) to `out`.
-fn pg_dump(url: &str, format: &str, out: &Path) {
+pub(crate) fn pg_dump(url: &str, format: &str, out: &Path) {
     run(
         Command::new(pg_bin("pg_dump"))
             .args(["-d", url, "-F", format, "-f"])
@@ -46,7 +44,7 @@ fn pg_dump(url: &str, format: &str, out: &Path) {
     );
 }
 
-fn mariadb_dump(db: &ScratchMaria, extra: &[&str], out: &Path) {
+pub(crate) fn mariadb_dump(db: &ScratchMaria, extra: &[&str], out: &Path) {
     let dump = Command::new("mariadb-dump")
         .args(["--protocol=tcp", "-h", "127.0.0.1", "-P", "3306", "-u", "root"])
         .args(extra)
@@ -57,19 +55,19 @@ fn mariadb_dump(db: &ScratchMaria, extra: &[&str], out: &Path) {
     std::fs::write(out, dump.stdout).unwrap();
 }
 
-fn maria_source(tag: &str) -> ScratchMaria {
+pub(crate) fn maria_source(tag: &str) -> ScratchMaria {
     let db = ScratchMaria::new(tag);
     db.sql("CREATE TABLE orders (id INT PRIMARY KEY, note VARCHAR(40)); INSERT INTO orders SELECT seq, MD5(seq) FROM seq_1_to_5000;");
     db
 }
 
 /// Keeps the first `share` of a file: a dump job killed part-way.
-fn cut(path: &Path, share: f64) {
+pub(crate) fn cut(path: &Path, share: f64) {
     let bytes = std::fs::read(path).unwrap();
     std::fs::write(path, &bytes[..(bytes.len() as f64 * share) as usize]).unwrap();
 }
 
-fn age(path: &Path, ago: &str) {
+pub(crate) fn age(path: &Path, ago: &str) {
     run(Command::new("touch").args(["-d", ago]).arg(path), "touch -d");
 }
 

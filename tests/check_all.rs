@@ -1,9 +1,7 @@
 //! `dbrunbook check`: every check over one connection, the worst status wins, and a check that
 //! cannot run is UNKNOWN while the others still run.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 fn statuses(r: &serde_json::Value) -> Vec<(String, String)> {
     r["checks"]

@@ -2,12 +2,10 @@
 //! bad durations and percentages are explained, runbooks are listed, shown, validated and
 //! overridden, completions and man pages are fresh, colour follows the terminal and NO_COLOR.
 
-mod support;
-
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use support::*;
+use crate::support::*;
 
 #[test]
 fn bad_duration_and_percentage_are_unknown_with_a_hint() {
@@ -315,12 +313,12 @@ fn man_pages_in_the_repo_are_fresh() {
     assert_eq!(
         names(&checked_in),
         names(&fresh),
-        "man/ is stale: run `DBRUNBOOK_BLESS=1 cargo test --test cli man_pages`"
+        "man/ is stale: run `DBRUNBOOK_BLESS=1 cargo test --test tests cli::man_pages`"
     );
     for (name, text) in &fresh {
         assert!(
             checked_in[name] == *text,
-            "man/{name} is stale: run `DBRUNBOOK_BLESS=1 cargo test --test cli man_pages`"
+            "man/{name} is stale: run `DBRUNBOOK_BLESS=1 cargo test --test tests cli::man_pages`"
         );
     }
 }

@@ -3,13 +3,11 @@
 //! password, a pg_hba.conf without a line for us, a missing database, a MariaDB host blocked
 //! after failed handshakes), and what it reports once in: a standby, a fresh restart.
 
-mod support;
-
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use support::*;
+use crate::support::*;
 
 fn connect(url: &str, extra: &[&str]) -> (i32, serde_json::Value) {
     let mut args = vec!["connect", "--url", url, "--format", "json"];

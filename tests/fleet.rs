@@ -2,13 +2,11 @@
 //! MariaDB, a refused port and a listener that never answers, in one run; each output parsed
 //! back by its consumer; passwords from `.pgpass` and `${VAR}` used and never printed.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use support::fleet::{FleetDir, Silent, exit_code, rank};
-use support::*;
+use crate::support::fleet::{FleetDir, Silent, exit_code, rank};
+use crate::support::*;
 
 /// Every piece of the password contains it, so a partial leak is caught too.
 const SENTINEL: &str = "Fl33tS3ntinel";
@@ -404,18 +402,28 @@ impl MariaUser {
 
 impl Drop for MariaUser {
     fn drop(&mut self) {
-        mariadb(&format!(
+        let sql = format!(
             "DROP USER IF EXISTS '{0}'@'127.0.0.1'; DROP USER IF EXISTS '{0}'@'localhost';",
             self.0
-        ));
+        );
+        // A panic here while the test already panics would abort the whole test binary, every
+        // other test with it: the clean-up is best effort then.
+        if std::thread::panicking() {
+            let _ = mariadb_command(&sql).output();
+        } else {
+            mariadb(&sql);
+        }
     }
 }
 
+fn mariadb_command(sql: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new("mysql");
+    cmd.args(["-h", "127.0.0.1", "-P", "3306", "-u", "root", "-e", sql]);
+    cmd
+}
+
 fn mariadb(sql: &str) {
-    let out = std::process::Command::new("mysql")
-        .args(["-h", "127.0.0.1", "-P", "3306", "-u", "root", "-e", sql])
-        .output()
-        .expect("running mysql");
+    let out = mariadb_command(sql).output().expect("running mysql");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 

@@ -2,11 +2,9 @@
 //! tenant who owns `app2` shadows the catalog functions and views the tool's SQL names, puts its
 //! schema first in the database's search_path, and waits for a superuser to run dbrunbook.
 
-mod support;
-
 use std::path::Path;
 
-use support::*;
+use crate::support::*;
 
 /// The tenant's trap: every shadowing object calls this, which (run by a superuser) shells out
 /// and leaves a file behind.

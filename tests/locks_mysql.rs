@@ -1,11 +1,9 @@
 //! The locks check against real MariaDB: an InnoDB row-lock wait behind an idle transaction, a
 //! metadata-lock queue behind an ALTER TABLE, and a real deadlock in SHOW ENGINE INNODB STATUS.
 
-mod support;
-
 use std::time::Duration;
 
-use support::*;
+use crate::support::*;
 
 fn tree(r: &serde_json::Value) -> Vec<serde_json::Value> {
     findings(r, "lock_tree")
@@ -16,7 +14,7 @@ fn poll_locks(url: &str, ready: impl Fn(&serde_json::Value) -> bool) -> serde_js
     poll(&["locks", "--url", url, "--warning", "1ms", "--critical", "1h"], ready)
 }
 
-fn setup() -> (ThrowawayMaria, String, Held) {
+pub(crate) fn setup() -> (ThrowawayMaria, String, Held) {
     let db = ThrowawayMaria::start(50);
     let url = format!("mysql://root@127.0.0.1:{}/test", db.port);
     let mut held = Held::new();
@@ -29,15 +27,22 @@ fn setup() -> (ThrowawayMaria, String, Held) {
     (db, url, held)
 }
 
+/// An InnoDB row lock held by an idle transaction with `waiters` updates queued behind it,
+/// polled until the check sees them all and is no longer OK.
+pub(crate) fn row_lock_chain(url: &str, held: &mut Held, waiters: usize) -> serde_json::Value {
+    held.mysql(url, 1, "START TRANSACTION; UPDATE t SET v = 1 WHERE id = 1");
+    for v in 2..2 + waiters {
+        held.mysql_background(url, &format!("UPDATE t SET v = {v} WHERE id = 1"));
+    }
+    poll_locks(url, |r| tree(r).len() == 1 + waiters && r["status"] != "ok")
+}
+
 #[test]
 fn innodb_row_lock_wait_behind_an_idle_transaction() {
     let (_db, url, mut held) = setup();
     let run = dbrunbook(&["locks", "--url", &url, "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.all());
-    held.mysql(&url, 1, "START TRANSACTION; UPDATE t SET v = 1 WHERE id = 1");
-    held.mysql_background(&url, "UPDATE t SET v = 2 WHERE id = 1");
-    held.mysql_background(&url, "UPDATE t SET v = 3 WHERE id = 1");
-    let r = poll_locks(&url, |r| tree(r).len() == 3 && r["status"] != "ok");
+    let r = row_lock_chain(&url, &mut held, 2);
     let rows = tree(&r);
     assert_eq!(rows[0]["role"], "root blocker");
     assert_eq!(rows[0]["state"], "idle in transaction");

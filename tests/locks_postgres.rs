@@ -1,11 +1,9 @@
 //! The locks check against real PostgreSQL lock chains: a row lock held by an idle transaction
 //! with two waiters, the ALTER TABLE queue, no locks, and a real deadlock in the counter.
 
-mod support;
-
 use std::time::Duration;
 
-use support::*;
+use crate::support::*;
 
 fn tree(r: &serde_json::Value) -> Vec<serde_json::Value> {
     findings(r, "lock_tree")
@@ -16,7 +14,7 @@ fn poll_locks(url: &str, ready: impl Fn(&serde_json::Value) -> bool) -> serde_js
     poll(&["locks", "--url", url, "--warning", "1ms", "--critical", "1h"], ready)
 }
 
-fn setup() -> ThrowawayPg {
+pub(crate) fn setup() -> ThrowawayPg {
     let pg = ThrowawayPg::start(PgOptions::default());
     pg.psql(&[
         "CREATE TABLE orders (id int PRIMARY KEY, v int)",
@@ -35,16 +33,25 @@ fn no_waits_is_ok() {
     assert_eq!(r["checks"][0]["summary"], "no session is waiting for a lock");
 }
 
-#[test]
-fn row_lock_held_by_idle_transaction_with_two_waiters_names_the_root() {
-    let pg = setup();
+/// A row lock held by a transaction left idle (`forgotten`) with `waiters` updates queued
+/// behind it, polled until the check sees them all and is no longer OK.
+pub(crate) fn row_lock_chain(pg: &ThrowawayPg, waiters: usize) -> (Held, serde_json::Value) {
     let conn = |app: &str| format!("{} application_name={app}", pg.keyvalue("postgres", "postgres"));
     let mut held = Held::new();
     held.pg(&conn("forgotten"), 1, "BEGIN; UPDATE orders SET v = 1 WHERE id = 1");
-    held.pg_background(&conn("waiter"), "UPDATE orders SET v = 2 WHERE id = 1");
-    held.pg_background(&conn("waiter"), "UPDATE orders SET v = 3 WHERE id = 1");
+    for v in 2..2 + waiters {
+        held.pg_background(&conn("waiter"), &format!("UPDATE orders SET v = {v} WHERE id = 1"));
+    }
     let url = pg.url("postgres", "postgres");
-    let r = poll_locks(&url, |r| tree(r).len() == 3 && r["status"] != "ok");
+    let r = poll_locks(&url, |r| tree(r).len() == 1 + waiters && r["status"] != "ok");
+    (held, r)
+}
+
+#[test]
+fn row_lock_held_by_idle_transaction_with_two_waiters_names_the_root() {
+    let pg = setup();
+    let (_held, r) = row_lock_chain(&pg, 2);
+    let url = pg.url("postgres", "postgres");
     let rows = tree(&r);
     let root = &rows[0];
     assert_eq!(root["role"], "root blocker");

@@ -2,12 +2,10 @@
 //! database of the test's own, in the states an on-call engineer meets: a dirty or failed
 //! migration, a stuck lock, a database behind its code or at a revision the code does not know.
 
-mod support;
-
 use std::time::Duration;
 
-use support::scratch::{ScratchMaria, ScratchPg};
-use support::*;
+use crate::support::scratch::{ScratchMaria, ScratchPg};
+use crate::support::*;
 
 // Each tool's DDL as it creates its table (see src/checks/migrations/frameworks.rs for sources).
 const GOLANG_MIGRATE: &str =

@@ -6,12 +6,10 @@
 //! record are computed here by the servers' own hash functions (sha384/sha256 on PostgreSQL,
 //! SHA2/CRC32 on MariaDB), independently of the check's code.
 
-mod support;
-
 use std::time::Duration;
 
-use support::scratch::{ScratchMaria, ScratchPg};
-use support::*;
+use crate::support::scratch::{ScratchMaria, ScratchPg};
+use crate::support::*;
 
 // Each tool's DDL as its source creates the table (see src/checks/migrations/frameworks.rs).
 const SQLX_PG: &str = "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL,

@@ -1,28 +1,12 @@
 //! The JSON contract of `dbrunbook migrations`, pinned by a checked-in file: a change to a field
 //! name, a finding kind, a metric or the runbook chosen shows up as a diff of
 //! `tests/golden/migrations.json`, reviewed like code. Volatile values (times, elapsed, server
-//! version, the scratch database's name, the temporary directory) are normalised first.
-//! After an intended change: `DBRUNBOOK_BLESS=1 cargo test --test migrations_golden`.
+//! version, the scratch database's name, the temporary directory) are masked first.
+//! After an intended change: `DBRUNBOOK_BLESS=1 cargo test --test tests golden`.
 
-mod support;
-
-use support::scratch::ScratchPg;
-use support::*;
-
-const GOLDEN: &str = "tests/golden/migrations.json";
-
-fn normalise(mut v: serde_json::Value) -> serde_json::Value {
-    v["elapsed_ms"] = 0.into();
-    v["target"]["server_version"] = "<version>".into();
-    for check in v["checks"].as_array_mut().unwrap() {
-        for f in check["findings"].as_array_mut().unwrap() {
-            if !f["applied_at"].is_null() {
-                f["applied_at"] = "<time>".into();
-            }
-        }
-    }
-    v
-}
+use crate::support::golden::Golden;
+use crate::support::scratch::ScratchPg;
+use crate::support::*;
 
 #[test]
 fn migrations_json_contract_for_a_changed_file_and_a_pending_one() {
@@ -46,7 +30,15 @@ fn migrations_json_contract_for_a_changed_file_and_a_pending_one() {
     let path = dir.path().to_str().unwrap();
     let run = dbrunbook(&["migrations", "--url", &db.url(), "--format", "json", "--dir", path]);
     assert_eq!(run.code, 1, "{}", run.all());
-    let text = run.stdout.replace(path, "<dir>").replace(&db.name, "<db>");
-    let got = normalise(serde_json::from_str(&text).unwrap());
-    golden(GOLDEN, "migrations", &got);
+    Golden::new("migrations")
+        .mask(path, "<dir>")
+        .mask(&db.name, "<db>")
+        .exact_numbers()
+        .assert(&run.stdout, |got| {
+            for f in got["checks"][0]["findings"].as_array_mut().unwrap() {
+                if !f["applied_at"].is_null() {
+                    f["applied_at"] = "<time>".into();
+                }
+            }
+        });
 }

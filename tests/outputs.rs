@@ -1,9 +1,7 @@
 //! Every output format parsed back by what consumes it: JSON by serde, the Prometheus text by a
 //! parser and the exposition rules, the Nagios line by the monitoring-plugin grammar.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 /// The labels of one sample line, strictly: `name="value"` pairs separated by commas, values
 /// escaped only as `\\`, `\"` and `\n`. (prometheus-parse splits labels on every `,` and

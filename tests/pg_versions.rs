@@ -6,11 +6,9 @@
 //! `reserved_connections` in 16, pg_stat_statements' columns...) are what this catches. Majors
 //! Debian does not package here come from `bash .ci/install-pg-majors`.
 
-mod support;
-
-use support::pg_majors::pg_major_installed;
-use support::snippets::run_postgres_snippets;
-use support::*;
+use crate::support::pg_majors::pg_major_installed;
+use crate::support::snippets::run_postgres_snippets;
+use crate::support::*;
 
 /// One server per major for all four parts, in an order where each leaves the next a server it
 /// can use: the full server comes last. 6 connections, 2 reserved: 4 for an ordinary role.
@@ -23,7 +21,7 @@ fn every_check_on(major: u32) {
         prepared_transactions: 5,
         max_connections: 6,
         superuser_reserved: 2,
-        settings: support::snippets::SNIPPET_SETTINGS,
+        settings: crate::support::snippets::SNIPPET_SETTINGS,
         ..Default::default()
     });
     pg.psql(&[

@@ -1,11 +1,9 @@
 //! The pool check through PgBouncer's admin console, with a real PgBouncer in front of a
 //! throwaway PostgreSQL: calm, then clients queueing for a starved pool.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use support::*;
+use crate::support::*;
 
 #[test]
 fn starved_pgbouncer_pool_reports_waiting_clients() {

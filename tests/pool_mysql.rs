@@ -1,9 +1,7 @@
 //! The pool check against real MariaDB servers: the shared one when calm, a throwaway one that
 //! we fill to warning, critical, and past its last (SUPER) slot.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 #[test]
 fn calm_mariadb_is_ok() {
@@ -31,17 +29,25 @@ fn calm_mariadb_is_ok() {
     }
 }
 
-#[test]
-fn filling_mariadb_goes_warning_critical_then_refused() {
+/// A MariaDB of 10 connections with 8 in use: the two setup connections as root, six as `web`
+/// (one of them in a transaction); more can be held on the `Held`.
+pub(crate) fn mariadb_at_80_percent() -> (ThrowawayMaria, Held) {
     let db = ThrowawayMaria::start(10);
     let root = db.url("root");
     let mut held = Held::new();
     held.mysql(&root, 1, "CREATE USER 'web'@'%'");
     held.mysql(&root, 1, "GRANT ALL ON *.* TO 'web'@'%'");
     let web = format!("mysql://web@127.0.0.1:{}/mysql", db.port);
-    // 8 of 10 (the two setup connections stay open too).
     held.mysql(&web, 5, "");
     held.mysql(&web, 1, "START TRANSACTION; SELECT COUNT(*) FROM mysql.user");
+    (db, held)
+}
+
+#[test]
+fn filling_mariadb_goes_warning_critical_then_refused() {
+    let (db, mut held) = mariadb_at_80_percent();
+    let root = db.url("root");
+    let web = format!("mysql://web@127.0.0.1:{}/mysql", db.port);
     let run = dbrunbook(&["pool", "--url", &root, "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.all());
     let check = &run.json()["checks"][0];

@@ -1,9 +1,7 @@
 //! The pool check against real PostgreSQL servers: the shared one for the calm case, throwaway
 //! ones that we fill up for warning, critical and a server that refuses us.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 fn holders(report: &serde_json::Value) -> Vec<serde_json::Value> {
     report["checks"][0]["findings"]

@@ -1,9 +1,7 @@
 //! The queries check against real MariaDB: SLEEP() statements crossing the thresholds, a
 //! sleeping thread with an open InnoDB transaction, and KILL QUERY before KILL.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 fn sessions(r: &serde_json::Value) -> Vec<serde_json::Value> {
     findings(r, "sessions")

@@ -2,11 +2,9 @@
 //! sessions idle in transaction, a long transaction idle between statements, hostile query
 //! text, the tool's own session, and a role without pg_monitor.
 
-mod support;
-
 use std::time::Duration;
 
-use support::*;
+use crate::support::*;
 
 fn sessions(r: &serde_json::Value) -> Vec<serde_json::Value> {
     findings(r, "sessions")

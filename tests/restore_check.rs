@@ -3,13 +3,11 @@
 //! databases the tool creates, counted and compared with the source; and its safety rules: no
 //! restore into the source, nothing dropped that this run did not create and mark.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use support::scratch::{ScratchMaria, ScratchPg};
-use support::{PgOptions, ThrowawayPg, dbrunbook, findings, pg_bin, shared_mysql_url, shared_pg_url};
+use crate::support::scratch::{ScratchMaria, ScratchPg};
+use crate::support::{PgOptions, ThrowawayPg, dbrunbook, findings, pg_bin, shared_mysql_url, shared_pg_url};
 
 fn pg_dump(db: &ScratchPg, format: &str, out: &Path) {
     let st = Command::new(pg_bin("pg_dump"))
@@ -49,7 +47,7 @@ fn pg_source(tag: &str) -> ScratchPg {
     db
 }
 
-fn restore(backup: &Path, scratch_url: &str, source_url: Option<&str>, extra: &[&str]) -> support::Run {
+fn restore(backup: &Path, scratch_url: &str, source_url: Option<&str>, extra: &[&str]) -> crate::support::Run {
     let backup = backup.to_str().unwrap();
     // The test servers' accounts are superusers (postgres, root): these tests' own dumps are
     // trusted. The refusal without --trust-backup has its own test.

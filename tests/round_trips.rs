@@ -2,10 +2,8 @@
 //! every check in one flight. Over a 50 ms path each round trip costs 50 ms, so this is the
 //! number that decides how fast the tool is from a laptop.
 
-mod support;
-
-use support::proxy::CountingProxy;
-use support::*;
+use crate::support::proxy::CountingProxy;
+use crate::support::*;
 
 fn port_of(url: &str) -> u16 {
     let after_host = url.rsplit_once(':').unwrap().1;

@@ -3,12 +3,10 @@
 //! runbooks but are not loaded. Each is reported as a problem with file:line:column, fast, by
 //! `runbooks validate` and by a check run with `--runbooks`.
 
-mod support;
-
 use std::path::Path;
 use std::time::Duration;
 
-use support::*;
+use crate::support::*;
 
 /// Far above what bounded loading takes; only there so that a regression fails instead of hanging.
 const GUARD: Duration = Duration::from_secs(60);

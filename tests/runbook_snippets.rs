@@ -4,13 +4,11 @@
 //! run does not belong under `sql:` (`shell:` and `example:` exist for that). MySQL 8's own
 //! snippets (`mysql8:`) cannot run here: no MySQL 8 server installs on this project's machines.
 
-mod support;
-
 use std::process::Command;
 
+use crate::support::snippets::*;
+use crate::support::*;
 use dbrunbook::runbook::Dialect;
-use support::snippets::*;
-use support::*;
 
 #[test]
 fn every_postgres_snippet_runs_on_postgres() {

@@ -4,9 +4,7 @@
 //! is hidden by the structure of the string, so it cannot turn the letters of a message into
 //! `<redacted>`. Every target here is 127.0.0.1 port 1, refused at once.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 /// Every piece of every password below contains it, so a partial leak is caught too.
 const SENTINEL: &str = "S3ntinel";

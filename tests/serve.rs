@@ -2,15 +2,13 @@
 //! Prometheus text, a name not in the fleet file is 404 without any connection, probes past
 //! `--max-probes` are 503 at once, and SIGTERM stops it.
 
-mod support;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use support::fleet::{FleetDir, Silent};
-use support::*;
+use crate::support::fleet::{FleetDir, Silent};
+use crate::support::*;
 
 /// A running exporter, killed on drop.
 struct Exporter {

@@ -3,14 +3,12 @@
 //! two snapshots while rows are inserted, a role that may not connect to some databases, and
 //! InnoDB free space after a purge on MariaDB.
 
-mod support;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::scratch::{ScratchMaria, ScratchPg};
-use support::*;
+use crate::support::scratch::{ScratchMaria, ScratchPg};
+use crate::support::*;
 
 fn size(url: &str, args: &[&str]) -> (Run, serde_json::Value) {
     let mut all = vec!["size", "--url", url, "--format", "json"];

@@ -1,38 +1,11 @@
 //! The JSON contract of `dbrunbook size`, pinned by a checked-in file: a change to a field name,
 //! a finding kind, a metric, a note or the runbook chosen shows up as a diff of
 //! `tests/golden/size.json`, reviewed like code. Sizes, ages and timings vary from run to run,
-//! so every number is normalised first (to 0 in JSON numbers, to N inside text); the shape and
-//! the words are what is pinned. After an intended change:
-//! `DBRUNBOOK_BLESS=1 cargo test --test size_golden`.
+//! so every number is masked first (tests/support/golden.rs); the shape and the words are what
+//! is pinned. After an intended change: `DBRUNBOOK_BLESS=1 cargo test --test tests golden`.
 
-mod support;
-
-use support::*;
-
-const GOLDEN: &str = "tests/golden/size.json";
-
-fn normalise(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::Number(_) => *v = 0.into(),
-        serde_json::Value::String(s) => {
-            let mut out = String::with_capacity(s.len());
-            let mut in_number = false;
-            for c in s.chars() {
-                let digit = c.is_ascii_digit() || (in_number && c == '.');
-                if digit && !in_number {
-                    out.push('N');
-                } else if !digit {
-                    out.push(c);
-                }
-                in_number = digit;
-            }
-            *s = out;
-        }
-        serde_json::Value::Array(a) => a.iter_mut().for_each(normalise),
-        serde_json::Value::Object(o) => o.values_mut().for_each(normalise),
-        _ => {}
-    }
-}
+use crate::support::golden::Golden;
+use crate::support::*;
 
 #[test]
 fn size_json_contract_for_a_bloated_table() {
@@ -62,17 +35,13 @@ fn size_json_contract_for_a_bloated_table() {
         "99%",
     ]);
     assert_eq!(run.code, 1, "{}", run.all());
-    let mut got: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    got["target"]["server_version"] = "<version>".into();
-    got["target"]["url"] = "<url>".into();
-    // Which catalog table is oldest depends on what the server touched first.
-    for f in got["checks"][0]["findings"].as_array_mut().unwrap() {
-        if f["kind"] == "oldest_tables" {
-            f["table"] = "<table>".into();
+    Golden::new("size").assert(&run.stdout, |got| {
+        got["target"]["url"] = "<url>".into();
+        // Which catalog table is oldest depends on what the server touched first.
+        for f in got["checks"][0]["findings"].as_array_mut().unwrap() {
+            if f["kind"] == "oldest_tables" {
+                f["table"] = "<table>".into();
+            }
         }
-    }
-    let (schema, exit) = (got["schema_version"].clone(), got["exit_code"].clone());
-    normalise(&mut got);
-    (got["schema_version"], got["exit_code"]) = (schema, exit);
-    golden(GOLDEN, "size", &got);
+    });
 }

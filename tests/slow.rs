@@ -3,14 +3,12 @@
 //! by its mean time; with `--interval`, only what ran between the snapshots counts; no
 //! statistics, or no right to read other roles' texts, is never OK and says what to do.
 
-mod support;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use support::*;
+use crate::support::*;
 
-fn pg_with_statements() -> ThrowawayPg {
+pub(crate) fn pg_with_statements() -> ThrowawayPg {
     let pg = ThrowawayPg::start(PgOptions {
         settings: &["shared_preload_libraries=pg_stat_statements"],
         ..PgOptions::default()
@@ -19,7 +17,7 @@ fn pg_with_statements() -> ThrowawayPg {
     pg
 }
 
-fn slow(url: &str, extra: &[&str]) -> Run {
+pub(crate) fn slow(url: &str, extra: &[&str]) -> Run {
     let mut args = vec!["slow", "--url", url, "--format", "json"];
     args.extend(extra);
     dbrunbook(&args)

@@ -3,11 +3,9 @@
 //! escapes, an argument with escapes: none of it reaches the terminal raw in `runbooks list`,
 //! `runbooks show`, the report table or an error. JSON keeps the text as written, as valid JSON.
 
-mod support;
-
 use std::path::Path;
 
-use support::*;
+use crate::support::*;
 
 /// An OSC 8 link to http://evil, a red colour and a right-to-left override, as YAML escapes.
 const HOSTILE: &str = r"\x1b]8;;http://evil\x07click me\x1b]8;;\x07 \x1b[31mred\x1b[0m \u202Eeht";

@@ -2,15 +2,13 @@
 //! header line until Ctrl-C, and the exit code is the last report's; piped, reports follow one
 //! another; too short an interval and the Prometheus format are refused.
 
-mod support;
-
 use std::io::Read;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use support::*;
+use crate::support::*;
 
 /// What a child wrote so far, read by a thread of its own.
 type Captured = Arc<Mutex<Vec<u8>>>;

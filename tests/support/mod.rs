@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod fleet;
+pub mod golden;
 pub mod pg_majors;
 pub mod proxy;
 pub mod scratch;
@@ -706,21 +707,4 @@ pub fn started_just_now() -> [String; 2] {
         dir
     });
     ["--runbooks".to_string(), dir.display().to_string()]
-}
-
-/// Compares `got` (a normalised JSON report) with the checked-in golden file `path`;
-/// `DBRUNBOOK_BLESS=1` rewrites the file instead. What is pinned is the contract: field names,
-/// shapes and words.
-pub fn golden(path: &str, what: &str, got: &serde_json::Value) {
-    let got = serde_json::to_string_pretty(got).unwrap() + "\n";
-    if std::env::var_os("DBRUNBOOK_BLESS").is_some() {
-        std::fs::write(path, &got).unwrap();
-        return;
-    }
-    let want =
-        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}; create it with DBRUNBOOK_BLESS=1"));
-    assert!(
-        got == want,
-        "the {what} JSON differs from {path} (bless with DBRUNBOOK_BLESS=1 if intended):\n{got}"
-    );
 }
