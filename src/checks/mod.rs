@@ -8,9 +8,9 @@ pub mod backups;
 pub mod connect;
 pub mod locks;
 pub mod migrations;
+mod observed_session;
 pub mod pool;
 pub mod queries;
-mod session;
 pub mod size;
 pub mod slow;
 mod thresholds;
@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result, anyhow};
 
-pub use session::Session;
+pub use observed_session::ObservedSession;
 pub use thresholds::{Crossed, Threshold, ThresholdKind, ThresholdValue, Thresholds, parse_count};
 
 use crate::engine::{ConnectError, Query, QueryResult, Rows, ServerInfo};
@@ -116,8 +116,24 @@ pub trait Check: Sync {
     }
 
     /// Pure: rows in, verdict out. `results` holds the queries' results, then the follow-ups'.
-    /// An `Err` makes the check UNKNOWN with its message.
-    fn evaluate(&self, ctx: &Context, results: &Results) -> Result<Outcome>;
+    /// An `Err` makes the check UNKNOWN with its message. Called through [`Check::evaluate`].
+    fn outcome(&self, ctx: &Context, results: &Results) -> Result<Outcome>;
+
+    /// [`Check::outcome`], and in debug builds (every test run) a panic when it set a runbook
+    /// fact its spec does not declare: the runbooks' side is checked by their validation, so
+    /// between the two a fact's name cannot drift between check and runbook unnoticed.
+    fn evaluate(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
+        let outcome = self.outcome(ctx, results);
+        if let Ok(o) = &outcome {
+            let undeclared = o.facts.undeclared(self.spec());
+            debug_assert!(
+                undeclared.is_empty(),
+                "{}: undeclared facts {undeclared:?}",
+                self.spec().name
+            );
+        }
+        outcome
+    }
 
     /// The verdict when the server refused the tool's own connection; `None`: UNKNOWN.
     fn refused(&self, _err: &ConnectError, _engine: Engine) -> Option<Outcome> {
@@ -257,6 +273,26 @@ impl Facts {
     pub fn flag(&mut self, condition: &str) {
         self.conditions.insert(condition.into());
     }
+
+    /// The placeholders and conditions set here that `spec` does not declare (a runbook could
+    /// not use them: validation refuses what the spec does not list).
+    pub fn undeclared(&self, spec: &CheckSpec) -> Vec<String> {
+        let placeholders = self.values.keys().filter(|k| !spec.placeholders.contains(&k.as_str()));
+        let items = self
+            .items
+            .iter()
+            .flat_map(|item| item.keys())
+            .filter(|k| !spec.item_placeholders.contains(&k.as_str()) && !spec.placeholders.contains(&k.as_str()));
+        let conditions = self
+            .conditions
+            .iter()
+            .chain(&self.lead)
+            .filter(|c| !spec.conditions.contains(&c.as_str()));
+        let mut out: Vec<String> = placeholders.chain(items).chain(conditions).cloned().collect();
+        out.sort();
+        out.dedup();
+        out
+    }
 }
 
 /// A check's verdict before a runbook is attached.
@@ -303,7 +339,7 @@ pub fn visibility_grant(engine: Engine, account: &str) -> String {
             let quote = |s: &str| format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"));
             format!("GRANT PROCESS ON *.* TO {}@{};", quote(user), quote(host))
         }
-        _ => format!("GRANT pg_monitor TO \"{}\";", account.replace('"', "\"\"")),
+        Engine::Postgres | Engine::Pgbouncer => format!("GRANT pg_monitor TO \"{}\";", account.replace('"', "\"\"")),
     }
 }
 

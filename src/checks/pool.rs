@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use super::{Check, CheckSpec, Context, Facts, Outcome, Results, Session, Threshold, ThresholdKind, Thresholds, grade};
+use super::{
+    Check, CheckSpec, Context, Facts, ObservedSession, Outcome, Results, Threshold, ThresholdKind, Thresholds, grade,
+};
 use crate::engine::{ConnectError, Param, Query, Rows};
 use crate::report::{Finding, Metric, Status};
 use crate::target::Engine;
@@ -15,41 +17,46 @@ use crate::units::format_duration;
 
 pub struct Pool;
 
+// The check's thresholds, one const each, named in the spec and at every lookup, so a
+// misspelt threshold does not compile.
+pub const WARNING: Threshold = Threshold {
+    key: "warning",
+    kind: ThresholdKind::Percent,
+    default: "80%",
+    help: "WARNING at this share of usable connections",
+};
+
+pub const CRITICAL: Threshold = Threshold {
+    key: "critical",
+    kind: ThresholdKind::Percent,
+    default: "95%",
+    help: "CRITICAL at this share of usable connections",
+};
+
+pub const WAIT_WARNING: Threshold = Threshold {
+    key: "wait_warning",
+    kind: ThresholdKind::Duration,
+    default: "1s",
+    help: "PgBouncer: WARNING when a client has waited this long for a server connection",
+};
+
+pub const WAIT_CRITICAL: Threshold = Threshold {
+    key: "wait_critical",
+    kind: ThresholdKind::Duration,
+    default: "10s",
+    help: "PgBouncer: CRITICAL when a client has waited this long",
+};
+
 pub const SPEC: CheckSpec = CheckSpec {
     name: "pool",
     about: "Connection-pool status: connections used against the server's limit, by state and by \
             holder; PgBouncer pools and waiting clients; a server too full to let us in.",
     engines: &[Engine::Postgres, Engine::Mysql, Engine::Pgbouncer],
-    thresholds: &[
-        Threshold {
-            key: "warning",
-            kind: ThresholdKind::Percent,
-            default: "80%",
-            help: "WARNING at this share of usable connections",
-        },
-        Threshold {
-            key: "critical",
-            kind: ThresholdKind::Percent,
-            default: "95%",
-            help: "CRITICAL at this share of usable connections",
-        },
-        Threshold {
-            key: "wait_warning",
-            kind: ThresholdKind::Duration,
-            default: "1s",
-            help: "PgBouncer: WARNING when a client has waited this long for a server connection",
-        },
-        Threshold {
-            key: "wait_critical",
-            kind: ThresholdKind::Duration,
-            default: "10s",
-            help: "PgBouncer: CRITICAL when a client has waited this long",
-        },
-    ],
+    thresholds: &[WARNING, CRITICAL, WAIT_WARNING, WAIT_CRITICAL],
     options: &[],
     ordered: &[
-        ("warning", "critical", "connection usage"),
-        ("wait_warning", "wait_critical", "client wait"),
+        (WARNING.key, CRITICAL.key, "connection usage"),
+        (WAIT_WARNING.key, WAIT_CRITICAL.key, "client wait"),
     ],
     default_limit: 10,
     placeholders: &[
@@ -149,7 +156,7 @@ impl Check for Pool {
         }
     }
 
-    fn evaluate(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
+    fn outcome(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
         Ok(match ctx.engine() {
             Engine::Postgres => evaluate_server(&postgres_pool(results, ctx.limit)?, ctx.thresholds, Engine::Postgres),
             Engine::Mysql => evaluate_server(&mysql_pool(results)?, ctx.thresholds, Engine::Mysql),
@@ -197,7 +204,7 @@ struct ServerPool {
     idle_in_transaction: Option<i64>,
     /// Sessions waiting on a lock (PostgreSQL `wait_event_type = 'Lock'`).
     lock_waiting: Option<i64>,
-    oldest_idle_in_transaction: Option<Session>,
+    oldest_idle_in_transaction: Option<ObservedSession>,
     /// Server counters worth showing: name, value, unit (`""` or `"c"` for since-start counters).
     counters: Vec<(String, f64, &'static str)>,
     /// What the tool could not see (privileges), in the user's words.
@@ -262,8 +269,8 @@ fn states(rows: &Rows) -> Result<Vec<(String, i64)>> {
     rows.iter().map(|r| Ok((r.text(0)?, r.int(1)?))).collect()
 }
 
-fn oldest(rows: &Rows) -> Result<Option<Session>> {
-    rows.first().map(|r| Session::decode(&r)).transpose()
+fn oldest(rows: &Rows) -> Result<Option<ObservedSession>> {
+    rows.first().map(|r| ObservedSession::decode(&r)).transpose()
 }
 
 fn postgres_pool(results: &Results, limit: usize) -> Result<ServerPool> {
@@ -388,7 +395,7 @@ fn bouncer_pools(results: &Results) -> Result<BouncerPools> {
 }
 
 fn by_percent(t: &Thresholds, pct: f64) -> Status {
-    grade(pct, t.percent("warning"), t.percent("critical"))
+    grade(pct, t.percent(WARNING), t.percent(CRITICAL))
 }
 
 fn evaluate_server(s: &ServerPool, t: &Thresholds, engine: Engine) -> Outcome {
@@ -404,7 +411,7 @@ fn evaluate_server(s: &ServerPool, t: &Thresholds, engine: Engine) -> Outcome {
     }
     let pct = s.used as f64 * 100.0 / usable as f64;
     let status = by_percent(t, pct);
-    let (warning, critical) = (t.percent("warning"), t.percent("critical"));
+    let (warning, critical) = (t.percent(WARNING), t.percent(CRITICAL));
     let at = |p: f64| (usable as f64 * p / 100.0).ceil();
     let mut metrics = vec![
         Metric::new("connections", s.used as f64, "")
@@ -553,7 +560,7 @@ fn evaluate_bouncer(b: &BouncerPools, t: &Thresholds) -> Outcome {
     }
     let worst_wait = pools.first().map(|p| p.maxwait_seconds).unwrap_or(0.0);
     if waiting > 0 {
-        let wait_status = grade(worst_wait, t.seconds("wait_warning"), t.seconds("wait_critical"));
+        let wait_status = grade(worst_wait, t.seconds(WAIT_WARNING), t.seconds(WAIT_CRITICAL));
         status = status.worst(wait_status);
     }
     let mut summary = format!("{clients} of {} client connections ({pct:.0}%)", b.max_client_conn);
@@ -581,11 +588,11 @@ fn evaluate_bouncer(b: &BouncerPools, t: &Thresholds) -> Outcome {
     let metrics = vec![
         Metric::new("clients", clients as f64, "").range(0.0, b.max_client_conn as f64),
         Metric::new("client_usage", (pct * 10.0).round() / 10.0, "%")
-            .thresholds(t.percent("warning"), t.percent("critical"))
+            .thresholds(t.percent(WARNING), t.percent(CRITICAL))
             .range(0.0, 100.0),
         Metric::new("clients_waiting", waiting as f64, ""),
         Metric::new("maxwait", (worst_wait * 1000.0).round() / 1000.0, "s")
-            .thresholds(t.seconds("wait_warning"), t.seconds("wait_critical")),
+            .thresholds(t.seconds(WAIT_WARNING), t.seconds(WAIT_CRITICAL)),
     ];
     Outcome {
         status,
@@ -652,15 +659,13 @@ mod tests {
         let defaults: BTreeMap<String, String> = [("warning".to_string(), "50%".to_string())].into();
         let none = BTreeMap::new();
         assert_eq!(
-            Thresholds::resolve(&SPEC, &none, &defaults).unwrap().percent("warning"),
+            Thresholds::resolve(&SPEC, &none, &defaults).unwrap().percent(WARNING),
             50.0
         );
         let flags: BTreeMap<String, ThresholdValue> =
             [("warning".to_string(), ThresholdValue::Percent(Percent(70.0)))].into();
         assert_eq!(
-            Thresholds::resolve(&SPEC, &flags, &defaults)
-                .unwrap()
-                .percent("warning"),
+            Thresholds::resolve(&SPEC, &flags, &defaults).unwrap().percent(WARNING),
             70.0
         );
         let flags: BTreeMap<String, ThresholdValue> = [

@@ -8,8 +8,8 @@ use std::time::Duration;
 use anyhow::{Result, anyhow};
 
 use super::{
-    Check, CheckSpec, Context, Facts, Outcome, Results, STEP_QUERY_MAX, Session, Threshold, ThresholdKind, Thresholds,
-    visibility_grant, vouch_for_hidden,
+    Check, CheckSpec, Context, Facts, ObservedSession, Outcome, Results, STEP_QUERY_MAX, Threshold, ThresholdKind,
+    Thresholds, visibility_grant, vouch_for_hidden,
 };
 use crate::engine::{Param, Query};
 use crate::report::{Finding, Metric, Status};
@@ -19,41 +19,46 @@ use crate::units::format_duration;
 
 pub struct Queries;
 
+// The check's thresholds, one const each, named in the spec and at every lookup, so a
+// misspelt threshold does not compile.
+pub const WARNING: Threshold = Threshold {
+    key: "warning",
+    kind: ThresholdKind::Duration,
+    default: "1m",
+    help: "WARNING when a statement has run, or a transaction been open, this long",
+};
+
+pub const CRITICAL: Threshold = Threshold {
+    key: "critical",
+    kind: ThresholdKind::Duration,
+    default: "5m",
+    help: "CRITICAL when a statement has run, or a transaction been open, this long",
+};
+
+pub const IDLE_WARNING: Threshold = Threshold {
+    key: "idle_warning",
+    kind: ThresholdKind::Duration,
+    default: "1m",
+    help: "WARNING when a session has sat idle inside a transaction this long",
+};
+
+pub const IDLE_CRITICAL: Threshold = Threshold {
+    key: "idle_critical",
+    kind: ThresholdKind::Duration,
+    default: "10m",
+    help: "CRITICAL when a session has sat idle inside a transaction this long",
+};
+
 pub const SPEC: CheckSpec = CheckSpec {
     name: "queries",
     about: "Long-running statements, long transactions and sessions idle in a transaction: who runs \
             them (pid, user, database, application, client), for how long, and what they wait on.",
     engines: &[Engine::Postgres, Engine::Mysql],
-    thresholds: &[
-        Threshold {
-            key: "warning",
-            kind: ThresholdKind::Duration,
-            default: "1m",
-            help: "WARNING when a statement has run, or a transaction been open, this long",
-        },
-        Threshold {
-            key: "critical",
-            kind: ThresholdKind::Duration,
-            default: "5m",
-            help: "CRITICAL when a statement has run, or a transaction been open, this long",
-        },
-        Threshold {
-            key: "idle_warning",
-            kind: ThresholdKind::Duration,
-            default: "1m",
-            help: "WARNING when a session has sat idle inside a transaction this long",
-        },
-        Threshold {
-            key: "idle_critical",
-            kind: ThresholdKind::Duration,
-            default: "10m",
-            help: "CRITICAL when a session has sat idle inside a transaction this long",
-        },
-    ],
+    thresholds: &[WARNING, CRITICAL, IDLE_WARNING, IDLE_CRITICAL],
     options: &[],
     ordered: &[
-        ("warning", "critical", "query duration"),
-        ("idle_warning", "idle_critical", "idle-in-transaction"),
+        (WARNING.key, CRITICAL.key, "query duration"),
+        (IDLE_WARNING.key, IDLE_CRITICAL.key, "idle-in-transaction"),
     ],
     default_limit: 10,
     placeholders: &[
@@ -105,7 +110,7 @@ impl Check for Queries {
     /// Sessions past the lowest threshold asked for; `evaluate` decides which matter.
     fn queries(&self, ctx: &Context) -> Vec<Query> {
         let t = ctx.thresholds;
-        let (run_min, idle_min) = (t.seconds("warning"), t.seconds("idle_warning"));
+        let (run_min, idle_min) = (t.seconds(WARNING), t.seconds(IDLE_WARNING));
         match ctx.engine() {
             Engine::Mysql => vec![
                 Query::new(
@@ -124,7 +129,7 @@ impl Check for Queries {
                     include_str!("sql/mysql/activity_totals.sql"),
                 ),
             ],
-            _ => vec![
+            Engine::Postgres | Engine::Pgbouncer => vec![
                 Query::new("reading pg_stat_activity", include_str!("sql/postgres/activity.sql"))
                     .param(Param::Float(run_min))
                     .param(Param::Float(idle_min)),
@@ -133,11 +138,11 @@ impl Check for Queries {
         }
     }
 
-    fn evaluate(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
-        let sessions: Vec<Session> = results
+    fn outcome(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
+        let sessions: Vec<ObservedSession> = results
             .rows(0)?
             .iter()
-            .map(|r| Session::decode(&r))
+            .map(|r| ObservedSession::decode(&r))
             .collect::<Result<_>>()?;
         let mut snap = Snapshot {
             sessions,
@@ -181,7 +186,7 @@ impl Check for Queries {
 /// What the server showed: sessions past the lowest threshold, and what it hid.
 #[derive(Debug, Clone, Default)]
 struct Snapshot {
-    sessions: Vec<Session>,
+    sessions: Vec<ObservedSession>,
     /// Sessions of other roles this role may not see (no pg_monitor / PROCESS).
     hidden: i64,
     /// Who the tool is on the server (`current_user`, MySQL `CURRENT_USER()`), for the GRANT.
@@ -194,21 +199,13 @@ struct Snapshot {
     notes: Vec<String>,
 }
 
-fn grade(seconds: f64, t: &Thresholds, warning: &str, critical: &str) -> Status {
+fn grade(seconds: f64, t: &Thresholds, warning: Threshold, critical: Threshold) -> Status {
     super::grade(seconds, t.seconds(warning), t.seconds(critical))
-}
-
-fn rank(s: Status) -> u8 {
-    match s {
-        Status::Critical => 2,
-        Status::Warning => 1,
-        _ => 0,
-    }
 }
 
 /// One session judged: its worst severity, why, and the condition that describes it best.
 struct Judged<'a> {
-    session: &'a Session,
+    session: &'a ObservedSession,
     severity: Status,
     condition: &'static str,
     reasons: Vec<String>,
@@ -216,13 +213,13 @@ struct Judged<'a> {
     age: f64,
 }
 
-fn judge<'a>(s: &'a Session, t: &Thresholds) -> Option<Judged<'a>> {
+fn judge<'a>(s: &'a ObservedSession, t: &Thresholds) -> Option<Judged<'a>> {
     // In order of preference when severities tie: the most actionable description first.
     let mut candidates: Vec<(Status, &'static str, f64, String)> = Vec::new();
     if s.state.starts_with("idle in transaction")
         && let Some(idle) = s.state_seconds
     {
-        let sev = grade(idle, t, "idle_warning", "idle_critical");
+        let sev = grade(idle, t, IDLE_WARNING, IDLE_CRITICAL);
         candidates.push((
             sev,
             "idle_in_transaction",
@@ -233,18 +230,18 @@ fn judge<'a>(s: &'a Session, t: &Thresholds) -> Option<Judged<'a>> {
     if s.state == "active"
         && let Some(q) = s.query_seconds
     {
-        let sev = grade(q, t, "warning", "critical");
+        let sev = grade(q, t, WARNING, CRITICAL);
         candidates.push((sev, "long_running", q, format!("statement running for {}", fmt(q))));
     }
     if let Some(x) = s.xact_seconds {
-        let sev = grade(x, t, "warning", "critical");
+        let sev = grade(x, t, WARNING, CRITICAL);
         candidates.push((sev, "long_transaction", x, format!("transaction open for {}", fmt(x))));
     }
     candidates.retain(|c| c.0 != Status::Ok);
     let best = candidates
         .iter()
         .enumerate()
-        .max_by_key(|(i, c)| (rank(c.0), usize::MAX - i))?
+        .max_by_key(|(i, c)| (c.0, usize::MAX - i))?
         .1;
     Some(Judged {
         session: s,
@@ -261,21 +258,22 @@ fn fmt(seconds: f64) -> String {
 
 fn evaluate(snap: &Snapshot, t: &Thresholds, engine: Engine, limit: usize) -> Outcome {
     let mut judged: Vec<Judged> = snap.sessions.iter().filter_map(|s| judge(s, t)).collect();
-    judged.sort_by(|a, b| rank(b.severity).cmp(&rank(a.severity)).then(b.age.total_cmp(&a.age)));
+    judged.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.age.total_cmp(&a.age)));
     let status = judged.first().map(|j| j.severity).unwrap_or(Status::Ok);
 
-    let over = |get: fn(&Session) -> Option<f64>, only: fn(&Session) -> bool, w: Duration| -> (usize, f64) {
-        let ages: Vec<f64> = snap
-            .sessions
-            .iter()
-            .filter(|s| only(s))
-            .filter_map(get)
-            .filter(|a| *a >= w.as_secs_f64())
-            .collect();
-        (ages.len(), ages.iter().copied().fold(0.0, f64::max))
-    };
-    let (warning, critical) = (t.duration("warning"), t.duration("critical"));
-    let (idle_warning, idle_critical) = (t.duration("idle_warning"), t.duration("idle_critical"));
+    let over =
+        |get: fn(&ObservedSession) -> Option<f64>, only: fn(&ObservedSession) -> bool, w: Duration| -> (usize, f64) {
+            let ages: Vec<f64> = snap
+                .sessions
+                .iter()
+                .filter(|s| only(s))
+                .filter_map(get)
+                .filter(|a| *a >= w.as_secs_f64())
+                .collect();
+            (ages.len(), ages.iter().copied().fold(0.0, f64::max))
+        };
+    let (warning, critical) = (t.duration(WARNING), t.duration(CRITICAL));
+    let (idle_warning, idle_critical) = (t.duration(IDLE_WARNING), t.duration(IDLE_CRITICAL));
     let (n_running, longest_running) = over(|s| s.query_seconds, |s| s.state == "active", warning);
     let (n_xact, longest_xact) = over(|s| s.xact_seconds, |_| true, warning);
     let (n_idle, longest_idle) = over(
@@ -353,7 +351,7 @@ fn evaluate(snap: &Snapshot, t: &Thresholds, engine: Engine, limit: usize) -> Ou
         facts.set("protected_what", p.what);
         facts.set("protected_advice", p.advice);
     }
-    let victims: Vec<&Session> = judged.iter().map(|j| j.session).filter(|s| s.waits_on_lock()).collect();
+    let victims: Vec<&ObservedSession> = judged.iter().map(|j| j.session).filter(|s| s.waits_on_lock()).collect();
     if !victims.is_empty() {
         facts.flag("lock_victim");
         facts.set("victims", victims.len());
@@ -389,8 +387,8 @@ fn evaluate(snap: &Snapshot, t: &Thresholds, engine: Engine, limit: usize) -> Ou
     facts.set("long_transactions", n_xact);
     facts.set("idle_in_transaction", n_idle);
     facts.set("hidden", snap.hidden);
-    for key in ["warning", "critical", "idle_warning", "idle_critical"] {
-        facts.set(key, t.shown(key));
+    for threshold in [WARNING, CRITICAL, IDLE_WARNING, IDLE_CRITICAL] {
+        facts.set(threshold.key, t.shown(threshold));
     }
 
     let mut notes = snap.notes.clone();
@@ -422,7 +420,7 @@ fn evaluate(snap: &Snapshot, t: &Thresholds, engine: Engine, limit: usize) -> Ou
     outcome
 }
 
-fn session_values(s: &Session, j: &Judged) -> BTreeMap<String, String> {
+fn session_values(s: &ObservedSession, j: &Judged) -> BTreeMap<String, String> {
     [
         ("pid", s.pid.to_string()),
         ("user", s.user.clone()),
@@ -443,27 +441,24 @@ fn summarize(judged: &[Judged], (n_running, n_xact, n_idle): (usize, usize, usiz
     let Some(worst) = judged.first() else {
         return format!(
             "no statement or transaction older than {}, no session idle in transaction longer than {}",
-            t.shown("warning"),
-            t.shown("idle_warning")
+            t.shown(WARNING),
+            t.shown(IDLE_WARNING)
         );
     };
     let mut parts = Vec::new();
     if n_running > 0 {
         parts.push(format!(
             "{n_running} statement(s) running longer than {}",
-            t.shown("warning")
+            t.shown(WARNING)
         ));
     }
     if n_xact > 0 {
-        parts.push(format!(
-            "{n_xact} transaction(s) open longer than {}",
-            t.shown("warning")
-        ));
+        parts.push(format!("{n_xact} transaction(s) open longer than {}", t.shown(WARNING)));
     }
     if n_idle > 0 {
         parts.push(format!(
             "{n_idle} session(s) idle in transaction longer than {}",
-            t.shown("idle_warning")
+            t.shown(IDLE_WARNING)
         ));
     }
     let victim = if worst.session.waits_on_lock() {
@@ -488,8 +483,8 @@ mod tests {
         Thresholds::resolve(&SPEC, &BTreeMap::new(), &BTreeMap::new()).unwrap()
     }
 
-    fn session(pid: i64, state: &str, query: Option<f64>, xact: Option<f64>, since: Option<f64>) -> Session {
-        Session {
+    fn session(pid: i64, state: &str, query: Option<f64>, xact: Option<f64>, since: Option<f64>) -> ObservedSession {
+        ObservedSession {
             pid,
             user: "app".into(),
             state: state.into(),
@@ -497,7 +492,7 @@ mod tests {
             query_seconds: query,
             xact_seconds: xact,
             state_seconds: since,
-            ..Session::default()
+            ..ObservedSession::default()
         }
     }
 

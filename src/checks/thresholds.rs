@@ -34,8 +34,10 @@ impl ThresholdKind {
     }
 }
 
-/// One threshold a check takes: `--flag` on the command line, `key:` in a runbook.
-#[derive(Debug)]
+/// One threshold a check takes: `--flag` on the command line, `key:` in a runbook. Each check
+/// declares its thresholds as consts, listed in its spec and passed to the [`Thresholds`]
+/// lookups, so a lookup cannot name a threshold that does not exist.
+#[derive(Debug, Clone, Copy)]
 pub struct Threshold {
     pub key: &'static str,
     pub kind: ThresholdKind,
@@ -153,33 +155,33 @@ impl Thresholds {
             .unwrap_or_else(|| panic!("threshold '{key}' is not in the check's spec"))
     }
 
-    pub fn duration(&self, key: &str) -> Duration {
-        match self.get(key) {
+    pub fn duration(&self, t: Threshold) -> Duration {
+        match self.get(t.key) {
             ThresholdValue::Duration(d) => d,
-            other => panic!("threshold '{key}' is {other:?}, not a duration"),
+            other => panic!("threshold '{}' is {other:?}, not a duration", t.key),
         }
     }
 
-    pub fn seconds(&self, key: &str) -> f64 {
-        self.duration(key).as_secs_f64()
+    pub fn seconds(&self, t: Threshold) -> f64 {
+        self.duration(t).as_secs_f64()
     }
 
-    pub fn percent(&self, key: &str) -> f64 {
-        match self.get(key) {
+    pub fn percent(&self, t: Threshold) -> f64 {
+        match self.get(t.key) {
             ThresholdValue::Percent(p) => p.0,
-            other => panic!("threshold '{key}' is {other:?}, not a percentage"),
+            other => panic!("threshold '{}' is {other:?}, not a percentage", t.key),
         }
     }
 
-    pub fn count(&self, key: &str) -> u64 {
-        match self.get(key) {
+    pub fn count(&self, t: Threshold) -> u64 {
+        match self.get(t.key) {
             ThresholdValue::Count(n) => n,
-            other => panic!("threshold '{key}' is {other:?}, not a count"),
+            other => panic!("threshold '{}' is {other:?}, not a count", t.key),
         }
     }
 
     /// As a user would type it: `80%`, `1m`, `5`.
-    pub fn shown(&self, key: &str) -> String {
-        self.get(key).shown()
+    pub fn shown(&self, t: Threshold) -> String {
+        self.get(t.key).shown()
     }
 }

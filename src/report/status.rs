@@ -1,4 +1,8 @@
-//! Check status and its exit code, following the monitoring-plugin convention.
+//! Check status, its exit code and its severity order, following the monitoring-plugin
+//! convention. The one place statuses are ranked: merge with [`Status::worst`], sort worst first
+//! with `Reverse(status)`; no check keeps an order of its own.
+
+use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
 
@@ -54,12 +58,23 @@ impl Status {
         }
     }
 
+    /// The worse of the two, by [`Status::severity`].
     pub fn worst(self, other: Status) -> Status {
-        if other.severity() > self.severity() {
-            other
-        } else {
-            self
-        }
+        self.max(other)
+    }
+}
+
+/// Ordered by [`Status::severity`], the one order for every use: merging (`max`, `worst`) and
+/// listing most actionable first (sort by `Reverse(status)`: CRITICAL, WARNING, UNKNOWN, OK).
+impl Ord for Status {
+    fn cmp(&self, other: &Status) -> Ordering {
+        self.severity().cmp(&other.severity())
+    }
+}
+
+impl PartialOrd for Status {
+    fn partial_cmp(&self, other: &Status) -> Option<Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -87,5 +102,15 @@ mod tests {
                 assert_eq!(a.worst(b), b.worst(a), "{a:?} {b:?}");
             }
         }
+    }
+
+    #[test]
+    fn worst_first_lists_unknown_after_warning() {
+        let mut all = Status::ALL.to_vec();
+        all.sort_by_key(|s| std::cmp::Reverse(*s));
+        assert_eq!(
+            all,
+            vec![Status::Critical, Status::Warning, Status::Unknown, Status::Ok]
+        );
     }
 }

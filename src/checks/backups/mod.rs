@@ -26,6 +26,43 @@ use formats::Completeness;
 
 pub struct Backups;
 
+// The check's thresholds, one const each, named in the spec and at every lookup, so a
+// misspelt threshold does not compile.
+pub const MAX_AGE_WARNING: Threshold = Threshold {
+    key: "max_age_warning",
+    kind: ThresholdKind::Duration,
+    default: "26h",
+    help: "WARNING when the newest backup (per database in --dir, of any type in pgBackRest) is this old",
+};
+
+pub const MAX_AGE_CRITICAL: Threshold = Threshold {
+    key: "max_age_critical",
+    kind: ThresholdKind::Duration,
+    default: "50h",
+    help: "CRITICAL when the newest backup is this old",
+};
+
+pub const SIZE_DROP_WARNING: Threshold = Threshold {
+    key: "size_drop_warning",
+    kind: ThresholdKind::Percent,
+    default: "50%",
+    help: "WARNING when the newest dump is smaller than this share of the median of the previous 5",
+};
+
+pub const WAL_MAX_AGE: Threshold = Threshold {
+    key: "wal_max_age",
+    kind: ThresholdKind::Duration,
+    default: "1h",
+    help: "PostgreSQL: WARNING when a finished WAL segment has waited this long to be archived",
+};
+
+pub const FULL_MAX_AGE: Threshold = Threshold {
+    key: "full_max_age",
+    kind: ThresholdKind::Duration,
+    default: "8d",
+    help: "pgBackRest: WARNING when the newest full backup is this old",
+};
+
 pub const SPEC: CheckSpec = CheckSpec {
     name: "backups",
     about: "Backups: the newest dump per database in --dir (age, size drop, completeness read from \
@@ -34,36 +71,11 @@ pub const SPEC: CheckSpec = CheckSpec {
             or binary logs: whether point-in-time recovery is possible.",
     engines: &[Engine::Postgres, Engine::Mysql],
     thresholds: &[
-        Threshold {
-            key: "max_age_warning",
-            kind: ThresholdKind::Duration,
-            default: "26h",
-            help: "WARNING when the newest backup (per database in --dir, of any type in pgBackRest) is this old",
-        },
-        Threshold {
-            key: "max_age_critical",
-            kind: ThresholdKind::Duration,
-            default: "50h",
-            help: "CRITICAL when the newest backup is this old",
-        },
-        Threshold {
-            key: "size_drop_warning",
-            kind: ThresholdKind::Percent,
-            default: "50%",
-            help: "WARNING when the newest dump is smaller than this share of the median of the previous 5",
-        },
-        Threshold {
-            key: "wal_max_age",
-            kind: ThresholdKind::Duration,
-            default: "1h",
-            help: "PostgreSQL: WARNING when a finished WAL segment has waited this long to be archived",
-        },
-        Threshold {
-            key: "full_max_age",
-            kind: ThresholdKind::Duration,
-            default: "8d",
-            help: "pgBackRest: WARNING when the newest full backup is this old",
-        },
+        MAX_AGE_WARNING,
+        MAX_AGE_CRITICAL,
+        SIZE_DROP_WARNING,
+        WAL_MAX_AGE,
+        FULL_MAX_AGE,
     ],
     options: &[
         CheckOption {
@@ -85,7 +97,7 @@ pub const SPEC: CheckSpec = CheckSpec {
             repeatable: false,
         },
     ],
-    ordered: &[("max_age_warning", "max_age_critical", "backup age")],
+    ordered: &[(MAX_AGE_WARNING.key, MAX_AGE_CRITICAL.key, "backup age")],
     default_limit: 10,
     placeholders: &[
         "dir",
@@ -145,7 +157,7 @@ impl Check for Backups {
         server::follow_up(ctx, results)
     }
 
-    fn evaluate(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
+    fn outcome(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
         if let Some(mode) = ctx.option("pitr").filter(|m| !["required", "optional"].contains(m)) {
             return Ok(Outcome::unknown(format!(
                 "--pitr {:?}: use required or optional",
@@ -187,16 +199,6 @@ impl Check for Backups {
     }
 }
 
-/// Severity order for sorting problems: CRITICAL first, UNKNOWN after WARNING.
-fn rank(s: Status) -> u8 {
-    match s {
-        Status::Critical => 0,
-        Status::Warning => 1,
-        Status::Unknown => 2,
-        Status::Ok => 3,
-    }
-}
-
 /// The verdict built up by the three sources: problems with their condition, what is fine,
 /// and the findings, metrics and runbook facts.
 #[derive(Default)]
@@ -228,7 +230,7 @@ impl Verdict {
     }
 
     fn outcome(mut self) -> Outcome {
-        self.problems.sort_by_key(|p| rank(p.0));
+        self.problems.sort_by_key(|p| std::cmp::Reverse(p.0));
         let status = self.problems.iter().fold(Status::Ok, |acc, p| acc.worst(p.0));
         self.facts.lead = self.problems.first().map(|p| p.1.to_string());
         let summary = if self.problems.is_empty() {
@@ -260,9 +262,9 @@ fn age_of(t: SystemTime) -> Duration {
 }
 
 fn grade_age(age: Duration, t: &Thresholds) -> Status {
-    if age >= t.duration("max_age_critical") {
+    if age >= t.duration(MAX_AGE_CRITICAL) {
         Status::Critical
-    } else if age >= t.duration("max_age_warning") {
+    } else if age >= t.duration(MAX_AGE_WARNING) {
         Status::Warning
     } else {
         Status::Ok
@@ -311,7 +313,7 @@ fn judge_local(v: &mut Verdict, t: &Thresholds, limit: usize, local: Option<&Res
     if let Some((age, series)) = totals {
         v.metrics.push(
             Metric::new("newest_backup_age", age.as_secs_f64(), "s")
-                .thresholds(t.seconds("max_age_warning"), t.seconds("max_age_critical")),
+                .thresholds(t.seconds(MAX_AGE_WARNING), t.seconds(MAX_AGE_CRITICAL)),
         );
         v.metrics.push(Metric::new("backup_series", series as f64, ""));
     }
@@ -332,11 +334,11 @@ fn judge_dir(v: &mut Verdict, t: &Thresholds, limit: usize, s: &dumps::Scanned) 
     }
     if s.series.is_empty() {
         v.value("dir", &dir);
-        v.value("max_age", t.shown("max_age_critical"));
+        v.value("max_age", t.shown(MAX_AGE_CRITICAL));
         v.problem(Status::Critical, "no_backups", format!("no backups in {dir}"));
         return (Duration::ZERO, 0);
     }
-    let share = t.percent("size_drop_warning");
+    let share = t.percent(SIZE_DROP_WARNING);
     let mut worst_age = Duration::ZERO;
     let mut problems = 0;
     for (shown, series) in s.series.iter().enumerate() {
@@ -402,9 +404,9 @@ fn judge_dir(v: &mut Verdict, t: &Thresholds, limit: usize, s: &dumps::Scanned) 
             verdict = verdict.worst(by_age);
             remember(v, "");
             let limit_key = if by_age == Status::Critical {
-                "max_age_critical"
+                MAX_AGE_CRITICAL
             } else {
-                "max_age_warning"
+                MAX_AGE_WARNING
             };
             v.value("max_age", t.shown(limit_key));
             v.problem(

@@ -4,6 +4,7 @@
 //! `pgbackrest check`, which forces a WAL switch on the server. `info` reads the repository's
 //! manifests, not every WAL file, so it stays fast on a huge archive.
 
+use super::{FULL_MAX_AGE, MAX_AGE_CRITICAL, MAX_AGE_WARNING};
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -202,7 +203,7 @@ pub fn judge(v: &mut Verdict, t: &Thresholds, stanza: &Result<Stanza, String>) {
     let newest_age = age(newest.stop);
     v.metrics.push(
         Metric::new("pgbackrest_backup_age", newest_age.as_secs_f64(), "s")
-            .thresholds(t.seconds("max_age_warning"), t.seconds("max_age_critical")),
+            .thresholds(t.seconds(MAX_AGE_WARNING), t.seconds(MAX_AGE_CRITICAL)),
     );
     let by_age = grade_age(newest_age, t);
     if by_age != Status::Ok {
@@ -218,7 +219,7 @@ pub fn judge(v: &mut Verdict, t: &Thresholds, stanza: &Result<Stanza, String>) {
         );
     }
     match newest_full {
-        Some(full) if age(full.stop) >= t.duration("full_max_age") => {
+        Some(full) if age(full.stop) >= t.duration(FULL_MAX_AGE) => {
             v.problem(
                 Status::Warning,
                 "pgbackrest_full_stale",
@@ -226,7 +227,7 @@ pub fn judge(v: &mut Verdict, t: &Thresholds, stanza: &Result<Stanza, String>) {
                     "pgBackRest stanza {name}: the newest full backup {} is {} old (limit {})",
                     sanitize(&full.label, true),
                     format_duration(age(full.stop)),
-                    t.shown("full_max_age")
+                    t.shown(FULL_MAX_AGE)
                 ),
             );
         }

@@ -4,6 +4,7 @@
 //! (`log_bin`, `SHOW BINARY LOGS`, retention, `binlog_format`): whether point-in-time recovery
 //! is possible, and if not, why.
 
+use super::{MAX_AGE_CRITICAL, WAL_MAX_AGE};
 use std::time::Duration;
 
 use anyhow::Result;
@@ -183,7 +184,7 @@ fn postgres(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
             ),
         );
     }
-    let max_age = ctx.thresholds.duration("wal_max_age");
+    let max_age = ctx.thresholds.duration(WAL_MAX_AGE);
     match results.get(1) {
         Some(Ok(rows)) => {
             let row = rows.first();
@@ -309,7 +310,7 @@ fn mysql(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
                 .into(),
         );
     }
-    let needed = ctx.thresholds.duration("max_age_critical");
+    let needed = ctx.thresholds.duration(MAX_AGE_CRITICAL);
     if let Some(kept) = retention.filter(|&s| s < needed.as_secs_f64()) {
         v.problem(
             Status::Warning,

@@ -18,6 +18,28 @@ use crate::units::format_duration;
 
 pub struct Connect;
 
+// The check's thresholds, one const each, named in the spec and at every lookup, so a
+// misspelt threshold does not compile.
+pub const RESTARTED_WITHIN: Threshold = Threshold {
+    key: "restarted_within",
+    kind: ThresholdKind::Duration,
+    // check_mysql_health's uptime mode warns below 10 minutes too: long enough to catch
+    // a crash or failover that the application is still reeling from, short enough that
+    // a planned restart does not keep monitoring yellow for the rest of the day.
+    default: "10m",
+    help: "WARNING when the server started less than this long ago (a crash, a restart or a failover)",
+};
+
+pub const CONNECTION_ERRORS: Threshold = Threshold {
+    key: "connection_errors",
+    kind: ThresholdKind::Count,
+    // Ten a minute: a client retrying a wrong password, or a load balancer's TCP health
+    // check (each counts as an aborted connect, and against max_connect_errors).
+    default: "600",
+    help: "MySQL/MariaDB: WARNING at this many failed connection attempts (Aborted_connects, less \
+           MariaDB's hang-ups before authentication, and Connection_errors_*) per hour of uptime, averaged over at least one hour",
+};
+
 pub const SPEC: CheckSpec = CheckSpec {
     name: "connect",
     about: "The connection itself: name resolution, TCP, TLS, startup and authentication, each \
@@ -26,26 +48,7 @@ pub const SPEC: CheckSpec = CheckSpec {
     // PgBouncer too: connecting to its console goes through the same phases, and a PgBouncer
     // that cannot be reached is this incident; uptime and role belong to the server behind it.
     engines: &[Engine::Postgres, Engine::Mysql, Engine::Pgbouncer],
-    thresholds: &[
-        Threshold {
-            key: "restarted_within",
-            kind: ThresholdKind::Duration,
-            // check_mysql_health's uptime mode warns below 10 minutes too: long enough to catch
-            // a crash or failover that the application is still reeling from, short enough that
-            // a planned restart does not keep monitoring yellow for the rest of the day.
-            default: "10m",
-            help: "WARNING when the server started less than this long ago (a crash, a restart or a failover)",
-        },
-        Threshold {
-            key: "connection_errors",
-            kind: ThresholdKind::Count,
-            // Ten a minute: a client retrying a wrong password, or a load balancer's TCP health
-            // check (each counts as an aborted connect, and against max_connect_errors).
-            default: "600",
-            help: "MySQL/MariaDB: WARNING at this many failed connection attempts (Aborted_connects, less \
-                   MariaDB's hang-ups before authentication, and Connection_errors_*) per hour of uptime, averaged over at least one hour",
-        },
-    ],
+    thresholds: &[RESTARTED_WITHIN, CONNECTION_ERRORS],
     options: &[CheckOption {
         key: "expect",
         value_name: "ROLE",
@@ -135,7 +138,7 @@ impl Check for Connect {
         server::queries(ctx.server)
     }
 
-    fn evaluate(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
+    fn outcome(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
         let expect = expected(ctx)?;
         let state = server::read(ctx.server, results)?;
         let phases = &ctx.server.phases;
@@ -169,7 +172,7 @@ impl Check for Connect {
             if let Some(at) = &state.started_at {
                 facts.set("started_at", at);
             }
-            let within = ctx.thresholds.duration("restarted_within");
+            let within = ctx.thresholds.duration(RESTARTED_WITHIN);
             if uptime < within.as_secs_f64() {
                 status = status.worst(Status::Warning);
                 facts.flag("restarted");
@@ -228,7 +231,7 @@ impl Check for Connect {
             // over an hour at least, so that a few failures on a fresh server do not count.
             let hours = (uptime / 3600.0).max(1.0);
             let per_hour = errors as f64 / hours;
-            let limit = ctx.thresholds.count("connection_errors") as f64;
+            let limit = ctx.thresholds.count(CONNECTION_ERRORS) as f64;
             let mut m = Metric::new("connection_errors_per_hour", (per_hour * 10.0).round() / 10.0, "");
             m.warning = Some(limit);
             metrics.push(m);

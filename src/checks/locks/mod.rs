@@ -11,8 +11,8 @@ use anyhow::{Result, anyhow};
 use serde_json::Value;
 
 use super::{
-    Check, CheckSpec, Context, Facts, Outcome, Results, STEP_QUERY_MAX, Session, Threshold, ThresholdKind, Thresholds,
-    grade, visibility_grant,
+    Check, CheckSpec, Context, Facts, ObservedSession, Outcome, Results, STEP_QUERY_MAX, Threshold, ThresholdKind,
+    Thresholds, grade, visibility_grant,
 };
 use crate::engine::Query;
 use crate::report::{Finding, Metric, Status};
@@ -22,33 +22,37 @@ use crate::units::format_duration;
 
 pub struct Locks;
 
+// The check's thresholds, one const each, named in the spec and at every lookup, so a
+// misspelt threshold does not compile.
+pub const WARNING: Threshold = Threshold {
+    key: "warning",
+    kind: ThresholdKind::Duration,
+    default: "10s",
+    help: "WARNING when a session has waited this long for a lock",
+};
+
+pub const CRITICAL: Threshold = Threshold {
+    key: "critical",
+    kind: ThresholdKind::Duration,
+    default: "60s",
+    help: "CRITICAL when a session has waited this long for a lock",
+};
+
+pub const BLOCKED_CRITICAL: Threshold = Threshold {
+    key: "blocked_critical",
+    kind: ThresholdKind::Count,
+    default: "5",
+    help: "CRITICAL when this many sessions are blocked, however short the waits",
+};
+
 pub const SPEC: CheckSpec = CheckSpec {
     name: "locks",
     about: "Lock contention: who waits for whom, as trees from the root blockers down; metadata locks \
             on MySQL; deadlocks; the lock settings that decide how waits end.",
     engines: &[Engine::Postgres, Engine::Mysql],
-    thresholds: &[
-        Threshold {
-            key: "warning",
-            kind: ThresholdKind::Duration,
-            default: "10s",
-            help: "WARNING when a session has waited this long for a lock",
-        },
-        Threshold {
-            key: "critical",
-            kind: ThresholdKind::Duration,
-            default: "60s",
-            help: "CRITICAL when a session has waited this long for a lock",
-        },
-        Threshold {
-            key: "blocked_critical",
-            kind: ThresholdKind::Count,
-            default: "5",
-            help: "CRITICAL when this many sessions are blocked, however short the waits",
-        },
-    ],
+    thresholds: &[WARNING, CRITICAL, BLOCKED_CRITICAL],
     options: &[],
-    ordered: &[("warning", "critical", "lock wait")],
+    ordered: &[(WARNING.key, CRITICAL.key, "lock wait")],
     default_limit: 50,
     placeholders: &[
         "root_pid",
@@ -97,7 +101,7 @@ impl Check for Locks {
     fn queries(&self, ctx: &Context) -> Vec<Query> {
         match ctx.engine() {
             Engine::Mysql => mysql::queries(ctx.server),
-            _ => vec![
+            Engine::Postgres | Engine::Pgbouncer => vec![
                 if ctx.server.version_num >= 140000 {
                     Query::new("reading lock waits", include_str!("../sql/postgres/locks.sql"))
                 } else {
@@ -115,10 +119,10 @@ impl Check for Locks {
         }
     }
 
-    fn evaluate(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
+    fn outcome(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
         let snap = match ctx.engine() {
             Engine::Mysql => mysql::snapshot(ctx.server, results)?,
-            _ => postgres_snapshot(results)?,
+            Engine::Postgres | Engine::Pgbouncer => postgres_snapshot(results)?,
         };
         Ok(evaluate(&snap, ctx.thresholds, ctx.engine(), ctx.limit))
     }
@@ -128,7 +132,7 @@ impl Check for Locks {
 #[derive(Debug, Clone, Default)]
 struct LockNode {
     /// The session; `s.blocked_by` are the sessions it waits for (empty for a root blocker).
-    s: Session,
+    s: ObservedSession,
     /// How long it has waited for its lock.
     waiting_seconds: Option<f64>,
     /// The lock it waits for: mode and object (`AccessExclusiveLock on orders`, `metadata lock`).
@@ -176,7 +180,7 @@ fn postgres_snapshot(results: &Results) -> Result<LockSnapshot> {
     };
     for row in results.rows(0)?.iter() {
         out.nodes.push(LockNode {
-            s: Session::decode(&row)?,
+            s: ObservedSession::decode(&row)?,
             gid: row.text_named("gid")?,
             waiting_seconds: row.float_named("waiting_seconds")?,
             lock: row.text_named("lock")?,
@@ -275,8 +279,8 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
     let waiting: Vec<&LockNode> = snap.nodes.iter().filter(|n| !n.s.blocked_by.is_empty()).collect();
     let longest = waiting.iter().filter_map(|n| n.waiting_seconds).fold(0.0, f64::max);
     let blocked = waiting.len() as u64;
-    let mut status = grade(longest, t.seconds("warning"), t.seconds("critical"));
-    if blocked > 0 && blocked >= t.count("blocked_critical") {
+    let mut status = grade(longest, t.seconds(WARNING), t.seconds(CRITICAL));
+    if blocked > 0 && blocked >= t.count(BLOCKED_CRITICAL) {
         status = Status::Critical;
     }
     let tree = build(&snap.nodes);
@@ -440,15 +444,15 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
     facts.set("blocked", blocked);
     facts.set("longest_wait", fmt(longest));
     facts.set("source", &snap.source);
-    facts.set("warning", t.shown("warning"));
-    facts.set("critical", t.shown("critical"));
+    facts.set("warning", t.shown(WARNING));
+    facts.set("critical", t.shown(CRITICAL));
 
     let mut metrics = vec![
         Metric {
-            critical: Some(t.count("blocked_critical") as f64),
+            critical: Some(t.count(BLOCKED_CRITICAL) as f64),
             ..Metric::new("blocked", blocked as f64, "")
         },
-        Metric::new("longest_wait", longest.round(), "s").thresholds(t.seconds("warning"), t.seconds("critical")),
+        Metric::new("longest_wait", longest.round(), "s").thresholds(t.seconds(WARNING), t.seconds(CRITICAL)),
         Metric::new(
             "root_blockers",
             if waiting.is_empty() {
@@ -534,13 +538,13 @@ mod tests {
 
     fn node(pid: i64, blocked_by: &[i64], state: &str, query: &str, wait: Option<f64>) -> LockNode {
         LockNode {
-            s: Session {
+            s: ObservedSession {
                 pid,
                 state: state.into(),
                 query: query.into(),
                 user: "u".into(),
                 blocked_by: blocked_by.to_vec(),
-                ..Session::default()
+                ..ObservedSession::default()
             },
             waiting_seconds: wait,
             ..LockNode::default()

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Result;
 
 use super::{LockNode, LockSnapshot};
-use crate::checks::{Results, Session};
+use crate::checks::{ObservedSession, Results};
 use crate::engine::{Query, ServerInfo};
 use crate::text::is_ddl;
 
@@ -157,7 +157,7 @@ pub(super) fn snapshot(server: &ServerInfo, results: &Results) -> Result<LockSna
         let edge = edges.get(&id);
         let t = by_id.get(&id);
         out.nodes.push(LockNode {
-            s: Session {
+            s: ObservedSession {
                 pid: id,
                 user: t.map(|t| t.user.clone()).unwrap_or_default(),
                 database: t.map(|t| t.db.clone()).unwrap_or_default(),
@@ -167,7 +167,7 @@ pub(super) fn snapshot(server: &ServerInfo, results: &Results) -> Result<LockSna
                 query: t.map(|t| t.info.clone()).unwrap_or_default(),
                 xact_seconds: t.and_then(|t| t.trx_seconds).map(|x| x as f64),
                 blocked_by: edge.map(|e| e.blockers.iter().copied().collect()).unwrap_or_default(),
-                ..Session::default()
+                ..ObservedSession::default()
             },
             waiting_seconds: edge.and_then(|e| e.seconds),
             lock: edge.and_then(|e| e.lock.clone()),

@@ -2,6 +2,7 @@
 //! revisions the code does not define and files changed after they were applied, turned into issues, findings and runbook facts. Parsing
 //! the directory is done under `dirs/`; the overall status in `verdict.rs`.
 
+use super::BEHIND_CRITICAL;
 use super::dirs::Comparison;
 use super::verdict::Issue;
 use crate::checks::{Context, Facts};
@@ -63,7 +64,7 @@ pub(super) fn compare_code(ctx: &Context, c: &Comparison, v: &mut Verdict) {
     let list: Vec<&str> = c.pending.iter().take(5).map(|p| p.revision.as_str()).collect();
     v.facts.set("pending", list.join(", "));
     v.facts.set("first_pending", &c.pending[0].file);
-    let critical = behind as f64 >= ctx.thresholds.count("behind_critical") as f64;
+    let critical = behind as f64 >= ctx.thresholds.count(BEHIND_CRITICAL) as f64;
     v.parts.insert(
         0,
         format!(

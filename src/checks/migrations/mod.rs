@@ -27,6 +27,29 @@ use history::{read_dir, read_table};
 
 pub struct Migrations;
 
+// The check's thresholds, one const each, named in the spec and at every lookup, so a
+// misspelt threshold does not compile.
+pub const LOCK_WARNING: Threshold = Threshold {
+    key: "lock_warning",
+    kind: ThresholdKind::Duration,
+    default: "5m",
+    help: "WARNING when a migration lock (Liquibase) has been held this long; a Knex lock, which records no time, is WARNING whenever held",
+};
+
+pub const LOCK_CRITICAL: Threshold = Threshold {
+    key: "lock_critical",
+    kind: ThresholdKind::Duration,
+    default: "30m",
+    help: "CRITICAL when a migration lock has been held this long",
+};
+
+pub const BEHIND_CRITICAL: Threshold = Threshold {
+    key: "behind_critical",
+    kind: ThresholdKind::Count,
+    default: "5",
+    help: "with --dir: CRITICAL when this many migrations are pending (one is WARNING)",
+};
+
 pub const SPEC: CheckSpec = CheckSpec {
     name: "migrations",
     about: "Migration revision: which tool's history tables the database has (Alembic, Flyway, \
@@ -35,26 +58,7 @@ pub const SPEC: CheckSpec = CheckSpec {
             migration locks, and with --expect or --dir whether that is where the deploy expects \
             it and whether applied files changed since.",
     engines: &[Engine::Postgres, Engine::Mysql],
-    thresholds: &[
-        Threshold {
-            key: "lock_warning",
-            kind: ThresholdKind::Duration,
-            default: "5m",
-            help: "WARNING when a migration lock (Liquibase) has been held this long; a Knex lock, which records no time, is WARNING whenever held",
-        },
-        Threshold {
-            key: "lock_critical",
-            kind: ThresholdKind::Duration,
-            default: "30m",
-            help: "CRITICAL when a migration lock has been held this long",
-        },
-        Threshold {
-            key: "behind_critical",
-            kind: ThresholdKind::Count,
-            default: "5",
-            help: "with --dir: CRITICAL when this many migrations are pending (one is WARNING)",
-        },
-    ],
+    thresholds: &[LOCK_WARNING, LOCK_CRITICAL, BEHIND_CRITICAL],
     options: &[
         CheckOption {
             key: "framework",
@@ -81,7 +85,7 @@ pub const SPEC: CheckSpec = CheckSpec {
             repeatable: false,
         },
     ],
-    ordered: &[("lock_warning", "lock_critical", "migration lock age")],
+    ordered: &[(LOCK_WARNING.key, LOCK_CRITICAL.key, "migration lock age")],
     default_limit: 5,
     placeholders: &[
         "framework",
@@ -138,7 +142,7 @@ impl Check for Migrations {
     fn queries(&self, ctx: &Context) -> Vec<Query> {
         let sql = match ctx.engine() {
             Engine::Mysql => include_str!("../sql/mysql/migration_tables.sql"),
-            _ => include_str!("../sql/postgres/migration_tables.sql"),
+            Engine::Postgres | Engine::Pgbouncer => include_str!("../sql/postgres/migration_tables.sql"),
         };
         vec![Query::new("listing candidate migration tables", sql)]
     }
@@ -154,7 +158,7 @@ impl Check for Migrations {
             .collect()
     }
 
-    fn evaluate(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
+    fn outcome(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
         let found = match found(ctx, results) {
             Ok(found) => found,
             Err(e) => return Ok(Outcome::unknown(format!("{e:#}"))),

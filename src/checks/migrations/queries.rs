@@ -26,7 +26,7 @@ fn qualified(t: &Listed, engine: Engine) -> String {
 fn fill(template: &'static str, engine: Engine, table: &Listed, exprs: &[(&str, &str)]) -> String {
     let (text, int, param) = match engine {
         Engine::Mysql => ("char", "signed", "?"),
-        _ => ("text", "integer", "$1"),
+        Engine::Postgres | Engine::Pgbouncer => ("text", "integer", "$1"),
     };
     // The table goes in last so nothing in a name can look like a marker.
     let mut sql = template.to_string();
@@ -91,7 +91,7 @@ pub fn queries(found: &Found, engine: Engine, window: usize) -> Vec<Query> {
     if let (Some(lock), Some(l)) = (&found.lock, &d.lock) {
         let age = match engine {
             Engine::Mysql => l.age_mysql,
-            _ => l.age_postgres,
+            Engine::Postgres | Engine::Pgbouncer => l.age_postgres,
         };
         let e = [
             ("locked", l.locked),

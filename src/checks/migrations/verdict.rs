@@ -2,6 +2,7 @@
 //! code, see `behind.rs`) to a status, a summary, findings, metrics and the facts that pick and
 //! fill the runbook. No SQL and no file reading here.
 
+use super::{LOCK_CRITICAL, LOCK_WARNING};
 use std::time::Duration;
 
 use super::behind::{Verdict, compare_code};
@@ -24,19 +25,10 @@ pub(super) struct Issue {
     pub(super) table: usize,
 }
 
-fn rank(s: Status) -> u8 {
-    match s {
-        Status::Critical => 4,
-        Status::Warning => 3,
-        Status::Unknown => 2,
-        Status::Ok => 1,
-    }
-}
-
 /// The first of the worst issues: issues are pushed most telling first.
 fn worst(issues: &[Issue]) -> Option<Issue> {
     issues.iter().fold(None, |acc: Option<Issue>, i| match acc {
-        Some(a) if rank(a.status) >= rank(i.status) => Some(a),
+        Some(a) if a.status >= i.status => Some(a),
         _ => Some(*i),
     })
 }
@@ -61,7 +53,7 @@ pub(super) fn judge(ctx: &Context, tables: &[Table], code: Option<Result<Compari
             "{what} in this database ({} looked at)",
             match ctx.engine() {
                 Engine::Mysql => "the current database",
-                _ => "every schema",
+                Engine::Postgres | Engine::Pgbouncer => "every schema",
             }
         );
         notes.push(
@@ -167,7 +159,7 @@ pub(super) fn judge(ctx: &Context, tables: &[Table], code: Option<Result<Compari
                 .age_seconds
                 .map(|s| format_duration(Duration::from_secs_f64(s.max(0.0).round())));
             let status = match lock.age_seconds {
-                Some(s) => crate::checks::grade(s, t.seconds("lock_warning"), t.seconds("lock_critical")),
+                Some(s) => crate::checks::grade(s, t.seconds(LOCK_WARNING), t.seconds(LOCK_CRITICAL)),
                 None => Status::Warning,
             };
             findings.push(
@@ -202,7 +194,7 @@ pub(super) fn judge(ctx: &Context, tables: &[Table], code: Option<Result<Compari
             if let Some(s) = lock.age_seconds {
                 metrics.push(
                     Metric::new("lock_age", s.round(), "s")
-                        .thresholds(t.seconds("lock_warning"), t.seconds("lock_critical")),
+                        .thresholds(t.seconds(LOCK_WARNING), t.seconds(LOCK_CRITICAL)),
                 );
             }
         }

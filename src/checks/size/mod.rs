@@ -26,38 +26,43 @@ pub struct Size;
 /// small tables' bloat costs little room, and the estimate is noisy on them.
 const DEFAULT_BLOAT_MIN_SIZE: &str = "100MB";
 
+// The check's thresholds, one const each, named in the spec and at every lookup, so a
+// misspelt threshold does not compile.
+pub const XID_WARNING: Threshold = Threshold {
+    key: "xid_warning",
+    kind: ThresholdKind::Percent,
+    default: "50%",
+    help: "WARNING when a database's transaction ID (or multixact) age reaches this share of the 2^31 wraparound limit",
+};
+
+pub const XID_CRITICAL: Threshold = Threshold {
+    key: "xid_critical",
+    kind: ThresholdKind::Percent,
+    default: "75%",
+    help: "CRITICAL when a database's transaction ID (or multixact) age reaches this share of the 2^31 wraparound limit",
+};
+
+pub const BLOAT_WARNING: Threshold = Threshold {
+    key: "bloat_warning",
+    kind: ThresholdKind::Percent,
+    default: "50%",
+    help: "WARNING when this share of a table or index over --bloat-min-size is estimated to be bloat (MySQL: DATA_FREE)",
+};
+
+pub const BLOAT_CRITICAL: Threshold = Threshold {
+    key: "bloat_critical",
+    kind: ThresholdKind::Percent,
+    default: "80%",
+    help: "CRITICAL when this share of a table or index over --bloat-min-size is estimated to be bloat (MySQL: DATA_FREE)",
+};
+
 pub const SPEC: CheckSpec = CheckSpec {
     name: "size",
     about: "How big it is and whether it is about to run out of room: database sizes, the largest \
             tables with their indexes and TOAST, bloat estimates, transaction ID age against \
             wraparound (PostgreSQL), and with --interval the growth in bytes per second.",
     engines: &[Engine::Postgres, Engine::Mysql],
-    thresholds: &[
-        Threshold {
-            key: "xid_warning",
-            kind: ThresholdKind::Percent,
-            default: "50%",
-            help: "WARNING when a database's transaction ID (or multixact) age reaches this share of the 2^31 wraparound limit",
-        },
-        Threshold {
-            key: "xid_critical",
-            kind: ThresholdKind::Percent,
-            default: "75%",
-            help: "CRITICAL when a database's transaction ID (or multixact) age reaches this share of the 2^31 wraparound limit",
-        },
-        Threshold {
-            key: "bloat_warning",
-            kind: ThresholdKind::Percent,
-            default: "50%",
-            help: "WARNING when this share of a table or index over --bloat-min-size is estimated to be bloat (MySQL: DATA_FREE)",
-        },
-        Threshold {
-            key: "bloat_critical",
-            kind: ThresholdKind::Percent,
-            default: "80%",
-            help: "CRITICAL when this share of a table or index over --bloat-min-size is estimated to be bloat (MySQL: DATA_FREE)",
-        },
-    ],
+    thresholds: &[XID_WARNING, XID_CRITICAL, BLOAT_WARNING, BLOAT_CRITICAL],
     options: &[
         CheckOption {
             key: "interval",
@@ -82,8 +87,8 @@ pub const SPEC: CheckSpec = CheckSpec {
         },
     ],
     ordered: &[
-        ("xid_warning", "xid_critical", "transaction ID age"),
-        ("bloat_warning", "bloat_critical", "bloat"),
+        (XID_WARNING.key, XID_CRITICAL.key, "transaction ID age"),
+        (BLOAT_WARNING.key, BLOAT_CRITICAL.key, "bloat"),
     ],
     default_limit: 10,
     placeholders: &[
@@ -155,7 +160,7 @@ impl Check for Size {
                 .param(all)
                 .param(min_size),
             ],
-            _ => vec![
+            Engine::Postgres | Engine::Pgbouncer => vec![
                 Query::new("reading settings", include_str!("../sql/postgres/size_settings.sql")).param(min_size),
                 Query::new(
                     "reading database ages",
@@ -218,7 +223,7 @@ impl Check for Size {
             .map_err(|e| anyhow!("--interval: {e}"))
     }
 
-    fn evaluate(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
+    fn outcome(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
         all_databases(ctx.options).map_err(|e| anyhow!("--databases: {e}"))?;
         let first = decode(ctx, &results.first())?;
         let second = results.second().map(|r| decode(ctx, &r)).transpose()?;
@@ -380,7 +385,7 @@ pub struct Snapshot {
 fn decode(ctx: &Context, r: &Results) -> Result<Snapshot> {
     let mut snap = match ctx.engine() {
         Engine::Mysql => decode_mysql(r)?,
-        _ => decode_postgres(r)?,
+        Engine::Postgres | Engine::Pgbouncer => decode_postgres(r)?,
     };
     snap.all_databases = all_databases(ctx.options).unwrap_or(false);
     Ok(snap)

@@ -4,21 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use super::{Bloat, Snapshot, human_bytes};
-use crate::checks::{Facts, Outcome, Session, Thresholds, grade};
+use super::{BLOAT_CRITICAL, BLOAT_WARNING, Bloat, Database, Snapshot, XID_CRITICAL, XID_WARNING, human_bytes};
+use crate::checks::{Facts, ObservedSession, Outcome, Thresholds, grade};
 use crate::report::{Finding, Metric, Status};
 use crate::target::Engine;
 
 /// PostgreSQL stops assigning transaction IDs (and multixacts) before an age of 2^31.
 pub const WRAPAROUND_LIMIT: f64 = 2_147_483_648.0;
-
-fn rank(s: Status) -> u8 {
-    match s {
-        Status::Critical => 2,
-        Status::Warning => 1,
-        _ => 0,
-    }
-}
 
 fn pct(age: i64) -> f64 {
     age as f64 / WRAPAROUND_LIMIT * 100.0
@@ -40,6 +32,44 @@ struct Judged<'a> {
     severity: Status,
 }
 
+/// What one verdict reads: the snapshots, the thresholds and the run's settings.
+struct Inputs<'a> {
+    snap: &'a Snapshot,
+    second: Option<&'a Snapshot>,
+    t: &'a Thresholds,
+    engine: Engine,
+    limit: usize,
+    min_size: u64,
+    /// Between the two snapshots, when there are two.
+    seconds: Option<f64>,
+}
+
+/// What the databases' step found, for the summary and the wraparound verdict.
+struct Databases<'a> {
+    sized: Vec<&'a Database>,
+    total: i64,
+    growth_total: Option<f64>,
+    /// The database with the oldest transaction IDs.
+    worst_age: Option<&'a Database>,
+}
+
+/// What the bloat step judged, for the status, the lead and the summary.
+struct BloatVerdict<'a> {
+    /// Worst first.
+    judged: Vec<Judged<'a>>,
+    status: Status,
+    /// Relations whose statistics this role may not read.
+    unreadable: usize,
+    items: Vec<BTreeMap<String, String>>,
+}
+
+/// What the wraparound step judged.
+struct Wraparound {
+    status: Status,
+    summary: Option<String>,
+    items: Vec<BTreeMap<String, String>>,
+}
+
 pub fn evaluate(
     snap: &Snapshot,
     second: Option<&Snapshot>,
@@ -48,310 +78,385 @@ pub fn evaluate(
     limit: usize,
     min_size: u64,
 ) -> Outcome {
-    let mut facts = Facts::default();
-    let mut notes = Vec::new();
-    let mut findings = Vec::new();
-    let mut metrics = Vec::new();
-    for key in ["xid_warning", "xid_critical", "bloat_warning", "bloat_critical"] {
-        facts.set(key, t.shown(key));
-    }
-    facts.set("bloat_min_size", human_bytes(min_size as f64));
-    if !snap.current_database.is_empty() {
-        facts.set("connected_database", &snap.current_database);
-    }
     let seconds = match (snap.taken_at, second.and_then(|s| s.taken_at)) {
         (Some(a), Some(b)) if b > a => Some(b - a),
         _ => None,
     };
+    let run = Inputs {
+        snap,
+        second,
+        t,
+        engine,
+        limit,
+        min_size,
+        seconds,
+    };
+    let mut out = Outcome {
+        status: Status::Ok,
+        summary: String::new(),
+        metrics: vec![],
+        findings: vec![],
+        notes: vec![],
+        facts: run.base_facts(),
+    };
+    let databases = run.databases(&mut out);
+    run.tables(&mut out);
+    let bloat = run.bloat(&mut out);
+    let wraparound = match engine {
+        Engine::Postgres | Engine::Pgbouncer => run.wraparound(&mut out, databases.worst_age),
+        Engine::Mysql => Wraparound {
+            status: Status::Ok,
+            summary: None,
+            items: vec![],
+        },
+    };
+    out.status = wraparound.status.worst(bloat.status);
+    run.lead(&mut out.facts, wraparound.status, wraparound.items, &bloat);
+    out.summary = run.summary(&databases, wraparound.summary, &bloat);
+    run.not_vouched(&mut out, bloat.unreadable);
+    out
+}
 
-    // Sizes, largest first; the databases this role may not connect to are counted.
-    let sized: Vec<_> = snap.databases.iter().filter(|d| d.bytes.is_some()).collect();
-    let skipped = if snap.sized && snap.all_databases {
-        snap.databases.len() - sized.len()
-    } else {
-        0
-    };
-    let total: i64 = sized.iter().filter_map(|d| d.bytes).sum();
-    metrics.push(Metric::new("total_bytes", total as f64, "B"));
-    facts.set("skipped", skipped);
-    if skipped > 0 {
-        metrics.push(Metric::new("databases_skipped", skipped as f64, ""));
-        notes.push(format!(
-            "{skipped} database(s) were not sized: this role may not connect to them (pg_database_size needs \
-             CONNECT). To size them: GRANT CONNECT ON DATABASE <name> TO \"{role}\"; or GRANT pg_read_all_stats \
-             TO \"{role}\"; their transaction ID ages are shown all the same",
-            role = snap.role.replace('"', "\"\"")
-        ));
+impl<'a> Inputs<'a> {
+    /// The facts every runbook of the check may use: thresholds, minimum size, database.
+    fn base_facts(&self) -> Facts {
+        let mut facts = Facts::default();
+        for threshold in [XID_WARNING, XID_CRITICAL, BLOAT_WARNING, BLOAT_CRITICAL] {
+            facts.set(threshold.key, self.t.shown(threshold));
+        }
+        facts.set("bloat_min_size", human_bytes(self.min_size as f64));
+        if !self.snap.current_database.is_empty() {
+            facts.set("connected_database", &self.snap.current_database);
+        }
+        facts
     }
-    if !snap.all_databases && sized.len() <= 1 {
-        notes.push(if engine == Engine::Mysql {
-            "only the connected schema was sized: --databases all sizes every schema on the server".into()
+
+    /// Sizes, largest first; the databases this role may not connect to are counted.
+    fn databases(&self, out: &mut Outcome) -> Databases<'a> {
+        let snap = self.snap;
+        let sized: Vec<&Database> = snap.databases.iter().filter(|d| d.bytes.is_some()).collect();
+        let skipped = if snap.sized && snap.all_databases {
+            snap.databases.len() - sized.len()
         } else {
-            "only the connected database was sized: --databases all sizes every database on the server (it reads \
-             every file of every database); transaction ID ages are read for every database either way"
-                .into()
+            0
+        };
+        let total: i64 = sized.iter().filter_map(|d| d.bytes).sum();
+        out.metrics.push(Metric::new("total_bytes", total as f64, "B"));
+        out.facts.set("skipped", skipped);
+        if skipped > 0 {
+            out.metrics.push(Metric::new("databases_skipped", skipped as f64, ""));
+            out.notes.push(format!(
+                "{skipped} database(s) were not sized: this role may not connect to them (pg_database_size needs \
+                 CONNECT). To size them: GRANT CONNECT ON DATABASE <name> TO \"{role}\"; or GRANT pg_read_all_stats \
+                 TO \"{role}\"; their transaction ID ages are shown all the same",
+                role = snap.role.replace('"', "\"\"")
+            ));
+        }
+        if !snap.all_databases && sized.len() <= 1 {
+            out.notes.push(match self.engine {
+                Engine::Mysql => "only the connected schema was sized: --databases all sizes every schema on the server".into(),
+                Engine::Postgres | Engine::Pgbouncer => "only the connected database was sized: --databases all sizes every database on the server (it reads \
+                 every file of every database); transaction ID ages are read for every database either way"
+                    .into(),
+            });
+        }
+        // Unless every database was to be sized, the others are here for their transaction ID ages
+        // alone, which the wraparound verdict reads; the list shows what was sized.
+        // The database with the oldest transaction IDs, which the wraparound verdict judges
+        // and names; on a tie the database connected to, whose oldest tables are the ones listed.
+        // It stays in the list even when only the connected database was sized.
+        let worst_age = snap.databases.iter().max_by_key(|d| {
+            let age = d.xid_age.unwrap_or(0).max(d.mxid_age.unwrap_or(0));
+            (age, d.name == snap.current_database)
         });
-    }
-    let mut growth_total: Option<f64> = None;
-    let db_growth = |name: &str, bytes: Option<i64>| -> Option<f64> {
-        let later = second?.databases.iter().find(|d| d.name == name)?.bytes?;
-        Some((later - bytes?) as f64 / seconds?)
-    };
-    // Unless every database was to be sized, the others are here for their transaction ID ages
-    // alone, which the wraparound verdict below reads; the list shows what was sized.
-    // The database with the oldest transaction IDs, which the wraparound verdict below judges
-    // and names; on a tie the database connected to, whose oldest tables are the ones listed.
-    // It stays in the list even when only the connected database was sized.
-    let worst_age = snap.databases.iter().max_by_key(|d| {
-        let age = d.xid_age.unwrap_or(0).max(d.mxid_age.unwrap_or(0));
-        (age, d.name == snap.current_database)
-    });
-    let oldest = worst_age
-        .filter(|d| d.xid_age.is_some() || d.mxid_age.is_some())
-        .map(|d| d.name.as_str());
-    let mut by_size: Vec<_> = snap
-        .databases
-        .iter()
-        .filter(|d| {
-            snap.all_databases
-                || d.bytes.is_some()
-                || d.name == snap.current_database
-                || Some(d.name.as_str()) == oldest
-        })
-        .collect();
-    by_size.sort_by(|a, b| {
-        b.bytes
-            .unwrap_or(-1)
-            .cmp(&a.bytes.unwrap_or(-1))
-            .then(a.name.cmp(&b.name))
-    });
-    for d in &by_size {
-        if let Some(g) = db_growth(&d.name, d.bytes) {
-            *growth_total.get_or_insert(0.0) += g;
+        let oldest = worst_age
+            .filter(|d| d.xid_age.is_some() || d.mxid_age.is_some())
+            .map(|d| d.name.as_str());
+        let mut by_size: Vec<&Database> = snap
+            .databases
+            .iter()
+            .filter(|d| {
+                snap.all_databases
+                    || d.bytes.is_some()
+                    || d.name == snap.current_database
+                    || Some(d.name.as_str()) == oldest
+            })
+            .collect();
+        by_size.sort_by(|a, b| {
+            b.bytes
+                .unwrap_or(-1)
+                .cmp(&a.bytes.unwrap_or(-1))
+                .then(a.name.cmp(&b.name))
+        });
+        let growth_total = self.database_rows(out, &by_size);
+        Databases {
+            sized,
+            total,
+            growth_total,
+            worst_age,
         }
     }
-    for d in by_size.iter().take(limit) {
-        let mut f = Finding::new("databases")
-            .with("database", d.name.as_str())
-            .with(
-                "size",
-                match (d.bytes, snap.sized) {
-                    (Some(b), _) => human_bytes(b as f64),
-                    (None, true) if !snap.all_databases => "not sized (--databases current)".into(),
-                    (None, true) => "not sized: no CONNECT".into(),
-                    (None, false) => "not read".into(),
-                },
-            )
-            .with("bytes", d.bytes);
-        if engine == Engine::Mysql {
-            f = f.with("free", d.free_bytes.map(|b| human_bytes(b as f64)));
-        } else {
-            f = f
-                .with("xid_age", d.xid_age)
-                .with("xid_wraparound", d.xid_age.map(|a| percent_text(pct(a))))
-                .with("mxid_age", d.mxid_age);
-        }
-        if seconds.is_some() {
-            f = f.with(
-                "growth_bytes_per_second",
-                db_growth(&d.name, d.bytes).map(|g| g.round()),
-            );
-        }
-        findings.push(f);
+
+    /// Bytes per second a database grew by between the snapshots.
+    fn database_growth(&self, name: &str, bytes: Option<i64>) -> Option<f64> {
+        let later = self.second?.databases.iter().find(|d| d.name == name)?.bytes?;
+        Some((later - bytes?) as f64 / self.seconds?)
     }
-    if by_size.len() > limit {
-        notes.push(format!(
-            "showing the largest {limit} of {} databases (--limit)",
-            by_size.len()
-        ));
+
+    /// The databases' findings, up to the limit, and their total growth.
+    fn database_rows(&self, out: &mut Outcome, by_size: &[&Database]) -> Option<f64> {
+        let (snap, limit) = (self.snap, self.limit);
+        let mut growth_total: Option<f64> = None;
+        for d in by_size {
+            if let Some(g) = self.database_growth(&d.name, d.bytes) {
+                *growth_total.get_or_insert(0.0) += g;
+            }
+        }
+        for d in by_size.iter().take(limit) {
+            let mut f = Finding::new("databases")
+                .with("database", d.name.as_str())
+                .with(
+                    "size",
+                    match (d.bytes, snap.sized) {
+                        (Some(b), _) => human_bytes(b as f64),
+                        (None, true) if !snap.all_databases => "not sized (--databases current)".into(),
+                        (None, true) => "not sized: no CONNECT".into(),
+                        (None, false) => "not read".into(),
+                    },
+                )
+                .with("bytes", d.bytes);
+            f = match self.engine {
+                Engine::Mysql => f.with("free", d.free_bytes.map(|b| human_bytes(b as f64))),
+                Engine::Postgres | Engine::Pgbouncer => f
+                    .with("xid_age", d.xid_age)
+                    .with("xid_wraparound", d.xid_age.map(|a| percent_text(pct(a))))
+                    .with("mxid_age", d.mxid_age),
+            };
+            if self.seconds.is_some() {
+                f = f.with(
+                    "growth_bytes_per_second",
+                    self.database_growth(&d.name, d.bytes).map(|g| g.round()),
+                );
+            }
+            out.findings.push(f);
+        }
+        if by_size.len() > limit {
+            out.notes.push(format!(
+                "showing the largest {limit} of {} databases (--limit)",
+                by_size.len()
+            ));
+        }
+        if let (Some(g), Some(s)) = (growth_total, self.seconds) {
+            out.metrics.push(Metric::new("growth_bytes_per_second", g.round(), "B"));
+            out.notes.push(format!(
+                "growth over {s:.1}s between two snapshots: {}/s in total",
+                human_bytes(g)
+            ));
+            if self.engine == Engine::Mysql {
+                out.notes.push(
+                    "InnoDB's sizes move only when its statistics are recalculated (after about 10% of a table's \
+                     rows change, or ANALYZE TABLE), so growth over a short interval may read as zero"
+                        .into(),
+                );
+            }
+        }
+        growth_total
     }
-    if let (Some(g), Some(s)) = (growth_total, seconds) {
-        metrics.push(Metric::new("growth_bytes_per_second", g.round(), "B"));
-        notes.push(format!(
-            "growth over {s:.1}s between two snapshots: {}/s in total",
-            human_bytes(g)
-        ));
-        if engine == Engine::Mysql {
-            notes.push(
-                "InnoDB's sizes move only when its statistics are recalculated (after about 10% of a table's \
-                 rows change, or ANALYZE TABLE), so growth over a short interval may read as zero"
+
+    /// The latest snapshot's largest tables; growth against the first where it listed them.
+    fn tables(&self, out: &mut Outcome) {
+        let snap = self.snap;
+        let table_growth = |schema: &str, name: &str, later: i64| -> Option<f64> {
+            let earlier = snap.tables.iter().find(|x| x.schema == schema && x.name == name)?.total;
+            Some((later - earlier) as f64 / self.seconds?)
+        };
+        let mysql = self.engine == Engine::Mysql;
+        let latest = self.second.unwrap_or(snap);
+        for x in latest.tables.iter().take(self.limit) {
+            let mut f = Finding::new("tables")
+                .with("schema", x.schema.as_str())
+                .with("table", x.name.as_str())
+                .with("total", human_bytes(x.total as f64))
+                .with("total_bytes", x.total)
+                .with(if mysql { "data" } else { "heap" }, human_bytes(x.data as f64))
+                .with("indexes", human_bytes(x.indexes as f64));
+            if mysql {
+                f = f
+                    .with("free", x.free.map(|b| human_bytes(b as f64)))
+                    .with("engine", x.engine.clone());
+            } else {
+                f = f.with("toast", x.toast.map(|b| human_bytes(b as f64)));
+            }
+            f = f.with("est_rows", x.rows);
+            if self.seconds.is_some() {
+                f = f.with(
+                    "growth_bytes_per_second",
+                    table_growth(&x.schema, &x.name, x.total).map(|g| g.round()),
+                );
+            }
+            out.findings.push(f);
+        }
+        if mysql {
+            out.notes.push(
+                "InnoDB's DATA_LENGTH, INDEX_LENGTH, DATA_FREE and TABLE_ROWS are estimates from its statistics; \
+                 a table in a shared tablespace (innodb_file_per_table=OFF) shows that tablespace's free space as \
+                 its DATA_FREE; only the schemas and tables this account holds some privilege on are listed"
                     .into(),
             );
         }
     }
 
-    // The largest tables.
-    let table_growth = |schema: &str, name: &str, later: i64| -> Option<f64> {
-        let earlier = snap.tables.iter().find(|x| x.schema == schema && x.name == name)?.total;
-        Some((later - earlier) as f64 / seconds?)
-    };
-    // The latest snapshot's largest tables; growth against the first where it listed them.
-    let latest = second.unwrap_or(snap);
-    for x in latest.tables.iter().take(limit) {
-        let mut f = Finding::new("tables")
-            .with("schema", x.schema.as_str())
-            .with("table", x.name.as_str())
-            .with("total", human_bytes(x.total as f64))
-            .with("total_bytes", x.total)
-            .with(
-                if engine == Engine::Mysql { "data" } else { "heap" },
-                human_bytes(x.data as f64),
-            )
-            .with("indexes", human_bytes(x.indexes as f64));
-        if engine == Engine::Mysql {
-            f = f
-                .with("free", x.free.map(|b| human_bytes(b as f64)))
-                .with("engine", x.engine.clone());
-        } else {
-            f = f.with("toast", x.toast.map(|b| human_bytes(b as f64)));
-        }
-        f = f.with("est_rows", x.rows);
-        if seconds.is_some() {
-            f = f.with(
-                "growth_bytes_per_second",
-                table_growth(&x.schema, &x.name, x.total).map(|g| g.round()),
-            );
-        }
-        findings.push(f);
-    }
-    if engine == Engine::Mysql {
-        notes.push(
-            "InnoDB's DATA_LENGTH, INDEX_LENGTH, DATA_FREE and TABLE_ROWS are estimates from its statistics; \
-             a table in a shared tablespace (innodb_file_per_table=OFF) shows that tablespace's free space as \
-             its DATA_FREE; only the schemas and tables this account holds some privilege on are listed"
-                .into(),
+    /// Bloat over the minimum size: judged, listed worst first, and the facts of the worst.
+    fn bloat(&self, out: &mut Outcome) -> BloatVerdict<'a> {
+        let (t, min_size) = (self.t, self.min_size);
+        let over: Vec<&Bloat> = self.snap.bloat.iter().filter(|b| b.bytes as u64 >= min_size).collect();
+        let mut judged: Vec<Judged> = over
+            .iter()
+            .filter_map(|b| {
+                let wasted = b.wasted?;
+                let ratio = if b.bytes > 0 {
+                    wasted as f64 / b.bytes as f64 * 100.0
+                } else {
+                    0.0
+                };
+                Some(Judged {
+                    bloat: b,
+                    wasted,
+                    ratio,
+                    severity: grade(ratio, t.percent(BLOAT_WARNING), t.percent(BLOAT_CRITICAL)),
+                })
+            })
+            .collect();
+        judged.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(b.wasted.cmp(&a.wasted))
+                .then(a.bloat.table.cmp(&b.bloat.table))
+        });
+        let status = judged.first().map(|j| j.severity).unwrap_or(Status::Ok);
+        let worst_ratio = judged.iter().map(|j| j.ratio).fold(0.0, f64::max);
+        out.metrics.push(
+            Metric::new("max_bloat", (worst_ratio * 10.0).round() / 10.0, "%")
+                .thresholds(t.percent(BLOAT_WARNING), t.percent(BLOAT_CRITICAL))
+                .range(0.0, 100.0),
         );
+        out.metrics.push(Metric::new(
+            "bloat_bytes",
+            judged.iter().map(|j| j.wasted).sum::<i64>() as f64,
+            "B",
+        ));
+        self.bloat_rows(out, &judged);
+        let unestimated: Vec<&&Bloat> = over.iter().filter(|b| b.wasted.is_none()).collect();
+        let unreadable = unestimated.iter().filter(|b| !b.readable).count();
+        if self.engine != Engine::Mysql {
+            self.bloat_estimate_notes(out, unestimated.len() - unreadable);
+        }
+        let items = self.bloat_facts(&mut out.facts, &judged);
+        BloatVerdict {
+            judged,
+            status,
+            unreadable,
+            items,
+        }
     }
 
-    // Bloat over the minimum size.
-    let over: Vec<&Bloat> = snap.bloat.iter().filter(|b| b.bytes as u64 >= min_size).collect();
-    let mut judged: Vec<Judged> = over
-        .iter()
-        .filter_map(|b| {
-            let wasted = b.wasted?;
-            let ratio = if b.bytes > 0 {
-                wasted as f64 / b.bytes as f64 * 100.0
-            } else {
-                0.0
-            };
-            Some(Judged {
-                bloat: b,
-                wasted,
-                ratio,
-                severity: grade(ratio, t.percent("bloat_warning"), t.percent("bloat_critical")),
-            })
-        })
-        .collect();
-    judged.sort_by(|a, b| {
-        rank(b.severity)
-            .cmp(&rank(a.severity))
-            .then(b.wasted.cmp(&a.wasted))
-            .then(a.bloat.table.cmp(&b.bloat.table))
-    });
-    let bloat_status = judged.first().map(|j| j.severity).unwrap_or(Status::Ok);
-    let worst_ratio = judged.iter().map(|j| j.ratio).fold(0.0, f64::max);
-    metrics.push(
-        Metric::new("max_bloat", (worst_ratio * 10.0).round() / 10.0, "%")
-            .thresholds(t.percent("bloat_warning"), t.percent("bloat_critical"))
-            .range(0.0, 100.0),
-    );
-    metrics.push(Metric::new(
-        "bloat_bytes",
-        judged.iter().map(|j| j.wasted).sum::<i64>() as f64,
-        "B",
-    ));
-    let shown: Vec<&Judged> = judged.iter().filter(|j| j.wasted > 0).take(limit).collect();
-    for j in &shown {
-        let b = j.bloat;
-        let mut f = Finding::new("bloat")
-            .with("severity", j.severity.name())
-            .with("relation", if b.index.is_some() { "index" } else { "table" })
-            .with("schema", b.schema.as_str())
-            .with("table", b.table.as_str());
-        if engine != Engine::Mysql {
-            f = f.with("index", b.index.clone());
+    /// The bloated relations' findings, up to the limit.
+    fn bloat_rows(&self, out: &mut Outcome, judged: &[Judged]) {
+        let mysql = self.engine == Engine::Mysql;
+        for j in judged.iter().filter(|j| j.wasted > 0).take(self.limit) {
+            let b = j.bloat;
+            let mut f = Finding::new("bloat")
+                .with("severity", j.severity.name())
+                .with("relation", if b.index.is_some() { "index" } else { "table" })
+                .with("schema", b.schema.as_str())
+                .with("table", b.table.as_str());
+            if !mysql {
+                f = f.with("index", b.index.clone());
+            }
+            f = f
+                .with("size", human_bytes(b.bytes as f64))
+                .with(
+                    if mysql { "reclaimable" } else { "estimated_bloat" },
+                    human_bytes(j.wasted as f64),
+                )
+                .with("bloat_bytes", j.wasted)
+                .with("bloat_percent", (j.ratio * 10.0).round() / 10.0);
+            out.findings.push(f);
         }
-        f = f
-            .with("size", human_bytes(b.bytes as f64))
-            .with(
-                if engine == Engine::Mysql {
-                    "reclaimable"
-                } else {
-                    "estimated_bloat"
-                },
-                human_bytes(j.wasted as f64),
-            )
-            .with("bloat_bytes", j.wasted)
-            .with("bloat_percent", (j.ratio * 10.0).round() / 10.0);
-        findings.push(f);
     }
-    let unestimated: Vec<&&Bloat> = over.iter().filter(|b| b.wasted.is_none()).collect();
-    let unreadable = unestimated.iter().filter(|b| !b.readable).count();
-    if engine != Engine::Mysql {
-        notes.push(format!(
+
+    /// How rough PostgreSQL's bloat estimate is, and the relations it could not estimate.
+    fn bloat_estimate_notes(&self, out: &mut Outcome, never_analyzed: usize) {
+        out.notes.push(format!(
             "bloat is an estimate from pg_stats (average column widths and null fractions) and pg_class, for \
              tables and B-tree indexes of database {} of at least {}: it is only as fresh as the last ANALYZE \
              and rough for wide or TOASTed columns",
-            snap.current_database,
-            human_bytes(min_size as f64)
+            self.snap.current_database,
+            human_bytes(self.min_size as f64)
         ));
-        let never = unestimated.len() - unreadable;
-        if never > 0 {
-            notes.push(format!(
-                "{never} relation(s) of at least {} have no statistics for every column (never analyzed, or an \
+        if never_analyzed > 0 {
+            out.notes.push(format!(
+                "{never_analyzed} relation(s) of at least {} have no statistics for every column (never analyzed, or an \
                  expression index), so no bloat estimate: run ANALYZE on them",
-                human_bytes(min_size as f64)
+                human_bytes(self.min_size as f64)
             ));
         }
     }
-    let severe: Vec<&Judged> = judged.iter().filter(|j| j.severity != Status::Ok).collect();
-    let mut items_bloat = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
-    for j in &severe {
-        let b = j.bloat;
-        if b.index.is_some() {
-            facts.flag("index_bloat");
-        } else {
-            facts.flag("table_bloat");
+
+    /// The conditions and placeholders of the relations over a threshold; one item per table.
+    fn bloat_facts(&self, facts: &mut Facts, judged: &[Judged]) -> Vec<BTreeMap<String, String>> {
+        let severe: Vec<&Judged> = judged.iter().filter(|j| j.severity != Status::Ok).collect();
+        let mut items = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
+        for j in &severe {
+            let b = j.bloat;
+            if b.index.is_some() {
+                facts.flag("index_bloat");
+            } else {
+                facts.flag("table_bloat");
+            }
+            if seen.insert((b.schema.clone(), b.table.clone())) && items.len() < self.limit {
+                items.push(BTreeMap::from([
+                    ("schema".to_string(), b.schema.clone()),
+                    ("table".to_string(), b.table.clone()),
+                    ("table_size".to_string(), human_bytes(b.bytes as f64)),
+                    (
+                        "bloat".to_string(),
+                        format!("{} ({:.0}%)", human_bytes(j.wasted as f64), j.ratio),
+                    ),
+                ]));
+            }
         }
-        if seen.insert((b.schema.clone(), b.table.clone())) && items_bloat.len() < limit {
-            items_bloat.push(BTreeMap::from([
-                ("schema".to_string(), b.schema.clone()),
-                ("table".to_string(), b.table.clone()),
-                ("table_size".to_string(), human_bytes(b.bytes as f64)),
-                (
-                    "bloat".to_string(),
-                    format!("{} ({:.0}%)", human_bytes(j.wasted as f64), j.ratio),
-                ),
-            ]));
+        if let Some(j) = severe.iter().find(|j| j.bloat.index.is_some()) {
+            facts.set("index_schema", &j.bloat.schema);
+            facts.set("index_table", &j.bloat.table);
+            facts.set("index", j.bloat.index.clone().unwrap_or_default());
+            facts.set(
+                "index_bloat",
+                format!("{} ({:.0}%)", human_bytes(j.wasted as f64), j.ratio),
+            );
         }
-    }
-    if let Some(j) = severe.iter().find(|j| j.bloat.index.is_some()) {
-        facts.set("index_schema", &j.bloat.schema);
-        facts.set("index_table", &j.bloat.table);
-        facts.set("index", j.bloat.index.clone().unwrap_or_default());
-        facts.set(
-            "index_bloat",
-            format!("{} ({:.0}%)", human_bytes(j.wasted as f64), j.ratio),
-        );
+        items
     }
 
-    // Transaction ID and multixact age (PostgreSQL).
-    let mut xid_status = Status::Ok;
-    let mut xid_summary = None;
-    let mut items_frozen = Vec::new();
-    if engine != Engine::Mysql {
+    /// Transaction ID and multixact age (PostgreSQL): the oldest database judged against the
+    /// wraparound limit, its oldest tables listed, and what holds the horizon back.
+    fn wraparound(&self, out: &mut Outcome, worst_age: Option<&Database>) -> Wraparound {
+        let (snap, t) = (self.snap, self.t);
+        let mut status = Status::Ok;
+        let mut summary = None;
         if let Some(d) = worst_age {
             let (xid, mxid) = (d.xid_age.unwrap_or(0), d.mxid_age.unwrap_or(0));
             let p = pct(xid.max(mxid));
-            xid_status = grade(p, t.percent("xid_warning"), t.percent("xid_critical"));
-            metrics.push(Metric::new("max_xid_age", xid as f64, ""));
-            metrics.push(Metric::new("max_mxid_age", mxid as f64, ""));
-            metrics.push(
+            status = grade(p, t.percent(XID_WARNING), t.percent(XID_CRITICAL));
+            out.metrics.push(Metric::new("max_xid_age", xid as f64, ""));
+            out.metrics.push(Metric::new("max_mxid_age", mxid as f64, ""));
+            out.metrics.push(
                 Metric::new("xid_wraparound", (p * 1000.0).round() / 1000.0, "%")
-                    .thresholds(t.percent("xid_warning"), t.percent("xid_critical"))
+                    .thresholds(t.percent(XID_WARNING), t.percent(XID_CRITICAL))
                     .range(0.0, 100.0),
             );
+            let facts = &mut out.facts;
             facts.set("database", &d.name);
             if d.name != snap.current_database {
                 facts.flag("oldest_elsewhere");
@@ -360,30 +465,46 @@ pub fn evaluate(
             facts.set("mxid_age", mxid);
             facts.set("xid_percent", percent_text(p));
             let what = if mxid > xid { "multixact" } else { "transaction ID" };
-            xid_summary = Some(format!(
+            summary = Some(format!(
                 "oldest {what} age {} in database {} ({} of the wraparound limit)",
                 xid.max(mxid),
                 d.name,
                 percent_text(p)
             ));
-            if let Some(max) = snap.freeze_max_age {
-                facts.set("freeze_max_age", max);
-                if xid > max || snap.mxid_freeze_max_age.is_some_and(|m| mxid > m) {
-                    facts.flag("past_freeze_max_age");
-                    notes.push(format!(
-                        "database {} is past autovacuum_freeze_max_age ({max}) or its multixact counterpart: \
-                         anti-wraparound autovacuum should be working on it; if its age keeps rising, vacuum \
-                         cannot keep up or something holds the horizon back",
-                        d.name
-                    ));
-                }
-            }
-            if xid_status != Status::Ok {
-                facts.flag("wraparound_risk");
+            self.freeze_max_age(out, d, xid, mxid);
+            if status != Status::Ok {
+                out.facts.flag("wraparound_risk");
             }
         }
-        for x in snap.frozen.iter().take(limit) {
-            findings.push(
+        let items = self.oldest_tables(out);
+        horizon(snap, &mut out.findings, &mut out.facts);
+        Wraparound { status, summary, items }
+    }
+
+    /// A database past `autovacuum_freeze_max_age`: anti-wraparound vacuum should be on it.
+    fn freeze_max_age(&self, out: &mut Outcome, d: &Database, xid: i64, mxid: i64) {
+        let Some(max) = self.snap.freeze_max_age else {
+            return;
+        };
+        out.facts.set("freeze_max_age", max);
+        if xid > max || self.snap.mxid_freeze_max_age.is_some_and(|m| mxid > m) {
+            out.facts.flag("past_freeze_max_age");
+            out.notes.push(format!(
+                "database {} is past autovacuum_freeze_max_age ({max}) or its multixact counterpart: \
+                 anti-wraparound autovacuum should be working on it; if its age keeps rising, vacuum \
+                 cannot keep up or something holds the horizon back",
+                d.name
+            ));
+        }
+    }
+
+    /// The connected database's tables with the oldest transaction IDs: findings, and one item
+    /// each for the runbook's `each` steps.
+    fn oldest_tables(&self, out: &mut Outcome) -> Vec<BTreeMap<String, String>> {
+        let snap = self.snap;
+        let mut items = Vec::new();
+        for x in snap.frozen.iter().take(self.limit) {
+            out.findings.push(
                 Finding::new("oldest_tables")
                     .with("schema", x.schema.as_str())
                     .with("table", x.name.as_str())
@@ -391,7 +512,7 @@ pub fn evaluate(
                     .with("mxid_age", x.mxid_age)
                     .with("size", human_bytes(x.bytes as f64)),
             );
-            items_frozen.push(BTreeMap::from([
+            items.push(BTreeMap::from([
                 ("schema".to_string(), x.schema.clone()),
                 ("table".to_string(), x.name.clone()),
                 ("table_xid_age".to_string(), x.xid_age.max(x.mxid_age).to_string()),
@@ -399,122 +520,118 @@ pub fn evaluate(
             ]));
         }
         if !snap.frozen.is_empty() {
-            notes.push(format!(
+            out.notes.push(format!(
                 "oldest tables are those of database {}, the one connected to; for another database, run with \
                  --url pointing at it",
                 snap.current_database
             ));
         }
-        horizon(snap, &mut findings, &mut facts);
+        items
     }
 
-    let status = if rank(xid_status) >= rank(bloat_status) {
-        xid_status
-    } else {
-        bloat_status
-    };
-    // The runbook's `each` steps walk the tables of the incident that leads.
-    if xid_status != Status::Ok && rank(xid_status) >= rank(bloat_status) {
-        facts.lead = Some("wraparound_risk".into());
-        facts.items = items_frozen;
-    } else if bloat_status != Status::Ok {
-        facts.lead = Some(if facts.conditions.contains("table_bloat") {
-            "table_bloat".into()
-        } else {
-            "index_bloat".into()
-        });
-        facts.items = items_bloat;
-    }
-
-    let mut parts = Vec::new();
-    let what = if engine == Engine::Mysql { "schema" } else { "database" };
-    let sized_text = match sized.as_slice() {
-        [one] if !snap.all_databases => format!("{} in {what} {}", human_bytes(total as f64), one.name),
-        _ => format!("{} in {} {what}(s)", human_bytes(total as f64), sized.len()),
-    };
-    parts.push(sized_text);
-    if let (Some(g), Some(_)) = (growth_total, seconds) {
-        parts.push(format!("growing {}/s", human_bytes(g)));
-    }
-    if let Some(x) = xid_summary {
-        parts.push(x);
-    }
-    match judged.first() {
-        Some(j) if j.severity != Status::Ok => {
-            let b = j.bloat;
-            let name = match &b.index {
-                Some(i) => format!("index {}.{i}", b.schema),
-                None => format!("table {}.{}", b.schema, b.table),
-            };
-            let word = if engine == Engine::Mysql {
-                "reclaimable (DATA_FREE)"
+    /// The runbook's `each` steps walk the tables of the incident that leads.
+    fn lead(&self, facts: &mut Facts, xid_status: Status, frozen: Vec<BTreeMap<String, String>>, bloat: &BloatVerdict) {
+        if xid_status != Status::Ok && xid_status >= bloat.status {
+            facts.lead = Some("wraparound_risk".into());
+            facts.items = frozen;
+        } else if bloat.status != Status::Ok {
+            facts.lead = Some(if facts.conditions.contains("table_bloat") {
+                "table_bloat".into()
             } else {
-                "estimated bloat"
-            };
-            parts.push(format!(
-                "{} relation(s) over the bloat threshold; worst: {name}, {} {word} of {} ({:.0}%)",
-                severe.len(),
-                human_bytes(j.wasted as f64),
-                human_bytes(b.bytes as f64),
-                j.ratio
-            ));
+                "index_bloat".into()
+            });
+            facts.items = bloat.items.clone();
         }
-        _ if engine == Engine::Mysql => parts.push(format!(
-            "no table of at least {} with over {} of it reclaimable (DATA_FREE)",
-            human_bytes(min_size as f64),
-            t.shown("bloat_warning")
-        )),
-        _ => parts.push(format!(
-            "no table or index of at least {} over {} estimated bloat",
-            human_bytes(min_size as f64),
-            t.shown("bloat_warning")
-        )),
     }
-    let mut outcome = Outcome {
-        status,
-        summary: parts.join("; "),
-        metrics,
-        findings,
-        notes,
-        facts,
-    };
-    let failed: Vec<&String> = snap
-        .failed
-        .iter()
-        .chain(second.iter().flat_map(|s| &s.failed))
-        .collect();
-    if !failed.is_empty() {
-        // What could not be read cannot be vouched for: no OK, but a worse verdict stands.
-        let what = failed.iter().map(|f| f.as_str()).collect::<Vec<_>>().join("; ");
-        if outcome.status == Status::Ok {
-            outcome.status = Status::Unknown;
-            outcome.summary = format!(
-                "could not read all of it ({what}); of what it could read: {}",
-                outcome.summary
+
+    /// The summary line: sizes, growth, wraparound, the worst bloat.
+    fn summary(&self, databases: &Databases, xid_summary: Option<String>, bloat: &BloatVerdict) -> String {
+        let (snap, min_size) = (self.snap, self.min_size);
+        let mysql = self.engine == Engine::Mysql;
+        let mut parts = Vec::new();
+        let what = if mysql { "schema" } else { "database" };
+        let total = human_bytes(databases.total as f64);
+        parts.push(match databases.sized.as_slice() {
+            [one] if !snap.all_databases => format!("{total} in {what} {}", one.name),
+            sized => format!("{total} in {} {what}(s)", sized.len()),
+        });
+        if let (Some(g), Some(_)) = (databases.growth_total, self.seconds) {
+            parts.push(format!("growing {}/s", human_bytes(g)));
+        }
+        parts.extend(xid_summary);
+        let severe = bloat.judged.iter().filter(|j| j.severity != Status::Ok).count();
+        parts.push(match bloat.judged.first() {
+            Some(j) if j.severity != Status::Ok => {
+                let b = j.bloat;
+                let name = match &b.index {
+                    Some(i) => format!("index {}.{i}", b.schema),
+                    None => format!("table {}.{}", b.schema, b.table),
+                };
+                let word = if mysql {
+                    "reclaimable (DATA_FREE)"
+                } else {
+                    "estimated bloat"
+                };
+                format!(
+                    "{severe} relation(s) over the bloat threshold; worst: {name}, {} {word} of {} ({:.0}%)",
+                    human_bytes(j.wasted as f64),
+                    human_bytes(b.bytes as f64),
+                    j.ratio
+                )
+            }
+            _ if mysql => format!(
+                "no table of at least {} with over {} of it reclaimable (DATA_FREE)",
+                human_bytes(min_size as f64),
+                self.t.shown(BLOAT_WARNING)
+            ),
+            _ => format!(
+                "no table or index of at least {} over {} estimated bloat",
+                human_bytes(min_size as f64),
+                self.t.shown(BLOAT_WARNING)
+            ),
+        });
+        parts.join("; ")
+    }
+
+    /// What could not be read cannot be vouched for: no OK, but a worse verdict stands.
+    fn not_vouched(&self, out: &mut Outcome, unreadable: usize) {
+        let failed: Vec<&String> = self
+            .snap
+            .failed
+            .iter()
+            .chain(self.second.iter().flat_map(|s| &s.failed))
+            .collect();
+        if !failed.is_empty() {
+            let what = failed.iter().map(|f| f.as_str()).collect::<Vec<_>>().join("; ");
+            if out.status == Status::Ok {
+                out.status = Status::Unknown;
+                out.summary = format!(
+                    "could not read all of it ({what}); of what it could read: {}",
+                    out.summary
+                );
+            } else {
+                out.notes.push(format!("not read: {what}"));
+            }
+        }
+        if unreadable > 0 && self.engine != Engine::Mysql {
+            out.facts.flag("insufficient_privilege");
+            let grant = format!(
+                "GRANT pg_read_all_data TO \"{}\"; (PostgreSQL 14+, or SELECT on those tables)",
+                self.snap.role.replace('"', "\"\"")
             );
-        } else {
-            outcome.notes.push(format!("not read: {what}"));
+            let blind = format!(
+                "{unreadable} relation(s) of at least {} have statistics this role may not read, so no bloat \
+                 estimate ({grant})",
+                human_bytes(self.min_size as f64)
+            );
+            if out.status == Status::Ok {
+                out.status = Status::Unknown;
+                out.summary = format!("cannot vouch for bloat: {blind}; {}", out.summary);
+            } else {
+                out.notes.push(blind);
+            }
         }
     }
-    if unreadable > 0 && engine != Engine::Mysql {
-        outcome.facts.flag("insufficient_privilege");
-        let grant = format!(
-            "GRANT pg_read_all_data TO \"{}\"; (PostgreSQL 14+, or SELECT on those tables)",
-            snap.role.replace('"', "\"\"")
-        );
-        let blind = format!(
-            "{unreadable} relation(s) of at least {} have statistics this role may not read, so no bloat \
-             estimate ({grant})",
-            human_bytes(min_size as f64)
-        );
-        if outcome.status == Status::Ok {
-            outcome.status = Status::Unknown;
-            outcome.summary = format!("cannot vouch for bloat: {blind}; {}", outcome.summary);
-        } else {
-            outcome.notes.push(blind);
-        }
-    }
-    outcome
 }
 
 /// What holds the xmin horizon back, named, with what may be done about it; an autovacuum
@@ -524,13 +641,13 @@ fn horizon(snap: &Snapshot, findings: &mut Vec<Finding>, facts: &mut Facts) {
         // Autovacuum, replication and backup sessions are named, never offered to be ended.
         let protected = (h.kind == "session")
             .then(|| {
-                Session {
+                ObservedSession {
                     pid: h.pid.unwrap_or_default(),
                     user: h.role.clone().unwrap_or_default(),
                     application: h.application.clone(),
                     query: h.query.clone().unwrap_or_default(),
                     backend_type: h.backend_type.clone(),
-                    ..Session::default()
+                    ..ObservedSession::default()
                 }
                 .protected()
             })

@@ -35,6 +35,22 @@ const SNAPSHOT_TEXT_MAX: i64 = 1000;
 const N_PLUS_ONE_MEAN_MS: f64 = 5.0;
 const N_PLUS_ONE_CALLS: f64 = 10_000.0;
 
+// The check's thresholds, one const each, named in the spec and at every lookup, so a
+// misspelt threshold does not compile.
+pub const WARNING: Threshold = Threshold {
+    key: "warning",
+    kind: ThresholdKind::Duration,
+    default: "500ms",
+    help: "WARNING when a statement's mean time (in the --interval window, else since the last reset) reaches this",
+};
+
+pub const CRITICAL: Threshold = Threshold {
+    key: "critical",
+    kind: ThresholdKind::Duration,
+    default: "5s",
+    help: "CRITICAL when a statement's mean time reaches this",
+};
+
 pub const SPEC: CheckSpec = CheckSpec {
     name: "slow",
     about: "The statements that cost the most time, from pg_stat_statements or performance_schema: calls, \
@@ -42,20 +58,7 @@ pub const SPEC: CheckSpec = CheckSpec {
     engines: &[Engine::Postgres, Engine::Mysql],
     // Mean time of one statement: an OLTP statement averaging half a second is latency users
     // feel; at five seconds requests pass typical HTTP and load-balancer timeouts and fail.
-    thresholds: &[
-        Threshold {
-            key: "warning",
-            kind: ThresholdKind::Duration,
-            default: "500ms",
-            help: "WARNING when a statement's mean time (in the --interval window, else since the last reset) reaches this",
-        },
-        Threshold {
-            key: "critical",
-            kind: ThresholdKind::Duration,
-            default: "5s",
-            help: "CRITICAL when a statement's mean time reaches this",
-        },
-    ],
+    thresholds: &[WARNING, CRITICAL],
     options: &[
         CheckOption {
             key: "by",
@@ -70,7 +73,7 @@ pub const SPEC: CheckSpec = CheckSpec {
             repeatable: false,
         },
     ],
-    ordered: &[("warning", "critical", "mean statement time")],
+    ordered: &[(WARNING.key, CRITICAL.key, "mean statement time")],
     default_limit: 10,
     placeholders: &[
         "query",
@@ -124,7 +127,7 @@ impl Check for Slow {
                 "reading where statement statistics are kept",
                 include_str!("../sql/mysql/slow_setup.sql"),
             )],
-            _ => vec![Query::new(
+            Engine::Postgres | Engine::Pgbouncer => vec![Query::new(
                 "looking for pg_stat_statements",
                 include_str!("../sql/postgres/slow_setup.sql"),
             )],
@@ -195,7 +198,7 @@ impl Check for Slow {
         }
     }
 
-    fn evaluate(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
+    fn outcome(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
         let first = results.first();
         let source = match source(ctx, &first)? {
             Some(s) => s,
@@ -220,7 +223,7 @@ fn interval(ctx: &Context) -> Option<Duration> {
 
 fn thresholds_ms(ctx: &Context) -> (f64, f64) {
     let t = ctx.thresholds;
-    (t.seconds("warning") * 1000.0, t.seconds("critical") * 1000.0)
+    (t.seconds(WARNING) * 1000.0, t.seconds(CRITICAL) * 1000.0)
 }
 
 /// `"name"`, for a schema name the server listed.

@@ -37,7 +37,7 @@ pub(super) fn source(ctx: &Context, results: &Results) -> Result<Option<Source>>
                 None
             }
         }
-        _ => {
+        Engine::Postgres | Engine::Pgbouncer => {
             let schema = row.text_named("schema")?;
             let loaded = row.int_named("loaded")?.unwrap_or(0) == 1;
             let version = row.text_named("version")?.unwrap_or_default();
@@ -81,7 +81,7 @@ pub(super) fn missing(ctx: &Context, results: &Results) -> Result<Outcome> {
                 row.text_named("log_output")?.unwrap_or_default()
             )
         }
-        _ => {
+        Engine::Postgres | Engine::Pgbouncer => {
             let database = row.text_named("database")?.unwrap_or_default();
             let loaded = row.int_named("loaded")?.unwrap_or(0) == 1;
             let installed = row.text_named("schema")?.is_some();

@@ -1,6 +1,7 @@
 //! The slow check's verdict on one snapshot, or on the change between two: which statements
 //! are listed, the status from their mean times, the summary, and the facts the runbook uses.
 
+use super::{CRITICAL, WARNING};
 use std::time::Duration;
 
 use super::snapshot::{Snapshot, Source};
@@ -37,7 +38,7 @@ pub(super) fn judge(ctx: &Context, source: &Source, first: &Snapshot, second: Op
             let q = |s: &str| format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"));
             format!("GRANT SELECT ON performance_schema.* TO {}@{};", q(user), q(host))
         }
-        _ => visibility_grant(engine, &last.account),
+        (Engine::Postgres | Engine::Pgbouncer, _) => visibility_grant(engine, &last.account),
     };
     let mut facts = Facts::default();
     if let Some(denied) = &last.denied {
@@ -201,8 +202,8 @@ pub(super) fn judge(ctx: &Context, source: &Source, first: &Snapshot, second: Op
     if let Some(since) = &last.since {
         facts.set("stats_reset", since);
     }
-    facts.set("warning", ctx.thresholds.shown("warning"));
-    facts.set("critical", ctx.thresholds.shown("critical"));
+    facts.set("warning", ctx.thresholds.shown(WARNING));
+    facts.set("critical", ctx.thresholds.shown(CRITICAL));
 
     // Over every statement of the window, not only the listed ones.
     let listed_worst = list.iter().map(Stat::mean_ms).fold(0.0, f64::max);
@@ -227,7 +228,7 @@ pub(super) fn judge(ctx: &Context, source: &Source, first: &Snapshot, second: Op
     let mut summary = match (status, over) {
         (Status::Ok, _) => format!(
             "no statement averages {} or more {window}; top by {}: {}",
-            ctx.thresholds.shown("warning"),
+            ctx.thresholds.shown(WARNING),
             by.name(),
             shown
                 .first()
@@ -242,15 +243,15 @@ pub(super) fn judge(ctx: &Context, source: &Source, first: &Snapshot, second: Op
         (_, Some(s)) => format!(
             "{over_warning} statement(s) average {} or more {window} ({over_critical} over {}); worst: {} mean over {} \
              call(s): {}",
-            ctx.thresholds.shown("warning"),
-            ctx.thresholds.shown("critical"),
+            ctx.thresholds.shown(WARNING),
+            ctx.thresholds.shown(CRITICAL),
             fmt_ms(s.mean_ms()),
             s.calls.round(),
             shown_text(&s.query, 80)
         ),
         (_, None) => format!(
             "{over_warning} statement(s) average {} or more {window}; list them with --by mean",
-            ctx.thresholds.shown("warning")
+            ctx.thresholds.shown(WARNING)
         ),
     };
     let mut status = status;

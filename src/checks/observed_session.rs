@@ -1,4 +1,6 @@
-//! One database session as every check sees it, decoded by column name from any check's rows:
+//! Another client's session as the server lists it (`pg_stat_activity`, the MySQL process list),
+//! observed by a check; not the tool's own connection, which is `engine::Session`. Decoded by
+//! column name from any check's rows:
 //! the SQL files of both engines name their columns alike (`pid`, `usename`, `database`,
 //! `application`, `client`, `state`, `query` and the ages), and a column a query or an engine
 //! lacks stays empty.
@@ -8,7 +10,7 @@ use anyhow::Result;
 use crate::engine::Row;
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Session {
+pub struct ObservedSession {
     pub pid: i64,
     pub user: String,
     pub database: String,
@@ -71,9 +73,9 @@ const SYSTEM: Protected = Protected {
     advice: "do not kill it: ask the DBA on call",
 };
 
-impl Session {
-    pub fn decode(row: &Row) -> Result<Session> {
-        Ok(Session {
+impl ObservedSession {
+    pub fn decode(row: &Row) -> Result<ObservedSession> {
+        Ok(ObservedSession {
             pid: row.int_named("pid")?.unwrap_or(0),
             user: row.text_named("usename")?.unwrap_or_default(),
             database: row.text_named("database")?.unwrap_or_default(),
@@ -138,12 +140,12 @@ impl Session {
 mod tests {
     use super::*;
 
-    fn session(backend: &str, app: &str, query: &str) -> Session {
-        Session {
+    fn session(backend: &str, app: &str, query: &str) -> ObservedSession {
+        ObservedSession {
             backend_type: Some(backend.into()),
             application: Some(app.into()),
             query: query.into(),
-            ..Session::default()
+            ..ObservedSession::default()
         }
     }
 
@@ -165,9 +167,9 @@ mod tests {
             Some(&BACKUP)
         );
         assert_eq!(session("client backend", "web", "SELECT 1").protected(), None);
-        let replica_thread = Session {
+        let replica_thread = ObservedSession {
             user: "system user".into(),
-            ..Session::default()
+            ..ObservedSession::default()
         };
         assert_eq!(replica_thread.protected(), Some(&SYSTEM));
     }
