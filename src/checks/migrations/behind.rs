@@ -8,13 +8,15 @@ use super::verdict::Issue;
 use crate::checks::{Context, Facts};
 use crate::report::{Finding, Metric, Status};
 
-pub(super) struct Verdict<'a> {
-    pub(super) issues: &'a mut Vec<Issue>,
-    pub(super) findings: &'a mut Vec<Finding>,
-    pub(super) notes: &'a mut Vec<String>,
-    pub(super) facts: &'a mut Facts,
-    pub(super) parts: &'a mut Vec<String>,
-    pub(super) metrics: &'a mut Vec<Metric>,
+/// The verdict being built: issues, the summary's parts, and the outcome's lists and facts.
+#[derive(Default)]
+pub(super) struct Verdict {
+    pub(super) issues: Vec<Issue>,
+    pub(super) findings: Vec<Finding>,
+    pub(super) notes: Vec<String>,
+    pub(super) facts: Facts,
+    pub(super) parts: Vec<String>,
+    pub(super) metrics: Vec<Metric>,
 }
 
 pub(super) fn compare_code(ctx: &Context, c: &Comparison, v: &mut Verdict) {
