@@ -285,6 +285,61 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
     }
     let tree = build(&snap.nodes);
     let mut facts = Facts::default();
+    let mut findings = tree_findings(&tree, engine, limit);
+    server_findings(snap, &mut findings, &mut facts);
+    root_facts(&mut facts, &tree, !waiting.is_empty());
+    waiter_facts(&mut facts, &waiting);
+    facts.set("blocked", blocked);
+    facts.set("longest_wait", fmt(longest));
+    facts.set("source", &snap.source);
+    facts.set("warning", t.shown(WARNING));
+    facts.set("critical", t.shown(CRITICAL));
+
+    let mut metrics = vec![
+        Metric {
+            critical: Some(t.count(BLOCKED_CRITICAL) as f64),
+            ..Metric::new("blocked", blocked as f64, "")
+        },
+        Metric::new("longest_wait", longest.round(), "s").thresholds(t.seconds(WARNING), t.seconds(CRITICAL)),
+        Metric::new(
+            "root_blockers",
+            if waiting.is_empty() {
+                0.0
+            } else {
+                tree.roots.len() as f64
+            },
+            "",
+        ),
+    ];
+    if let Some(d) = snap.deadlocks {
+        metrics.push(Metric::new("deadlocks", d as f64, "c"));
+        facts.set("deadlocks", d);
+        if d > 0 {
+            facts.flag("deadlocks");
+        }
+    }
+    let mut notes = vec![format!("lock waits read from {}", snap.source)];
+    notes.extend(snap.notes.iter().cloned());
+    if tree.rows.len() > limit {
+        notes.push(format!(
+            "showing {limit} of {} sessions in lock trees (--limit)",
+            tree.rows.len()
+        ));
+    }
+    let mut outcome = Outcome {
+        status,
+        summary: summary(&tree, &waiting, longest),
+        metrics,
+        findings,
+        notes,
+        facts,
+    };
+    not_vouched(&mut outcome, snap, engine);
+    outcome
+}
+
+/// The lock trees, one finding per session, roots first, up to the limit.
+fn tree_findings(tree: &Tree, engine: Engine, limit: usize) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (depth, n) in tree.rows.iter().take(limit) {
         let shown = match &n.gid {
@@ -330,6 +385,11 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
             .with("query", n.s.query.as_str());
         findings.push(f);
     }
+    findings
+}
+
+/// The server's latest deadlock and its lock-related settings, with advice on each.
+fn server_findings(snap: &LockSnapshot, findings: &mut Vec<Finding>, facts: &mut Facts) {
     if let Some((when, statements)) = &snap.latest_deadlock {
         facts.flag("deadlocks");
         findings.push(
@@ -356,15 +416,15 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
                 .with("advice", advice(name, value).unwrap_or("")),
         );
     }
+}
 
+/// The root blockers' facts: the protected or prepared root, one item per root that may be
+/// ended, and the first root's placeholders. Roots count only while someone waits.
+fn root_facts(facts: &mut Facts, tree: &Tree, any_waiting: bool) {
+    let waited_on = || tree.roots.iter().filter(|_| any_waiting);
     // Autovacuum, replication and backups are never offered for ending: they get their own
     // step saying what they are and what to do instead.
-    if let Some((root, p)) = tree
-        .roots
-        .iter()
-        .filter(|_| !waiting.is_empty())
-        .find_map(|r| r.s.protected().map(|p| (r, p)))
-    {
+    if let Some((root, p)) = waited_on().find_map(|r| r.s.protected().map(|p| (r, p))) {
         facts.flag("protected_root");
         facts.set("protected_pid", root.s.pid);
         facts.set("protected_what", p.what);
@@ -372,12 +432,7 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
     }
     // A prepared transaction has no session to end: it is committed or rolled back by gid,
     // after asking whoever runs the transaction manager.
-    if let Some(root) = tree
-        .roots
-        .iter()
-        .filter(|_| !waiting.is_empty())
-        .find(|r| r.gid.is_some())
-    {
+    if let Some(root) = waited_on().find(|r| r.gid.is_some()) {
         facts.flag("prepared_root");
         facts.set("prepared_gid", root.gid.as_deref().unwrap_or_default());
         facts.set("prepared_owner", &root.s.user);
@@ -400,7 +455,7 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
         );
         facts.items.push(item);
     }
-    if let Some(root) = tree.roots.first().filter(|_| !waiting.is_empty()) {
+    if let Some(root) = waited_on().next() {
         facts.set("root_pid", root.s.pid);
         facts.set("root_user", &root.s.user);
         facts.set("root_database", &root.s.database);
@@ -416,6 +471,10 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
             facts.flag("root_idle_in_transaction");
         }
     }
+}
+
+/// The waiting sessions' facts: the longest waiter, else a waiting DDL, leads the runbook.
+fn waiter_facts(facts: &mut Facts, waiting: &[&LockNode]) {
     let first_waiter = waiting.iter().max_by(|a, b| {
         a.waiting_seconds
             .unwrap_or(0.0)
@@ -441,47 +500,15 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
     if waiting.iter().any(|n| n.inferred) {
         facts.flag("inferred");
     }
-    facts.set("blocked", blocked);
-    facts.set("longest_wait", fmt(longest));
-    facts.set("source", &snap.source);
-    facts.set("warning", t.shown(WARNING));
-    facts.set("critical", t.shown(CRITICAL));
+}
 
-    let mut metrics = vec![
-        Metric {
-            critical: Some(t.count(BLOCKED_CRITICAL) as f64),
-            ..Metric::new("blocked", blocked as f64, "")
-        },
-        Metric::new("longest_wait", longest.round(), "s").thresholds(t.seconds(WARNING), t.seconds(CRITICAL)),
-        Metric::new(
-            "root_blockers",
-            if waiting.is_empty() {
-                0.0
-            } else {
-                tree.roots.len() as f64
-            },
-            "",
-        ),
-    ];
-    if let Some(d) = snap.deadlocks {
-        metrics.push(Metric::new("deadlocks", d as f64, "c"));
-        facts.set("deadlocks", d);
-        if d > 0 {
-            facts.flag("deadlocks");
-        }
-    }
-    let mut notes = vec![format!("lock waits read from {}", snap.source)];
-    notes.extend(snap.notes.iter().cloned());
-    if tree.rows.len() > limit {
-        notes.push(format!(
-            "showing {limit} of {} sessions in lock trees (--limit)",
-            tree.rows.len()
-        ));
-    }
-    let summary = match tree.roots.first().filter(|_| !waiting.is_empty()) {
+/// How many are blocked and for how long, and the first root blocker.
+fn summary(tree: &Tree, waiting: &[&LockNode], longest: f64) -> String {
+    match tree.roots.first().filter(|_| !waiting.is_empty()) {
         None => "no session is waiting for a lock".to_string(),
         Some(root) => format!(
-            "{blocked} session(s) blocked, the longest for {}; root blocker {} ({}, {}{}) blocks {}",
+            "{} session(s) blocked, the longest for {}; root blocker {} ({}, {}{}) blocks {}",
+            waiting.len(),
             fmt(longest),
             root.name(),
             root.s.user,
@@ -496,15 +523,12 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
                 .unwrap_or_default(),
             tree.behind.get(&root.s.pid).copied().unwrap_or(0)
         ),
-    };
-    let mut outcome = Outcome {
-        status,
-        summary,
-        metrics,
-        findings,
-        notes,
-        facts,
-    };
+    }
+}
+
+/// What the check could not see: a wait whose holder is unknown makes OK UNKNOWN; sessions
+/// hidden from this user are a note.
+fn not_vouched(outcome: &mut Outcome, snap: &LockSnapshot, engine: Engine) {
     // A session waiting for a lock whose holder could not be found (MySQL metadata locks with
     // performance_schema off and no suspect): the check cannot say nobody blocks it.
     let unexplained = snap
@@ -529,7 +553,6 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
             visibility_grant(engine, &snap.account)
         ));
     }
-    outcome
 }
 
 #[cfg(test)]
