@@ -32,85 +32,23 @@ pub(super) fn judge(ctx: &Context, source: &Source, first: &Snapshot, second: Op
     let by = by(ctx);
     let (warning_ms, critical_ms) = thresholds_ms(ctx);
     let last = second.unwrap_or(first);
-    let grant = match (engine, source) {
-        (Engine::Mysql, _) => {
-            let (user, host) = last.account.rsplit_once('@').unwrap_or((&last.account, "%"));
-            let q = |s: &str| format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"));
-            format!("GRANT SELECT ON performance_schema.* TO {}@{};", q(user), q(host))
-        }
-        (Engine::Postgres | Engine::Pgbouncer, _) => visibility_grant(engine, &last.account),
-    };
+    let grant = grant(engine, last);
     let mut facts = Facts::default();
-    if let Some(denied) = &last.denied {
-        facts.flag("insufficient_privilege");
-        let mut o = Outcome::unknown(format!(
-            "cannot read the statement statistics ({denied}); let this user read them with: {grant}"
-        ));
-        o.facts = facts;
-        return o;
-    }
-    if last.consumer_off {
-        facts.flag("digest_consumer_off");
-        facts.lead = Some("digest_consumer_off".into());
-        let mut o = Outcome::unknown(
-            "performance_schema is on but its statements_digest consumer is off, so the digest table is not filled: \
-             UPDATE performance_schema.setup_consumers SET ENABLED = 'YES' WHERE NAME = 'statements_digest'; \
-             (no restart)",
-        );
-        o.facts = facts;
+    if let Some(o) = unreadable(last, &grant) {
         return o;
     }
     let mut notes = last.notes.clone();
     if *source == Source::SlowLog {
         facts.flag("slow_log");
     }
-
-    // The statements of the window, and the verdict over all of them.
-    let (mut list, over_warning, over_critical, window) = match second {
-        Some(second) => {
-            let reset = first.since_is_reset && second.since_is_reset && first.since != second.since;
-            let list = if reset {
-                facts.flag("stats_reset_in_window");
-                notes.push(format!(
-                    "the statistics were reset between the snapshots (at {}): the figures count from the reset, \
-                     a shorter window than --interval",
-                    second.since.clone().unwrap_or_default()
-                ));
-                second
-                    .stats
-                    .iter()
-                    .filter(|s| !s.hidden() && s.calls > 0.0)
-                    .cloned()
-                    .collect()
-            } else {
-                stats::delta(&first.stats, &second.stats)
-            };
-            if second.entries.is_some_and(|n| n > SNAPSHOT_CAP) {
-                notes.push(format!(
-                    "only {SNAPSHOT_CAP} of {} entries were compared between the snapshots",
-                    second.entries.unwrap_or(0)
-                ));
-            }
-            let over = |limit: f64| list.iter().filter(|s| s.mean_ms() >= limit).count() as i64;
-            let (w, c) = (over(warning_ms), over(critical_ms));
-            let window = format!("in the last {}", format_duration(interval(ctx).unwrap_or_default()));
-            (list, w, c, window)
-        }
-        None => {
-            let window = match (&first.since, first.since_is_reset) {
-                (Some(at), true) => format!("since the statistics were reset at {at}"),
-                (Some(at), false) => format!("since {at} (the oldest statement first seen)"),
-                (None, _) => "since the statistics were last reset".to_string(),
-            };
-            let list: Vec<Stat> = first.stats.clone();
-            let (w, c) = if *source == Source::SlowLog {
-                let over = |limit: f64| list.iter().filter(|s| s.mean_ms() >= limit).count() as i64;
-                (over(warning_ms), over(critical_ms))
-            } else {
-                (first.over_warning, first.over_critical)
-            };
-            (list, w, c, window)
-        }
+    let Window {
+        mut list,
+        over_warning,
+        over_critical,
+        text: window,
+    } = match second {
+        Some(second) => two_snapshots(ctx, first, second, &mut facts, &mut notes),
+        None => one_snapshot(ctx, source, first),
     };
     stats::sort(&mut list, by);
     let shown: Vec<&Stat> = list.iter().take(ctx.limit).collect();
@@ -121,39 +59,7 @@ pub(super) fn judge(ctx: &Context, source: &Source, first: &Snapshot, second: Op
     } else {
         Status::Ok
     };
-
-    let mut findings = Vec::new();
-    for s in &shown {
-        let mut f = Finding::new("statements");
-        if engine == Engine::Mysql {
-            f = f.with("database", s.database.as_str());
-        } else {
-            f = f
-                .with("user", s.user.clone().unwrap_or_default())
-                .with("database", s.database.as_str());
-        }
-        f = f
-            .with("calls", s.calls.round() as i64)
-            .with("total_ms", round3(s.total_ms))
-            .with("mean_ms", round3(s.mean_ms()))
-            .with("rows", s.rows.round() as i64);
-        if engine == Engine::Mysql {
-            f = f.with("rows_examined", s.rows_examined.map(|r| r.round() as i64));
-            if *source == Source::Digest {
-                f = f
-                    .with("tmp_disk_tables", s.tmp_disk_tables.map(|r| r.round() as i64))
-                    .with("no_index_used", s.no_index_used.map(|r| r.round() as i64))
-                    .with("digest", s.digest.clone());
-            }
-        } else {
-            f = f
-                .with("hit_ratio", s.hit_ratio().map(|r| (r * 10.0).round() / 10.0))
-                .with("temp_blks_written", s.temp_written.map(|r| r.round() as i64))
-                .with("queryid", s.queryid.map(|q| q.to_string()));
-        }
-        f = f.with("query", s.query.as_str()).with("query_truncated", s.truncated());
-        findings.push(f);
-    }
+    let findings = shown.iter().map(|s| statement_finding(engine, source, s)).collect();
 
     // The worst statement over the thresholds, else the first listed, for the runbook.
     let over = list
@@ -161,24 +67,8 @@ pub(super) fn judge(ctx: &Context, source: &Source, first: &Snapshot, second: Op
         .filter(|s| s.mean_ms() >= warning_ms)
         .max_by(|a, b| a.mean_ms().total_cmp(&b.mean_ms()));
     // Not a fast statement standing in for a slow one the list left out (`--by calls`).
-    let lead = if over_warning > 0 { over } else { list.first() };
-    if let Some(s) = lead {
-        if !s.truncated() && !s.query.is_empty() {
-            facts.set("query", &s.query);
-        }
-        if let Some(q) = s.queryid {
-            facts.set("queryid", q);
-        }
-        if let Some(d) = &s.digest {
-            facts.set("digest", d);
-        }
-        if let Some(u) = &s.user {
-            facts.set("user", u);
-        }
-        facts.set("database", &s.database);
-        facts.set("calls", s.calls.round() as i64);
-        facts.set("mean", fmt_ms(s.mean_ms()));
-        facts.set("total", fmt_ms(s.total_ms));
+    if let Some(s) = if over_warning > 0 { over } else { list.first() } {
+        lead_facts(&mut facts, s);
     }
     if status != Status::Ok {
         facts.flag("slow_statement");
@@ -224,60 +114,238 @@ pub(super) fn judge(ctx: &Context, source: &Source, first: &Snapshot, second: Op
             by.name()
         ));
     }
-    let shown_text = crate::text::shorten;
-    let mut summary = match (status, over) {
-        (Status::Ok, _) => format!(
-            "no statement averages {} or more {window}; top by {}: {}",
-            ctx.thresholds.shown(WARNING),
-            by.name(),
-            shown
-                .first()
-                .map(|s| format!(
-                    "{} call(s), {} mean: {}",
-                    s.calls.round(),
-                    fmt_ms(s.mean_ms()),
-                    shown_text(&s.query, 60)
-                ))
-                .unwrap_or_else(|| "none".into())
-        ),
-        (_, Some(s)) => format!(
-            "{over_warning} statement(s) average {} or more {window} ({over_critical} over {}); worst: {} mean over {} \
-             call(s): {}",
-            ctx.thresholds.shown(WARNING),
-            ctx.thresholds.shown(CRITICAL),
-            fmt_ms(s.mean_ms()),
-            s.calls.round(),
-            shown_text(&s.query, 80)
-        ),
-        (_, None) => format!(
-            "{over_warning} statement(s) average {} or more {window}; list them with --by mean",
-            ctx.thresholds.shown(WARNING)
-        ),
-    };
-    let mut status = status;
-    if last.hidden > 0 {
-        // Their counters count in the verdict, but their texts (and so what they are) are
-        // hidden: no OK on statements the tool cannot name.
-        facts.flag("insufficient_privilege");
-        let blind = format!(
-            "{} statement(s) of other users hide their text from this user ({grant})",
-            last.hidden
-        );
-        notes.push(blind.clone());
-        if status == Status::Ok {
-            status = Status::Unknown;
-            summary = format!("cannot vouch for {blind}; of the rest: {summary}");
-        } else {
-            summary = format!("{summary}; {blind}");
-        }
-    }
-    Outcome {
+    let counts = (over_warning, over_critical);
+    let summary = summary(ctx, status, over, shown.first().copied(), &window, counts);
+    let mut outcome = Outcome {
         status,
         summary,
         metrics,
         findings,
         notes,
         facts,
+    };
+    not_vouched(&mut outcome, last, &grant);
+    outcome
+}
+
+/// The GRANT that lets this user read every user's statement statistics.
+fn grant(engine: Engine, last: &Snapshot) -> String {
+    match engine {
+        Engine::Mysql => {
+            let (user, host) = last.account.rsplit_once('@').unwrap_or((&last.account, "%"));
+            let q = |s: &str| format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"));
+            format!("GRANT SELECT ON performance_schema.* TO {}@{};", q(user), q(host))
+        }
+        Engine::Postgres | Engine::Pgbouncer => visibility_grant(engine, &last.account),
+    }
+}
+
+/// UNKNOWN when the statistics cannot be read at all: refused, or MySQL's digest consumer off.
+fn unreadable(last: &Snapshot, grant: &str) -> Option<Outcome> {
+    let mut facts = Facts::default();
+    let mut o = if let Some(denied) = &last.denied {
+        facts.flag("insufficient_privilege");
+        Outcome::unknown(format!(
+            "cannot read the statement statistics ({denied}); let this user read them with: {grant}"
+        ))
+    } else if last.consumer_off {
+        facts.flag("digest_consumer_off");
+        facts.lead = Some("digest_consumer_off".into());
+        Outcome::unknown(
+            "performance_schema is on but its statements_digest consumer is off, so the digest table is not filled: \
+             UPDATE performance_schema.setup_consumers SET ENABLED = 'YES' WHERE NAME = 'statements_digest'; \
+             (no restart)",
+        )
+    } else {
+        return None;
+    };
+    o.facts = facts;
+    Some(o)
+}
+
+/// The statements of the window, how many are over each threshold, and the window in words.
+struct Window {
+    list: Vec<Stat>,
+    over_warning: i64,
+    over_critical: i64,
+    text: String,
+}
+
+/// Two snapshots `--interval` apart: what ran between them (or since a reset in between).
+fn two_snapshots(
+    ctx: &Context,
+    first: &Snapshot,
+    second: &Snapshot,
+    facts: &mut Facts,
+    notes: &mut Vec<String>,
+) -> Window {
+    let (warning_ms, critical_ms) = thresholds_ms(ctx);
+    let reset = first.since_is_reset && second.since_is_reset && first.since != second.since;
+    let list: Vec<Stat> = if reset {
+        facts.flag("stats_reset_in_window");
+        notes.push(format!(
+            "the statistics were reset between the snapshots (at {}): the figures count from the reset, \
+             a shorter window than --interval",
+            second.since.clone().unwrap_or_default()
+        ));
+        second
+            .stats
+            .iter()
+            .filter(|s| !s.hidden() && s.calls > 0.0)
+            .cloned()
+            .collect()
+    } else {
+        stats::delta(&first.stats, &second.stats)
+    };
+    if second.entries.is_some_and(|n| n > SNAPSHOT_CAP) {
+        notes.push(format!(
+            "only {SNAPSHOT_CAP} of {} entries were compared between the snapshots",
+            second.entries.unwrap_or(0)
+        ));
+    }
+    let over = |limit: f64| list.iter().filter(|s| s.mean_ms() >= limit).count() as i64;
+    let (over_warning, over_critical) = (over(warning_ms), over(critical_ms));
+    let text = format!("in the last {}", format_duration(interval(ctx).unwrap_or_default()));
+    Window {
+        list,
+        over_warning,
+        over_critical,
+        text,
+    }
+}
+
+/// One snapshot: the totals since the statistics were last reset.
+fn one_snapshot(ctx: &Context, source: &Source, first: &Snapshot) -> Window {
+    let (warning_ms, critical_ms) = thresholds_ms(ctx);
+    let text = match (&first.since, first.since_is_reset) {
+        (Some(at), true) => format!("since the statistics were reset at {at}"),
+        (Some(at), false) => format!("since {at} (the oldest statement first seen)"),
+        (None, _) => "since the statistics were last reset".to_string(),
+    };
+    let list: Vec<Stat> = first.stats.clone();
+    let (over_warning, over_critical) = if *source == Source::SlowLog {
+        let over = |limit: f64| list.iter().filter(|s| s.mean_ms() >= limit).count() as i64;
+        (over(warning_ms), over(critical_ms))
+    } else {
+        (first.over_warning, first.over_critical)
+    };
+    Window {
+        list,
+        over_warning,
+        over_critical,
+        text,
+    }
+}
+
+/// One listed statement, with the columns its engine and source have.
+fn statement_finding(engine: Engine, source: &Source, s: &Stat) -> Finding {
+    let mut f = Finding::new("statements");
+    if engine == Engine::Mysql {
+        f = f.with("database", s.database.as_str());
+    } else {
+        f = f
+            .with("user", s.user.clone().unwrap_or_default())
+            .with("database", s.database.as_str());
+    }
+    f = f
+        .with("calls", s.calls.round() as i64)
+        .with("total_ms", round3(s.total_ms))
+        .with("mean_ms", round3(s.mean_ms()))
+        .with("rows", s.rows.round() as i64);
+    if engine == Engine::Mysql {
+        f = f.with("rows_examined", s.rows_examined.map(|r| r.round() as i64));
+        if *source == Source::Digest {
+            f = f
+                .with("tmp_disk_tables", s.tmp_disk_tables.map(|r| r.round() as i64))
+                .with("no_index_used", s.no_index_used.map(|r| r.round() as i64))
+                .with("digest", s.digest.clone());
+        }
+    } else {
+        f = f
+            .with("hit_ratio", s.hit_ratio().map(|r| (r * 10.0).round() / 10.0))
+            .with("temp_blks_written", s.temp_written.map(|r| r.round() as i64))
+            .with("queryid", s.queryid.map(|q| q.to_string()));
+    }
+    f.with("query", s.query.as_str()).with("query_truncated", s.truncated())
+}
+
+/// The runbook's statement: its text (when whole), ids, who ran it and its figures.
+fn lead_facts(facts: &mut Facts, s: &Stat) {
+    if !s.truncated() && !s.query.is_empty() {
+        facts.set("query", &s.query);
+    }
+    if let Some(q) = s.queryid {
+        facts.set("queryid", q);
+    }
+    if let Some(d) = &s.digest {
+        facts.set("digest", d);
+    }
+    if let Some(u) = &s.user {
+        facts.set("user", u);
+    }
+    facts.set("database", &s.database);
+    facts.set("calls", s.calls.round() as i64);
+    facts.set("mean", fmt_ms(s.mean_ms()));
+    facts.set("total", fmt_ms(s.total_ms));
+}
+
+/// The summary: the worst statement over the thresholds, else the top one by `--by`.
+fn summary(
+    ctx: &Context,
+    status: Status,
+    over: Option<&Stat>,
+    top: Option<&Stat>,
+    window: &str,
+    (over_warning, over_critical): (i64, i64),
+) -> String {
+    let shown_text = crate::text::shorten;
+    let t = ctx.thresholds;
+    match (status, over) {
+        (Status::Ok, _) => format!(
+            "no statement averages {} or more {window}; top by {}: {}",
+            t.shown(WARNING),
+            by(ctx).name(),
+            top.map(|s| format!(
+                "{} call(s), {} mean: {}",
+                s.calls.round(),
+                fmt_ms(s.mean_ms()),
+                shown_text(&s.query, 60)
+            ))
+            .unwrap_or_else(|| "none".into())
+        ),
+        (_, Some(s)) => format!(
+            "{over_warning} statement(s) average {} or more {window} ({over_critical} over {}); worst: {} mean over {} \
+             call(s): {}",
+            t.shown(WARNING),
+            t.shown(CRITICAL),
+            fmt_ms(s.mean_ms()),
+            s.calls.round(),
+            shown_text(&s.query, 80)
+        ),
+        (_, None) => format!(
+            "{over_warning} statement(s) average {} or more {window}; list them with --by mean",
+            t.shown(WARNING)
+        ),
+    }
+}
+
+/// Statements of other users whose text is hidden count in the verdict, but cannot be named:
+/// no OK on them.
+fn not_vouched(outcome: &mut Outcome, last: &Snapshot, grant: &str) {
+    if last.hidden <= 0 {
+        return;
+    }
+    outcome.facts.flag("insufficient_privilege");
+    let blind = format!(
+        "{} statement(s) of other users hide their text from this user ({grant})",
+        last.hidden
+    );
+    outcome.notes.push(blind.clone());
+    if outcome.status == Status::Ok {
+        outcome.status = Status::Unknown;
+        outcome.summary = format!("cannot vouch for {blind}; of the rest: {}", outcome.summary);
+    } else {
+        outcome.summary = format!("{}; {blind}", outcome.summary);
     }
 }
 
