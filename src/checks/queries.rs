@@ -293,6 +293,49 @@ fn evaluate(snap: &Snapshot, t: &Thresholds, engine: Engine, limit: usize) -> Ou
             .thresholds(secs(idle_warning), secs(idle_critical)),
     ];
     let mut facts = Facts::default();
+    let horizon_note = horizon(snap, &mut metrics, &mut facts);
+
+    let findings = session_findings(&judged, engine, limit, &mut facts);
+    session_facts(&mut facts, &judged);
+    facts.set("long_running", n_running);
+    facts.set("long_transactions", n_xact);
+    facts.set("idle_in_transaction", n_idle);
+    facts.set("hidden", snap.hidden);
+    for threshold in [WARNING, CRITICAL, IDLE_WARNING, IDLE_CRITICAL] {
+        facts.set(threshold.key, t.shown(threshold));
+    }
+
+    let mut notes = snap.notes.clone();
+    notes.extend(horizon_note);
+    let grant = visibility_grant(engine, &snap.account);
+    if snap.hidden > 0 {
+        notes.push(format!(
+            "{} sessions of other users are hidden from this user: their statements could not be judged. \
+             Let it see them with: {grant}",
+            snap.hidden
+        ));
+    }
+    if judged.len() > limit {
+        notes.push(format!(
+            "showing the worst {limit} of {} sessions (--limit)",
+            judged.len()
+        ));
+    }
+    let summary = summarize(&judged, (n_running, n_xact, n_idle), t);
+    let mut outcome = Outcome {
+        status,
+        summary,
+        metrics,
+        findings,
+        notes,
+        facts,
+    };
+    vouch_for_hidden(&mut outcome, snap.hidden, &grant);
+    outcome
+}
+
+/// What holds back the xmin horizon: a metric, facts, and a note when no session does.
+fn horizon(snap: &Snapshot, metrics: &mut Vec<Metric>, facts: &mut Facts) -> Option<String> {
     if let Some((pid, age)) = snap.oldest_xmin {
         facts.set("xmin_pid", pid);
         facts.set("xmin_age", age);
@@ -311,7 +354,12 @@ fn evaluate(snap: &Snapshot, t: &Thresholds, engine: Engine, limit: usize) -> Ou
             ));
         }
     }
+    horizon_note
+}
 
+/// The worst sessions, up to the limit: a finding each, and an item for the runbook's `each`
+/// steps for every one that may be ended.
+fn session_findings(judged: &[Judged], engine: Engine, limit: usize, facts: &mut Facts) -> Vec<Finding> {
     let mut findings = Vec::new();
     for j in judged.iter().take(limit) {
         let s = j.session;
@@ -342,6 +390,12 @@ fn evaluate(snap: &Snapshot, t: &Thresholds, engine: Engine, limit: usize) -> Ou
             facts.items.push(item);
         }
     }
+    findings
+}
+
+/// Conditions and placeholders from the judged sessions: a protected one, lock victims and
+/// their blockers, the worst session (which leads the runbook).
+fn session_facts(facts: &mut Facts, judged: &[Judged]) {
     if let Some((s, p)) = judged
         .iter()
         .find_map(|j| j.session.protected().map(|p| (j.session, p)))
@@ -380,44 +434,9 @@ fn evaluate(snap: &Snapshot, t: &Thresholds, engine: Engine, limit: usize) -> Ou
         facts.values.extend(session_values(worst.session, worst));
         facts.lead = Some(worst.condition.to_string());
     }
-    for j in &judged {
+    for j in judged {
         facts.flag(j.condition);
     }
-    facts.set("long_running", n_running);
-    facts.set("long_transactions", n_xact);
-    facts.set("idle_in_transaction", n_idle);
-    facts.set("hidden", snap.hidden);
-    for threshold in [WARNING, CRITICAL, IDLE_WARNING, IDLE_CRITICAL] {
-        facts.set(threshold.key, t.shown(threshold));
-    }
-
-    let mut notes = snap.notes.clone();
-    notes.extend(horizon_note);
-    let grant = visibility_grant(engine, &snap.account);
-    if snap.hidden > 0 {
-        notes.push(format!(
-            "{} sessions of other users are hidden from this user: their statements could not be judged. \
-             Let it see them with: {grant}",
-            snap.hidden
-        ));
-    }
-    if judged.len() > limit {
-        notes.push(format!(
-            "showing the worst {limit} of {} sessions (--limit)",
-            judged.len()
-        ));
-    }
-    let summary = summarize(&judged, (n_running, n_xact, n_idle), t);
-    let mut outcome = Outcome {
-        status,
-        summary,
-        metrics,
-        findings,
-        notes,
-        facts,
-    };
-    vouch_for_hidden(&mut outcome, snap.hidden, &grant);
-    outcome
 }
 
 fn session_values(s: &ObservedSession, j: &Judged) -> BTreeMap<String, String> {
