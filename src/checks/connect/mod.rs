@@ -11,7 +11,7 @@ mod server;
 use anyhow::{Result, bail};
 
 use super::{Check, CheckOption, CheckSpec, Context, Facts, Outcome, Results, Threshold, ThresholdKind};
-use crate::engine::{ConnectError, Failure, Query};
+use crate::engine::{ConnectError, Failure, Phase, Query};
 use crate::report::{Metric, Status};
 use crate::target::Engine;
 use crate::units::format_duration;
@@ -142,109 +142,18 @@ impl Check for Connect {
         let expect = expected(ctx)?;
         let state = server::read(ctx.server, results)?;
         let phases = &ctx.server.phases;
-        let mut facts = Facts::default();
-        let mut status = Status::Ok;
-        let mut problems: Vec<String> = Vec::new();
-        let mut notes = Vec::new();
-        let mut metrics = phases::metrics(phases);
-
-        // Connected in the end, but a host or an address failed first.
-        let failed: Vec<_> = phases
-            .iter()
-            .filter(|p| p.failure.is_some_and(|f| f != Failure::WrongRole))
-            .collect();
-        if let Some(last) = failed.last() {
-            status = Status::Warning;
-            phases::failure_facts(&mut facts, last, "", None);
-            facts.flag("failover");
-            problems.push(format!("connected only after a failure: {}", phases::sentence(last)));
-        }
-        let answered = phases
-            .iter()
-            .rev()
-            .find(|p| p.failure.is_none())
-            .map_or_else(|| "the server".to_string(), phases::where_to);
-
-        if let Some(uptime) = state.uptime_s {
-            metrics.push(Metric::new("uptime", uptime.round(), "s"));
-            let up = format_duration(std::time::Duration::from_secs_f64(uptime.max(0.0)));
-            facts.set("uptime", &up);
-            if let Some(at) = &state.started_at {
-                facts.set("started_at", at);
-            }
-            let within = ctx.thresholds.duration(RESTARTED_WITHIN);
-            if uptime < within.as_secs_f64() {
-                status = status.worst(Status::Warning);
-                facts.flag("restarted");
-                facts.lead = Some("restarted".into());
-                problems.push(format!(
-                    "the server started {up} ago{} (under --restarted-within {}): a crash, a restart or a failover; \
-                     its log says which",
-                    state
-                        .started_at
-                        .as_deref()
-                        .map(|a| format!(" at {a}"))
-                        .unwrap_or_default(),
-                    format_duration(within)
-                ));
-            }
-        }
-
-        let role = match state.replica {
-            Some(true) => {
-                facts.flag("replica");
-                Some(Role::Replica)
-            }
-            Some(false) => Some(Role::Primary),
-            None => None,
+        let mut v = Verdict {
+            status: Status::Ok,
+            facts: Facts::default(),
+            problems: Vec::new(),
+            metrics: phases::metrics(phases),
         };
-        if state.read_only == Some(true) {
-            facts.flag("read_only");
-        }
-        match (expect, role) {
-            (Some(Role::Primary), Some(Role::Replica)) => {
-                status = Status::Critical;
-                facts.flag("expect_mismatch");
-                facts.lead = Some("expect_mismatch".into());
-                problems
-                    .push("a primary was expected (--expect primary) but this is a replica: writes fail here".into());
-            }
-            (Some(Role::Primary), Some(Role::Primary)) if state.read_only == Some(true) => {
-                status = status.worst(Status::Warning);
-                facts.flag("expect_mismatch");
-                problems.push(format!(
-                    "a writable primary was expected (--expect primary) but the server is read-only ({})",
-                    state.read_only_why.as_deref().unwrap_or("read_only")
-                ));
-            }
-            (Some(Role::Replica), Some(Role::Primary)) => {
-                status = status.worst(Status::Warning);
-                facts.flag("expect_mismatch");
-                problems
-                    .push("a replica was expected (--expect replica) but this is a primary: was it promoted?".into());
-            }
-            _ => {}
-        }
-
-        if let (Some(errors), Some(uptime)) = (state.connection_errors, state.uptime_s) {
-            // One snapshot cannot show growth: the average over the uptime stands in for it,
-            // over an hour at least, so that a few failures on a fresh server do not count.
-            let hours = (uptime / 3600.0).max(1.0);
-            let per_hour = errors as f64 / hours;
-            let limit = ctx.thresholds.count(CONNECTION_ERRORS) as f64;
-            let mut m = Metric::new("connection_errors_per_hour", (per_hour * 10.0).round() / 10.0, "");
-            m.warning = Some(limit);
-            metrics.push(m);
-            if per_hour >= limit {
-                status = status.worst(Status::Warning);
-                facts.flag("connection_errors");
-                problems.push(format!(
-                    "{errors} failed connection attempts since the server started ({per_hour:.0} per hour, \
-                     threshold {limit:.0}): a client keeps failing to log in or to finish its handshake"
-                ));
-            }
-        }
-        metrics.extend(state.metrics.iter().cloned());
+        v.failover(phases);
+        v.restarted(ctx, &state);
+        let role = v.role(expect, &state);
+        v.connection_errors(ctx, &state);
+        v.metrics.extend(state.metrics.iter().cloned());
+        let mut notes = Vec::new();
         if !state.settings.is_empty() {
             notes.push(format!(
                 "settings that end idle or silent connections: {}",
@@ -253,6 +162,11 @@ impl Check for Connect {
         }
         notes.extend(state.notes.iter().cloned());
 
+        let answered = phases
+            .iter()
+            .rev()
+            .find(|p| p.failure.is_none())
+            .map_or_else(|| "the server".to_string(), phases::where_to);
         let role_text = match (role, state.read_only) {
             (Some(Role::Replica), _) => "a replica",
             (Some(Role::Primary), Some(true)) => "a read-only primary",
@@ -264,19 +178,19 @@ impl Check for Connect {
             phases::total_ms(phases),
             phases::timings(phases)
         );
-        if let Some(up) = facts.values.get("uptime") {
+        if let Some(up) = v.facts.values.get("uptime") {
             summary.push_str(&format!(", up {up}"));
         }
-        if !problems.is_empty() {
-            summary = format!("{}; {summary}", problems.join("; "));
+        if !v.problems.is_empty() {
+            summary = format!("{}; {summary}", v.problems.join("; "));
         }
         Ok(Outcome {
-            status,
+            status: v.status,
             summary,
-            metrics,
+            metrics: v.metrics,
             findings: phases::findings(phases),
             notes,
-            facts,
+            facts: v.facts,
         })
     }
 
@@ -312,5 +226,124 @@ impl Check for Connect {
 
     fn probes_connection(&self) -> bool {
         true
+    }
+}
+
+/// The verdict on a connection that succeeded, built up by the steps below.
+struct Verdict {
+    status: Status,
+    facts: Facts,
+    /// What is wrong, in the user's words; they lead the summary.
+    problems: Vec<String>,
+    metrics: Vec<Metric>,
+}
+
+impl Verdict {
+    /// Connected in the end, but a host or an address failed first.
+    fn failover(&mut self, phases: &[Phase]) {
+        let failed: Vec<_> = phases
+            .iter()
+            .filter(|p| p.failure.is_some_and(|f| f != Failure::WrongRole))
+            .collect();
+        if let Some(last) = failed.last() {
+            self.status = Status::Warning;
+            phases::failure_facts(&mut self.facts, last, "", None);
+            self.facts.flag("failover");
+            self.problems
+                .push(format!("connected only after a failure: {}", phases::sentence(last)));
+        }
+    }
+
+    /// The server's uptime; a start within `--restarted-within` is a WARNING.
+    fn restarted(&mut self, ctx: &Context, state: &server::State) {
+        let Some(uptime) = state.uptime_s else {
+            return;
+        };
+        self.metrics.push(Metric::new("uptime", uptime.round(), "s"));
+        let up = format_duration(std::time::Duration::from_secs_f64(uptime.max(0.0)));
+        self.facts.set("uptime", &up);
+        if let Some(at) = &state.started_at {
+            self.facts.set("started_at", at);
+        }
+        let within = ctx.thresholds.duration(RESTARTED_WITHIN);
+        if uptime < within.as_secs_f64() {
+            self.status = self.status.worst(Status::Warning);
+            self.facts.flag("restarted");
+            self.facts.lead = Some("restarted".into());
+            self.problems.push(format!(
+                "the server started {up} ago{} (under --restarted-within {}): a crash, a restart or a failover; \
+                 its log says which",
+                state
+                    .started_at
+                    .as_deref()
+                    .map(|a| format!(" at {a}"))
+                    .unwrap_or_default(),
+                format_duration(within)
+            ));
+        }
+    }
+
+    /// The server's role, against `--expect`.
+    fn role(&mut self, expect: Option<Role>, state: &server::State) -> Option<Role> {
+        let facts = &mut self.facts;
+        let role = match state.replica {
+            Some(true) => {
+                facts.flag("replica");
+                Some(Role::Replica)
+            }
+            Some(false) => Some(Role::Primary),
+            None => None,
+        };
+        if state.read_only == Some(true) {
+            facts.flag("read_only");
+        }
+        match (expect, role) {
+            (Some(Role::Primary), Some(Role::Replica)) => {
+                self.status = Status::Critical;
+                facts.flag("expect_mismatch");
+                facts.lead = Some("expect_mismatch".into());
+                self.problems
+                    .push("a primary was expected (--expect primary) but this is a replica: writes fail here".into());
+            }
+            (Some(Role::Primary), Some(Role::Primary)) if state.read_only == Some(true) => {
+                self.status = self.status.worst(Status::Warning);
+                facts.flag("expect_mismatch");
+                self.problems.push(format!(
+                    "a writable primary was expected (--expect primary) but the server is read-only ({})",
+                    state.read_only_why.as_deref().unwrap_or("read_only")
+                ));
+            }
+            (Some(Role::Replica), Some(Role::Primary)) => {
+                self.status = self.status.worst(Status::Warning);
+                facts.flag("expect_mismatch");
+                self.problems
+                    .push("a replica was expected (--expect replica) but this is a primary: was it promoted?".into());
+            }
+            _ => {}
+        }
+        role
+    }
+
+    /// Failed connection attempts since the server started, per hour.
+    fn connection_errors(&mut self, ctx: &Context, state: &server::State) {
+        let (Some(errors), Some(uptime)) = (state.connection_errors, state.uptime_s) else {
+            return;
+        };
+        // One snapshot cannot show growth: the average over the uptime stands in for it,
+        // over an hour at least, so that a few failures on a fresh server do not count.
+        let hours = (uptime / 3600.0).max(1.0);
+        let per_hour = errors as f64 / hours;
+        let limit = ctx.thresholds.count(CONNECTION_ERRORS) as f64;
+        let mut m = Metric::new("connection_errors_per_hour", (per_hour * 10.0).round() / 10.0, "");
+        m.warning = Some(limit);
+        self.metrics.push(m);
+        if per_hour >= limit {
+            self.status = self.status.worst(Status::Warning);
+            self.facts.flag("connection_errors");
+            self.problems.push(format!(
+                "{errors} failed connection attempts since the server started ({per_hour:.0} per hour, \
+                 threshold {limit:.0}): a client keeps failing to log in or to finish its handshake"
+            ));
+        }
     }
 }
