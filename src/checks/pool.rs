@@ -442,6 +442,35 @@ fn evaluate_server(s: &ServerPool, t: &Thresholds, engine: Engine) -> Outcome {
         .unwrap_or_else(|| s.holders.iter().map(|h| h.idle_in_transaction).sum());
     metrics.push(Metric::new("idle_in_transaction", idle_in_tx as f64, ""));
 
+    let mut findings = holder_findings(s, engine, &mut facts);
+    let mut summary = format!("{} of {} usable connections used ({:.0}%)", s.used, usable, pct);
+    if s.reserved > 0 {
+        summary.push_str(&format!(", {} more reserved for superusers", s.reserved));
+    }
+    if let Some(oldest) = oldest_idle_transaction(s, idle_in_tx, &mut metrics, &mut findings, &mut facts) {
+        summary.push_str(&oldest);
+    }
+    facts.set("used", s.used);
+    facts.set("usable", usable);
+    facts.set("max_connections", s.max_connections);
+    facts.set("reserved", s.reserved);
+    facts.set("percent", format!("{pct:.0}"));
+    if status != Status::Ok {
+        facts.flag("near_limit");
+    }
+    Outcome {
+        status,
+        summary,
+        metrics,
+        findings,
+        notes: s.notes.clone(),
+        facts,
+    }
+}
+
+/// Connections by state, and by holder (database, user, application, client), the largest
+/// holder's placeholders.
+fn holder_findings(s: &ServerPool, engine: Engine, facts: &mut Facts) -> Vec<Finding> {
     let mut findings: Vec<Finding> = s
         .by_state
         .iter()
@@ -474,55 +503,45 @@ fn evaluate_server(s: &ServerPool, t: &Thresholds, engine: Engine) -> Outcome {
         facts.set("top_client", &top.client);
         facts.set("top_count", top.connections);
     }
-    let mut summary = format!("{} of {} usable connections used ({:.0}%)", s.used, usable, pct);
-    if s.reserved > 0 {
-        summary.push_str(&format!(", {} more reserved for superusers", s.reserved));
-    }
-    if let Some(tx) = s
+    findings
+}
+
+/// The oldest idle-in-transaction session, unless it is protected: metric, finding, facts, and
+/// the summary's words for it.
+fn oldest_idle_transaction(
+    s: &ServerPool,
+    idle_in_tx: i64,
+    metrics: &mut Vec<Metric>,
+    findings: &mut Vec<Finding>,
+    facts: &mut Facts,
+) -> Option<String> {
+    let tx = s
         .oldest_idle_in_transaction
         .as_ref()
-        .filter(|tx| tx.protected().is_none())
-    {
-        let seconds = tx.state_seconds.unwrap_or(0.0);
-        let age = format_duration(Duration::from_secs_f64(seconds.max(0.0)));
-        metrics.push(Metric::new("oldest_idle_in_transaction", seconds.round(), "s"));
-        findings.push(
-            Finding::new("oldest_idle_transaction")
-                .with("pid", tx.pid)
-                .with("user", tx.user.as_str())
-                .with("database", tx.database.as_str())
-                .with("application", tx.application())
-                .with("client", tx.client.as_str())
-                .with("idle_for", age.as_str()),
-        );
-        facts.set("idle_tx_pid", tx.pid);
-        facts.set("idle_tx_user", &tx.user);
-        facts.set("idle_tx_database", &tx.database);
-        facts.set("idle_tx_application", tx.application());
-        facts.set("idle_tx_client", &tx.client);
-        facts.set("idle_tx_age", &age);
-        facts.flag("idle_in_transaction");
-        summary.push_str(&format!(
-            "; {idle_in_tx} idle in transaction, the oldest for {age} (pid {})",
-            tx.pid
-        ));
-    }
-    facts.set("used", s.used);
-    facts.set("usable", usable);
-    facts.set("max_connections", s.max_connections);
-    facts.set("reserved", s.reserved);
-    facts.set("percent", format!("{pct:.0}"));
-    if status != Status::Ok {
-        facts.flag("near_limit");
-    }
-    Outcome {
-        status,
-        summary,
-        metrics,
-        findings,
-        notes: s.notes.clone(),
-        facts,
-    }
+        .filter(|tx| tx.protected().is_none())?;
+    let seconds = tx.state_seconds.unwrap_or(0.0);
+    let age = format_duration(Duration::from_secs_f64(seconds.max(0.0)));
+    metrics.push(Metric::new("oldest_idle_in_transaction", seconds.round(), "s"));
+    findings.push(
+        Finding::new("oldest_idle_transaction")
+            .with("pid", tx.pid)
+            .with("user", tx.user.as_str())
+            .with("database", tx.database.as_str())
+            .with("application", tx.application())
+            .with("client", tx.client.as_str())
+            .with("idle_for", age.as_str()),
+    );
+    facts.set("idle_tx_pid", tx.pid);
+    facts.set("idle_tx_user", &tx.user);
+    facts.set("idle_tx_database", &tx.database);
+    facts.set("idle_tx_application", tx.application());
+    facts.set("idle_tx_client", &tx.client);
+    facts.set("idle_tx_age", &age);
+    facts.flag("idle_in_transaction");
+    Some(format!(
+        "; {idle_in_tx} idle in transaction, the oldest for {age} (pid {})",
+        tx.pid
+    ))
 }
 
 fn evaluate_bouncer(b: &BouncerPools, t: &Thresholds) -> Outcome {
