@@ -424,6 +424,49 @@ mod tests {
         }
     }
 
+    /// Every fact a check's code names literally (`.set("x", ..)`, `.flag("x")`) is declared in
+    /// its spec, so a runbook can use it; names built at run time are caught by the debug
+    /// assertion in [`Check::evaluate`].
+    #[test]
+    fn every_literal_fact_is_declared_in_its_spec() {
+        fn sources(path: &std::path::Path, out: &mut String) {
+            if path.is_dir() {
+                for entry in std::fs::read_dir(path).unwrap() {
+                    sources(&entry.unwrap().path(), out);
+                }
+            } else if path.is_file() && path.extension().is_some_and(|e| e == "rs") {
+                out.push_str(&std::fs::read_to_string(path).unwrap());
+            }
+        }
+        fn literals<'a>(text: &'a str, call: &str) -> Vec<&'a str> {
+            text.match_indices(call)
+                .filter_map(|(at, _)| text[at + call.len()..].split('"').next())
+                .collect()
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/checks");
+        for check in CHECKS {
+            let s = check.spec();
+            let mut text = String::new();
+            sources(&root.join(format!("{}.rs", s.name)), &mut text);
+            sources(&root.join(s.name), &mut text);
+            assert!(!text.is_empty(), "no source found for check {}", s.name);
+            for key in literals(&text, ".set(\"") {
+                assert!(
+                    s.placeholders.contains(&key) || s.item_placeholders.contains(&key),
+                    "{}: sets '{key}', which its spec does not declare in placeholders",
+                    s.name
+                );
+            }
+            for condition in literals(&text, ".flag(\"") {
+                assert!(
+                    s.conditions.contains(&condition),
+                    "{}: flags '{condition}', which its spec does not declare in conditions",
+                    s.name
+                );
+            }
+        }
+    }
+
     #[test]
     fn second_snapshot_is_indexed_like_the_first() {
         let query = |label| Query::new(label, "SELECT 1");
