@@ -11,7 +11,7 @@ use tokio::time::timeout_at;
 
 use std::collections::BTreeMap;
 
-use super::{local, print_report};
+use super::local;
 use crate::checks::{CHECKS, Check, Context, Outcome, Results, ThresholdValue, Thresholds};
 use crate::cli::{CheckArgs, CheckCommand, GlobalArgs};
 use crate::engine::{ConnectError, ConnectErrorKind, Limits, Query, QueryResult, Session};
@@ -54,7 +54,7 @@ pub fn all(global: &GlobalArgs, args: &CheckArgs) -> u8 {
         .collect();
     match args.watch {
         Some(every) => super::watch::run(global, every, "diagnose", || run_checks(global, &selected)),
-        None => print_report(global, &run_checks(global, &selected)),
+        None => global.output().print(&run_checks(global, &selected)),
     }
 }
 
@@ -69,7 +69,7 @@ pub fn one(global: &GlobalArgs, cmd: &CheckCommand) -> u8 {
     }];
     match cmd.watch {
         Some(every) => super::watch::run(global, every, cmd.check.spec().name, || run_checks(global, &selected)),
-        None => print_report(global, &run_checks(global, &selected)),
+        None => global.output().print(&run_checks(global, &selected)),
     }
 }
 

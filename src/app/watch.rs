@@ -16,7 +16,6 @@ use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
-use super::render_report;
 use crate::cli::{Format, GlobalArgs};
 use crate::report::{Report, Status, table};
 use crate::units::format_duration;
@@ -28,7 +27,7 @@ static LAST_CODE: AtomicU8 = AtomicU8::new(3);
 const CLEAR: &str = "\x1b[H\x1b[2J";
 
 pub fn run(global: &GlobalArgs, every: Duration, command: &str, mut once: impl FnMut() -> Report) -> u8 {
-    if global.format == Format::Prometheus {
+    if global.format() == Format::Prometheus {
         eprintln!(
             "dbrunbook: --watch does not go with --format prometheus: successive expositions are not one \
              valid scrape. Write the textfile from cron instead (README, \"Prometheus\")."
@@ -42,9 +41,9 @@ pub fn run(global: &GlobalArgs, every: Duration, command: &str, mut once: impl F
     }
     loop {
         let report = once();
-        let text = render_report(global, &report);
+        let text = global.output().render(&report);
         let header = header(every, command, report.status, global, terminal);
-        let screen = match (terminal, global.format) {
+        let screen = match (terminal, global.format()) {
             (true, _) => format!("{CLEAR}{header}\n\n{text}"),
             (false, Format::Table) => format!("{header}\n\n{text}\n"),
             (false, _) => text,
@@ -63,7 +62,7 @@ pub fn run(global: &GlobalArgs, every: Duration, command: &str, mut once: impl F
 
 /// `Every 5s: dbrunbook diagnose   2026-11-24 05:10:03 UTC   CRITICAL`.
 fn header(every: Duration, command: &str, status: Status, global: &GlobalArgs, terminal: bool) -> String {
-    let color = global.format == Format::Table && super::use_color(global.color, terminal);
+    let color = global.format() == Format::Table && crate::report::output::use_color(global.color, terminal);
     format!(
         "Every {}: dbrunbook {command}   {}   {}",
         format_duration(every),

@@ -17,9 +17,8 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 use super::config::{Config, TargetConfig};
 use crate::app::run::{self, Selected};
 use crate::checks::CHECKS;
-use crate::cli::{CheckArgs, Format, GlobalArgs};
-use crate::report::fleet::{self, FleetReport, FleetTarget};
-use crate::report::table::TableOptions;
+use crate::cli::{CheckArgs, GlobalArgs};
+use crate::report::fleet::{FleetReport, FleetTarget};
 use crate::report::{CheckResult, Report};
 use crate::runbook::Catalog;
 use crate::target::Target;
@@ -101,24 +100,7 @@ pub fn diagnose(global: &GlobalArgs, args: &CheckArgs) -> u8 {
         bar.finish_and_clear();
     }
     let report = FleetReport::new(results, started.elapsed().as_millis() as u64);
-    let text = match global.format {
-        Format::Json => fleet::json(&report),
-        Format::Prometheus => fleet::prometheus(&report),
-        Format::Nagios => fleet::nagios(&report),
-        Format::PrometheusRules => unreachable!("refused in main before any run"),
-        Format::Table => {
-            let tty = std::io::stdout().is_terminal();
-            fleet::table(
-                &report,
-                &TableOptions {
-                    color: crate::app::use_color(global.color, tty),
-                    width: tty.then(crate::app::terminal_width).flatten(),
-                },
-            )
-        }
-    };
-    crate::app::emit(&text);
-    report.exit_code
+    global.output().print_fleet(&report)
 }
 
 /// What every target of one run shares: the flags, the runbooks.

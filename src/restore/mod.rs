@@ -22,7 +22,7 @@ use tokio::time::timeout_at;
 use crate::cli::{GlobalArgs, RestoreArgs};
 use crate::engine::{Limits, Session};
 use crate::redact::driver_message;
-use crate::report::{CheckResult, Finding, Metric, Report, Status, TargetInfo};
+use crate::report::{CheckResult, Finding, Metric, Report, Status, TargetInfo, Unit};
 use crate::target::{Engine, Target};
 use crate::units::format_duration;
 
@@ -365,12 +365,12 @@ impl Run<'_> {
         };
         let secs = finished.elapsed.as_secs_f64();
         let mut metrics = vec![
-            Metric::new("restore_seconds", round(secs, 3), "s"),
-            Metric::new("restore_bytes", finished.bytes_read as f64, "B"),
+            Metric::new("restore_seconds", round(secs, 3), Unit::Seconds),
+            Metric::new("restore_bytes", finished.bytes_read as f64, Unit::Bytes),
             Metric::new(
                 "restore_mb_per_second",
                 round(finished.bytes_read as f64 / 1e6 / secs.max(0.001), 2),
-                "",
+                Unit::Count,
             ),
         ];
         let what = format!(
@@ -571,8 +571,8 @@ impl Run<'_> {
             }
         };
         let rows: i64 = restored.iter().filter_map(|t| t.rows).sum();
-        metrics.push(Metric::new("tables", restored.len() as f64, ""));
-        metrics.push(Metric::new("rows", rows as f64, ""));
+        metrics.push(Metric::new("tables", restored.len() as f64, Unit::Count));
+        metrics.push(Metric::new("rows", rows as f64, Unit::Count));
         let mut findings = Vec::new();
         let mut status = Status::Ok;
         for t in restored.iter().filter(|t| t.count_error.is_some()) {
@@ -610,7 +610,7 @@ impl Run<'_> {
                         human_bytes(EXACT_COUNT_MAX_BYTES as u64)
                     ));
                 }
-                metrics.push(Metric::new("differences", diffs.len() as f64, ""));
+                metrics.push(Metric::new("differences", diffs.len() as f64, Unit::Count));
                 for d in &diffs {
                     status = status.worst(d.status);
                     let mut f = Finding::new("difference")

@@ -19,7 +19,7 @@ use super::{
     ThresholdKind, Thresholds,
 };
 use crate::engine::Query;
-use crate::report::{Finding, Metric, Status};
+use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
 use crate::units::format_duration;
 use formats::Completeness;
@@ -310,10 +310,10 @@ fn judge_local(v: &mut Verdict, t: &Thresholds, limit: usize, local: Option<&Res
     }
     if let Some((age, series)) = totals {
         v.metrics.push(
-            Metric::new("newest_backup_age", age.as_secs_f64(), "s")
+            Metric::new("newest_backup_age", age.as_secs_f64(), Unit::Seconds)
                 .thresholds(t.seconds("max_age_warning"), t.seconds("max_age_critical")),
         );
-        v.metrics.push(Metric::new("backup_series", series as f64, ""));
+        v.metrics.push(Metric::new("backup_series", series as f64, Unit::Count));
     }
     if let Some(stanza) = &local.pgbackrest {
         pgbackrest::judge(v, t, stanza);

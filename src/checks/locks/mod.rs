@@ -15,7 +15,7 @@ use super::{
     grade, visibility_grant,
 };
 use crate::engine::Query;
-use crate::report::{Finding, Metric, Status};
+use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
 use crate::text::{is_ddl, shorten};
 use crate::units::format_duration;
@@ -446,9 +446,10 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
     let mut metrics = vec![
         Metric {
             critical: Some(t.count("blocked_critical") as f64),
-            ..Metric::new("blocked", blocked as f64, "")
+            ..Metric::new("blocked", blocked as f64, Unit::Count)
         },
-        Metric::new("longest_wait", longest.round(), "s").thresholds(t.seconds("warning"), t.seconds("critical")),
+        Metric::new("longest_wait", longest.round(), Unit::Seconds)
+            .thresholds(t.seconds("warning"), t.seconds("critical")),
         Metric::new(
             "root_blockers",
             if waiting.is_empty() {
@@ -456,11 +457,11 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
             } else {
                 tree.roots.len() as f64
             },
-            "",
+            Unit::Count,
         ),
     ];
     if let Some(d) = snap.deadlocks {
-        metrics.push(Metric::new("deadlocks", d as f64, "c"));
+        metrics.push(Metric::new("deadlocks", d as f64, Unit::Counter));
         facts.set("deadlocks", d);
         if d > 0 {
             facts.flag("deadlocks");

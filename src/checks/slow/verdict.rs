@@ -7,7 +7,7 @@ use super::snapshot::{Snapshot, Source};
 use super::stats::{self, Stat};
 use super::{N_PLUS_ONE_CALLS, N_PLUS_ONE_MEAN_MS, SNAPSHOT_CAP, by, interval, thresholds_ms};
 use crate::checks::{Context, Facts, Outcome, visibility_grant};
-use crate::report::{Finding, Metric, Status};
+use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
 use crate::units::format_duration;
 
@@ -211,9 +211,9 @@ pub(super) fn judge(ctx: &Context, source: &Source, first: &Snapshot, second: Op
         _ => (list.len() as f64, listed_worst),
     };
     let metrics = vec![
-        Metric::new("statements", counted, ""),
-        Metric::new("over_warning", over_warning as f64, ""),
-        Metric::new("worst_mean", round3(worst_mean / 1000.0), "s")
+        Metric::new("statements", counted, Unit::Count),
+        Metric::new("over_warning", over_warning as f64, Unit::Count),
+        Metric::new("worst_mean", round3(worst_mean / 1000.0), Unit::Seconds)
             .thresholds(warning_ms / 1000.0, critical_ms / 1000.0),
     ];
     if list.len() > shown.len() {
