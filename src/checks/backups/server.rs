@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use super::{Verdict, human_bytes};
+use super::Verdict;
 use crate::checks::{Context, Results, visibility_grant};
 use crate::engine::Query;
 use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
-use crate::units::format_duration;
+use crate::units::{format_duration, human_bytes};
 
 pub fn queries(engine: Engine) -> Vec<Query> {
     match engine {
@@ -281,7 +281,7 @@ fn mysql(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
             finding = finding.with("files", count).with("total_bytes", total);
             v.fine(format!(
                 "binary logs on ({format}): {count} file(s), {}, kept {retention_text}",
-                human_bytes(total.max(0) as u64)
+                human_bytes(total.max(0) as f64)
             ));
         }
         Some(Err(e)) if e.denied => {

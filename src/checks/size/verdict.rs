@@ -4,10 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use super::{Bloat, Snapshot, human_bytes};
+use super::{Bloat, Snapshot};
 use crate::checks::{Facts, Outcome, Session, Thresholds, grade};
 use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
+use crate::units::human_bytes;
 
 /// PostgreSQL stops assigning transaction IDs (and multixacts) before an age of 2^31.
 pub const WRAPAROUND_LIMIT: f64 = 2_147_483_648.0;
