@@ -67,12 +67,15 @@ pub fn format_duration(d: Duration) -> String {
     }
 }
 
-/// A duration in prose, as people write it: `250ms` under a second, `3.6s` under ten seconds,
+/// A duration in prose, as people write it: `0.4ms` under 10ms, `250ms` under a second, `3.6s` under ten seconds,
 /// `25s` under a minute, `4m05s` under an hour, `1h02m` under a day, then `3d04h`. Not for
 /// values that are read back (settings, thresholds: [`format_duration`]), nor for metrics,
 /// which stay numbers.
 pub fn human_duration(d: Duration) -> String {
     let ms = d.as_millis();
+    if ms < 10 {
+        return decimal(d.as_secs_f64() * 1000.0, Places::AtMost(1)) + "ms";
+    }
     if ms < 1000 {
         return format!("{ms}ms");
     }
@@ -236,6 +239,7 @@ mod tests {
     fn durations_read_as_people_write_them() {
         let ms = |n| human_duration(Duration::from_millis(n));
         assert_eq!(ms(250), "250ms");
+        assert_eq!(human_duration(Duration::from_micros(420)), "0.4ms");
         assert_eq!(ms(3_640), "3.6s");
         assert_eq!(ms(4_000), "4s");
         assert_eq!(ms(9_990), "10s");

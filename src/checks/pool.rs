@@ -3,7 +3,6 @@
 //! the case this check exists for: that is CRITICAL, not UNKNOWN.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use anyhow::Result;
 
@@ -11,7 +10,7 @@ use super::{Check, CheckSpec, Context, Facts, Outcome, Results, Session, Thresho
 use crate::engine::{ConnectError, Param, Query, Rows};
 use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
-use crate::units::format_duration;
+use crate::units::human_seconds;
 
 pub struct Pool;
 
@@ -481,7 +480,7 @@ fn evaluate_server(s: &ServerPool, t: &Thresholds, engine: Engine) -> Outcome {
         .filter(|tx| tx.protected().is_none())
     {
         let seconds = tx.state_seconds.unwrap_or(0.0);
-        let age = format_duration(Duration::from_secs_f64(seconds.max(0.0)));
+        let age = human_seconds(seconds);
         metrics.push(Metric::new(
             "oldest_idle_in_transaction",
             seconds.round(),
@@ -568,14 +567,17 @@ fn evaluate_bouncer(b: &BouncerPools, t: &Thresholds) -> Outcome {
     if waiting > 0 {
         let p = &pools[0];
         summary.push_str(&format!(
-            "; {waiting} clients waiting for a server connection, the longest {:.1}s in pool {}/{} (pool_size {})",
-            worst_wait, p.database, p.user, p.pool_size
+            "; {waiting} clients waiting for a server connection, the longest {} in pool {}/{} (pool_size {})",
+            human_seconds(worst_wait),
+            p.database,
+            p.user,
+            p.pool_size
         ));
         facts.flag("clients_waiting");
         facts.set("waiting_database", &p.database);
         facts.set("waiting_user", &p.user);
         facts.set("waiting_pool_size", p.pool_size);
-        facts.set("maxwait", format!("{worst_wait:.1}s"));
+        facts.set("maxwait", human_seconds(worst_wait));
     } else {
         summary.push_str("; no client is waiting");
     }

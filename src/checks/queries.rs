@@ -15,7 +15,7 @@ use crate::engine::{Param, Query};
 use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
 use crate::text::shorten;
-use crate::units::format_duration;
+use crate::units::human_seconds;
 
 pub struct Queries;
 
@@ -256,7 +256,7 @@ fn judge<'a>(s: &'a Session, t: &Thresholds) -> Option<Judged<'a>> {
 }
 
 fn fmt(seconds: f64) -> String {
-    format_duration(Duration::from_secs_f64(seconds.max(0.0).round()))
+    human_seconds(seconds)
 }
 
 fn evaluate(snap: &Snapshot, t: &Thresholds, engine: Engine, limit: usize) -> Outcome {

@@ -164,7 +164,7 @@ impl Check for Connect {
 
         if let Some(uptime) = state.uptime_s {
             metrics.push(Metric::new("uptime", uptime.round(), Unit::Seconds));
-            let up = format_duration(std::time::Duration::from_secs_f64(uptime.max(0.0)));
+            let up = crate::units::human_seconds(uptime);
             facts.set("uptime", &up);
             if let Some(at) = &state.started_at {
                 facts.set("started_at", at);

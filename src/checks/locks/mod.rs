@@ -5,7 +5,6 @@
 mod mysql;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
 
 use anyhow::{Result, anyhow};
 use serde_json::Value;
@@ -18,7 +17,7 @@ use crate::engine::Query;
 use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
 use crate::text::{is_ddl, shorten};
-use crate::units::format_duration;
+use crate::units::human_seconds;
 
 pub struct Locks;
 
@@ -199,7 +198,7 @@ fn postgres_snapshot(results: &Results) -> Result<LockSnapshot> {
 }
 
 fn fmt(seconds: f64) -> String {
-    format_duration(Duration::from_secs_f64(seconds.max(0.0).round()))
+    human_seconds(seconds)
 }
 
 /// The trees: each root blocker followed by the sessions waiting on it, depth-first.

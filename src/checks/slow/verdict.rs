@@ -1,25 +1,17 @@
 //! The slow check's verdict on one snapshot, or on the change between two: which statements
 //! are listed, the status from their mean times, the summary, and the facts the runbook uses.
 
-use std::time::Duration;
-
 use super::snapshot::{Snapshot, Source};
 use super::stats::{self, Stat};
 use super::{N_PLUS_ONE_CALLS, N_PLUS_ONE_MEAN_MS, SNAPSHOT_CAP, by, interval, thresholds_ms};
 use crate::checks::{Context, Facts, Outcome, visibility_grant};
 use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
-use crate::units::format_duration;
+use crate::units::{format_duration, human_millis};
 
-/// `12.3ms`, `1.64s`, `2m 5s`: a mean of 1.6s must not read as 1s or 2s.
+/// `0.4ms`, `12ms`, `1.6s`: a mean of 1.6s must not read as 1s or 2s.
 fn fmt_ms(ms: f64) -> String {
-    if ms < 1000.0 {
-        format!("{ms:.1}ms")
-    } else if ms < 60_000.0 {
-        format!("{:.2}s", ms / 1000.0)
-    } else {
-        format_duration(Duration::from_secs_f64((ms / 1000.0).max(0.0)))
-    }
+    human_millis(ms)
 }
 
 fn round3(x: f64) -> f64 {
@@ -376,6 +368,6 @@ mod tests {
         assert_eq!(o.status, Status::Warning);
         assert!(!o.facts.values.contains_key("query"));
         assert_eq!(o.findings[0].fields["query_truncated"], true);
-        assert_eq!(o.facts.values["mean"], "1.00s");
+        assert_eq!(o.facts.values["mean"], "1s");
     }
 }
