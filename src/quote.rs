@@ -1,6 +1,6 @@
 //! Quoting, one function per dialect and context: SQL identifiers and string literals for
 //! PostgreSQL and MySQL, a MySQL account for GRANT, a libpq `key='value'` value and a POSIX
-//! shell word. Nothing else in the program puts quotes around a name or a value; deciding
+//! shell word. Nothing else in the program quotes a value for SQL or a command line; deciding
 //! whether a value may be pasted at all (runbook templates, checks) is not done here.
 
 use crate::target::Engine;
