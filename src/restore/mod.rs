@@ -209,10 +209,7 @@ impl Run<'_> {
             // database without the marker that would let a later cleanup recognise it: named,
             // with the statement that drops it.
             let made = timeout_at(deadline, admin.create(&created)).await.unwrap_or_else(|_| {
-                let ident = match scratch.engine {
-                    Engine::Mysql => scratch::my_ident(&created.name),
-                    _ => scratch::pg_ident(&created.name),
-                };
+                let ident = crate::quote::ident(scratch.engine, &created.name);
                 Err(anyhow::Error::new(CreateTimedOut(format!(
                     "creating the scratch database {} ran out of --timeout; if the server still finished it, it is \
                      there unmarked: drop it by hand with DROP DATABASE {ident}",
@@ -257,10 +254,7 @@ impl Run<'_> {
             result.notes.push(format!(
                 "kept the scratch database {} (--keep); drop it with: DROP DATABASE {}",
                 created.name,
-                match scratch.engine {
-                    Engine::Mysql => scratch::my_ident(&created.name),
-                    _ => scratch::pg_ident(&created.name),
-                }
+                crate::quote::ident(scratch.engine, &created.name)
             ));
             "kept"
         } else {
