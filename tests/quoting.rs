@@ -2,11 +2,9 @@
 //! `NO_BACKSLASH_ESCAPES`: a hostile name quoted as an identifier, a literal or a GRANT account
 //! must name exactly that object on the server, or a printed step silently matches nothing.
 
-mod support;
-
+use crate::support::shared_mysql_url;
 use dbrunbook::quote;
 use mysql_async::prelude::Queryable;
-use support::shared_mysql_url;
 
 const MODES: [&str; 2] = ["", "NO_BACKSLASH_ESCAPES"];
 
