@@ -2,7 +2,7 @@
 //! runbook replacing an earlier one with the same id. Every problem carries file, line, column.
 //! What may reach the YAML deserializer at all (file kind, size, aliases, depth) is `input`'s.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -106,14 +106,16 @@ enum Entry {
 }
 
 /// What a run asks of an embedded runbook before it needs the runbook itself: its id (a user
-/// runbook may replace it), the check it serves, and whether it sets thresholds. Read from the
-/// top-level keys by a line scan; a test holds the scan to the full parse for every embedded
-/// runbook.
+/// runbook may replace it), the check it serves, whether it sets thresholds, and the conditions
+/// it is for (an OK result has none, so it needs no runbook parsed). Read from the top-level keys
+/// by a line scan; a test holds the scan to the full parse for every embedded runbook.
 #[derive(Debug)]
 struct Header {
     id: &'static str,
     check: &'static str,
     thresholds: bool,
+    /// `None` when `when` is not a one-line `[a, b]` list: the runbook is then parsed to know.
+    when: Option<Vec<&'static str>>,
 }
 
 impl Header {
@@ -122,6 +124,13 @@ impl Header {
             id: top_level(text, "id").unwrap_or_default(),
             check: top_level(text, "check").unwrap_or_default(),
             thresholds: top_level(text, "thresholds").is_some(),
+            when: match top_level(text, "when") {
+                None => Some(Vec::new()),
+                Some(list) => list
+                    .strip_prefix('[')
+                    .and_then(|l| l.strip_suffix(']'))
+                    .map(|l| l.split(',').map(str::trim).filter(|c| !c.is_empty()).collect()),
+            },
         }
     }
 }
@@ -157,11 +166,20 @@ impl Entry {
         }
     }
 
-    fn runbook(&self) -> &Runbook {
+    /// False when the runbook's `when` names none of these conditions, known without parsing it.
+    fn may_apply(&self, conditions: &BTreeSet<String>) -> bool {
         match self {
             Entry::Embedded {
-                name, text, parsed, ..
-            } => parsed.get_or_init(|| {
+                header: Header { when: Some(when), .. },
+                ..
+            } => when.is_empty() || when.iter().any(|c| conditions.contains(*c)),
+            Entry::Embedded { .. } | Entry::User(_) => true,
+        }
+    }
+
+    fn runbook(&self) -> &Runbook {
+        match self {
+            Entry::Embedded { name, text, parsed, .. } => parsed.get_or_init(|| {
                 // Compiled in and validated by `embedded_runbooks_are_all_listed_and_valid`.
                 let mut rb = parse(&format!("runbooks/{name}"), text)
                     .unwrap_or_else(|p| panic!("the embedded runbook {name} does not load: {p:?}"));
@@ -219,11 +237,15 @@ impl Catalog {
         self.entries.iter().find(|e| e.id() == id).map(Entry::runbook)
     }
 
-    /// The runbooks serving a check; parses only those.
-    pub(super) fn serving<'a, 'c>(&'a self, check: &'c str) -> impl Iterator<Item = &'a Runbook> + use<'a, 'c> {
+    /// The runbooks serving a check that may apply under these conditions; parses only those.
+    pub(super) fn serving<'a, 'c>(
+        &'a self,
+        check: &'c str,
+        conditions: &'c BTreeSet<String>,
+    ) -> impl Iterator<Item = &'a Runbook> + use<'a, 'c> {
         self.entries
             .iter()
-            .filter(move |e| e.check() == check)
+            .filter(move |e| e.check() == check && e.may_apply(conditions))
             .map(Entry::runbook)
     }
 
@@ -547,6 +569,7 @@ fn locate(text: &str, needle: &str) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Status;
 
     const GOOD: &str = "id: x\ntitle: T\ncheck: pool\nengines: [postgres]\nremediation:\n  immediate:\n    - text: look at {{top_user}}\n";
 
@@ -566,10 +589,11 @@ mod tests {
         for (name, text) in EMBEDDED {
             let rb = parse(&format!("runbooks/{name}"), text).unwrap_or_else(|p| panic!("{p:?}"));
             let header = Header::scan(text);
+            let when: Vec<&str> = rb.when.iter().map(String::as_str).collect();
             assert_eq!(
-                (header.id, header.check, header.thresholds),
-                (rb.id.as_str(), rb.check.as_str(), !rb.thresholds.is_empty()),
-                "{name}: the top-level id, check and thresholds keys must be plain `key: value` lines"
+                (header.id, header.check, header.thresholds, header.when),
+                (rb.id.as_str(), rb.check.as_str(), !rb.thresholds.is_empty(), Some(when)),
+                "{name}: the top-level id, check, thresholds and when keys must be plain `key: value` lines"
             );
         }
         let catalog = Catalog::embedded().unwrap_or_else(|p| panic!("{p:?}"));
@@ -589,11 +613,19 @@ mod tests {
         for check in ["pool", "queries", "locks"] {
             assert!(catalog.thresholds(check, crate::target::Engine::Postgres).is_empty());
         }
+        // An OK result reports no condition: no runbook of its check can apply.
+        let mut facts = crate::checks::Facts::default();
+        let pg = crate::target::Engine::Postgres;
+        assert!(catalog.select("locks", pg, Status::Ok, &facts).is_none());
         assert_eq!(parsed(&catalog), 0);
-        assert_eq!(catalog.thresholds("slow", crate::target::Engine::Postgres).len(), 2);
-        assert_eq!(parsed(&catalog), 1);
-        assert_eq!(catalog.get("lock-contention").map(|r| r.check.as_str()), Some("locks"));
+        facts.conditions.insert("lock_waits".into());
+        let chosen = catalog.select("locks", pg, Status::Critical, &facts);
+        assert_eq!(chosen.map(|r| r.id.as_str()), Some("lock-contention"));
+        assert_eq!(parsed(&catalog), 1, "only the runbook made for lock_waits");
+        assert_eq!(catalog.thresholds("slow", pg).len(), 2);
         assert_eq!(parsed(&catalog), 2);
+        assert_eq!(catalog.get("pool-exhaustion").map(|r| r.check.as_str()), Some("pool"));
+        assert_eq!(parsed(&catalog), 3);
     }
 
     #[test]

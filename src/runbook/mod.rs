@@ -22,7 +22,7 @@ impl Catalog {
     /// fit, the one made for the worst finding's condition, user runbooks before embedded ones,
     /// then by id.
     pub fn select(&self, check: &str, engine: Engine, status: Status, facts: &Facts) -> Option<&Runbook> {
-        self.serving(check)
+        self.serving(check, &facts.conditions)
             .filter(|r| r.engines.contains(&engine) && r.statuses.contains(&status))
             .filter(|r| r.when.is_empty() || r.when.iter().any(|c| facts.conditions.contains(c)))
             .min_by_key(|r| {
