@@ -40,6 +40,11 @@ pub struct Query {
 }
 
 impl Query {
+    /// The same statement with the same parameters and fallback: its rows answer both.
+    pub fn same_statement(&self, other: &Query) -> bool {
+        self.sql == other.sql && self.params == other.params && self.fallback == other.fallback
+    }
+
     pub fn new(label: &'static str, sql: impl Into<Cow<'static, str>>) -> Query {
         Query {
             label,

@@ -107,7 +107,7 @@ pub fn command(backup: &Backup, scratch: &Target, dbname: &str) -> Result<Prepar
 
 /// A libpq `key='value'` pair, the value quoted.
 fn kv(key: &str, value: &str) -> String {
-    format!("{key}='{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
+    format!("{key}={}", crate::quote::conninfo_value(value))
 }
 
 fn tls_name(mode: TlsMode) -> &'static str {

@@ -22,9 +22,9 @@ use tokio::time::timeout_at;
 use crate::cli::{GlobalArgs, RestoreArgs};
 use crate::engine::{Limits, Session};
 use crate::redact::driver_message;
-use crate::report::{CheckResult, Finding, Metric, Report, Status, TargetInfo};
+use crate::report::{CheckResult, Finding, Metric, Report, Status, TargetInfo, Unit};
 use crate::target::{Engine, Target};
-use crate::units::format_duration;
+use crate::units::{format_duration, human_bytes};
 
 use command::command;
 use format::{Backup, Format};
@@ -209,10 +209,7 @@ impl Run<'_> {
             // database without the marker that would let a later cleanup recognise it: named,
             // with the statement that drops it.
             let made = timeout_at(deadline, admin.create(&created)).await.unwrap_or_else(|_| {
-                let ident = match scratch.engine {
-                    Engine::Mysql => scratch::my_ident(&created.name),
-                    _ => scratch::pg_ident(&created.name),
-                };
+                let ident = crate::quote::ident(scratch.engine, &created.name);
                 Err(anyhow::Error::new(CreateTimedOut(format!(
                     "creating the scratch database {} ran out of --timeout; if the server still finished it, it is \
                      there unmarked: drop it by hand with DROP DATABASE {ident}",
@@ -257,10 +254,7 @@ impl Run<'_> {
             result.notes.push(format!(
                 "kept the scratch database {} (--keep); drop it with: DROP DATABASE {}",
                 created.name,
-                match scratch.engine {
-                    Engine::Mysql => scratch::my_ident(&created.name),
-                    _ => scratch::pg_ident(&created.name),
-                }
+                crate::quote::ident(scratch.engine, &created.name)
             ));
             "kept"
         } else {
@@ -365,18 +359,18 @@ impl Run<'_> {
         };
         let secs = finished.elapsed.as_secs_f64();
         let mut metrics = vec![
-            Metric::new("restore_seconds", round(secs, 3), "s"),
-            Metric::new("restore_bytes", finished.bytes_read as f64, "B"),
+            Metric::new("restore_seconds", round(secs, 3), Unit::Seconds),
+            Metric::new("restore_bytes", finished.bytes_read as f64, Unit::Bytes),
             Metric::new(
                 "restore_mb_per_second",
                 round(finished.bytes_read as f64 / 1e6 / secs.max(0.001), 2),
-                "",
+                Unit::Count,
             ),
         ];
         let what = format!(
             "{} {} ({})",
             backup.format.name(),
-            human_bytes(backup.size),
+            human_bytes(backup.size as f64),
             backup
                 .compression
                 .decompressor()
@@ -402,8 +396,8 @@ impl Run<'_> {
                     "the restore did not finish within --timeout {} ({} of {} read); {tool_name} was stopped: raise \
                      --timeout to measure the full restore",
                     format_duration(self.timeout),
-                    human_bytes(finished.bytes_read),
-                    human_bytes(backup.size)
+                    human_bytes(finished.bytes_read as f64),
+                    human_bytes(backup.size as f64)
                 ))
             };
         }
@@ -413,8 +407,8 @@ impl Run<'_> {
                 notes,
                 ..unknown(format!(
                     "interrupted after {} of {} read; {tool_name} was stopped",
-                    human_bytes(finished.bytes_read),
-                    human_bytes(backup.size)
+                    human_bytes(finished.bytes_read as f64),
+                    human_bytes(backup.size as f64)
                 ))
             };
         }
@@ -433,7 +427,7 @@ impl Run<'_> {
             return failed(
                 format!(
                     "the backup could not be decompressed after {}: {}",
-                    human_bytes(finished.bytes_read),
+                    human_bytes(finished.bytes_read as f64),
                     lines.first().cloned().unwrap_or_default()
                 ),
                 metrics,
@@ -571,8 +565,8 @@ impl Run<'_> {
             }
         };
         let rows: i64 = restored.iter().filter_map(|t| t.rows).sum();
-        metrics.push(Metric::new("tables", restored.len() as f64, ""));
-        metrics.push(Metric::new("rows", rows as f64, ""));
+        metrics.push(Metric::new("tables", restored.len() as f64, Unit::Count));
+        metrics.push(Metric::new("rows", rows as f64, Unit::Count));
         let mut findings = Vec::new();
         let mut status = Status::Ok;
         for t in restored.iter().filter(|t| t.count_error.is_some()) {
@@ -607,10 +601,10 @@ impl Run<'_> {
                     notes.push(format!(
                         "{estimated} source table(s) larger than {} were compared by the planner's estimate \
                          (pg_class.reltuples / information_schema.TABLES.TABLE_ROWS), not counted",
-                        human_bytes(EXACT_COUNT_MAX_BYTES as u64)
+                        human_bytes(EXACT_COUNT_MAX_BYTES as f64)
                     ));
                 }
-                metrics.push(Metric::new("differences", diffs.len() as f64, ""));
+                metrics.push(Metric::new("differences", diffs.len() as f64, Unit::Count));
                 for d in &diffs {
                     status = status.worst(d.status);
                     let mut f = Finding::new("difference")
@@ -699,19 +693,4 @@ fn failed(summary: String, metrics: Vec<Metric>, notes: Vec<String>) -> CheckRes
 fn round(v: f64, digits: i32) -> f64 {
     let f = 10f64.powi(digits);
     (v * f).round() / f
-}
-
-fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
 }

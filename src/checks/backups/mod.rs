@@ -19,9 +19,9 @@ use super::{
     ThresholdKind, Thresholds,
 };
 use crate::engine::Query;
-use crate::report::{Finding, Metric, Status};
+use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
-use crate::units::format_duration;
+use crate::units::{format_duration, human_bytes};
 use formats::Completeness;
 
 pub struct Backups;
@@ -271,21 +271,6 @@ fn grade_age(age: Duration, t: &Thresholds) -> Status {
     }
 }
 
-fn human_bytes(n: u64) -> String {
-    let units = ["B", "kB", "MB", "GB", "TB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < units.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{value:.1} {}", units[unit])
-    }
-}
-
 fn judge_local(v: &mut Verdict, t: &Thresholds, limit: usize, local: Option<&Result<LocalFacts>>) {
     let local = match local {
         None => return,
@@ -312,10 +297,10 @@ fn judge_local(v: &mut Verdict, t: &Thresholds, limit: usize, local: Option<&Res
     }
     if let Some((age, series)) = totals {
         v.metrics.push(
-            Metric::new("newest_backup_age", age.as_secs_f64(), "s")
+            Metric::new("newest_backup_age", age.as_secs_f64(), Unit::Seconds)
                 .thresholds(t.seconds(MAX_AGE_WARNING), t.seconds(MAX_AGE_CRITICAL)),
         );
-        v.metrics.push(Metric::new("backup_series", series as f64, ""));
+        v.metrics.push(Metric::new("backup_series", series as f64, Unit::Count));
     }
     if let Some(stanza) = &local.pgbackrest {
         pgbackrest::judge(v, t, stanza);
@@ -430,8 +415,8 @@ fn judge_dir(v: &mut Verdict, t: &Thresholds, limit: usize, s: &dumps::Scanned) 
                 "size_drop",
                 format!(
                     "{name}: the newest backup is {} against a median of {} for the previous ones",
-                    human_bytes(newest.size),
-                    human_bytes(median)
+                    human_bytes(newest.size as f64),
+                    human_bytes(median as f64)
                 ),
             );
         }

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::{Verdict, grade_age};
 use crate::checks::Thresholds;
-use crate::report::{Finding, Metric, Status};
+use crate::report::{Finding, Metric, Status, Unit};
 use crate::text::sanitize;
 use crate::units::format_duration;
 
@@ -202,7 +202,7 @@ pub fn judge(v: &mut Verdict, t: &Thresholds, stanza: &Result<Stanza, String>) {
     };
     let newest_age = age(newest.stop);
     v.metrics.push(
-        Metric::new("pgbackrest_backup_age", newest_age.as_secs_f64(), "s")
+        Metric::new("pgbackrest_backup_age", newest_age.as_secs_f64(), Unit::Seconds)
             .thresholds(t.seconds(MAX_AGE_WARNING), t.seconds(MAX_AGE_CRITICAL)),
     );
     let by_age = grade_age(newest_age, t);

@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use super::{Verdict, human_bytes};
+use super::Verdict;
 use crate::checks::{Context, Results, visibility_grant};
 use crate::engine::Query;
-use crate::report::{Finding, Metric, Status};
+use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
-use crate::units::format_duration;
+use crate::units::{format_duration, human_bytes};
 
 pub fn queries(engine: Engine) -> Vec<Query> {
     match engine {
@@ -73,7 +73,7 @@ pub fn follow_up(ctx: &Context, results: &Results) -> Vec<Query> {
 /// many servers rely on dumps alone by choice (and `dbrunbook check` must stay OK on them).
 fn no_pitr(v: &mut Verdict, ctx: &Context, reason: &str, text: String) {
     v.value("pitr_reason", reason);
-    v.metrics.push(Metric::new("pitr_possible", 0.0, ""));
+    v.metrics.push(Metric::new("pitr_possible", 0.0, Unit::Count));
     if ctx.option("pitr") == Some("required") {
         v.problem(Status::Warning, "no_pitr", text);
     } else {
@@ -121,9 +121,10 @@ fn postgres(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
         "archive_command",
         if library.is_empty() { &shown_command } else { &library },
     );
-    v.metrics.push(Metric::new("wal_archived_count", archived as f64, "c"));
     v.metrics
-        .push(Metric::new("wal_archive_failed_count", failed as f64, "c"));
+        .push(Metric::new("wal_archived_count", archived as f64, Unit::Counter));
+    v.metrics
+        .push(Metric::new("wal_archive_failed_count", failed as f64, Unit::Counter));
     let mut finding = Finding::new("archiver")
         .with("archive_mode", mode.clone())
         .with(
@@ -190,7 +191,7 @@ fn postgres(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
             let row = rows.first();
             let ready = row.map(|r| r.opt_int(0)).transpose()?.flatten().unwrap_or(0);
             let oldest = row.map(|r| r.opt_float(1)).transpose()?.flatten();
-            v.metrics.push(Metric::new("wal_ready", ready as f64, ""));
+            v.metrics.push(Metric::new("wal_ready", ready as f64, Unit::Count));
             finding = finding.with("ready", ready).with(
                 "oldest_ready_age",
                 oldest.map(|a| format_duration(Duration::from_secs_f64(a.max(0.0)))),
@@ -275,13 +276,13 @@ fn mysql(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
         Some(Ok(rows)) => {
             let count = rows.iter().count();
             let total: i64 = rows.iter().filter_map(|r| r.opt_int(1).ok().flatten()).sum();
-            v.metrics.push(Metric::new("pitr_possible", 1.0, ""));
-            v.metrics.push(Metric::new("binlog_files", count as f64, ""));
-            v.metrics.push(Metric::new("binlog_bytes", total as f64, ""));
+            v.metrics.push(Metric::new("pitr_possible", 1.0, Unit::Count));
+            v.metrics.push(Metric::new("binlog_files", count as f64, Unit::Count));
+            v.metrics.push(Metric::new("binlog_bytes", total as f64, Unit::Count));
             finding = finding.with("files", count).with("total_bytes", total);
             v.fine(format!(
                 "binary logs on ({format}): {count} file(s), {}, kept {retention_text}",
-                human_bytes(total.max(0) as u64)
+                human_bytes(total.max(0) as f64)
             ));
         }
         Some(Err(e)) if e.denied => {
@@ -329,12 +330,10 @@ fn mysql(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
 /// The privilege SHOW BINARY LOGS needs: BINLOG MONITOR on MariaDB 10.5+, REPLICATION CLIENT
 /// on MySQL (MySQL 8 cannot be installed here; that branch follows its manual).
 fn binlog_grant(mariadb: bool, account: &str) -> String {
-    let (user, host) = account.rsplit_once('@').unwrap_or((account, "%"));
-    let quote = |s: &str| format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"));
     let privilege = if mariadb {
         "BINLOG MONITOR"
     } else {
         "REPLICATION CLIENT"
     };
-    format!("GRANT {privilege} ON *.* TO {}@{};", quote(user), quote(host))
+    format!("GRANT {privilege} ON *.* TO {};", crate::quote::mysql::account(account))
 }

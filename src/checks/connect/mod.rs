@@ -12,7 +12,7 @@ use anyhow::{Result, bail};
 
 use super::{Check, CheckOption, CheckSpec, Context, Facts, Outcome, Results, Threshold, ThresholdKind};
 use crate::engine::{ConnectError, Failure, Phase, Query};
-use crate::report::{Metric, Status};
+use crate::report::{Metric, Status, Unit};
 use crate::target::Engine;
 use crate::units::format_duration;
 
@@ -259,8 +259,8 @@ impl Verdict {
         let Some(uptime) = state.uptime_s else {
             return;
         };
-        self.metrics.push(Metric::new("uptime", uptime.round(), "s"));
-        let up = format_duration(std::time::Duration::from_secs_f64(uptime.max(0.0)));
+        self.metrics.push(Metric::new("uptime", uptime.round(), Unit::Seconds));
+        let up = crate::units::human_seconds(uptime);
         self.facts.set("uptime", &up);
         if let Some(at) = &state.started_at {
             self.facts.set("started_at", at);
@@ -334,7 +334,11 @@ impl Verdict {
         let hours = (uptime / 3600.0).max(1.0);
         let per_hour = errors as f64 / hours;
         let limit = ctx.thresholds.count(CONNECTION_ERRORS) as f64;
-        let mut m = Metric::new("connection_errors_per_hour", (per_hour * 10.0).round() / 10.0, "");
+        let mut m = Metric::new(
+            "connection_errors_per_hour",
+            (per_hour * 10.0).round() / 10.0,
+            Unit::Count,
+        );
         m.warning = Some(limit);
         self.metrics.push(m);
         if per_hour >= limit {

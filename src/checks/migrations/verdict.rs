@@ -11,7 +11,7 @@ use super::frameworks::{Framework, descriptor};
 use super::history::{Lock, Table};
 use super::{LOCK_CRITICAL, LOCK_WARNING};
 use crate::checks::{Context, Facts, Outcome};
-use crate::report::{Finding, Metric, Status};
+use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
 use crate::text::shorten;
 use crate::units::format_duration;
@@ -49,11 +49,19 @@ pub(super) fn judge(ctx: &Context, tables: &[Table], code: Option<Result<Compari
     lead_facts(&mut v.facts, lead);
     v.metrics.insert(
         0,
-        Metric::new("applied", tables.iter().map(|t| t.applied).sum::<i64>() as f64, ""),
+        Metric::new(
+            "applied",
+            tables.iter().map(|t| t.applied).sum::<i64>() as f64,
+            Unit::Count,
+        ),
     );
     v.metrics.insert(
         1,
-        Metric::new("broken", tables.iter().map(|t| t.broken).sum::<i64>() as f64, ""),
+        Metric::new(
+            "broken",
+            tables.iter().map(|t| t.broken).sum::<i64>() as f64,
+            Unit::Count,
+        ),
     );
     against_the_deploy(ctx, &mut v, tables, lead, code);
     finish(ctx, v, tables)
@@ -83,7 +91,7 @@ fn no_table(ctx: &Context) -> Outcome {
     Outcome {
         status: if asked { Status::Unknown } else { Status::Ok },
         summary,
-        metrics: vec![Metric::new("tables", 0.0, "")],
+        metrics: vec![Metric::new("tables", 0.0, Unit::Count)],
         findings: vec![],
         notes,
         facts,
@@ -230,7 +238,8 @@ fn held_lock(ctx: &Context, v: &mut Verdict, i: usize, lock: &Lock, lock_table: 
     v.facts.set("lock_age", held.as_deref().unwrap_or("(not recorded)"));
     if let Some(s) = lock.age_seconds {
         v.metrics.push(
-            Metric::new("lock_age", s.round(), "s").thresholds(t.seconds(LOCK_WARNING), t.seconds(LOCK_CRITICAL)),
+            Metric::new("lock_age", s.round(), Unit::Seconds)
+                .thresholds(t.seconds(LOCK_WARNING), t.seconds(LOCK_CRITICAL)),
         );
     }
     format!("lock {} held{by}{since}", lock_table.table)

@@ -4,10 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use super::{BLOAT_CRITICAL, BLOAT_WARNING, Bloat, Database, Snapshot, XID_CRITICAL, XID_WARNING, human_bytes};
+use super::{BLOAT_CRITICAL, BLOAT_WARNING, Bloat, Database, Snapshot, XID_CRITICAL, XID_WARNING};
 use crate::checks::{Facts, ObservedSession, Outcome, Thresholds, grade};
-use crate::report::{Finding, Metric, Status};
+use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
+use crate::units::human_bytes;
 
 /// PostgreSQL stops assigning transaction IDs (and multixacts) before an age of 2^31.
 pub const WRAPAROUND_LIMIT: f64 = 2_147_483_648.0;
@@ -141,15 +142,16 @@ impl<'a> Inputs<'a> {
             0
         };
         let total: i64 = sized.iter().filter_map(|d| d.bytes).sum();
-        out.metrics.push(Metric::new("total_bytes", total as f64, "B"));
+        out.metrics.push(Metric::new("total_bytes", total as f64, Unit::Bytes));
         out.facts.set("skipped", skipped);
         if skipped > 0 {
-            out.metrics.push(Metric::new("databases_skipped", skipped as f64, ""));
+            out.metrics
+                .push(Metric::new("databases_skipped", skipped as f64, Unit::Count));
             out.notes.push(format!(
                 "{skipped} database(s) were not sized: this role may not connect to them (pg_database_size needs \
-                 CONNECT). To size them: GRANT CONNECT ON DATABASE <name> TO \"{role}\"; or GRANT pg_read_all_stats \
-                 TO \"{role}\"; their transaction ID ages are shown all the same",
-                role = snap.role.replace('"', "\"\"")
+                 CONNECT). To size them: GRANT CONNECT ON DATABASE <name> TO {role}; or GRANT pg_read_all_stats \
+                 TO {role}; their transaction ID ages are shown all the same",
+                role = crate::quote::pg::ident(&snap.role)
             ));
         }
         if !snap.all_databases && sized.len() <= 1 {
@@ -247,7 +249,8 @@ impl<'a> Inputs<'a> {
             ));
         }
         if let (Some(g), Some(s)) = (growth_total, self.seconds) {
-            out.metrics.push(Metric::new("growth_bytes_per_second", g.round(), "B"));
+            out.metrics
+                .push(Metric::new("growth_bytes_per_second", g.round(), Unit::Bytes));
             out.notes.push(format!(
                 "growth over {s:.1}s between two snapshots: {}/s in total",
                 human_bytes(g)
@@ -336,14 +339,14 @@ impl<'a> Inputs<'a> {
         let status = judged.first().map(|j| j.severity).unwrap_or(Status::Ok);
         let worst_ratio = judged.iter().map(|j| j.ratio).fold(0.0, f64::max);
         out.metrics.push(
-            Metric::new("max_bloat", (worst_ratio * 10.0).round() / 10.0, "%")
+            Metric::new("max_bloat", (worst_ratio * 10.0).round() / 10.0, Unit::Percent)
                 .thresholds(t.percent(BLOAT_WARNING), t.percent(BLOAT_CRITICAL))
                 .range(0.0, 100.0),
         );
         out.metrics.push(Metric::new(
             "bloat_bytes",
             judged.iter().map(|j| j.wasted).sum::<i64>() as f64,
-            "B",
+            Unit::Bytes,
         ));
         self.bloat_rows(out, &judged);
         let unestimated: Vec<&&Bloat> = over.iter().filter(|b| b.wasted.is_none()).collect();
@@ -449,10 +452,10 @@ impl<'a> Inputs<'a> {
             let (xid, mxid) = (d.xid_age.unwrap_or(0), d.mxid_age.unwrap_or(0));
             let p = pct(xid.max(mxid));
             status = grade(p, t.percent(XID_WARNING), t.percent(XID_CRITICAL));
-            out.metrics.push(Metric::new("max_xid_age", xid as f64, ""));
-            out.metrics.push(Metric::new("max_mxid_age", mxid as f64, ""));
+            out.metrics.push(Metric::new("max_xid_age", xid as f64, Unit::Count));
+            out.metrics.push(Metric::new("max_mxid_age", mxid as f64, Unit::Count));
             out.metrics.push(
-                Metric::new("xid_wraparound", (p * 1000.0).round() / 1000.0, "%")
+                Metric::new("xid_wraparound", (p * 1000.0).round() / 1000.0, Unit::Percent)
                     .thresholds(t.percent(XID_WARNING), t.percent(XID_CRITICAL))
                     .range(0.0, 100.0),
             );
@@ -616,8 +619,8 @@ impl<'a> Inputs<'a> {
         if unreadable > 0 && self.engine != Engine::Mysql {
             out.facts.flag("insufficient_privilege");
             let grant = format!(
-                "GRANT pg_read_all_data TO \"{}\"; (PostgreSQL 14+, or SELECT on those tables)",
-                self.snap.role.replace('"', "\"\"")
+                "GRANT pg_read_all_data TO {}; (PostgreSQL 14+, or SELECT on those tables)",
+                crate::quote::pg::ident(&self.snap.role)
             );
             let blind = format!(
                 "{unreadable} relation(s) of at least {} have statistics this role may not read, so no bloat \
