@@ -27,7 +27,8 @@ pub fn queries(engine: Engine) -> Vec<Query> {
                 include_str!("../sql/mysql/backup_account.sql"),
             ),
         ],
-        _ => vec![
+        // PgBouncer is not among SPEC.engines, so never gets here; it speaks PostgreSQL.
+        Engine::Postgres | Engine::Pgbouncer => vec![
             Query::new(
                 "reading pg_stat_archiver and the archive settings",
                 include_str!("../sql/postgres/backup_archiver.sql"),
@@ -83,7 +84,7 @@ fn no_pitr(v: &mut Verdict, ctx: &Context, reason: &str, text: String) {
 pub fn judge(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
     match ctx.engine() {
         Engine::Mysql => mysql(v, ctx, results),
-        _ => postgres(v, ctx, results),
+        Engine::Postgres | Engine::Pgbouncer => postgres(v, ctx, results),
     }
 }
 
