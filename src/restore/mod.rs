@@ -6,8 +6,8 @@
 //! restore program, `tables` for the counts and the comparison. Produces an ordinary report with one result named
 //! `restore-check`, so every output format and exit code works as for the checks.
 
+mod backup;
 mod command;
-pub mod format;
 pub mod guard;
 mod identity;
 pub mod scratch;
@@ -26,8 +26,9 @@ use crate::report::{CheckResult, Finding, Metric, Report, Status, TargetInfo};
 use crate::target::{Engine, Target};
 use crate::units::format_duration;
 
+use crate::dumpfile::{self, Format};
+use backup::Backup;
 use command::command;
-use format::{Backup, Format};
 use identity::{identity, read_source};
 use scratch::{Admin, Created};
 use tables::{Counted, Table};
@@ -94,52 +95,86 @@ struct Source {
     tables: Vec<Table>,
 }
 
+/// What `go` learnt before creating anything: the backup and both servers.
+struct Inputs {
+    backup: Backup,
+    scratch: Target,
+    source: Option<Target>,
+}
+
 impl Run<'_> {
+    /// The steps, in order; every early return is an UNKNOWN saying why, before anything was
+    /// created or (after `create_scratch`) with the scratch database dropped.
     fn go(&mut self) -> CheckResult {
-        let env = |k: &str| std::env::var(k).ok();
-        let backup = match format::detect(&self.args.backup) {
-            Ok(b) => b,
-            Err(e) => return unknown(format!("{e:#}")),
+        let inputs = match self.inputs() {
+            Ok(i) => i,
+            Err(why) => return unknown(why),
         };
-        let scratch = match Target::resolve(Some(&self.args.scratch_url), &env) {
-            Ok(t) => t,
-            Err(e) => return unknown(format!("--scratch-url: {e:#}")),
+        let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(rt) => rt,
+            Err(e) => return unknown(format!("cannot start the async runtime: {e}")),
         };
-        self.scratch_target = Some(scratch.clone());
-        if let Err(e) = fits(&backup, &scratch, "--scratch-url") {
-            return unknown(e.to_string());
+        let (source, notes) = match self.look_first(&runtime, &inputs) {
+            Ok(seen) => seen,
+            Err(why) => return unknown(why),
+        };
+        let created = Created::fresh();
+        // Before the database exists: a Ctrl-C from here on still ends in the cleanup.
+        tool::catch_interrupts();
+        if let Err(why) = self.create_scratch(&runtime, &inputs.scratch, &created) {
+            return unknown(why);
         }
+        crate::log::info(&format!("created the scratch database {}", created.name));
+        let mut result = self.restore_and_verify(&runtime, &inputs.backup, &inputs.scratch, &created, source.as_ref());
+        result.notes.splice(0..0, notes);
+        self.clean_up(&runtime, &inputs.scratch, &created, &mut result);
+        result
+    }
+
+    /// The backup and the two targets, each checked to fit the other.
+    fn inputs(&mut self) -> Result<Inputs, String> {
+        let env = |k: &str| std::env::var(k).ok();
+        let backup = backup::detect(&self.args.backup).map_err(|e| format!("{e:#}"))?;
+        let scratch =
+            Target::resolve(Some(&self.args.scratch_url), &env).map_err(|e| format!("--scratch-url: {e:#}"))?;
+        self.scratch_target = Some(scratch.clone());
+        fits(&backup, &scratch, "--scratch-url").map_err(|e| e.to_string())?;
         if scratch.hosts.len() != 1 {
-            return unknown(
+            return Err(
                 "--scratch-url names several hosts: give exactly one, so the restore tool cannot land on another"
                     .into(),
             );
         }
         let source = match &self.global.url {
             None => None,
-            Some(url) => match Target::resolve(Some(url), &env) {
-                Ok(t) => {
-                    if let Err(e) = fits(&backup, &t, "--url") {
-                        return unknown(e.to_string());
-                    }
-                    Some(t)
-                }
-                Err(e) => return unknown(format!("{e:#}")),
-            },
+            Some(url) => {
+                let t = Target::resolve(Some(url), &env).map_err(|e| format!("{e:#}"))?;
+                fits(&backup, &t, "--url").map_err(|e| e.to_string())?;
+                Some(t)
+            }
         };
-        let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-            Ok(rt) => rt,
-            Err(e) => return unknown(format!("cannot start the async runtime: {e}")),
-        };
-        let deadline = tokio::time::Instant::from_std(self.deadline);
+        Ok(Inputs {
+            backup,
+            scratch,
+            source,
+        })
+    }
 
-        // Before anything is created: which servers these are, and what the source holds.
+    /// Before anything is created: which servers these are, and what the source holds. A
+    /// scratch server that is the source's is refused (same database) or noted.
+    fn look_first(
+        &mut self,
+        runtime: &tokio::runtime::Runtime,
+        inputs: &Inputs,
+    ) -> Result<(Option<Source>, Vec<String>), String> {
+        let (scratch, source) = (&inputs.scratch, inputs.source.as_ref());
+        let deadline = tokio::time::Instant::from_std(self.deadline);
         let prepared = runtime.block_on(async {
-            let scratch_id = identity(&scratch, &self.limits(&scratch))
+            let scratch_id = identity(scratch, &self.limits(scratch))
                 .await
                 .map_err(|e| format!("the scratch server: {e}"))?;
             let mut source_seen = None;
-            if let Some(src) = &source {
+            if let Some(src) = source {
                 let (id, tables) = timeout_at(deadline, read_source(src, &self.limits(src)))
                     .await
                     .map_err(|_| "reading the source ran out of --timeout".to_string())?
@@ -148,45 +183,44 @@ impl Run<'_> {
             }
             Ok::<_, String>((scratch_id, source_seen))
         });
-        let (scratch_id, source_seen) = match prepared {
-            Ok(p) => p,
-            Err(e) => {
-                let source_password = source.as_ref().and_then(|s| s.password.as_deref());
-                return unknown(crate::redact::hide_password(
-                    &driver_message(&e, scratch.password.as_deref()),
-                    source_password,
-                ));
-            }
-        };
+        let (scratch_id, source_seen) = prepared.map_err(|e| {
+            let source_password = source.and_then(|s| s.password.as_deref());
+            crate::redact::hide_password(&driver_message(&e, scratch.password.as_deref()), source_password)
+        })?;
         self.scratch_version = Some(scratch_id.version.clone());
         let mut notes = Vec::new();
-        let source = match source_seen {
-            None => None,
-            Some((source_id, tables)) => {
-                if scratch_id.same_server(&source_id) {
-                    if scratch_id.database == source_id.database && !self.args.i_know_this_is_production {
-                        return unknown(format!(
-                            "refusing to restore: --scratch-url is the source's server ({}) and database ({}); point \
-                             it at another server, or pass --i-know-this-is-production to restore onto the source's \
-                             server anyway (into a new scratch database)",
-                            scratch_id.describe(),
-                            scratch_id.database.as_deref().unwrap_or("none")
-                        ));
-                    }
-                    notes.push(format!(
-                        "the scratch database is on the source's server ({}): the restore adds load there",
-                        scratch_id.describe()
-                    ));
-                }
-                Some(Source { tables })
-            }
+        let Some((source_id, tables)) = source_seen else {
+            return Ok((None, notes));
         };
+        if scratch_id.same_server(&source_id) {
+            if scratch_id.database == source_id.database && !self.args.i_know_this_is_production {
+                return Err(format!(
+                    "refusing to restore: --scratch-url is the source's server ({}) and database ({}); point \
+                     it at another server, or pass --i-know-this-is-production to restore onto the source's \
+                     server anyway (into a new scratch database)",
+                    scratch_id.describe(),
+                    scratch_id.database.as_deref().unwrap_or("none")
+                ));
+            }
+            notes.push(format!(
+                "the scratch database is on the source's server ({}): the restore adds load there",
+                scratch_id.describe()
+            ));
+        }
+        Ok((Some(Source { tables }), notes))
+    }
 
-        let created = Created::fresh();
-        // Before the database exists: a Ctrl-C from here on still ends in the cleanup.
-        tool::catch_interrupts();
+    /// Creates the scratch database, after refusing an account with more powers than creating
+    /// databases (unless --trust-backup).
+    fn create_scratch(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        scratch: &Target,
+        created: &Created,
+    ) -> Result<(), String> {
+        let deadline = tokio::time::Instant::from_std(self.deadline);
         let made = runtime.block_on(async {
-            let mut admin = Admin::connect(&scratch, &self.limits(&scratch))
+            let mut admin = Admin::connect(scratch, &self.limits(scratch))
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
             if !self.args.trust_backup {
@@ -208,22 +242,20 @@ impl Run<'_> {
             // Cut off mid-way, the server may still finish the CREATE on its own, leaving a
             // database without the marker that would let a later cleanup recognise it: named,
             // with the statement that drops it.
-            let made = timeout_at(deadline, admin.create(&created)).await.unwrap_or_else(|_| {
-                let ident = match scratch.engine {
-                    Engine::Mysql => scratch::my_ident(&created.name),
-                    _ => scratch::pg_ident(&created.name),
-                };
+            let made = timeout_at(deadline, admin.create(created)).await.unwrap_or_else(|_| {
                 Err(anyhow::Error::new(CreateTimedOut(format!(
                     "creating the scratch database {} ran out of --timeout; if the server still finished it, it is \
-                     there unmarked: drop it by hand with DROP DATABASE {ident}",
-                    created.name
+                     there unmarked: drop it by hand with {}",
+                    created.name,
+                    drop_by_hand(scratch.engine, &created.name)
                 ))))
             });
             admin.close().await;
             made.map(Ok)
         });
-        if let Ok(Err(powers)) = &made {
-            return unknown(format!(
+        match made {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(powers)) => Err(format!(
                 "refused: the --scratch-url account {} has {} on {}, so the dump's own code (functions, triggers, \
                  COPY ... PROGRAM, statements about other databases) would run with them. Use an account that may \
                  only create databases (PostgreSQL: CREATE ROLE restore LOGIN CREATEDB; MariaDB: GRANT ALL ON \
@@ -231,56 +263,37 @@ impl Run<'_> {
                 scratch.user,
                 powers.join(", "),
                 scratch.redacted_url()
-            ));
+            )),
+            Err(e) => match e.downcast_ref::<CreateTimedOut>() {
+                Some(CreateTimedOut(message)) => Err(message.clone()),
+                None => Err(format!(
+                    "cannot create the scratch database on {}: {} (the --scratch-url user needs CREATEDB on \
+                     PostgreSQL, CREATE on MariaDB)",
+                    scratch.redacted_url(),
+                    driver_message(&format!("{e:#}"), scratch.password.as_deref())
+                )),
+            },
         }
-        if let Err(e) = &made
-            && let Some(CreateTimedOut(message)) = e.downcast_ref::<CreateTimedOut>()
-        {
-            return unknown(message.clone());
-        }
-        if let Err(e) = made {
-            return unknown(format!(
-                "cannot create the scratch database on {}: {} (the --scratch-url user needs CREATEDB on PostgreSQL, \
-                 CREATE on MariaDB)",
-                scratch.redacted_url(),
-                driver_message(&format!("{e:#}"), scratch.password.as_deref())
-            ));
-        }
-        crate::log::info(&format!("created the scratch database {}", created.name));
+    }
 
-        let mut result = self.restore_and_verify(&runtime, &backup, &scratch, &created, source.as_ref());
-        result.notes.splice(0..0, notes);
-
-        // Always, after success, failure or timeout: drop what this run created.
-        let cleanup = tokio::time::Instant::from_std(Instant::now() + CLEANUP_TIME);
+    /// Always, after success, failure or timeout: drop what this run created (or say how to,
+    /// with --keep), and record the scratch database's fate as a finding.
+    fn clean_up(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        scratch: &Target,
+        created: &Created,
+        result: &mut CheckResult,
+    ) {
         let state = if self.args.keep {
             result.notes.push(format!(
-                "kept the scratch database {} (--keep); drop it with: DROP DATABASE {}",
+                "kept the scratch database {} (--keep); drop it with: {}",
                 created.name,
-                match scratch.engine {
-                    Engine::Mysql => scratch::my_ident(&created.name),
-                    _ => scratch::pg_ident(&created.name),
-                }
+                drop_by_hand(scratch.engine, &created.name)
             ));
             "kept"
         } else {
-            let dropped = runtime.block_on(async {
-                timeout_at(cleanup, async {
-                    let mut admin = Admin::connect(&scratch, &self.cleanup_limits(&scratch))
-                        .await
-                        .map_err(|e| anyhow!("{e}"))?;
-                    let r = admin.drop_created(&created).await;
-                    admin.close().await;
-                    r
-                })
-                .await
-            });
-            let problem = match dropped {
-                Ok(Ok(())) => None,
-                Ok(Err(e)) => Some(driver_message(&format!("{e:#}"), scratch.password.as_deref())),
-                Err(_) => Some("dropping it did not finish in time; drop it by hand".to_string()),
-            };
-            match problem {
+            match self.drop_scratch(runtime, scratch, created) {
                 None => {
                     crate::log::info(&format!("dropped the scratch database {}", created.name));
                     "dropped"
@@ -299,7 +312,27 @@ impl Run<'_> {
                 .with("database", created.name.clone())
                 .with("state", state),
         );
-        result
+    }
+
+    /// Drops the scratch database within its own CLEANUP_TIME; why it could not, if so.
+    fn drop_scratch(&self, runtime: &tokio::runtime::Runtime, scratch: &Target, created: &Created) -> Option<String> {
+        let cleanup = tokio::time::Instant::from_std(Instant::now() + CLEANUP_TIME);
+        let dropped = runtime.block_on(async {
+            timeout_at(cleanup, async {
+                let mut admin = Admin::connect(scratch, &self.cleanup_limits(scratch))
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?;
+                let r = admin.drop_created(created).await;
+                admin.close().await;
+                r
+            })
+            .await
+        });
+        match dropped {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(driver_message(&format!("{e:#}"), scratch.password.as_deref())),
+            Err(_) => Some("dropping it did not finish in time; drop it by hand".to_string()),
+        }
     }
 
     /// For a connection to `target`, within what is left of the run.
@@ -373,21 +406,13 @@ impl Run<'_> {
                 "",
             ),
         ];
-        let what = format!(
-            "{} {} ({})",
-            backup.format.name(),
-            human_bytes(backup.size),
-            backup
-                .compression
-                .decompressor()
-                .map_or("uncompressed".into(), |c| format!("{c}-compressed"))
-        );
+        let what = backup.describe(human_bytes);
         let mut notes = vec![format!("restored with {}", prepared.program.path.display())];
         if finished.skipped > 0 {
             notes.push(format!(
                 "{} statement(s) of the dump were skipped: {}",
                 finished.skipped,
-                if backup.format == Format::MysqlDump {
+                if backup.engine == Engine::Mysql {
                     "about its own database (the scratch one stands in for it)"
                 } else {
                     "about its own database, owners and privileges (as pg_restore --no-owner --no-privileges)"
@@ -443,9 +468,9 @@ impl Run<'_> {
         if !finished.success {
             let lines = tool::first_lines(&finished.stderr, password);
             notes.extend(lines.iter().map(|l| format!("{tool_name}: {l}")));
-            let server_major = self.scratch_version.as_deref().and_then(format::major_of);
+            let server_major = self.scratch_version.as_deref().and_then(dumpfile::major_of);
             if let (Some(tool_major), Some(server_major)) = (prepared.program.major, server_major)
-                && backup.format.is_postgres()
+                && backup.engine == Engine::Postgres
                 && tool_major > server_major
             {
                 // pg_dump's output is meant for a server of its own major or newer: a dump made
@@ -475,7 +500,7 @@ impl Run<'_> {
         // A plain dump cut short still restores what it holds: only its missing last line tells.
         let cut_short = match backup.format {
             Format::PgPlain => Some("-- PostgreSQL database dump complete"),
-            Format::MysqlDump if backup.commented => Some("-- Dump completed"),
+            Format::Mysqldump => Some("-- Dump completed"),
             _ => None,
         };
         if let Some(trailer) = cut_short
@@ -490,7 +515,7 @@ impl Run<'_> {
                 notes,
             );
         }
-        if finished.complete == Some(false) && backup.format == Format::MysqlDump {
+        if finished.complete == Some(false) && backup.format == Format::MysqldumpNoComments {
             notes.push(
                 "the dump has neither mysqldump's header nor its closing '-- Dump completed' line (made with \
                  --compact or --skip-comments): whether it is complete is unknown"
@@ -655,11 +680,7 @@ impl Run<'_> {
 
 /// The backup's engine must be the target's.
 fn fits(backup: &Backup, target: &Target, flag: &str) -> Result<()> {
-    let wanted = if backup.format.is_postgres() {
-        Engine::Postgres
-    } else {
-        Engine::Mysql
-    };
+    let wanted = backup.engine;
     if target.engine != wanted {
         bail!(
             "{} is a {}, but {flag} is a {} server: give a {} URL",
@@ -670,6 +691,16 @@ fn fits(backup: &Backup, target: &Target, flag: &str) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The statement that drops the scratch database `name` by hand.
+fn drop_by_hand(engine: Engine, name: &str) -> String {
+    let ident = match engine {
+        Engine::Mysql => scratch::my_ident(name),
+        // PgBouncer never gets here (`fits` wants the dump's engine), but speaks PostgreSQL.
+        Engine::Postgres | Engine::Pgbouncer => scratch::pg_ident(name),
+    };
+    format!("DROP DATABASE {ident}")
 }
 
 fn unknown(summary: String) -> CheckResult {

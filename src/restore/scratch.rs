@@ -53,7 +53,7 @@ impl Admin {
             }
             _ => {
                 let (client, version) = postgres::open_for_writing(target, limits).await?;
-                let version_num = crate::restore::format::major_of(&version).unwrap_or(0);
+                let version_num = crate::dumpfile::major_of(&version).unwrap_or(0);
                 Ok(Admin::Postgres { client, version_num })
             }
         }

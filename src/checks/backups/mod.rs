@@ -1,12 +1,10 @@
 //! The backups check: is there a fresh, complete backup, and WAL or binlogs to reach the present?
-//! Three sources, each optional: dump directories (`--dir`, read in `dumps.rs`, `formats.rs`,
-//! `archive.rs`), a pgBackRest stanza (`--pgbackrest-stanza`, `pgbackrest.rs`), and the target's
+//! Three sources, each optional: dump directories (`--dir`, read in `dumps.rs` and
+//! `crate::dumpfile`), a pgBackRest stanza (`--pgbackrest-stanza`, `pgbackrest.rs`), and the target's
 //! own archiving or binary-log settings (`server.rs`). Files and pgBackRest are read by
 //! `inspect` on a thread of its own while the tool connects; here only the verdict.
 
-mod archive;
 mod dumps;
-mod formats;
 mod pgbackrest;
 mod server;
 
@@ -18,11 +16,11 @@ use super::{
     Check, CheckOption, CheckSpec, Context, Facts, LocalContext, LocalFacts, Outcome, Results, Threshold,
     ThresholdKind, Thresholds,
 };
+use crate::dumpfile::Completeness;
 use crate::engine::Query;
 use crate::report::{Finding, Metric, Status};
 use crate::target::Engine;
 use crate::units::format_duration;
-use formats::Completeness;
 
 pub struct Backups;
 
@@ -353,10 +351,7 @@ fn judge_dir(v: &mut Verdict, t: &Thresholds, limit: usize, s: &dumps::Scanned) 
         worst_age = worst_age.max(age);
         let name = crate::text::sanitize(&series.key, true);
         let file = crate::text::sanitize(&newest.path.display().to_string(), true);
-        let format = match newest.sniffed.compression {
-            Some(c) => format!("{} ({})", newest.sniffed.format.name(), c.name()),
-            None => newest.sniffed.format.name().to_string(),
-        };
+        let format = newest.sniffed.described();
         let median = dumps::previous_median(series, 5);
         let mut verdict = Status::Ok;
         let remember = |v: &mut Verdict, detail: &str| {
