@@ -3,8 +3,10 @@
 //! scratch copy. The one command that writes, and only into its own scratch database: see
 //! `scratch` for the naming and marker rules, `guard` for what a text dump may do, `identity`
 //! for telling the source's server apart, `command` and `tool` for running the engine's own
-//! restore program, `tables` for the counts and the comparison. Produces an ordinary report with one result named
-//! `restore-check`, so every output format and exit code works as for the checks.
+//! restore program, `verify` for judging the restore and its copy, `tables` for the counts and
+//! the comparison, `backup` for what restore-check accepts of `crate::dumpfile`'s dumps.
+//! Produces an ordinary report with one result named `restore-check`, so every output format
+//! and exit code works as for the checks.
 
 mod backup;
 mod command;
@@ -13,6 +15,7 @@ mod identity;
 pub mod scratch;
 pub mod tables;
 pub mod tool;
+mod verify;
 
 use std::time::{Duration, Instant};
 
@@ -20,18 +23,15 @@ use anyhow::{Result, anyhow, bail};
 use tokio::time::timeout_at;
 
 use crate::cli::{GlobalArgs, RestoreArgs};
-use crate::engine::{Limits, Session};
+use crate::engine::Limits;
 use crate::redact::driver_message;
 use crate::report::{CheckResult, Finding, Metric, Report, Status, TargetInfo};
 use crate::target::{Engine, Target};
-use crate::units::format_duration;
 
-use crate::dumpfile::{self, Format};
 use backup::Backup;
-use command::command;
 use identity::{identity, read_source};
 use scratch::{Admin, Created};
-use tables::{Counted, Table};
+use tables::Table;
 
 /// `--timeout` for this command when none is typed: restores take minutes to hours.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3600);
@@ -354,326 +354,6 @@ impl Run<'_> {
             connect_timeout: self.global.connect_timeout(target),
             statement_timeout: CLEANUP_TIME,
             lock_timeout: Duration::from_secs(1),
-        }
-    }
-
-    fn restore_and_verify(
-        &self,
-        runtime: &tokio::runtime::Runtime,
-        backup: &Backup,
-        scratch: &Target,
-        created: &Created,
-        source: Option<&Source>,
-    ) -> CheckResult {
-        let password = scratch.password.as_deref();
-        let prepared = match command(backup, scratch, &created.name) {
-            Ok(p) => p,
-            Err(e) => return unknown(format!("{e:#}")),
-        };
-        let tool_name = format!(
-            "{}{}",
-            prepared
-                .program
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy())
-                .unwrap_or_default(),
-            prepared.program.major.map(|m| format!(" {m}")).unwrap_or_default()
-        );
-        crate::log::info(&format!(
-            "restoring {} with {}",
-            backup.format.name(),
-            prepared.program.path.display()
-        ));
-        let finished = tool::run(tool::Job {
-            program: &prepared.program,
-            args: prepared.args,
-            env: prepared.env,
-            backup,
-            deadline: self.deadline,
-        });
-        let finished = match finished {
-            Ok(f) => f,
-            Err(e) => return unknown(format!("{e:#}")),
-        };
-        let secs = finished.elapsed.as_secs_f64();
-        let mut metrics = vec![
-            Metric::new("restore_seconds", round(secs, 3), "s"),
-            Metric::new("restore_bytes", finished.bytes_read as f64, "B"),
-            Metric::new(
-                "restore_mb_per_second",
-                round(finished.bytes_read as f64 / 1e6 / secs.max(0.001), 2),
-                "",
-            ),
-        ];
-        let what = backup.describe(human_bytes);
-        let mut notes = vec![format!("restored with {}", prepared.program.path.display())];
-        if finished.skipped > 0 {
-            notes.push(format!(
-                "{} statement(s) of the dump were skipped: {}",
-                finished.skipped,
-                if backup.engine == Engine::Mysql {
-                    "about its own database (the scratch one stands in for it)"
-                } else {
-                    "about its own database, owners and privileges (as pg_restore --no-owner --no-privileges)"
-                }
-            ));
-        }
-        if finished.timed_out {
-            return CheckResult {
-                metrics,
-                notes,
-                ..unknown(format!(
-                    "the restore did not finish within --timeout {} ({} of {} read); {tool_name} was stopped: raise \
-                     --timeout to measure the full restore",
-                    format_duration(self.timeout),
-                    human_bytes(finished.bytes_read),
-                    human_bytes(backup.size)
-                ))
-            };
-        }
-        if finished.interrupted {
-            return CheckResult {
-                metrics,
-                notes,
-                ..unknown(format!(
-                    "interrupted after {} of {} read; {tool_name} was stopped",
-                    human_bytes(finished.bytes_read),
-                    human_bytes(backup.size)
-                ))
-            };
-        }
-        if let Some(why) = finished.stopped {
-            return CheckResult {
-                metrics,
-                notes,
-                ..unknown(format!(
-                    "{why}; restore-check restores one database's dump into a scratch database"
-                ))
-            };
-        }
-        if let Some(err) = &finished.decompress_error {
-            let lines = tool::first_lines(err, password);
-            notes.extend(lines.iter().map(|l| format!("decompressor: {l}")));
-            return failed(
-                format!(
-                    "the backup could not be decompressed after {}: {}",
-                    human_bytes(finished.bytes_read),
-                    lines.first().cloned().unwrap_or_default()
-                ),
-                metrics,
-                notes,
-            );
-        }
-        if !finished.success {
-            let lines = tool::first_lines(&finished.stderr, password);
-            notes.extend(lines.iter().map(|l| format!("{tool_name}: {l}")));
-            let server_major = self.scratch_version.as_deref().and_then(dumpfile::major_of);
-            if let (Some(tool_major), Some(server_major)) = (prepared.program.major, server_major)
-                && backup.engine == Engine::Postgres
-                && tool_major > server_major
-            {
-                // pg_dump's output is meant for a server of its own major or newer: a dump made
-                // by a newer pg_dump fails the same way in a real restore into this server.
-                notes.push(format!(
-                    "the dump was made by pg_dump {} and needs {tool_name}, newer than the scratch server                      (PostgreSQL {server_major}): restore into a server of major {} or later, or dump with the                      server's own pg_dump",
-                    backup.dump_major.unwrap_or(tool_major),
-                    backup.dump_major.unwrap_or(tool_major)
-                ));
-            }
-            let first = lines
-                .iter()
-                .find(|l| l.contains("error") || l.contains("ERROR"))
-                .or(lines.first())
-                .cloned()
-                .unwrap_or_else(|| format!("exit code {}", finished.exit.unwrap_or(-1)));
-            return failed(
-                format!(
-                    "the restore of {what} failed after {}: {first}",
-                    format_duration(finished.elapsed)
-                ),
-                metrics,
-                notes,
-            );
-        }
-
-        // A plain dump cut short still restores what it holds: only its missing last line tells.
-        let cut_short = match backup.format {
-            Format::PgPlain => Some("-- PostgreSQL database dump complete"),
-            Format::Mysqldump => Some("-- Dump completed"),
-            _ => None,
-        };
-        if let Some(trailer) = cut_short
-            && finished.complete == Some(false)
-        {
-            return failed(
-                format!(
-                    "the dump ends early: {what} has no closing '{trailer}' line, so the restore ran without \
-                     error but is incomplete"
-                ),
-                metrics,
-                notes,
-            );
-        }
-        if finished.complete == Some(false) && backup.format == Format::MysqldumpNoComments {
-            notes.push(
-                "the dump has neither mysqldump's header nor its closing '-- Dump completed' line (made with \
-                 --compact or --skip-comments): whether it is complete is unknown"
-                    .into(),
-            );
-        }
-
-        if tool::interrupted() {
-            return CheckResult {
-                metrics,
-                notes,
-                ..unknown(format!(
-                    "interrupted after the restore ({}), before its rows were counted",
-                    format_duration(finished.elapsed)
-                ))
-            };
-        }
-
-        // Verify: every table of the copy, counted exactly.
-        let copy_target = Target {
-            dbname: Some(created.name.clone()),
-            ..scratch.clone()
-        };
-        let deadline = tokio::time::Instant::from_std(self.deadline);
-        let counted = runtime.block_on(async {
-            let count = timeout_at(deadline, async {
-                let mut session = Session::connect(&copy_target, &self.limits(&copy_target))
-                    .await
-                    .map_err(|e| anyhow!("{e}"))?;
-                let t = tables::read(&mut session, scratch.engine, None).await;
-                session.close().await;
-                t
-            });
-            // Ctrl-C or SIGTERM while a big copy is counted: straight to the cleanup, not after
-            // the count (a supervisor's SIGKILL would otherwise find the scratch database).
-            let interrupt = async {
-                while !tool::interrupted() {
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                }
-            };
-            tokio::select! {
-                counted = count => Some(counted),
-                _ = interrupt => None,
-            }
-        });
-        let Some(counted) = counted else {
-            return CheckResult {
-                metrics,
-                notes,
-                ..unknown(format!(
-                    "interrupted after the restore ({}), while its rows were counted",
-                    format_duration(finished.elapsed)
-                ))
-            };
-        };
-        let restored = match counted {
-            Ok(Ok(t)) => t,
-            Ok(Err(e)) => {
-                return CheckResult {
-                    metrics,
-                    notes,
-                    ..unknown(format!(
-                        "restored in {}, but counting the copy's rows failed: {}",
-                        format_duration(finished.elapsed),
-                        driver_message(&format!("{e:#}"), password)
-                    ))
-                };
-            }
-            Err(_) => {
-                return CheckResult {
-                    metrics,
-                    notes,
-                    ..unknown(format!(
-                        "restored in {}, but counting the copy's rows ran out of --timeout",
-                        format_duration(finished.elapsed)
-                    ))
-                };
-            }
-        };
-        let rows: i64 = restored.iter().filter_map(|t| t.rows).sum();
-        metrics.push(Metric::new("tables", restored.len() as f64, ""));
-        metrics.push(Metric::new("rows", rows as f64, ""));
-        let mut findings = Vec::new();
-        let mut status = Status::Ok;
-        for t in restored.iter().filter(|t| t.count_error.is_some()) {
-            status = status.worst(Status::Unknown);
-            notes.push(format!(
-                "could not count {}: {}",
-                t.key,
-                t.count_error.as_deref().unwrap_or_default()
-            ));
-        }
-        let restored_line = format!(
-            "restored {what} in {} ({:.1} MB/s) with {tool_name}: {} table(s), {} row(s)",
-            format_duration(finished.elapsed),
-            finished.bytes_read as f64 / 1e6 / secs.max(0.001),
-            restored.len(),
-            rows
-        );
-        let summary = match source {
-            None => {
-                if restored.is_empty() {
-                    status = status.worst(Status::Warning);
-                    format!("{restored_line}; the dump holds no tables")
-                } else {
-                    notes.push("no --url: the copy was counted but not compared with a source".into());
-                    restored_line
-                }
-            }
-            Some(src) => {
-                let diffs = tables::compare(&restored, &src.tables, self.args.row_tolerance.0);
-                let estimated = src.tables.iter().filter(|t| t.rows.is_none()).count();
-                if estimated > 0 {
-                    notes.push(format!(
-                        "{estimated} source table(s) larger than {} were compared by the planner's estimate \
-                         (pg_class.reltuples / information_schema.TABLES.TABLE_ROWS), not counted",
-                        human_bytes(EXACT_COUNT_MAX_BYTES as u64)
-                    ));
-                }
-                metrics.push(Metric::new("differences", diffs.len() as f64, ""));
-                for d in &diffs {
-                    status = status.worst(d.status);
-                    let mut f = Finding::new("difference")
-                        .with("table", d.table.clone())
-                        .with("problem", d.problem)
-                        .with("source_rows", d.source_rows)
-                        .with("restored_rows", d.restored_rows);
-                    f = f.with(
-                        "source_counted",
-                        match d.counted {
-                            Some(Counted::Exact) => "exact",
-                            Some(Counted::Estimate) => "estimate",
-                            None => "",
-                        },
-                    );
-                    findings.push(f);
-                }
-                let missing = diffs.iter().filter(|d| d.restored_rows.is_none()).count();
-                if diffs.is_empty() {
-                    format!("{restored_line}; matches the source ({} table(s))", src.tables.len())
-                } else if missing > 0 {
-                    format!(
-                        "{restored_line}; {missing} table(s) of the source missing, {} difference(s)",
-                        diffs.len()
-                    )
-                } else {
-                    format!("{restored_line}; {} difference(s) from the source", diffs.len())
-                }
-            }
-        };
-        CheckResult {
-            check: NAME.into(),
-            status,
-            summary,
-            metrics,
-            findings,
-            notes,
-            runbook: None,
         }
     }
 }
