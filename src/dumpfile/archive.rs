@@ -234,6 +234,16 @@ fn read_entry(r: &mut Reader, expected: u8) -> io::Result<Entry> {
     })
 }
 
+/// Complete when every TOC entry with data `has` it; else how many `are_missing`, and which.
+fn data_present(entries: &[Entry], has: impl Fn(&Entry) -> bool, are_missing: &str) -> Completeness {
+    let missing: Vec<&Entry> = entries.iter().filter(|e| e.has_data && !has(e)).collect();
+    if missing.is_empty() {
+        Completeness::Complete
+    } else {
+        Completeness::Incomplete(format!("{} {are_missing}: {}", missing.len(), missing_list(&missing)))
+    }
+}
+
 fn missing_list(entries: &[&Entry]) -> String {
     let mut names: Vec<String> = entries
         .iter()
@@ -304,19 +314,11 @@ pub fn verify_custom(stream: &mut dyn BufRead, _len: Option<u64>, budget: &Budge
         }
         seen.insert(id);
     }
-    let missing: Vec<&Entry> = entries
-        .iter()
-        .filter(|e| e.has_data && !seen.contains(&e.dump_id))
-        .collect();
-    if missing.is_empty() {
-        Ok(Completeness::Complete)
-    } else {
-        Ok(Completeness::Incomplete(format!(
-            "{} TOC entries have no data block: {}",
-            missing.len(),
-            missing_list(&missing)
-        )))
-    }
+    Ok(data_present(
+        &entries,
+        |e| seen.contains(&e.dump_id),
+        "TOC entries have no data block",
+    ))
 }
 
 /// Reads one run of chunks; `false` when the file ends inside it.
@@ -365,7 +367,7 @@ pub fn verify_tar(stream: &mut dyn BufRead, budget: &Budget) -> io::Result<Compl
     let mut header = [0u8; 512];
     loop {
         budget.check()?;
-        if read_block(stream, &mut header)? < 512 {
+        if super::read_full(stream, &mut header)? < 512 {
             return Ok(Completeness::Incomplete(format!(
                 "cut short after {} member(s): the end-of-archive blocks are missing",
                 members.len()
@@ -406,32 +408,12 @@ pub fn verify_tar(stream: &mut dyn BufRead, budget: &Budget) -> io::Result<Compl
     let Some(entries) = entries else {
         return Ok(Completeness::Incomplete("the archive has no toc.dat".into()));
     };
-    let missing: Vec<&Entry> = entries
-        .iter()
-        .filter(|e| e.has_data && !satisfied(e, &|n| members.contains(n)))
-        .collect();
-    if missing.is_empty() {
-        Ok(Completeness::Complete)
-    } else {
-        Ok(Completeness::Incomplete(format!(
-            "{} data member(s) are missing: {}",
-            missing.len(),
-            missing_list(&missing)
-        )))
-    }
-}
-
-fn read_block(stream: &mut dyn BufRead, block: &mut [u8; 512]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < 512 {
-        match stream.read(&mut block[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
+    let present = |n: &str| members.contains(n);
+    Ok(data_present(
+        &entries,
+        |e| satisfied(e, &present),
+        "data member(s) are missing",
+    ))
 }
 
 fn field(bytes: &[u8]) -> String {
@@ -461,16 +443,9 @@ pub fn verify_directory(dir: &Path, budget: &Budget) -> io::Result<Completeness>
         Err(e) => return Err(e),
     };
     let present = |name: &str| dir.join(name).is_file();
-    let missing: Vec<&Entry> = entries
-        .iter()
-        .filter(|e| e.has_data && !satisfied(e, &present))
-        .collect();
-    if !missing.is_empty() {
-        return Ok(Completeness::Incomplete(format!(
-            "{} data file(s) are missing: {}",
-            missing.len(),
-            missing_list(&missing)
-        )));
+    let listed = data_present(&entries, |e| satisfied(e, &present), "data file(s) are missing");
+    if listed != Completeness::Complete {
+        return Ok(listed);
     }
     for entry in entries.iter().filter(|e| e.has_data) {
         let Some(name) = &entry.filename else { continue };

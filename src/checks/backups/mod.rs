@@ -432,35 +432,32 @@ fn judge_series(
 
 fn judge_completeness(v: &mut Verdict, newest: &Newest, completeness: &Completeness) -> Status {
     let (name, file) = (&newest.name, &newest.file);
-    match completeness {
-        Completeness::Complete => Status::Ok,
+    let (status, condition, text) = match completeness {
+        Completeness::Complete => return Status::Ok,
         Completeness::Incomplete(why) => {
             newest.remember(v, why);
-            v.problem(
+            (
                 Status::Critical,
                 "incomplete",
                 format!("{name}: the newest backup {file} is incomplete: {why}"),
-            );
-            Status::Critical
+            )
         }
         Completeness::Unknown(why) => {
             newest.remember(v, why);
-            v.problem(
+            (
                 Status::Unknown,
                 "completeness_unknown",
                 format!("{name}: cannot tell whether {file} is complete: {why}"),
-            );
-            Status::Unknown
+            )
         }
-        Completeness::Unread(why) => {
-            v.problem(
-                Status::Unknown,
-                "not_seen",
-                format!("{name}: {file} not read to the end: {why}"),
-            );
-            Status::Unknown
-        }
-    }
+        Completeness::Unread(why) => (
+            Status::Unknown,
+            "not_seen",
+            format!("{name}: {file} not read to the end: {why}"),
+        ),
+    };
+    v.problem(status, condition, text);
+    status
 }
 
 fn judge_age(v: &mut Verdict, t: &Thresholds, newest: &Newest) -> Status {
