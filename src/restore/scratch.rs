@@ -51,7 +51,7 @@ impl Admin {
                 let conn = mysql::open_for_writing(target, limits).await?;
                 Ok(Admin::Mysql(conn))
             }
-            _ => {
+            Engine::Postgres | Engine::Pgbouncer => {
                 let (client, version) = postgres::open_for_writing(target, limits).await?;
                 let version_num = crate::dumpfile::major_of(&version).unwrap_or(0);
                 Ok(Admin::Postgres { client, version_num })
