@@ -163,7 +163,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -245,7 +245,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -287,7 +287,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -349,7 +349,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -415,7 +415,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -743,7 +743,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -821,7 +821,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -887,7 +887,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -953,7 +953,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -1003,7 +1003,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -1045,7 +1045,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -1076,12 +1076,16 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__runbooks__subcmd__export)
-            opts="-v -h -V --runbook-url --for --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --format --runbook-url --for --url --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "prometheus-rules" -- "${cur}"))
+                    return 0
+                    ;;
                 --runbook-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1092,10 +1096,6 @@ _dbrunbook() {
                     ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -1221,7 +1221,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -1263,7 +1263,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -1305,7 +1305,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -1355,7 +1355,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -1433,7 +1433,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)
@@ -1499,7 +1499,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json nagios prometheus prometheus-rules" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --runbooks)

@@ -25,11 +25,10 @@ function __fish_dbrunbook_using_subcommand
 end
 
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
-prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -69,11 +68,10 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l tag -d 
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l jobs -d 'Targets diagnosed at once, over all servers. Each holds one connection and a few hundred KiB while it runs, far below file descriptor limits' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l server-jobs -d 'Targets of one server (the same host and port) diagnosed at once, so that a fleet of databases on one server never takes --jobs of its connection slots and CPUs at once. A server that does not answer within the connect timeout has nothing to protect: its other targets are then tried all at once, so they too end within one more deadline' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
-prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -99,11 +97,10 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l tag -d 'Di
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l jobs -d 'Targets diagnosed at once, over all servers. Each holds one connection and a few hundred KiB while it runs, far below file descriptor limits' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l server-jobs -d 'Targets of one server (the same host and port) diagnosed at once, so that a fleet of databases on one server never takes --jobs of its connection slots and CPUs at once. A server that does not answer within the connect timeout has nothing to protect: its other targets are then tried all at once, so they too end within one more deadline' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
-prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -118,11 +115,10 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -s V -l versi
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l scratch-url -d 'The server to restore into (postgres://... or mysql://...). Its database is only where the tool connects to create the scratch one (PostgreSQL: e.g. postgres)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l row-tolerance -d 'How far a table\'s row count may differ from the source before it is CRITICAL rather than WARNING, in percent of the source\'s count' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
-prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -139,11 +135,10 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -s V 
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l listen -d 'Address to listen on, e.g. 127.0.0.1:9187 or [::]:9187' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l max-probes -d 'Probes running at once; one more is answered 503 at once (Prometheus counts a failed scrape) rather than queued behind a slow target past the scrape timeout' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
-prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -155,11 +150,10 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -s v -l verbo
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
-prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -176,11 +170,10 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -f -a "export" -d 'Write the runbooks in another tool\'s format to stdout. `--format prometheus-rules`: a Prometheus rules file with one alerting rule per runbook, on the metrics of `--format prometheus`, whose annotations link the alert to its runbook'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
-prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -192,11 +185,10 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
-prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -208,11 +200,10 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
-prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -223,14 +214,10 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -s V -l version -d 'Print version'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l format -d 'The format to write' -r -f -a "prometheus-rules\t'Prometheus alerting rules, one per runbook'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l runbook-url -d 'The URL of a runbook\'s page, `{id}` standing for the runbook id, e.g. \'https://wiki.example.com/runbooks/{id}\': the alerts\' runbook_url annotation' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l for -d 'How long a check must stay in a runbook\'s status before its alert fires' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
-json\t''
-nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
-prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -247,11 +234,10 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from help" -f -a "export" -d 'Write the runbooks in another tool\'s format to stdout. `--format prometheus-rules`: a Prometheus rules file with one alerting rule per runbook, on the metrics of `--format prometheus`, whose annotations link the alert to its runbook'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
-prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -268,11 +254,10 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l expect -
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
-prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -290,11 +275,10 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l wait-critic
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
-prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -312,11 +296,10 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l idle-cri
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
-prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -333,11 +316,10 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l blocked-cr
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
-prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -358,11 +340,10 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l dir -
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
-prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -384,11 +365,10 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l pgbackre
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
-prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -406,11 +386,10 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l interval -d
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
-prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
@@ -431,11 +410,10 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l bloat-min-s
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text; `prometheus-rules` for `runbooks export`' -r -f -a "table\t''
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
-prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'
-prometheus-rules\t'Prometheus alerting rules, one per runbook (`runbooks export` only)'"
+prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r

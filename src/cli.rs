@@ -4,9 +4,12 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::{EnumValueParser, TypedValueParser};
 use clap::{Arg, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::checks::{self, Check, CheckSpec, ThresholdValue};
+use crate::report::Output;
+pub use crate::report::output::{ColorChoice, Format};
 use crate::units::{Percent, parse_positive_duration};
 
 /// Database diagnostics for on-call engineers.
@@ -35,9 +38,10 @@ pub struct GlobalArgs {
     pub url: Option<String>,
 
     /// Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the
-    /// Prometheus text; `prometheus-rules` for `runbooks export`.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Prometheus text.
+    #[arg(long = "format", id = "format", global = true, value_name = "FORMAT", default_value = "table",
+          value_parser = EnumValueParser::<Format>::new().map(FormatFlag::Report))]
+    format_flag: FormatFlag,
 
     /// A directory of runbook YAML files that add to or override the built-in ones by id.
     /// Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2.
@@ -71,6 +75,16 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
+    /// The reports' format.
+    pub fn format(&self) -> Format {
+        self.format_flag.report()
+    }
+
+    /// Where this run's reports go: `--format` and `--color` for stdout as it is.
+    pub fn output(&self) -> Output {
+        Output::stdout(self.format(), self.color)
+    }
+
     /// How long connecting to `target` may take: `--connect-timeout` when given (the person at
     /// the keyboard decides, whatever an application's URL says), else the URL's
     /// `connect_timeout`, else 5s.
@@ -95,22 +109,40 @@ impl GlobalArgs {
     }
 }
 
+/// What `runbooks export` writes: its own `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
-    Nagios,
-    /// The Prometheus text exposition format (node_exporter's textfile collector).
-    Prometheus,
-    /// Prometheus alerting rules, one per runbook (`runbooks export` only).
+pub enum ExportFormat {
+    /// Prometheus alerting rules, one per runbook.
     PrometheusRules,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    Auto,
-    Always,
-    Never,
+/// A `--format` as clap holds it. Clap hands a global flag's value to every level of the
+/// command line by its name, so `runbooks export`'s own `--format` has the global flag's name
+/// and this one type; each flag accepts only its own formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormatFlag {
+    Report(Format),
+    Export(ExportFormat),
+}
+
+impl FormatFlag {
+    /// The report format. An export format reaches here only on `runbooks export`, which writes
+    /// no report.
+    fn report(self) -> Format {
+        match self {
+            FormatFlag::Report(f) => f,
+            FormatFlag::Export(_) => Format::Table,
+        }
+    }
+
+    /// The export format. `runbooks export` requires its own `--format`, which wins over a
+    /// global one typed before the subcommand, so a report format does not reach here.
+    pub fn export(self) -> ExportFormat {
+        match self {
+            FormatFlag::Export(f) => f,
+            FormatFlag::Report(_) => ExportFormat::PrometheusRules,
+        }
+    }
 }
 
 /// The subcommands: the built-in ones below, then one per check, generated from its spec.
@@ -413,6 +445,10 @@ pub enum RunbooksCommand {
     /// Prometheus rules file with one alerting rule per runbook, on the metrics of
     /// `--format prometheus`, whose annotations link the alert to its runbook.
     Export {
+        /// The format to write.
+        #[arg(long = "format", id = "format", value_name = "FORMAT", required = true,
+              value_parser = EnumValueParser::<ExportFormat>::new().map(FormatFlag::Export))]
+        format: FormatFlag,
         /// The URL of a runbook's page, `{id}` standing for the runbook id, e.g.
         /// 'https://wiki.example.com/runbooks/{id}': the alerts' runbook_url annotation.
         #[arg(long, value_name = "PATTERN", value_parser = crate::runbook::rules::parse_url_pattern)]

@@ -1,6 +1,8 @@
-//! Parsing of the units users type: durations (`500ms`, `30s`, `5m`, `2h`) and percentages
-//! (`80%`). Shared by the CLI and by runbook thresholds; no I/O here. Also UTC civil dates for
-//! the few places that print a moment (a server's start, a scratch database's name).
+//! The units users type and read: parsing durations (`500ms`, `30s`, `5m`, `2h`) and percentages
+//! (`80%`) for the CLI and runbook thresholds, and the one formatter of each for text: sizes
+//! (`1.5 GB`), durations in prose (`25s`, `3.6s`, `1h02m`), plain decimals. No I/O here. Also
+//! UTC civil dates for the few places that print a moment (a server's start, a scratch
+//! database's name).
 
 use std::fmt;
 use std::time::Duration;
@@ -63,6 +65,93 @@ pub fn format_duration(d: Duration) -> String {
         (h, 0, 0) => format!("{h}h"),
         (h, m, _) => format!("{h}h{m}m"),
     }
+}
+
+/// A duration in prose, as people write it: `0.4ms` under 10ms, `250ms` under a second, `3.6s` under ten seconds,
+/// `25s` under a minute, `4m05s` under an hour, `1h02m` under a day, then `3d04h`. Not for
+/// values that are read back (settings, thresholds: [`format_duration`]), nor for metrics,
+/// which stay numbers.
+pub fn human_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 10 {
+        return decimal(d.as_secs_f64() * 1000.0, Places::AtMost(1)) + "ms";
+    }
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    if ms < 10_000 {
+        let tenths = (ms + 50) / 100;
+        return if tenths.is_multiple_of(10) {
+            format!("{}s", tenths / 10)
+        } else {
+            format!("{}.{}s", tenths / 10, tenths % 10)
+        };
+    }
+    let secs = ((ms + 500) / 1000) as u64;
+    let (d, h, m, s) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, m) => format!("{m}m{s:02}s"),
+        (0, h, m) => format!("{h}h{m:02}m"),
+        (d, h, _) => format!("{d}d{h:02}h"),
+    }
+}
+
+/// [`human_duration`] of a number of milliseconds, as the servers report them (negative: 0).
+pub fn human_millis(ms: f64) -> String {
+    human_duration(Duration::from_secs_f64(ms.max(0.0) / 1000.0))
+}
+
+/// [`human_duration`] of a number of seconds (negative: 0).
+pub fn human_seconds(secs: f64) -> String {
+    human_millis(secs * 1000.0)
+}
+
+/// A size in bytes for people: `512 bytes`, `2 kB`, `1.5 GB` (powers of 1024, one decimal from
+/// MB up).
+pub fn human_bytes(bytes: f64) -> String {
+    let units = ["bytes", "kB", "MB", "GB", "TB", "PB"];
+    let mut value = bytes;
+    let mut unit = 0;
+    while value.abs() >= 1024.0 && unit < units.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit < 2 {
+        format!("{} {}", value.round() as i64, units[unit])
+    } else {
+        format!("{value:.1} {}", units[unit])
+    }
+}
+
+/// How many decimals [`decimal`] keeps.
+#[derive(Debug, Clone, Copy)]
+pub enum Places {
+    /// Exactly this many: `12.50`.
+    Fixed(usize),
+    /// At most this many, trailing zeros dropped: `12.5`.
+    AtMost(usize),
+    /// As many as it takes to read the same number back.
+    Exact,
+}
+
+/// A number as a plain decimal, never in scientific notation, never `-0`: whole numbers without
+/// a point, others with the decimals asked for. Infinities and NaN as Rust spells them; a
+/// renderer with its own spelling for them checks first.
+pub fn decimal(v: f64, places: Places) -> String {
+    let text = if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        match places {
+            Places::Fixed(n) => format!("{v:.n$}"),
+            Places::AtMost(n) => {
+                let fixed = format!("{v:.n$}");
+                fixed.trim_end_matches('0').trim_end_matches('.').to_string()
+            }
+            Places::Exact => format!("{v}"),
+        }
+    };
+    if text == "-0" { "0".into() } else { text }
 }
 
 /// A percentage between 0 and 100, typed as `80%` or `80`.
@@ -144,6 +233,38 @@ mod tests {
         assert_eq!(format_duration(Duration::from_secs(125)), "2m5s");
         assert_eq!(format_duration(Duration::from_secs(3600)), "1h");
         assert_eq!(format_duration(Duration::from_secs(3720)), "1h2m");
+    }
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        let ms = |n| human_duration(Duration::from_millis(n));
+        assert_eq!(ms(250), "250ms");
+        assert_eq!(human_duration(Duration::from_micros(420)), "0.4ms");
+        assert_eq!(ms(3_640), "3.6s");
+        assert_eq!(ms(4_000), "4s");
+        assert_eq!(ms(9_990), "10s");
+        assert_eq!(ms(25_076), "25s");
+        assert_eq!(ms(245_000), "4m05s");
+        assert_eq!(ms(3_720_000), "1h02m");
+        assert_eq!(human_seconds(172_802.19), "2d00h");
+        assert_eq!(human_millis(-5.0), "0ms");
+    }
+
+    #[test]
+    fn human_sizes() {
+        assert_eq!(human_bytes(512.0), "512 bytes");
+        assert_eq!(human_bytes(2048.0), "2 kB");
+        assert_eq!(human_bytes(1.5 * 1024.0 * 1024.0 * 1024.0), "1.5 GB");
+    }
+
+    #[test]
+    fn plain_decimals() {
+        assert_eq!(decimal(87.0, Places::Fixed(2)), "87");
+        assert_eq!(decimal(12.5, Places::Fixed(2)), "12.50");
+        assert_eq!(decimal(12.5, Places::AtMost(3)), "12.5");
+        assert_eq!(decimal(-0.0001, Places::AtMost(3)), "0");
+        assert_eq!(decimal(0.041, Places::Exact), "0.041");
+        assert_eq!(decimal(1e20, Places::AtMost(3)), "100000000000000000000");
     }
 
     #[test]

@@ -4,7 +4,6 @@
 
 use std::time::Instant;
 
-use super::print_report;
 use crate::cli::{CheckArgs, CheckCommand, GlobalArgs, ServeArgs};
 use crate::diagnose::{self, Deadlines, Plan, Runbooks, Selected};
 use crate::fleet::config::Config;
@@ -19,7 +18,7 @@ pub fn all(global: &GlobalArgs, args: &CheckArgs) -> u8 {
     }
     match plan(global, checks) {
         Ok(plan) => run(global, &plan, args.watch, "diagnose"),
-        Err(report) => print_report(global, &report),
+        Err(report) => global.output().print(&report),
     }
 }
 
@@ -32,7 +31,7 @@ fn fleet(global: &GlobalArgs, args: &CheckArgs, checks: Vec<Selected>) -> u8 {
     match plan(global, checks) {
         Ok(plan) => {
             let plan = Plan { spinner: false, ..plan };
-            crate::fleet::run::diagnose(global, &args.fleet, &plan, &config)
+            crate::fleet::run::diagnose(&global.output(), &args.fleet, &plan, &config)
         }
         Err(report) => refuse(&report.checks[0].summary),
     }
@@ -49,7 +48,7 @@ pub fn one(global: &GlobalArgs, cmd: &CheckCommand) -> u8 {
     }];
     match plan(global, checks) {
         Ok(plan) => run(global, &plan, cmd.watch, cmd.check.spec().name),
-        Err(report) => print_report(global, &report),
+        Err(report) => global.output().print(&report),
     }
 }
 
@@ -103,7 +102,7 @@ fn plan(global: &GlobalArgs, checks: Vec<Selected>) -> Result<Plan, Report> {
 fn run(global: &GlobalArgs, plan: &Plan, watch: Option<std::time::Duration>, command: &str) -> u8 {
     let url = global.url.as_deref();
     match watch {
-        Some(every) => super::watch::run(global, every, command, || diagnose::run(plan, url)),
-        None => print_report(global, &diagnose::run(plan, url)),
+        Some(every) => super::watch::run(&global.output(), every, command, || diagnose::run(plan, url)),
+        None => global.output().print(&diagnose::run(plan, url)),
     }
 }

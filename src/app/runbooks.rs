@@ -1,12 +1,12 @@
-//! `dbrunbook runbooks list|show|validate`: reading runbooks without touching any database.
+//! `dbrunbook runbooks list|show|validate|export`: reading runbooks without touching any database.
 //! Exit codes: 0 fine, 1 problems found (validate) or no such runbook (show). Runbook files are
 //! outside text: every field is sanitized on its way to the terminal (JSON keeps it as written).
 
 use comfy_table::{Table, presets};
 
-use super::emit;
-use crate::cli::{Format, GlobalArgs, RunbooksCommand};
+use crate::cli::{ExportFormat, Format, GlobalArgs, RunbooksCommand};
 use crate::redact::redact_conninfo;
+use crate::report::output::emit;
 use crate::runbook::rules::{self, RulesOptions};
 use crate::runbook::{Catalog, Problem, load};
 use crate::text::sanitize;
@@ -24,11 +24,11 @@ pub fn run(global: &GlobalArgs, cmd: &RunbooksCommand) -> u8 {
     };
     match cmd {
         RunbooksCommand::List => {
-            list(&catalog, global.format);
+            list(&catalog, global.format());
             0
         }
         RunbooksCommand::Show { id } => match catalog.get(id) {
-            Some(rb) if global.format == Format::Json => {
+            Some(rb) if global.format() == Format::Json => {
                 emit(&format!("{}\n", serde_json::to_string_pretty(rb).unwrap_or_default()));
                 0
             }
@@ -47,16 +47,21 @@ pub fn run(global: &GlobalArgs, cmd: &RunbooksCommand) -> u8 {
                 1
             }
         },
-        RunbooksCommand::Export { runbook_url, for_ } => {
-            if global.format != Format::PrometheusRules {
-                eprintln!("dbrunbook: runbooks export needs --format prometheus-rules, the one format it writes");
-                return 3;
-            }
-            let opts = RulesOptions {
-                runbook_url: runbook_url.as_deref(),
-                for_: *for_,
+        RunbooksCommand::Export {
+            format,
+            runbook_url,
+            for_,
+        } => {
+            let text = match format.export() {
+                ExportFormat::PrometheusRules => {
+                    let opts = RulesOptions {
+                        runbook_url: runbook_url.as_deref(),
+                        for_: *for_,
+                    };
+                    rules::render(&catalog, &opts)
+                }
             };
-            emit(&rules::render(&catalog, &opts));
+            emit(&text);
             0
         }
         RunbooksCommand::Validate { .. } => unreachable!("handled above"),

@@ -16,8 +16,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
-use super::render_report;
-use crate::cli::{Format, GlobalArgs};
+use crate::report::output::{Format, Output};
 use crate::report::{Report, Status, table};
 use crate::units::format_duration;
 
@@ -27,8 +26,8 @@ static LAST_CODE: AtomicU8 = AtomicU8::new(3);
 /// Clear screen, cursor home.
 const CLEAR: &str = "\x1b[H\x1b[2J";
 
-pub fn run(global: &GlobalArgs, every: Duration, command: &str, mut once: impl FnMut() -> Report) -> u8 {
-    if global.format == Format::Prometheus {
+pub fn run(output: &Output, every: Duration, command: &str, mut once: impl FnMut() -> Report) -> u8 {
+    if output.format == Format::Prometheus {
         eprintln!(
             "dbrunbook: --watch does not go with --format prometheus: successive expositions are not one \
              valid scrape. Write the textfile from cron instead (README, \"Prometheus\")."
@@ -42,9 +41,9 @@ pub fn run(global: &GlobalArgs, every: Duration, command: &str, mut once: impl F
     }
     loop {
         let report = once();
-        let text = render_report(global, &report);
-        let header = header(every, command, report.status, global, terminal);
-        let screen = match (terminal, global.format) {
+        let text = output.render(&report);
+        let header = header(every, command, report.status, output);
+        let screen = match (terminal, output.format) {
             (true, _) => format!("{CLEAR}{header}\n\n{text}"),
             (false, Format::Table) => format!("{header}\n\n{text}\n"),
             (false, _) => text,
@@ -62,8 +61,8 @@ pub fn run(global: &GlobalArgs, every: Duration, command: &str, mut once: impl F
 }
 
 /// `Every 5s: dbrunbook diagnose   2026-11-24 05:10:03 UTC   CRITICAL`.
-fn header(every: Duration, command: &str, status: Status, global: &GlobalArgs, terminal: bool) -> String {
-    let color = global.format == Format::Table && super::use_color(global.color, terminal);
+fn header(every: Duration, command: &str, status: Status, output: &Output) -> String {
+    let color = output.format == Format::Table && output.color;
     format!(
         "Every {}: dbrunbook {command}   {}   {}",
         format_duration(every),

@@ -3,15 +3,14 @@
 //! the case this check exists for: that is CRITICAL, not UNKNOWN.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use anyhow::Result;
 
 use super::{Check, CheckSpec, Context, Facts, Outcome, Results, Session, Threshold, ThresholdKind, Thresholds, grade};
 use crate::engine::{ConnectError, Param, Query, Rows};
-use crate::report::{Finding, Metric, Status};
+use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
-use crate::units::format_duration;
+use crate::units::human_seconds;
 
 pub struct Pool;
 
@@ -198,8 +197,8 @@ struct ServerPool {
     /// Sessions waiting on a lock (PostgreSQL `wait_event_type = 'Lock'`).
     lock_waiting: Option<i64>,
     oldest_idle_in_transaction: Option<Session>,
-    /// Server counters worth showing: name, value, unit (`""` or `"c"` for since-start counters).
-    counters: Vec<(String, f64, &'static str)>,
+    /// Server counters worth showing: name, value, unit (a count, or a counter since start).
+    counters: Vec<(String, f64, Unit)>,
     /// What the tool could not see (privileges), in the user's words.
     notes: Vec<String>,
 }
@@ -311,15 +310,19 @@ fn mysql_pool(results: &Results) -> Result<ServerPool> {
             (
                 "threads_running".into(),
                 (counter("threads_running") - 1.0).max(0.0),
-                "",
+                Unit::Count,
             ),
-            ("max_used_connections".into(), counter("max_used_connections"), ""),
+            (
+                "max_used_connections".into(),
+                counter("max_used_connections"),
+                Unit::Count,
+            ),
             (
                 "connection_errors_max_connections".into(),
                 counter("connection_errors_max_connections"),
-                "c",
+                Unit::Counter,
             ),
-            ("aborted_connects".into(), counter("aborted_connects"), "c"),
+            ("aborted_connects".into(), counter("aborted_connects"), Unit::Counter),
         ],
         ..ServerPool::default()
     };
@@ -407,19 +410,19 @@ fn evaluate_server(s: &ServerPool, t: &Thresholds, engine: Engine) -> Outcome {
     let (warning, critical) = (t.percent("warning"), t.percent("critical"));
     let at = |p: f64| (usable as f64 * p / 100.0).ceil();
     let mut metrics = vec![
-        Metric::new("connections", s.used as f64, "")
+        Metric::new("connections", s.used as f64, Unit::Count)
             .thresholds(at(warning), at(critical))
             .range(0.0, usable as f64),
-        Metric::new("usage", (pct * 10.0).round() / 10.0, "%")
+        Metric::new("usage", (pct * 10.0).round() / 10.0, Unit::Percent)
             .thresholds(warning, critical)
             .range(0.0, 100.0),
-        Metric::new("max_connections", s.max_connections as f64, ""),
+        Metric::new("max_connections", s.max_connections as f64, Unit::Count),
     ];
     if s.reserved > 0 {
-        metrics.push(Metric::new("reserved_connections", s.reserved as f64, ""));
+        metrics.push(Metric::new("reserved_connections", s.reserved as f64, Unit::Count));
     }
     if let Some(n) = s.lock_waiting {
-        metrics.push(Metric::new("lock_waiting", n as f64, ""));
+        metrics.push(Metric::new("lock_waiting", n as f64, Unit::Count));
         facts.set("lock_waiting", n);
         // Connections pile up because they wait on a lock: the cause is a lock chain, and
         // killing connections only makes them come back into the same queue.
@@ -428,12 +431,12 @@ fn evaluate_server(s: &ServerPool, t: &Thresholds, engine: Engine) -> Outcome {
         }
     }
     for (name, value, unit) in &s.counters {
-        metrics.push(Metric::new(name, *value, unit));
+        metrics.push(Metric::new(name, *value, *unit));
     }
     let idle_in_tx: i64 = s
         .idle_in_transaction
         .unwrap_or_else(|| s.holders.iter().map(|h| h.idle_in_transaction).sum());
-    metrics.push(Metric::new("idle_in_transaction", idle_in_tx as f64, ""));
+    metrics.push(Metric::new("idle_in_transaction", idle_in_tx as f64, Unit::Count));
 
     let mut findings: Vec<Finding> = s
         .by_state
@@ -477,8 +480,12 @@ fn evaluate_server(s: &ServerPool, t: &Thresholds, engine: Engine) -> Outcome {
         .filter(|tx| tx.protected().is_none())
     {
         let seconds = tx.state_seconds.unwrap_or(0.0);
-        let age = format_duration(Duration::from_secs_f64(seconds.max(0.0)));
-        metrics.push(Metric::new("oldest_idle_in_transaction", seconds.round(), "s"));
+        let age = human_seconds(seconds);
+        metrics.push(Metric::new(
+            "oldest_idle_in_transaction",
+            seconds.round(),
+            Unit::Seconds,
+        ));
         findings.push(
             Finding::new("oldest_idle_transaction")
                 .with("pid", tx.pid)
@@ -560,14 +567,17 @@ fn evaluate_bouncer(b: &BouncerPools, t: &Thresholds) -> Outcome {
     if waiting > 0 {
         let p = &pools[0];
         summary.push_str(&format!(
-            "; {waiting} clients waiting for a server connection, the longest {:.1}s in pool {}/{} (pool_size {})",
-            worst_wait, p.database, p.user, p.pool_size
+            "; {waiting} clients waiting for a server connection, the longest {} in pool {}/{} (pool_size {})",
+            human_seconds(worst_wait),
+            p.database,
+            p.user,
+            p.pool_size
         ));
         facts.flag("clients_waiting");
         facts.set("waiting_database", &p.database);
         facts.set("waiting_user", &p.user);
         facts.set("waiting_pool_size", p.pool_size);
-        facts.set("maxwait", format!("{worst_wait:.1}s"));
+        facts.set("maxwait", human_seconds(worst_wait));
     } else {
         summary.push_str("; no client is waiting");
     }
@@ -579,12 +589,12 @@ fn evaluate_bouncer(b: &BouncerPools, t: &Thresholds) -> Outcome {
         facts.flag("near_limit");
     }
     let metrics = vec![
-        Metric::new("clients", clients as f64, "").range(0.0, b.max_client_conn as f64),
-        Metric::new("client_usage", (pct * 10.0).round() / 10.0, "%")
+        Metric::new("clients", clients as f64, Unit::Count).range(0.0, b.max_client_conn as f64),
+        Metric::new("client_usage", (pct * 10.0).round() / 10.0, Unit::Percent)
             .thresholds(t.percent("warning"), t.percent("critical"))
             .range(0.0, 100.0),
-        Metric::new("clients_waiting", waiting as f64, ""),
-        Metric::new("maxwait", (worst_wait * 1000.0).round() / 1000.0, "s")
+        Metric::new("clients_waiting", waiting as f64, Unit::Count),
+        Metric::new("maxwait", (worst_wait * 1000.0).round() / 1000.0, Unit::Seconds)
             .thresholds(t.seconds("wait_warning"), t.seconds("wait_critical")),
     ];
     Outcome {
@@ -634,7 +644,7 @@ mod tests {
         );
         assert_eq!(
             o.metrics[0],
-            Metric::new("connections", 87.0, "")
+            Metric::new("connections", 87.0, Unit::Count)
                 .thresholds(80.0, 95.0)
                 .range(0.0, 100.0)
         );

@@ -12,10 +12,10 @@ use super::{
     visibility_grant, vouch_for_hidden,
 };
 use crate::engine::{Param, Query};
-use crate::report::{Finding, Metric, Status};
+use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
 use crate::text::shorten;
-use crate::units::format_duration;
+use crate::units::human_seconds;
 
 pub struct Queries;
 
@@ -256,7 +256,7 @@ fn judge<'a>(s: &'a Session, t: &Thresholds) -> Option<Judged<'a>> {
 }
 
 fn fmt(seconds: f64) -> String {
-    format_duration(Duration::from_secs_f64(seconds.max(0.0).round()))
+    human_seconds(seconds)
 }
 
 fn evaluate(snap: &Snapshot, t: &Thresholds, engine: Engine, limit: usize) -> Outcome {
@@ -286,12 +286,13 @@ fn evaluate(snap: &Snapshot, t: &Thresholds, engine: Engine, limit: usize) -> Ou
 
     let secs = |d: Duration| d.as_secs_f64();
     let mut metrics = vec![
-        Metric::new("long_running", n_running as f64, ""),
-        Metric::new("long_transactions", n_xact as f64, ""),
-        Metric::new("idle_in_transaction", n_idle as f64, ""),
-        Metric::new("longest_query", longest_running.round(), "s").thresholds(secs(warning), secs(critical)),
-        Metric::new("longest_transaction", longest_xact.round(), "s").thresholds(secs(warning), secs(critical)),
-        Metric::new("longest_idle_in_transaction", longest_idle.round(), "s")
+        Metric::new("long_running", n_running as f64, Unit::Count),
+        Metric::new("long_transactions", n_xact as f64, Unit::Count),
+        Metric::new("idle_in_transaction", n_idle as f64, Unit::Count),
+        Metric::new("longest_query", longest_running.round(), Unit::Seconds).thresholds(secs(warning), secs(critical)),
+        Metric::new("longest_transaction", longest_xact.round(), Unit::Seconds)
+            .thresholds(secs(warning), secs(critical)),
+        Metric::new("longest_idle_in_transaction", longest_idle.round(), Unit::Seconds)
             .thresholds(secs(idle_warning), secs(idle_critical)),
     ];
     let mut facts = Facts::default();
@@ -301,7 +302,7 @@ fn evaluate(snap: &Snapshot, t: &Thresholds, engine: Engine, limit: usize) -> Ou
     }
     let mut horizon_note = None;
     if let Some((holder, age)) = &snap.xmin_holder {
-        metrics.push(Metric::new("oldest_xmin_age", *age as f64, ""));
+        metrics.push(Metric::new("oldest_xmin_age", *age as f64, Unit::Count));
         facts.set("xmin_holder", holder);
         facts.set("xmin_age", age);
         if !holder.starts_with("pid ") {

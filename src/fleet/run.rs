@@ -16,16 +16,16 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::config::{Config, TargetConfig};
-use crate::cli::{FleetArgs, Format, GlobalArgs};
+use crate::cli::FleetArgs;
 use crate::diagnose::{self, Plan};
 use crate::log::refuse;
-use crate::report::fleet::{self, FleetReport, FleetTarget};
-use crate::report::table::TableOptions;
+use crate::report::fleet::{FleetReport, FleetTarget};
+use crate::report::output::Output;
 use crate::target::Target;
 
 /// Runs the fleet, prints it in the chosen format and returns the exit code (worst status);
 /// bad input (no fleet file, a broken one, a tag nobody carries) is UNKNOWN, said on stderr.
-pub fn diagnose(global: &GlobalArgs, args: &FleetArgs, plan: &Plan, config: &Config) -> u8 {
+pub fn diagnose(output: &Output, args: &FleetArgs, plan: &Plan, config: &Config) -> u8 {
     let started = Instant::now();
     let env = |k: &str| std::env::var(k).ok();
     let targets = config.select(&args.tag);
@@ -49,24 +49,7 @@ pub fn diagnose(global: &GlobalArgs, args: &FleetArgs, plan: &Plan, config: &Con
         bar.finish_and_clear();
     }
     let report = FleetReport::new(results, started.elapsed().as_millis() as u64);
-    let text = match global.format {
-        Format::Json => fleet::json(&report),
-        Format::Prometheus => fleet::prometheus(&report),
-        Format::Nagios => fleet::nagios(&report),
-        Format::PrometheusRules => unreachable!("refused in main before any run"),
-        Format::Table => {
-            let tty = std::io::stdout().is_terminal();
-            fleet::table(
-                &report,
-                &TableOptions {
-                    color: crate::app::use_color(global.color, tty),
-                    width: tty.then(crate::app::terminal_width).flatten(),
-                },
-            )
-        }
-    };
-    crate::app::emit(&text);
-    report.exit_code
+    output.print_fleet(&report)
 }
 
 /// Every target, as the gate lets them start, in the file's order.

@@ -1,10 +1,26 @@
-//! The JSON renderer: the report model serialized as it is (see README, "JSON contract").
+//! The JSON renderer: the report model serialized as it is (see README, "JSON contract"). A
+//! fleet is one document whose `targets` each carry the single-target schema plus `name` and
+//! `tags`.
 
-use super::Report;
+use serde::Serialize;
 
-pub fn render(report: &Report) -> String {
+use super::{FleetReport, Render, Report};
+
+pub struct Json;
+
+impl Render for Json {
+    fn report(&self, report: &Report) -> String {
+        pretty(report)
+    }
+
+    fn fleet(&self, fleet: &FleetReport) -> String {
+        pretty(fleet)
+    }
+}
+
+fn pretty(doc: &impl Serialize) -> String {
     // The model holds only strings, numbers and maps, so serialization cannot fail.
-    let mut out = serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut out = serde_json::to_string_pretty(doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     out.push('\n');
     out
 }

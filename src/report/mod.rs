@@ -1,10 +1,13 @@
-//! The report model: what every check produces and every renderer consumes. Plain data, no
-//! formatting. The JSON renderer serializes these types as they are, so their field names are
-//! the documented contract (add fields, never rename or remove them).
+//! The report model: what every check produces and every renderer consumes, and the output
+//! layer (hyperfine's `export/`): one [`Render`] per format, one file each (table, json, nagios,
+//! prometheus), rendering one target and a fleet alike; [`output`] picks the renderer from
+//! `--format` and writes to stdout. The model is plain data; the JSON renderer serializes it as
+//! it is, so its field names are the documented contract (add fields, never rename or remove).
 
 pub mod fleet;
 pub mod json;
 pub mod nagios;
+pub mod output;
 pub mod prometheus;
 pub mod status;
 pub mod table;
@@ -12,7 +15,17 @@ pub mod table;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+pub use fleet::FleetReport;
+pub use output::{Format, Output};
 pub use status::Status;
+
+/// One output format. A new format is a file implementing this and an arm of [`Format`].
+pub trait Render {
+    /// One target's report.
+    fn report(&self, report: &Report) -> String;
+    /// A fleet's report: every target of the fleet file in one document.
+    fn fleet(&self, fleet: &FleetReport) -> String;
+}
 
 /// Bumped only for an incompatible change to the JSON shape.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -72,20 +85,50 @@ pub struct CheckResult {
 pub struct Metric {
     pub name: String,
     pub value: f64,
-    /// `""` for plain counts, `"%"`, `"s"`, or `"c"` for a counter since server start.
-    pub unit: String,
+    pub unit: Unit,
     pub warning: Option<f64>,
     pub critical: Option<f64>,
     pub min: Option<f64>,
     pub max: Option<f64>,
 }
 
+/// What a metric's value counts. Serialized as the monitoring-plugin UOM it is in the JSON:
+/// `""`, `"%"`, `"s"`, `"B"`, `"c"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Unit {
+    /// A plain count (or a ratio without a unit).
+    #[serde(rename = "")]
+    Count,
+    #[serde(rename = "%")]
+    Percent,
+    #[serde(rename = "s")]
+    Seconds,
+    #[serde(rename = "B")]
+    Bytes,
+    /// A counter since the server started.
+    #[serde(rename = "c")]
+    Counter,
+}
+
+impl Unit {
+    /// The UOM as Nagios perfdata and the JSON spell it.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Unit::Count => "",
+            Unit::Percent => "%",
+            Unit::Seconds => "s",
+            Unit::Bytes => "B",
+            Unit::Counter => "c",
+        }
+    }
+}
+
 impl Metric {
-    pub fn new(name: &str, value: f64, unit: &str) -> Metric {
+    pub fn new(name: &str, value: f64, unit: Unit) -> Metric {
         Metric {
             name: name.into(),
             value,
-            unit: unit.into(),
+            unit,
             warning: None,
             critical: None,
             min: None,

@@ -1,10 +1,23 @@
 //! The monitoring-plugin renderer: one line, `DBRUNBOOK POOL WARNING - summary | perfdata`, as
-//! Nagios, Icinga and Sensu expect it.
+//! Nagios, Icinga and Sensu expect it. A fleet gets one line counting targets per status.
 
-use super::{Metric, Report};
+use super::{FleetReport, Metric, Render, Report, Status};
 use crate::text::sanitize;
+use crate::units::{Places, decimal};
 
-pub fn render(report: &Report) -> String {
+pub struct Nagios;
+
+impl Render for Nagios {
+    fn report(&self, report: &Report) -> String {
+        render(report)
+    }
+
+    fn fleet(&self, fleet: &FleetReport) -> String {
+        render_fleet(fleet)
+    }
+}
+
+fn render(report: &Report) -> String {
     let (service, summary) = match report.checks.as_slice() {
         [only] => (format!("DBRUNBOOK {}", only.check.to_uppercase()), clean(&only.summary)),
         checks => (
@@ -35,6 +48,46 @@ pub fn render(report: &Report) -> String {
     line
 }
 
+/// One monitoring-plugin line for the whole fleet: how many targets are in each status, the
+/// names of those not OK, and the counts as perfdata. Nagios models one service per target, so
+/// a per-target service should run `diagnose --url` (or `--tag` with one target); this line is
+/// for a single "fleet health" service.
+fn render_fleet(fleet: &FleetReport) -> String {
+    let mut parts = Vec::new();
+    let mut perf = Vec::new();
+    let mut worst_first = Status::ALL;
+    worst_first.sort_by_key(|s| std::cmp::Reverse(s.severity()));
+    for status in worst_first {
+        let names: Vec<String> = fleet
+            .targets
+            .iter()
+            .filter(|t| t.report.status == status)
+            .map(|t| clean(&t.name))
+            .collect();
+        perf.push(format!(
+            "targets_{}={};;;0;{}",
+            status.name(),
+            names.len(),
+            fleet.targets.len()
+        ));
+        if names.is_empty() {
+            continue;
+        }
+        if status == Status::Ok {
+            parts.push(format!("{} OK", names.len()));
+        } else {
+            parts.push(format!("{} {} ({})", names.len(), status.label(), names.join(", ")));
+        }
+    }
+    format!(
+        "DBRUNBOOK FLEET {} - {} targets: {} | {}\n",
+        fleet.status.label(),
+        fleet.targets.len(),
+        parts.join(", "),
+        perf.join(" ")
+    )
+}
+
 /// `|` starts the perfdata section, so it may not appear in the text part.
 fn clean(text: &str) -> String {
     sanitize(text, true).replace('|', "/")
@@ -56,10 +109,8 @@ fn perf(m: &Metric, prefix: Option<&str>) -> String {
     if label.contains(' ') {
         label = format!("'{label}'");
     }
-    let unit = match m.unit.as_str() {
-        u @ ("s" | "ms" | "us" | "%" | "B" | "KB" | "MB" | "TB" | "c") => u,
-        _ => "",
-    };
+    // Every unit of ours is one the guidelines know.
+    let unit = m.unit.symbol();
     let value = if m.value.is_finite() {
         format!("{}{unit}", number(m.value))
     } else {
@@ -76,19 +127,13 @@ fn perf(m: &Metric, prefix: Option<&str>) -> String {
 
 /// A plain decimal, at most three places, never scientific notation, never `-0`.
 fn number(v: f64) -> String {
-    let text = if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        let fixed = format!("{v:.3}");
-        fixed.trim_end_matches('0').trim_end_matches('.').to_string()
-    };
-    if text == "-0" { "0".into() } else { text }
+    decimal(v, Places::AtMost(3))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{CheckResult, Report, Status, TargetInfo};
+    use crate::report::{CheckResult, Report, Status, TargetInfo, Unit};
 
     fn report(checks: Vec<CheckResult>) -> Report {
         let target = TargetInfo {
@@ -113,7 +158,7 @@ mod tests {
 
     #[test]
     fn single_check_line_matches_the_plugin_format() {
-        let m = Metric::new("connections", 87.0, "")
+        let m = Metric::new("connections", 87.0, Unit::Count)
             .thresholds(80.0, 95.0)
             .range(0.0, 100.0);
         let r = report(vec![check(
@@ -134,14 +179,14 @@ mod tests {
             "pool",
             Status::Ok,
             "a|b\nc",
-            vec![Metric::new("used pct", 12.5, "%")],
+            vec![Metric::new("used pct", 12.5, Unit::Percent)],
         )]);
         assert_eq!(render(&r), "DBRUNBOOK POOL OK - a/b c | 'used pct'=12.5%\n");
     }
 
     #[test]
     fn labels_lose_equals_and_quotes_and_odd_numbers_stay_plain() {
-        let mut m = Metric::new("a=b'c", f64::NAN, "bytes").thresholds(1e20, 0.00001);
+        let mut m = Metric::new("a=b'c", f64::NAN, Unit::Bytes).thresholds(1e20, 0.00001);
         m.min = Some(f64::INFINITY);
         m.max = Some(-0.0001);
         let r = report(vec![check("pool", Status::Ok, "x", vec![m])]);
@@ -154,7 +199,12 @@ mod tests {
     #[test]
     fn several_checks_name_each_and_prefix_metrics() {
         let r = report(vec![
-            check("pool", Status::Ok, "fine", vec![Metric::new("connections", 3.0, "")]),
+            check(
+                "pool",
+                Status::Ok,
+                "fine",
+                vec![Metric::new("connections", 3.0, Unit::Count)],
+            ),
             check("locks", Status::Critical, "blocked", vec![]),
         ]);
         assert_eq!(

@@ -3,11 +3,26 @@
 //! label values escaped (`\\`, `\"`, `\n`); every check metric a gauge (the server's own
 //! counters a counter) labelled with the target and the check, plus each check's status (0-3),
 //! the runbook chosen for it (what `runbooks export --format prometheus-rules` alerts on),
-//! whether the target answered, and how long the run took.
+//! whether the target answered, and how long the run took. A fleet labels every sample with the
+//! target's name in the fleet file.
 
 use std::collections::BTreeMap;
 
-use super::{Metric, Report, Status};
+use super::{FleetReport, Metric, Render, Report, Status, Unit};
+use crate::units::{Places, decimal};
+
+pub struct Prometheus;
+
+impl Render for Prometheus {
+    fn report(&self, report: &Report) -> String {
+        render_targets(&[(report.target.url.as_str(), report)])
+    }
+
+    fn fleet(&self, fleet: &FleetReport) -> String {
+        let reports: Vec<(&str, &Report)> = fleet.targets.iter().map(|t| (t.name.as_str(), &t.report)).collect();
+        render_targets(&reports)
+    }
+}
 
 /// One family: its help text and its samples (labels, value), in the order they came.
 struct Family {
@@ -15,10 +30,6 @@ struct Family {
     /// `gauge`, or `counter` for the server's counters since it started.
     kind: &'static str,
     samples: Vec<(String, f64)>,
-}
-
-pub fn render(report: &Report) -> String {
-    render_targets(&[(report.target.url.as_str(), report)])
 }
 
 /// Several targets' reports in one exposition, each sample labelled with its `target` (the
@@ -69,7 +80,7 @@ pub fn render_targets(reports: &[(&str, &Report)]) -> String {
             for m in &check.metrics {
                 add(
                     family_name(m),
-                    format!("dbrunbook metric {} ({}).", m.name, unit_words(&m.unit)),
+                    format!("dbrunbook metric {} ({}).", m.name, unit_words(m.unit)),
                     labels(&[("target", target), ("check", &check.check)]),
                     m.value,
                 );
@@ -104,11 +115,11 @@ fn family_name(m: &Metric) -> String {
             }
         })
         .collect();
-    let suffix = match m.unit.as_str() {
-        "s" => "_seconds",
-        "%" => "_percent",
-        "c" => "_total",
-        _ => "",
+    let suffix = match m.unit {
+        Unit::Seconds => "_seconds",
+        Unit::Percent => "_percent",
+        Unit::Counter => "_total",
+        Unit::Count | Unit::Bytes => "",
     };
     let name = if base.ends_with(suffix) {
         format!("dbrunbook_{base}")
@@ -131,13 +142,13 @@ const RESERVED: [&str; 4] = [
     "dbrunbook_check_runbook",
 ];
 
-fn unit_words(unit: &str) -> &'static str {
+fn unit_words(unit: Unit) -> &'static str {
     match unit {
-        "s" => "seconds",
-        "%" => "percent",
-        "c" => "a counter since the server started",
-        "B" => "bytes",
-        _ => "a count",
+        Unit::Seconds => "seconds",
+        Unit::Percent => "percent",
+        Unit::Counter => "a counter since the server started",
+        Unit::Bytes => "bytes",
+        Unit::Count => "a count",
     }
 }
 
@@ -163,10 +174,8 @@ fn number(v: f64) -> String {
         "NaN".into()
     } else if v.is_infinite() {
         if v > 0.0 { "+Inf".into() } else { "-Inf".into() }
-    } else if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{v:.0}")
     } else {
-        format!("{v}")
+        decimal(v, Places::Exact)
     }
 }
 
@@ -200,14 +209,14 @@ mod tests {
                 check(
                     "pool",
                     Status::Warning,
-                    vec![Metric::new("idle_in_transaction", 2.0, "")],
+                    vec![Metric::new("idle_in_transaction", 2.0, Unit::Count)],
                 ),
                 check(
                     "queries",
                     Status::Ok,
                     vec![
-                        Metric::new("idle_in_transaction", 0.0, ""),
-                        Metric::new("longest_query", 12.5, "s"),
+                        Metric::new("idle_in_transaction", 0.0, Unit::Count),
+                        Metric::new("longest_query", 12.5, Unit::Seconds),
                     ],
                 ),
             ],
@@ -217,17 +226,20 @@ mod tests {
 
     #[test]
     fn a_check_metric_cannot_join_the_runs_own_families() {
-        assert_eq!(family_name(&Metric::new("up", 1.0, "")), "dbrunbook_up_metric");
+        assert_eq!(family_name(&Metric::new("up", 1.0, Unit::Count)), "dbrunbook_up_metric");
         assert_eq!(
-            family_name(&Metric::new("check_status", 1.0, "")),
+            family_name(&Metric::new("check_status", 1.0, Unit::Count)),
             "dbrunbook_check_status_metric"
         );
-        assert_eq!(family_name(&Metric::new("wait", 1.0, "s")), "dbrunbook_wait_seconds");
+        assert_eq!(
+            family_name(&Metric::new("wait", 1.0, Unit::Seconds)),
+            "dbrunbook_wait_seconds"
+        );
     }
 
     #[test]
     fn families_are_contiguous_with_help_and_type_first_and_labels_escaped() {
-        let text = render(&report());
+        let text = Prometheus.report(&report());
         let lines: Vec<&str> = text.lines().collect();
         let idle: Vec<usize> = lines
             .iter()

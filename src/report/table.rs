@@ -4,24 +4,40 @@
 //! the checks' fixed order (so `--watch` redraws do not reshuffle them), then the details of every
 //! check that is not OK, worst first; an OK check takes its one line. Text from outside (the
 //! database, runbook files, the URL) is sanitized here, at the last moment before it reaches a
-//! terminal; colours only when the caller says so.
+//! terminal; colours only when the caller says so. A fleet gets a summary (target × check), then
+//! the details of every target not OK.
 
-use comfy_table::{Cell, ContentArrangement, Table, presets};
+use std::collections::BTreeSet;
+
+use comfy_table::{Cell, ContentArrangement, Table as Grid, presets};
 use serde_json::Value;
 
-use super::{CheckResult, Finding, Report, Status};
+use super::fleet::FleetTarget;
+use super::{CheckResult, Finding, FleetReport, Render, Report, Status, Unit};
 use crate::text::{sanitize, shorten};
+use crate::units::{Places, decimal};
 
 /// Longest text shown in one table cell; JSON carries the whole text.
 const CELL_MAX: usize = 60;
 
-pub struct TableOptions {
+/// The table renderer, for a terminal or a pipe.
+pub struct Table {
     pub color: bool,
     /// Terminal width when stdout is a terminal; tables then wrap to fit.
     pub width: Option<u16>,
 }
 
-pub fn render(report: &Report, opts: &TableOptions) -> String {
+impl Render for Table {
+    fn report(&self, report: &Report) -> String {
+        render(report, self)
+    }
+
+    fn fleet(&self, fleet: &FleetReport) -> String {
+        render_fleet(fleet, self)
+    }
+}
+
+fn render(report: &Report, opts: &Table) -> String {
     let mut out = String::new();
     let version = report
         .target
@@ -63,7 +79,7 @@ pub fn render(report: &Report, opts: &TableOptions) -> String {
 /// One line per check, the names aligned, then the overall status:
 /// `CRITICAL  locks       3 sessions wait...`. On a terminal a long summary is cut to the width;
 /// the check's details below carry it whole.
-fn status_lines(report: &Report, opts: &TableOptions) -> String {
+fn status_lines(report: &Report, opts: &Table) -> String {
     let color = opts.color;
     let (name_width, word_width) = column_widths(report);
     let mut out = String::new();
@@ -101,7 +117,7 @@ fn column_widths(report: &Report) -> (usize, usize) {
 }
 
 /// A check's summary as its status line shows it: cut to the terminal's width, if any.
-fn status_summary(report: &Report, c: &CheckResult, opts: &TableOptions) -> String {
+fn status_summary(report: &Report, c: &CheckResult, opts: &Table) -> String {
     let (name_width, word_width) = column_widths(report);
     match opts.width {
         Some(w) => shorten(
@@ -117,7 +133,7 @@ fn has_details(c: &CheckResult) -> bool {
     !c.metrics.is_empty() || !c.findings.is_empty() || !c.notes.is_empty() || c.runbook.is_some()
 }
 
-fn render_check(out: &mut String, check: &CheckResult, opts: &TableOptions) {
+fn render_check(out: &mut String, check: &CheckResult, opts: &Table) {
     out.push_str(&format!(
         "{} {}: {}\n",
         paint(check.status, opts.color),
@@ -128,7 +144,7 @@ fn render_check(out: &mut String, check: &CheckResult, opts: &TableOptions) {
         let mut t = new_table(opts);
         t.set_header(vec!["metric", "value", "warning", "critical", "max"]);
         for m in &check.metrics {
-            let unit = if m.unit == "c" { "" } else { m.unit.as_str() };
+            let unit = if m.unit == Unit::Counter { "" } else { m.unit.symbol() };
             let num = |v: Option<f64>| v.map(|v| format!("{}{unit}", trim(v))).unwrap_or_else(|| "-".into());
             t.add_row(vec![
                 m.name.clone(),
@@ -211,8 +227,8 @@ fn phase_title(phase: &str) -> &str {
     }
 }
 
-fn new_table(opts: &TableOptions) -> Table {
-    let mut t = Table::new();
+fn new_table(opts: &Table) -> Grid {
+    let mut t = Grid::new();
     t.load_style(presets::UTF8_FULL_CONDENSED);
     if opts.color {
         t.enforce_styling();
@@ -237,11 +253,86 @@ fn cell(value: Option<&Value>) -> Cell {
 }
 
 fn trim(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v:.2}")
+    decimal(v, Places::Fixed(2))
+}
+
+/// The summary table (one row per target, one column per check), then for every target not
+/// OK its single-target report narrowed to the checks not OK, worst target first.
+fn render_fleet(fleet: &FleetReport, opts: &Table) -> String {
+    let mut checks: Vec<&str> = Vec::new();
+    for t in &fleet.targets {
+        for c in &t.report.checks {
+            if !checks.contains(&c.check.as_str()) {
+                checks.push(&c.check);
+            }
+        }
     }
+    let mut grid = new_table(opts);
+    let mut header = vec!["target".to_string(), "status".to_string()];
+    header.extend(checks.iter().map(|c| c.to_string()));
+    grid.set_header(header);
+    for t in &fleet.targets {
+        let mut row = vec![sanitize(&t.name, true), paint(t.report.status, opts.color)];
+        for name in &checks {
+            row.push(
+                t.report
+                    .checks
+                    .iter()
+                    .find(|c| c.check == *name)
+                    .map(|c| paint(c.status, opts.color))
+                    .unwrap_or_else(|| "-".into()),
+            );
+        }
+        grid.add_row(row);
+    }
+    let mut out = format!("{grid}\n");
+    let counts: Vec<String> = Status::ALL
+        .iter()
+        .filter_map(|s| {
+            let n = fleet.targets.iter().filter(|t| t.report.status == *s).count();
+            (n > 0).then(|| format!("{n} {}", s.label()))
+        })
+        .collect();
+    out.push_str(&format!(
+        "{} targets in {:.1} s: {}. Overall: {}\n",
+        fleet.targets.len(),
+        fleet.elapsed_ms as f64 / 1000.0,
+        counts.join(", "),
+        paint(fleet.status, opts.color)
+    ));
+    let mut not_ok: Vec<&FleetTarget> = fleet.targets.iter().filter(|t| t.report.status != Status::Ok).collect();
+    // Worst first, file order among equals.
+    not_ok.sort_by_key(|t| std::cmp::Reverse(t.report.status.severity()));
+    let mut shown_runbook_problem = BTreeSet::new();
+    for t in not_ok {
+        let mut narrowed = t.report.clone();
+        narrowed.checks.retain(|c| c.status != Status::Ok);
+        // The --runbooks problem is the same for every target: shown once.
+        narrowed
+            .checks
+            .retain(|c| c.check != "runbooks" || shown_runbook_problem.insert(c.check.clone()));
+        if narrowed.checks.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n── {} ──\n", sanitize(&t.name, true)));
+        // A target that could not be reached says so once, not once per check.
+        let first = &narrowed.checks[0];
+        let same = narrowed.checks.len() > 1
+            && narrowed
+                .checks
+                .iter()
+                .all(|c| c.status == first.status && c.summary == first.summary && c.runbook.is_none());
+        if same {
+            out.push_str(&format!(
+                "{} every check: {}\n",
+                paint(first.status, opts.color),
+                sanitize(&first.summary, true)
+            ));
+        } else {
+            out.push_str(&render(&narrowed, opts));
+        }
+    }
+    out
 }
 
 /// The status word, coloured when asked.
@@ -261,7 +352,7 @@ pub fn paint(status: Status, color: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{AppliedRunbook, AppliedStep, Metric, TargetInfo};
+    use crate::report::{AppliedRunbook, AppliedStep, Metric, TargetInfo, Unit};
 
     fn sample() -> Report {
         let check = CheckResult {
@@ -269,7 +360,7 @@ mod tests {
             status: Status::Warning,
             summary: "8 of 10 usable connections used (80%)".into(),
             metrics: vec![
-                Metric::new("connections", 8.0, "")
+                Metric::new("connections", 8.0, Unit::Count)
                     .thresholds(8.0, 10.0)
                     .range(0.0, 10.0),
             ],
@@ -300,8 +391,8 @@ mod tests {
         Report::new(target, vec![check], 3)
     }
 
-    fn plain() -> TableOptions {
-        TableOptions {
+    fn plain() -> Table {
+        Table {
             color: false,
             width: None,
         }
@@ -312,7 +403,7 @@ mod tests {
             check: name.into(),
             status,
             summary: summary.into(),
-            metrics: vec![Metric::new(&format!("{name}_metric"), 1.0, "")],
+            metrics: vec![Metric::new(&format!("{name}_metric"), 1.0, Unit::Count)],
             findings: vec![],
             notes: vec![format!("{name} note")],
             runbook: None,
@@ -386,7 +477,7 @@ mod tests {
         );
         let out = render(
             &report,
-            &TableOptions {
+            &Table {
                 color: true,
                 width: None,
             },
@@ -398,7 +489,7 @@ mod tests {
     fn plain_output_has_no_escape_sequences() {
         let out = render(
             &sample(),
-            &TableOptions {
+            &Table {
                 color: false,
                 width: None,
             },
@@ -413,7 +504,7 @@ mod tests {
     fn colour_only_on_the_status_word() {
         let out = render(
             &sample(),
-            &TableOptions {
+            &Table {
                 color: true,
                 width: None,
             },

@@ -12,13 +12,13 @@ use super::backup::Backup;
 use super::command::{Prepared, command};
 use super::scratch::Created;
 use super::tables::{self, Counted, Table};
-use super::{EXACT_COUNT_MAX_BYTES, NAME, Run, Source, failed, human_bytes, round, tool, unknown};
+use super::{EXACT_COUNT_MAX_BYTES, NAME, Run, Source, failed, round, tool, unknown};
 use crate::dumpfile::{self, Format};
 use crate::engine::Session;
 use crate::redact::driver_message;
-use crate::report::{CheckResult, Finding, Metric, Status};
+use crate::report::{CheckResult, Finding, Metric, Status, Unit};
 use crate::target::{Engine, Target};
-use crate::units::format_duration;
+use crate::units::{format_duration, human_bytes};
 
 /// The restore as it ran: the tool, how it ended, and what every result carries.
 struct Restored {
@@ -96,12 +96,12 @@ impl Run<'_> {
         .map_err(|e| format!("{e:#}"))?;
         let secs = finished.elapsed.as_secs_f64();
         let metrics = vec![
-            Metric::new("restore_seconds", round(secs, 3), "s"),
-            Metric::new("restore_bytes", finished.bytes_read as f64, "B"),
+            Metric::new("restore_seconds", round(secs, 3), Unit::Seconds),
+            Metric::new("restore_bytes", finished.bytes_read as f64, Unit::Bytes),
             Metric::new(
                 "restore_mb_per_second",
                 round(finished.bytes_read as f64 / 1e6 / secs.max(0.001), 2),
-                "",
+                Unit::Count,
             ),
         ];
         let mut notes = vec![format!("restored with {}", program.path.display())];
@@ -121,7 +121,7 @@ impl Run<'_> {
             tool_name,
             tool_major: program.major,
             finished,
-            what: backup.describe(human_bytes),
+            what: backup.describe(|n| human_bytes(n as f64)),
             metrics,
             notes,
         })
@@ -131,7 +131,7 @@ impl Run<'_> {
     /// counting.
     fn ended_badly(&self, backup: &Backup, scratch: &Target, r: &mut Restored) -> Option<CheckResult> {
         let f = &r.finished;
-        let (read, size) = (human_bytes(f.bytes_read), human_bytes(backup.size));
+        let (read, size) = (human_bytes(f.bytes_read as f64), human_bytes(backup.size as f64));
         let tool_name = &r.tool_name;
         if f.timed_out {
             return Some(r.unknown(format!(
@@ -260,8 +260,8 @@ impl Run<'_> {
     /// `--url` named one.
     fn compared(&self, mut r: Restored, copy: Vec<Table>, source: Option<&Source>) -> CheckResult {
         let rows: i64 = copy.iter().filter_map(|t| t.rows).sum();
-        r.metrics.push(Metric::new("tables", copy.len() as f64, ""));
-        r.metrics.push(Metric::new("rows", rows as f64, ""));
+        r.metrics.push(Metric::new("tables", copy.len() as f64, Unit::Count));
+        r.metrics.push(Metric::new("rows", rows as f64, Unit::Count));
         let mut status = Status::Ok;
         for t in copy.iter().filter(|t| t.count_error.is_some()) {
             status = status.worst(Status::Unknown);
@@ -319,10 +319,11 @@ impl Run<'_> {
             r.notes.push(format!(
                 "{estimated} source table(s) larger than {} were compared by the planner's estimate \
                  (pg_class.reltuples / information_schema.TABLES.TABLE_ROWS), not counted",
-                human_bytes(EXACT_COUNT_MAX_BYTES as u64)
+                human_bytes(EXACT_COUNT_MAX_BYTES as f64)
             ));
         }
-        r.metrics.push(Metric::new("differences", diffs.len() as f64, ""));
+        r.metrics
+            .push(Metric::new("differences", diffs.len() as f64, Unit::Count));
         let mut status = Status::Ok;
         let mut findings = Vec::new();
         for d in &diffs {

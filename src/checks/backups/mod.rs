@@ -18,9 +18,9 @@ use super::{
 };
 use crate::dumpfile::Completeness;
 use crate::engine::Query;
-use crate::report::{Finding, Metric, Status};
+use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
-use crate::units::format_duration;
+use crate::units::{format_duration, human_bytes};
 
 pub struct Backups;
 
@@ -267,21 +267,6 @@ fn grade_age(age: Duration, t: &Thresholds) -> Status {
     }
 }
 
-fn human_bytes(n: u64) -> String {
-    let units = ["B", "kB", "MB", "GB", "TB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < units.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{value:.1} {}", units[unit])
-    }
-}
-
 fn judge_local(v: &mut Verdict, t: &Thresholds, limit: usize, local: Option<&Result<LocalFacts>>) {
     let local = match local {
         None => return,
@@ -308,10 +293,10 @@ fn judge_local(v: &mut Verdict, t: &Thresholds, limit: usize, local: Option<&Res
     }
     if let Some((age, series)) = totals {
         v.metrics.push(
-            Metric::new("newest_backup_age", age.as_secs_f64(), "s")
+            Metric::new("newest_backup_age", age.as_secs_f64(), Unit::Seconds)
                 .thresholds(t.seconds("max_age_warning"), t.seconds("max_age_critical")),
         );
-        v.metrics.push(Metric::new("backup_series", series as f64, ""));
+        v.metrics.push(Metric::new("backup_series", series as f64, Unit::Count));
     }
     if let Some(stanza) = &local.pgbackrest {
         pgbackrest::judge(v, t, stanza);
@@ -499,8 +484,8 @@ fn judge_size(v: &mut Verdict, t: &Thresholds, newest: &Newest, median: Option<u
         format!(
             "{}: the newest backup is {} against a median of {} for the previous ones",
             newest.name,
-            human_bytes(newest.size),
-            human_bytes(median)
+            human_bytes(newest.size as f64),
+            human_bytes(median as f64)
         ),
     );
     Status::Warning

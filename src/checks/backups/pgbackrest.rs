@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::{Verdict, grade_age};
 use crate::checks::Thresholds;
-use crate::report::{Finding, Metric, Status};
+use crate::report::{Finding, Metric, Status, Unit};
 use crate::text::sanitize;
 use crate::units::format_duration;
 
@@ -241,7 +241,7 @@ fn finding(s: &Stanza, name: &str) -> Finding {
 fn judge_newest(v: &mut Verdict, t: &Thresholds, name: &str, newest: &Backup) -> Status {
     let newest_age = age(newest.stop);
     v.metrics.push(
-        Metric::new("pgbackrest_backup_age", newest_age.as_secs_f64(), "s")
+        Metric::new("pgbackrest_backup_age", newest_age.as_secs_f64(), Unit::Seconds)
             .thresholds(t.seconds("max_age_warning"), t.seconds("max_age_critical")),
     );
     let by_age = grade_age(newest_age, t);

@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use super::{Verdict, human_bytes};
+use super::Verdict;
 use crate::checks::{Context, Results, visibility_grant};
 use crate::engine::Query;
-use crate::report::{Finding, Metric, Status};
+use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
-use crate::units::format_duration;
+use crate::units::{format_duration, human_bytes};
 
 pub fn queries(engine: Engine) -> Vec<Query> {
     match engine {
@@ -73,7 +73,7 @@ pub fn follow_up(ctx: &Context, results: &Results) -> Vec<Query> {
 /// many servers rely on dumps alone by choice (and `dbrunbook check` must stay OK on them).
 fn no_pitr(v: &mut Verdict, ctx: &Context, reason: &str, text: String) {
     v.value("pitr_reason", reason);
-    v.metrics.push(Metric::new("pitr_possible", 0.0, ""));
+    v.metrics.push(Metric::new("pitr_possible", 0.0, Unit::Count));
     if ctx.option("pitr") == Some("required") {
         v.problem(Status::Warning, "no_pitr", text);
     } else {
@@ -196,9 +196,9 @@ fn postgres(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
         _ => Vec::new(),
     };
     v.metrics
-        .push(Metric::new("wal_archived_count", a.archived as f64, "c"));
+        .push(Metric::new("wal_archived_count", a.archived as f64, Unit::Counter));
     v.metrics
-        .push(Metric::new("wal_archive_failed_count", a.failed as f64, "c"));
+        .push(Metric::new("wal_archive_failed_count", a.failed as f64, Unit::Counter));
     let finding = a.finding(v);
     for (app, state) in &receivers {
         v.findings.push(
@@ -260,7 +260,7 @@ fn waiting_segments(
             let row = rows.first();
             let ready = row.map(|r| r.opt_int(0)).transpose()?.flatten().unwrap_or(0);
             let oldest = row.map(|r| r.opt_float(1)).transpose()?.flatten();
-            v.metrics.push(Metric::new("wal_ready", ready as f64, ""));
+            v.metrics.push(Metric::new("wal_ready", ready as f64, Unit::Count));
             if let Some(oldest) = oldest.filter(|&a| a >= max_age.as_secs_f64()) {
                 let age = format_duration(Duration::from_secs_f64(oldest));
                 v.value("wal_age", &age);
@@ -339,13 +339,13 @@ fn mysql(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
         Some(Ok(rows)) => {
             let count = rows.iter().count();
             let total: i64 = rows.iter().filter_map(|r| r.opt_int(1).ok().flatten()).sum();
-            v.metrics.push(Metric::new("pitr_possible", 1.0, ""));
-            v.metrics.push(Metric::new("binlog_files", count as f64, ""));
-            v.metrics.push(Metric::new("binlog_bytes", total as f64, ""));
+            v.metrics.push(Metric::new("pitr_possible", 1.0, Unit::Count));
+            v.metrics.push(Metric::new("binlog_files", count as f64, Unit::Count));
+            v.metrics.push(Metric::new("binlog_bytes", total as f64, Unit::Count));
             finding = finding.with("files", count).with("total_bytes", total);
             v.fine(format!(
                 "binary logs on ({format}): {count} file(s), {}, kept {retention_text}",
-                human_bytes(total.max(0) as u64)
+                human_bytes(total.max(0) as f64)
             ));
         }
         Some(Err(e)) if e.denied => {

@@ -12,7 +12,7 @@ use anyhow::{Result, bail};
 
 use super::{Check, CheckOption, CheckSpec, Context, Facts, Outcome, Results, Threshold, ThresholdKind};
 use crate::engine::{ConnectError, Failure, Query};
-use crate::report::{Metric, Status};
+use crate::report::{Metric, Status, Unit};
 use crate::target::Engine;
 use crate::units::format_duration;
 
@@ -163,8 +163,8 @@ impl Check for Connect {
             .map_or_else(|| "the server".to_string(), phases::where_to);
 
         if let Some(uptime) = state.uptime_s {
-            metrics.push(Metric::new("uptime", uptime.round(), "s"));
-            let up = format_duration(std::time::Duration::from_secs_f64(uptime.max(0.0)));
+            metrics.push(Metric::new("uptime", uptime.round(), Unit::Seconds));
+            let up = crate::units::human_seconds(uptime);
             facts.set("uptime", &up);
             if let Some(at) = &state.started_at {
                 facts.set("started_at", at);
@@ -229,7 +229,11 @@ impl Check for Connect {
             let hours = (uptime / 3600.0).max(1.0);
             let per_hour = errors as f64 / hours;
             let limit = ctx.thresholds.count("connection_errors") as f64;
-            let mut m = Metric::new("connection_errors_per_hour", (per_hour * 10.0).round() / 10.0, "");
+            let mut m = Metric::new(
+                "connection_errors_per_hour",
+                (per_hour * 10.0).round() / 10.0,
+                Unit::Count,
+            );
             m.warning = Some(limit);
             metrics.push(m);
             if per_hour >= limit {

@@ -4,7 +4,7 @@
 
 use crate::checks::Facts;
 use crate::engine::{Failure, Phase, Step};
-use crate::report::{Finding, Metric};
+use crate::report::{Finding, Metric, Unit};
 
 /// One finding per phase, in the order they happened.
 pub fn findings(phases: &[Phase]) -> Vec<Finding> {
@@ -35,11 +35,15 @@ pub fn metrics(phases: &[Phase]) -> Vec<Metric> {
         let of: Vec<&Phase> = phases.iter().filter(|p| p.step == step).collect();
         if !of.is_empty() {
             let total: f64 = of.iter().map(|p| ms(p)).sum();
-            out.push(Metric::new(&format!("{}_time", step.key()), seconds(total), "s"));
+            out.push(Metric::new(
+                &format!("{}_time", step.key()),
+                seconds(total),
+                Unit::Seconds,
+            ));
         }
     }
     let total: f64 = phases.iter().map(ms).sum();
-    out.push(Metric::new("connect_time", seconds(total), "s"));
+    out.push(Metric::new("connect_time", seconds(total), Unit::Seconds));
     out
 }
 

@@ -5,7 +5,7 @@ use anyhow::Result;
 
 use crate::checks::Results;
 use crate::engine::{Query, ServerInfo};
-use crate::report::Metric;
+use crate::report::{Metric, Unit};
 use crate::target::Engine;
 
 /// The server as the check judges it; `None` where the engine cannot say.
@@ -113,7 +113,7 @@ fn postgres(server: &ServerInfo, results: &Results) -> Result<State> {
             .iter()
             .enumerate()
         {
-            s.metrics.push(Metric::new(name, row.int(i)? as f64, "c"));
+            s.metrics.push(Metric::new(name, row.int(i)? as f64, Unit::Counter));
         }
     }
     s.notes.push(
@@ -143,7 +143,7 @@ fn mysql(server: &ServerInfo, results: &Results) -> Result<State> {
                 if lower == "aborted_connects_preauth" {
                     errors -= value;
                 }
-                s.metrics.push(Metric::new(lower, value as f64, "c"));
+                s.metrics.push(Metric::new(lower, value as f64, Unit::Counter));
             }
         }
     }

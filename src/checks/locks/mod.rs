@@ -5,7 +5,6 @@
 mod mysql;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
 
 use anyhow::{Result, anyhow};
 use serde_json::Value;
@@ -15,10 +14,10 @@ use super::{
     grade, visibility_grant,
 };
 use crate::engine::Query;
-use crate::report::{Finding, Metric, Status};
+use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
 use crate::text::{is_ddl, shorten};
-use crate::units::format_duration;
+use crate::units::human_seconds;
 
 pub struct Locks;
 
@@ -199,7 +198,7 @@ fn postgres_snapshot(results: &Results) -> Result<LockSnapshot> {
 }
 
 fn fmt(seconds: f64) -> String {
-    format_duration(Duration::from_secs_f64(seconds.max(0.0).round()))
+    human_seconds(seconds)
 }
 
 /// The trees: each root blocker followed by the sessions waiting on it, depth-first.
@@ -446,9 +445,10 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
     let mut metrics = vec![
         Metric {
             critical: Some(t.count("blocked_critical") as f64),
-            ..Metric::new("blocked", blocked as f64, "")
+            ..Metric::new("blocked", blocked as f64, Unit::Count)
         },
-        Metric::new("longest_wait", longest.round(), "s").thresholds(t.seconds("warning"), t.seconds("critical")),
+        Metric::new("longest_wait", longest.round(), Unit::Seconds)
+            .thresholds(t.seconds("warning"), t.seconds("critical")),
         Metric::new(
             "root_blockers",
             if waiting.is_empty() {
@@ -456,11 +456,11 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
             } else {
                 tree.roots.len() as f64
             },
-            "",
+            Unit::Count,
         ),
     ];
     if let Some(d) = snap.deadlocks {
-        metrics.push(Metric::new("deadlocks", d as f64, "c"));
+        metrics.push(Metric::new("deadlocks", d as f64, Unit::Counter));
         facts.set("deadlocks", d);
         if d > 0 {
             facts.flag("deadlocks");

@@ -5,7 +5,7 @@
 use super::dirs::Comparison;
 use super::verdict::Issue;
 use crate::checks::{Context, Facts};
-use crate::report::{Finding, Metric, Status};
+use crate::report::{Finding, Metric, Status, Unit};
 
 pub(super) struct Verdict<'a> {
     pub(super) issues: &'a mut Vec<Issue>,
@@ -20,8 +20,10 @@ pub(super) fn compare_code(ctx: &Context, c: &Comparison, v: &mut Verdict) {
     v.notes.extend(c.notes.iter().cloned());
     v.facts.set("dir", ctx.option("dir").unwrap_or_default());
     v.facts.set("heads", c.heads.join(", "));
-    v.metrics.push(Metric::new("pending", c.pending.len() as f64, ""));
-    v.metrics.push(Metric::new("changed", c.changed.len() as f64, ""));
+    v.metrics
+        .push(Metric::new("pending", c.pending.len() as f64, Unit::Count));
+    v.metrics
+        .push(Metric::new("changed", c.changed.len() as f64, Unit::Count));
     // First, so its runbook leads over migration-behind: Flyway and sqlx refuse to run the
     // pending migrations until the changed file is dealt with.
     changed(ctx, c, v);

@@ -9,7 +9,7 @@ use super::dirs::{self, Comparison};
 use super::frameworks::{Framework, descriptor};
 use super::history::Table;
 use crate::checks::{Context, Facts, Outcome};
-use crate::report::{Finding, Metric, Status};
+use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
 use crate::text::shorten;
 use crate::units::format_duration;
@@ -77,7 +77,7 @@ pub(super) fn judge(ctx: &Context, tables: &[Table], code: Option<Result<Compari
         return Outcome {
             status,
             summary,
-            metrics: vec![Metric::new("tables", 0.0, "")],
+            metrics: vec![Metric::new("tables", 0.0, Unit::Count)],
             findings,
             notes,
             facts,
@@ -201,7 +201,7 @@ pub(super) fn judge(ctx: &Context, tables: &[Table], code: Option<Result<Compari
             facts.set("lock_age", held.as_deref().unwrap_or("(not recorded)"));
             if let Some(s) = lock.age_seconds {
                 metrics.push(
-                    Metric::new("lock_age", s.round(), "s")
+                    Metric::new("lock_age", s.round(), Unit::Seconds)
                         .thresholds(t.seconds("lock_warning"), t.seconds("lock_critical")),
                 );
             }
@@ -236,11 +236,19 @@ pub(super) fn judge(ctx: &Context, tables: &[Table], code: Option<Result<Compari
     );
     metrics.insert(
         0,
-        Metric::new("applied", tables.iter().map(|t| t.applied).sum::<i64>() as f64, ""),
+        Metric::new(
+            "applied",
+            tables.iter().map(|t| t.applied).sum::<i64>() as f64,
+            Unit::Count,
+        ),
     );
     metrics.insert(
         1,
-        Metric::new("broken", tables.iter().map(|t| t.broken).sum::<i64>() as f64, ""),
+        Metric::new(
+            "broken",
+            tables.iter().map(|t| t.broken).sum::<i64>() as f64,
+            Unit::Count,
+        ),
     );
 
     let comparing = ctx.option("expect").is_some() || ctx.option("dir").is_some();

@@ -278,22 +278,6 @@ pub fn parse_size(input: &str) -> Result<u64, String> {
     Ok(bytes.round() as u64)
 }
 
-/// `1.5 GB`: powers of 1024, one decimal from MB up.
-pub fn human_bytes(bytes: f64) -> String {
-    let units = ["bytes", "kB", "MB", "GB", "TB", "PB"];
-    let mut value = bytes;
-    let mut unit = 0;
-    while value.abs() >= 1024.0 && unit < units.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit < 2 {
-        format!("{} {}", value.round() as i64, units[unit])
-    } else {
-        format!("{value:.1} {}", units[unit])
-    }
-}
-
 /// One database (a schema on MySQL).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Database {
@@ -562,12 +546,5 @@ mod tests {
         assert!(e.starts_with("--interval"), "{e}");
         let e = Size.interval(&opts("bloat_min_size", "lots")).unwrap_err().to_string();
         assert!(e.starts_with("--bloat-min-size"), "{e}");
-    }
-
-    #[test]
-    fn human_sizes() {
-        assert_eq!(human_bytes(512.0), "512 bytes");
-        assert_eq!(human_bytes(2048.0), "2 kB");
-        assert_eq!(human_bytes(1.5 * 1024.0 * 1024.0 * 1024.0), "1.5 GB");
     }
 }

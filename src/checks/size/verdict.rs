@@ -4,10 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use super::{Bloat, Snapshot, human_bytes};
+use super::{Bloat, Snapshot};
 use crate::checks::{Facts, Outcome, Session, Thresholds, grade};
-use crate::report::{Finding, Metric, Status};
+use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
+use crate::units::human_bytes;
 
 /// PostgreSQL stops assigning transaction IDs (and multixacts) before an age of 2^31.
 pub const WRAPAROUND_LIMIT: f64 = 2_147_483_648.0;
@@ -72,10 +73,10 @@ pub fn evaluate(
         0
     };
     let total: i64 = sized.iter().filter_map(|d| d.bytes).sum();
-    metrics.push(Metric::new("total_bytes", total as f64, "B"));
+    metrics.push(Metric::new("total_bytes", total as f64, Unit::Bytes));
     facts.set("skipped", skipped);
     if skipped > 0 {
-        metrics.push(Metric::new("databases_skipped", skipped as f64, ""));
+        metrics.push(Metric::new("databases_skipped", skipped as f64, Unit::Count));
         notes.push(format!(
             "{skipped} database(s) were not sized: this role may not connect to them (pg_database_size needs \
              CONNECT). To size them: GRANT CONNECT ON DATABASE <name> TO \"{role}\"; or GRANT pg_read_all_stats \
@@ -166,7 +167,7 @@ pub fn evaluate(
         ));
     }
     if let (Some(g), Some(s)) = (growth_total, seconds) {
-        metrics.push(Metric::new("growth_bytes_per_second", g.round(), "B"));
+        metrics.push(Metric::new("growth_bytes_per_second", g.round(), Unit::Bytes));
         notes.push(format!(
             "growth over {s:.1}s between two snapshots: {}/s in total",
             human_bytes(g)
@@ -251,14 +252,14 @@ pub fn evaluate(
     let bloat_status = judged.first().map(|j| j.severity).unwrap_or(Status::Ok);
     let worst_ratio = judged.iter().map(|j| j.ratio).fold(0.0, f64::max);
     metrics.push(
-        Metric::new("max_bloat", (worst_ratio * 10.0).round() / 10.0, "%")
+        Metric::new("max_bloat", (worst_ratio * 10.0).round() / 10.0, Unit::Percent)
             .thresholds(t.percent("bloat_warning"), t.percent("bloat_critical"))
             .range(0.0, 100.0),
     );
     metrics.push(Metric::new(
         "bloat_bytes",
         judged.iter().map(|j| j.wasted).sum::<i64>() as f64,
-        "B",
+        Unit::Bytes,
     ));
     let shown: Vec<&Judged> = judged.iter().filter(|j| j.wasted > 0).take(limit).collect();
     for j in &shown {
@@ -345,10 +346,10 @@ pub fn evaluate(
             let (xid, mxid) = (d.xid_age.unwrap_or(0), d.mxid_age.unwrap_or(0));
             let p = pct(xid.max(mxid));
             xid_status = grade(p, t.percent("xid_warning"), t.percent("xid_critical"));
-            metrics.push(Metric::new("max_xid_age", xid as f64, ""));
-            metrics.push(Metric::new("max_mxid_age", mxid as f64, ""));
+            metrics.push(Metric::new("max_xid_age", xid as f64, Unit::Count));
+            metrics.push(Metric::new("max_mxid_age", mxid as f64, Unit::Count));
             metrics.push(
-                Metric::new("xid_wraparound", (p * 1000.0).round() / 1000.0, "%")
+                Metric::new("xid_wraparound", (p * 1000.0).round() / 1000.0, Unit::Percent)
                     .thresholds(t.percent("xid_warning"), t.percent("xid_critical"))
                     .range(0.0, 100.0),
             );

@@ -1,25 +1,17 @@
 //! The slow check's verdict on one snapshot, or on the change between two: which statements
 //! are listed, the status from their mean times, the summary, and the facts the runbook uses.
 
-use std::time::Duration;
-
 use super::snapshot::{Snapshot, Source};
 use super::stats::{self, Stat};
 use super::{N_PLUS_ONE_CALLS, N_PLUS_ONE_MEAN_MS, SNAPSHOT_CAP, by, interval, thresholds_ms};
 use crate::checks::{Context, Facts, Outcome, visibility_grant};
-use crate::report::{Finding, Metric, Status};
+use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
-use crate::units::format_duration;
+use crate::units::{format_duration, human_millis};
 
-/// `12.3ms`, `1.64s`, `2m 5s`: a mean of 1.6s must not read as 1s or 2s.
+/// `0.4ms`, `12ms`, `1.6s`: a mean of 1.6s must not read as 1s or 2s.
 fn fmt_ms(ms: f64) -> String {
-    if ms < 1000.0 {
-        format!("{ms:.1}ms")
-    } else if ms < 60_000.0 {
-        format!("{:.2}s", ms / 1000.0)
-    } else {
-        format_duration(Duration::from_secs_f64((ms / 1000.0).max(0.0)))
-    }
+    human_millis(ms)
 }
 
 fn round3(x: f64) -> f64 {
@@ -211,9 +203,9 @@ pub(super) fn judge(ctx: &Context, source: &Source, first: &Snapshot, second: Op
         _ => (list.len() as f64, listed_worst),
     };
     let metrics = vec![
-        Metric::new("statements", counted, ""),
-        Metric::new("over_warning", over_warning as f64, ""),
-        Metric::new("worst_mean", round3(worst_mean / 1000.0), "s")
+        Metric::new("statements", counted, Unit::Count),
+        Metric::new("over_warning", over_warning as f64, Unit::Count),
+        Metric::new("worst_mean", round3(worst_mean / 1000.0), Unit::Seconds)
             .thresholds(warning_ms / 1000.0, critical_ms / 1000.0),
     ];
     if list.len() > shown.len() {
@@ -376,6 +368,6 @@ mod tests {
         assert_eq!(o.status, Status::Warning);
         assert!(!o.facts.values.contains_key("query"));
         assert_eq!(o.findings[0].fields["query_truncated"], true);
-        assert_eq!(o.facts.values["mean"], "1.00s");
+        assert_eq!(o.facts.values["mean"], "1s");
     }
 }
