@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # check_postgres (five actions, one invocation each, as a monitoring system runs them) versus one
-# `dbrunbook check`, on loopback and through the delay proxy (25 ms each way). The two tools
-# alternate run by run (PAIRS pairs, default 7; which one goes first alternates too); medians.
+# `dbrunbook diagnose --only pool --only queries --only locks` (the same ground: connections,
+# long queries, idle and long transactions, locks), on loopback and through the delay proxy
+# (25 ms each way). The two tools alternate run by run (PAIRS pairs, default 7; which one goes
+# first alternates too); medians. A last row times `dbrunbook check` (every check) on loopback.
 #   DBRUNBOOK=path/to/dbrunbook PAIRS=7 bench/vs_check_postgres.sh
 source "$(dirname "$0")/lib.sh"
 PAIRS=${PAIRS:-7}
@@ -28,7 +30,11 @@ cp_all() {  # all five actions; fails unless every one exits 0-2
     ((rc <= 2)) || return 3
   done
 }
-dbr() { "$DBRUNBOOK" check --url "postgres://postgres@127.0.0.1:$1/postgres?sslmode=$SSLMODE" --format json; }
+dbr() {
+  "$DBRUNBOOK" diagnose --only pool --only queries --only locks \
+    --url "postgres://postgres@127.0.0.1:$1/postgres?sslmode=$SSLMODE" --format json
+}
+dbr_all() { "$DBRUNBOOK" check --url "postgres://postgres@127.0.0.1:$1/postgres?sslmode=$SSLMODE" --format json; }
 
 PROXY=$(free_port); start_proxy "$PROXY" "$PG_PORT" "$WORK/count"
 
@@ -41,18 +47,19 @@ for a in "${ACTIONS[@]}"; do
   ((rc <= 2)) || { echo "check_postgres --action=$a did not run (exit $rc)" >&2; exit 1; }
 done
 rc=0; dbr "$PG_PORT" >/dev/null || rc=$?
-echo "[dbrunbook check exit $rc]"; ((rc <= 2)) || { echo "dbrunbook check failed (exit $rc)" >&2; exit 1; }
+echo "[dbrunbook diagnose exit $rc]"; ((rc <= 2)) || { echo "dbrunbook diagnose failed (exit $rc)" >&2; exit 1; }
 echo "---"
 
 printf '%-22s %12s %12s %8s %s\n' network check_postgres dbrunbook ratio exits
-for net in loopback "proxy 25ms each way"; do
-  port=$([[ $net == loopback ]] && echo "$PG_PORT" || echo "$PROXY")
+for net in loopback "proxy 25ms each way" "loopback, db: check"; do
+  port=$([[ $net == proxy* ]] && echo "$PROXY" || echo "$PG_PORT")
+  db=$([[ $net == *check ]] && echo dbr_all || echo dbr)
   cp_t=() db_t=() codes=()
   for i in $(seq "$PAIRS"); do
     order=(cp db); ((i % 2)) || order=(db cp)
     for tool in "${order[@]}"; do
       if [[ $tool == cp ]]; then read -r t rc < <(wall cp_all "$port"); cp_t+=("$t")
-      else read -r t rc < <(wall dbr "$port"); db_t+=("$t"); fi
+      else read -r t rc < <(wall "$db" "$port"); db_t+=("$t"); fi
       codes+=("$tool=$rc")
     done
   done
@@ -63,4 +70,5 @@ for net in loopback "proxy 25ms each way"; do
     "$(printf '%s\n' "${codes[@]}" | sort -u | paste -sd' ')"
 done
 echo "check_postgres = total wall time of the five invocations; ratio = check_postgres / dbrunbook."
-echo "exits: cp=0 all five actions exited 0-2 (cp=3: one did not run); db=0-2 check ran, db=3 UNKNOWN."
+echo "exits: cp=0 all five actions exited 0-2 (cp=3: one did not run); db=0-2 checks ran, db=3 UNKNOWN."
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"

@@ -10,6 +10,7 @@ pub mod engine;
 pub mod fleet;
 pub mod log;
 pub mod passfile;
+pub mod quote;
 pub mod redact;
 pub mod report;
 pub mod restore;

@@ -32,6 +32,31 @@ impl Engine {
             Engine::Pgbouncer => "pgbouncer",
         }
     }
+
+    /// The scheme of the target's URL (a PgBouncer is reached with a PostgreSQL URL).
+    pub fn url_scheme(self) -> &'static str {
+        match self {
+            Engine::Postgres | Engine::Pgbouncer => "postgres",
+            Engine::Mysql => "mysql",
+        }
+    }
+
+    /// The port a host without one gets: libpq's for everything reached through libpq's rules.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Engine::Postgres | Engine::Pgbouncer => 5432,
+            Engine::Mysql => 3306,
+        }
+    }
+
+    /// Whether the target follows libpq's rules: `PG*` variables, several hosts, `hostaddr`,
+    /// socket directories, the database named after the user, `sslmode` always in the URL.
+    pub fn libpq(self) -> bool {
+        match self {
+            Engine::Postgres | Engine::Pgbouncer => true,
+            Engine::Mysql => false,
+        }
+    }
 }
 
 impl fmt::Display for Engine {
@@ -178,11 +203,7 @@ impl Target {
 
     /// The target as a URL with the password replaced by `<redacted>`.
     pub fn redacted_url(&self) -> String {
-        let scheme = match self.engine {
-            Engine::Mysql => "mysql",
-            _ => "postgres",
-        };
-        let mut url = format!("{scheme}://{}", percent_encode(&self.user));
+        let mut url = format!("{}://{}", self.engine.url_scheme(), percent_encode(&self.user));
         if self.password.is_some() {
             url.push_str(":<redacted>");
         }
@@ -219,7 +240,7 @@ impl Target {
         if let Some(db) = &self.dbname {
             url.push_str(&percent_encode(db));
         }
-        if self.engine != Engine::Mysql || self.tls != TlsMode::Prefer {
+        if self.engine.libpq() || self.tls != TlsMode::Prefer {
             query.push(format!("sslmode={}", self.tls.libpq_name()));
         }
         if !query.is_empty() {
@@ -438,108 +459,12 @@ impl Params {
 }
 
 fn build_target(mut params: Params, env: &dyn Fn(&str) -> Option<String>) -> Result<Target> {
-    let engine = if params.mysql {
-        Engine::Mysql
-    } else {
-        // libpq's environment fills what the connection string left out.
-        for (key, var) in [
-            ("host", "PGHOST"),
-            ("port", "PGPORT"),
-            ("user", "PGUSER"),
-            ("password", "PGPASSWORD"),
-            ("dbname", "PGDATABASE"),
-            ("sslmode", "PGSSLMODE"),
-            ("sslrootcert", "PGSSLROOTCERT"),
-        ] {
-            if !params.values.contains_key(key)
-                && let Some(v) = env(var).filter(|v| !v.is_empty())
-            {
-                params.values.insert(key.into(), v);
-            }
-        }
-        if params.values.get("dbname").map(String::as_str) == Some("pgbouncer") {
-            Engine::Pgbouncer
-        } else {
-            Engine::Postgres
-        }
-    };
+    let engine = engine_of(&mut params, env);
     let v = &params.values;
-    for key in v.keys() {
-        const KNOWN: &[&str] = &[
-            "host",
-            "hostaddr",
-            "port",
-            "user",
-            "password",
-            "dbname",
-            "sslmode",
-            "sslrootcert",
-            "connect_timeout",
-            "application_name",
-            "socket",
-            "prefer_socket",
-            "target_session_attrs",
-        ];
-        if !KNOWN.contains(&key.as_str()) {
-            bail!("unknown connection parameter '{key}'");
-        }
+    if let Some(key) = v.keys().find(|k| !KNOWN_PARAMS.contains(&k.as_str())) {
+        bail!("unknown connection parameter '{key}'");
     }
-    let default_port = if engine == Engine::Mysql { 3306 } else { 5432 };
-    // The MySQL client has no hostaddr; taken for the host, it would have TLS verify the
-    // address instead of the name.
-    if engine == Engine::Mysql && v.contains_key("hostaddr") {
-        bail!("hostaddr is a PostgreSQL parameter: a MySQL target takes the address as its host");
-    }
-    // `socket` names the whole connection: host and hostaddr give way to it.
-    let hostaddr = v.get("hostaddr").filter(|_| !v.contains_key("socket"));
-    let addr_items: Vec<&str> = hostaddr.map_or_else(Vec::new, |t| t.split(',').collect());
-    let host_text = v.get("socket").or(v.get("host"));
-    let host_names: Vec<&str> = host_text.map_or_else(Vec::new, |t| t.split(',').collect());
-    if !addr_items.is_empty() && !host_names.is_empty() && host_names.len() != addr_items.len() {
-        bail!(
-            "{} host names given for {} hostaddr values: host and hostaddr list one entry per server, in the same order",
-            host_names.len(),
-            addr_items.len()
-        );
-    }
-    let count = addr_items.len().max(host_names.len()).max(1);
-    let port_text = v.get("port").cloned().unwrap_or_default();
-    let port_items: Vec<&str> = port_text.split(',').collect();
-    if port_items.len() > 1 && port_items.len() != count {
-        bail!("{} ports given for {count} hosts", port_items.len());
-    }
-    let mut hosts = Vec::new();
-    for i in 0..count {
-        let port_item = port_items.get(i).or(port_items.first()).copied().unwrap_or("");
-        let port = if port_item.is_empty() {
-            default_port
-        } else {
-            port_item
-                .parse::<u16>()
-                .ok()
-                .filter(|p| *p > 0)
-                .ok_or_else(|| anyhow::anyhow!("invalid port '{port_item}': use a number from 1 to 65535"))?
-        };
-        let addr = match addr_items.get(i).copied().unwrap_or("") {
-            "" => None,
-            item => Some(item.parse::<IpAddr>().map_err(|_| {
-                anyhow::anyhow!("invalid hostaddr '{item}': use a numeric IPv4 or IPv6 address and put a name in host")
-            })?),
-        };
-        let name = host_names.get(i).copied().unwrap_or("");
-        let (host, addr) = match (name, addr) {
-            // Only an address: libpq matches `.pgpass` against it, and looking an address up
-            // is parsing it (no DNS), so it serves as the name.
-            ("", Some(a)) => (a.to_string(), None),
-            ("", None) if host_names.is_empty() => (default_host(engine, default_port), None),
-            ("", None) => ("localhost".to_string(), None),
-            (name, addr) => (name.to_string(), addr),
-        };
-        hosts.push(HostPort { host, addr, port });
-    }
-    if engine == Engine::Mysql && hosts.len() > 1 {
-        bail!("MySQL targets take one host, not {}", hosts.len());
-    }
+    let hosts = host_list(engine, v)?;
     let user = v
         .get("user")
         .cloned()
@@ -549,7 +474,7 @@ fn build_target(mut params: Params, env: &dyn Fn(&str) -> Option<String>) -> Res
         .get("dbname")
         .cloned()
         .filter(|d| !d.is_empty())
-        .or_else(|| (engine != Engine::Mysql).then(|| user.clone()));
+        .or_else(|| engine.libpq().then(|| user.clone()));
     let tls = match v.get("sslmode") {
         Some(mode) => TlsMode::parse(mode)?,
         None => TlsMode::Prefer,
@@ -575,6 +500,120 @@ fn build_target(mut params: Params, env: &dyn Fn(&str) -> Option<String>) -> Res
     })
 }
 
+/// Every connection parameter a target takes, by its libpq keyword.
+const KNOWN_PARAMS: &[&str] = &[
+    "host",
+    "hostaddr",
+    "port",
+    "user",
+    "password",
+    "dbname",
+    "sslmode",
+    "sslrootcert",
+    "connect_timeout",
+    "application_name",
+    "socket",
+    "prefer_socket",
+    "target_session_attrs",
+];
+
+/// The engine the parameters name. A PostgreSQL target first takes what the connection string
+/// left out from libpq's environment, as psql does; its `pgbouncer` database is PgBouncer's
+/// admin console.
+fn engine_of(params: &mut Params, env: &dyn Fn(&str) -> Option<String>) -> Engine {
+    if params.mysql {
+        return Engine::Mysql;
+    }
+    for (key, var) in [
+        ("host", "PGHOST"),
+        ("port", "PGPORT"),
+        ("user", "PGUSER"),
+        ("password", "PGPASSWORD"),
+        ("dbname", "PGDATABASE"),
+        ("sslmode", "PGSSLMODE"),
+        ("sslrootcert", "PGSSLROOTCERT"),
+    ] {
+        if !params.values.contains_key(key)
+            && let Some(v) = env(var).filter(|v| !v.is_empty())
+        {
+            params.values.insert(key.into(), v);
+        }
+    }
+    if params.values.get("dbname").map(String::as_str) == Some("pgbouncer") {
+        Engine::Pgbouncer
+    } else {
+        Engine::Postgres
+    }
+}
+
+/// The hosts to try, in order: `host` (or `socket`), `hostaddr` and `port` paired up item by
+/// item, a single port serving every host.
+fn host_list(engine: Engine, v: &BTreeMap<String, String>) -> Result<Vec<HostPort>> {
+    // The MySQL client has no hostaddr; taken for the host, it would have TLS verify the
+    // address instead of the name.
+    if !engine.libpq() && v.contains_key("hostaddr") {
+        bail!("hostaddr is a PostgreSQL parameter: a MySQL target takes the address as its host");
+    }
+    // `socket` names the whole connection: host and hostaddr give way to it.
+    let hostaddr = v.get("hostaddr").filter(|_| !v.contains_key("socket"));
+    let addr_items: Vec<&str> = hostaddr.map_or_else(Vec::new, |t| t.split(',').collect());
+    let host_text = v.get("socket").or(v.get("host"));
+    let host_names: Vec<&str> = host_text.map_or_else(Vec::new, |t| t.split(',').collect());
+    if !addr_items.is_empty() && !host_names.is_empty() && host_names.len() != addr_items.len() {
+        bail!(
+            "{} host names given for {} hostaddr values: host and hostaddr list one entry per server, in the same order",
+            host_names.len(),
+            addr_items.len()
+        );
+    }
+    let count = addr_items.len().max(host_names.len()).max(1);
+    let port_text = v.get("port").cloned().unwrap_or_default();
+    let port_items: Vec<&str> = port_text.split(',').collect();
+    if port_items.len() > 1 && port_items.len() != count {
+        bail!("{} ports given for {count} hosts", port_items.len());
+    }
+    let mut hosts = Vec::new();
+    for i in 0..count {
+        let port_item = port_items.get(i).or(port_items.first()).copied().unwrap_or("");
+        let addr_item = addr_items.get(i).copied().unwrap_or("");
+        let name = host_names.get(i).copied().unwrap_or("");
+        hosts.push(host_port(engine, name, addr_item, port_item, host_names.is_empty())?);
+    }
+    if !engine.libpq() && hosts.len() > 1 {
+        bail!("MySQL targets take one host, not {}", hosts.len());
+    }
+    Ok(hosts)
+}
+
+/// One host from its items of the `host`, `hostaddr` and `port` lists (each possibly empty);
+/// `no_names` when `host` was not given at all.
+fn host_port(engine: Engine, name: &str, addr_item: &str, port_item: &str, no_names: bool) -> Result<HostPort> {
+    let port = if port_item.is_empty() {
+        engine.default_port()
+    } else {
+        port_item
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| anyhow::anyhow!("invalid port '{port_item}': use a number from 1 to 65535"))?
+    };
+    let addr = match addr_item {
+        "" => None,
+        item => Some(item.parse::<IpAddr>().map_err(|_| {
+            anyhow::anyhow!("invalid hostaddr '{item}': use a numeric IPv4 or IPv6 address and put a name in host")
+        })?),
+    };
+    let (host, addr) = match (name, addr) {
+        // Only an address: libpq matches `.pgpass` against it, and looking an address up
+        // is parsing it (no DNS), so it serves as the name.
+        ("", Some(a)) => (a.to_string(), None),
+        ("", None) if no_names => (default_host(engine, engine.default_port()), None),
+        ("", None) => ("localhost".to_string(), None),
+        (name, addr) => (name.to_string(), addr),
+    };
+    Ok(HostPort { host, addr, port })
+}
+
 /// libpq's `connect_timeout`: whole seconds, at least 2 (libpq raises 1 to 2); 0 means "wait
 /// forever" to libpq, which a tool that must not hang a cron job reads as "not given".
 fn parse_connect_timeout(text: &str) -> Result<Option<Duration>> {
@@ -586,7 +625,7 @@ fn parse_connect_timeout(text: &str) -> Result<Option<Duration>> {
 
 /// libpq's default: the Unix socket directory when the socket exists, else localhost.
 fn default_host(engine: Engine, port: u16) -> String {
-    if engine != Engine::Mysql {
+    if engine.libpq() {
         for dir in ["/var/run/postgresql", "/tmp"] {
             if Path::new(dir).join(format!(".s.PGSQL.{port}")).exists() {
                 return dir.to_string();

@@ -48,25 +48,44 @@ pub fn percent_encode(input: &str) -> String {
     out
 }
 
-/// Decodes `%XX` sequences; malformed sequences are an error naming the input.
+/// Decodes `%XX` sequences, strictly, as a connection URL needs: a malformed sequence or bytes
+/// that are not UTF-8 are an error saying so.
 pub fn percent_decode(input: &str) -> Result<String, String> {
+    let bytes = percent_bytes(input, false).ok_or_else(|| "a '%' must be followed by two hex digits".to_string())?;
+    String::from_utf8(bytes).map_err(|_| "percent-encoding does not decode to UTF-8".to_string())
+}
+
+/// Decodes a query-string value as browsers and forms send it, leniently: `+` is a space, a
+/// malformed `%` stays as written, bytes that are not UTF-8 become U+FFFD.
+pub fn form_decode(input: &str) -> String {
+    let bytes = percent_bytes(input, true).unwrap_or_default();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The bytes `input` percent-decodes to; `form` reads `+` as a space and keeps a malformed `%`
+/// (without it, a malformed `%` is `None`).
+fn percent_bytes(input: &str, form: bool) -> Option<Vec<u8>> {
     let bytes = input.as_bytes();
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = input
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| "a '%' must be followed by two hex digits".to_string())?;
-            out.push(hex);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
+        let escaped = match bytes.get(i..i + 3) {
+            Some([b'%', h, l]) => hex(*h).zip(hex(*l)).map(|(h, l)| h * 16 + l),
+            _ => None,
+        };
+        match (bytes[i], escaped) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 2;
+            }
+            (b'%', None) if !form => return None,
+            (b'+', _) if form => out.push(b' '),
+            (b, _) => out.push(b),
         }
+        i += 1;
     }
-    String::from_utf8(out).map_err(|_| "percent-encoding does not decode to UTF-8".to_string())
+    Some(out)
 }
 
 /// Whether a statement is DDL that takes an exclusive table lock (ALTER, CREATE INDEX, DROP...):
@@ -120,5 +139,15 @@ mod tests {
     fn percent_round_trip() {
         assert_eq!(percent_decode(&percent_encode("a b/@:")).unwrap(), "a b/@:");
         assert!(percent_decode("%zz").is_err());
+        assert!(percent_decode("%4").is_err());
+        assert_eq!(percent_decode("a+b").unwrap(), "a+b");
+    }
+
+    #[test]
+    fn form_values_are_decoded_leniently() {
+        assert_eq!(form_decode("orders%20db+eu"), "orders db eu");
+        assert_eq!(form_decode("100%"), "100%");
+        assert_eq!(form_decode("%zz%4"), "%zz%4");
+        assert_eq!(form_decode("%C3%A9%FF"), "é\u{FFFD}");
     }
 }

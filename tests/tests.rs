@@ -23,6 +23,7 @@ mod pool_mysql;
 mod pool_postgres;
 mod queries_mysql;
 mod queries_postgres;
+mod quoting;
 mod reliability;
 mod restore_check;
 mod round_trips;

@@ -298,12 +298,8 @@ pub fn grade(value: f64, warning: f64, critical: f64) -> Status {
 /// MySQL, for the account the server says we are (`CURRENT_USER()` is `user@host`).
 pub fn visibility_grant(engine: Engine, account: &str) -> String {
     match engine {
-        Engine::Mysql => {
-            let (user, host) = account.rsplit_once('@').unwrap_or((account, "%"));
-            let quote = |s: &str| format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"));
-            format!("GRANT PROCESS ON *.* TO {}@{};", quote(user), quote(host))
-        }
-        _ => format!("GRANT pg_monitor TO \"{}\";", account.replace('"', "\"\"")),
+        Engine::Mysql => format!("GRANT PROCESS ON *.* TO {};", crate::quote::mysql::account(account)),
+        Engine::Postgres | Engine::Pgbouncer => format!("GRANT pg_monitor TO {};", crate::quote::pg::ident(account)),
     }
 }
 

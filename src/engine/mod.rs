@@ -8,6 +8,7 @@ pub mod mysql;
 mod pg_connect;
 pub mod pgbouncer;
 pub mod postgres;
+mod resolve;
 pub mod rows;
 mod tls;
 
@@ -205,8 +206,10 @@ impl Session {
     }
 
     pub async fn close(self) {
-        if let Session::Mysql(s) = self {
-            s.close().await;
+        match self {
+            Session::Mysql(s) => s.close().await,
+            // Dropping the client ends the session.
+            Session::Postgres(_) | Session::Pgbouncer(_) => {}
         }
     }
 }

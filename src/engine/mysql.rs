@@ -51,88 +51,13 @@ impl MySession {
         let addresses: Vec<Option<std::net::IpAddr>> = if host.is_socket() {
             vec![None]
         } else {
-            let since = Instant::now();
-            match timeout_at(deadline, tokio::net::lookup_host((host.host.as_str(), host.port))).await {
-                Ok(Ok(found)) => {
-                    let found: Vec<_> = found.map(|a| a.ip()).collect();
-                    let listed: Vec<String> = found.iter().map(|a| a.to_string()).collect();
-                    let failure = found.is_empty().then_some(Failure::NoSuchHost);
-                    attempt.record(Step::Resolve, &name, None, since, failure, listed.join(", "));
-                    found.into_iter().map(Some).collect()
-                }
-                Ok(Err(e)) => {
-                    attempt.record(
-                        Step::Resolve,
-                        &name,
-                        None,
-                        since,
-                        Some(Failure::NoSuchHost),
-                        e.to_string(),
-                    );
-                    return Err(ConnectError::new(
-                        ConnectErrorKind::Unreachable,
-                        format!("could not resolve host name {}: {e}", host.host),
-                    ));
-                }
-                Err(_) => {
-                    attempt.record(Step::Resolve, &name, None, since, Some(Failure::TimedOut), "");
-                    return Err(timed_out());
-                }
-            }
+            let found = super::resolve::resolve(host, &name, attempt, deadline, &timed_out).await?;
+            found.into_iter().map(|a| Some(a.ip())).collect()
         };
-        let mut last = None;
-        let mut conn = None;
-        for address in addresses {
-            let since = Instant::now();
-            let shown = address.map(|a| std::net::SocketAddr::new(a, host.port).to_string());
-            let e = match timeout_at(deadline, open(target, limits, address)).await {
-                Ok(Ok(c)) => {
-                    attempt.record(Step::Startup, &name, shown, since, None, "TCP, TLS and handshake");
-                    conn = Some(c);
-                    break;
-                }
-                Ok(Err(e)) => e,
-                Err(_) => {
-                    attempt.record(
-                        Step::Startup,
-                        &name,
-                        shown,
-                        since,
-                        Some(Failure::TimedOut),
-                        format!(
-                            "no handshake completed within the connect timeout of {}",
-                            crate::units::format_duration(limits.connect_timeout)
-                        ),
-                    );
-                    last = Some(timed_out());
-                    break;
-                }
-            };
-            let (step, failure) = phase_of(&e);
-            let err = classify(&e);
-            attempt.record(step, &name, shown, since, Some(failure), err.message.clone());
-            last = Some(err);
-            // The next address only when this one could not be reached, as libpq does.
-            if step != Step::Tcp {
-                break;
-            }
-        }
-        let Some(conn) = conn else {
-            return Err(last.unwrap_or_else(timed_out));
-        };
-        // The handshake's version: MariaDB's is 10 or more, MySQL's 9 or less.
-        let (major, minor, patch) = conn.server_version();
-        let mariadb = major >= 10;
-        let server = ServerInfo {
-            engine: Engine::Mysql,
-            version: format!("{major}.{minor}.{patch}{}", if mariadb { "-MariaDB" } else { "" }),
-            version_num: major as u32 * 10000 + minor as u32 * 100 + patch as u32,
-            mariadb,
-            phases: Vec::new(),
-        };
+        let conn = open_first(target, limits, attempt, &name, addresses, deadline, &timed_out).await?;
         Ok(MySession {
+            server: server_info(&conn),
             conn,
-            server,
             limits: *limits,
             settings_sent: false,
         })
@@ -269,6 +194,67 @@ fn server_error(e: &mysql_async::ServerError) -> QueryError {
     QueryError {
         message: format!("ERROR {} ({}): {}", e.code, e.state, e.message),
         denied: e.code == 1227,
+    }
+}
+
+/// Tries each address in turn until the driver's handshake succeeds on one. The next address
+/// only when this one could not be reached, as libpq does.
+async fn open_first(
+    target: &Target,
+    limits: &Limits,
+    attempt: &Attempt,
+    name: &str,
+    addresses: Vec<Option<std::net::IpAddr>>,
+    deadline: tokio::time::Instant,
+    timed_out: &dyn Fn() -> ConnectError,
+) -> Result<Conn, ConnectError> {
+    let port = target.hosts[0].port;
+    let mut last = None;
+    for address in addresses {
+        let since = Instant::now();
+        let shown = address.map(|a| std::net::SocketAddr::new(a, port).to_string());
+        let e = match timeout_at(deadline, open(target, limits, address)).await {
+            Ok(Ok(c)) => {
+                attempt.record(Step::Startup, name, shown, since, None, "TCP, TLS and handshake");
+                return Ok(c);
+            }
+            Ok(Err(e)) => e,
+            Err(_) => {
+                attempt.record(
+                    Step::Startup,
+                    name,
+                    shown,
+                    since,
+                    Some(Failure::TimedOut),
+                    format!(
+                        "no handshake completed within the connect timeout of {}",
+                        crate::units::format_duration(limits.connect_timeout)
+                    ),
+                );
+                return Err(timed_out());
+            }
+        };
+        let (step, failure) = phase_of(&e);
+        let err = classify(&e);
+        attempt.record(step, name, shown, since, Some(failure), err.message.clone());
+        last = Some(err);
+        if step != Step::Tcp {
+            break;
+        }
+    }
+    Err(last.unwrap_or_else(timed_out))
+}
+
+/// The server as its handshake describes it: MariaDB's version is 10 or more, MySQL's 9 or less.
+fn server_info(conn: &Conn) -> ServerInfo {
+    let (major, minor, patch) = conn.server_version();
+    let mariadb = major >= 10;
+    ServerInfo {
+        engine: Engine::Mysql,
+        version: format!("{major}.{minor}.{patch}{}", if mariadb { "-MariaDB" } else { "" }),
+        version_num: major as u32 * 10000 + minor as u32 * 100 + patch as u32,
+        mariadb,
+        phases: Vec::new(),
     }
 }
 

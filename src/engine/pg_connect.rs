@@ -111,41 +111,14 @@ async fn open_host(
         )
     };
     if host.is_socket() {
-        // libpq never uses TLS on a Unix socket, whatever the sslmode.
-        let since = Instant::now();
-        return match timeout_at(deadline, tokio::net::UnixStream::connect(&name)).await {
-            Ok(Ok(stream)) => {
-                attempt.record(Step::Socket, &name, None, since, None, "");
-                let mut cfg = cfg;
-                cfg.ssl_mode(SslMode::Disable);
-                startup(&cfg, stream, NoTls, &name, None, attempt, deadline, limits, None).await
-            }
-            Ok(Err(e)) => {
-                attempt.record(
-                    Step::Socket,
-                    &name,
-                    None,
-                    since,
-                    Some(Failure::of_io(&e)),
-                    e.to_string(),
-                );
-                Err(ConnectError::new(
-                    ConnectErrorKind::Unreachable,
-                    format!("connecting to socket {name}: {e}"),
-                ))
-            }
-            Err(_) => {
-                attempt.record(Step::Socket, &name, None, since, Some(Failure::TimedOut), "");
-                Err(timed_out("connecting to socket"))
-            }
-        };
+        return open_socket(cfg, &name, attempt, deadline, limits, &timed_out).await;
     }
 
     let addresses = match host.addr {
         // libpq's hostaddr: connected to as given, the name never looked up (it may not
         // resolve at all); the name still serves TLS below.
         Some(ip) => vec![std::net::SocketAddr::new(ip, host.port)],
-        None => resolve(host, &name, attempt, deadline, &timed_out).await?,
+        None => super::resolve::resolve(host, &name, attempt, deadline, &|| timed_out("resolving")).await?,
     };
     let mut last = None;
     for addr in addresses {
@@ -178,85 +151,72 @@ async fn open_host(
         };
         attempt.record(Step::Tcp, &name, address.clone(), since, None, "");
         let _ = stream.set_nodelay(true);
-        return if target.tls == TlsMode::Disable {
+        if target.tls == TlsMode::Disable {
             let mut cfg = cfg;
             cfg.ssl_mode(SslMode::Disable);
-            startup(&cfg, stream, NoTls, &name, address, attempt, deadline, limits, None).await
-        } else {
-            let tls = super::tls::client_config(target)
-                .map_err(|e| ConnectError::new(ConnectErrorKind::Other, format!("{e:#}")))?;
-            // The name, also when hostaddr gave the address: verify-full checks the certificate
-            // against it and SNI carries it, as in libpq. A socket directory as `host` beside a
-            // hostaddr is no name: the address stands in.
-            let server_name = match host.addr {
-                Some(addr) if host.host.starts_with('/') => addr.to_string(),
-                _ => host.host.clone(),
-            };
-            let connect = MakeTlsConnect::<tokio::net::TcpStream>::make_tls_connect(
-                &mut tokio_postgres_rustls::MakeRustlsConnect::new(tls),
-                &server_name,
-            )
-            .map_err(|e| ConnectError::new(ConnectErrorKind::Tls, format!("TLS for {server_name}: {e}")))?;
-            let probe = TlsProbe::default();
-            let timed = Timed {
-                inner: connect,
-                probe: probe.clone(),
-            };
-            let probe = Some((&probe, target.tls));
-            startup(&cfg, stream, timed, &name, address, attempt, deadline, limits, probe).await
+            return startup(&cfg, stream, NoTls, &name, address, attempt, deadline, limits, None).await;
+        }
+        let tls = tls_connector(target, host)?;
+        let probe = TlsProbe::default();
+        let timed = Timed {
+            inner: tls,
+            probe: probe.clone(),
         };
+        let probe = Some((&probe, target.tls));
+        return startup(&cfg, stream, timed, &name, address, attempt, deadline, limits, probe).await;
     }
     Err(last.unwrap_or_else(|| timed_out("connecting to")))
 }
 
-/// The host name's addresses, every one on record as the resolve phase.
-async fn resolve(
-    host: &HostPort,
+/// Over a Unix socket, where libpq never uses TLS, whatever the sslmode.
+async fn open_socket(
+    mut cfg: tokio_postgres::Config,
     name: &str,
     attempt: &Attempt,
     deadline: tokio::time::Instant,
+    limits: &Limits,
     timed_out: &dyn Fn(&str) -> ConnectError,
-) -> Result<Vec<std::net::SocketAddr>, ConnectError> {
+) -> Result<Opened, ConnectError> {
     let since = Instant::now();
-    let addresses: Vec<std::net::SocketAddr> =
-        match timeout_at(deadline, tokio::net::lookup_host((host.host.as_str(), host.port))).await {
-            Ok(Ok(found)) => found.collect(),
-            Ok(Err(e)) => {
-                attempt.record(
-                    Step::Resolve,
-                    name,
-                    None,
-                    since,
-                    Some(Failure::NoSuchHost),
-                    e.to_string(),
-                );
-                return Err(ConnectError::new(
-                    ConnectErrorKind::Unreachable,
-                    format!("could not resolve host name {}: {e}", host.host),
-                ));
-            }
-            Err(_) => {
-                attempt.record(Step::Resolve, name, None, since, Some(Failure::TimedOut), "");
-                return Err(timed_out("resolving"));
-            }
-        };
-    if addresses.is_empty() {
-        attempt.record(
-            Step::Resolve,
-            name,
-            None,
-            since,
-            Some(Failure::NoSuchHost),
-            "no address",
-        );
-        return Err(ConnectError::new(
-            ConnectErrorKind::Unreachable,
-            format!("host name {} has no address", host.host),
-        ));
+    match timeout_at(deadline, tokio::net::UnixStream::connect(name)).await {
+        Ok(Ok(stream)) => {
+            attempt.record(Step::Socket, name, None, since, None, "");
+            cfg.ssl_mode(SslMode::Disable);
+            startup(&cfg, stream, NoTls, name, None, attempt, deadline, limits, None).await
+        }
+        Ok(Err(e)) => {
+            attempt.record(Step::Socket, name, None, since, Some(Failure::of_io(&e)), e.to_string());
+            Err(ConnectError::new(
+                ConnectErrorKind::Unreachable,
+                format!("connecting to socket {name}: {e}"),
+            ))
+        }
+        Err(_) => {
+            attempt.record(Step::Socket, name, None, since, Some(Failure::TimedOut), "");
+            Err(timed_out("connecting to socket"))
+        }
     }
-    let listed: Vec<String> = addresses.iter().map(|a| a.ip().to_string()).collect();
-    attempt.record(Step::Resolve, name, None, since, None, listed.join(", "));
-    Ok(addresses)
+}
+
+/// The driver's connector type for a TCP stream.
+type RustlsConnect = <tokio_postgres_rustls::MakeRustlsConnect as MakeTlsConnect<tokio::net::TcpStream>>::TlsConnect;
+
+/// The TLS connector for `host`, verifying per the target's sslmode.
+fn tls_connector(target: &Target, host: &HostPort) -> Result<RustlsConnect, ConnectError> {
+    let tls =
+        super::tls::client_config(target).map_err(|e| ConnectError::new(ConnectErrorKind::Other, format!("{e:#}")))?;
+    // The name, also when hostaddr gave the address: verify-full checks the certificate
+    // against it and SNI carries it, as in libpq. A socket directory as `host` beside a
+    // hostaddr is no name: the address stands in.
+    let server_name = match host.addr {
+        Some(addr) if host.host.starts_with('/') => addr.to_string(),
+        _ => host.host.clone(),
+    };
+    MakeTlsConnect::<tokio::net::TcpStream>::make_tls_connect(
+        &mut tokio_postgres_rustls::MakeRustlsConnect::new(tls),
+        &server_name,
+    )
+    .map_err(|e| ConnectError::new(ConnectErrorKind::Tls, format!("TLS for {server_name}: {e}")))
 }
 
 fn config(target: &Target, limits: &Limits, startup_settings: bool) -> tokio_postgres::Config {

@@ -119,7 +119,7 @@ fn postgres(backup: &Backup, scratch: &Target, dbname: &str) -> Result<Prepared>
 
 /// A libpq `key='value'` pair, the value quoted.
 fn kv(key: &str, value: &str) -> String {
-    format!("{key}='{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
+    format!("{key}={}", crate::quote::conninfo_value(value))
 }
 
 fn tls_name(mode: TlsMode) -> &'static str {

@@ -375,12 +375,7 @@ fn fits(backup: &Backup, target: &Target, flag: &str) -> Result<()> {
 
 /// The statement that drops the scratch database `name` by hand.
 fn drop_by_hand(engine: Engine, name: &str) -> String {
-    let ident = match engine {
-        Engine::Mysql => scratch::my_ident(name),
-        // PgBouncer never gets here (`fits` wants the dump's engine), but speaks PostgreSQL.
-        Engine::Postgres | Engine::Pgbouncer => scratch::pg_ident(name),
-    };
-    format!("DROP DATABASE {ident}")
+    format!("DROP DATABASE {}", crate::quote::ident(engine, name))
 }
 
 fn unknown(summary: String) -> CheckResult {

@@ -11,6 +11,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use mysql_async::prelude::Queryable;
 
 use crate::engine::{ConnectError, Limits, mysql, postgres};
+use crate::quote;
 use crate::target::{Engine, Target};
 
 pub const PREFIX: &str = "dbrunbook_restore_";
@@ -89,21 +90,24 @@ impl Admin {
             Admin::Postgres { client, .. } => {
                 // template0: a dump expects an empty database, and template1 may hold extras.
                 client
-                    .batch_execute(&format!("CREATE DATABASE {} TEMPLATE template0", pg_ident(&db.name)))
+                    .batch_execute(&format!(
+                        "CREATE DATABASE {} TEMPLATE template0",
+                        quote::pg::ident(&db.name)
+                    ))
                     .await
                     .map_err(|e| anyhow!("creating the scratch database: {}", pg_error(&e)))?;
                 let marked = client
                     .batch_execute(&format!(
                         "COMMENT ON DATABASE {} IS {}",
-                        pg_ident(&db.name),
-                        literal(&db.marker)
+                        quote::pg::ident(&db.name),
+                        quote::pg::literal(&db.marker)
                     ))
                     .await;
                 if let Err(e) = marked {
                     // Created a statement ago by this very connection: dropped at once rather
                     // than left unmarked, where no later run would ever touch it.
                     let dropped = client
-                        .batch_execute(&format!("DROP DATABASE {}", pg_ident(&db.name)))
+                        .batch_execute(&format!("DROP DATABASE {}", quote::pg::ident(&db.name)))
                         .await;
                     bail!(
                         "marking the scratch database {} failed ({}), so it was {}",
@@ -112,7 +116,10 @@ impl Admin {
                         if dropped.is_ok() {
                             "dropped again".to_string()
                         } else {
-                            format!("left unmarked: drop it by hand (DROP DATABASE {})", pg_ident(&db.name))
+                            format!(
+                                "left unmarked: drop it by hand (DROP DATABASE {})",
+                                quote::pg::ident(&db.name)
+                            )
                         }
                     );
                 }
@@ -129,8 +136,8 @@ impl Admin {
                 }
                 conn.query_drop(format!(
                     "CREATE DATABASE {} COMMENT {}",
-                    my_ident(&db.name),
-                    literal(&db.marker)
+                    quote::mysql::ident(&db.name),
+                    quote::mysql::literal(&db.marker)
                 ))
                 .await
                 .context("creating the scratch database")?;
@@ -186,12 +193,12 @@ impl Admin {
                 // WITH (FORCE), 13+: a session left in it by a killed restore must not keep it.
                 let force = if *version_num >= 13 { " WITH (FORCE)" } else { "" };
                 client
-                    .batch_execute(&format!("DROP DATABASE {}{force}", pg_ident(&db.name)))
+                    .batch_execute(&format!("DROP DATABASE {}{force}", quote::pg::ident(&db.name)))
                     .await
                     .map_err(|e| anyhow!("dropping the scratch database: {}", pg_error(&e)))?;
             }
             Admin::Mysql(conn) => {
-                conn.query_drop(format!("DROP DATABASE {}", my_ident(&db.name)))
+                conn.query_drop(format!("DROP DATABASE {}", quote::mysql::ident(&db.name)))
                     .await
                     .context("dropping the scratch database")?;
             }
@@ -211,21 +218,6 @@ fn pg_error(e: &tokio_postgres::Error) -> String {
         Some(db) => format!("{} {}: {}", db.severity(), db.code().code(), db.message()),
         None => e.to_string(),
     }
-}
-
-/// `"name"`, with inner quotes doubled.
-pub fn pg_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// `` `name` ``, with inner backticks doubled.
-pub fn my_ident(name: &str) -> String {
-    format!("`{}`", name.replace('`', "``"))
-}
-
-/// A string literal valid on both engines (no backslashes in what is quoted here).
-fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\\', "").replace('\'', "''"))
 }
 
 /// `n` random bytes as hex, from the kernel (a time-and-pid mix if /dev/urandom cannot be read).
@@ -273,8 +265,9 @@ mod tests {
 
     #[test]
     fn identifiers_are_quoted_for_their_engine() {
-        assert_eq!(pg_ident("a\"b"), "\"a\"\"b\"");
-        assert_eq!(my_ident("a`b"), "`a``b`");
-        assert_eq!(literal("it's"), "'it''s'");
+        assert_eq!(quote::pg::ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote::mysql::ident("a`b"), "`a``b`");
+        assert_eq!(quote::pg::literal("it's"), "'it''s'");
+        assert_eq!(quote::mysql::literal("it's"), "'it''s'");
     }
 }

@@ -7,7 +7,7 @@ use crate::engine::{Query, Session};
 use crate::report::Status;
 use crate::target::Engine;
 
-use super::scratch::{my_ident, pg_ident};
+use crate::quote;
 
 /// One table: its name as the comparison keys it, the planner's estimate, and the exact count
 /// when it was counted.
@@ -46,14 +46,18 @@ pub async fn read(session: &mut Session, engine: Engine, exact_below: Option<i64
         let (key, sql) = match engine {
             Engine::Mysql => (
                 name.clone(),
-                format!("SELECT COUNT(*) FROM {}.{}", my_ident(&schema), my_ident(&name)),
+                format!(
+                    "SELECT COUNT(*) FROM {}.{}",
+                    quote::mysql::ident(&schema),
+                    quote::mysql::ident(&name)
+                ),
             ),
             Engine::Postgres | Engine::Pgbouncer => (
                 format!("{schema}.{name}"),
                 format!(
                     "SELECT pg_catalog.count(*) FROM {}.{}",
-                    pg_ident(&schema),
-                    pg_ident(&name)
+                    quote::pg::ident(&schema),
+                    quote::pg::ident(&name)
                 ),
             ),
         };

@@ -2,9 +2,10 @@
 //! runbook replacing an earlier one with the same id. Every problem carries file, line, column.
 //! What may reach the YAML deserializer at all (file kind, size, aliases, depth) is `input`'s.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use super::embedded::EMBEDDED;
 use super::input;
@@ -81,9 +82,113 @@ impl fmt::Display for Problem {
     }
 }
 
+/// The runbooks in effect. The embedded ones are parsed when a run first needs one (a result
+/// that asks for a runbook, a check whose runbooks set thresholds, `runbooks list`): a diagnosis
+/// whose checks are all OK parses none. Users' runbooks are parsed and validated on loading, so a
+/// broken one is reported before any check runs.
 #[derive(Debug, Default)]
 pub struct Catalog {
-    runbooks: Vec<Runbook>,
+    /// In effect, in order: the embedded ones no user runbook replaced, then the users'.
+    entries: Vec<Entry>,
+    /// Every runbook, parsed, in `entries`' order; made on the first call to `runbooks`.
+    all: OnceLock<Vec<Runbook>>,
+}
+
+#[derive(Debug)]
+enum Entry {
+    Embedded {
+        name: &'static str,
+        text: &'static str,
+        header: Header,
+        parsed: OnceLock<Runbook>,
+    },
+    User(Runbook),
+}
+
+/// What a run asks of an embedded runbook before it needs the runbook itself: its id (a user
+/// runbook may replace it), the check it serves, whether it sets thresholds, and the conditions
+/// it is for (an OK result has none, so it needs no runbook parsed). Read from the top-level keys
+/// by a line scan; a test holds the scan to the full parse for every embedded runbook.
+#[derive(Debug)]
+struct Header {
+    id: &'static str,
+    check: &'static str,
+    thresholds: bool,
+    /// `None` when `when` is not a one-line `[a, b]` list: the runbook is then parsed to know.
+    when: Option<Vec<&'static str>>,
+}
+
+impl Header {
+    fn scan(text: &'static str) -> Header {
+        Header {
+            id: top_level(text, "id").unwrap_or_default(),
+            check: top_level(text, "check").unwrap_or_default(),
+            thresholds: top_level(text, "thresholds").is_some(),
+            when: match top_level(text, "when") {
+                None => Some(Vec::new()),
+                Some(list) => list
+                    .strip_prefix('[')
+                    .and_then(|l| l.strip_suffix(']'))
+                    .map(|l| l.split(',').map(str::trim).filter(|c| !c.is_empty()).collect()),
+            },
+        }
+    }
+}
+
+/// The value of a block-style `key:` at column 0, without quotes or a trailing comment.
+fn top_level(text: &'static str, key: &str) -> Option<&'static str> {
+    let value = text
+        .lines()
+        .find_map(|line| line.strip_prefix(key)?.strip_prefix(':'))?;
+    let value = value.split(" #").next().unwrap_or(value).trim();
+    Some(value.trim_matches(|c| c == '"' || c == '\''))
+}
+
+impl Entry {
+    fn id(&self) -> &str {
+        match self {
+            Entry::Embedded { header, .. } => header.id,
+            Entry::User(rb) => &rb.id,
+        }
+    }
+
+    fn check(&self) -> &str {
+        match self {
+            Entry::Embedded { header, .. } => header.check,
+            Entry::User(rb) => &rb.check,
+        }
+    }
+
+    fn sets_thresholds(&self) -> bool {
+        match self {
+            Entry::Embedded { header, .. } => header.thresholds,
+            Entry::User(rb) => !rb.thresholds.is_empty(),
+        }
+    }
+
+    /// False when the runbook's `when` names none of these conditions, known without parsing it.
+    fn may_apply(&self, conditions: &BTreeSet<String>) -> bool {
+        match self {
+            Entry::Embedded {
+                header: Header { when: Some(when), .. },
+                ..
+            } => when.is_empty() || when.iter().any(|c| conditions.contains(*c)),
+            Entry::Embedded { .. } | Entry::User(_) => true,
+        }
+    }
+
+    fn runbook(&self) -> &Runbook {
+        match self {
+            Entry::Embedded { name, text, parsed, .. } => parsed.get_or_init(|| {
+                // Compiled in and validated by `embedded_runbooks_are_all_listed_and_valid`.
+                let mut rb = parse(&format!("runbooks/{name}"), text)
+                    .unwrap_or_else(|p| panic!("the embedded runbook {name} does not load: {p:?}"));
+                rb.source = "embedded".into();
+                rb
+            }),
+            Entry::User(rb) => rb,
+        }
+    }
 }
 
 impl Catalog {
@@ -97,17 +202,16 @@ impl Catalog {
         let mut catalog = Catalog::default();
         let mut problems = Vec::new();
         for (name, text) in EMBEDDED {
-            match parse(&format!("runbooks/{name}"), text) {
-                Ok(mut rb) => {
-                    rb.source = "embedded".into();
-                    catalog.insert(rb);
-                }
-                Err(mut p) => problems.append(&mut p),
-            }
+            catalog.insert(Entry::Embedded {
+                name,
+                text,
+                header: Header::scan(text),
+                parsed: OnceLock::new(),
+            });
         }
         for dir in dirs {
             match load_dir(dir) {
-                Ok(list) => list.into_iter().for_each(|rb| catalog.insert(rb)),
+                Ok(list) => list.into_iter().for_each(|rb| catalog.insert(Entry::User(rb))),
                 Err(mut p) => problems.append(&mut p),
             }
         }
@@ -118,17 +222,42 @@ impl Catalog {
         }
     }
 
-    fn insert(&mut self, rb: Runbook) {
-        self.runbooks.retain(|r| r.id != rb.id);
-        self.runbooks.push(rb);
+    fn insert(&mut self, entry: Entry) {
+        self.entries.retain(|e| e.id() != entry.id());
+        self.entries.push(entry);
     }
 
+    /// Every runbook in effect; parses all the embedded ones.
     pub fn runbooks(&self) -> &[Runbook] {
-        &self.runbooks
+        self.all
+            .get_or_init(|| self.entries.iter().map(|e| e.runbook().clone()).collect())
     }
 
     pub fn get(&self, id: &str) -> Option<&Runbook> {
-        self.runbooks.iter().find(|r| r.id == id)
+        self.entries.iter().find(|e| e.id() == id).map(Entry::runbook)
+    }
+
+    /// The runbooks serving a check that may apply under these conditions; parses only those.
+    pub(super) fn serving<'a, 'c>(
+        &'a self,
+        check: &'c str,
+        conditions: &'c BTreeSet<String>,
+    ) -> impl Iterator<Item = &'a Runbook> + use<'a, 'c> {
+        self.entries
+            .iter()
+            .filter(move |e| e.check() == check && e.may_apply(conditions))
+            .map(Entry::runbook)
+    }
+
+    /// The runbooks serving a check that set thresholds; parses only those.
+    pub(super) fn setting_thresholds<'a, 'c>(
+        &'a self,
+        check: &'c str,
+    ) -> impl Iterator<Item = &'a Runbook> + use<'a, 'c> {
+        self.entries
+            .iter()
+            .filter(move |e| e.check() == check && e.sets_thresholds())
+            .map(Entry::runbook)
     }
 }
 
@@ -440,6 +569,7 @@ fn locate(text: &str, needle: &str) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Status;
 
     const GOOD: &str = "id: x\ntitle: T\ncheck: pool\nengines: [postgres]\nremediation:\n  immediate:\n    - text: look at {{top_user}}\n";
 
@@ -454,8 +584,67 @@ mod tests {
         let mut listed: Vec<String> = EMBEDDED.iter().map(|(n, _)| n.to_string()).collect();
         listed.sort();
         assert_eq!(on_disk, listed, "add new runbooks to src/runbook/embedded.rs");
+        // Parsed one by one, as a run does lazily: every one must load, and the line scan that
+        // stands for it until then must say what the parse says.
+        for (name, text) in EMBEDDED {
+            let rb = parse(&format!("runbooks/{name}"), text).unwrap_or_else(|p| panic!("{p:?}"));
+            let header = Header::scan(text);
+            let when: Vec<&str> = rb.when.iter().map(String::as_str).collect();
+            assert_eq!(
+                (header.id, header.check, header.thresholds, header.when),
+                (rb.id.as_str(), rb.check.as_str(), !rb.thresholds.is_empty(), Some(when)),
+                "{name}: the top-level id, check, thresholds and when keys must be plain `key: value` lines"
+            );
+        }
         let catalog = Catalog::embedded().unwrap_or_else(|p| panic!("{p:?}"));
         assert_eq!(catalog.runbooks().len(), EMBEDDED.len());
+    }
+
+    #[test]
+    fn a_run_parses_only_the_runbooks_it_uses() {
+        let catalog = Catalog::embedded().unwrap();
+        let parsed = |c: &Catalog| {
+            c.entries
+                .iter()
+                .filter(|e| matches!(e, Entry::Embedded { parsed, .. } if parsed.get().is_some()))
+                .count()
+        };
+        // No embedded runbook of these checks sets thresholds: nothing to parse before connecting.
+        for check in ["pool", "queries", "locks"] {
+            assert!(catalog.thresholds(check, crate::target::Engine::Postgres).is_empty());
+        }
+        // An OK result reports no condition: no runbook of its check can apply.
+        let mut facts = crate::checks::Facts::default();
+        let pg = crate::target::Engine::Postgres;
+        assert!(catalog.select("locks", pg, Status::Ok, &facts).is_none());
+        assert_eq!(parsed(&catalog), 0);
+        facts.conditions.insert("lock_waits".into());
+        let chosen = catalog.select("locks", pg, Status::Critical, &facts);
+        assert_eq!(chosen.map(|r| r.id.as_str()), Some("lock-contention"));
+        assert_eq!(parsed(&catalog), 1, "only the runbook made for lock_waits");
+        assert_eq!(catalog.thresholds("slow", pg).len(), 2);
+        assert_eq!(parsed(&catalog), 2);
+        assert_eq!(catalog.get("pool-exhaustion").map(|r| r.check.as_str()), Some("pool"));
+        assert_eq!(parsed(&catalog), 3);
+    }
+
+    #[test]
+    fn a_user_runbook_replaces_the_embedded_one_unparsed() {
+        let dir = std::env::temp_dir().join(format!("dbrunbook-override-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mine = GOOD.replace("id: x", "id: pool-exhaustion").replace(
+            "remediation:",
+            "thresholds:\n  warning: 50%\n  critical: 60%\nremediation:",
+        );
+        std::fs::write(dir.join("mine.yaml"), mine).unwrap();
+        let catalog = Catalog::load(std::slice::from_ref(&dir));
+        std::fs::remove_dir_all(&dir).unwrap();
+        let catalog = catalog.unwrap();
+        assert_eq!(catalog.runbooks().len(), EMBEDDED.len());
+        let rb = catalog.get("pool-exhaustion").unwrap();
+        assert!(rb.source.ends_with("mine.yaml"), "{}", rb.source);
+        let t = catalog.thresholds("pool", crate::target::Engine::Postgres);
+        assert_eq!(t.get("warning").map(String::as_str), Some("50%"));
     }
 
     #[test]

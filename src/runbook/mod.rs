@@ -22,9 +22,8 @@ impl Catalog {
     /// fit, the one made for the worst finding's condition, user runbooks before embedded ones,
     /// then by id.
     pub fn select(&self, check: &str, engine: Engine, status: Status, facts: &Facts) -> Option<&Runbook> {
-        self.runbooks()
-            .iter()
-            .filter(|r| r.check == check && r.engines.contains(&engine) && r.statuses.contains(&status))
+        self.serving(check, &facts.conditions)
+            .filter(|r| r.engines.contains(&engine) && r.statuses.contains(&status))
             .filter(|r| r.when.is_empty() || r.when.iter().any(|c| facts.conditions.contains(c)))
             .min_by_key(|r| {
                 let leads = facts.lead.as_ref().is_some_and(|l| r.when.contains(l));
@@ -35,9 +34,8 @@ impl Catalog {
     /// Default thresholds for a check on an engine, from the runbooks that serve it.
     pub fn thresholds(&self, check: &str, engine: Engine) -> BTreeMap<String, String> {
         let mut serving: Vec<&Runbook> = self
-            .runbooks()
-            .iter()
-            .filter(|r| r.check == check && r.engines.contains(&engine))
+            .setting_thresholds(check)
+            .filter(|r| r.engines.contains(&engine))
             .collect();
         // Embedded first so that a user's runbook has the last word.
         serving.sort_by_key(|r| (r.source != "embedded", r.id.clone()));

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::quote;
 use crate::target::Engine;
 use crate::text::sanitize;
 
@@ -34,19 +35,13 @@ impl Quoting {
     /// The value quoted for this engine; `None` when it cannot stand there (an `int` that is
     /// not a whole number).
     fn quote(self, value: &str, engine: Engine) -> Option<String> {
-        match (self, engine) {
-            (Quoting::Int, _) => {
+        match self {
+            Quoting::Int => {
                 let digits = value.strip_prefix('-').unwrap_or(value);
                 (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then(|| value.to_string())
             }
-            (Quoting::Literal, Engine::Mysql) => Some(format!("'{}'", value.replace('\\', "\\\\").replace('\'', "''"))),
-            // E'' reads backslashes the same whatever standard_conforming_strings says.
-            (Quoting::Literal, _) if value.contains('\\') => {
-                Some(format!("E'{}'", value.replace('\\', "\\\\").replace('\'', "''")))
-            }
-            (Quoting::Literal, _) => Some(format!("'{}'", value.replace('\'', "''"))),
-            (Quoting::Ident, Engine::Mysql) => Some(format!("`{}`", value.replace('`', "``"))),
-            (Quoting::Ident, _) => Some(format!("\"{}\"", value.replace('"', "\"\""))),
+            Quoting::Literal => Some(quote::literal(engine, value)),
+            Quoting::Ident => Some(quote::ident(engine, value)),
         }
     }
 }
@@ -114,7 +109,7 @@ pub fn fill_sql(sql: &str, facts: &BTreeMap<String, String>, engine: Engine) -> 
 pub fn fill_shell(line: &str, facts: &BTreeMap<String, String>) -> Option<String> {
     fill(line, |p| {
         let value = sanitize(facts.get(&p.name)?, true);
-        (p.filter.as_deref() == Some("sh")).then(|| format!("'{}'", value.replace('\'', "'\\''")))
+        (p.filter.as_deref() == Some("sh")).then(|| quote::shell_word(&value))
     })
 }
 

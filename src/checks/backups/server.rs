@@ -393,12 +393,10 @@ fn mysql(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
 /// The privilege SHOW BINARY LOGS needs: BINLOG MONITOR on MariaDB 10.5+, REPLICATION CLIENT
 /// on MySQL (MySQL 8 cannot be installed here; that branch follows its manual).
 fn binlog_grant(mariadb: bool, account: &str) -> String {
-    let (user, host) = account.rsplit_once('@').unwrap_or((account, "%"));
-    let quote = |s: &str| format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"));
     let privilege = if mariadb {
         "BINLOG MONITOR"
     } else {
         "REPLICATION CLIENT"
     };
-    format!("GRANT {privilege} ON *.* TO {}@{};", quote(user), quote(host))
+    format!("GRANT {privilege} ON *.* TO {};", crate::quote::mysql::account(account))
 }

@@ -7,18 +7,11 @@ use std::borrow::Cow;
 use super::detect::{Found, Listed};
 use super::frameworks::{Descriptor, descriptor};
 use crate::engine::{Param, Query};
+use crate::quote;
 use crate::target::Engine;
 
-/// An identifier quoted for its engine: `"a""b"` on PostgreSQL, `` `a``b` `` on MySQL.
-pub fn quote_ident(name: &str, engine: Engine) -> String {
-    match engine {
-        Engine::Mysql => format!("`{}`", name.replace('`', "``")),
-        _ => format!("\"{}\"", name.replace('"', "\"\"")),
-    }
-}
-
 fn qualified(t: &Listed, engine: Engine) -> String {
-    format!("{}.{}", quote_ident(&t.schema, engine), quote_ident(&t.table, engine))
+    format!("{}.{}", quote::ident(engine, &t.schema), quote::ident(engine, &t.table))
 }
 
 /// Fills a template from `sql/migrations/`: the quoted table, the dialect's type names, the

@@ -79,9 +79,9 @@ pub fn evaluate(
         metrics.push(Metric::new("databases_skipped", skipped as f64, Unit::Count));
         notes.push(format!(
             "{skipped} database(s) were not sized: this role may not connect to them (pg_database_size needs \
-             CONNECT). To size them: GRANT CONNECT ON DATABASE <name> TO \"{role}\"; or GRANT pg_read_all_stats \
-             TO \"{role}\"; their transaction ID ages are shown all the same",
-            role = snap.role.replace('"', "\"\"")
+             CONNECT). To size them: GRANT CONNECT ON DATABASE <name> TO {role}; or GRANT pg_read_all_stats \
+             TO {role}; their transaction ID ages are shown all the same",
+            role = crate::quote::pg::ident(&snap.role)
         ));
     }
     if !snap.all_databases && sized.len() <= 1 {
@@ -500,8 +500,8 @@ pub fn evaluate(
     if unreadable > 0 && engine != Engine::Mysql {
         outcome.facts.flag("insufficient_privilege");
         let grant = format!(
-            "GRANT pg_read_all_data TO \"{}\"; (PostgreSQL 14+, or SELECT on those tables)",
-            snap.role.replace('"', "\"\"")
+            "GRANT pg_read_all_data TO {}; (PostgreSQL 14+, or SELECT on those tables)",
+            crate::quote::pg::ident(&snap.role)
         );
         let blind = format!(
             "{unreadable} relation(s) of at least {} have statistics this role may not read, so no bloat \

@@ -145,7 +145,7 @@ impl Check for Slow {
         let (warning_ms, critical_ms) = thresholds_ms(ctx);
         match source {
             Source::Pg { schema, info } => {
-                let schema = quote_ident(&schema);
+                let schema = crate::quote::pg::ident(&schema);
                 let toplevel = if info { "s.toplevel" } else { "true" };
                 let fill = |sql: &str| sql.replace("{schema}", &schema).replace("{toplevel}", toplevel);
                 let mut out = vec![
@@ -221,9 +221,4 @@ fn interval(ctx: &Context) -> Option<Duration> {
 fn thresholds_ms(ctx: &Context) -> (f64, f64) {
     let t = ctx.thresholds;
     (t.seconds("warning") * 1000.0, t.seconds("critical") * 1000.0)
-}
-
-/// `"name"`, for a schema name the server listed.
-fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }

@@ -24,11 +24,10 @@ pub(super) fn judge(ctx: &Context, source: &Source, first: &Snapshot, second: Op
     let (warning_ms, critical_ms) = thresholds_ms(ctx);
     let last = second.unwrap_or(first);
     let grant = match (engine, source) {
-        (Engine::Mysql, _) => {
-            let (user, host) = last.account.rsplit_once('@').unwrap_or((&last.account, "%"));
-            let q = |s: &str| format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"));
-            format!("GRANT SELECT ON performance_schema.* TO {}@{};", q(user), q(host))
-        }
+        (Engine::Mysql, _) => format!(
+            "GRANT SELECT ON performance_schema.* TO {};",
+            crate::quote::mysql::account(&last.account)
+        ),
         _ => visibility_grant(engine, &last.account),
     };
     let mut facts = Facts::default();
