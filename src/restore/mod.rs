@@ -22,7 +22,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, anyhow, bail};
 use tokio::time::timeout_at;
 
-use crate::cli::{GlobalArgs, RestoreArgs};
+use crate::cli::RestoreArgs;
+use crate::diagnose::Deadlines;
 use crate::engine::Limits;
 use crate::redact::driver_message;
 use crate::report::{CheckResult, Finding, Metric, Report, Status, TargetInfo};
@@ -55,13 +56,16 @@ impl std::fmt::Display for CreateTimedOut {
 
 impl std::error::Error for CreateTimedOut {}
 
-pub fn run(global: &GlobalArgs, args: &RestoreArgs, timeout: Duration) -> Report {
+/// Restores `args.backup` and compares it with the source at `source_url` (`--url`), within
+/// `deadlines` (its timeout is this command's own, an hour unless typed).
+pub fn run(source_url: Option<&str>, deadlines: Deadlines, args: &RestoreArgs) -> Report {
     let started = Instant::now();
     let mut run = Run {
-        global,
+        source_url,
+        deadlines,
         args,
-        deadline: started + timeout,
-        timeout,
+        deadline: started + deadlines.timeout,
+        timeout: deadlines.timeout,
         scratch_target: None,
         scratch_version: None,
     };
@@ -82,7 +86,10 @@ pub fn run(global: &GlobalArgs, args: &RestoreArgs, timeout: Duration) -> Report
 }
 
 struct Run<'a> {
-    global: &'a GlobalArgs,
+    /// `--url`: the source to compare with, if named.
+    source_url: Option<&'a str>,
+    /// `--timeout` (this command's) and `--connect-timeout`.
+    deadlines: Deadlines,
     args: &'a RestoreArgs,
     deadline: Instant,
     timeout: Duration,
@@ -110,9 +117,9 @@ impl Run<'_> {
             Ok(i) => i,
             Err(why) => return unknown(why),
         };
-        let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        let runtime = match crate::diagnose::runtime() {
             Ok(rt) => rt,
-            Err(e) => return unknown(format!("cannot start the async runtime: {e}")),
+            Err(why) => return unknown(why),
         };
         let (source, notes) = match self.look_first(&runtime, &inputs) {
             Ok(seen) => seen,
@@ -145,7 +152,7 @@ impl Run<'_> {
                     .into(),
             );
         }
-        let source = match &self.global.url {
+        let source = match self.source_url {
             None => None,
             Some(url) => {
                 let t = Target::resolve(Some(url), &env).map_err(|e| format!("{e:#}"))?;
@@ -342,7 +349,7 @@ impl Run<'_> {
             .saturating_duration_since(Instant::now())
             .max(Duration::from_secs(1));
         Limits {
-            connect_timeout: self.global.connect_timeout(target).min(left),
+            connect_timeout: self.deadlines.connect(target).min(left),
             statement_timeout: left,
             lock_timeout: Duration::from_secs(1),
         }
@@ -351,7 +358,7 @@ impl Run<'_> {
     /// Dropping the scratch database gets its own time, even when the run's is used up.
     fn cleanup_limits(&self, target: &Target) -> Limits {
         Limits {
-            connect_timeout: self.global.connect_timeout(target),
+            connect_timeout: self.deadlines.connect(target),
             statement_timeout: CLEANUP_TIME,
             lock_timeout: Duration::from_secs(1),
         }
