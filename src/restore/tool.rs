@@ -18,7 +18,7 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::backup::Backup;
-use super::guard::{Dialect, Guard, Verdict};
+use super::guard::{DumpSyntax, Guard, Verdict};
 use crate::dumpfile::Format;
 
 /// Where Debian's and the extra PostgreSQL majors' client programs live, one directory per major.
@@ -224,8 +224,8 @@ fn start_forwarder(
         Some(c) => crate::dumpfile::decoder(c, BufReader::with_capacity(COPY_BUFFER, counted)),
     };
     let guard = match backup.format {
-        Format::PgPlain => Some(Guard::new(Dialect::Postgres)),
-        Format::Mysqldump | Format::MysqldumpNoComments => Some(Guard::new(Dialect::Mysql)),
+        Format::PgPlain => Some(Guard::new(DumpSyntax::Postgres)),
+        Format::Mysqldump | Format::MysqldumpNoComments => Some(Guard::new(DumpSyntax::Mysql)),
         Format::PgCustom
         | Format::PgTar
         | Format::PgDirectory
