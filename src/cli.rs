@@ -85,15 +85,6 @@ impl GlobalArgs {
         Output::stdout(self.format(), self.color)
     }
 
-    /// How long connecting to `target` may take: `--connect-timeout` when given (the person at
-    /// the keyboard decides, whatever an application's URL says), else the URL's
-    /// `connect_timeout`, else 5s.
-    pub fn connect_timeout(&self, target: &crate::target::Target) -> Duration {
-        self.connect_timeout_arg
-            .or(target.connect_timeout)
-            .unwrap_or(DEFAULT_CONNECT_TIMEOUT)
-    }
-
     /// The `--runbooks` directories, else those of DBRUNBOOK_RUNBOOKS (split like PATH).
     pub fn runbook_dirs(&self) -> Vec<PathBuf> {
         if !self.runbook_dirs.is_empty() {

@@ -5,6 +5,7 @@ pub mod app;
 pub mod checks;
 pub mod cli;
 pub mod diagnose;
+pub mod dumpfile;
 pub mod engine;
 pub mod fleet;
 pub mod log;

@@ -622,3 +622,71 @@ fn a_dump_still_being_written_is_not_taken_for_a_broken_one() {
     let notes = check(&report)["notes"].to_string();
     assert!(notes.contains("still being written"), "{notes}");
 }
+
+/// restore-check's name for `backup`: its refusal to restore it into a server of the other
+/// engine says what it took the file for, before anything is connected or created.
+fn restore_check_name(backup: &Path, engine_of_dump: &str) -> String {
+    let other = if engine_of_dump == "postgres" {
+        shared_mysql_url()
+    } else {
+        shared_pg_url()
+    };
+    let r = dbrunbook(&[
+        "restore-check",
+        backup.to_str().unwrap(),
+        "--scratch-url",
+        &other,
+        "--format",
+        "json",
+    ]);
+    let summary = r.json()["checks"][0]["summary"].as_str().unwrap().to_string();
+    let (_, rest) = summary
+        .split_once(" is a ")
+        .unwrap_or_else(|| panic!("no name in {summary:?}"));
+    rest.split_once(", but").map(|(name, _)| name.to_string()).unwrap()
+}
+
+#[test]
+fn the_backups_check_and_restore_check_name_each_real_dump_alike() {
+    let src = pg_source("bk_names");
+    let maria = maria_source("bk_names");
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    pg_dump(&src.url(), "p", &path("plain.sql"));
+    pg_dump(&src.url(), "c", &path("custom.dump"));
+    pg_dump(&src.url(), "d", &path("directory"));
+    pg_dump(&src.url(), "t", &path("tarred.tar"));
+    pg_dump(&src.url(), "c", &path("zipped.out"));
+    sh(&format!("zstd -q --rm {}", path("zipped.out").display()));
+    mariadb_dump(&maria, &[], &path("maria.sql"));
+    mariadb_dump(&maria, &["--compact"], &path("compact.out"));
+    sh(&format!("xz {}", path("compact.out").display()));
+    // The file, the dump's name, its engine, and the compression the check adds to the name.
+    let expected = [
+        ("plain.sql", "pg_dump plain", "postgres", None),
+        ("custom.dump", "pg_dump custom", "postgres", None),
+        ("directory", "pg_dump directory", "postgres", None),
+        ("tarred.tar", "pg_dump tar", "postgres", None),
+        ("zipped.out.zst", "pg_dump custom", "postgres", Some("zstd")),
+        ("maria.sql", "mysqldump", "mysql", None),
+        ("compact.out.xz", "mysqldump (no comments)", "mysql", Some("xz")),
+    ];
+
+    let (_, report) = backups(&shared_pg_url(), &["--dir", dir_str(dir.path())]);
+    let found = backup_findings(&report);
+    assert_eq!(found.len(), expected.len(), "{report:#}");
+    for (file, name, engine, compression) in expected {
+        let finding = found
+            .iter()
+            .find(|f| f["file"].as_str().unwrap().ends_with(file))
+            .unwrap_or_else(|| panic!("{file} not found: {found:#?}"));
+        let by_check = finding["format"].as_str().unwrap();
+        let by_restore = restore_check_name(&path(file), engine);
+        assert_eq!(by_restore, name, "restore-check on {file}");
+        let with_compression = match compression {
+            Some(c) => format!("{name} ({c})"),
+            None => name.to_string(),
+        };
+        assert_eq!(by_check, with_compression, "the backups check on {file}");
+    }
+}

@@ -253,6 +253,37 @@ fn plain_dump_cut_short_is_critical_though_psql_succeeded() {
 }
 
 #[test]
+fn zstd_dump_cut_short_is_critical_with_the_decoders_complaint() {
+    // Large enough for several zstd blocks: the start decodes, the cut shows only later.
+    let src = ScratchPg::new("rc_zstdcut");
+    src.sql("CREATE TABLE big AS SELECT g AS id, md5(g::text) AS note FROM generate_series(1, 100000) g");
+    let dir = tmp();
+    let plain = dir.path().join("full.sql");
+    pg_dump(&src, "-Fp", &plain);
+    let zipped = dir.path().join("full.sql.zst");
+    let st = Command::new("zstd")
+        .args(["-q", "-f", "-o"])
+        .arg(&zipped)
+        .arg(&plain)
+        .status()
+        .expect("zstd");
+    assert!(st.success());
+    // A backup job killed while writing: the stream stops mid-frame.
+    let bytes = std::fs::read(&zipped).unwrap();
+    let cut = dir.path().join("cut.sql.zst");
+    std::fs::write(&cut, &bytes[..bytes.len() * 6 / 10]).unwrap();
+    let run = restore(&cut, &shared_pg_url(), None, &[]);
+    let report = run.json();
+    assert_eq!(run.code, 2, "{report:#}");
+    let summary = report["checks"][0]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("could not be decompressed") && summary.contains("zstd: "),
+        "{summary}"
+    );
+    assert!(!pg_database_exists(&scratch_name(&report).0), "{report:#}");
+}
+
+#[test]
 fn table_added_to_the_source_after_the_dump_is_missing_critical() {
     let src = pg_source("rc_missing");
     let dir = tmp();

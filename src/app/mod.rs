@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{Builtin, Cli, Command};
+use crate::diagnose::Deadlines;
 use crate::redact::redact_echoed_args;
 use crate::text::sanitize;
 
@@ -35,14 +36,16 @@ pub fn main() -> ExitCode {
         Command::Check(one) => run::one(&cli.global, one),
         Command::Builtin(Builtin::RestoreCheck(args)) => {
             // A restore takes long: the global 30s default would cut every real one short.
-            let timeout = if timeout_typed {
-                cli.global.timeout
-            } else {
-                crate::restore::DEFAULT_TIMEOUT
+            let deadlines = Deadlines {
+                timeout: if timeout_typed {
+                    cli.global.timeout
+                } else {
+                    crate::restore::DEFAULT_TIMEOUT
+                },
+                ..Deadlines::from_args(&cli.global)
             };
-            cli.global
-                .output()
-                .print(&crate::restore::run(&cli.global, args, timeout))
+            let report = crate::restore::run(cli.global.url.as_deref(), deadlines, args);
+            cli.global.output().print(&report)
         }
         Command::Builtin(Builtin::Serve(args)) => run::serve(&cli.global, args),
         Command::Builtin(Builtin::Runbooks(cmd)) => runbooks::run(&cli.global, cmd),

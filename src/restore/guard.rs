@@ -13,14 +13,15 @@ pub enum Verdict {
     Stop(String),
 }
 
+/// Whose SQL the text dump is written in (not a runbook's `Dialect`: no versions here).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
+pub enum DumpSyntax {
     Postgres,
     Mysql,
 }
 
 pub struct Guard {
-    dialect: Dialect,
+    dialect: DumpSyntax,
     in_copy: bool,
     /// The database the dump switched to first (`\connect x`, `USE x`), skipped once.
     switched_to: Option<String>,
@@ -55,7 +56,7 @@ const FOREIGN_STATEMENTS: &[&str] = &[
 const PSQL_RESTRICT: &[&str] = &["\\restrict", "\\unrestrict"];
 
 impl Guard {
-    pub fn new(dialect: Dialect) -> Guard {
+    pub fn new(dialect: DumpSyntax) -> Guard {
         Guard {
             dialect,
             in_copy: false,
@@ -73,8 +74,8 @@ impl Guard {
     /// this machine or reconnecting elsewhere (psql 13.22, 14.19, 15.14, 16.10, 17.6 and later).
     pub fn preamble(&self) -> Vec<u8> {
         match self.dialect {
-            Dialect::Postgres => format!("\\restrict {}\n", super::scratch::random_hex(16)).into_bytes(),
-            Dialect::Mysql => Vec::new(),
+            DumpSyntax::Postgres => format!("\\restrict {}\n", super::scratch::random_hex(16)).into_bytes(),
+            DumpSyntax::Mysql => Vec::new(),
         }
     }
 
@@ -116,8 +117,8 @@ impl Guard {
             ));
         }
         match self.dialect {
-            Dialect::Postgres => self.postgres(line, &upper),
-            Dialect::Mysql => self.mysql(line, &upper),
+            DumpSyntax::Postgres => self.postgres(line, &upper),
+            DumpSyntax::Mysql => self.mysql(line, &upper),
         }
     }
 
@@ -201,7 +202,7 @@ fn short(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn run(dialect: Dialect, dump: &str) -> (Vec<&'static str>, Option<String>) {
+    fn run(dialect: DumpSyntax, dump: &str) -> (Vec<&'static str>, Option<String>) {
         let mut g = Guard::new(dialect);
         let mut out = Vec::new();
         for line in dump.split_inclusive('\n') {
@@ -219,9 +220,9 @@ mod tests {
         let dump = "CREATE DATABASE app WITH TEMPLATE = template0;\nALTER DATABASE app OWNER TO app;\n\
                     \\connect app\n\\restrict abc\nCREATE TABLE public.t (a int);\nALTER TABLE public.t OWNER TO app;\n\
                     COPY public.t (a) FROM stdin;\nCREATE DATABASE in data\n\\.\nGRANT ALL ON TABLE public.t TO bob;\n";
-        let (out, stop) = run(Dialect::Postgres, dump);
+        let (out, stop) = run(DumpSyntax::Postgres, dump);
         assert_eq!(stop, None);
-        let mut g = Guard::new(Dialect::Postgres);
+        let mut g = Guard::new(DumpSyntax::Postgres);
         g.check(b"-- PostgreSQL database dump complete\n");
         assert!(g.complete);
         // The dump's own `\restrict abc` is dropped: psql runs under the tool's key.
@@ -232,16 +233,16 @@ mod tests {
             ]
         );
         assert!(String::from_utf8(g.preamble()).unwrap().starts_with("\\restrict "));
-        assert!(Guard::new(Dialect::Mysql).preamble().is_empty());
+        assert!(Guard::new(DumpSyntax::Mysql).preamble().is_empty());
     }
 
     #[test]
     fn pg_second_database_roles_and_shell_stop_the_restore() {
-        let (_, stop) = run(Dialect::Postgres, "\\connect a\nSELECT 1;\n\\connect b\n");
+        let (_, stop) = run(DumpSyntax::Postgres, "\\connect a\nSELECT 1;\n\\connect b\n");
         assert!(stop.unwrap().contains("line 3"));
-        let (_, stop) = run(Dialect::Postgres, "CREATE ROLE x;\n");
+        let (_, stop) = run(DumpSyntax::Postgres, "CREATE ROLE x;\n");
         assert!(stop.unwrap().contains("roles"));
-        let (_, stop) = run(Dialect::Postgres, "\\! rm -rf /\n");
+        let (_, stop) = run(DumpSyntax::Postgres, "\\! rm -rf /\n");
         assert!(stop.unwrap().contains("psql command"));
     }
 
@@ -249,12 +250,12 @@ mod tests {
     fn mysqldump_databases_is_restored_into_the_scratch_database() {
         let dump = "/*!40000 DROP DATABASE IF EXISTS `app`*/;\nCREATE DATABASE /*!32312 IF NOT EXISTS*/ `app`;\n\
                     USE `app`;\nINSERT INTO `t` VALUES (1);\n";
-        let (out, stop) = run(Dialect::Mysql, dump);
+        let (out, stop) = run(DumpSyntax::Mysql, dump);
         assert_eq!(stop, None);
         assert_eq!(out, ["skip", "skip", "skip", "pass"]);
-        let (_, stop) = run(Dialect::Mysql, "USE `app`;\nUSE `mysql`;\n");
+        let (_, stop) = run(DumpSyntax::Mysql, "USE `app`;\nUSE `mysql`;\n");
         assert!(stop.unwrap().contains("several databases"));
-        let (_, stop) = run(Dialect::Mysql, "system rm -rf /\n");
+        let (_, stop) = run(DumpSyntax::Mysql, "system rm -rf /\n");
         assert!(stop.is_some());
     }
 }

@@ -56,7 +56,8 @@ async fn identify(session: &mut Session, engine: Engine) -> Result<Identity> {
             "identifying the server",
             include_str!("sql/mysql_identity.sql"),
         )],
-        _ => vec![
+        // PgBouncer never gets here (restore-check wants the dump's engine), but speaks PostgreSQL.
+        Engine::Postgres | Engine::Pgbouncer => vec![
             Query::new("identifying the server", include_str!("sql/pg_identity.sql")),
             Query::new("identifying the server", include_str!("sql/pg_identity_fallback.sql")),
         ],

@@ -3,34 +3,36 @@
 //! scratch copy. The one command that writes, and only into its own scratch database: see
 //! `scratch` for the naming and marker rules, `guard` for what a text dump may do, `identity`
 //! for telling the source's server apart, `command` and `tool` for running the engine's own
-//! restore program, `tables` for the counts and the comparison. Produces an ordinary report with one result named
-//! `restore-check`, so every output format and exit code works as for the checks.
+//! restore program, `verify` for judging the restore and its copy, `tables` for the counts and
+//! the comparison, `backup` for what restore-check accepts of `crate::dumpfile`'s dumps.
+//! Produces an ordinary report with one result named `restore-check`, so every output format
+//! and exit code works as for the checks.
 
+mod backup;
 mod command;
-pub mod format;
 pub mod guard;
 mod identity;
 pub mod scratch;
 pub mod tables;
 pub mod tool;
+mod verify;
 
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow, bail};
 use tokio::time::timeout_at;
 
-use crate::cli::{GlobalArgs, RestoreArgs};
-use crate::engine::{Limits, Session};
+use crate::cli::RestoreArgs;
+use crate::diagnose::Deadlines;
+use crate::engine::Limits;
 use crate::redact::driver_message;
-use crate::report::{CheckResult, Finding, Metric, Report, Status, TargetInfo, Unit};
+use crate::report::{CheckResult, Finding, Metric, Report, Status, TargetInfo};
 use crate::target::{Engine, Target};
-use crate::units::{format_duration, human_bytes};
 
-use command::command;
-use format::{Backup, Format};
+use backup::Backup;
 use identity::{identity, read_source};
 use scratch::{Admin, Created};
-use tables::{Counted, Table};
+use tables::Table;
 
 /// `--timeout` for this command when none is typed: restores take minutes to hours.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3600);
@@ -54,13 +56,16 @@ impl std::fmt::Display for CreateTimedOut {
 
 impl std::error::Error for CreateTimedOut {}
 
-pub fn run(global: &GlobalArgs, args: &RestoreArgs, timeout: Duration) -> Report {
+/// Restores `args.backup` and compares it with the source at `source_url` (`--url`), within
+/// `deadlines` (its timeout is this command's own, an hour unless typed).
+pub fn run(source_url: Option<&str>, deadlines: Deadlines, args: &RestoreArgs) -> Report {
     let started = Instant::now();
     let mut run = Run {
-        global,
+        source_url,
+        deadlines,
         args,
-        deadline: started + timeout,
-        timeout,
+        deadline: started + deadlines.timeout,
+        timeout: deadlines.timeout,
         scratch_target: None,
         scratch_version: None,
     };
@@ -81,7 +86,10 @@ pub fn run(global: &GlobalArgs, args: &RestoreArgs, timeout: Duration) -> Report
 }
 
 struct Run<'a> {
-    global: &'a GlobalArgs,
+    /// `--url`: the source to compare with, if named.
+    source_url: Option<&'a str>,
+    /// `--timeout` (this command's) and `--connect-timeout`.
+    deadlines: Deadlines,
     args: &'a RestoreArgs,
     deadline: Instant,
     timeout: Duration,
@@ -94,52 +102,86 @@ struct Source {
     tables: Vec<Table>,
 }
 
+/// What `go` learnt before creating anything: the backup and both servers.
+struct Inputs {
+    backup: Backup,
+    scratch: Target,
+    source: Option<Target>,
+}
+
 impl Run<'_> {
+    /// The steps, in order; every early return is an UNKNOWN saying why, before anything was
+    /// created or (after `create_scratch`) with the scratch database dropped.
     fn go(&mut self) -> CheckResult {
-        let env = |k: &str| std::env::var(k).ok();
-        let backup = match format::detect(&self.args.backup) {
-            Ok(b) => b,
-            Err(e) => return unknown(format!("{e:#}")),
+        let inputs = match self.inputs() {
+            Ok(i) => i,
+            Err(why) => return unknown(why),
         };
-        let scratch = match Target::resolve(Some(&self.args.scratch_url), &env) {
-            Ok(t) => t,
-            Err(e) => return unknown(format!("--scratch-url: {e:#}")),
+        let runtime = match crate::diagnose::runtime() {
+            Ok(rt) => rt,
+            Err(why) => return unknown(why),
         };
-        self.scratch_target = Some(scratch.clone());
-        if let Err(e) = fits(&backup, &scratch, "--scratch-url") {
-            return unknown(e.to_string());
+        let (source, notes) = match self.look_first(&runtime, &inputs) {
+            Ok(seen) => seen,
+            Err(why) => return unknown(why),
+        };
+        let created = Created::fresh();
+        // Before the database exists: a Ctrl-C from here on still ends in the cleanup.
+        tool::catch_interrupts();
+        if let Err(why) = self.create_scratch(&runtime, &inputs.scratch, &created) {
+            return unknown(why);
         }
+        crate::log::info(&format!("created the scratch database {}", created.name));
+        let mut result = self.restore_and_verify(&runtime, &inputs.backup, &inputs.scratch, &created, source.as_ref());
+        result.notes.splice(0..0, notes);
+        self.clean_up(&runtime, &inputs.scratch, &created, &mut result);
+        result
+    }
+
+    /// The backup and the two targets, each checked to fit the other.
+    fn inputs(&mut self) -> Result<Inputs, String> {
+        let env = |k: &str| std::env::var(k).ok();
+        let backup = backup::detect(&self.args.backup).map_err(|e| format!("{e:#}"))?;
+        let scratch =
+            Target::resolve(Some(&self.args.scratch_url), &env).map_err(|e| format!("--scratch-url: {e:#}"))?;
+        self.scratch_target = Some(scratch.clone());
+        fits(&backup, &scratch, "--scratch-url").map_err(|e| e.to_string())?;
         if scratch.hosts.len() != 1 {
-            return unknown(
+            return Err(
                 "--scratch-url names several hosts: give exactly one, so the restore tool cannot land on another"
                     .into(),
             );
         }
-        let source = match &self.global.url {
+        let source = match self.source_url {
             None => None,
-            Some(url) => match Target::resolve(Some(url), &env) {
-                Ok(t) => {
-                    if let Err(e) = fits(&backup, &t, "--url") {
-                        return unknown(e.to_string());
-                    }
-                    Some(t)
-                }
-                Err(e) => return unknown(format!("{e:#}")),
-            },
+            Some(url) => {
+                let t = Target::resolve(Some(url), &env).map_err(|e| format!("{e:#}"))?;
+                fits(&backup, &t, "--url").map_err(|e| e.to_string())?;
+                Some(t)
+            }
         };
-        let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-            Ok(rt) => rt,
-            Err(e) => return unknown(format!("cannot start the async runtime: {e}")),
-        };
-        let deadline = tokio::time::Instant::from_std(self.deadline);
+        Ok(Inputs {
+            backup,
+            scratch,
+            source,
+        })
+    }
 
-        // Before anything is created: which servers these are, and what the source holds.
+    /// Before anything is created: which servers these are, and what the source holds. A
+    /// scratch server that is the source's is refused (same database) or noted.
+    fn look_first(
+        &mut self,
+        runtime: &tokio::runtime::Runtime,
+        inputs: &Inputs,
+    ) -> Result<(Option<Source>, Vec<String>), String> {
+        let (scratch, source) = (&inputs.scratch, inputs.source.as_ref());
+        let deadline = tokio::time::Instant::from_std(self.deadline);
         let prepared = runtime.block_on(async {
-            let scratch_id = identity(&scratch, &self.limits(&scratch))
+            let scratch_id = identity(scratch, &self.limits(scratch))
                 .await
                 .map_err(|e| format!("the scratch server: {e}"))?;
             let mut source_seen = None;
-            if let Some(src) = &source {
+            if let Some(src) = source {
                 let (id, tables) = timeout_at(deadline, read_source(src, &self.limits(src)))
                     .await
                     .map_err(|_| "reading the source ran out of --timeout".to_string())?
@@ -148,45 +190,44 @@ impl Run<'_> {
             }
             Ok::<_, String>((scratch_id, source_seen))
         });
-        let (scratch_id, source_seen) = match prepared {
-            Ok(p) => p,
-            Err(e) => {
-                let source_password = source.as_ref().and_then(|s| s.password.as_deref());
-                return unknown(crate::redact::hide_password(
-                    &driver_message(&e, scratch.password.as_deref()),
-                    source_password,
-                ));
-            }
-        };
+        let (scratch_id, source_seen) = prepared.map_err(|e| {
+            let source_password = source.and_then(|s| s.password.as_deref());
+            crate::redact::hide_password(&driver_message(&e, scratch.password.as_deref()), source_password)
+        })?;
         self.scratch_version = Some(scratch_id.version.clone());
         let mut notes = Vec::new();
-        let source = match source_seen {
-            None => None,
-            Some((source_id, tables)) => {
-                if scratch_id.same_server(&source_id) {
-                    if scratch_id.database == source_id.database && !self.args.i_know_this_is_production {
-                        return unknown(format!(
-                            "refusing to restore: --scratch-url is the source's server ({}) and database ({}); point \
-                             it at another server, or pass --i-know-this-is-production to restore onto the source's \
-                             server anyway (into a new scratch database)",
-                            scratch_id.describe(),
-                            scratch_id.database.as_deref().unwrap_or("none")
-                        ));
-                    }
-                    notes.push(format!(
-                        "the scratch database is on the source's server ({}): the restore adds load there",
-                        scratch_id.describe()
-                    ));
-                }
-                Some(Source { tables })
-            }
+        let Some((source_id, tables)) = source_seen else {
+            return Ok((None, notes));
         };
+        if scratch_id.same_server(&source_id) {
+            if scratch_id.database == source_id.database && !self.args.i_know_this_is_production {
+                return Err(format!(
+                    "refusing to restore: --scratch-url is the source's server ({}) and database ({}); point \
+                     it at another server, or pass --i-know-this-is-production to restore onto the source's \
+                     server anyway (into a new scratch database)",
+                    scratch_id.describe(),
+                    scratch_id.database.as_deref().unwrap_or("none")
+                ));
+            }
+            notes.push(format!(
+                "the scratch database is on the source's server ({}): the restore adds load there",
+                scratch_id.describe()
+            ));
+        }
+        Ok((Some(Source { tables }), notes))
+    }
 
-        let created = Created::fresh();
-        // Before the database exists: a Ctrl-C from here on still ends in the cleanup.
-        tool::catch_interrupts();
+    /// Creates the scratch database, after refusing an account with more powers than creating
+    /// databases (unless --trust-backup).
+    fn create_scratch(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        scratch: &Target,
+        created: &Created,
+    ) -> Result<(), String> {
+        let deadline = tokio::time::Instant::from_std(self.deadline);
         let made = runtime.block_on(async {
-            let mut admin = Admin::connect(&scratch, &self.limits(&scratch))
+            let mut admin = Admin::connect(scratch, &self.limits(scratch))
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
             if !self.args.trust_backup {
@@ -208,19 +249,20 @@ impl Run<'_> {
             // Cut off mid-way, the server may still finish the CREATE on its own, leaving a
             // database without the marker that would let a later cleanup recognise it: named,
             // with the statement that drops it.
-            let made = timeout_at(deadline, admin.create(&created)).await.unwrap_or_else(|_| {
-                let ident = crate::quote::ident(scratch.engine, &created.name);
+            let made = timeout_at(deadline, admin.create(created)).await.unwrap_or_else(|_| {
                 Err(anyhow::Error::new(CreateTimedOut(format!(
                     "creating the scratch database {} ran out of --timeout; if the server still finished it, it is \
-                     there unmarked: drop it by hand with DROP DATABASE {ident}",
-                    created.name
+                     there unmarked: drop it by hand with {}",
+                    created.name,
+                    drop_by_hand(scratch.engine, &created.name)
                 ))))
             });
             admin.close().await;
             made.map(Ok)
         });
-        if let Ok(Err(powers)) = &made {
-            return unknown(format!(
+        match made {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(powers)) => Err(format!(
                 "refused: the --scratch-url account {} has {} on {}, so the dump's own code (functions, triggers, \
                  COPY ... PROGRAM, statements about other databases) would run with them. Use an account that may \
                  only create databases (PostgreSQL: CREATE ROLE restore LOGIN CREATEDB; MariaDB: GRANT ALL ON \
@@ -228,53 +270,37 @@ impl Run<'_> {
                 scratch.user,
                 powers.join(", "),
                 scratch.redacted_url()
-            ));
+            )),
+            Err(e) => match e.downcast_ref::<CreateTimedOut>() {
+                Some(CreateTimedOut(message)) => Err(message.clone()),
+                None => Err(format!(
+                    "cannot create the scratch database on {}: {} (the --scratch-url user needs CREATEDB on \
+                     PostgreSQL, CREATE on MariaDB)",
+                    scratch.redacted_url(),
+                    driver_message(&format!("{e:#}"), scratch.password.as_deref())
+                )),
+            },
         }
-        if let Err(e) = &made
-            && let Some(CreateTimedOut(message)) = e.downcast_ref::<CreateTimedOut>()
-        {
-            return unknown(message.clone());
-        }
-        if let Err(e) = made {
-            return unknown(format!(
-                "cannot create the scratch database on {}: {} (the --scratch-url user needs CREATEDB on PostgreSQL, \
-                 CREATE on MariaDB)",
-                scratch.redacted_url(),
-                driver_message(&format!("{e:#}"), scratch.password.as_deref())
-            ));
-        }
-        crate::log::info(&format!("created the scratch database {}", created.name));
+    }
 
-        let mut result = self.restore_and_verify(&runtime, &backup, &scratch, &created, source.as_ref());
-        result.notes.splice(0..0, notes);
-
-        // Always, after success, failure or timeout: drop what this run created.
-        let cleanup = tokio::time::Instant::from_std(Instant::now() + CLEANUP_TIME);
+    /// Always, after success, failure or timeout: drop what this run created (or say how to,
+    /// with --keep), and record the scratch database's fate as a finding.
+    fn clean_up(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        scratch: &Target,
+        created: &Created,
+        result: &mut CheckResult,
+    ) {
         let state = if self.args.keep {
             result.notes.push(format!(
-                "kept the scratch database {} (--keep); drop it with: DROP DATABASE {}",
+                "kept the scratch database {} (--keep); drop it with: {}",
                 created.name,
-                crate::quote::ident(scratch.engine, &created.name)
+                drop_by_hand(scratch.engine, &created.name)
             ));
             "kept"
         } else {
-            let dropped = runtime.block_on(async {
-                timeout_at(cleanup, async {
-                    let mut admin = Admin::connect(&scratch, &self.cleanup_limits(&scratch))
-                        .await
-                        .map_err(|e| anyhow!("{e}"))?;
-                    let r = admin.drop_created(&created).await;
-                    admin.close().await;
-                    r
-                })
-                .await
-            });
-            let problem = match dropped {
-                Ok(Ok(())) => None,
-                Ok(Err(e)) => Some(driver_message(&format!("{e:#}"), scratch.password.as_deref())),
-                Err(_) => Some("dropping it did not finish in time; drop it by hand".to_string()),
-            };
-            match problem {
+            match self.drop_scratch(runtime, scratch, created) {
                 None => {
                     crate::log::info(&format!("dropped the scratch database {}", created.name));
                     "dropped"
@@ -293,7 +319,27 @@ impl Run<'_> {
                 .with("database", created.name.clone())
                 .with("state", state),
         );
-        result
+    }
+
+    /// Drops the scratch database within its own CLEANUP_TIME; why it could not, if so.
+    fn drop_scratch(&self, runtime: &tokio::runtime::Runtime, scratch: &Target, created: &Created) -> Option<String> {
+        let cleanup = tokio::time::Instant::from_std(Instant::now() + CLEANUP_TIME);
+        let dropped = runtime.block_on(async {
+            timeout_at(cleanup, async {
+                let mut admin = Admin::connect(scratch, &self.cleanup_limits(scratch))
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?;
+                let r = admin.drop_created(created).await;
+                admin.close().await;
+                r
+            })
+            .await
+        });
+        match dropped {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(driver_message(&format!("{e:#}"), scratch.password.as_deref())),
+            Err(_) => Some("dropping it did not finish in time; drop it by hand".to_string()),
+        }
     }
 
     /// For a connection to `target`, within what is left of the run.
@@ -303,7 +349,7 @@ impl Run<'_> {
             .saturating_duration_since(Instant::now())
             .max(Duration::from_secs(1));
         Limits {
-            connect_timeout: self.global.connect_timeout(target).min(left),
+            connect_timeout: self.deadlines.connect(target).min(left),
             statement_timeout: left,
             lock_timeout: Duration::from_secs(1),
         }
@@ -312,348 +358,16 @@ impl Run<'_> {
     /// Dropping the scratch database gets its own time, even when the run's is used up.
     fn cleanup_limits(&self, target: &Target) -> Limits {
         Limits {
-            connect_timeout: self.global.connect_timeout(target),
+            connect_timeout: self.deadlines.connect(target),
             statement_timeout: CLEANUP_TIME,
             lock_timeout: Duration::from_secs(1),
-        }
-    }
-
-    fn restore_and_verify(
-        &self,
-        runtime: &tokio::runtime::Runtime,
-        backup: &Backup,
-        scratch: &Target,
-        created: &Created,
-        source: Option<&Source>,
-    ) -> CheckResult {
-        let password = scratch.password.as_deref();
-        let prepared = match command(backup, scratch, &created.name) {
-            Ok(p) => p,
-            Err(e) => return unknown(format!("{e:#}")),
-        };
-        let tool_name = format!(
-            "{}{}",
-            prepared
-                .program
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy())
-                .unwrap_or_default(),
-            prepared.program.major.map(|m| format!(" {m}")).unwrap_or_default()
-        );
-        crate::log::info(&format!(
-            "restoring {} with {}",
-            backup.format.name(),
-            prepared.program.path.display()
-        ));
-        let finished = tool::run(tool::Job {
-            program: &prepared.program,
-            args: prepared.args,
-            env: prepared.env,
-            backup,
-            deadline: self.deadline,
-        });
-        let finished = match finished {
-            Ok(f) => f,
-            Err(e) => return unknown(format!("{e:#}")),
-        };
-        let secs = finished.elapsed.as_secs_f64();
-        let mut metrics = vec![
-            Metric::new("restore_seconds", round(secs, 3), Unit::Seconds),
-            Metric::new("restore_bytes", finished.bytes_read as f64, Unit::Bytes),
-            Metric::new(
-                "restore_mb_per_second",
-                round(finished.bytes_read as f64 / 1e6 / secs.max(0.001), 2),
-                Unit::Count,
-            ),
-        ];
-        let what = format!(
-            "{} {} ({})",
-            backup.format.name(),
-            human_bytes(backup.size as f64),
-            backup
-                .compression
-                .decompressor()
-                .map_or("uncompressed".into(), |c| format!("{c}-compressed"))
-        );
-        let mut notes = vec![format!("restored with {}", prepared.program.path.display())];
-        if finished.skipped > 0 {
-            notes.push(format!(
-                "{} statement(s) of the dump were skipped: {}",
-                finished.skipped,
-                if backup.format == Format::MysqlDump {
-                    "about its own database (the scratch one stands in for it)"
-                } else {
-                    "about its own database, owners and privileges (as pg_restore --no-owner --no-privileges)"
-                }
-            ));
-        }
-        if finished.timed_out {
-            return CheckResult {
-                metrics,
-                notes,
-                ..unknown(format!(
-                    "the restore did not finish within --timeout {} ({} of {} read); {tool_name} was stopped: raise \
-                     --timeout to measure the full restore",
-                    format_duration(self.timeout),
-                    human_bytes(finished.bytes_read as f64),
-                    human_bytes(backup.size as f64)
-                ))
-            };
-        }
-        if finished.interrupted {
-            return CheckResult {
-                metrics,
-                notes,
-                ..unknown(format!(
-                    "interrupted after {} of {} read; {tool_name} was stopped",
-                    human_bytes(finished.bytes_read as f64),
-                    human_bytes(backup.size as f64)
-                ))
-            };
-        }
-        if let Some(why) = finished.stopped {
-            return CheckResult {
-                metrics,
-                notes,
-                ..unknown(format!(
-                    "{why}; restore-check restores one database's dump into a scratch database"
-                ))
-            };
-        }
-        if let Some(err) = &finished.decompress_error {
-            let lines = tool::first_lines(err, password);
-            notes.extend(lines.iter().map(|l| format!("decompressor: {l}")));
-            return failed(
-                format!(
-                    "the backup could not be decompressed after {}: {}",
-                    human_bytes(finished.bytes_read as f64),
-                    lines.first().cloned().unwrap_or_default()
-                ),
-                metrics,
-                notes,
-            );
-        }
-        if !finished.success {
-            let lines = tool::first_lines(&finished.stderr, password);
-            notes.extend(lines.iter().map(|l| format!("{tool_name}: {l}")));
-            let server_major = self.scratch_version.as_deref().and_then(format::major_of);
-            if let (Some(tool_major), Some(server_major)) = (prepared.program.major, server_major)
-                && backup.format.is_postgres()
-                && tool_major > server_major
-            {
-                // pg_dump's output is meant for a server of its own major or newer: a dump made
-                // by a newer pg_dump fails the same way in a real restore into this server.
-                notes.push(format!(
-                    "the dump was made by pg_dump {} and needs {tool_name}, newer than the scratch server                      (PostgreSQL {server_major}): restore into a server of major {} or later, or dump with the                      server's own pg_dump",
-                    backup.dump_major.unwrap_or(tool_major),
-                    backup.dump_major.unwrap_or(tool_major)
-                ));
-            }
-            let first = lines
-                .iter()
-                .find(|l| l.contains("error") || l.contains("ERROR"))
-                .or(lines.first())
-                .cloned()
-                .unwrap_or_else(|| format!("exit code {}", finished.exit.unwrap_or(-1)));
-            return failed(
-                format!(
-                    "the restore of {what} failed after {}: {first}",
-                    format_duration(finished.elapsed)
-                ),
-                metrics,
-                notes,
-            );
-        }
-
-        // A plain dump cut short still restores what it holds: only its missing last line tells.
-        let cut_short = match backup.format {
-            Format::PgPlain => Some("-- PostgreSQL database dump complete"),
-            Format::MysqlDump if backup.commented => Some("-- Dump completed"),
-            _ => None,
-        };
-        if let Some(trailer) = cut_short
-            && finished.complete == Some(false)
-        {
-            return failed(
-                format!(
-                    "the dump ends early: {what} has no closing '{trailer}' line, so the restore ran without \
-                     error but is incomplete"
-                ),
-                metrics,
-                notes,
-            );
-        }
-        if finished.complete == Some(false) && backup.format == Format::MysqlDump {
-            notes.push(
-                "the dump has neither mysqldump's header nor its closing '-- Dump completed' line (made with \
-                 --compact or --skip-comments): whether it is complete is unknown"
-                    .into(),
-            );
-        }
-
-        if tool::interrupted() {
-            return CheckResult {
-                metrics,
-                notes,
-                ..unknown(format!(
-                    "interrupted after the restore ({}), before its rows were counted",
-                    format_duration(finished.elapsed)
-                ))
-            };
-        }
-
-        // Verify: every table of the copy, counted exactly.
-        let copy_target = Target {
-            dbname: Some(created.name.clone()),
-            ..scratch.clone()
-        };
-        let deadline = tokio::time::Instant::from_std(self.deadline);
-        let counted = runtime.block_on(async {
-            let count = timeout_at(deadline, async {
-                let mut session = Session::connect(&copy_target, &self.limits(&copy_target))
-                    .await
-                    .map_err(|e| anyhow!("{e}"))?;
-                let t = tables::read(&mut session, scratch.engine, None).await;
-                session.close().await;
-                t
-            });
-            // Ctrl-C or SIGTERM while a big copy is counted: straight to the cleanup, not after
-            // the count (a supervisor's SIGKILL would otherwise find the scratch database).
-            let interrupt = async {
-                while !tool::interrupted() {
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                }
-            };
-            tokio::select! {
-                counted = count => Some(counted),
-                _ = interrupt => None,
-            }
-        });
-        let Some(counted) = counted else {
-            return CheckResult {
-                metrics,
-                notes,
-                ..unknown(format!(
-                    "interrupted after the restore ({}), while its rows were counted",
-                    format_duration(finished.elapsed)
-                ))
-            };
-        };
-        let restored = match counted {
-            Ok(Ok(t)) => t,
-            Ok(Err(e)) => {
-                return CheckResult {
-                    metrics,
-                    notes,
-                    ..unknown(format!(
-                        "restored in {}, but counting the copy's rows failed: {}",
-                        format_duration(finished.elapsed),
-                        driver_message(&format!("{e:#}"), password)
-                    ))
-                };
-            }
-            Err(_) => {
-                return CheckResult {
-                    metrics,
-                    notes,
-                    ..unknown(format!(
-                        "restored in {}, but counting the copy's rows ran out of --timeout",
-                        format_duration(finished.elapsed)
-                    ))
-                };
-            }
-        };
-        let rows: i64 = restored.iter().filter_map(|t| t.rows).sum();
-        metrics.push(Metric::new("tables", restored.len() as f64, Unit::Count));
-        metrics.push(Metric::new("rows", rows as f64, Unit::Count));
-        let mut findings = Vec::new();
-        let mut status = Status::Ok;
-        for t in restored.iter().filter(|t| t.count_error.is_some()) {
-            status = status.worst(Status::Unknown);
-            notes.push(format!(
-                "could not count {}: {}",
-                t.key,
-                t.count_error.as_deref().unwrap_or_default()
-            ));
-        }
-        let restored_line = format!(
-            "restored {what} in {} ({:.1} MB/s) with {tool_name}: {} table(s), {} row(s)",
-            format_duration(finished.elapsed),
-            finished.bytes_read as f64 / 1e6 / secs.max(0.001),
-            restored.len(),
-            rows
-        );
-        let summary = match source {
-            None => {
-                if restored.is_empty() {
-                    status = status.worst(Status::Warning);
-                    format!("{restored_line}; the dump holds no tables")
-                } else {
-                    notes.push("no --url: the copy was counted but not compared with a source".into());
-                    restored_line
-                }
-            }
-            Some(src) => {
-                let diffs = tables::compare(&restored, &src.tables, self.args.row_tolerance.0);
-                let estimated = src.tables.iter().filter(|t| t.rows.is_none()).count();
-                if estimated > 0 {
-                    notes.push(format!(
-                        "{estimated} source table(s) larger than {} were compared by the planner's estimate \
-                         (pg_class.reltuples / information_schema.TABLES.TABLE_ROWS), not counted",
-                        human_bytes(EXACT_COUNT_MAX_BYTES as f64)
-                    ));
-                }
-                metrics.push(Metric::new("differences", diffs.len() as f64, Unit::Count));
-                for d in &diffs {
-                    status = status.worst(d.status);
-                    let mut f = Finding::new("difference")
-                        .with("table", d.table.clone())
-                        .with("problem", d.problem)
-                        .with("source_rows", d.source_rows)
-                        .with("restored_rows", d.restored_rows);
-                    f = f.with(
-                        "source_counted",
-                        match d.counted {
-                            Some(Counted::Exact) => "exact",
-                            Some(Counted::Estimate) => "estimate",
-                            None => "",
-                        },
-                    );
-                    findings.push(f);
-                }
-                let missing = diffs.iter().filter(|d| d.restored_rows.is_none()).count();
-                if diffs.is_empty() {
-                    format!("{restored_line}; matches the source ({} table(s))", src.tables.len())
-                } else if missing > 0 {
-                    format!(
-                        "{restored_line}; {missing} table(s) of the source missing, {} difference(s)",
-                        diffs.len()
-                    )
-                } else {
-                    format!("{restored_line}; {} difference(s) from the source", diffs.len())
-                }
-            }
-        };
-        CheckResult {
-            check: NAME.into(),
-            status,
-            summary,
-            metrics,
-            findings,
-            notes,
-            runbook: None,
         }
     }
 }
 
 /// The backup's engine must be the target's.
 fn fits(backup: &Backup, target: &Target, flag: &str) -> Result<()> {
-    let wanted = if backup.format.is_postgres() {
-        Engine::Postgres
-    } else {
-        Engine::Mysql
-    };
+    let wanted = backup.engine;
     if target.engine != wanted {
         bail!(
             "{} is a {}, but {flag} is a {} server: give a {} URL",
@@ -664,6 +378,11 @@ fn fits(backup: &Backup, target: &Target, flag: &str) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The statement that drops the scratch database `name` by hand.
+fn drop_by_hand(engine: Engine, name: &str) -> String {
+    format!("DROP DATABASE {}", crate::quote::ident(engine, name))
 }
 
 fn unknown(summary: String) -> CheckResult {

@@ -52,9 +52,9 @@ impl Admin {
                 let conn = mysql::open_for_writing(target, limits).await?;
                 Ok(Admin::Mysql(conn))
             }
-            _ => {
+            Engine::Postgres | Engine::Pgbouncer => {
                 let (client, version) = postgres::open_for_writing(target, limits).await?;
-                let version_num = crate::restore::format::major_of(&version).unwrap_or(0);
+                let version_num = crate::dumpfile::major_of(&version).unwrap_or(0);
                 Ok(Admin::Postgres { client, version_num })
             }
         }

@@ -28,7 +28,8 @@ pub struct Table {
 pub async fn read(session: &mut Session, engine: Engine, exact_below: Option<i64>) -> Result<Vec<Table>> {
     let list_sql = match engine {
         Engine::Mysql => include_str!("sql/mysql_tables.sql"),
-        _ => include_str!("sql/pg_tables.sql"),
+        // PgBouncer never gets here (restore-check wants the dump's engine), but speaks PostgreSQL.
+        Engine::Postgres | Engine::Pgbouncer => include_str!("sql/pg_tables.sql"),
     };
     let listed = session.run(&[Query::new("listing the tables", list_sql)]).await?;
     let rows = listed
@@ -51,7 +52,7 @@ pub async fn read(session: &mut Session, engine: Engine, exact_below: Option<i64
                     quote::mysql::ident(&name)
                 ),
             ),
-            _ => (
+            Engine::Postgres | Engine::Pgbouncer => (
                 format!("{schema}.{name}"),
                 format!(
                     "SELECT pg_catalog.count(*) FROM {}.{}",

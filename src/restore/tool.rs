@@ -1,5 +1,5 @@
 //! Running the engine's own restore tool (psql, pg_restore, the mariadb client) on a backup:
-//! choosing a client new enough for the dump, feeding it the file through a decompressor and the
+//! choosing a client new enough for the dump, feeding it the file through its decoder and the
 //! statement guard while counting the bytes read (an indicatif bar on a terminal), collecting the
 //! first lines of its error output, and killing it at the deadline. Passwords travel in the
 //! child's environment (PGPASSWORD, MYSQL_PWD), never on its command line.
@@ -8,7 +8,7 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
@@ -17,8 +17,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::format::{Backup, Format};
-use super::guard::{Dialect, Guard, Verdict};
+use super::backup::Backup;
+use super::guard::{DumpSyntax, Guard, Verdict};
+use crate::dumpfile::Format;
 
 /// Where Debian's and the extra PostgreSQL majors' client programs live, one directory per major.
 const PG_BIN_ROOTS: &[&str] = &["/usr/lib/postgresql", "/opt/dbrunbook-pg"];
@@ -144,125 +145,40 @@ pub fn run(job: Job) -> Result<Finished> {
     let started = Instant::now();
     let backup = job.backup;
     let directory = backup.format == Format::PgDirectory;
-    let mut cmd = Command::new(&job.program.path);
-    // A process group of its own: Ctrl-C reaches dbrunbook, which stops the tool and cleans up.
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    cmd.args(&job.args)
-        .stdin(if directory { Stdio::null() } else { Stdio::piped() })
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    for (k, v) in &job.env {
-        cmd.env(k, v);
-    }
-    let mut tool = cmd
-        .spawn()
-        .with_context(|| format!("cannot run {}", job.program.path.display()))?;
+    let mut tool = spawn(&job, directory)?;
     let stderr = tool.stderr.take().map(|e| std::thread::spawn(move || keep_head(e)));
-
     let counter = Arc::new(AtomicU64::new(0));
     let stop_flag = Arc::new(AtomicBool::new(false));
-    let mut decompressor: Option<Child> = None;
-    let mut threads: Vec<JoinHandle<()>> = Vec::new();
-    let mut forwarder: Option<JoinHandle<Forwarded>> = None;
-    if let Some(stdin) = tool.stdin.take() {
-        let file = File::open(&backup.path).with_context(|| format!("cannot open {}", backup.path.display()))?;
-        let counted = Counted {
-            inner: file,
-            count: counter.clone(),
-        };
-        let source: Box<dyn Read + Send> = match backup.compression.decompressor() {
-            None => Box::new(counted),
-            Some(name) => {
-                let mut child = Command::new(name);
-                std::os::unix::process::CommandExt::process_group(&mut child, 0);
-                let mut child = child
-                    .arg("-dc")
-                    .stdin(Stdio::piped())
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .with_context(|| format!("cannot run {name} to decompress the backup: install it"))?;
-                let mut feed = child.stdin.take().context("decompressor stdin")?;
-                let mut counted = counted;
-                threads.push(std::thread::spawn(move || {
-                    let _ = std::io::copy(&mut counted, &mut feed);
-                }));
-                let out = child.stdout.take().context("decompressor stdout")?;
-                decompressor = Some(child);
-                Box::new(out)
-            }
-        };
-        let guard = match backup.format {
-            Format::PgPlain => Some(Guard::new(Dialect::Postgres)),
-            Format::MysqlDump => Some(Guard::new(Dialect::Mysql)),
-            _ => None,
-        };
-        let flag = stop_flag.clone();
-        forwarder = Some(std::thread::spawn(move || forward(source, stdin, guard, &flag)));
-    }
-
-    let bar = progress_bar(backup.size);
+    let forwarder = match tool.stdin.take() {
+        Some(stdin) => Some(start_forwarder(backup, stdin, counter.clone(), stop_flag.clone())?),
+        None => None,
+    };
     let pid = tool.id();
-    let mut timed_out = false;
-    let status = loop {
-        if let Some(status) = tool.try_wait()? {
-            break Some(status);
-        }
-        let read = if directory {
+    let read = || {
+        if directory {
             proc_read_bytes(pid).min(backup.size)
         } else {
             counter.load(Ordering::Relaxed)
-        };
-        if let Some(bar) = &bar {
-            bar.set_position(read);
         }
-        if stop_flag.load(Ordering::Relaxed) {
-            let _ = tool.kill();
-            break tool.wait().ok();
-        }
-        if Instant::now() >= job.deadline || interrupted() {
-            timed_out = !interrupted();
-            let _ = tool.kill();
-            let _ = tool.wait();
-            break None;
-        }
-        // Fine-grained at first, so a short restore is timed to the millisecond or so.
-        let poll = (started.elapsed() / 50).clamp(Duration::from_millis(2), Duration::from_millis(100));
-        std::thread::sleep(poll);
     };
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
-    // The tool is gone: the pipe to it is broken, so the forwarder and decompressor stop too.
-    let mut decompress_error = None;
-    if let Some(mut child) = decompressor {
-        if status.is_none() || stop_flag.load(Ordering::Relaxed) {
-            let _ = child.kill();
-        }
-        let err = child.stderr.take().map(keep_head).unwrap_or_default();
-        if let Ok(st) = child.wait()
-            && !st.success()
-            && !err.trim().is_empty()
-        {
-            decompress_error = Some(err);
-        }
-    }
+    let (status, timed_out) = wait(&mut tool, &job, started, &stop_flag, read)?;
+    // The tool is gone: the pipe to it is broken, so the forwarder stops too.
     let forwarded = forwarder.and_then(|f| f.join().ok()).unwrap_or_default();
-    for t in threads {
-        let _ = t.join();
-    }
     let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
     let bytes_read = if directory {
         backup.size
     } else {
         counter.load(Ordering::Relaxed)
     };
-    let exit = status.and_then(|s| s.code());
+    let decompress_error = match backup.compression {
+        Some(c) => forwarded.read_error.map(|e| format!("{}: {e}", c.name())),
+        None => None,
+    };
     Ok(Finished {
         success: !timed_out && forwarded.stopped.is_none() && status.is_some_and(|s| s.success()),
         timed_out,
         interrupted: status.is_none() && !timed_out,
-        exit,
+        exit: status.and_then(|s| s.code()),
         stderr,
         bytes_read,
         elapsed: started.elapsed(),
@@ -273,11 +189,98 @@ pub fn run(job: Job) -> Result<Finished> {
     })
 }
 
+/// The restore program, in a process group of its own: Ctrl-C reaches dbrunbook, which stops
+/// the tool and cleans up. A directory-format dump is read by the tool itself, not from stdin.
+fn spawn(job: &Job, directory: bool) -> Result<Child> {
+    let mut cmd = Command::new(&job.program.path);
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    cmd.args(&job.args)
+        .stdin(if directory { Stdio::null() } else { Stdio::piped() })
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (k, v) in &job.env {
+        cmd.env(k, v);
+    }
+    cmd.spawn()
+        .with_context(|| format!("cannot run {}", job.program.path.display()))
+}
+
+/// A thread feeding the backup to the tool's stdin: decoded by `crate::dumpfile` (the same
+/// decoders the `backups` check reads with), through the statement guard for text dumps,
+/// counting the bytes read from disk.
+fn start_forwarder(
+    backup: &Backup,
+    stdin: ChildStdin,
+    counter: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+) -> Result<JoinHandle<Forwarded>> {
+    let file = File::open(&backup.path).with_context(|| format!("cannot open {}", backup.path.display()))?;
+    let counted = Counted {
+        inner: file,
+        count: counter,
+    };
+    let source: Box<dyn Read + Send> = match backup.compression {
+        None => Box::new(counted),
+        Some(c) => crate::dumpfile::decoder(c, BufReader::with_capacity(COPY_BUFFER, counted)),
+    };
+    let guard = match backup.format {
+        Format::PgPlain => Some(Guard::new(DumpSyntax::Postgres)),
+        Format::Mysqldump | Format::MysqldumpNoComments => Some(Guard::new(DumpSyntax::Mysql)),
+        Format::PgCustom
+        | Format::PgTar
+        | Format::PgDirectory
+        | Format::PgDumpall
+        | Format::Empty
+        | Format::Unreadable => None,
+    };
+    Ok(std::thread::spawn(move || forward(source, stdin, guard, &stop)))
+}
+
+/// Polls the tool until it exits, the guard stops it, the deadline passes or the user
+/// interrupts; moves the progress bar by `read()` bytes. The exit status (`None`: killed at the
+/// deadline or on an interrupt) and whether the deadline did it.
+fn wait(
+    tool: &mut Child,
+    job: &Job,
+    started: Instant,
+    stop_flag: &AtomicBool,
+    read: impl Fn() -> u64,
+) -> Result<(Option<ExitStatus>, bool)> {
+    let bar = progress_bar(job.backup.size);
+    let outcome = loop {
+        if let Some(status) = tool.try_wait()? {
+            break (Some(status), false);
+        }
+        if let Some(bar) = &bar {
+            bar.set_position(read());
+        }
+        if stop_flag.load(Ordering::Relaxed) {
+            let _ = tool.kill();
+            break (tool.wait().ok(), false);
+        }
+        if Instant::now() >= job.deadline || interrupted() {
+            let timed_out = !interrupted();
+            let _ = tool.kill();
+            let _ = tool.wait();
+            break (None, timed_out);
+        }
+        // Fine-grained at first, so a short restore is timed to the millisecond or so.
+        let poll = (started.elapsed() / 50).clamp(Duration::from_millis(2), Duration::from_millis(100));
+        std::thread::sleep(poll);
+    };
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    Ok(outcome)
+}
+
 #[derive(Default)]
 struct Forwarded {
     stopped: Option<String>,
     skipped: u64,
     complete: Option<bool>,
+    /// Why reading (decoding) the backup failed part-way.
+    read_error: Option<String>,
 }
 
 /// The longest line of a text dump the guard reads: mysqldump's extended INSERTs stay under the
@@ -291,9 +294,14 @@ fn forward(mut source: Box<dyn Read + Send>, sink: impl Write, guard: Option<Gua
     let mut sink = std::io::BufWriter::with_capacity(COPY_BUFFER, sink);
     let Some(mut guard) = guard else {
         let mut buf = vec![0u8; COPY_BUFFER];
+        let mut read_error = None;
         loop {
             match source.read(&mut buf) {
-                Ok(0) | Err(_) => break,
+                Ok(0) => break,
+                Err(e) => {
+                    read_error = Some(e.to_string());
+                    break;
+                }
                 Ok(n) => {
                     if sink.write_all(&buf[..n]).is_err() {
                         return Forwarded::default();
@@ -302,19 +310,27 @@ fn forward(mut source: Box<dyn Read + Send>, sink: impl Write, guard: Option<Gua
             }
         }
         let _ = sink.flush();
-        return Forwarded::default();
+        return Forwarded {
+            read_error,
+            ..Forwarded::default()
+        };
     };
     if sink.write_all(&guard.preamble()).is_err() {
         return Forwarded::default();
     }
     let mut reader = BufReader::with_capacity(COPY_BUFFER, source);
     let mut line = Vec::with_capacity(64 * 1024);
+    let mut read_error = None;
     loop {
         line.clear();
         // One line at most LONGEST_LINE bytes: a file with no line ends (a corrupt or hostile
         // one) must not be read into memory whole.
         match (&mut reader).take(LONGEST_LINE + 1).read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => break,
+            Ok(0) => break,
+            Err(e) => {
+                read_error = Some(e.to_string());
+                break;
+            }
             Ok(n) if n as u64 > LONGEST_LINE => {
                 stop.store(true, Ordering::Relaxed);
                 return Forwarded {
@@ -324,6 +340,7 @@ fn forward(mut source: Box<dyn Read + Send>, sink: impl Write, guard: Option<Gua
                     )),
                     skipped: guard.skipped,
                     complete: Some(guard.complete),
+                    read_error: None,
                 };
             }
             Ok(_) => {}
@@ -341,6 +358,7 @@ fn forward(mut source: Box<dyn Read + Send>, sink: impl Write, guard: Option<Gua
                     stopped: Some(why),
                     skipped: guard.skipped,
                     complete: Some(guard.complete),
+                    read_error: None,
                 };
             }
         }
@@ -350,6 +368,7 @@ fn forward(mut source: Box<dyn Read + Send>, sink: impl Write, guard: Option<Gua
         stopped: None,
         skipped: guard.skipped,
         complete: Some(guard.complete),
+        read_error,
     }
 }
 

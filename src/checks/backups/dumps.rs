@@ -1,5 +1,5 @@
 //! Dump directories (`--dir PATH`, `--dir 'PATH/*.dump.gz'`): every backup file under them,
-//! recognised by content (see `formats.rs`), grouped into one series per database by its name
+//! recognised by content (see `crate::dumpfile`), grouped into one series per database by its name
 //! with the dates taken out, newest first. Only each series' newest backup is read to its end;
 //! the older ones give the sizes the newest is compared with.
 
@@ -8,7 +8,7 @@ use std::time::{Instant, SystemTime};
 
 use anyhow::{Result, anyhow};
 
-use super::formats::{self, Budget, Completeness, Format, Sniffed};
+use crate::dumpfile::{self, Budget, Completeness, Sniffed};
 
 /// How deep under `--dir` backups are looked for (`/backups/<db>/<date>/...`).
 const MAX_DEPTH: usize = 3;
@@ -93,12 +93,12 @@ pub fn scan(arg: &str, deadline: Instant) -> Result<Scanned> {
         s.backups
             .sort_by(|a, b| b.modified.cmp(&a.modified).then_with(|| b.path.cmp(&a.path)));
         let newest = &s.backups[0];
-        s.newest = formats::verify(&newest.path, &newest.sniffed, &budget);
+        s.newest = dumpfile::verify(&newest.path, &newest.sniffed, &budget);
         let recent = SystemTime::now().duration_since(newest.modified).unwrap_or_default() < IN_PROGRESS;
         if matches!(s.newest, Completeness::Incomplete(_)) && recent && s.backups.len() > 1 {
             s.writing = Some(s.backups.remove(0));
             let newest = &s.backups[0];
-            s.newest = formats::verify(&newest.path, &newest.sniffed, &budget);
+            s.newest = dumpfile::verify(&newest.path, &newest.sniffed, &budget);
         }
     }
     series.sort_by(|a, b| a.key.cmp(&b.key));
@@ -139,15 +139,12 @@ fn walk(
         if meta.is_dir() {
             let toc = path.join("toc.dat");
             if let Ok(toc_meta) = std::fs::metadata(&toc) {
-                if wanted {
+                if wanted && let Some(sniffed) = dumpfile::sniff(&path).ok().flatten() {
                     found.push(Backup {
-                        size: dir_size(&path),
+                        size: dumpfile::size_on_disk(&path),
                         modified: toc_meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
                         path,
-                        sniffed: Sniffed {
-                            format: Format::PgDirectory,
-                            compression: None,
-                        },
+                        sniffed,
                     });
                 }
             } else if depth + 1 < MAX_DEPTH {
@@ -158,7 +155,7 @@ fn walk(
         if !meta.is_file() || !wanted {
             continue;
         }
-        match formats::sniff(&path) {
+        match dumpfile::sniff(&path) {
             Ok(Some(sniffed)) => found.push(Backup {
                 size: meta.len(),
                 modified: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
@@ -170,17 +167,6 @@ fn walk(
         }
     }
     Ok(())
-}
-
-fn dir_size(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .map(|d| {
-            d.filter_map(|e| e.ok()?.metadata().ok())
-                .filter(|m| m.is_file())
-                .map(|m| m.len())
-                .sum()
-        })
-        .unwrap_or(0)
 }
 
 /// Which database a backup belongs to: its path under `--dir` with the extensions and every

@@ -1,12 +1,10 @@
 //! The backups check: is there a fresh, complete backup, and WAL or binlogs to reach the present?
-//! Three sources, each optional: dump directories (`--dir`, read in `dumps.rs`, `formats.rs`,
-//! `archive.rs`), a pgBackRest stanza (`--pgbackrest-stanza`, `pgbackrest.rs`), and the target's
+//! Three sources, each optional: dump directories (`--dir`, read in `dumps.rs` and
+//! `crate::dumpfile`), a pgBackRest stanza (`--pgbackrest-stanza`, `pgbackrest.rs`), and the target's
 //! own archiving or binary-log settings (`server.rs`). Files and pgBackRest are read by
 //! `inspect` on a thread of its own while the tool connects; here only the verdict.
 
-mod archive;
 mod dumps;
-mod formats;
 mod pgbackrest;
 mod server;
 
@@ -18,11 +16,11 @@ use super::{
     Check, CheckOption, CheckSpec, Context, Facts, LocalContext, LocalFacts, Outcome, Results, Threshold,
     ThresholdKind, Thresholds,
 };
+use crate::dumpfile::Completeness;
 use crate::engine::Query;
 use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
 use crate::units::{format_duration, human_bytes};
-use formats::Completeness;
 
 pub struct Backups;
 
@@ -323,126 +321,13 @@ fn judge_dir(v: &mut Verdict, t: &Thresholds, limit: usize, s: &dumps::Scanned) 
         v.problem(Status::Critical, "no_backups", format!("no backups in {dir}"));
         return (Duration::ZERO, 0);
     }
-    let share = t.percent(SIZE_DROP_WARNING);
     let mut worst_age = Duration::ZERO;
     let mut problems = 0;
     for (shown, series) in s.series.iter().enumerate() {
-        if let Some(writing) = &series.writing {
-            v.notes.push(format!(
-                "{}: {} is incomplete but was modified {} ago, so it is taken for a dump still being written; the backup before it was judged",
-                crate::text::sanitize(&series.key, true),
-                crate::text::sanitize(&writing.path.display().to_string(), true),
-                format_duration(age_of(writing.modified))
-            ));
-        }
-        let newest = &series.backups[0];
-        let age = age_of(newest.modified);
+        let (age, verdict) = judge_series(v, t, &dir, series, shown < limit);
         worst_age = worst_age.max(age);
-        let name = crate::text::sanitize(&series.key, true);
-        let file = crate::text::sanitize(&newest.path.display().to_string(), true);
-        let format = match newest.sniffed.compression {
-            Some(c) => format!("{} ({})", newest.sniffed.format.name(), c.name()),
-            None => newest.sniffed.format.name().to_string(),
-        };
-        let median = dumps::previous_median(series, 5);
-        let mut verdict = Status::Ok;
-        let remember = |v: &mut Verdict, detail: &str| {
-            v.value("dir", &dir);
-            v.value("series", &name);
-            v.value("file", &file);
-            v.value("age", format_duration(age));
-            v.value("size", newest.size);
-            v.value("format", &format);
-            v.value("detail", detail);
-        };
-        match &series.newest {
-            Completeness::Complete => {}
-            Completeness::Incomplete(why) => {
-                verdict = verdict.worst(Status::Critical);
-                remember(v, why);
-                v.problem(
-                    Status::Critical,
-                    "incomplete",
-                    format!("{name}: the newest backup {file} is incomplete: {why}"),
-                );
-            }
-            Completeness::Unknown(why) => {
-                verdict = verdict.worst(Status::Unknown);
-                remember(v, why);
-                v.problem(
-                    Status::Unknown,
-                    "completeness_unknown",
-                    format!("{name}: cannot tell whether {file} is complete: {why}"),
-                );
-            }
-            Completeness::Unread(why) => {
-                verdict = verdict.worst(Status::Unknown);
-                v.problem(
-                    Status::Unknown,
-                    "not_seen",
-                    format!("{name}: {file} not read to the end: {why}"),
-                );
-            }
-        }
-        let by_age = grade_age(age, t);
-        if by_age != Status::Ok {
-            verdict = verdict.worst(by_age);
-            remember(v, "");
-            let limit_key = if by_age == Status::Critical {
-                MAX_AGE_CRITICAL
-            } else {
-                MAX_AGE_WARNING
-            };
-            v.value("max_age", t.shown(limit_key));
-            v.problem(
-                by_age,
-                "stale",
-                format!(
-                    "{name}: the newest backup is {} old (limit {})",
-                    format_duration(age),
-                    t.shown(limit_key)
-                ),
-            );
-        }
-        if let Some(median) = median
-            && (newest.size as f64) < median as f64 * share / 100.0
-        {
-            verdict = verdict.worst(Status::Warning);
-            remember(v, "");
-            v.value("previous_size", median);
-            v.problem(
-                Status::Warning,
-                "size_drop",
-                format!(
-                    "{name}: the newest backup is {} against a median of {} for the previous ones",
-                    human_bytes(newest.size as f64),
-                    human_bytes(median as f64)
-                ),
-            );
-        }
         if verdict != Status::Ok {
             problems += 1;
-        }
-        if shown < limit || verdict != Status::Ok {
-            let detail = match &series.newest {
-                Completeness::Complete => "complete".to_string(),
-                Completeness::Incomplete(w) => format!("incomplete: {w}"),
-                Completeness::Unknown(w) => format!("unknown: {w}"),
-                Completeness::Unread(w) => format!("not read to the end: {w}"),
-            };
-            v.findings.push(
-                Finding::new("backup")
-                    .with("series", name.clone())
-                    .with("status", verdict.name())
-                    .with("file", file.clone())
-                    .with("format", format.clone())
-                    .with("age", format_duration(age))
-                    .with("age_seconds", age.as_secs())
-                    .with("size_bytes", newest.size)
-                    .with("previous_median_bytes", median)
-                    .with("backups", series.backups.len())
-                    .with("completeness", crate::text::sanitize(&detail, true)),
-            );
         }
     }
     if problems == 0 {
@@ -453,4 +338,157 @@ fn judge_dir(v: &mut Verdict, t: &Thresholds, limit: usize, s: &dumps::Scanned) 
         ));
     }
     (worst_age, s.series.len())
+}
+
+/// The newest backup of one series, as the runbook and the findings name it.
+struct Newest<'a> {
+    dir: &'a str,
+    name: String,
+    file: String,
+    format: String,
+    age: Duration,
+    size: u64,
+}
+
+impl Newest<'_> {
+    /// The runbook's values for a problem with this backup.
+    fn remember(&self, v: &mut Verdict, detail: &str) {
+        v.value("dir", self.dir);
+        v.value("series", &self.name);
+        v.value("file", &self.file);
+        v.value("age", format_duration(self.age));
+        v.value("size", self.size);
+        v.value("format", &self.format);
+        v.value("detail", detail);
+    }
+}
+
+/// One series: its newest backup's completeness, age and size against the ones before; a
+/// finding when `listed` or when something is wrong. Returns its age and verdict.
+fn judge_series(
+    v: &mut Verdict,
+    t: &Thresholds,
+    dir: &str,
+    series: &dumps::Series,
+    listed: bool,
+) -> (Duration, Status) {
+    if let Some(writing) = &series.writing {
+        v.notes.push(format!(
+            "{}: {} is incomplete but was modified {} ago, so it is taken for a dump still being written; the backup before it was judged",
+            crate::text::sanitize(&series.key, true),
+            crate::text::sanitize(&writing.path.display().to_string(), true),
+            format_duration(age_of(writing.modified))
+        ));
+    }
+    let backup = &series.backups[0];
+    let newest = Newest {
+        dir,
+        name: crate::text::sanitize(&series.key, true),
+        file: crate::text::sanitize(&backup.path.display().to_string(), true),
+        format: backup.sniffed.described(),
+        age: age_of(backup.modified),
+        size: backup.size,
+    };
+    let median = dumps::previous_median(series, 5);
+    let verdict = judge_completeness(v, &newest, &series.newest)
+        .worst(judge_age(v, t, &newest))
+        .worst(judge_size(v, t, &newest, median));
+    if listed || verdict != Status::Ok {
+        let detail = match &series.newest {
+            Completeness::Complete => "complete".to_string(),
+            Completeness::Incomplete(w) => format!("incomplete: {w}"),
+            Completeness::Unknown(w) => format!("unknown: {w}"),
+            Completeness::Unread(w) => format!("not read to the end: {w}"),
+        };
+        v.findings.push(
+            Finding::new("backup")
+                .with("series", newest.name.clone())
+                .with("status", verdict.name())
+                .with("file", newest.file.clone())
+                .with("format", newest.format.clone())
+                .with("age", format_duration(newest.age))
+                .with("age_seconds", newest.age.as_secs())
+                .with("size_bytes", newest.size)
+                .with("previous_median_bytes", median)
+                .with("backups", series.backups.len())
+                .with("completeness", crate::text::sanitize(&detail, true)),
+        );
+    }
+    (newest.age, verdict)
+}
+
+fn judge_completeness(v: &mut Verdict, newest: &Newest, completeness: &Completeness) -> Status {
+    let (name, file) = (&newest.name, &newest.file);
+    let (status, condition, text) = match completeness {
+        Completeness::Complete => return Status::Ok,
+        Completeness::Incomplete(why) => {
+            newest.remember(v, why);
+            (
+                Status::Critical,
+                "incomplete",
+                format!("{name}: the newest backup {file} is incomplete: {why}"),
+            )
+        }
+        Completeness::Unknown(why) => {
+            newest.remember(v, why);
+            (
+                Status::Unknown,
+                "completeness_unknown",
+                format!("{name}: cannot tell whether {file} is complete: {why}"),
+            )
+        }
+        Completeness::Unread(why) => (
+            Status::Unknown,
+            "not_seen",
+            format!("{name}: {file} not read to the end: {why}"),
+        ),
+    };
+    v.problem(status, condition, text);
+    status
+}
+
+fn judge_age(v: &mut Verdict, t: &Thresholds, newest: &Newest) -> Status {
+    let by_age = grade_age(newest.age, t);
+    if by_age == Status::Ok {
+        return by_age;
+    }
+    newest.remember(v, "");
+    let limit_key = if by_age == Status::Critical {
+        MAX_AGE_CRITICAL
+    } else {
+        MAX_AGE_WARNING
+    };
+    v.value("max_age", t.shown(limit_key));
+    v.problem(
+        by_age,
+        "stale",
+        format!(
+            "{}: the newest backup is {} old (limit {})",
+            newest.name,
+            format_duration(newest.age),
+            t.shown(limit_key)
+        ),
+    );
+    by_age
+}
+
+/// A newest backup far smaller than the median of the ones before: a WARNING.
+fn judge_size(v: &mut Verdict, t: &Thresholds, newest: &Newest, median: Option<u64>) -> Status {
+    let share = t.percent(SIZE_DROP_WARNING);
+    let Some(median) = median.filter(|&m| (newest.size as f64) < m as f64 * share / 100.0) else {
+        return Status::Ok;
+    };
+    newest.remember(v, "");
+    v.value("previous_size", median);
+    v.problem(
+        Status::Warning,
+        "size_drop",
+        format!(
+            "{}: the newest backup is {} against a median of {} for the previous ones",
+            newest.name,
+            human_bytes(newest.size as f64),
+            human_bytes(median as f64)
+        ),
+    );
+    Status::Warning
 }

@@ -150,29 +150,7 @@ pub fn judge(v: &mut Verdict, t: &Thresholds, stanza: &Result<Stanza, String>) {
     };
     let name = sanitize(&s.name, true);
     v.value("stanza", &name);
-    let newest = s.backups.iter().max_by_key(|b| b.stop);
-    let newest_full = s.backups.iter().filter(|b| b.kind == "full").max_by_key(|b| b.stop);
-    let mut finding = Finding::new("pgbackrest")
-        .with("stanza", name.clone())
-        .with("status_code", s.code)
-        .with("status", sanitize(&s.message, true))
-        .with("backup_running", s.lock_held)
-        .with("backups", s.backups.len())
-        .with("newest", newest.map(|b| sanitize(&b.label, true)))
-        .with("newest_age", newest.map(|b| format_duration(age(b.stop))))
-        .with("newest_full", newest_full.map(|b| sanitize(&b.label, true)))
-        .with("newest_full_age", newest_full.map(|b| format_duration(age(b.stop))));
-    for (id, min, max) in &s.archives {
-        finding = finding.with(
-            &format!("archive_{}", sanitize(id, true)),
-            format!(
-                "{} .. {}",
-                min.as_deref().map(|m| sanitize(m, true)).unwrap_or_else(|| "-".into()),
-                max.as_deref().map(|m| sanitize(m, true)).unwrap_or_else(|| "-".into())
-            ),
-        );
-    }
-    v.findings.push(finding);
+    v.findings.push(finding(s, &name));
     // Code 0 is ok; a running backup or expire (code 6 in older releases) is not a fault.
     if s.code != 0 && !(s.code == 6 || s.lock_held && s.backups.is_empty()) {
         v.value("detail", sanitize(&s.message, true));
@@ -192,7 +170,7 @@ pub fn judge(v: &mut Verdict, t: &Thresholds, stanza: &Result<Stanza, String>) {
         );
         return;
     }
-    let Some(newest) = newest else {
+    let Some(newest) = s.newest() else {
         v.problem(
             Status::Critical,
             "pgbackrest_stale",
@@ -200,6 +178,68 @@ pub fn judge(v: &mut Verdict, t: &Thresholds, stanza: &Result<Stanza, String>) {
         );
         return;
     };
+    let by_age = judge_newest(v, t, &name, newest);
+    judge_full(v, t, &name, s.newest_full());
+    if newest.error {
+        v.value("detail", "page checksum errors");
+        v.problem(
+            Status::Warning,
+            "pgbackrest_error",
+            format!(
+                "pgBackRest stanza {name}: the newest backup {} found page checksum errors",
+                sanitize(&newest.label, true)
+            ),
+        );
+    }
+    if by_age == Status::Ok {
+        v.fine(format!(
+            "pgBackRest stanza {name}: newest backup {} ({}) {} old{}",
+            sanitize(&newest.label, true),
+            newest.kind,
+            format_duration(age(newest.stop)),
+            if s.lock_held { ", a backup is running" } else { "" }
+        ));
+    }
+}
+
+impl Stanza {
+    fn newest(&self) -> Option<&Backup> {
+        self.backups.iter().max_by_key(|b| b.stop)
+    }
+
+    fn newest_full(&self) -> Option<&Backup> {
+        self.backups.iter().filter(|b| b.kind == "full").max_by_key(|b| b.stop)
+    }
+}
+
+/// The stanza as a finding: status, newest backups, and each archive's WAL range.
+fn finding(s: &Stanza, name: &str) -> Finding {
+    let (newest, newest_full) = (s.newest(), s.newest_full());
+    let mut finding = Finding::new("pgbackrest")
+        .with("stanza", name.to_string())
+        .with("status_code", s.code)
+        .with("status", sanitize(&s.message, true))
+        .with("backup_running", s.lock_held)
+        .with("backups", s.backups.len())
+        .with("newest", newest.map(|b| sanitize(&b.label, true)))
+        .with("newest_age", newest.map(|b| format_duration(age(b.stop))))
+        .with("newest_full", newest_full.map(|b| sanitize(&b.label, true)))
+        .with("newest_full_age", newest_full.map(|b| format_duration(age(b.stop))));
+    for (id, min, max) in &s.archives {
+        finding = finding.with(
+            &format!("archive_{}", sanitize(id, true)),
+            format!(
+                "{} .. {}",
+                min.as_deref().map(|m| sanitize(m, true)).unwrap_or_else(|| "-".into()),
+                max.as_deref().map(|m| sanitize(m, true)).unwrap_or_else(|| "-".into())
+            ),
+        );
+    }
+    finding
+}
+
+/// The newest backup of any type against max_age_*: its metric, and the grade by age.
+fn judge_newest(v: &mut Verdict, t: &Thresholds, name: &str, newest: &Backup) -> Status {
     let newest_age = age(newest.stop);
     v.metrics.push(
         Metric::new("pgbackrest_backup_age", newest_age.as_secs_f64(), Unit::Seconds)
@@ -218,6 +258,11 @@ pub fn judge(v: &mut Verdict, t: &Thresholds, stanza: &Result<Stanza, String>) {
             ),
         );
     }
+    by_age
+}
+
+/// The newest full backup against full_max_age: a WARNING when old or missing.
+fn judge_full(v: &mut Verdict, t: &Thresholds, name: &str, newest_full: Option<&Backup>) {
     match newest_full {
         Some(full) if age(full.stop) >= t.duration(FULL_MAX_AGE) => {
             v.problem(
@@ -237,26 +282,6 @@ pub fn judge(v: &mut Verdict, t: &Thresholds, stanza: &Result<Stanza, String>) {
             "pgbackrest_full_stale",
             format!("pgBackRest stanza {name} has no full backup"),
         ),
-    }
-    if newest.error {
-        v.value("detail", "page checksum errors");
-        v.problem(
-            Status::Warning,
-            "pgbackrest_error",
-            format!(
-                "pgBackRest stanza {name}: the newest backup {} found page checksum errors",
-                sanitize(&newest.label, true)
-            ),
-        );
-    }
-    if by_age == Status::Ok {
-        v.fine(format!(
-            "pgBackRest stanza {name}: newest backup {} ({}) {} old{}",
-            sanitize(&newest.label, true),
-            newest.kind,
-            format_duration(newest_age),
-            if s.lock_held { ", a backup is running" } else { "" }
-        ));
     }
 }
 

@@ -28,7 +28,8 @@ pub fn queries(engine: Engine) -> Vec<Query> {
                 include_str!("../sql/mysql/backup_account.sql"),
             ),
         ],
-        _ => vec![
+        // PgBouncer is not among SPEC.engines, so never gets here; it speaks PostgreSQL.
+        Engine::Postgres | Engine::Pgbouncer => vec![
             Query::new(
                 "reading pg_stat_archiver and the archive settings",
                 include_str!("../sql/postgres/backup_archiver.sql"),
@@ -84,31 +85,110 @@ fn no_pitr(v: &mut Verdict, ctx: &Context, reason: &str, text: String) {
 pub fn judge(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
     match ctx.engine() {
         Engine::Mysql => mysql(v, ctx, results),
-        _ => postgres(v, ctx, results),
+        Engine::Postgres | Engine::Pgbouncer => postgres(v, ctx, results),
     }
+}
+
+/// pg_stat_archiver and the archive settings, as `backup_archiver.sql` returns them.
+struct Archiver {
+    mode: String,
+    command: String,
+    library: String,
+    in_recovery: bool,
+    archived: i64,
+    last_wal: Option<String>,
+    last_age: Option<f64>,
+    failed: i64,
+    failed_wal: Option<String>,
+    failed_age: Option<f64>,
+    failing: bool,
+    account: String,
+}
+
+impl Archiver {
+    fn read(row: &crate::engine::Row) -> Result<Archiver> {
+        let yes = |s: Option<String>| s.is_some_and(|s| s == "on" || s == "true" || s == "t");
+        Ok(Archiver {
+            mode: row.text(0)?,
+            command: row.opt_text(1)?.unwrap_or_default(),
+            library: row.opt_text(2)?.unwrap_or_default(),
+            in_recovery: yes(row.opt_text(3)?),
+            archived: row.opt_int(4)?.unwrap_or(0),
+            last_wal: row.opt_text(5)?,
+            last_age: row.opt_float(6)?,
+            failed: row.opt_int(7)?.unwrap_or(0),
+            failed_wal: row.opt_text(8)?,
+            failed_age: row.opt_float(9)?,
+            failing: yes(row.opt_text(10)?),
+            account: row.opt_text(11)?.unwrap_or_default(),
+        })
+    }
+
+    fn configured(&self) -> bool {
+        !self.command.is_empty() && self.command != "(disabled)" || !self.library.is_empty()
+    }
+
+    /// Whether this server archives WAL itself: a standby only with archive_mode = always.
+    fn archiving(&self) -> bool {
+        match self.mode.as_str() {
+            "always" => self.configured(),
+            "on" => self.configured() && !self.in_recovery,
+            _ => false,
+        }
+    }
+
+    /// Why it does not archive.
+    fn not_archiving_reason(&self) -> String {
+        if self.mode == "off" {
+            "archive_mode is off".to_string()
+        } else if !self.configured() {
+            format!(
+                "archive_mode is {} but neither archive_command nor archive_library is set",
+                self.mode
+            )
+        } else {
+            "this server is a standby and archive_mode is on, not always".to_string()
+        }
+    }
+
+    /// The finding, and the runbook's `archive_command`.
+    fn finding(&self, v: &mut Verdict) -> Finding {
+        let shown_command = crate::text::shorten(&crate::text::sanitize(&self.command, true), 200);
+        v.value(
+            "archive_command",
+            if self.library.is_empty() {
+                &shown_command
+            } else {
+                &self.library
+            },
+        );
+        Finding::new("archiver")
+            .with("archive_mode", self.mode.clone())
+            .with(
+                "archive_command",
+                if self.library.is_empty() {
+                    shown_command
+                } else {
+                    format!("library {}", self.library)
+                },
+            )
+            .with("archived_count", self.archived)
+            .with("last_archived_wal", self.last_wal.clone())
+            .with("last_archived_age", self.last_age.map(ago))
+            .with("failed_count", self.failed)
+            .with("last_failed_wal", self.failed_wal.clone())
+    }
+}
+
+/// Seconds as people write a duration (`3m10s`); negative clock skew reads as 0.
+fn ago(seconds: f64) -> String {
+    format_duration(Duration::from_secs_f64(seconds.max(0.0)))
 }
 
 fn postgres(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
     let rows = results.rows(0)?;
     let Some(row) = rows.first() else { return Ok(()) };
-    let mode = row.text(0)?;
-    let command = row.opt_text(1)?.unwrap_or_default();
-    let library = row.opt_text(2)?.unwrap_or_default();
-    let in_recovery = row.opt_text(3)?.is_some_and(|s| s == "on" || s == "true" || s == "t");
-    let archived = row.opt_int(4)?.unwrap_or(0);
-    let last_wal = row.opt_text(5)?;
-    let last_age = row.opt_float(6)?;
-    let failed = row.opt_int(7)?.unwrap_or(0);
-    let failed_wal = row.opt_text(8)?;
-    let failed_age = row.opt_float(9)?;
-    let failing = row.opt_text(10)?.is_some_and(|s| s == "on" || s == "true" || s == "t");
-    let account = row.opt_text(11)?.unwrap_or_default();
-    let configured = !command.is_empty() && command != "(disabled)" || !library.is_empty();
-    let archiving = match mode.as_str() {
-        "always" => configured,
-        "on" => configured && !in_recovery,
-        _ => false,
-    };
+    let a = Archiver::read(&row)?;
     let receivers: Vec<(String, String)> = match results.get(2) {
         Some(Ok(rows)) => rows
             .iter()
@@ -116,33 +196,11 @@ fn postgres(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
             .collect(),
         _ => Vec::new(),
     };
-    let shown_command = crate::text::shorten(&crate::text::sanitize(&command, true), 200);
-    v.value(
-        "archive_command",
-        if library.is_empty() { &shown_command } else { &library },
-    );
     v.metrics
-        .push(Metric::new("wal_archived_count", archived as f64, Unit::Counter));
+        .push(Metric::new("wal_archived_count", a.archived as f64, Unit::Counter));
     v.metrics
-        .push(Metric::new("wal_archive_failed_count", failed as f64, Unit::Counter));
-    let mut finding = Finding::new("archiver")
-        .with("archive_mode", mode.clone())
-        .with(
-            "archive_command",
-            if library.is_empty() {
-                shown_command.clone()
-            } else {
-                format!("library {library}")
-            },
-        )
-        .with("archived_count", archived)
-        .with("last_archived_wal", last_wal.clone())
-        .with(
-            "last_archived_age",
-            last_age.map(|a| format_duration(Duration::from_secs_f64(a.max(0.0)))),
-        )
-        .with("failed_count", failed)
-        .with("last_failed_wal", failed_wal.clone());
+        .push(Metric::new("wal_archive_failed_count", a.failed as f64, Unit::Counter));
+    let finding = a.finding(v);
     for (app, state) in &receivers {
         v.findings.push(
             Finding::new("wal_receiver")
@@ -150,18 +208,12 @@ fn postgres(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
                 .with("state", crate::text::sanitize(state, true)),
         );
     }
-    let streamed = receivers
-        .iter()
-        .any(|(app, state)| app != "pg_basebackup" && state == "streaming");
-    if !archiving {
-        let reason = if mode == "off" {
-            "archive_mode is off".to_string()
-        } else if !configured {
-            format!("archive_mode is {mode} but neither archive_command nor archive_library is set")
-        } else {
-            "this server is a standby and archive_mode is on, not always".to_string()
-        };
+    if !a.archiving() {
+        let reason = a.not_archiving_reason();
         v.findings.push(finding);
+        let streamed = receivers
+            .iter()
+            .any(|(app, state)| app != "pg_basebackup" && state == "streaming");
         if streamed {
             v.fine(format!("WAL is streamed to a receiver ({reason})"));
             return Ok(());
@@ -170,21 +222,39 @@ fn postgres(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
         no_pitr(v, ctx, &reason, text);
         return Ok(());
     }
-    if failing {
-        let wal = failed_wal.clone().unwrap_or_default();
-        v.value("last_failed_wal", crate::text::sanitize(&wal, true));
-        v.value("failed_count", failed);
-        let since = failed_age.map(|a| format_duration(Duration::from_secs_f64(a.max(0.0))));
-        v.problem(
-            Status::Critical,
-            "archiving_failing",
-            format!(
-                "WAL archiving is failing: {} failed {} ago and nothing was archived since ({failed} failure(s) since the statistics reset)",
-                crate::text::sanitize(&wal, true),
-                since.unwrap_or_else(|| "?".into())
-            ),
-        );
+    if a.failing {
+        archiving_failing(v, &a);
     }
+    let finding = waiting_segments(v, ctx, results, &a, finding)?;
+    v.findings.push(finding);
+    Ok(())
+}
+
+fn archiving_failing(v: &mut Verdict, a: &Archiver) {
+    let wal = a.failed_wal.clone().unwrap_or_default();
+    v.value("last_failed_wal", crate::text::sanitize(&wal, true));
+    v.value("failed_count", a.failed);
+    v.problem(
+        Status::Critical,
+        "archiving_failing",
+        format!(
+            "WAL archiving is failing: {} failed {} ago and nothing was archived since ({} failure(s) since the statistics reset)",
+            crate::text::sanitize(&wal, true),
+            a.failed_age.map(ago).unwrap_or_else(|| "?".into()),
+            a.failed
+        ),
+    );
+}
+
+/// WAL segments waiting in archive_status: a WARNING past `wal_max_age`; the finding gains
+/// their count and the oldest's age.
+fn waiting_segments(
+    v: &mut Verdict,
+    ctx: &Context,
+    results: &Results,
+    a: &Archiver,
+    finding: Finding,
+) -> Result<Finding> {
     let max_age = ctx.thresholds.duration(WAL_MAX_AGE);
     match results.get(1) {
         Some(Ok(rows)) => {
@@ -192,10 +262,6 @@ fn postgres(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
             let ready = row.map(|r| r.opt_int(0)).transpose()?.flatten().unwrap_or(0);
             let oldest = row.map(|r| r.opt_float(1)).transpose()?.flatten();
             v.metrics.push(Metric::new("wal_ready", ready as f64, Unit::Count));
-            finding = finding.with("ready", ready).with(
-                "oldest_ready_age",
-                oldest.map(|a| format_duration(Duration::from_secs_f64(a.max(0.0)))),
-            );
             if let Some(oldest) = oldest.filter(|&a| a >= max_age.as_secs_f64()) {
                 let age = format_duration(Duration::from_secs_f64(oldest));
                 v.value("wal_age", &age);
@@ -208,18 +274,17 @@ fn postgres(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
                         format_duration(max_age)
                     ),
                 );
-            } else if !failing {
+            } else if !a.failing {
                 v.fine(format!(
                     "WAL archiving works: {} archived {} ago, {ready} segment(s) waiting",
-                    crate::text::sanitize(&last_wal.clone().unwrap_or_else(|| "nothing yet".into()), true),
-                    last_age
-                        .map(|a| format_duration(Duration::from_secs_f64(a.max(0.0))))
-                        .unwrap_or_else(|| "-".into())
+                    crate::text::sanitize(&a.last_wal.clone().unwrap_or_else(|| "nothing yet".into()), true),
+                    a.last_age.map(ago).unwrap_or_else(|| "-".into())
                 ));
             }
+            return Ok(finding.with("ready", ready).with("oldest_ready_age", oldest.map(ago)));
         }
         Some(Err(e)) if e.denied => {
-            let grant = visibility_grant(Engine::Postgres, &account);
+            let grant = visibility_grant(Engine::Postgres, &a.account);
             v.problem(
                 Status::Unknown,
                 "insufficient_privilege",
@@ -234,8 +299,7 @@ fn postgres(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
         }
         None => {}
     }
-    v.findings.push(finding);
-    Ok(())
+    Ok(finding)
 }
 
 fn mysql(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {

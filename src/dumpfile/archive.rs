@@ -9,7 +9,9 @@ use std::collections::BTreeSet;
 use std::io::{self, BufRead, Read};
 use std::path::Path;
 
-use super::formats::{Budget, Completeness, Compression};
+use super::Compression;
+use super::complete::Completeness;
+use super::stream::Budget;
 
 /// Archive versions as pg_dump numbers them: (major, minor, revision).
 type Version = (u8, u8, u8);
@@ -92,8 +94,37 @@ fn corrupt(what: &str) -> io::Error {
     )
 }
 
+/// What the start of a custom-format archive (or a directory dump's toc.dat) says.
+#[derive(Debug, PartialEq)]
+pub struct ArchiveHeader {
+    pub database: Option<String>,
+    /// The major version of the pg_dump that wrote it.
+    pub dump_major: Option<u32>,
+}
+
+/// The header at the start of `bytes`, if they hold one whole; any archive format.
+pub fn header(mut bytes: &[u8]) -> Option<ArchiveHeader> {
+    read_header(&mut bytes, None).ok().map(|(_, h)| h)
+}
+
 /// The header and TOC of an archive; `expected` is its format byte.
 fn read_toc<'a>(inner: &'a mut dyn Read, expected: u8) -> io::Result<(Reader<'a>, Vec<Entry>)> {
+    let (mut r, _) = read_header(inner, Some(expected))?;
+    let count = r.int()?;
+    if !(0..=100_000_000).contains(&count) {
+        return Err(corrupt("implausible TOC entry count"));
+    }
+    let mut entries = Vec::new();
+    for _ in 0..count {
+        entries.push(read_entry(&mut r, expected)?);
+    }
+    Ok((r, entries))
+}
+
+/// pg_dump's archive header (`pg_backup_archiver.c`, `ReadHead`): magic, format version,
+/// integer sizes, format, compression, creation time, database name, server and pg_dump
+/// versions. `expected`: the format byte the caller needs, `None` for any.
+fn read_header<'a>(inner: &'a mut dyn Read, expected: Option<u8>) -> io::Result<(Reader<'a>, ArchiveHeader)> {
     let mut magic = [0u8; 5];
     inner.read_exact(&mut magic)?;
     if &magic != b"PGDMP" {
@@ -124,12 +155,14 @@ fn read_toc<'a>(inner: &'a mut dyn Read, expected: u8) -> io::Result<(Reader<'a>
         return Err(corrupt("implausible integer sizes"));
     }
     let format = r.byte()?;
-    // Directory archives were seen to carry the tar byte (3) as well as their own (5); both
-    // have the same per-entry file names, so either is accepted for either.
-    let compatible =
-        format == expected || (expected != ARCH_CUSTOM && (format == ARCH_TAR || format == ARCH_DIRECTORY));
-    if !compatible {
-        return Err(corrupt(&format!("format byte {format}, expected {expected}")));
+    if let Some(expected) = expected {
+        // Directory archives were seen to carry the tar byte (3) as well as their own (5); both
+        // have the same per-entry file names, so either is accepted for either.
+        let compatible =
+            format == expected || (expected != ARCH_CUSTOM && (format == ARCH_TAR || format == ARCH_DIRECTORY));
+        if !compatible {
+            return Err(corrupt(&format!("format byte {format}, expected {expected}")));
+        }
     }
     if r.at_least(15) {
         r.byte()?; // compression algorithm
@@ -139,69 +172,76 @@ fn read_toc<'a>(inner: &'a mut dyn Read, expected: u8) -> io::Result<(Reader<'a>
     for _ in 0..7 {
         r.int()?; // creation time
     }
-    r.string()?; // database name
+    let database = r.string()?;
+    let mut dump_major = None;
     if r.at_least(10) {
         r.string()?; // server version
-        r.string()?; // pg_dump version
+        dump_major = r.string()?.as_deref().and_then(super::major_of);
     }
-    let count = r.int()?;
-    if !(0..=100_000_000).contains(&count) {
-        return Err(corrupt("implausible TOC entry count"));
+    Ok((r, ArchiveHeader { database, dump_major }))
+}
+
+/// One TOC entry (`ReadToc`), with the per-format extra fields of `expected`.
+fn read_entry(r: &mut Reader, expected: u8) -> io::Result<Entry> {
+    let dump_id = r.int()?;
+    r.int()?; // had a dumper
+    if r.at_least(8) {
+        r.string()?; // table oid
     }
-    let mut entries = Vec::new();
-    for _ in 0..count {
-        let dump_id = r.int()?;
-        let had_dumper = r.int()? != 0;
-        if r.at_least(8) {
-            r.string()?; // table oid
-        }
-        r.string()?; // oid
-        let tag = r.string()?.unwrap_or_default();
-        let desc = r.string()?.unwrap_or_default();
-        if r.at_least(11) {
-            r.int()?; // section
-        }
-        r.string()?; // definition
-        r.string()?; // drop statement
-        r.string()?; // copy statement
-        r.string()?; // namespace
-        if r.at_least(10) {
-            r.string()?; // tablespace
-        }
-        if r.at_least(14) {
-            r.string()?; // table access method
-        }
-        if r.at_least(16) {
-            r.int()?; // relkind
-        }
-        r.string()?; // owner
-        if r.at_least(9) {
-            r.string()?; // "false": with oids
-        }
-        while r.string()?.is_some() {} // dependencies, ended by a null string
-        let (has_data, filename) = match expected {
-            ARCH_CUSTOM => {
-                let flag = r.byte()?;
-                for _ in 0..r.off_size {
-                    r.byte()?;
-                }
-                (flag != OFFSET_NO_DATA, None)
+    r.string()?; // oid
+    let tag = r.string()?.unwrap_or_default();
+    let desc = r.string()?.unwrap_or_default();
+    if r.at_least(11) {
+        r.int()?; // section
+    }
+    r.string()?; // definition
+    r.string()?; // drop statement
+    r.string()?; // copy statement
+    r.string()?; // namespace
+    if r.at_least(10) {
+        r.string()?; // tablespace
+    }
+    if r.at_least(14) {
+        r.string()?; // table access method
+    }
+    if r.at_least(16) {
+        r.int()?; // relkind
+    }
+    r.string()?; // owner
+    if r.at_least(9) {
+        r.string()?; // "false": with oids
+    }
+    while r.string()?.is_some() {} // dependencies, ended by a null string
+    let (has_data, filename) = match expected {
+        ARCH_CUSTOM => {
+            let flag = r.byte()?;
+            for _ in 0..r.off_size {
+                r.byte()?;
             }
-            _ => {
-                let name = r.string()?.filter(|n| !n.is_empty());
-                (name.is_some(), name)
-            }
-        };
-        let _ = had_dumper;
-        entries.push(Entry {
-            dump_id,
-            desc,
-            tag,
-            has_data,
-            filename,
-        });
+            (flag != OFFSET_NO_DATA, None)
+        }
+        _ => {
+            let name = r.string()?.filter(|n| !n.is_empty());
+            (name.is_some(), name)
+        }
+    };
+    Ok(Entry {
+        dump_id,
+        desc,
+        tag,
+        has_data,
+        filename,
+    })
+}
+
+/// Complete when every TOC entry with data `has` it; else how many `are_missing`, and which.
+fn data_present(entries: &[Entry], has: impl Fn(&Entry) -> bool, are_missing: &str) -> Completeness {
+    let missing: Vec<&Entry> = entries.iter().filter(|e| e.has_data && !has(e)).collect();
+    if missing.is_empty() {
+        Completeness::Complete
+    } else {
+        Completeness::Incomplete(format!("{} {are_missing}: {}", missing.len(), missing_list(&missing)))
     }
-    Ok((r, entries))
 }
 
 fn missing_list(entries: &[&Entry]) -> String {
@@ -274,19 +314,11 @@ pub fn verify_custom(stream: &mut dyn BufRead, _len: Option<u64>, budget: &Budge
         }
         seen.insert(id);
     }
-    let missing: Vec<&Entry> = entries
-        .iter()
-        .filter(|e| e.has_data && !seen.contains(&e.dump_id))
-        .collect();
-    if missing.is_empty() {
-        Ok(Completeness::Complete)
-    } else {
-        Ok(Completeness::Incomplete(format!(
-            "{} TOC entries have no data block: {}",
-            missing.len(),
-            missing_list(&missing)
-        )))
-    }
+    Ok(data_present(
+        &entries,
+        |e| seen.contains(&e.dump_id),
+        "TOC entries have no data block",
+    ))
 }
 
 /// Reads one run of chunks; `false` when the file ends inside it.
@@ -335,7 +367,7 @@ pub fn verify_tar(stream: &mut dyn BufRead, budget: &Budget) -> io::Result<Compl
     let mut header = [0u8; 512];
     loop {
         budget.check()?;
-        if read_block(stream, &mut header)? < 512 {
+        if super::read_full(stream, &mut header)? < 512 {
             return Ok(Completeness::Incomplete(format!(
                 "cut short after {} member(s): the end-of-archive blocks are missing",
                 members.len()
@@ -376,32 +408,12 @@ pub fn verify_tar(stream: &mut dyn BufRead, budget: &Budget) -> io::Result<Compl
     let Some(entries) = entries else {
         return Ok(Completeness::Incomplete("the archive has no toc.dat".into()));
     };
-    let missing: Vec<&Entry> = entries
-        .iter()
-        .filter(|e| e.has_data && !satisfied(e, &|n| members.contains(n)))
-        .collect();
-    if missing.is_empty() {
-        Ok(Completeness::Complete)
-    } else {
-        Ok(Completeness::Incomplete(format!(
-            "{} data member(s) are missing: {}",
-            missing.len(),
-            missing_list(&missing)
-        )))
-    }
-}
-
-fn read_block(stream: &mut dyn BufRead, block: &mut [u8; 512]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < 512 {
-        match stream.read(&mut block[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
+    let present = |n: &str| members.contains(n);
+    Ok(data_present(
+        &entries,
+        |e| satisfied(e, &present),
+        "data member(s) are missing",
+    ))
 }
 
 fn field(bytes: &[u8]) -> String {
@@ -431,16 +443,9 @@ pub fn verify_directory(dir: &Path, budget: &Budget) -> io::Result<Completeness>
         Err(e) => return Err(e),
     };
     let present = |name: &str| dir.join(name).is_file();
-    let missing: Vec<&Entry> = entries
-        .iter()
-        .filter(|e| e.has_data && !satisfied(e, &present))
-        .collect();
-    if !missing.is_empty() {
-        return Ok(Completeness::Incomplete(format!(
-            "{} data file(s) are missing: {}",
-            missing.len(),
-            missing_list(&missing)
-        )));
+    let listed = data_present(&entries, |e| satisfied(e, &present), "data file(s) are missing");
+    if listed != Completeness::Complete {
+        return Ok(listed);
     }
     for entry in entries.iter().filter(|e| e.has_data) {
         let Some(name) = &entry.filename else { continue };
@@ -449,7 +454,7 @@ pub fn verify_directory(dir: &Path, budget: &Budget) -> io::Result<Completeness>
             if !path.is_file() {
                 continue;
             }
-            let (mut stream, _) = super::formats::open(&path, Some(c), budget)?;
+            let (mut stream, _) = super::stream::open(&path, Some(c), budget)?;
             if let Err(e) = io::copy(&mut stream, &mut io::sink()) {
                 if e.kind() == io::ErrorKind::TimedOut {
                     return Err(e);
@@ -461,4 +466,37 @@ pub fn verify_directory(dir: &Path, budget: &Budget) -> io::Result<Completeness>
         }
     }
     Ok(Completeness::Complete)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn archive_header_of_format_1_16() {
+        // PGDMP 1.16.0, int size 4, off size 8, custom; compression none; seven time ints;
+        // dbname "app"; server "18.1"; pg_dump "18.1".
+        let mut h = b"PGDMP\x01\x10\x00\x04\x08\x01\x00".to_vec();
+        let int = |v: i32| {
+            let mut b = vec![0u8];
+            b.extend_from_slice(&v.to_le_bytes());
+            b
+        };
+        for v in [1, 2, 3, 4, 5, 125, 0] {
+            h.extend(int(v));
+        }
+        for s in ["app", "18.1", "18.1"] {
+            h.extend(int(s.len() as i32));
+            h.extend_from_slice(s.as_bytes());
+        }
+        assert_eq!(
+            header(&h),
+            Some(ArchiveHeader {
+                database: Some("app".into()),
+                dump_major: Some(18)
+            })
+        );
+        assert_eq!(header(&h[..20]), None);
+        assert_eq!(header(b"PGDMX"), None);
+    }
 }
