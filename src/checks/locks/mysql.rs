@@ -96,7 +96,20 @@ pub(super) fn snapshot(server: &ServerInfo, results: &Results) -> Result<LockSna
         e.seconds = r.opt_float(2)?;
         e.lock = Some(r.text(3)?).filter(|l| !l.is_empty());
     }
-    let threads: Vec<Thread> = results
+    let threads = threads(results)?;
+    let performance_schema = settings(results, &mut out)?;
+    if metadata_lock_edges(results, &threads, performance_schema, &mut edges, &mut out.notes)? {
+        sources.push("performance_schema.metadata_locks".into());
+    }
+    out.nodes = nodes(&threads, &edges);
+    latest_deadlock_of(results, &mut out)?;
+    out.source = sources.join(", ");
+    Ok(out)
+}
+
+/// The processlist, as read by `lock_sessions.sql`.
+fn threads(results: &Results) -> Result<Vec<Thread>> {
+    results
         .rows(1)?
         .iter()
         .map(|r| {
@@ -112,69 +125,90 @@ pub(super) fn snapshot(server: &ServerInfo, results: &Results) -> Result<LockSna
                 trx_seconds: r.opt_int(8)?,
             })
         })
-        .collect::<Result<_>>()?;
-    let by_id: BTreeMap<i64, &Thread> = threads.iter().map(|t| (t.id, t)).collect();
+        .collect()
+}
 
-    let settings = results.rows(2)?;
-    let performance_schema = match settings.first() {
-        Some(s) => {
-            out.settings = vec![
-                ("innodb_lock_wait_timeout".into(), s.text(0)?),
-                ("lock_wait_timeout".into(), s.text(1)?),
-                ("innodb_print_all_deadlocks".into(), s.text(2)?),
-            ];
-            s.int(3)? == 1
-        }
-        None => false,
+/// The lock settings shown with the tree; whether performance_schema is on.
+fn settings(results: &Results, out: &mut LockSnapshot) -> Result<bool> {
+    let Some(s) = results.rows(2)?.first() else {
+        return Ok(false);
     };
+    out.settings = vec![
+        ("innodb_lock_wait_timeout".into(), s.text(0)?),
+        ("lock_wait_timeout".into(), s.text(1)?),
+        ("innodb_print_all_deadlocks".into(), s.text(2)?),
+    ];
+    Ok(s.int(3)? == 1)
+}
 
-    let mdl_waiters: Vec<&Thread> = threads.iter().filter(|t| t.state == MDL_STATE).collect();
-    if !mdl_waiters.is_empty() {
-        let pairs: Vec<(i64, i64)> = match results.get(3) {
-            Some(Ok(rows)) if performance_schema => {
-                rows.iter().map(|r| Ok((r.int(0)?, r.int(1)?))).collect::<Result<_>>()?
-            }
-            _ => vec![],
-        };
-        if pairs.is_empty() {
-            infer_mdl(&threads, &mdl_waiters, &mut edges, &mut out.notes);
-        } else {
-            sources.push("performance_schema.metadata_locks".into());
-            for (waiting, holder) in pairs {
-                edges.entry(waiting).or_default().blockers.insert(holder);
-            }
-            for w in &mdl_waiters {
-                let e = edges.entry(w.id).or_default();
-                e.seconds = Some(w.time as f64);
-                e.lock = Some("metadata lock".into());
-            }
-        }
+/// Threads waiting for a metadata lock, with their holders: read from performance_schema when
+/// it is on (then `true`: it is a source), else inferred.
+fn metadata_lock_edges(
+    results: &Results,
+    threads: &[Thread],
+    performance_schema: bool,
+    edges: &mut BTreeMap<i64, Edge>,
+    notes: &mut Vec<String>,
+) -> Result<bool> {
+    let waiters: Vec<&Thread> = threads.iter().filter(|t| t.state == MDL_STATE).collect();
+    if waiters.is_empty() {
+        return Ok(false);
     }
+    let pairs: Vec<(i64, i64)> = match results.get(3) {
+        Some(Ok(rows)) if performance_schema => {
+            rows.iter().map(|r| Ok((r.int(0)?, r.int(1)?))).collect::<Result<_>>()?
+        }
+        _ => vec![],
+    };
+    if pairs.is_empty() {
+        infer_mdl(threads, &waiters, edges, notes);
+        return Ok(false);
+    }
+    for (waiting, holder) in pairs {
+        edges.entry(waiting).or_default().blockers.insert(holder);
+    }
+    for w in &waiters {
+        let e = edges.entry(w.id).or_default();
+        e.seconds = Some(w.time as f64);
+        e.lock = Some("metadata lock".into());
+    }
+    Ok(true)
+}
 
+/// Every thread that waits or blocks, as a node of the lock tree.
+fn nodes(threads: &[Thread], edges: &BTreeMap<i64, Edge>) -> Vec<LockNode> {
+    let by_id: BTreeMap<i64, &Thread> = threads.iter().map(|t| (t.id, t)).collect();
     let mut involved: BTreeSet<i64> = edges.keys().copied().collect();
     involved.extend(edges.values().flat_map(|e| e.blockers.iter().copied()));
-    for id in involved {
-        let edge = edges.get(&id);
-        let t = by_id.get(&id);
-        out.nodes.push(LockNode {
-            s: ObservedSession {
-                pid: id,
-                user: t.map(|t| t.user.clone()).unwrap_or_default(),
-                database: t.map(|t| t.db.clone()).unwrap_or_default(),
-                application: None,
-                client: t.map(|t| t.host.clone()).unwrap_or_default(),
-                state: t.map(|t| t.state()).unwrap_or_default(),
-                query: t.map(|t| t.info.clone()).unwrap_or_default(),
-                xact_seconds: t.and_then(|t| t.trx_seconds).map(|x| x as f64),
-                blocked_by: edge.map(|e| e.blockers.iter().copied().collect()).unwrap_or_default(),
-                ..ObservedSession::default()
-            },
-            waiting_seconds: edge.and_then(|e| e.seconds),
-            lock: edge.and_then(|e| e.lock.clone()),
-            inferred: edge.is_some_and(|e| e.inferred),
-            gid: None,
-        });
-    }
+    involved
+        .into_iter()
+        .map(|id| {
+            let edge = edges.get(&id);
+            let t = by_id.get(&id);
+            LockNode {
+                s: ObservedSession {
+                    pid: id,
+                    user: t.map(|t| t.user.clone()).unwrap_or_default(),
+                    database: t.map(|t| t.db.clone()).unwrap_or_default(),
+                    application: None,
+                    client: t.map(|t| t.host.clone()).unwrap_or_default(),
+                    state: t.map(|t| t.state()).unwrap_or_default(),
+                    query: t.map(|t| t.info.clone()).unwrap_or_default(),
+                    xact_seconds: t.and_then(|t| t.trx_seconds).map(|x| x as f64),
+                    blocked_by: edge.map(|e| e.blockers.iter().copied().collect()).unwrap_or_default(),
+                    ..ObservedSession::default()
+                },
+                waiting_seconds: edge.and_then(|e| e.seconds),
+                lock: edge.and_then(|e| e.lock.clone()),
+                inferred: edge.is_some_and(|e| e.inferred),
+                gid: None,
+            }
+        })
+        .collect()
+}
+
+/// The latest deadlock from SHOW ENGINE INNODB STATUS, or why it is not shown.
+fn latest_deadlock_of(results: &Results, out: &mut LockSnapshot) -> Result<()> {
     match results.get(4) {
         Some(Ok(rows)) => {
             if let Some(r) = rows.first() {
@@ -187,8 +221,7 @@ pub(super) fn snapshot(server: &ServerInfo, results: &Results) -> Result<LockSna
         )),
         None => {}
     }
-    out.source = sources.join(", ");
-    Ok(out)
+    Ok(())
 }
 
 /// Without performance_schema the holders of a metadata lock cannot be read. The usual holder is
