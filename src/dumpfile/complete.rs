@@ -8,7 +8,7 @@ use std::io::{self, BufRead, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use super::stream::{Budget, open};
-use super::{Compression, Format, Sniffed, archive};
+use super::{Compression, DumpFormat, Sniffed, archive};
 
 /// Bytes kept from a text dump's end: its trailer lines and what pg_dump writes after them.
 const TAIL: usize = 8 * 1024;
@@ -39,34 +39,34 @@ pub fn verify(path: &Path, sniffed: &Sniffed, budget: &Budget) -> Completeness {
 
 fn verify_inner(path: &Path, sniffed: &Sniffed, budget: &Budget) -> io::Result<Completeness> {
     match sniffed.format {
-        Format::Empty => return Ok(Completeness::Incomplete("the file is empty".into())),
-        Format::Unreadable => {
+        DumpFormat::Empty => return Ok(Completeness::Incomplete("the file is empty".into())),
+        DumpFormat::Unreadable => {
             return Ok(Completeness::Incomplete(format!(
                 "its {} stream cannot be decompressed",
                 sniffed.compression.map(Compression::name).unwrap_or("compressed")
             )));
         }
-        Format::PgDirectory => return archive::verify_directory(path, budget),
+        DumpFormat::PgDirectory => return archive::verify_directory(path, budget),
         _ => {}
     }
     let (mut stream, seekable) = open(path, sniffed.compression, budget)?;
     match sniffed.format {
-        Format::PgCustom => archive::verify_custom(&mut *stream, seekable, budget),
-        Format::PgTar => archive::verify_tar(&mut *stream, budget),
-        Format::PgPlain | Format::PgDumpall => {
+        DumpFormat::PgCustom => archive::verify_custom(&mut *stream, seekable, budget),
+        DumpFormat::PgTar => archive::verify_tar(&mut *stream, budget),
+        DumpFormat::PgPlain | DumpFormat::PgDumpall => {
             let tail = tail(path, &mut *stream, seekable.is_some(), budget)?;
-            let marker = if sniffed.format == Format::PgDumpall {
+            let marker = if sniffed.format == DumpFormat::PgDumpall {
                 "-- PostgreSQL database cluster dump complete"
             } else {
                 "-- PostgreSQL database dump complete"
             };
             Ok(pg_trailer(&tail, marker))
         }
-        Format::Mysqldump => {
+        DumpFormat::Mysqldump => {
             let tail = tail(path, &mut *stream, seekable.is_some(), budget)?;
             Ok(mysql_footer(&tail))
         }
-        Format::MysqldumpNoComments => {
+        DumpFormat::MysqldumpNoComments => {
             // Read to the end all the same: a compressed stream may still be cut short.
             tail(path, &mut *stream, seekable.is_some(), budget)?;
             Ok(Completeness::Unknown(
@@ -74,7 +74,7 @@ fn verify_inner(path: &Path, sniffed: &Sniffed, budget: &Budget) -> io::Result<C
                     .into(),
             ))
         }
-        Format::Empty | Format::Unreadable | Format::PgDirectory => {
+        DumpFormat::Empty | DumpFormat::Unreadable | DumpFormat::PgDirectory => {
             Ok(Completeness::Incomplete("not a file this check can read".into()))
         }
     }

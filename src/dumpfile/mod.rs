@@ -54,8 +54,9 @@ impl Compression {
     }
 }
 
+/// What kind of dump a file is (a report's output format is `report::output::Format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub enum DumpFormat {
     PgPlain,
     PgDumpall,
     PgCustom,
@@ -69,30 +70,32 @@ pub enum Format {
     Unreadable,
 }
 
-impl Format {
+impl DumpFormat {
     /// The name in reports (the `backups` finding's `format` field, restore-check's summary).
     pub fn name(self) -> &'static str {
         match self {
-            Format::PgPlain => "pg_dump plain",
-            Format::PgDumpall => "pg_dumpall",
-            Format::PgCustom => "pg_dump custom",
-            Format::PgTar => "pg_dump tar",
-            Format::PgDirectory => "pg_dump directory",
-            Format::Mysqldump => "mysqldump",
-            Format::MysqldumpNoComments => "mysqldump (no comments)",
-            Format::Empty => "empty",
-            Format::Unreadable => "unreadable",
+            DumpFormat::PgPlain => "pg_dump plain",
+            DumpFormat::PgDumpall => "pg_dumpall",
+            DumpFormat::PgCustom => "pg_dump custom",
+            DumpFormat::PgTar => "pg_dump tar",
+            DumpFormat::PgDirectory => "pg_dump directory",
+            DumpFormat::Mysqldump => "mysqldump",
+            DumpFormat::MysqldumpNoComments => "mysqldump (no comments)",
+            DumpFormat::Empty => "empty",
+            DumpFormat::Unreadable => "unreadable",
         }
     }
 
     /// The engine whose dump this is; `None` for a file with nothing in it to tell.
     pub fn engine(self) -> Option<Engine> {
         match self {
-            Format::PgPlain | Format::PgDumpall | Format::PgCustom | Format::PgTar | Format::PgDirectory => {
-                Some(Engine::Postgres)
-            }
-            Format::Mysqldump | Format::MysqldumpNoComments => Some(Engine::Mysql),
-            Format::Empty | Format::Unreadable => None,
+            DumpFormat::PgPlain
+            | DumpFormat::PgDumpall
+            | DumpFormat::PgCustom
+            | DumpFormat::PgTar
+            | DumpFormat::PgDirectory => Some(Engine::Postgres),
+            DumpFormat::Mysqldump | DumpFormat::MysqldumpNoComments => Some(Engine::Mysql),
+            DumpFormat::Empty | DumpFormat::Unreadable => None,
         }
     }
 }
@@ -100,14 +103,14 @@ impl Format {
 /// What one file or directory turned out to be.
 #[derive(Debug, Clone)]
 pub struct Sniffed {
-    pub format: Format,
+    pub format: DumpFormat,
     pub compression: Option<Compression>,
     /// The major version of the pg_dump that wrote it, when the dump says (e.g. 15).
     pub dump_major: Option<u32>,
 }
 
 impl Sniffed {
-    fn bare(format: Format, compression: Option<Compression>) -> Sniffed {
+    fn bare(format: DumpFormat, compression: Option<Compression>) -> Sniffed {
         Sniffed {
             format,
             compression,
@@ -134,7 +137,7 @@ pub fn sniff(path: &Path) -> io::Result<Option<Sniffed>> {
     let mut magic = [0u8; 6];
     let n = read_full(&mut raw, &mut magic)?;
     if n == 0 {
-        return Ok(Some(Sniffed::bare(Format::Empty, None)));
+        return Ok(Some(Sniffed::bare(DumpFormat::Empty, None)));
     }
     let compression = Compression::sniff(&magic[..n]);
     raw.seek(SeekFrom::Start(0))?;
@@ -145,11 +148,11 @@ pub fn sniff(path: &Path) -> io::Result<Option<Sniffed>> {
     };
     let got = match (got, compression) {
         (Ok(got), _) => got,
-        (Err(_), Some(c)) => return Ok(Some(Sniffed::bare(Format::Unreadable, Some(c)))),
+        (Err(_), Some(c)) => return Ok(Some(Sniffed::bare(DumpFormat::Unreadable, Some(c)))),
         (Err(e), None) => return Err(e),
     };
     if got == 0 {
-        return Ok(Some(Sniffed::bare(Format::Empty, compression)));
+        return Ok(Some(Sniffed::bare(DumpFormat::Empty, compression)));
     }
     Ok(recognise(&head[..got]).map(|(format, dump_major)| Sniffed {
         format,
@@ -166,14 +169,14 @@ fn sniff_directory(path: &Path) -> Option<Sniffed> {
     let _ = toc.take(HEAD as u64).read_to_end(&mut head);
     Some(Sniffed {
         dump_major: archive::header(&head).and_then(|h| h.dump_major),
-        ..Sniffed::bare(Format::PgDirectory, None)
+        ..Sniffed::bare(DumpFormat::PgDirectory, None)
     })
 }
 
 /// The dump in a file's first (decompressed) bytes, and the major of the pg_dump that wrote it.
-fn recognise(head: &[u8]) -> Option<(Format, Option<u32>)> {
+fn recognise(head: &[u8]) -> Option<(DumpFormat, Option<u32>)> {
     if head.starts_with(b"PGDMP") {
-        return Some((Format::PgCustom, archive::header(head).and_then(|h| h.dump_major)));
+        return Some((DumpFormat::PgCustom, archive::header(head).and_then(|h| h.dump_major)));
     }
     // A tar archive's first member header: name at 0, "ustar" at 257. pg_dump writes toc.dat
     // first; any other tar (pg_basebackup's base.tar, a tarball of configs) is not a pg_dump.
@@ -182,19 +185,19 @@ fn recognise(head: &[u8]) -> Option<(Format, Option<u32>)> {
             return None;
         }
         let major = head.get(512..).and_then(archive::header).and_then(|h| h.dump_major);
-        return Some((Format::PgTar, major));
+        return Some((DumpFormat::PgTar, major));
     }
     let text = String::from_utf8_lossy(head);
     if text.contains("-- PostgreSQL database cluster dump") {
-        Some((Format::PgDumpall, None))
+        Some((DumpFormat::PgDumpall, None))
     } else if text.contains("-- PostgreSQL database dump") {
         let major = text
             .lines()
             .find_map(|l| l.strip_prefix("-- Dumped by pg_dump version "))
             .and_then(major_of);
-        Some((Format::PgPlain, major))
+        Some((DumpFormat::PgPlain, major))
     } else if text.contains("-- MySQL dump") || text.contains("-- MariaDB dump") {
-        Some((Format::Mysqldump, None))
+        Some((DumpFormat::Mysqldump, None))
     } else if text.starts_with("/*M!999999")
         || text.starts_with("/*!40")
         || text.starts_with("CREATE TABLE `")
@@ -202,7 +205,7 @@ fn recognise(head: &[u8]) -> Option<(Format, Option<u32>)> {
     {
         // mysqldump --compact / --skip-comments: no header, but its session settings or
         // backquoted DDL; the footer is missing by design.
-        Some((Format::MysqldumpNoComments, None))
+        Some((DumpFormat::MysqldumpNoComments, None))
     } else {
         None
     }
@@ -261,9 +264,9 @@ mod tests {
     fn plain_dumps_give_their_pg_dump_major() {
         let head = b"--\n-- PostgreSQL database dump\n--\n\n-- Dumped from database version 15.4\n\
                      -- Dumped by pg_dump version 17.2 (Debian 17.2-1)\n";
-        assert_eq!(recognise(head), Some((Format::PgPlain, Some(17))));
+        assert_eq!(recognise(head), Some((DumpFormat::PgPlain, Some(17))));
         let all = b"--\n-- PostgreSQL database cluster dump\n--\n";
-        assert_eq!(recognise(all), Some((Format::PgDumpall, None)));
+        assert_eq!(recognise(all), Some((DumpFormat::PgDumpall, None)));
         assert_eq!(recognise(b"hello world"), None);
     }
 
@@ -271,15 +274,15 @@ mod tests {
     fn mysqldumps_with_and_without_comments() {
         assert_eq!(
             recognise(b"-- MariaDB dump 10.19  Distrib 10.11.6-MariaDB\n"),
-            Some((Format::Mysqldump, None))
+            Some((DumpFormat::Mysqldump, None))
         );
         assert_eq!(
             recognise(b"/*!40101 SET NAMES utf8 */;\n"),
-            Some((Format::MysqldumpNoComments, None))
+            Some((DumpFormat::MysqldumpNoComments, None))
         );
         assert_eq!(
             recognise(b"/*M!999999\\- enable the sandbox mode */ \n/*!40101 SET NAMES utf8mb4 */;\n"),
-            Some((Format::MysqldumpNoComments, None))
+            Some((DumpFormat::MysqldumpNoComments, None))
         );
     }
 
@@ -290,6 +293,6 @@ mod tests {
         tar[257..262].copy_from_slice(b"ustar");
         assert_eq!(recognise(&tar), None);
         tar[..8].copy_from_slice(b"toc.dat\0");
-        assert_eq!(recognise(&tar), Some((Format::PgTar, None)));
+        assert_eq!(recognise(&tar), Some((DumpFormat::PgTar, None)));
     }
 }

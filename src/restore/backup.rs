@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use crate::dumpfile::{self, Compression, Format, Sniffed};
+use crate::dumpfile::{self, Compression, DumpFormat, Sniffed};
 use crate::target::Engine;
 
 /// A recognised backup.
 #[derive(Debug, Clone)]
 pub struct Backup {
     pub path: PathBuf,
-    pub format: Format,
+    pub format: DumpFormat,
     pub compression: Option<Compression>,
     /// Bytes on disk: the file, or every file of a directory-format dump.
     pub size: u64,
@@ -58,7 +58,7 @@ pub fn detect(path: &Path) -> Result<Backup> {
         );
     };
     let engine = match (format.engine(), compression) {
-        (Some(engine), _) if format != Format::PgDumpall => engine,
+        (Some(engine), _) if format != DumpFormat::PgDumpall => engine,
         (Some(_), _) => bail!(
             "{} is a pg_dumpall file (a whole cluster: roles and every database); restore-check restores one \
              database's dump (pg_dump)",

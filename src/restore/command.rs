@@ -8,7 +8,7 @@ use anyhow::{Result, bail};
 
 use super::backup::Backup;
 use super::tool;
-use crate::dumpfile::Format;
+use crate::dumpfile::DumpFormat;
 use crate::target::{Engine, Target, TlsMode};
 
 /// The restore program, its arguments and environment for this backup and scratch database.
@@ -88,7 +88,7 @@ fn postgres(backup: &Backup, scratch: &Target, dbname: &str) -> Result<Prepared>
         conninfo.push(kv("sslrootcert", &ca.display().to_string()));
     }
     let conninfo = conninfo.join(" ");
-    if backup.format == Format::PgPlain {
+    if backup.format == DumpFormat::PgPlain {
         for a in ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d"] {
             args.push(a.into());
         }
@@ -110,7 +110,7 @@ fn postgres(backup: &Backup, scratch: &Target, dbname: &str) -> Result<Prepared>
     ] {
         args.push(a.into());
     }
-    if backup.format == Format::PgDirectory {
+    if backup.format == DumpFormat::PgDirectory {
         args.push(backup.path.as_os_str().to_owned());
     }
     let program = tool::pg_program("pg_restore", backup.dump_major)?;

@@ -19,7 +19,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::backup::Backup;
 use super::guard::{DumpSyntax, Guard, Verdict};
-use crate::dumpfile::Format;
+use crate::dumpfile::DumpFormat;
 
 /// Where Debian's and the extra PostgreSQL majors' client programs live, one directory per major.
 const PG_BIN_ROOTS: &[&str] = &["/usr/lib/postgresql", "/opt/dbrunbook-pg"];
@@ -144,7 +144,7 @@ pub struct Finished {
 pub fn run(job: Job) -> Result<Finished> {
     let started = Instant::now();
     let backup = job.backup;
-    let directory = backup.format == Format::PgDirectory;
+    let directory = backup.format == DumpFormat::PgDirectory;
     let mut tool = spawn(&job, directory)?;
     let stderr = tool.stderr.take().map(|e| std::thread::spawn(move || keep_head(e)));
     let counter = Arc::new(AtomicU64::new(0));
@@ -224,14 +224,14 @@ fn start_forwarder(
         Some(c) => crate::dumpfile::decoder(c, BufReader::with_capacity(COPY_BUFFER, counted)),
     };
     let guard = match backup.format {
-        Format::PgPlain => Some(Guard::new(DumpSyntax::Postgres)),
-        Format::Mysqldump | Format::MysqldumpNoComments => Some(Guard::new(DumpSyntax::Mysql)),
-        Format::PgCustom
-        | Format::PgTar
-        | Format::PgDirectory
-        | Format::PgDumpall
-        | Format::Empty
-        | Format::Unreadable => None,
+        DumpFormat::PgPlain => Some(Guard::new(DumpSyntax::Postgres)),
+        DumpFormat::Mysqldump | DumpFormat::MysqldumpNoComments => Some(Guard::new(DumpSyntax::Mysql)),
+        DumpFormat::PgCustom
+        | DumpFormat::PgTar
+        | DumpFormat::PgDirectory
+        | DumpFormat::PgDumpall
+        | DumpFormat::Empty
+        | DumpFormat::Unreadable => None,
     };
     Ok(std::thread::spawn(move || forward(source, stdin, guard, &stop)))
 }

@@ -13,7 +13,7 @@ use super::command::{Prepared, command};
 use super::scratch::Created;
 use super::tables::{self, Counted, Table};
 use super::{EXACT_COUNT_MAX_BYTES, NAME, Run, Source, failed, round, tool, unknown};
-use crate::dumpfile::{self, Format};
+use crate::dumpfile::{self, DumpFormat};
 use crate::engine::Session;
 use crate::redact::driver_message;
 use crate::report::{CheckResult, Finding, Metric, Status, Unit};
@@ -380,9 +380,9 @@ fn cut_short(backup: &Backup, r: &mut Restored) -> Option<CheckResult> {
         return None;
     }
     let trailer = match backup.format {
-        Format::PgPlain => "-- PostgreSQL database dump complete",
-        Format::Mysqldump => "-- Dump completed",
-        Format::MysqldumpNoComments => {
+        DumpFormat::PgPlain => "-- PostgreSQL database dump complete",
+        DumpFormat::Mysqldump => "-- Dump completed",
+        DumpFormat::MysqldumpNoComments => {
             r.notes.push(
                 "the dump has neither mysqldump's header nor its closing '-- Dump completed' line (made with \
                  --compact or --skip-comments): whether it is complete is unknown"
@@ -390,12 +390,12 @@ fn cut_short(backup: &Backup, r: &mut Restored) -> Option<CheckResult> {
             );
             return None;
         }
-        Format::PgDumpall
-        | Format::PgCustom
-        | Format::PgTar
-        | Format::PgDirectory
-        | Format::Empty
-        | Format::Unreadable => return None,
+        DumpFormat::PgDumpall
+        | DumpFormat::PgCustom
+        | DumpFormat::PgTar
+        | DumpFormat::PgDirectory
+        | DumpFormat::Empty
+        | DumpFormat::Unreadable => return None,
     };
     let what = r.what.clone();
     Some(r.failed(format!(
