@@ -4,6 +4,7 @@
 
 mod support;
 
+mod architecture;
 mod backups;
 mod check_all;
 mod cli;
