@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::fleet::FleetTarget;
 use super::{CheckResult, Finding, FleetReport, Render, Report, Status, Unit};
 use crate::text::{sanitize, shorten};
-use crate::units::{Places, decimal};
+use crate::units::{Places, decimal, human_millis};
 
 /// Longest text shown in one table cell; JSON carries the whole text.
 const CELL_MAX: usize = 60;
@@ -100,9 +100,9 @@ fn status_lines(report: &Report, opts: &Table) -> String {
         n => format!(": {n} checks need attention, worst first below"),
     };
     out.push_str(&format!(
-        "Overall: {} in {} ms{tail}\n",
+        "Overall: {} in {}{tail}\n",
         paint(report.status, color),
-        report.elapsed_ms
+        human_millis(report.elapsed_ms as f64)
     ));
     out
 }
@@ -294,9 +294,9 @@ fn render_fleet(fleet: &FleetReport, opts: &Table) -> String {
         })
         .collect();
     out.push_str(&format!(
-        "{} targets in {:.1} s: {}. Overall: {}\n",
+        "{} targets in {}: {}. Overall: {}\n",
         fleet.targets.len(),
-        fleet.elapsed_ms as f64 / 1000.0,
+        human_millis(fleet.elapsed_ms as f64),
         counts.join(", "),
         paint(fleet.status, opts.color)
     ));
@@ -432,7 +432,7 @@ mod tests {
                 "WARNING   queries     slow one",
                 "CRITICAL  locks       blocked",
                 "UNKNOWN   migrations  cannot see",
-                "Overall: CRITICAL in 12 ms: 3 checks need attention, worst first below",
+                "Overall: CRITICAL in 12ms: 3 checks need attention, worst first below",
             ],
             "{out}"
         );
