@@ -100,19 +100,8 @@ pub async fn diagnose(plan: &Plan, checks: &[Selected], target: &Target, started
     let mut session = match connect(plan, target, deadline, &progress).await {
         Ok(session) => session,
         Err(err) => {
-            let attach = Attach::unconnected(catalog, target.engine);
-            let mut results = refused::refused(checks, &err, target, &attach);
-            let why = format!("cannot connect to {}: {err}", crate::engine::describe_hosts(target));
-            let offline = local::offline(local_work, started + timeout, timeout, &why).await;
-            for (i, outcome) in offline.into_iter().enumerate() {
-                if let Some(outcome) = outcome {
-                    let name = checks[i].check.spec().name;
-                    results[i] = attach.result(name, Some(name), outcome);
-                }
-            }
+            let report = unconnected(plan, checks, target, &err, local_work, started).await;
             progress.done();
-            let mut report = attach::report(target, None, results, &plan.runbooks, started);
-            report.unanswered = err.kind == ConnectErrorKind::Timeout;
             return report;
         }
     };
@@ -146,6 +135,32 @@ pub async fn diagnose(plan: &Plan, checks: &[Selected], target: &Target, started
         .collect();
     progress.done();
     attach::report(target, Some(server.version.clone()), results, &plan.runbooks, started)
+}
+
+/// The report when the tool's own connection failed: each check's verdict on the refusal
+/// (see `refused`), or from its local facts alone where it has some (backup files).
+async fn unconnected(
+    plan: &Plan,
+    checks: &[Selected],
+    target: &Target,
+    err: &ConnectError,
+    local_work: Vec<local::Pending>,
+    started: Instant,
+) -> Report {
+    let timeout = plan.deadlines.timeout;
+    let attach = Attach::unconnected(&plan.runbooks.catalog, target.engine);
+    let mut results = refused::refused(checks, err, target, &attach);
+    let why = format!("cannot connect to {}: {err}", crate::engine::describe_hosts(target));
+    let offline = local::offline(local_work, started + timeout, timeout, &why).await;
+    for (i, outcome) in offline.into_iter().enumerate() {
+        if let Some(outcome) = outcome {
+            let name = checks[i].check.spec().name;
+            results[i] = attach.result(name, Some(name), outcome);
+        }
+    }
+    let mut report = attach::report(target, None, results, &plan.runbooks, started);
+    report.unanswered = err.kind == ConnectErrorKind::Timeout;
+    report
 }
 
 /// Thresholds and intervals, before connecting: a typo costs no connection, and they shape the
