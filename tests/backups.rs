@@ -152,7 +152,7 @@ fn a_dump_sixty_hours_old_is_critical_and_stale() {
     let (code, report) = backups(&shared_pg_url(), &["--dir", dir_str(dir.path())]);
     assert_eq!(code, 2, "{report:#}");
     let summary = check(&report)["summary"].as_str().unwrap();
-    assert!(summary.contains("app: the newest backup is 60h"), "{summary}");
+    assert!(summary.contains("app: the newest backup is 2d12h old"), "{summary}");
     assert_eq!(runbook_id(&report), "backup-stale");
     assert_eq!(backup_findings(&report)[0]["status"], "critical");
 }

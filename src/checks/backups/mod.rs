@@ -20,7 +20,7 @@ use crate::dumpfile::Completeness;
 use crate::engine::Query;
 use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
-use crate::units::{format_duration, human_bytes};
+use crate::units::{human_bytes, human_duration};
 
 pub struct Backups;
 
@@ -334,7 +334,7 @@ fn judge_dir(v: &mut Verdict, t: &Thresholds, limit: usize, s: &dumps::Scanned) 
         v.fine(format!(
             "{} database(s) in {dir} have a complete backup, the oldest of them {} old",
             s.series.len(),
-            format_duration(worst_age)
+            human_duration(worst_age)
         ));
     }
     (worst_age, s.series.len())
@@ -356,7 +356,7 @@ impl Newest<'_> {
         v.value("dir", self.dir);
         v.value("series", &self.name);
         v.value("file", &self.file);
-        v.value("age", format_duration(self.age));
+        v.value("age", human_duration(self.age));
         v.value("size", self.size);
         v.value("format", &self.format);
         v.value("detail", detail);
@@ -377,7 +377,7 @@ fn judge_series(
             "{}: {} is incomplete but was modified {} ago, so it is taken for a dump still being written; the backup before it was judged",
             crate::text::sanitize(&series.key, true),
             crate::text::sanitize(&writing.path.display().to_string(), true),
-            format_duration(age_of(writing.modified))
+            human_duration(age_of(writing.modified))
         ));
     }
     let backup = &series.backups[0];
@@ -406,7 +406,7 @@ fn judge_series(
                 .with("status", verdict.name())
                 .with("file", newest.file.clone())
                 .with("format", newest.format.clone())
-                .with("age", format_duration(newest.age))
+                .with("age", human_duration(newest.age))
                 .with("age_seconds", newest.age.as_secs())
                 .with("size_bytes", newest.size)
                 .with("previous_median_bytes", median)
@@ -465,7 +465,7 @@ fn judge_age(v: &mut Verdict, t: &Thresholds, newest: &Newest) -> Status {
         format!(
             "{}: the newest backup is {} old (limit {})",
             newest.name,
-            format_duration(newest.age),
+            human_duration(newest.age),
             t.shown(limit_key)
         ),
     );

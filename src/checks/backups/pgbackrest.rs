@@ -16,7 +16,7 @@ use super::{Verdict, grade_age};
 use crate::checks::Thresholds;
 use crate::report::{Finding, Metric, Status, Unit};
 use crate::text::sanitize;
-use crate::units::format_duration;
+use crate::units::human_duration;
 
 #[derive(Debug, Clone)]
 pub struct Backup {
@@ -196,7 +196,7 @@ pub fn judge(v: &mut Verdict, t: &Thresholds, stanza: &Result<Stanza, String>) {
             "pgBackRest stanza {name}: newest backup {} ({}) {} old{}",
             sanitize(&newest.label, true),
             newest.kind,
-            format_duration(age(newest.stop)),
+            human_duration(age(newest.stop)),
             if s.lock_held { ", a backup is running" } else { "" }
         ));
     }
@@ -222,9 +222,9 @@ fn finding(s: &Stanza, name: &str) -> Finding {
         .with("backup_running", s.lock_held)
         .with("backups", s.backups.len())
         .with("newest", newest.map(|b| sanitize(&b.label, true)))
-        .with("newest_age", newest.map(|b| format_duration(age(b.stop))))
+        .with("newest_age", newest.map(|b| human_duration(age(b.stop))))
         .with("newest_full", newest_full.map(|b| sanitize(&b.label, true)))
-        .with("newest_full_age", newest_full.map(|b| format_duration(age(b.stop))));
+        .with("newest_full_age", newest_full.map(|b| human_duration(age(b.stop))));
     for (id, min, max) in &s.archives {
         finding = finding.with(
             &format!("archive_{}", sanitize(id, true)),
@@ -247,14 +247,14 @@ fn judge_newest(v: &mut Verdict, t: &Thresholds, name: &str, newest: &Backup) ->
     );
     let by_age = grade_age(newest_age, t);
     if by_age != Status::Ok {
-        v.value("age", format_duration(newest_age));
+        v.value("age", human_duration(newest_age));
         v.problem(
             by_age,
             "pgbackrest_stale",
             format!(
                 "pgBackRest stanza {name}: the newest backup {} is {} old",
                 sanitize(&newest.label, true),
-                format_duration(newest_age)
+                human_duration(newest_age)
             ),
         );
     }
@@ -271,7 +271,7 @@ fn judge_full(v: &mut Verdict, t: &Thresholds, name: &str, newest_full: Option<&
                 format!(
                     "pgBackRest stanza {name}: the newest full backup {} is {} old (limit {})",
                     sanitize(&full.label, true),
-                    format_duration(age(full.stop)),
+                    human_duration(age(full.stop)),
                     t.shown(FULL_MAX_AGE)
                 ),
             );

@@ -14,7 +14,7 @@ use crate::checks::{Context, Results, visibility_grant};
 use crate::engine::Query;
 use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
-use crate::units::{format_duration, human_bytes};
+use crate::units::{format_duration, human_bytes, human_duration};
 
 pub fn queries(engine: Engine) -> Vec<Query> {
     match engine {
@@ -182,7 +182,7 @@ impl Archiver {
 
 /// Seconds as people write a duration (`3m10s`); negative clock skew reads as 0.
 fn ago(seconds: f64) -> String {
-    format_duration(Duration::from_secs_f64(seconds.max(0.0)))
+    human_duration(Duration::from_secs_f64(seconds.max(0.0)))
 }
 
 fn postgres(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
@@ -263,7 +263,7 @@ fn waiting_segments(
             let oldest = row.map(|r| r.opt_float(1)).transpose()?.flatten();
             v.metrics.push(Metric::new("wal_ready", ready as f64, Unit::Count));
             if let Some(oldest) = oldest.filter(|&a| a >= max_age.as_secs_f64()) {
-                let age = format_duration(Duration::from_secs_f64(oldest));
+                let age = human_duration(Duration::from_secs_f64(oldest));
                 v.value("wal_age", &age);
                 v.value("ready", ready);
                 v.problem(

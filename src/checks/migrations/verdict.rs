@@ -14,7 +14,7 @@ use crate::checks::{Context, Facts, Outcome};
 use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
 use crate::text::shorten;
-use crate::units::format_duration;
+use crate::units::human_duration;
 use anyhow::Result;
 
 /// A status with the condition that caused it, for picking the worst.
@@ -201,7 +201,7 @@ fn held_lock(ctx: &Context, v: &mut Verdict, i: usize, lock: &Lock, lock_table: 
     let t = ctx.thresholds;
     let held = lock
         .age_seconds
-        .map(|s| format_duration(Duration::from_secs_f64(s.max(0.0).round())));
+        .map(|s| human_duration(Duration::from_secs_f64(s.max(0.0).round())));
     let status = match lock.age_seconds {
         Some(s) => crate::checks::grade(s, t.seconds(LOCK_WARNING), t.seconds(LOCK_CRITICAL)),
         None => Status::Warning,
