@@ -2,12 +2,15 @@
 -- holding back the xmin horizon the most; and the oldest holder of the horizon of any kind:
 -- a session's snapshot or transaction, a prepared transaction, or a replication slot (a
 -- standby with hot_standby_feedback holds it through its slot or its WAL sender's xmin).
-WITH holders AS (
-  SELECT 'pid ' || pid AS holder, age(backend_xmin)::int8 AS age
-    FROM pg_stat_activity WHERE backend_xmin IS NOT NULL AND pid <> pg_backend_pid()
+-- pg_stat_activity is read once (a CTE named twice is materialised): each mention of the view
+-- costs a fresh backend its parse and planning again.
+WITH a AS (
+  SELECT pid, backend_xmin, backend_xid, backend_type, usesysid, datid
+    FROM pg_stat_activity WHERE pid <> pg_backend_pid()
+), holders AS (
+  SELECT 'pid ' || pid AS holder, age(backend_xmin)::int8 AS age FROM a WHERE backend_xmin IS NOT NULL
   UNION ALL
-  SELECT 'pid ' || pid, age(backend_xid)::int8
-    FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+  SELECT 'pid ' || pid, age(backend_xid)::int8 FROM a WHERE backend_xid IS NOT NULL
   UNION ALL
   SELECT 'prepared transaction ' || quote_literal(gid), age(transaction)::int8 FROM pg_prepared_xacts
   UNION ALL
@@ -17,12 +20,12 @@ WITH holders AS (
   SELECT 'replication slot ' || quote_literal(slot_name) || ' (catalog_xmin)', age(catalog_xmin)::int8
     FROM pg_replication_slots WHERE catalog_xmin IS NOT NULL
 )
-SELECT (SELECT count(*) FROM pg_stat_activity
+SELECT (SELECT count(*) FROM a
          WHERE backend_type IS NULL AND usesysid IS NOT NULL AND datid IS NOT NULL) AS hidden,
        x.pid::int8, age(x.backend_xmin)::int8, current_user::text AS role,
        h.holder AS xmin_holder, h.age AS xmin_holder_age
   FROM (SELECT 1) one
-  LEFT JOIN LATERAL (SELECT pid, backend_xmin FROM pg_stat_activity
-                      WHERE backend_xmin IS NOT NULL AND pid <> pg_backend_pid()
+  LEFT JOIN LATERAL (SELECT pid, backend_xmin FROM a
+                      WHERE backend_xmin IS NOT NULL
                       ORDER BY age(backend_xmin) DESC LIMIT 1) x ON true
   LEFT JOIN LATERAL (SELECT holder, age FROM holders ORDER BY age DESC LIMIT 1) h ON true
