@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+pub mod apps;
 pub mod fleet;
 pub mod golden;
 pub mod pg_majors;
