@@ -101,11 +101,6 @@ impl Check for Locks {
         match ctx.engine() {
             Engine::Mysql => mysql::queries(ctx.server),
             Engine::Postgres | Engine::Pgbouncer => vec![
-                if ctx.server.version_num >= 140000 {
-                    Query::new("reading lock waits", include_str!("../sql/postgres/locks.sql"))
-                } else {
-                    Query::new("reading lock waits", include_str!("../sql/postgres/locks_pre14.sql"))
-                },
                 Query::new(
                     "reading lock settings",
                     include_str!("../sql/postgres/lock_settings.sql"),
@@ -115,6 +110,26 @@ impl Check for Locks {
                     include_str!("../sql/postgres/activity_totals.sql"),
                 ),
             ],
+        }
+    }
+
+    /// The lock tree, only when the first batch saw a lock waited for: on a healthy server
+    /// the run never plans the costliest statement it has.
+    fn follow_up(&self, ctx: &Context, results: &Results) -> Vec<Query> {
+        let waiting = |r: &Results| -> Option<bool> {
+            let v = r.rows(0).ok()?.first()?.text_named("waiting").ok()??;
+            Some(matches!(v.as_str(), "on" | "t" | "true"))
+        };
+        match ctx.engine() {
+            Engine::Mysql => Vec::new(),
+            Engine::Postgres | Engine::Pgbouncer if waiting(results) != Some(false) => {
+                vec![if ctx.server.version_num >= 140000 {
+                    Query::new("reading lock waits", include_str!("../sql/postgres/locks.sql"))
+                } else {
+                    Query::new("reading lock waits", include_str!("../sql/postgres/locks_pre14.sql"))
+                }]
+            }
+            Engine::Postgres | Engine::Pgbouncer => Vec::new(),
         }
     }
 
@@ -177,16 +192,19 @@ fn postgres_snapshot(results: &Results) -> Result<LockSnapshot> {
         source: "pg_stat_activity, pg_blocking_pids(), pg_locks".into(),
         ..Default::default()
     };
-    for row in results.rows(0)?.iter() {
-        out.nodes.push(LockNode {
-            s: ObservedSession::decode(&row)?,
-            gid: row.text_named("gid")?,
-            waiting_seconds: row.float_named("waiting_seconds")?,
-            lock: row.text_named("lock")?,
-            inferred: false,
-        });
+    // The tree came as a follow-up (index 2) only when a lock was waited for.
+    if results.get(2).is_some() {
+        for row in results.rows(2)?.iter() {
+            out.nodes.push(LockNode {
+                s: ObservedSession::decode(&row)?,
+                gid: row.text_named("gid")?,
+                waiting_seconds: row.float_named("waiting_seconds")?,
+                lock: row.text_named("lock")?,
+                inferred: false,
+            });
+        }
     }
-    let settings = results.rows(1)?;
+    let settings = results.rows(0)?;
     let s = settings
         .first()
         .ok_or_else(|| anyhow!("no row from the lock settings"))?;
@@ -194,7 +212,7 @@ fn postgres_snapshot(results: &Results) -> Result<LockSnapshot> {
     for (i, name) in [(1, "log_lock_waits"), (2, "deadlock_timeout"), (3, "lock_timeout")] {
         out.settings.push((name.to_string(), s.text(i)?));
     }
-    if let Some(t) = results.rows(2)?.first() {
+    if let Some(t) = results.rows(1)?.first() {
         out.hidden = t.int(0)?;
         out.account = t.text(3)?;
     }
