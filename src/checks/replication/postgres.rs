@@ -1,0 +1,675 @@
+//! PostgreSQL replication, from either side: on a primary (or a cascading replica) its WAL
+//! senders, its slots and whether the synchronous standbys it waits for are there; on a replica
+//! the WAL receiver, how far replay is behind what was received, and paused replay. Rows are
+//! decoded into plain structs first, then judged.
+
+use anyhow::{Result, anyhow};
+
+use super::{
+    LAG_BYTES_CRITICAL, LAG_BYTES_WARNING, LAG_CRITICAL, LAG_WARNING, SLOT_INACTIVE, SLOT_RETAINED_CRITICAL,
+    SLOT_RETAINED_WARNING, Verdict, graded,
+};
+use crate::checks::{Context, Results, visibility_grant};
+use crate::engine::{Query, Row};
+use crate::report::{Finding, Metric, Status, Unit};
+use crate::target::Engine;
+use crate::units::{human_bytes, human_seconds};
+
+pub fn queries() -> Vec<Query> {
+    vec![
+        Query::new(
+            "reading this server's replication role and settings",
+            include_str!("../sql/postgres/replication_server.sql"),
+        ),
+        Query::new(
+            "reading pg_stat_replication",
+            include_str!("../sql/postgres/replication_senders.sql"),
+        ),
+        Query::new(
+            "reading pg_replication_slots",
+            include_str!("../sql/postgres/replication_slots.sql"),
+        ),
+        Query::new(
+            "reading pg_stat_wal_receiver",
+            include_str!("../sql/postgres/replication_receiver.sql"),
+        ),
+        Query::new(
+            "reading recovery conflicts and the replica's longest query",
+            include_str!("../sql/postgres/replication_conflicts.sql"),
+        ),
+    ]
+}
+
+/// The server's own row.
+#[derive(Debug, Clone, Default)]
+struct Server {
+    in_recovery: bool,
+    taken_at: f64,
+    receive_lsn: Option<i64>,
+    replay_lsn: Option<i64>,
+    last_replay_age: Option<f64>,
+    pause_state: Option<String>,
+    standby_names: String,
+    /// Bytes; -1: unlimited.
+    max_slot_wal_keep_size: i64,
+    hot_standby_feedback: String,
+    max_standby_streaming_delay: String,
+    monitor: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Sender {
+    pid: i64,
+    application: String,
+    client: Option<String>,
+    /// `None`: hidden from this role (no pg_monitor).
+    state: Option<String>,
+    sync_state: Option<String>,
+    replay_behind: Option<i64>,
+    write_lag: Option<f64>,
+    flush_lag: Option<f64>,
+    replay_lag: Option<f64>,
+    slot: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Slot {
+    name: String,
+    kind: String,
+    plugin: Option<String>,
+    database: Option<String>,
+    temporary: bool,
+    active: bool,
+    active_pid: Option<i64>,
+    client: Option<String>,
+    application: Option<String>,
+    retained: Option<i64>,
+    wal_status: Option<String>,
+    safe_wal_size: Option<i64>,
+    xmin_age: Option<i64>,
+    catalog_xmin_age: Option<i64>,
+    inactive_for: Option<f64>,
+    invalidation_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Receiver {
+    status: String,
+    slot: Option<String>,
+    sender_host: Option<String>,
+    sender_port: Option<i64>,
+    last_message_age: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Replica {
+    conflicts: i64,
+    query_pid: Option<i64>,
+    query_user: Option<String>,
+    query_age: Option<f64>,
+    query: Option<String>,
+}
+
+struct Snapshot {
+    server: Server,
+    senders: Vec<Sender>,
+    slots: Vec<Slot>,
+    receiver: Option<Receiver>,
+    replica: Replica,
+}
+
+fn decode(r: &Results) -> Result<Snapshot> {
+    let rows = r.rows(0)?;
+    let s = rows.first().ok_or_else(|| anyhow!("no row from the replication settings"))?;
+    let server = Server {
+        in_recovery: s.int(0)? != 0,
+        taken_at: s.opt_float(1)?.unwrap_or_default(),
+        receive_lsn: s.opt_int(3)?,
+        replay_lsn: s.opt_int(4)?,
+        last_replay_age: s.opt_float(5)?,
+        pause_state: s.opt_text(6)?,
+        standby_names: s.text(7)?,
+        max_slot_wal_keep_size: s.opt_int(8)?.unwrap_or(-1),
+        hot_standby_feedback: s.text(9)?,
+        max_standby_streaming_delay: s.text(10)?,
+        monitor: s.int(11)? != 0,
+    };
+    let senders = r.rows(1)?.iter().map(|row| sender(&row)).collect::<Result<_>>()?;
+    let slots = r.rows(2)?.iter().map(|row| slot(&row)).collect::<Result<_>>()?;
+    let receiver = r
+        .rows(3)?
+        .first()
+        .map(|w| -> Result<Receiver> {
+            Ok(Receiver {
+                status: w.text(1)?,
+                slot: w.opt_text(2)?,
+                sender_host: w.opt_text(3)?,
+                sender_port: w.opt_int(4)?,
+                last_message_age: w.opt_float(5)?,
+            })
+        })
+        .transpose()?;
+    let replica = match r.rows(4)?.first() {
+        Some(c) => Replica {
+            conflicts: c.int(0)?,
+            query_pid: c.opt_int(1)?,
+            query_user: c.opt_text(2)?,
+            query_age: c.opt_float(3)?,
+            query: c.opt_text(4)?,
+        },
+        None => Replica::default(),
+    };
+    Ok(Snapshot {
+        server,
+        senders,
+        slots,
+        receiver,
+        replica,
+    })
+}
+
+fn sender(row: &Row) -> Result<Sender> {
+    Ok(Sender {
+        pid: row.int(0)?,
+        application: row.text(1)?,
+        client: row.opt_text(2)?,
+        state: row.opt_text(3)?,
+        sync_state: row.opt_text(4)?,
+        replay_behind: row.opt_int(8)?,
+        write_lag: row.opt_float(9)?,
+        flush_lag: row.opt_float(10)?,
+        replay_lag: row.opt_float(11)?,
+        slot: row.opt_text(12)?,
+    })
+}
+
+fn slot(row: &Row) -> Result<Slot> {
+    Ok(Slot {
+        name: row.text(0)?,
+        kind: row.text(1)?,
+        plugin: row.opt_text(2)?,
+        database: row.opt_text(3)?,
+        temporary: row.int(4)? != 0,
+        active: row.int(5)? != 0,
+        active_pid: row.opt_int(6)?,
+        client: row.opt_text(7)?,
+        application: row.opt_text(8)?,
+        retained: row.opt_int(9)?,
+        wal_status: row.opt_text(10)?,
+        safe_wal_size: row.opt_int(11)?,
+        xmin_age: row.opt_int(12)?,
+        catalog_xmin_age: row.opt_int(13)?,
+        inactive_for: row.opt_float(15)?,
+        invalidation_reason: row.opt_text(16)?,
+    })
+}
+
+pub fn evaluate(ctx: &Context, results: &Results, v: &mut Verdict) -> Result<()> {
+    let first = decode(&results.first())?;
+    let second = results.second().map(|r| decode(&r)).transpose()?;
+    // With --interval the later snapshot is the one judged; the earlier gives the growth.
+    let (now, before) = match &second {
+        Some(s) => (s, Some(&first)),
+        None => (&first, None),
+    };
+    if now.server.in_recovery {
+        replica_side(ctx, now, v);
+    }
+    senders(ctx, now, v);
+    sync_standbys(now, v);
+    slots(ctx, now, before, v);
+    if v.problems.is_empty() && v.fine.is_empty() {
+        v.fine("not replicating: not a replica, no WAL senders, no replication slots".into());
+    }
+    Ok(())
+}
+
+/// A replica's own view: is it receiving, how far is replay behind what it received, is replay
+/// paused. An idle primary sends nothing, so a replica that replayed all it received is not
+/// behind however old its last replayed transaction is.
+fn replica_side(ctx: &Context, s: &Snapshot, v: &mut Verdict) {
+    let t = ctx.thresholds;
+    let srv = &s.server;
+    let pending = match (srv.receive_lsn, srv.replay_lsn) {
+        (Some(received), Some(replayed)) => Some((received - replayed).max(0)),
+        _ => None,
+    };
+    let lag = match pending {
+        Some(0) => Some(0.0),
+        Some(_) => srv.last_replay_age.map(|a| a.max(0.0)),
+        None => None,
+    };
+    let paused = matches!(srv.pause_state.as_deref(), Some("paused" | "pause requested"));
+    v.metrics.push(Metric::new("wal_receiver_up", f64::from(u8::from(s.receiver.as_ref().is_some_and(|r| r.status == "streaming"))), Unit::Count));
+    v.metrics.push(Metric::new("replay_paused", f64::from(u8::from(paused)), Unit::Count));
+    v.metrics.push(Metric::new("recovery_conflicts", s.replica.conflicts as f64, Unit::Counter));
+    receiver(s, v);
+    if let Some(lag) = lag {
+        v.metrics.push(
+            Metric::new("replica_lag_seconds", lag.round(), Unit::Seconds)
+                .thresholds(t.seconds(LAG_WARNING), t.seconds(LAG_CRITICAL)),
+        );
+    }
+    if let Some(bytes) = pending {
+        v.metrics.push(
+            Metric::new("replica_lag_bytes", bytes as f64, Unit::Bytes)
+                .thresholds(t.bytes(LAG_BYTES_WARNING) as f64, t.bytes(LAG_BYTES_CRITICAL) as f64),
+        );
+    }
+    if paused {
+        v.problem(
+            Status::Warning,
+            "replay_paused",
+            format!(
+                "replay is {} (pg_wal_replay_pause): the replica receives WAL but applies none of it",
+                srv.pause_state.as_deref().unwrap_or("paused")
+            ),
+        );
+    }
+    judge_replica_lag(ctx, s, lag, pending, v);
+    if s.replica.conflicts > 0 {
+        v.facts.flag("replay_conflicts");
+        v.value("conflicts", s.replica.conflicts);
+        v.notes.push(format!(
+            "{} quer(ies) on this replica were cancelled by replay since the statistics were reset \
+             (max_standby_streaming_delay = {}, hot_standby_feedback = {})",
+            s.replica.conflicts, srv.max_standby_streaming_delay, srv.hot_standby_feedback
+        ));
+    }
+}
+
+fn receiver(s: &Snapshot, v: &mut Verdict) {
+    match &s.receiver {
+        None => v.problem(
+            Status::Critical,
+            "not_receiving",
+            "this replica has no WAL receiver: it is not streaming from a primary (replication stopped, \
+             or it replays from an archive only)"
+                .into(),
+        ),
+        Some(r) => {
+            let from = format!(
+                "{}:{}",
+                r.sender_host.as_deref().unwrap_or("?"),
+                r.sender_port.map(|p| p.to_string()).unwrap_or_else(|| "?".into())
+            );
+            v.value("primary_host", &from);
+            v.findings.push(
+                Finding::new("receiver")
+                    .with("status", r.status.as_str())
+                    .with("primary", from.as_str())
+                    .with("slot", r.slot.clone())
+                    .with("last_message", r.last_message_age.map(|a| format!("{} ago", human_seconds(a)))),
+            );
+            if r.status == "streaming" {
+                v.fine(format!("streaming from {from}"));
+            } else {
+                v.problem(
+                    Status::Warning,
+                    "not_receiving",
+                    format!("the WAL receiver is {} (not streaming) from {from}", r.status),
+                );
+            }
+        }
+    }
+}
+
+fn judge_replica_lag(ctx: &Context, s: &Snapshot, lag: Option<f64>, pending: Option<i64>, v: &mut Verdict) {
+    let t = ctx.thresholds;
+    let srv = &s.server;
+    let by_time = lag.and_then(|l| graded(l, t.seconds(LAG_WARNING), t.seconds(LAG_CRITICAL)));
+    let by_bytes = pending.and_then(|b| {
+        graded(
+            b as f64,
+            t.bytes(LAG_BYTES_WARNING) as f64,
+            t.bytes(LAG_BYTES_CRITICAL) as f64,
+        )
+    });
+    let lag_text = lag.map(human_seconds).unwrap_or_else(|| "unknown".into());
+    let bytes_text = pending.map(|b| human_bytes(b as f64)).unwrap_or_else(|| "unknown".into());
+    match by_time.into_iter().chain(by_bytes).max() {
+        Some(status) => {
+            v.value("lag", &lag_text);
+            v.value("lag_bytes", &bytes_text);
+            v.problem(
+                status,
+                "replica_lag",
+                format!(
+                    "replay is {lag_text} behind, {bytes_text} received and not replayed (WARNING at {}, CRITICAL at {})",
+                    t.shown(LAG_WARNING),
+                    t.shown(LAG_CRITICAL)
+                ),
+            );
+            if let (Some(pid), Some(age)) = (s.replica.query_pid, s.replica.query_age) {
+                v.facts.flag("long_replica_query");
+                v.value("query_pid", pid);
+                v.value("query_age", human_seconds(age));
+                v.findings.push(
+                    Finding::new("replica_query")
+                        .with("pid", pid)
+                        .with("user", s.replica.query_user.clone())
+                        .with("running_for", human_seconds(age))
+                        .with("query", s.replica.query.clone()),
+                );
+            }
+        }
+        None if pending == Some(0) => v.fine(match srv.last_replay_age {
+            Some(age) => format!(
+                "replayed all it received; the last replayed transaction is {} old (an idle primary sends none, \
+                 so that is not lag)",
+                human_seconds(age)
+            ),
+            None => "replayed all it received".into(),
+        }),
+        None => v.fine(format!("replay {lag_text} behind, {bytes_text} not replayed")),
+    }
+}
+
+/// Each WAL sender: who it is, its state, and how far behind it is.
+fn senders(ctx: &Context, s: &Snapshot, v: &mut Verdict) {
+    let t = ctx.thresholds;
+    if s.senders.is_empty() {
+        v.metrics.push(Metric::new("replicas", 0.0, Unit::Count));
+        return;
+    }
+    let hidden = s.senders.iter().filter(|x| x.state.is_none()).count();
+    if hidden > 0 {
+        v.facts.flag("insufficient_privilege");
+        v.notes.push(format!(
+            "{hidden} WAL sender(s) show no state or positions to this role ({})",
+            visibility_grant(Engine::Postgres, "current_user")
+        ));
+        if !s.server.monitor && hidden == s.senders.len() {
+            v.blind = Some(format!(
+                "cannot judge {hidden} WAL sender(s): this role sees neither their state nor their lag ({})",
+                visibility_grant(Engine::Postgres, "current_user")
+            ));
+        }
+    }
+    let mut worst_lag: f64 = 0.0;
+    let mut worst_bytes: i64 = 0;
+    for x in &s.senders {
+        worst_lag = worst_lag.max(x.replay_lag.unwrap_or(0.0));
+        worst_bytes = worst_bytes.max(x.replay_behind.unwrap_or(0));
+        v.findings.push(
+            Finding::new("replica")
+                .with("pid", x.pid)
+                .with("application", x.application.as_str())
+                .with("client", x.client.clone())
+                .with("state", x.state.clone())
+                .with("sync_state", x.sync_state.clone())
+                .with("slot", x.slot.clone())
+                .with("write_lag", x.write_lag.map(human_seconds))
+                .with("flush_lag", x.flush_lag.map(human_seconds))
+                .with("replay_lag", x.replay_lag.map(human_seconds))
+                .with("replay_behind", x.replay_behind.map(|b| human_bytes(b as f64))),
+        );
+    }
+    v.metrics.push(Metric::new("replicas", s.senders.len() as f64, Unit::Count));
+    v.metrics.push(
+        Metric::new("replica_lag_seconds", worst_lag.round(), Unit::Seconds)
+            .thresholds(t.seconds(LAG_WARNING), t.seconds(LAG_CRITICAL)),
+    );
+    v.metrics.push(
+        Metric::new("replica_lag_bytes", worst_bytes as f64, Unit::Bytes)
+            .thresholds(t.bytes(LAG_BYTES_WARNING) as f64, t.bytes(LAG_BYTES_CRITICAL) as f64),
+    );
+    // On a replica the receiver side has judged lag already; here a cascading sender's.
+    for x in &s.senders {
+        let by_time = x
+            .replay_lag
+            .and_then(|l| graded(l, t.seconds(LAG_WARNING), t.seconds(LAG_CRITICAL)));
+        let by_bytes = x.replay_behind.and_then(|b| {
+            graded(
+                b as f64,
+                t.bytes(LAG_BYTES_WARNING) as f64,
+                t.bytes(LAG_BYTES_CRITICAL) as f64,
+            )
+        });
+        if let Some(status) = by_time.into_iter().chain(by_bytes).max() {
+            let lag = x.replay_lag.map(human_seconds).unwrap_or_else(|| "unknown".into());
+            let bytes = x.replay_behind.map(|b| human_bytes(b as f64)).unwrap_or_default();
+            v.value("lag", &lag);
+            v.value("lag_bytes", &bytes);
+            v.value("primary_host", "this server");
+            v.problem(
+                status,
+                "replica_lag",
+                format!(
+                    "replica {} ({}) replays {lag} behind, {bytes} not replayed",
+                    x.application,
+                    x.client.as_deref().unwrap_or("local")
+                ),
+            );
+        }
+    }
+    let streaming = s.senders.iter().filter(|x| x.state.as_deref() == Some("streaming")).count();
+    v.fine(format!("{streaming} of {} WAL sender(s) streaming", s.senders.len()));
+}
+
+/// How many standbys `synchronous_standby_names` asks for: `FIRST 2 (a, b)`, `ANY 1 (a, b)`,
+/// `2 (a, b)`, or a plain list (the first listed that is connected: one).
+fn sync_required(names: &str) -> u32 {
+    let text = names.trim();
+    let rest = ["FIRST", "ANY"]
+        .iter()
+        .find_map(|kw| {
+            text.get(..kw.len())
+                .filter(|head| head.eq_ignore_ascii_case(kw))
+                .map(|_| text[kw.len()..].trim_start())
+        })
+        .unwrap_or(text);
+    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    match (digits.parse::<u32>(), rest[digits.len()..].trim_start().starts_with('(')) {
+        (Ok(n), true) => n,
+        _ => 1,
+    }
+}
+
+/// Commits wait for the synchronous standbys `synchronous_standby_names` names: fewer connected
+/// than it asks for, and every commit hangs.
+fn sync_standbys(s: &Snapshot, v: &mut Verdict) {
+    if s.server.standby_names.trim().is_empty() || s.server.in_recovery {
+        return;
+    }
+    let required = sync_required(&s.server.standby_names);
+    let connected = s
+        .senders
+        .iter()
+        .filter(|x| matches!(x.sync_state.as_deref(), Some("sync" | "quorum")))
+        .count() as u32;
+    v.metrics.push(Metric::new("sync_standbys_required", f64::from(required), Unit::Count));
+    v.metrics.push(Metric::new("sync_standbys_connected", f64::from(connected), Unit::Count));
+    if connected < required {
+        v.value("standby_names", &s.server.standby_names);
+        v.value("sync_required", required);
+        v.value("sync_connected", connected);
+        v.problem(
+            Status::Critical,
+            "sync_standby_gone",
+            format!(
+                "synchronous_standby_names = '{}' asks for {required} synchronous standby(s) and {connected} is \
+                 connected: every commit waits",
+                s.server.standby_names
+            ),
+        );
+    } else {
+        v.fine(format!("{connected} of {required} synchronous standby(s) connected"));
+    }
+}
+
+/// Each slot: the WAL it keeps, whether a consumer holds it, and how close it is to being cut
+/// off (`wal_status`, `safe_wal_size`); with an earlier snapshot, how fast it grows.
+fn slots(ctx: &Context, s: &Snapshot, before: Option<&Snapshot>, v: &mut Verdict) {
+    let t = ctx.thresholds;
+    let (warn, crit) = (
+        t.bytes(SLOT_RETAINED_WARNING) as f64,
+        t.bytes(SLOT_RETAINED_CRITICAL) as f64,
+    );
+    let keep = s.server.max_slot_wal_keep_size;
+    if s.slots.is_empty() {
+        return;
+    }
+    let mut judged: Vec<(Status, &'static str, String, &Slot, Option<f64>, Option<f64>)> = Vec::new();
+    let mut worst_growth: Option<f64> = None;
+    let mut least_time: Option<f64> = None;
+    for slot in &s.slots {
+        let growth = before.and_then(|b| growth(b, s, slot));
+        let time_left = growth.filter(|g| *g > 0.0).and_then(|g| slot.safe_wal_size.map(|safe| safe.max(0) as f64 / g));
+        worst_growth = worst_growth.into_iter().chain(growth).reduce(f64::max);
+        least_time = least_time.into_iter().chain(time_left).reduce(f64::min);
+        v.findings.push(slot_finding(slot, growth, time_left));
+        if let Some(j) = judge_slot(ctx, slot, warn, crit) {
+            judged.push((j.0, j.1, j.2, slot, growth, time_left));
+        }
+    }
+    let retained_max = s.slots.iter().filter_map(|x| x.retained).max().unwrap_or(0);
+    let inactive = s.slots.iter().filter(|x| !x.active).count();
+    v.metrics.push(Metric::new("slots", s.slots.len() as f64, Unit::Count));
+    v.metrics.push(Metric::new("slots_inactive", inactive as f64, Unit::Count));
+    v.metrics
+        .push(Metric::new("slot_retained_bytes", retained_max as f64, Unit::Bytes).thresholds(warn, crit));
+    if let Some(g) = worst_growth {
+        v.metrics.push(Metric::new("slot_growth_bytes_per_second", g.round(), Unit::Bytes));
+    }
+    if let Some(left) = least_time {
+        v.metrics.push(Metric::new("slot_time_left", left.round(), Unit::Seconds));
+    }
+    judged.sort_by_key(|j| std::cmp::Reverse(j.0));
+    for (status, condition, text, slot, growth, time_left) in judged {
+        slot_values(slot, keep, growth, time_left, v);
+        v.problem(status, condition, text);
+        if !slot.active {
+            v.facts.flag("slot_inactive");
+        }
+        if slot.kind == "logical" {
+            v.facts.flag("logical_slot");
+        }
+    }
+    if v.problems.iter().all(|p| !p.1.starts_with("slot")) {
+        v.fine(format!(
+            "{} slot(s), {inactive} inactive, the largest keeps {}",
+            s.slots.len(),
+            human_bytes(retained_max as f64)
+        ));
+    }
+}
+
+/// The runbook values of the slot the verdict leads with (first writer wins).
+fn slot_values(slot: &Slot, keep: i64, growth: Option<f64>, time_left: Option<f64>, v: &mut Verdict) {
+    v.value("slot_name", &slot.name);
+    v.value("slot_type", &slot.kind);
+    v.value("slot_plugin", slot.plugin.as_deref().unwrap_or("none"));
+    v.value("slot_database", slot.database.as_deref().unwrap_or("none"));
+    v.value(
+        "slot_retained",
+        slot.retained.map(|b| human_bytes(b as f64)).unwrap_or_else(|| "nothing".into()),
+    );
+    v.value("slot_wal_status", slot.wal_status.as_deref().unwrap_or("unknown"));
+    v.value(
+        "max_slot_wal_keep_size",
+        if keep < 0 { "-1 (unlimited)".into() } else { human_bytes(keep as f64) },
+    );
+    if let Some(g) = growth {
+        v.value("slot_growth", format!("{}/s", human_bytes(g)));
+    }
+    if let Some(left) = time_left {
+        v.value("slot_time_left", human_seconds(left));
+    }
+}
+
+fn judge_slot(ctx: &Context, slot: &Slot, warn: f64, crit: f64) -> Option<(Status, &'static str, String)> {
+    let who = format!("{} slot {}", slot.kind, slot.name);
+    let state = if slot.active { "active".to_string() } else { "inactive".to_string() };
+    if slot.wal_status.as_deref() == Some("lost") || slot.invalidation_reason.is_some() {
+        return Some((
+            Status::Critical,
+            "slot_lost",
+            format!(
+                "{who} is lost ({}): the WAL its consumer needs is gone, the consumer cannot resume from it",
+                slot.invalidation_reason.as_deref().unwrap_or("wal_status lost")
+            ),
+        ));
+    }
+    let retained = slot.retained.unwrap_or(0) as f64;
+    let kept = human_bytes(retained);
+    if slot.wal_status.as_deref() == Some("unreserved") {
+        return Some((
+            Status::Critical,
+            "slot_retaining_wal",
+            format!(
+                "{who} ({state}) keeps {kept}, past max_slot_wal_keep_size: the next checkpoint removes WAL it \
+                 needs"
+            ),
+        ));
+    }
+    if let Some(status) = graded(retained, warn, crit) {
+        return Some((
+            status,
+            "slot_retaining_wal",
+            format!(
+                "{who} ({state}) keeps {kept} of WAL on this server's disk (WARNING at {}, CRITICAL at {})",
+                human_bytes(warn),
+                human_bytes(crit)
+            ),
+        ));
+    }
+    let idle = ctx.thresholds.seconds(SLOT_INACTIVE);
+    match slot.inactive_for {
+        Some(age) if !slot.active && !slot.temporary && age >= idle => Some((
+            Status::Warning,
+            "slot_inactive",
+            format!("{who} has had no consumer for {}; it keeps {kept}", human_seconds(age)),
+        )),
+        _ => None,
+    }
+}
+
+fn slot_finding(slot: &Slot, growth: Option<f64>, time_left: Option<f64>) -> Finding {
+    let holder = match (slot.active_pid, &slot.client) {
+        (Some(pid), Some(client)) => Some(format!("pid {pid} from {client}")),
+        (Some(pid), None) => Some(format!("pid {pid}")),
+        (None, _) => None,
+    };
+    Finding::new("slot")
+        .with("slot", slot.name.as_str())
+        .with("type", slot.kind.as_str())
+        .with("plugin", slot.plugin.clone())
+        .with("database", slot.database.clone())
+        .with("active", slot.active)
+        .with("holder", holder)
+        .with("application", slot.application.clone())
+        .with("retained", slot.retained.map(|b| human_bytes(b as f64)))
+        .with("wal_status", slot.wal_status.clone())
+        .with("safe_wal_size", slot.safe_wal_size.map(|b| human_bytes(b as f64)))
+        .with("xmin_age", slot.xmin_age)
+        .with("catalog_xmin_age", slot.catalog_xmin_age)
+        .with("inactive_for", slot.inactive_for.map(human_seconds))
+        .with("growth", growth.map(|g| format!("{}/s", human_bytes(g))))
+        .with("time_left", time_left.map(human_seconds))
+}
+
+/// Bytes per second the slot's retained WAL grew between the snapshots.
+fn growth(before: &Snapshot, now: &Snapshot, slot: &Slot) -> Option<f64> {
+    let then = before.slots.iter().find(|x| x.name == slot.name)?;
+    let elapsed = now.server.taken_at - before.server.taken_at;
+    if elapsed <= 0.0 {
+        return None;
+    }
+    Some((slot.retained? - then.retained?) as f64 / elapsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn synchronous_standby_names_say_how_many_commits_wait_for() {
+        assert_eq!(sync_required("FIRST 2 (a, b, c)"), 2);
+        assert_eq!(sync_required("any 3 (a,b,c)"), 3);
+        assert_eq!(sync_required("2 (a, b)"), 2);
+        assert_eq!(sync_required("a, b"), 1);
+        assert_eq!(sync_required("*"), 1);
+        assert_eq!(sync_required("FIRSTNODE"), 1);
+    }
+}
