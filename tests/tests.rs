@@ -26,6 +26,7 @@ mod queries_mysql;
 mod queries_postgres;
 mod quoting;
 mod reliability;
+mod replication;
 mod restore_check;
 mod round_trips;
 mod runbook_input;
