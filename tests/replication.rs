@@ -223,8 +223,21 @@ fn a_logical_slot_whose_consumer_is_gone_names_its_plugin_and_catalog_horizon() 
 
 #[test]
 fn a_sync_standby_gone_is_critical_and_emptying_the_list_releases_commits() {
-    let primary = pg_primary(None, &["synchronous_standby_names=walreceiver"]);
+    let primary = pg_primary(None, &[]);
     let mut replica = PgReplica::start(&primary, "sync_one", &[]);
+    // Set as an administrator would (a setting on the server's command line would outrank
+    // the runbook's ALTER SYSTEM).
+    primary.psql(&[
+        "ALTER SYSTEM SET synchronous_standby_names = 'walreceiver'",
+        "SELECT pg_reload_conf()",
+    ]);
+    pg_wait(
+        &primary.bin("psql"),
+        primary.port,
+        "SELECT sync_state FROM pg_stat_replication",
+        "the standby to be synchronous",
+        |v| v == "sync",
+    );
     let url = primary.url("postgres", "postgres");
     let ok = replication(&url, &[]);
     assert_eq!(ok["checks"][0]["status"], "ok", "{:#}", ok["checks"][0]);
