@@ -27,6 +27,8 @@ mod queries_postgres;
 mod quoting;
 mod reliability;
 mod replication;
+mod replication_golden;
+mod replication_mysql;
 mod restore_check;
 mod round_trips;
 mod runbook_input;

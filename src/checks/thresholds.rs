@@ -70,9 +70,18 @@ impl ThresholdValue {
             ThresholdValue::Percent(p) => p.to_string(),
             ThresholdValue::Duration(d) => format_duration(*d),
             ThresholdValue::Count(n) => n.to_string(),
-            ThresholdValue::Bytes(n) => crate::units::human_bytes(*n as f64).replace(' ', ""),
+            ThresholdValue::Bytes(n) => shown_bytes(*n),
         }
     }
+}
+
+/// A size in the largest unit it is a whole number of, as it would be typed: `256MB`, `1GB`.
+fn shown_bytes(n: u64) -> String {
+    let units = [("TB", 1u64 << 40), ("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10)];
+    units
+        .iter()
+        .find(|(_, size)| n >= *size && n % size == 0)
+        .map_or_else(|| n.to_string(), |(unit, size)| format!("{}{unit}", n / size))
 }
 
 pub fn parse_count(text: &str) -> Result<u64, String> {

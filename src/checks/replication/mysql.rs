@@ -197,6 +197,12 @@ fn judge_channel(ctx: &Context, c: &Channel, v: &mut Verdict) {
             v.value("sql_error", &c.sql_error);
             if c.sql_errno == 1062 {
                 duplicate_key(&c.sql_error, v);
+                // The skip statements act on the default connection unless told otherwise.
+                if c.name.is_empty() {
+                    v.facts.flag("duplicate_key_default_connection");
+                } else {
+                    v.facts.flag("duplicate_key_named_connection");
+                }
             }
             v.problem(
                 Status::Critical,
@@ -269,9 +275,6 @@ fn judge_lag(ctx: &Context, c: &Channel, label: &str, behind: Option<i64>, v: &m
 fn channel_values(c: &Channel, v: &mut Verdict) {
     v.value("channel", &c.name);
     v.value("primary_host", &c.primary);
-    if c.name.is_empty() {
-        v.facts.flag("default_connection");
-    }
 }
 
 /// "Duplicate entry '7' for key 'PRIMARY'", and in row-based replication "on table db.t": the
