@@ -49,14 +49,29 @@ fn paused_replay_is_lag_from_both_sides_and_resuming_clears_it() {
     let primary = pg_primary(None, &[]);
     let replica = PgReplica::start(&primary, "replica_one", &[]);
     primary.psql(&["CREATE TABLE t (id int PRIMARY KEY, v text)"]);
-    replica.wait("SELECT count(*) FROM pg_class WHERE relname = 't'", "the table on the replica", |v| v == "1");
+    replica.wait(
+        "SELECT count(*) FROM pg_class WHERE relname = 't'",
+        "the table on the replica",
+        |v| v == "1",
+    );
     replica.value("SELECT pg_wal_replay_pause()");
-    replica.wait("SELECT pg_get_wal_replay_pause_state()", "replay to pause", |v| v == "paused");
+    replica.wait("SELECT pg_get_wal_replay_pause_state()", "replay to pause", |v| {
+        v == "paused"
+    });
     primary.psql(&["INSERT INTO t SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g"]);
-    replica.wait(BYTES_BEHIND, "WAL received and not replayed", |v| v.parse::<f64>().unwrap_or(0.0) > 1048576.0);
+    replica.wait(BYTES_BEHIND, "WAL received and not replayed", |v| {
+        v.parse::<f64>().unwrap_or(0.0) > 1048576.0
+    });
 
     // Time lag is left out of it (generous thresholds): the bytes say it, on a loaded machine too.
-    let flags = ["--lag-bytes-warning", "1MB", "--lag-warning", "1h", "--lag-critical", "2h"];
+    let flags = [
+        "--lag-bytes-warning",
+        "1MB",
+        "--lag-warning",
+        "1h",
+        "--lag-critical",
+        "2h",
+    ];
     let r = replication(&replica.url(), &flags);
     let check = &r["checks"][0];
     assert_eq!(check["status"], "warning", "{check:#}");
@@ -98,7 +113,10 @@ fn a_query_on_the_replica_that_replay_waits_for_is_named_and_cancelling_it_clear
     ]);
     replica.wait("SELECT count(*) FROM t", "the rows on the replica", |v| v == "1000");
     let mut held = Held::new();
-    let conninfo = format!("host=127.0.0.1 port={} user=postgres dbname=postgres application_name=report", replica.port);
+    let conninfo = format!(
+        "host=127.0.0.1 port={} user=postgres dbname=postgres application_name=report",
+        replica.port
+    );
     held.pg_background(
         &conninfo,
         "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM t; SELECT pg_sleep(600)",
@@ -109,13 +127,19 @@ fn a_query_on_the_replica_that_replay_waits_for_is_named_and_cancelling_it_clear
         |v| v != "0",
     );
     // Cleaning up the deleted rows conflicts with the report's snapshot: replay stops there.
-    primary.psql(&["DELETE FROM t", "VACUUM t", "INSERT INTO t SELECT g, 'y' FROM generate_series(1, 5000) g"]);
+    primary.psql(&[
+        "DELETE FROM t",
+        "VACUUM t",
+        "INSERT INTO t SELECT g, 'y' FROM generate_series(1, 5000) g",
+    ]);
     replica.wait(
         "SELECT wait_event FROM pg_stat_activity WHERE backend_type = 'startup'",
         "replay to wait for the report",
         |v| v.starts_with("RecoveryConflict"),
     );
-    replica.wait(BYTES_BEHIND, "WAL received and not replayed", |v| v.parse::<f64>().unwrap_or(0.0) > 0.0);
+    replica.wait(BYTES_BEHIND, "WAL received and not replayed", |v| {
+        v.parse::<f64>().unwrap_or(0.0) > 0.0
+    });
 
     let flags = ["--lag-bytes-warning", "1", "--lag-bytes-critical", "1GB"];
     let r = replication(&replica.url(), &flags);
@@ -178,17 +202,27 @@ fn a_stopped_replica_leaves_its_slot_retaining_wal_and_the_guarded_drop_releases
     let grown = poll(&["replication", "--url", &url, "--interval", "2s"], |r| {
         metric(r, "slot_growth_bytes_per_second").is_some_and(|g| g > 0.0)
     });
-    assert!(metric(&grown, "slot_time_left").is_some_and(|t| t > 0.0), "{:#}", grown["checks"][0]);
+    assert!(
+        metric(&grown, "slot_time_left").is_some_and(|t| t > 0.0),
+        "{:#}",
+        grown["checks"][0]
+    );
     assert!(findings(&grown, "slot")[0]["time_left"].is_string());
     drop(held);
 
     let steps = run_pg_steps(&r, &primary.bin("psql"), primary.port);
     assert!(
-        steps.iter().any(|s| s.contains("WHERE slot_name = 'replica_gone' AND slot_type = 'physical' AND NOT active")),
+        steps
+            .iter()
+            .any(|s| s.contains("WHERE slot_name = 'replica_gone' AND slot_type = 'physical' AND NOT active")),
         "{steps:#?}"
     );
     assert_eq!(
-        pg_value(&primary.bin("psql"), primary.port, "SELECT count(*) FROM pg_replication_slots"),
+        pg_value(
+            &primary.bin("psql"),
+            primary.port,
+            "SELECT count(*) FROM pg_replication_slots"
+        ),
         "0"
     );
     let after = replication(&url, &flags);
@@ -214,9 +248,18 @@ fn a_logical_slot_whose_consumer_is_gone_names_its_plugin_and_catalog_horizon() 
     assert_eq!(slot["database"], "postgres");
     assert!(slot["catalog_xmin_age"].as_i64().is_some(), "{slot:#}");
     let steps = run_pg_steps(&r, &primary.bin("psql"), primary.port);
-    assert!(steps.iter().any(|s| s.contains("'cdc_orders' AND slot_type = 'logical'")), "{steps:#?}");
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.contains("'cdc_orders' AND slot_type = 'logical'")),
+        "{steps:#?}"
+    );
     assert_eq!(
-        pg_value(&primary.bin("psql"), primary.port, "SELECT count(*) FROM pg_replication_slots"),
+        pg_value(
+            &primary.bin("psql"),
+            primary.port,
+            "SELECT count(*) FROM pg_replication_slots"
+        ),
         "0"
     );
 }

@@ -26,7 +26,15 @@ fn replication_golden_postgres_slot_of_a_stopped_replica() {
         "INSERT INTO t SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g",
     ]);
     let url = primary.url("postgres", "postgres");
-    let run = dbrunbook(&["replication", "--url", &url, "--format", "json", "--slot-retained-warning", "1MB"]);
+    let run = dbrunbook(&[
+        "replication",
+        "--url",
+        &url,
+        "--format",
+        "json",
+        "--slot-retained-warning",
+        "1MB",
+    ]);
     assert_eq!(run.code, 1, "{}", run.all());
     Golden::new("replication_postgres").assert(&run.stdout, |got| {
         got["target"]["url"] = "<url>".into();

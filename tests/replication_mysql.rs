@@ -27,7 +27,15 @@ fn run_maria_steps(report: &serde_json::Value, port: u16) -> Vec<String> {
     for sql in &steps {
         crate::support::snippets::run(
             Command::new("mariadb")
-                .args(["--no-defaults", "--protocol=tcp", "-h", "127.0.0.1", "-u", "root", "--batch"])
+                .args([
+                    "--no-defaults",
+                    "--protocol=tcp",
+                    "-h",
+                    "127.0.0.1",
+                    "-u",
+                    "root",
+                    "--batch",
+                ])
                 .arg(format!("--port={port}")),
             sql,
             "a runbook step",
@@ -55,9 +63,11 @@ pub fn duplicate_key_incident() -> (ThrowawayMaria, ThrowawayMaria) {
         primary.port,
         "INSERT INTO shop.orders VALUES (7, 'same'); INSERT INTO shop.orders VALUES (8, 'next')",
     );
-    maria_wait_threads(replica.port, "the SQL thread to stop on a duplicate key", |_, sql, errno, _| {
-        sql == "No" && errno == "1062"
-    });
+    maria_wait_threads(
+        replica.port,
+        "the SQL thread to stop on a duplicate key",
+        |_, sql, errno, _| sql == "No" && errno == "1062",
+    );
     (primary, replica)
 }
 
@@ -68,7 +78,10 @@ fn a_duplicate_key_stops_the_sql_thread_and_the_runbook_finds_the_key_and_skips_
     let check = &r["checks"][0];
     assert_eq!(check["status"], "critical", "{check:#}");
     assert_eq!(check["runbook"]["id"], "replica-broken", "{check:#}");
-    assert!(check["summary"].as_str().unwrap().contains("Duplicate entry '7'"), "{check:#}");
+    assert!(
+        check["summary"].as_str().unwrap().contains("Duplicate entry '7'"),
+        "{check:#}"
+    );
     let channel = &findings(&r, "channel")[0];
     assert_eq!(channel["sql_running"], "No");
     assert_eq!(channel["io_running"], "Yes");
@@ -84,10 +97,15 @@ fn a_duplicate_key_stops_the_sql_thread_and_the_runbook_finds_the_key_and_skips_
     );
     let steps = run_maria_steps(&r, replica.port);
     assert!(
-        steps.iter().any(|s| s.contains("TABLE_SCHEMA = 'shop' AND TABLE_NAME = 'orders' AND INDEX_NAME = 'PRIMARY'")),
+        steps
+            .iter()
+            .any(|s| s.contains("TABLE_SCHEMA = 'shop' AND TABLE_NAME = 'orders' AND INDEX_NAME = 'PRIMARY'")),
         "{steps:#?}"
     );
-    assert!(steps.iter().any(|s| s.contains("sql_slave_skip_counter = 1")), "{steps:#?}");
+    assert!(
+        steps.iter().any(|s| s.contains("sql_slave_skip_counter = 1")),
+        "{steps:#?}"
+    );
     maria_wait(replica.port, THREADS, "both threads to run again", |v| v == "ON");
     maria_wait(
         replica.port,
@@ -107,19 +125,26 @@ fn an_io_thread_that_cannot_reach_its_primary_is_critical_and_lag_is_not_judged(
         replica.port,
         &format!("STOP SLAVE; CHANGE MASTER TO MASTER_PORT={nowhere}; START SLAVE"),
     );
-    maria_wait_threads(replica.port, "the IO thread to fail to connect", |io, _, _, io_errno| {
-        io == "Connecting" && io_errno != "0" && !io_errno.is_empty()
-    });
+    maria_wait_threads(
+        replica.port,
+        "the IO thread to fail to connect",
+        |io, _, _, io_errno| io == "Connecting" && io_errno != "0" && !io_errno.is_empty(),
+    );
     let r = replication(&replica.url("root"), &[]);
     let check = &r["checks"][0];
     assert_eq!(check["status"], "critical", "{check:#}");
     assert_eq!(check["runbook"]["id"], "replica-broken", "{check:#}");
     assert!(
-        check["summary"].as_str().unwrap().contains(&format!("127.0.0.1:{nowhere}")),
+        check["summary"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("127.0.0.1:{nowhere}")),
         "{check:#}"
     );
     assert!(
-        check["notes"].to_string().contains("Seconds_Behind_Master is not judged"),
+        check["notes"]
+            .to_string()
+            .contains("Seconds_Behind_Master is not judged"),
         "{check:#}"
     );
     let io = check["metrics"]
@@ -139,9 +164,12 @@ fn a_long_statement_on_the_primary_is_lag_on_the_replica_while_it_replays() {
         primary.port,
         "CREATE DATABASE shop; CREATE TABLE shop.t (id INT PRIMARY KEY, v INT) ENGINE=InnoDB; INSERT INTO shop.t VALUES (1, 0)",
     );
-    maria_wait(replica.port, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME = 't'", "the table", |v| {
-        v == "1"
-    });
+    maria_wait(
+        replica.port,
+        "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME = 't'",
+        "the table",
+        |v| v == "1",
+    );
     // Statement-based, the replica runs the statement again and takes as long as the primary
     // did; Seconds_Behind_Master counts from when it started on the primary.
     let mut held = Held::new();
@@ -160,10 +188,20 @@ fn a_long_statement_on_the_primary_is_lag_on_the_replica_while_it_replays() {
     };
     let check = &lagging["checks"][0];
     assert_eq!(check["runbook"]["id"], "replica-lag", "{check:#}");
-    assert!(check["summary"].as_str().unwrap().contains("both threads running"), "{check:#}");
+    assert!(
+        check["summary"].as_str().unwrap().contains("both threads running"),
+        "{check:#}"
+    );
     run_maria_steps(&lagging, replica.port);
-    maria_wait(replica.port, "SELECT v FROM shop.t WHERE id = 1", "the statement to replay", |v| v == "0");
-    maria_wait_threads(replica.port, "the replica to be idle", |io, sql, _, _| io == "Yes" && sql == "Yes");
+    maria_wait(
+        replica.port,
+        "SELECT v FROM shop.t WHERE id = 1",
+        "the statement to replay",
+        |v| v == "0",
+    );
+    maria_wait_threads(replica.port, "the replica to be idle", |io, sql, _, _| {
+        io == "Yes" && sql == "Yes"
+    });
     let started = Instant::now();
     loop {
         let r = replication(&replica.url("root"), &["--lag-warning", "3s", "--lag-critical", "1h"]);
@@ -182,7 +220,10 @@ fn the_primary_lists_its_connected_replica_and_binlog_retention() {
     let check = &r["checks"][0];
     assert_eq!(check["status"], "ok", "{check:#}");
     assert_eq!(findings(&r, "connected_replica").len(), 1, "{check:#}");
-    assert!(check["summary"].as_str().unwrap().contains("1 replica(s) connected"), "{check:#}");
+    assert!(
+        check["summary"].as_str().unwrap().contains("1 replica(s) connected"),
+        "{check:#}"
+    );
 }
 
 #[test]
@@ -195,7 +236,10 @@ fn pgbouncer_is_unknown_with_the_reason() {
     assert_eq!(run.code, 3, "{}", run.all());
     let check = &run.json()["checks"][0];
     assert!(
-        check["summary"].as_str().unwrap().contains("point --url at the PostgreSQL server"),
+        check["summary"]
+            .as_str()
+            .unwrap()
+            .contains("point --url at the PostgreSQL server"),
         "{check:#}"
     );
 }

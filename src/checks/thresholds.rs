@@ -80,7 +80,7 @@ fn shown_bytes(n: u64) -> String {
     let units = [("TB", 1u64 << 40), ("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10)];
     units
         .iter()
-        .find(|(_, size)| n >= *size && n % size == 0)
+        .find(|(_, size)| n >= *size && n.is_multiple_of(*size))
         .map_or_else(|| n.to_string(), |(unit, size)| format!("{}{unit}", n / size))
 }
 

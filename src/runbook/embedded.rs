@@ -80,10 +80,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../runbooks/wraparound-risk.yaml"),
     ),
     ("table-bloat.yaml", include_str!("../../runbooks/table-bloat.yaml")),
-    (
-        "replica-lag.yaml",
-        include_str!("../../runbooks/replica-lag.yaml"),
-    ),
+    ("replica-lag.yaml", include_str!("../../runbooks/replica-lag.yaml")),
     (
         "replica-broken.yaml",
         include_str!("../../runbooks/replica-broken.yaml"),

@@ -33,7 +33,20 @@ pub fn pg_primary(major: Option<u32>, extra: &'static [&'static str]) -> Throwaw
 /// `sql` through psql on 127.0.0.1:`port` as postgres, its one value (unaligned, no header).
 pub fn pg_value(psql: &std::path::Path, port: u16, sql: &str) -> String {
     let out = Command::new(psql)
-        .args(["-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres"])
+        .args([
+            "-X",
+            "-A",
+            "-t",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+        ])
         .args(["-p", &port.to_string(), "-c", sql])
         .output()
         .expect("psql runs");
@@ -53,7 +66,10 @@ pub fn pg_wait(psql: &std::path::Path, port: u16, sql: &str, what: &str, ready: 
         if ready(&value) {
             return value;
         }
-        assert!(started.elapsed() < STATE_WAIT, "waited {STATE_WAIT:?} for {what}; last: {value:?}");
+        assert!(
+            started.elapsed() < STATE_WAIT,
+            "waited {STATE_WAIT:?} for {what}; last: {value:?}"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -74,13 +90,28 @@ impl PgReplica {
         chown_postgres(dir.path());
         let data = dir.path().join("data");
         let out = as_postgres(&primary.bin("pg_basebackup"))
-            .args(["-h", "127.0.0.1", "-U", "postgres", "-X", "stream", "-R", "-C", "-S", slot])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-X",
+                "stream",
+                "-R",
+                "-C",
+                "-S",
+                slot,
+            ])
             .args(["-p", &primary.port.to_string()])
             .arg("-D")
             .arg(&data)
             .output()
             .expect("pg_basebackup runs");
-        assert!(out.status.success(), "pg_basebackup: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "pg_basebackup: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let port = free_port();
         let mut options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c shared_buffers=16MB -c fsync=off \
@@ -148,7 +179,11 @@ impl PgReplica {
             .args(["-m", "fast", "-w", "-t", "120", "stop"])
             .output()
             .expect("pg_ctl runs");
-        assert!(out.status.success(), "replica stop: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "replica stop: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         self.stopped = true;
     }
 }
@@ -168,12 +203,25 @@ impl Drop for PgReplica {
 /// Statements through the mariadb client as root on `port`; the output, tab-separated.
 pub fn maria(port: u16, sql: &str) -> String {
     let out = Command::new("mariadb")
-        .args(["--no-defaults", "--protocol=tcp", "-h", "127.0.0.1", "-u", "root", "--batch", "--skip-column-names"])
+        .args([
+            "--no-defaults",
+            "--protocol=tcp",
+            "-h",
+            "127.0.0.1",
+            "-u",
+            "root",
+            "--batch",
+            "--skip-column-names",
+        ])
         .arg(format!("--port={port}"))
         .args(["-e", sql])
         .output()
         .expect("mariadb runs");
-    assert!(out.status.success(), "mariadb -e {sql}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "mariadb -e {sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -185,21 +233,22 @@ pub fn maria_wait(port: u16, sql: &str, what: &str, ready: impl Fn(&str) -> bool
         if ready(&value) {
             return value;
         }
-        assert!(started.elapsed() < STATE_WAIT, "waited {STATE_WAIT:?} for {what}; last: {value:?}");
+        assert!(
+            started.elapsed() < STATE_WAIT,
+            "waited {STATE_WAIT:?} for {what}; last: {value:?}"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
 
 /// `ON` while both threads of the replica's default connection run.
-pub const THREADS: &str = "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'SLAVE_RUNNING'";
+pub const THREADS: &str =
+    "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'SLAVE_RUNNING'";
 
 /// A MariaDB primary (binary log on, row format) and a replica of it on the default
 /// connection, replicating with GTID; returns once both replica threads run.
 pub fn maria_pair() -> (ThrowawayMaria, ThrowawayMaria) {
-    let primary = ThrowawayMaria::start_with(
-        60,
-        &["--log-bin=primary-bin", "--server-id=1", "--binlog-format=ROW"],
-    );
+    let primary = ThrowawayMaria::start_with(60, &["--log-bin=primary-bin", "--server-id=1", "--binlog-format=ROW"]);
     let replica = ThrowawayMaria::start_with(60, &["--server-id=2", "--relay-log=replica-relay"]);
     maria(
         primary.port,
@@ -223,7 +272,13 @@ pub fn maria_wait_threads(port: u16, what: &str, ready: impl Fn(&str, &str, &str
     let started = Instant::now();
     loop {
         let status = slave_status(port);
-        let get = |k: &str| status.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
+        let get = |k: &str| {
+            status
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or("")
+        };
         if ready(
             get("Slave_IO_Running"),
             get("Slave_SQL_Running"),
@@ -232,7 +287,10 @@ pub fn maria_wait_threads(port: u16, what: &str, ready: impl Fn(&str, &str, &str
         ) {
             return;
         }
-        assert!(started.elapsed() < STATE_WAIT, "waited {STATE_WAIT:?} for {what}; status: {status:?}");
+        assert!(
+            started.elapsed() < STATE_WAIT,
+            "waited {STATE_WAIT:?} for {what}; status: {status:?}"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -240,7 +298,15 @@ pub fn maria_wait_threads(port: u16, what: &str, ready: impl Fn(&str, &str, &str
 /// `SHOW SLAVE STATUS` of the default connection as (column, value) pairs.
 pub fn slave_status(port: u16) -> Vec<(String, String)> {
     let out = Command::new("mariadb")
-        .args(["--no-defaults", "--protocol=tcp", "-h", "127.0.0.1", "-u", "root", "--batch"])
+        .args([
+            "--no-defaults",
+            "--protocol=tcp",
+            "-h",
+            "127.0.0.1",
+            "-u",
+            "root",
+            "--batch",
+        ])
         .arg(format!("--port={port}"))
         .args(["-e", "SHOW SLAVE STATUS"])
         .output()

@@ -8,6 +8,7 @@
 
 mod mysql;
 mod postgres;
+mod slots;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -98,7 +99,11 @@ pub const SPEC: CheckSpec = CheckSpec {
     ordered: &[
         (LAG_WARNING.key, LAG_CRITICAL.key, "replica lag"),
         (LAG_BYTES_WARNING.key, LAG_BYTES_CRITICAL.key, "replica lag in bytes"),
-        (SLOT_RETAINED_WARNING.key, SLOT_RETAINED_CRITICAL.key, "slot retained WAL"),
+        (
+            SLOT_RETAINED_WARNING.key,
+            SLOT_RETAINED_CRITICAL.key,
+            "slot retained WAL",
+        ),
     ],
     default_limit: 10,
     placeholders: &[
@@ -232,7 +237,11 @@ impl Verdict {
         let mut summary = if self.problems.is_empty() {
             self.fine.join("; ")
         } else {
-            self.problems.iter().map(|p| p.2.as_str()).collect::<Vec<_>>().join("; ")
+            self.problems
+                .iter()
+                .map(|p| p.2.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
         };
         if let Some(why) = self.blind {
             if status == Status::Ok {
@@ -269,10 +278,7 @@ mod tests {
     fn a_bad_interval_is_an_error_before_connecting() {
         let opts = |v: &str| BTreeMap::from([("interval".to_string(), vec![v.to_string()])]);
         assert!(Replication.interval(&BTreeMap::new()).unwrap().is_none());
-        assert_eq!(
-            Replication.interval(&opts("3s")).unwrap(),
-            Some(Duration::from_secs(3))
-        );
+        assert_eq!(Replication.interval(&opts("3s")).unwrap(), Some(Duration::from_secs(3)));
         let e = Replication.interval(&opts("soon")).unwrap_err().to_string();
         assert!(e.starts_with("--interval"), "{e}");
     }

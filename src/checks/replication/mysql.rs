@@ -25,9 +25,18 @@ pub fn queries(server: &ServerInfo) -> Vec<Query> {
         include_str!("../sql/mysql/replication_channels_mysql.sql")
     };
     vec![
-        Query::new("reading the replication settings", include_str!("../sql/mysql/replication_settings.sql")),
-        Query::new("reading semi-synchronous replication status", include_str!("../sql/mysql/replication_semisync.sql")),
-        Query::new("listing binlog dump threads (connected replicas)", include_str!("../sql/mysql/replication_dump_threads.sql")),
+        Query::new(
+            "reading the replication settings",
+            include_str!("../sql/mysql/replication_settings.sql"),
+        ),
+        Query::new(
+            "reading semi-synchronous replication status",
+            include_str!("../sql/mysql/replication_semisync.sql"),
+        ),
+        Query::new(
+            "listing binlog dump threads (connected replicas)",
+            include_str!("../sql/mysql/replication_dump_threads.sql"),
+        ),
         Query::new("reading replica status", channels),
     ]
 }
@@ -128,11 +137,14 @@ pub fn evaluate(ctx: &Context, results: &Results, v: &mut Verdict) -> Result<()>
     }
     if !channels.is_empty() {
         let relay: i64 = channels.iter().filter_map(|c| c.relay_log_space).sum();
-        v.metrics.push(Metric::new("relay_log_space_bytes", relay as f64, Unit::Bytes));
+        v.metrics
+            .push(Metric::new("relay_log_space_bytes", relay as f64, Unit::Bytes));
         let io = channels.iter().filter(|c| c.io_running == "Yes").count();
         let sql = channels.iter().filter(|c| c.sql_running == "Yes").count();
-        v.metrics.push(Metric::new("replica_io_running", io as f64, Unit::Count).range(0.0, channels.len() as f64));
-        v.metrics.push(Metric::new("replica_sql_running", sql as f64, Unit::Count).range(0.0, channels.len() as f64));
+        v.metrics
+            .push(Metric::new("replica_io_running", io as f64, Unit::Count).range(0.0, channels.len() as f64));
+        v.metrics
+            .push(Metric::new("replica_sql_running", sql as f64, Unit::Count).range(0.0, channels.len() as f64));
     }
     primary_side(&r, &settings, &status, v)?;
     if v.problems.is_empty() && v.fine.is_empty() {
@@ -175,7 +187,11 @@ fn judge_channel(ctx: &Context, c: &Channel, v: &mut Verdict) {
             v.value("io_error", &c.io_error);
             // Connecting without an error yet: it may be a moment after START SLAVE.
             v.problem(
-                if c.io_errno != 0 { Status::Critical } else { Status::Warning },
+                if c.io_errno != 0 {
+                    Status::Critical
+                } else {
+                    Status::Warning
+                },
                 "io_thread_error",
                 format!(
                     "{label}: the IO thread is {} (error {}: {}): nothing new arrives from the primary",
@@ -257,14 +273,21 @@ fn judge_lag(ctx: &Context, c: &Channel, label: &str, behind: Option<i64>, v: &m
         Some(status) => {
             channel_values(c, v);
             v.value("lag", human_seconds(lag));
-            v.value("lag_bytes", behind.map(|b| human_bytes(b as f64)).unwrap_or_else(|| "unknown".into()));
+            v.value(
+                "lag_bytes",
+                behind
+                    .map(|b| human_bytes(b as f64))
+                    .unwrap_or_else(|| "unknown".into()),
+            );
             v.problem(
                 status,
                 "replica_lag",
                 format!(
                     "{label}: {} behind (Seconds_Behind_Master, both threads running), {} read and not applied",
                     human_seconds(lag),
-                    behind.map(|b| human_bytes(b as f64)).unwrap_or_else(|| "unknown".into())
+                    behind
+                        .map(|b| human_bytes(b as f64))
+                        .unwrap_or_else(|| "unknown".into())
                 ),
             );
         }
@@ -290,11 +313,7 @@ fn duplicate_key(error: &str, v: &mut Verdict) {
     if let Some(value) = quoted_after("Duplicate entry '") {
         v.value("duplicate_value", value);
     }
-    if let Some(key) = error
-        .split("for key '")
-        .nth(1)
-        .and_then(|rest| rest.split('\'').next())
-    {
+    if let Some(key) = error.split("for key '").nth(1).and_then(|rest| rest.split('\'').next()) {
         // MySQL 8 says 'table.PRIMARY'; the index name is the last part.
         v.value("duplicate_key", key.rsplit('.').next().unwrap_or(key));
     }
@@ -316,9 +335,17 @@ fn primary_side(
     status: &BTreeMap<String, String>,
     v: &mut Verdict,
 ) -> Result<()> {
-    let on = |name: &str| settings.get(name).is_some_and(|x| x.eq_ignore_ascii_case("ON") || x == "1");
+    let on = |name: &str| {
+        settings
+            .get(name)
+            .is_some_and(|x| x.eq_ignore_ascii_case("ON") || x == "1")
+    };
     let dumps = r.rows(2).map(|rows| rows.rows.len()).unwrap_or(0);
-    for row in r.rows(2).map(|rows| rows.iter().collect::<Vec<_>>()).unwrap_or_default() {
+    for row in r
+        .rows(2)
+        .map(|rows| rows.iter().collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
         v.findings.push(
             Finding::new("connected_replica")
                 .with("id", row.int(0)?)
@@ -346,11 +373,16 @@ fn primary_side(
                 .map(|d| d * 86400.0)
         })
         .unwrap_or(0.0);
-    v.metrics.push(Metric::new("binlog_retention_seconds", retention, Unit::Seconds));
+    v.metrics
+        .push(Metric::new("binlog_retention_seconds", retention, Unit::Seconds));
     if dumps > 0 {
         v.fine(format!(
             "{dumps} replica(s) connected; binary logs kept {}",
-            if retention > 0.0 { human_seconds(retention) } else { "until purged by hand".into() }
+            if retention > 0.0 {
+                human_seconds(retention)
+            } else {
+                "until purged by hand".into()
+            }
         ));
         if retention > 0.0 {
             v.notes.push(format!(

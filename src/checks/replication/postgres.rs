@@ -1,14 +1,12 @@
 //! PostgreSQL replication, from either side: on a primary (or a cascading replica) its WAL
 //! senders, its slots and whether the synchronous standbys it waits for are there; on a replica
 //! the WAL receiver, how far replay is behind what was received, and paused replay. Rows are
-//! decoded into plain structs first, then judged.
+//! decoded into plain structs first, then judged; slots are judged in `slots.rs`.
 
 use anyhow::{Result, anyhow};
 
-use super::{
-    LAG_BYTES_CRITICAL, LAG_BYTES_WARNING, LAG_CRITICAL, LAG_WARNING, SLOT_INACTIVE, SLOT_RETAINED_CRITICAL,
-    SLOT_RETAINED_WARNING, Verdict, graded,
-};
+use super::slots::Slot;
+use super::{LAG_BYTES_CRITICAL, LAG_BYTES_WARNING, LAG_CRITICAL, LAG_WARNING, Verdict, graded};
 use crate::checks::{Context, Results, visibility_grant};
 use crate::engine::{Query, Row};
 use crate::report::{Finding, Metric, Status, Unit};
@@ -42,16 +40,16 @@ pub fn queries() -> Vec<Query> {
 
 /// The server's own row.
 #[derive(Debug, Clone, Default)]
-struct Server {
+pub(super) struct Server {
     in_recovery: bool,
-    taken_at: f64,
+    pub(super) taken_at: f64,
     receive_lsn: Option<i64>,
     replay_lsn: Option<i64>,
     last_replay_age: Option<f64>,
     pause_state: Option<String>,
     standby_names: String,
     /// Bytes; -1: unlimited.
-    max_slot_wal_keep_size: i64,
+    pub(super) max_slot_wal_keep_size: i64,
     hot_standby_feedback: String,
     max_standby_streaming_delay: String,
     monitor: bool,
@@ -73,26 +71,6 @@ struct Sender {
 }
 
 #[derive(Debug, Clone, Default)]
-struct Slot {
-    name: String,
-    kind: String,
-    plugin: Option<String>,
-    database: Option<String>,
-    temporary: bool,
-    active: bool,
-    active_pid: Option<i64>,
-    client: Option<String>,
-    application: Option<String>,
-    retained: Option<i64>,
-    wal_status: Option<String>,
-    safe_wal_size: Option<i64>,
-    xmin_age: Option<i64>,
-    catalog_xmin_age: Option<i64>,
-    inactive_for: Option<f64>,
-    invalidation_reason: Option<String>,
-}
-
-#[derive(Debug, Clone, Default)]
 struct Receiver {
     status: String,
     slot: Option<String>,
@@ -110,17 +88,19 @@ struct Replica {
     query: Option<String>,
 }
 
-struct Snapshot {
-    server: Server,
+pub(super) struct Snapshot {
+    pub(super) server: Server,
     senders: Vec<Sender>,
-    slots: Vec<Slot>,
+    pub(super) slots: Vec<Slot>,
     receiver: Option<Receiver>,
     replica: Replica,
 }
 
 fn decode(r: &Results) -> Result<Snapshot> {
     let rows = r.rows(0)?;
-    let s = rows.first().ok_or_else(|| anyhow!("no row from the replication settings"))?;
+    let s = rows
+        .first()
+        .ok_or_else(|| anyhow!("no row from the replication settings"))?;
     let server = Server {
         in_recovery: s.int(0)? != 0,
         taken_at: s.opt_float(1)?.unwrap_or_default(),
@@ -135,7 +115,11 @@ fn decode(r: &Results) -> Result<Snapshot> {
         monitor: s.int(11)? != 0,
     };
     let senders = r.rows(1)?.iter().map(|row| sender(&row)).collect::<Result<_>>()?;
-    let slots = r.rows(2)?.iter().map(|row| slot(&row)).collect::<Result<_>>()?;
+    let slots = r
+        .rows(2)?
+        .iter()
+        .map(|row| super::slots::slot(&row))
+        .collect::<Result<_>>()?;
     let receiver = r
         .rows(3)?
         .first()
@@ -183,27 +167,6 @@ fn sender(row: &Row) -> Result<Sender> {
     })
 }
 
-fn slot(row: &Row) -> Result<Slot> {
-    Ok(Slot {
-        name: row.text(0)?,
-        kind: row.text(1)?,
-        plugin: row.opt_text(2)?,
-        database: row.opt_text(3)?,
-        temporary: row.int(4)? != 0,
-        active: row.int(5)? != 0,
-        active_pid: row.opt_int(6)?,
-        client: row.opt_text(7)?,
-        application: row.opt_text(8)?,
-        retained: row.opt_int(9)?,
-        wal_status: row.opt_text(10)?,
-        safe_wal_size: row.opt_int(11)?,
-        xmin_age: row.opt_int(12)?,
-        catalog_xmin_age: row.opt_int(13)?,
-        inactive_for: row.opt_float(15)?,
-        invalidation_reason: row.opt_text(16)?,
-    })
-}
-
 pub fn evaluate(ctx: &Context, results: &Results, v: &mut Verdict) -> Result<()> {
     let first = decode(&results.first())?;
     let second = results.second().map(|r| decode(&r)).transpose()?;
@@ -217,7 +180,7 @@ pub fn evaluate(ctx: &Context, results: &Results, v: &mut Verdict) -> Result<()>
     }
     senders(ctx, now, v);
     sync_standbys(now, v);
-    slots(ctx, now, before, v);
+    super::slots::judge(ctx, now, before, v);
     if v.problems.is_empty() && v.fine.is_empty() {
         v.fine("not replicating: not a replica, no WAL senders, no replication slots".into());
     }
@@ -240,9 +203,18 @@ fn replica_side(ctx: &Context, s: &Snapshot, v: &mut Verdict) {
         None => None,
     };
     let paused = matches!(srv.pause_state.as_deref(), Some("paused" | "pause requested"));
-    v.metrics.push(Metric::new("wal_receiver_up", f64::from(u8::from(s.receiver.as_ref().is_some_and(|r| r.status == "streaming"))), Unit::Count));
-    v.metrics.push(Metric::new("replay_paused", f64::from(u8::from(paused)), Unit::Count));
-    v.metrics.push(Metric::new("recovery_conflicts", s.replica.conflicts as f64, Unit::Counter));
+    v.metrics.push(Metric::new(
+        "wal_receiver_up",
+        f64::from(u8::from(s.receiver.as_ref().is_some_and(|r| r.status == "streaming"))),
+        Unit::Count,
+    ));
+    v.metrics
+        .push(Metric::new("replay_paused", f64::from(u8::from(paused)), Unit::Count));
+    v.metrics.push(Metric::new(
+        "recovery_conflicts",
+        s.replica.conflicts as f64,
+        Unit::Counter,
+    ));
     receiver(s, v);
     if let Some(lag) = lag {
         v.metrics.push(
@@ -299,7 +271,10 @@ fn receiver(s: &Snapshot, v: &mut Verdict) {
                     .with("status", r.status.as_str())
                     .with("primary", from.as_str())
                     .with("slot", r.slot.clone())
-                    .with("last_message", r.last_message_age.map(|a| format!("{} ago", human_seconds(a)))),
+                    .with(
+                        "last_message",
+                        r.last_message_age.map(|a| format!("{} ago", human_seconds(a))),
+                    ),
             );
             if r.status == "streaming" {
                 v.fine(format!("streaming from {from}"));
@@ -326,7 +301,9 @@ fn judge_replica_lag(ctx: &Context, s: &Snapshot, lag: Option<f64>, pending: Opt
         )
     });
     let lag_text = lag.map(human_seconds).unwrap_or_else(|| "unknown".into());
-    let bytes_text = pending.map(|b| human_bytes(b as f64)).unwrap_or_else(|| "unknown".into());
+    let bytes_text = pending
+        .map(|b| human_bytes(b as f64))
+        .unwrap_or_else(|| "unknown".into());
     match by_time.into_iter().chain(by_bytes).max() {
         Some(status) => {
             v.value("lag", &lag_text);
@@ -405,7 +382,8 @@ fn senders(ctx: &Context, s: &Snapshot, v: &mut Verdict) {
                 .with("replay_behind", x.replay_behind.map(|b| human_bytes(b as f64))),
         );
     }
-    v.metrics.push(Metric::new("replicas", s.senders.len() as f64, Unit::Count));
+    v.metrics
+        .push(Metric::new("replicas", s.senders.len() as f64, Unit::Count));
     v.metrics.push(
         Metric::new("replica_lag_seconds", worst_lag.round(), Unit::Seconds)
             .thresholds(t.seconds(LAG_WARNING), t.seconds(LAG_CRITICAL)),
@@ -443,7 +421,11 @@ fn senders(ctx: &Context, s: &Snapshot, v: &mut Verdict) {
             );
         }
     }
-    let streaming = s.senders.iter().filter(|x| x.state.as_deref() == Some("streaming")).count();
+    let streaming = s
+        .senders
+        .iter()
+        .filter(|x| x.state.as_deref() == Some("streaming"))
+        .count();
     v.fine(format!("{streaming} of {} WAL sender(s) streaming", s.senders.len()));
 }
 
@@ -460,7 +442,10 @@ fn sync_required(names: &str) -> u32 {
         })
         .unwrap_or(text);
     let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-    match (digits.parse::<u32>(), rest[digits.len()..].trim_start().starts_with('(')) {
+    match (
+        digits.parse::<u32>(),
+        rest[digits.len()..].trim_start().starts_with('('),
+    ) {
         (Ok(n), true) => n,
         _ => 1,
     }
@@ -478,8 +463,13 @@ fn sync_standbys(s: &Snapshot, v: &mut Verdict) {
         .iter()
         .filter(|x| matches!(x.sync_state.as_deref(), Some("sync" | "quorum")))
         .count() as u32;
-    v.metrics.push(Metric::new("sync_standbys_required", f64::from(required), Unit::Count));
-    v.metrics.push(Metric::new("sync_standbys_connected", f64::from(connected), Unit::Count));
+    v.metrics
+        .push(Metric::new("sync_standbys_required", f64::from(required), Unit::Count));
+    v.metrics.push(Metric::new(
+        "sync_standbys_connected",
+        f64::from(connected),
+        Unit::Count,
+    ));
     if connected < required {
         v.value("standby_names", &s.server.standby_names);
         v.value("sync_required", required);
@@ -496,167 +486,6 @@ fn sync_standbys(s: &Snapshot, v: &mut Verdict) {
     } else {
         v.fine(format!("{connected} of {required} synchronous standby(s) connected"));
     }
-}
-
-/// Each slot: the WAL it keeps, whether a consumer holds it, and how close it is to being cut
-/// off (`wal_status`, `safe_wal_size`); with an earlier snapshot, how fast it grows.
-fn slots(ctx: &Context, s: &Snapshot, before: Option<&Snapshot>, v: &mut Verdict) {
-    let t = ctx.thresholds;
-    let (warn, crit) = (
-        t.bytes(SLOT_RETAINED_WARNING) as f64,
-        t.bytes(SLOT_RETAINED_CRITICAL) as f64,
-    );
-    let keep = s.server.max_slot_wal_keep_size;
-    if s.slots.is_empty() {
-        return;
-    }
-    let mut judged: Vec<(Status, &'static str, String, &Slot, Option<f64>, Option<f64>)> = Vec::new();
-    let mut worst_growth: Option<f64> = None;
-    let mut least_time: Option<f64> = None;
-    for slot in &s.slots {
-        let growth = before.and_then(|b| growth(b, s, slot));
-        let time_left = growth.filter(|g| *g > 0.0).and_then(|g| slot.safe_wal_size.map(|safe| safe.max(0) as f64 / g));
-        worst_growth = worst_growth.into_iter().chain(growth).reduce(f64::max);
-        least_time = least_time.into_iter().chain(time_left).reduce(f64::min);
-        v.findings.push(slot_finding(slot, growth, time_left));
-        if let Some(j) = judge_slot(ctx, slot, warn, crit) {
-            judged.push((j.0, j.1, j.2, slot, growth, time_left));
-        }
-    }
-    let retained_max = s.slots.iter().filter_map(|x| x.retained).max().unwrap_or(0);
-    let inactive = s.slots.iter().filter(|x| !x.active).count();
-    v.metrics.push(Metric::new("slots", s.slots.len() as f64, Unit::Count));
-    v.metrics.push(Metric::new("slots_inactive", inactive as f64, Unit::Count));
-    v.metrics
-        .push(Metric::new("slot_retained_bytes", retained_max as f64, Unit::Bytes).thresholds(warn, crit));
-    if let Some(g) = worst_growth {
-        v.metrics.push(Metric::new("slot_growth_bytes_per_second", g.round(), Unit::Bytes));
-    }
-    if let Some(left) = least_time {
-        v.metrics.push(Metric::new("slot_time_left", left.round(), Unit::Seconds));
-    }
-    judged.sort_by_key(|j| std::cmp::Reverse(j.0));
-    for (status, condition, text, slot, growth, time_left) in judged {
-        slot_values(slot, keep, growth, time_left, v);
-        v.problem(status, condition, text);
-        if !slot.active {
-            v.facts.flag("slot_inactive");
-        }
-        if slot.kind == "logical" {
-            v.facts.flag("logical_slot");
-        }
-    }
-    if v.problems.iter().all(|p| !p.1.starts_with("slot")) {
-        v.fine(format!(
-            "{} slot(s), {inactive} inactive, the largest keeps {}",
-            s.slots.len(),
-            human_bytes(retained_max as f64)
-        ));
-    }
-}
-
-/// The runbook values of the slot the verdict leads with (first writer wins).
-fn slot_values(slot: &Slot, keep: i64, growth: Option<f64>, time_left: Option<f64>, v: &mut Verdict) {
-    v.value("slot_name", &slot.name);
-    v.value("slot_type", &slot.kind);
-    v.value("slot_plugin", slot.plugin.as_deref().unwrap_or("none"));
-    v.value("slot_database", slot.database.as_deref().unwrap_or("none"));
-    v.value(
-        "slot_retained",
-        slot.retained.map(|b| human_bytes(b as f64)).unwrap_or_else(|| "nothing".into()),
-    );
-    v.value("slot_wal_status", slot.wal_status.as_deref().unwrap_or("unknown"));
-    v.value(
-        "max_slot_wal_keep_size",
-        if keep < 0 { "-1 (unlimited)".into() } else { human_bytes(keep as f64) },
-    );
-    if let Some(g) = growth {
-        v.value("slot_growth", format!("{}/s", human_bytes(g)));
-    }
-    if let Some(left) = time_left {
-        v.value("slot_time_left", human_seconds(left));
-    }
-}
-
-fn judge_slot(ctx: &Context, slot: &Slot, warn: f64, crit: f64) -> Option<(Status, &'static str, String)> {
-    let who = format!("{} slot {}", slot.kind, slot.name);
-    let state = if slot.active { "active".to_string() } else { "inactive".to_string() };
-    if slot.wal_status.as_deref() == Some("lost") || slot.invalidation_reason.is_some() {
-        return Some((
-            Status::Critical,
-            "slot_lost",
-            format!(
-                "{who} is lost ({}): the WAL its consumer needs is gone, the consumer cannot resume from it",
-                slot.invalidation_reason.as_deref().unwrap_or("wal_status lost")
-            ),
-        ));
-    }
-    let retained = slot.retained.unwrap_or(0) as f64;
-    let kept = human_bytes(retained);
-    if slot.wal_status.as_deref() == Some("unreserved") {
-        return Some((
-            Status::Critical,
-            "slot_retaining_wal",
-            format!(
-                "{who} ({state}) keeps {kept}, past max_slot_wal_keep_size: the next checkpoint removes WAL it \
-                 needs"
-            ),
-        ));
-    }
-    if let Some(status) = graded(retained, warn, crit) {
-        return Some((
-            status,
-            "slot_retaining_wal",
-            format!(
-                "{who} ({state}) keeps {kept} of WAL on this server's disk (WARNING at {}, CRITICAL at {})",
-                human_bytes(warn),
-                human_bytes(crit)
-            ),
-        ));
-    }
-    let idle = ctx.thresholds.seconds(SLOT_INACTIVE);
-    match slot.inactive_for {
-        Some(age) if !slot.active && !slot.temporary && age >= idle => Some((
-            Status::Warning,
-            "slot_inactive",
-            format!("{who} has had no consumer for {}; it keeps {kept}", human_seconds(age)),
-        )),
-        _ => None,
-    }
-}
-
-fn slot_finding(slot: &Slot, growth: Option<f64>, time_left: Option<f64>) -> Finding {
-    let holder = match (slot.active_pid, &slot.client) {
-        (Some(pid), Some(client)) => Some(format!("pid {pid} from {client}")),
-        (Some(pid), None) => Some(format!("pid {pid}")),
-        (None, _) => None,
-    };
-    Finding::new("slot")
-        .with("slot", slot.name.as_str())
-        .with("type", slot.kind.as_str())
-        .with("plugin", slot.plugin.clone())
-        .with("database", slot.database.clone())
-        .with("active", slot.active)
-        .with("holder", holder)
-        .with("application", slot.application.clone())
-        .with("retained", slot.retained.map(|b| human_bytes(b as f64)))
-        .with("wal_status", slot.wal_status.clone())
-        .with("safe_wal_size", slot.safe_wal_size.map(|b| human_bytes(b as f64)))
-        .with("xmin_age", slot.xmin_age)
-        .with("catalog_xmin_age", slot.catalog_xmin_age)
-        .with("inactive_for", slot.inactive_for.map(human_seconds))
-        .with("growth", growth.map(|g| format!("{}/s", human_bytes(g))))
-        .with("time_left", time_left.map(human_seconds))
-}
-
-/// Bytes per second the slot's retained WAL grew between the snapshots.
-fn growth(before: &Snapshot, now: &Snapshot, slot: &Slot) -> Option<f64> {
-    let then = before.slots.iter().find(|x| x.name == slot.name)?;
-    let elapsed = now.server.taken_at - before.server.taken_at;
-    if elapsed <= 0.0 {
-        return None;
-    }
-    Some((slot.retained? - then.retained?) as f64 / elapsed)
 }
 
 #[cfg(test)]
