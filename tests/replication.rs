@@ -7,41 +7,6 @@
 use crate::support::replication::*;
 use crate::support::*;
 
-/// `dbrunbook replication` on `url` with these flags, as JSON.
-fn replication(url: &str, flags: &[&str]) -> serde_json::Value {
-    let mut args = vec!["replication", "--url", url, "--format", "json"];
-    args.extend_from_slice(flags);
-    dbrunbook(&args).json()
-}
-
-fn metric(report: &serde_json::Value, name: &str) -> Option<f64> {
-    report["checks"][0]["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["name"] == name)
-        .and_then(|m| m["value"].as_f64())
-}
-
-/// Executes every `sql` step of the report's runbook, in order, as an on-call would paste them
-/// into psql on the server the report is about.
-fn run_pg_steps(report: &serde_json::Value, psql: &std::path::Path, port: u16) -> Vec<String> {
-    let steps: Vec<String> = report["checks"][0]["runbook"]["steps"]
-        .as_array()
-        .expect("a runbook with steps")
-        .iter()
-        .filter_map(|s| s["sql"].as_str().map(String::from))
-        .collect();
-    for sql in &steps {
-        crate::support::snippets::run(
-            &mut crate::support::snippets::psql(psql, port, "postgres"),
-            sql,
-            "a runbook step",
-        );
-    }
-    steps
-}
-
 const BYTES_BEHIND: &str = "SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())";
 
 #[test]
@@ -163,21 +128,7 @@ fn a_query_on_the_replica_that_replay_waits_for_is_named_and_cancelling_it_clear
 
 #[test]
 fn a_stopped_replica_leaves_its_slot_retaining_wal_and_the_guarded_drop_releases_it() {
-    let primary = pg_primary(None, &["max_slot_wal_keep_size=1GB"]);
-    let mut replica = PgReplica::start(&primary, "replica_gone", &[]);
-    replica.stop();
-    pg_wait(
-        &primary.bin("psql"),
-        primary.port,
-        "SELECT active FROM pg_replication_slots WHERE slot_name = 'replica_gone'",
-        "the slot to go inactive",
-        |v| v == "f",
-    );
-    primary.psql(&[
-        "CREATE TABLE t (id int PRIMARY KEY, v text)",
-        "INSERT INTO t SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g",
-        "SELECT pg_switch_wal()",
-    ]);
+    let primary = primary_with_a_stopped_replica(&["max_slot_wal_keep_size=1GB"]);
     let url = primary.url("postgres", "postgres");
     let flags = ["--slot-retained-warning", "1MB", "--slot-retained-critical", "1GB"];
     let r = replication(&url, &flags);
@@ -210,20 +161,10 @@ fn a_stopped_replica_leaves_its_slot_retaining_wal_and_the_guarded_drop_releases
     assert!(findings(&grown, "slot")[0]["time_left"].is_string());
     drop(held);
 
-    let steps = run_pg_steps(&r, &primary.bin("psql"), primary.port);
-    assert!(
-        steps
-            .iter()
-            .any(|s| s.contains("WHERE slot_name = 'replica_gone' AND slot_type = 'physical' AND NOT active")),
-        "{steps:#?}"
-    );
-    assert_eq!(
-        pg_value(
-            &primary.bin("psql"),
-            primary.port,
-            "SELECT count(*) FROM pg_replication_slots"
-        ),
-        "0"
+    drops_the_slot(
+        &r,
+        &primary,
+        "WHERE slot_name = 'replica_gone' AND slot_type = 'physical' AND NOT active",
     );
     let after = replication(&url, &flags);
     assert_eq!(after["checks"][0]["status"], "ok", "{:#}", after["checks"][0]);
@@ -247,21 +188,24 @@ fn a_logical_slot_whose_consumer_is_gone_names_its_plugin_and_catalog_horizon() 
     assert_eq!(slot["plugin"], "test_decoding");
     assert_eq!(slot["database"], "postgres");
     assert!(slot["catalog_xmin_age"].as_i64().is_some(), "{slot:#}");
-    let steps = run_pg_steps(&r, &primary.bin("psql"), primary.port);
-    assert!(
-        steps
-            .iter()
-            .any(|s| s.contains("'cdc_orders' AND slot_type = 'logical'")),
-        "{steps:#?}"
+    drops_the_slot(
+        &r,
+        &primary,
+        "WHERE slot_name = 'cdc_orders' AND slot_type = 'logical' AND NOT active",
     );
-    assert_eq!(
-        pg_value(
-            &primary.bin("psql"),
-            primary.port,
-            "SELECT count(*) FROM pg_replication_slots"
-        ),
-        "0"
+}
+
+/// Runs the slot runbook's steps on the primary: the guarded drop names this slot, and after
+/// it no slot is left.
+fn drops_the_slot(report: &serde_json::Value, primary: &ThrowawayPg, guard: &str) {
+    let steps = run_pg_steps(report, &primary.bin("psql"), primary.port);
+    assert!(steps.iter().any(|s| s.contains(guard)), "{steps:#?}");
+    let slots = pg_value(
+        &primary.bin("psql"),
+        primary.port,
+        "SELECT count(*) FROM pg_replication_slots",
     );
+    assert_eq!(slots, "0");
 }
 
 #[test]
@@ -314,28 +258,43 @@ fn a_sync_standby_gone_is_critical_and_emptying_the_list_releases_commits() {
     );
 }
 
-/// PostgreSQL 18 says since when a slot has been inactive (pg_replication_slots.inactive_since);
-/// before 18 the column does not exist and the same SQL reads NULL. Run on every installed
-/// major that differs (skipped with a line where one is missing).
+/// The views differ between majors: `pg_replication_slots.inactive_since` exists from 18
+/// (before, the same SQL reads NULL and an inactive slot is judged by the WAL it keeps),
+/// `invalidation_reason` from 17, `conflicting` from 16. On every installed major of 14, 15 and
+/// 18 (skipped with a line where one is missing): a replica made by that major's
+/// `pg_basebackup -R`, seen from the replica and the primary, then stopped.
 #[test]
-fn slot_inactivity_is_judged_where_the_major_says_since_when() {
-    for major in [15, 18] {
+fn replication_from_both_sides_on_the_majors_where_the_views_differ() {
+    for major in [14, 15, 18] {
         if !crate::support::pg_majors::pg_major_installed(major) {
             continue;
         }
         let primary = pg_primary(Some(major), &[]);
-        primary.psql(&["SELECT pg_create_physical_replication_slot('idle_slot', true)"]);
+        let mut replica = PgReplica::start(&primary, "replica_one", &[]);
+        let from_replica = replication(&replica.url(), &[]);
+        assert_eq!(
+            from_replica["checks"][0]["status"], "ok",
+            "{major}: {:#}",
+            from_replica["checks"][0]
+        );
+        assert_eq!(findings(&from_replica, "receiver")[0]["status"], "streaming", "{major}");
         let url = primary.url("postgres", "postgres");
-        let r = replication(&url, &["--slot-inactive", "1s"]);
-        let slot = &findings(&r, "slot")[0];
+        let from_primary = replication(&url, &[]);
+        assert_eq!(findings(&from_primary, "replica")[0]["slot"], "replica_one", "{major}");
+        assert_eq!(findings(&from_primary, "slot")[0]["active"], true, "{major}");
+        replica.stop();
+        let inactive = ["replication", "--url", &url, "--slot-inactive", "1s"];
         if major >= 18 {
-            let r = poll(&["replication", "--url", &url, "--slot-inactive", "1s"], |r| {
-                r["checks"][0]["status"] == "warning"
-            });
-            assert_eq!(r["checks"][0]["runbook"]["id"], "replication-slot-retaining-wal");
+            let r = poll(&inactive, |r| r["checks"][0]["status"] == "warning");
+            assert_eq!(
+                r["checks"][0]["runbook"]["id"], "replication-slot-retaining-wal",
+                "{major}"
+            );
+            assert!(findings(&r, "slot")[0]["inactive_for"].is_string(), "{major}");
         } else {
-            assert!(slot["inactive_for"].is_null(), "{slot:#}");
-            assert_eq!(r["checks"][0]["status"], "ok", "{:#}", r["checks"][0]);
+            let r = poll(&inactive, |r| findings(r, "slot")[0]["active"] == false);
+            assert!(findings(&r, "slot")[0]["inactive_for"].is_null(), "{major}");
+            assert_eq!(r["checks"][0]["status"], "ok", "{major}: {:#}", r["checks"][0]);
         }
     }
 }

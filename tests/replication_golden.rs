@@ -11,20 +11,7 @@ use crate::support::*;
 
 #[test]
 fn replication_golden_postgres_slot_of_a_stopped_replica() {
-    let primary = pg_primary(None, &["max_slot_wal_keep_size=1GB"]);
-    let mut replica = PgReplica::start(&primary, "replica_gone", &[]);
-    replica.stop();
-    pg_wait(
-        &primary.bin("psql"),
-        primary.port,
-        "SELECT active FROM pg_replication_slots WHERE slot_name = 'replica_gone'",
-        "the slot to go inactive",
-        |v| v == "f",
-    );
-    primary.psql(&[
-        "CREATE TABLE t (id int PRIMARY KEY, v text)",
-        "INSERT INTO t SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g",
-    ]);
+    let primary = primary_with_a_stopped_replica(&["max_slot_wal_keep_size=1GB"]);
     let url = primary.url("postgres", "postgres");
     let run = dbrunbook(&[
         "replication",

@@ -4,45 +4,10 @@
 //! what causes it (a row written on the replica by hand, a primary the replica cannot reach, a
 //! long statement on the primary) and seen from the replica, where the on-call connects.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::support::replication::*;
 use crate::support::*;
-
-fn replication(url: &str, flags: &[&str]) -> serde_json::Value {
-    let mut args = vec!["replication", "--url", url, "--format", "json"];
-    args.extend_from_slice(flags);
-    dbrunbook(&args).json()
-}
-
-/// Executes every `sql` step of the report's runbook, in order, through the mariadb client.
-fn run_maria_steps(report: &serde_json::Value, port: u16) -> Vec<String> {
-    let steps: Vec<String> = report["checks"][0]["runbook"]["steps"]
-        .as_array()
-        .expect("a runbook with steps")
-        .iter()
-        .filter_map(|s| s["sql"].as_str().map(String::from))
-        .collect();
-    for sql in &steps {
-        crate::support::snippets::run(
-            Command::new("mariadb")
-                .args([
-                    "--no-defaults",
-                    "--protocol=tcp",
-                    "-h",
-                    "127.0.0.1",
-                    "-u",
-                    "root",
-                    "--batch",
-                ])
-                .arg(format!("--port={port}")),
-            sql,
-            "a runbook step",
-        );
-    }
-    steps
-}
 
 /// A primary and replica where the replica already holds row 7, written there by hand, and the
 /// primary then inserts the same row: the replica's SQL thread stops on a duplicate key.

@@ -112,6 +112,27 @@ impl PgReplica {
             "pg_basebackup: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        // pg_basebackup writes every libpq option it knows into primary_conninfo (17+:
+        // sslnegotiation, 16+: sslcertmode); where that major's walreceiver loads an older
+        // libpq (the unpacked majors of .ci/install-pg-majors load the system's), it refuses
+        // them and the replica never connects. The options that matter here, and no others:
+        let auto = data.join("postgresql.auto.conf");
+        let conf = std::fs::read_to_string(&auto).expect("pg_basebackup -R wrote postgresql.auto.conf");
+        let conninfo = format!(
+            "primary_conninfo = 'host=127.0.0.1 port={} user=postgres'",
+            primary.port
+        );
+        let conf: Vec<String> = conf
+            .lines()
+            .map(|l| {
+                if l.starts_with("primary_conninfo") {
+                    conninfo.clone()
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect();
+        std::fs::write(&auto, conf.join("\n") + "\n").unwrap();
         let port = free_port();
         let mut options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c shared_buffers=16MB -c fsync=off \
@@ -145,12 +166,20 @@ impl PgReplica {
             bin,
             stopped: false,
         };
-        pg_wait(
-            &primary.bin("psql"),
-            primary.port,
-            "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'",
-            "the replica to stream",
-            |v| v == "1",
+        let streaming = std::panic::catch_unwind(|| {
+            pg_wait(
+                &primary.bin("psql"),
+                primary.port,
+                "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'",
+                "the replica to stream",
+                |v| v == "1",
+            )
+        });
+        assert!(
+            streaming.is_ok(),
+            "the replica of {:?} never streamed; its log:\n{}",
+            replica.bin,
+            std::fs::read_to_string(&log).unwrap_or_default()
         );
         replica
     }
@@ -200,21 +229,26 @@ impl Drop for PgReplica {
     }
 }
 
-/// Statements through the mariadb client as root on `port`; the output, tab-separated.
+/// The mariadb client as root on 127.0.0.1:`port`, tab-separated output.
+pub fn mariadb_client(port: u16) -> Command {
+    let mut cmd = Command::new("mariadb");
+    cmd.args([
+        "--no-defaults",
+        "--protocol=tcp",
+        "-h",
+        "127.0.0.1",
+        "-u",
+        "root",
+        "--batch",
+    ])
+    .arg(format!("--port={port}"));
+    cmd
+}
+
+/// Statements through the mariadb client as root on `port`; the output, without column names.
 pub fn maria(port: u16, sql: &str) -> String {
-    let out = Command::new("mariadb")
-        .args([
-            "--no-defaults",
-            "--protocol=tcp",
-            "-h",
-            "127.0.0.1",
-            "-u",
-            "root",
-            "--batch",
-            "--skip-column-names",
-        ])
-        .arg(format!("--port={port}"))
-        .args(["-e", sql])
+    let out = mariadb_client(port)
+        .args(["--skip-column-names", "-e", sql])
         .output()
         .expect("mariadb runs");
     assert!(
@@ -297,17 +331,7 @@ pub fn maria_wait_threads(port: u16, what: &str, ready: impl Fn(&str, &str, &str
 
 /// `SHOW SLAVE STATUS` of the default connection as (column, value) pairs.
 pub fn slave_status(port: u16) -> Vec<(String, String)> {
-    let out = Command::new("mariadb")
-        .args([
-            "--no-defaults",
-            "--protocol=tcp",
-            "-h",
-            "127.0.0.1",
-            "-u",
-            "root",
-            "--batch",
-        ])
-        .arg(format!("--port={port}"))
+    let out = mariadb_client(port)
         .args(["-e", "SHOW SLAVE STATUS"])
         .output()
         .expect("mariadb runs");
@@ -320,4 +344,65 @@ pub fn slave_status(port: u16) -> Vec<(String, String)> {
         .map(String::from)
         .zip(row.split('\t').map(String::from))
         .collect()
+}
+
+/// `dbrunbook replication` on `url` with these flags, as JSON.
+pub fn replication(url: &str, flags: &[&str]) -> serde_json::Value {
+    let mut args = vec!["replication", "--url", url, "--format", "json"];
+    args.extend_from_slice(flags);
+    super::dbrunbook(&args).json()
+}
+
+/// The value of the first check's metric `name`.
+pub fn metric(report: &serde_json::Value, name: &str) -> Option<f64> {
+    report["checks"][0]["metrics"]
+        .as_array()?
+        .iter()
+        .find(|m| m["name"] == name)
+        .and_then(|m| m["value"].as_f64())
+}
+
+/// Executes every `sql` step of the report's runbook, in order, as an on-call would paste them
+/// into the client (`client` makes a fresh one per step); returns the steps.
+pub fn run_steps(report: &serde_json::Value, client: impl Fn() -> Command) -> Vec<String> {
+    let steps: Vec<String> = report["checks"][0]["runbook"]["steps"]
+        .as_array()
+        .expect("a runbook with steps")
+        .iter()
+        .filter_map(|s| s["sql"].as_str().map(String::from))
+        .collect();
+    for sql in &steps {
+        super::snippets::run(&mut client(), sql, "a runbook step");
+    }
+    steps
+}
+
+/// The runbook's steps, through psql on a PostgreSQL server.
+pub fn run_pg_steps(report: &serde_json::Value, psql: &std::path::Path, port: u16) -> Vec<String> {
+    run_steps(report, || super::snippets::psql(psql, port, "postgres"))
+}
+
+/// The runbook's steps, through the mariadb client.
+pub fn run_maria_steps(report: &serde_json::Value, port: u16) -> Vec<String> {
+    run_steps(report, || mariadb_client(port))
+}
+
+/// A primary whose replica (slot `replica_gone`) was stopped, after which the primary wrote a
+/// few MB of WAL that the now inactive slot keeps.
+pub fn primary_with_a_stopped_replica(extra: &'static [&'static str]) -> ThrowawayPg {
+    let primary = pg_primary(None, extra);
+    let mut replica = PgReplica::start(&primary, "replica_gone", &[]);
+    replica.stop();
+    pg_wait(
+        &primary.bin("psql"),
+        primary.port,
+        "SELECT active FROM pg_replication_slots WHERE slot_name = 'replica_gone'",
+        "the slot to go inactive",
+        |v| v == "f",
+    );
+    primary.psql(&[
+        "CREATE TABLE t (id int PRIMARY KEY, v text)",
+        "INSERT INTO t SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g",
+    ]);
+    primary
 }
