@@ -188,6 +188,23 @@ fn a_logical_slot_whose_consumer_is_gone_names_its_plugin_and_catalog_horizon() 
     assert_eq!(slot["plugin"], "test_decoding");
     assert_eq!(slot["database"], "postgres");
     assert!(slot["catalog_xmin_age"].as_i64().is_some(), "{slot:#}");
+    // The exporter's path: the check's metrics become Prometheus families.
+    let prom = dbrunbook(&[
+        "replication",
+        "--url",
+        &url,
+        "--format",
+        "prometheus",
+        "--slot-retained-warning",
+        "1MB",
+    ]);
+    for family in [
+        "dbrunbook_slot_retained_bytes{",
+        "dbrunbook_slots_inactive{",
+        "dbrunbook_replicas{",
+    ] {
+        assert!(prom.stdout.contains(family), "{family} missing:\n{}", prom.stdout);
+    }
     drops_the_slot(
         &r,
         &primary,

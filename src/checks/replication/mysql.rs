@@ -135,6 +135,8 @@ pub fn evaluate(ctx: &Context, results: &Results, v: &mut Verdict) -> Result<()>
     for c in &channels {
         judge_channel(ctx, c, v);
     }
+    v.metrics
+        .push(Metric::new("replication_channels", channels.len() as f64, Unit::Count));
     if !channels.is_empty() {
         let relay: i64 = channels.iter().filter_map(|c| c.relay_log_space).sum();
         v.metrics
@@ -355,13 +357,13 @@ fn primary_side(
                 .with("state", row.text(4)?),
         );
     }
+    v.metrics.push(Metric::new("replicas", dumps as f64, Unit::Count));
     if !on("log_bin") {
         if dumps > 0 {
             v.fine(format!("{dumps} replica(s) connected"));
         }
         return Ok(());
     }
-    v.metrics.push(Metric::new("replicas", dumps as f64, Unit::Count));
     let retention = settings
         .get("binlog_expire_logs_seconds")
         .and_then(|s| s.parse::<f64>().ok())
