@@ -315,3 +315,27 @@ fn replication_from_both_sides_on_the_majors_where_the_views_differ() {
         }
     }
 }
+
+#[test]
+fn a_replica_whose_primary_is_gone_is_not_receiving_and_gets_the_broken_runbook() {
+    let primary = pg_primary(None, &[]);
+    let replica = PgReplica::start(&primary, "replica_one", &[]);
+    let ok = replication(&replica.url(), &[]);
+    assert_eq!(ok["checks"][0]["status"], "ok", "{:#}", ok["checks"][0]);
+    drop(primary);
+    replica.wait(
+        "SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'",
+        "the WAL receiver to stop streaming",
+        |v| v == "0",
+    );
+    let r = replication(&replica.url(), &[]);
+    let check = &r["checks"][0];
+    assert!(
+        ["warning", "critical"].contains(&check["status"].as_str().unwrap()),
+        "{check:#}"
+    );
+    assert_eq!(check["runbook"]["id"], "replica-broken", "{check:#}");
+    assert_eq!(metric(&r, "wal_receiver_up"), Some(0.0));
+    let steps = run_pg_steps(&r, &replica.psql(), replica.port);
+    assert!(steps.iter().any(|s| s.contains("pg_stat_wal_receiver")), "{steps:#?}");
+}
