@@ -208,3 +208,39 @@ fn pgbouncer_is_unknown_with_the_reason() {
         "{check:#}"
     );
 }
+
+#[test]
+fn semi_sync_enabled_but_fallen_back_to_asynchronous_is_a_warning() {
+    // Semi-sync on, and no replica to acknowledge: after the timeout the primary commits
+    // without waiting, which is what the check must say.
+    let primary = ThrowawayMaria::start_with(
+        20,
+        &[
+            "--log-bin=primary-bin",
+            "--server-id=1",
+            "--rpl-semi-sync-master-enabled=ON",
+            "--rpl-semi-sync-master-timeout=100",
+        ],
+    );
+    maria(
+        primary.port,
+        "CREATE DATABASE shop; CREATE TABLE shop.t (id INT PRIMARY KEY)",
+    );
+    maria_wait(
+        primary.port,
+        "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'",
+        "semi-sync to fall back",
+        |v| v.ends_with("OFF"),
+    );
+    let r = replication(&primary.url("root"), &[]);
+    let check = &r["checks"][0];
+    assert_eq!(check["status"], "warning", "{check:#}");
+    assert!(
+        check["summary"]
+            .as_str()
+            .unwrap()
+            .contains("fallen back to asynchronous"),
+        "{check:#}"
+    );
+    assert_eq!(metric(&r, "semi_sync_clients"), Some(0.0));
+}
