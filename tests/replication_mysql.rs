@@ -244,3 +244,40 @@ fn semi_sync_enabled_but_fallen_back_to_asynchronous_is_a_warning() {
     );
     assert_eq!(metric(&r, "semi_sync_clients"), Some(0.0));
 }
+
+#[test]
+fn every_connection_of_a_multi_source_replica_is_judged_on_its_own() {
+    let (_primary, replica) = maria_pair();
+    let nowhere = free_port();
+    maria(
+        replica.port,
+        &format!(
+            "CHANGE MASTER 'archive' TO MASTER_HOST='127.0.0.1', MASTER_PORT={nowhere}, MASTER_USER='repl', \
+             MASTER_CONNECT_RETRY=1; START SLAVE 'archive'"
+        ),
+    );
+    let started = std::time::Instant::now();
+    let r = loop {
+        let r = replication(&replica.url("root"), &[]);
+        if r["checks"][0]["status"] == "critical" {
+            break r;
+        }
+        assert!(started.elapsed() < STATE_WAIT, "never failed: {:#}", r["checks"][0]);
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let check = &r["checks"][0];
+    assert!(
+        check["summary"].as_str().unwrap().contains("channel 'archive'"),
+        "{check:#}"
+    );
+    let channels = findings(&r, "channel");
+    assert_eq!(channels.len(), 2, "{check:#}");
+    let default = channels
+        .iter()
+        .find(|c| c["channel"] == "")
+        .expect("the default connection");
+    assert_eq!(default["io_running"], "Yes");
+    assert_eq!(default["sql_running"], "Yes");
+    assert_eq!(metric(&r, "replication_channels"), Some(2.0));
+    assert_eq!(metric(&r, "replica_io_running"), Some(1.0));
+}
