@@ -322,6 +322,18 @@ fn a_replica_whose_primary_is_gone_is_not_receiving_and_gets_the_broken_runbook(
     let replica = PgReplica::start(&primary, "replica_one", &[]);
     let ok = replication(&replica.url(), &[]);
     assert_eq!(ok["checks"][0]["status"], "ok", "{:#}", ok["checks"][0]);
+    // A role without pg_monitor sees the WAL sender but not its state or lag: never OK.
+    primary.psql(&["CREATE ROLE watcher LOGIN"]);
+    let blind = replication(&primary.url("watcher", "postgres"), &[]);
+    let check = &blind["checks"][0];
+    assert_eq!(check["status"], "unknown", "{check:#}");
+    assert!(
+        check["summary"]
+            .as_str()
+            .unwrap()
+            .contains("GRANT pg_monitor TO \"watcher\";"),
+        "{check:#}"
+    );
     drop(primary);
     replica.wait(
         "SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'",

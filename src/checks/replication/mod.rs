@@ -109,7 +109,6 @@ pub const SPEC: CheckSpec = CheckSpec {
     placeholders: &[
         "lag",
         "lag_bytes",
-        "replay_lsn_gap",
         "primary_host",
         "channel",
         "io_error",

@@ -53,6 +53,7 @@ pub(super) struct Server {
     hot_standby_feedback: String,
     max_standby_streaming_delay: String,
     monitor: bool,
+    role: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -113,6 +114,7 @@ fn decode(r: &Results) -> Result<Snapshot> {
         hot_standby_feedback: s.text(9)?,
         max_standby_streaming_delay: s.text(10)?,
         monitor: s.int(11)? != 0,
+        role: s.text(12)?,
     };
     let senders = r.rows(1)?.iter().map(|row| sender(&row)).collect::<Result<_>>()?;
     let slots = r
@@ -354,12 +356,12 @@ fn senders(ctx: &Context, s: &Snapshot, v: &mut Verdict) {
         v.facts.flag("insufficient_privilege");
         v.notes.push(format!(
             "{hidden} WAL sender(s) show no state or positions to this role ({})",
-            visibility_grant(Engine::Postgres, "current_user")
+            visibility_grant(Engine::Postgres, &s.server.role)
         ));
         if !s.server.monitor && hidden == s.senders.len() {
             v.blind = Some(format!(
                 "cannot judge {hidden} WAL sender(s): this role sees neither their state nor their lag ({})",
-                visibility_grant(Engine::Postgres, "current_user")
+                visibility_grant(Engine::Postgres, &s.server.role)
             ));
         }
     }

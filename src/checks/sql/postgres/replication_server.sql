@@ -17,4 +17,5 @@ SELECT pg_catalog.pg_is_in_recovery() AS in_recovery,
        pg_catalog.pg_size_bytes(pg_catalog.current_setting('max_slot_wal_keep_size'))::int8 AS max_slot_wal_keep_size,
        pg_catalog.current_setting('hot_standby_feedback') AS hot_standby_feedback,
        pg_catalog.current_setting('max_standby_streaming_delay') AS max_standby_streaming_delay,
-       pg_catalog.pg_has_role('pg_monitor', 'USAGE') AS monitor
+       pg_catalog.pg_has_role('pg_monitor', 'USAGE') AS monitor,
+       current_user::text AS role
