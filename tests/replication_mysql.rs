@@ -4,8 +4,6 @@
 //! what causes it (a row written on the replica by hand, a primary the replica cannot reach, a
 //! long statement on the primary) and seen from the replica, where the on-call connects.
 
-use std::time::{Duration, Instant};
-
 use crate::support::replication::*;
 use crate::support::*;
 
@@ -142,15 +140,12 @@ fn a_long_statement_on_the_primary_is_lag_on_the_replica_while_it_replays() {
         &primary.url("root"),
         "SET SESSION binlog_format = 'STATEMENT'; UPDATE shop.t SET v = SLEEP(8) WHERE id = 1",
     );
-    let started = Instant::now();
-    let lagging = loop {
-        let r = replication(&replica.url("root"), &["--lag-warning", "3s", "--lag-critical", "1h"]);
-        if r["checks"][0]["status"] == "warning" {
-            break r;
-        }
-        assert!(started.elapsed() < STATE_WAIT, "never lagging: {:#}", r["checks"][0]);
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let flags = ["--lag-warning", "3s", "--lag-critical", "1h"];
+    let lagging = wait_for(
+        "lag on the replica",
+        || replication(&replica.url("root"), &flags),
+        |r| r["checks"][0]["status"] == "warning",
+    );
     let check = &lagging["checks"][0];
     assert_eq!(check["runbook"]["id"], "replica-lag", "{check:#}");
     assert!(
@@ -167,15 +162,11 @@ fn a_long_statement_on_the_primary_is_lag_on_the_replica_while_it_replays() {
     maria_wait_threads(replica.port, "the replica to be idle", |io, sql, _, _| {
         io == "Yes" && sql == "Yes"
     });
-    let started = Instant::now();
-    loop {
-        let r = replication(&replica.url("root"), &["--lag-warning", "3s", "--lag-critical", "1h"]);
-        if r["checks"][0]["status"] == "ok" {
-            break;
-        }
-        assert!(started.elapsed() < STATE_WAIT, "never caught up: {:#}", r["checks"][0]);
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_for(
+        "the replica to catch up",
+        || replication(&replica.url("root"), &flags),
+        |r| r["checks"][0]["status"] == "ok",
+    );
 }
 
 #[test]
@@ -256,15 +247,11 @@ fn every_connection_of_a_multi_source_replica_is_judged_on_its_own() {
              MASTER_CONNECT_RETRY=1; START SLAVE 'archive'"
         ),
     );
-    let started = std::time::Instant::now();
-    let r = loop {
-        let r = replication(&replica.url("root"), &[]);
-        if r["checks"][0]["status"] == "critical" {
-            break r;
-        }
-        assert!(started.elapsed() < STATE_WAIT, "never failed: {:#}", r["checks"][0]);
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    };
+    let r = wait_for(
+        "the archive connection to fail",
+        || replication(&replica.url("root"), &[]),
+        |r| r["checks"][0]["status"] == "critical",
+    );
     let check = &r["checks"][0];
     assert!(
         check["summary"].as_str().unwrap().contains("channel 'archive'"),

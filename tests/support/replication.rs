@@ -58,11 +58,11 @@ pub fn pg_value(psql: &std::path::Path, port: u16, sql: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// Polls `sql` until its value satisfies `ready`, within [`STATE_WAIT`].
-pub fn pg_wait(psql: &std::path::Path, port: u16, sql: &str, what: &str, ready: impl Fn(&str) -> bool) -> String {
+/// Reads a value until it satisfies `ready`, within [`STATE_WAIT`]; the value that did.
+pub fn wait_for<T: std::fmt::Debug>(what: &str, read: impl Fn() -> T, ready: impl Fn(&T) -> bool) -> T {
     let started = Instant::now();
     loop {
-        let value = pg_value(psql, port, sql);
+        let value = read();
         if ready(&value) {
             return value;
         }
@@ -72,6 +72,11 @@ pub fn pg_wait(psql: &std::path::Path, port: u16, sql: &str, what: &str, ready: 
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// Polls `sql` until its value satisfies `ready`, within [`STATE_WAIT`].
+pub fn pg_wait(psql: &std::path::Path, port: u16, sql: &str, what: &str, ready: impl Fn(&str) -> bool) -> String {
+    wait_for(what, || pg_value(psql, port, sql), |v| ready(v))
 }
 
 /// A streaming replica of a [`ThrowawayPg`], from `pg_basebackup -R` with a physical slot.
@@ -261,18 +266,7 @@ pub fn maria(port: u16, sql: &str) -> String {
 
 /// Polls `sql` on `port` until its output satisfies `ready`, within [`STATE_WAIT`].
 pub fn maria_wait(port: u16, sql: &str, what: &str, ready: impl Fn(&str) -> bool) -> String {
-    let started = Instant::now();
-    loop {
-        let value = maria(port, sql);
-        if ready(&value) {
-            return value;
-        }
-        assert!(
-            started.elapsed() < STATE_WAIT,
-            "waited {STATE_WAIT:?} for {what}; last: {value:?}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_for(what, || maria(port, sql), |v| ready(v))
 }
 
 /// `ON` while both threads of the replica's default connection run.
@@ -303,30 +297,25 @@ pub fn maria_pair() -> (ThrowawayMaria, ThrowawayMaria) {
 /// Polls `SHOW SLAVE STATUS` on the replica until `ready` holds for (IO running, SQL running,
 /// Last_SQL_Errno, Last_IO_Errno).
 pub fn maria_wait_threads(port: u16, what: &str, ready: impl Fn(&str, &str, &str, &str) -> bool) {
-    let started = Instant::now();
-    loop {
-        let status = slave_status(port);
-        let get = |k: &str| {
-            status
-                .iter()
-                .find(|(n, _)| n == k)
-                .map(|(_, v)| v.as_str())
-                .unwrap_or("")
-        };
-        if ready(
-            get("Slave_IO_Running"),
-            get("Slave_SQL_Running"),
-            get("Last_SQL_Errno"),
-            get("Last_IO_Errno"),
-        ) {
-            return;
-        }
-        assert!(
-            started.elapsed() < STATE_WAIT,
-            "waited {STATE_WAIT:?} for {what}; status: {status:?}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_for(
+        what,
+        || slave_status(port),
+        |status| {
+            let get = |k: &str| {
+                status
+                    .iter()
+                    .find(|(n, _)| n == k)
+                    .map(|(_, v)| v.as_str())
+                    .unwrap_or("")
+            };
+            ready(
+                get("Slave_IO_Running"),
+                get("Slave_SQL_Running"),
+                get("Last_SQL_Errno"),
+                get("Last_IO_Errno"),
+            )
+        },
+    );
 }
 
 /// `SHOW SLAVE STATUS` of the default connection as (column, value) pairs.
