@@ -48,6 +48,7 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('backups', 'backups', [CompletionResultType]::ParameterValue, 'Backups: the newest dump per database in --dir (age, size drop, completeness read from the content: pg_dump plain/custom/directory/tar, pg_dumpall, mysqldump; gzip, zstd, xz, bzip2 streamed), a pgBackRest stanza''s backups and archive, and the server''s WAL archiving or binary logs: whether point-in-time recovery is possible')
             [CompletionResult]::new('slow', 'slow', [CompletionResultType]::ParameterValue, 'The statements that cost the most time, from pg_stat_statements or performance_schema: calls, total and mean time, rows, cache hits; with --interval, what is slow now')
             [CompletionResult]::new('size', 'size', [CompletionResultType]::ParameterValue, 'How big it is and whether it is about to run out of room: database sizes, the largest tables with their indexes and TOAST, bloat estimates, transaction ID age against wraparound (PostgreSQL), and with --interval the growth in bytes per second')
+            [CompletionResult]::new('replication', 'replication', [CompletionResultType]::ParameterValue, 'Replication from whichever side it is connected to: replica lag (in time, with an idle primary not counted as lag, and in bytes), broken replicas (no WAL receiver; MySQL/MariaDB IO and SQL threads with their errors), replication slots keeping WAL until the disk fills, synchronous standbys gone, semi-sync fallen back; with --interval each slot''s growth and time left')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -446,6 +447,32 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'dbrunbook;replication' {
+            [CompletionResult]::new('--lag-warning', '--lag-warning', [CompletionResultType]::ParameterName, 'WARNING when a replica''s replay is this far behind its primary (a replica of an idle primary is not behind) (default 1m).')
+            [CompletionResult]::new('--lag-critical', '--lag-critical', [CompletionResultType]::ParameterName, 'CRITICAL when a replica''s replay is this far behind its primary (default 5m).')
+            [CompletionResult]::new('--lag-bytes-warning', '--lag-bytes-warning', [CompletionResultType]::ParameterName, 'WARNING when a replica has received (or its primary has sent) this much not yet replayed (default 256MB).')
+            [CompletionResult]::new('--lag-bytes-critical', '--lag-bytes-critical', [CompletionResultType]::ParameterName, 'CRITICAL when a replica has this much WAL or binary log not yet replayed (default 1GB).')
+            [CompletionResult]::new('--slot-retained-warning', '--slot-retained-warning', [CompletionResultType]::ParameterName, 'WARNING when a replication slot keeps this much WAL on the primary''s disk (default 1GB).')
+            [CompletionResult]::new('--slot-retained-critical', '--slot-retained-critical', [CompletionResultType]::ParameterName, 'CRITICAL when a replication slot keeps this much WAL on the primary''s disk (default 10GB).')
+            [CompletionResult]::new('--slot-inactive', '--slot-inactive', [CompletionResultType]::ParameterName, 'WARNING when a replication slot has had no consumer this long (PostgreSQL 18 says since when; before 18 an inactive slot is judged by the WAL it keeps) (default 1h).')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Take two snapshots this far apart and report each slot''s WAL growth per second and the time until max_slot_wal_keep_size cuts it off')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Rows of detail per list; the counts stay exact.')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text')
+            [CompletionResult]::new('--runbooks', '--runbooks', [CompletionResultType]::ParameterName, 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL''s connect_timeout if it has one, else 5s')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'dbrunbook;help' {
             [CompletionResult]::new('diagnose', 'diagnose', [CompletionResultType]::ParameterValue, 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s')
             [CompletionResult]::new('restore-check', 'restore-check', [CompletionResultType]::ParameterValue, 'Restore a backup file into a scratch database it creates, count its tables and rows, compare them with the source (--url), report the restore time, and drop the scratch copy')
@@ -460,6 +487,7 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('backups', 'backups', [CompletionResultType]::ParameterValue, 'Backups: the newest dump per database in --dir (age, size drop, completeness read from the content: pg_dump plain/custom/directory/tar, pg_dumpall, mysqldump; gzip, zstd, xz, bzip2 streamed), a pgBackRest stanza''s backups and archive, and the server''s WAL archiving or binary logs: whether point-in-time recovery is possible')
             [CompletionResult]::new('slow', 'slow', [CompletionResultType]::ParameterValue, 'The statements that cost the most time, from pg_stat_statements or performance_schema: calls, total and mean time, rows, cache hits; with --interval, what is slow now')
             [CompletionResult]::new('size', 'size', [CompletionResultType]::ParameterValue, 'How big it is and whether it is about to run out of room: database sizes, the largest tables with their indexes and TOAST, bloat estimates, transaction ID age against wraparound (PostgreSQL), and with --interval the growth in bytes per second')
+            [CompletionResult]::new('replication', 'replication', [CompletionResultType]::ParameterValue, 'Replication from whichever side it is connected to: replica lag (in time, with an idle primary not counted as lag, and in bytes), broken replicas (no WAL receiver; MySQL/MariaDB IO and SQL threads with their errors), replication slots keeping WAL until the disk fills, synchronous standbys gone, semi-sync fallen back; with --interval each slot''s growth and time left')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -516,6 +544,9 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             break
         }
         'dbrunbook;help;size' {
+            break
+        }
+        'dbrunbook;help;replication' {
             break
         }
         'dbrunbook;help;help' {

@@ -46,6 +46,9 @@ _dbrunbook() {
             dbrunbook,queries)
                 cmd="dbrunbook__subcmd__queries"
                 ;;
+            dbrunbook,replication)
+                cmd="dbrunbook__subcmd__replication"
+                ;;
             dbrunbook,restore-check)
                 cmd="dbrunbook__subcmd__restore__subcmd__check"
                 ;;
@@ -87,6 +90,9 @@ _dbrunbook() {
                 ;;
             dbrunbook__subcmd__help,queries)
                 cmd="dbrunbook__subcmd__help__subcmd__queries"
+                ;;
+            dbrunbook__subcmd__help,replication)
+                cmd="dbrunbook__subcmd__help__subcmd__replication"
                 ;;
             dbrunbook__subcmd__help,restore-check)
                 cmd="dbrunbook__subcmd__help__subcmd__restore__subcmd__check"
@@ -152,7 +158,7 @@ _dbrunbook() {
 
     case "${cmd}" in
         dbrunbook)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version diagnose check restore-check serve runbooks completions connect pool queries locks migrations backups slow size help"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version diagnose check restore-check serve runbooks completions connect pool queries locks migrations backups slow size replication help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -391,7 +397,7 @@ _dbrunbook() {
                     return 0
                     ;;
                 --only)
-                    COMPREPLY=($(compgen -W "connect pool queries locks migrations backups slow size" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "connect pool queries locks migrations backups slow size replication" -- "${cur}"))
                     return 0
                     ;;
                 --watch)
@@ -446,7 +452,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__help)
-            opts="diagnose restore-check serve runbooks completions connect pool queries locks migrations backups slow size help"
+            opts="diagnose restore-check serve runbooks completions connect pool queries locks migrations backups slow size replication help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -572,6 +578,20 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__help__subcmd__queries)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dbrunbook__subcmd__help__subcmd__replication)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -937,6 +957,88 @@ _dbrunbook() {
                     return 0
                     ;;
                 --idle-critical)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --watch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --runbooks)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dbrunbook__subcmd__replication)
+            opts="-v -h -V --lag-warning --lag-critical --lag-bytes-warning --lag-bytes-critical --slot-retained-warning --slot-retained-critical --slot-inactive --interval --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --lag-warning)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lag-critical)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lag-bytes-warning)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lag-bytes-critical)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slot-retained-warning)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slot-retained-critical)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slot-inactive)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -45,6 +45,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand backups 'Backups: the newest dump per database in --dir (age, size drop, completeness read from the content: pg_dump plain/custom/directory/tar, pg_dumpall, mysqldump; gzip, zstd, xz, bzip2 streamed), a pgBackRest stanza''s backups and archive, and the server''s WAL archiving or binary logs: whether point-in-time recovery is possible'
             cand slow 'The statements that cost the most time, from pg_stat_statements or performance_schema: calls, total and mean time, rows, cache hits; with --interval, what is slow now'
             cand size 'How big it is and whether it is about to run out of room: database sizes, the largest tables with their indexes and TOAST, bloat estimates, transaction ID age against wraparound (PostgreSQL), and with --interval the growth in bytes per second'
+            cand replication 'Replication from whichever side it is connected to: replica lag (in time, with an idle primary not counted as lag, and in bytes), broken replicas (no WAL receiver; MySQL/MariaDB IO and SQL threads with their errors), replication slots keeping WAL until the disk fills, synchronous standbys gone, semi-sync fallen back; with --interval each slot''s growth and time left'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'dbrunbook;diagnose'= {
@@ -418,6 +419,31 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'dbrunbook;replication'= {
+            cand --lag-warning 'WARNING when a replica''s replay is this far behind its primary (a replica of an idle primary is not behind) (default 1m).'
+            cand --lag-critical 'CRITICAL when a replica''s replay is this far behind its primary (default 5m).'
+            cand --lag-bytes-warning 'WARNING when a replica has received (or its primary has sent) this much not yet replayed (default 256MB).'
+            cand --lag-bytes-critical 'CRITICAL when a replica has this much WAL or binary log not yet replayed (default 1GB).'
+            cand --slot-retained-warning 'WARNING when a replication slot keeps this much WAL on the primary''s disk (default 1GB).'
+            cand --slot-retained-critical 'CRITICAL when a replication slot keeps this much WAL on the primary''s disk (default 10GB).'
+            cand --slot-inactive 'WARNING when a replication slot has had no consumer this long (PostgreSQL 18 says since when; before 18 an inactive slot is judged by the WAL it keeps) (default 1h).'
+            cand --interval 'Take two snapshots this far apart and report each slot''s WAL growth per second and the time until max_slot_wal_keep_size cuts it off'
+            cand --limit 'Rows of detail per list; the counts stay exact.'
+            cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'
+            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text'
+            cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
+            cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL''s connect_timeout if it has one, else 5s'
+            cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
+            cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
+            cand --config 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)'
+            cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'dbrunbook;help'= {
             cand diagnose 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s'
             cand restore-check 'Restore a backup file into a scratch database it creates, count its tables and rows, compare them with the source (--url), report the restore time, and drop the scratch copy'
@@ -432,6 +458,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand backups 'Backups: the newest dump per database in --dir (age, size drop, completeness read from the content: pg_dump plain/custom/directory/tar, pg_dumpall, mysqldump; gzip, zstd, xz, bzip2 streamed), a pgBackRest stanza''s backups and archive, and the server''s WAL archiving or binary logs: whether point-in-time recovery is possible'
             cand slow 'The statements that cost the most time, from pg_stat_statements or performance_schema: calls, total and mean time, rows, cache hits; with --interval, what is slow now'
             cand size 'How big it is and whether it is about to run out of room: database sizes, the largest tables with their indexes and TOAST, bloat estimates, transaction ID age against wraparound (PostgreSQL), and with --interval the growth in bytes per second'
+            cand replication 'Replication from whichever side it is connected to: replica lag (in time, with an idle primary not counted as lag, and in bytes), broken replicas (no WAL receiver; MySQL/MariaDB IO and SQL threads with their errors), replication slots keeping WAL until the disk fills, synchronous standbys gone, semi-sync fallen back; with --interval each slot''s growth and time left'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'dbrunbook;help;diagnose'= {
@@ -471,6 +498,8 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         &'dbrunbook;help;slow'= {
         }
         &'dbrunbook;help;size'= {
+        }
+        &'dbrunbook;help;replication'= {
         }
         &'dbrunbook;help;help'= {
         }

@@ -11,6 +11,7 @@ pub mod migrations;
 mod observed_session;
 pub mod pool;
 pub mod queries;
+pub mod replication;
 pub mod size;
 pub mod slow;
 mod thresholds;
@@ -188,6 +189,7 @@ pub static CHECKS: &[&dyn Check] = &[
     &backups::Backups,
     &slow::Slow,
     &size::Size,
+    &replication::Replication,
 ];
 
 pub fn find(name: &str) -> Option<&'static dyn Check> {

@@ -14,6 +14,8 @@ pub enum ThresholdKind {
     Percent,
     Duration,
     Count,
+    /// A size as typed: `500MB`, `1GB` (powers of 1024).
+    Bytes,
 }
 
 impl ThresholdKind {
@@ -22,6 +24,7 @@ impl ThresholdKind {
             ThresholdKind::Percent => Percent::parse(text).map(ThresholdValue::Percent),
             ThresholdKind::Duration => parse_duration(text).map(ThresholdValue::Duration),
             ThresholdKind::Count => parse_count(text).map(ThresholdValue::Count),
+            ThresholdKind::Bytes => super::size::parse_size(text).map(ThresholdValue::Bytes),
         }
     }
 
@@ -30,6 +33,7 @@ impl ThresholdKind {
             ThresholdKind::Percent => "PERCENT",
             ThresholdKind::Duration => "DURATION",
             ThresholdKind::Count => "N",
+            ThresholdKind::Bytes => "SIZE",
         }
     }
 }
@@ -57,6 +61,7 @@ pub enum ThresholdValue {
     Percent(Percent),
     Duration(Duration),
     Count(u64),
+    Bytes(u64),
 }
 
 impl ThresholdValue {
@@ -65,8 +70,18 @@ impl ThresholdValue {
             ThresholdValue::Percent(p) => p.to_string(),
             ThresholdValue::Duration(d) => format_duration(*d),
             ThresholdValue::Count(n) => n.to_string(),
+            ThresholdValue::Bytes(n) => shown_bytes(*n),
         }
     }
+}
+
+/// A size in the largest unit it is a whole number of, as it would be typed: `256MB`, `1GB`.
+fn shown_bytes(n: u64) -> String {
+    let units = [("TB", 1u64 << 40), ("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10)];
+    units
+        .iter()
+        .find(|(_, size)| n >= *size && n.is_multiple_of(*size))
+        .map_or_else(|| n.to_string(), |(unit, size)| format!("{}{unit}", n / size))
 }
 
 pub fn parse_count(text: &str) -> Result<u64, String> {
@@ -177,6 +192,13 @@ impl Thresholds {
         match self.get(t.key) {
             ThresholdValue::Count(n) => n,
             other => panic!("threshold '{}' is {other:?}, not a count", t.key),
+        }
+    }
+
+    pub fn bytes(&self, t: Threshold) -> u64 {
+        match self.get(t.key) {
+            ThresholdValue::Bytes(n) => n,
+            other => panic!("threshold '{}' is {other:?}, not a size", t.key),
         }
     }
 

@@ -80,4 +80,17 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../runbooks/wraparound-risk.yaml"),
     ),
     ("table-bloat.yaml", include_str!("../../runbooks/table-bloat.yaml")),
+    ("replica-lag.yaml", include_str!("../../runbooks/replica-lag.yaml")),
+    (
+        "replica-broken.yaml",
+        include_str!("../../runbooks/replica-broken.yaml"),
+    ),
+    (
+        "replication-slot-retaining-wal.yaml",
+        include_str!("../../runbooks/replication-slot-retaining-wal.yaml"),
+    ),
+    (
+        "sync-standby-gone.yaml",
+        include_str!("../../runbooks/sync-standby-gone.yaml"),
+    ),
 ];

@@ -162,7 +162,9 @@ pub fn run_postgres_snippets(pg: &ThrowawayPg) {
         if sql.contains("slot_name") {
             // The incident for steps about a replication slot: a real one (physical slots need
             // no wal_level change).
-            let slot = format!("snippet_slot_{n}");
+            // Named after the runbook too: a slot a step leaves behind (a guarded drop that
+            // did not match) must not collide with another runbook's step of the same number.
+            let slot = format!("snippet_slot_{}_{n}", id.replace('-', "_"));
             pg.psql(&[&format!("SELECT pg_create_physical_replication_slot('{slot}')")]);
             values.insert("slot_name".into(), slot);
         }
