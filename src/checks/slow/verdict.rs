@@ -398,6 +398,7 @@ mod tests {
             limit: 10,
             options: &options,
             named: true,
+            memory: None,
         };
         let source = Source::Pg {
             schema: "public".into(),
