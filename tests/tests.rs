@@ -12,6 +12,7 @@ mod connect;
 mod fleet;
 mod goldens;
 mod hostile_postgres;
+mod incidents_deadlock;
 mod locks_mysql;
 mod locks_postgres;
 mod migrations;

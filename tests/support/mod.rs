@@ -8,6 +8,7 @@
 pub mod apps;
 pub mod fleet;
 pub mod golden;
+pub mod oncall;
 pub mod pg_majors;
 pub mod proxy;
 pub mod scratch;
