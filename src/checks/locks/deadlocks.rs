@@ -10,6 +10,7 @@ use crate::checks::{Facts, Thresholds};
 use crate::memory::Memory;
 use crate::report::{Finding, Metric, Status, Unit};
 use crate::units::human_seconds;
+use serde_json::Value;
 
 /// One repeated deadlock is a storm in the making; a single one is what an application that
 /// retries lives with. The window must hold at least this many before a rate is judged.
@@ -181,20 +182,14 @@ fn latest_facts(latest: Option<&Latest>, facts: &mut Facts) {
     facts.set("deadlock_tables", tables);
 }
 
-/// The latest deadlock as findings: one per transaction, its statement whole in JSON.
-pub(super) fn findings(latest: &Latest) -> Vec<Finding> {
-    latest
-        .statements
-        .iter()
-        .enumerate()
-        .map(|(i, statement)| {
-            Finding::new("latest_deadlock")
-                .with("detected", latest.when.as_str())
-                .with("transaction", (i + 1) as i64)
-                .with("statement", statement.as_str())
-                .with("tables", latest.tables.join(", "))
-        })
-        .collect()
+/// The latest deadlock as a finding: its statements and tables whole (the JSON keeps the shape
+/// it always had, `detected` and `statements`, and adds the tables and the age).
+pub(super) fn finding(latest: &Latest) -> Finding {
+    Finding::new("latest_deadlock")
+        .with("detected", latest.when.as_str())
+        .with("age", latest.age_seconds.map(human_seconds))
+        .with("statements", Value::from(latest.statements.clone()))
+        .with("tables", Value::from(latest.tables.clone()))
 }
 
 /// Seconds between two `YYYY-MM-DD HH:MM:SS` times of the same clock (the server's local time,

@@ -490,7 +490,7 @@ fn tree_findings(tree: &Tree, engine: Engine, limit: usize) -> Vec<Finding> {
 fn server_findings(snap: &LockSnapshot, findings: &mut Vec<Finding>, facts: &mut Facts) {
     if let Some(latest) = &snap.latest_deadlock {
         facts.flag("deadlocks");
-        findings.extend(deadlocks::findings(latest));
+        findings.push(deadlocks::finding(latest));
     }
     let advice = |name: &str, value: &str| -> Option<&'static str> {
         match (name, value) {
