@@ -26,13 +26,35 @@ impl Server {
         } else {
             Server::Maria(ThrowawayMaria::start(100))
         };
-        match &server {
-            Server::Pg(p) => p.psql(&[&format!("CREATE DATABASE {APP_DB}")]),
-            Server::Maria(_) => {
-                server.sql("mysql", &format!("CREATE DATABASE {APP_DB}"));
-            }
+        server.create_app_db();
+        server
+    }
+
+    /// Like [`Server::start`], keeping statement statistics: pg_stat_statements preloaded and
+    /// created in the application database; MariaDB's performance_schema on.
+    pub fn with_statement_statistics(pg: bool) -> Server {
+        let server = if pg {
+            Server::Pg(ThrowawayPg::start(super::PgOptions {
+                settings: &["shared_preload_libraries=pg_stat_statements"],
+                ..super::PgOptions::default()
+            }))
+        } else {
+            Server::Maria(ThrowawayMaria::start_with(100, &["--performance-schema=ON"]))
+        };
+        server.create_app_db();
+        if pg {
+            server.sql(APP_DB, "CREATE EXTENSION pg_stat_statements;");
         }
         server
+    }
+
+    fn create_app_db(&self) {
+        match self {
+            Server::Pg(p) => p.psql(&[&format!("CREATE DATABASE {APP_DB}")]),
+            Server::Maria(_) => {
+                self.sql("mysql", &format!("CREATE DATABASE {APP_DB}"));
+            }
+        }
     }
 
     pub fn name(&self) -> &'static str {
