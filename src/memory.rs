@@ -94,17 +94,18 @@ pub fn load(target: &str) -> Memory {
     }
 }
 
-/// Keeps this run's counters (`check.metric`, value) for the next run, now. A state file that
+/// Keeps this run's counters (`check.metric`, value) for the next run, now, beside the ones
+/// kept before. A state file that
 /// cannot be written is said in the log and otherwise ignored: the run's verdict stands.
 pub fn store(target: &str, counters: Vec<(String, f64)>) {
     if counters.is_empty() {
         return;
     }
     let at = now();
-    let samples: BTreeMap<String, Sample> = counters
-        .into_iter()
-        .map(|(name, value)| (name, Sample { value, at }))
-        .collect();
+    // Kept beside the counters of checks this run did not run (`locks` and `pool` from two
+    // cron jobs against one target), not instead of them.
+    let mut samples = load(target).samples;
+    samples.extend(counters.into_iter().map(|(name, value)| (name, Sample { value, at })));
     keep_in_process(target, samples.clone());
     if let Err(e) = write(target, samples) {
         crate::log::info(&format!("counters not kept for the next run: {e}"));

@@ -142,3 +142,40 @@ fn deadlock_storm_on_postgres_is_found_and_cleared_by_lock_ordering() {
 fn deadlock_storm_on_mariadb_is_found_and_cleared_by_lock_ordering() {
     storm_is_found_and_cleared_by_lock_ordering(false);
 }
+
+/// A server that has deadlocked a lot before (here: a storm a minute ago, which the counter
+/// since the start still holds), then a calm period, then a new storm: the cron job's state file
+/// says calm while it is calm, though the counter since the start is high, and catches the new
+/// storm at the next run.
+#[test]
+fn a_new_storm_after_a_calm_period_is_caught_by_the_next_cron_run() {
+    let server = Server::start(false);
+    let url = server.url();
+    let cron = Cron::new();
+    let dir = tempfile::tempdir().unwrap();
+    let stats = dir.path().join("old.json");
+    let mut setup = worker(&server, &stats, &["--setup"]);
+    assert!(setup.child.wait().unwrap().success(), "the worker's --setup failed");
+    let old = worker(&server, &stats, &[]);
+    wait_until("the old storm", || count(&stats, "deadlocks") >= 10);
+    drop(old);
+
+    // The first cron run sees only the counter since the start: the old storm, recent.
+    let first = cron.report(&["locks", "--url", &url]);
+    let notes = check(&first, "locks")["notes"].to_string();
+    assert!(notes.contains("since the server started"), "{first:#}");
+    // Calm: the next run measures from the first, and says OK though the start's rate is high.
+    let calm = cron.report(&["locks", "--url", &url]);
+    let locks = check(&calm, "locks");
+    assert_eq!(status(locks), "ok", "{locks:#}");
+    assert!(locks["notes"].to_string().contains("since the previous run"), "{locks:#}");
+
+    let new_stats = dir.path().join("new.json");
+    let _new = worker(&server, &new_stats, &[]);
+    wait_until("the new storm", || count(&new_stats, "deadlocks") >= 5);
+    let next = cron.report(&["locks", "--url", &url]);
+    let locks = check(&next, "locks");
+    assert!(matches!(status(locks), "warning" | "critical"), "{locks:#}");
+    assert_eq!(locks["runbook"]["id"], "deadlock-storm");
+    assert!(locks["summary"].as_str().unwrap().contains("since the previous run"), "{locks:#}");
+}
