@@ -61,7 +61,9 @@ fn storm_is_found_and_cleared_by_lock_ordering(pg: bool) {
     assert_eq!(status(check(&calm, "locks")), "ok", "{calm:#}");
 
     let storm = worker(&server, &stats, &[]);
-    wait_until("the opposite-order workers deadlock", || count(&stats, "deadlocks") >= 5);
+    wait_until("the opposite-order workers deadlock", || {
+        count(&stats, "deadlocks") >= 5
+    });
 
     // diagnose, as the next cron run: the rate since the previous run's counter.
     let report = cron.report(&["diagnose", "--url", &url]);
@@ -69,7 +71,10 @@ fn storm_is_found_and_cleared_by_lock_ordering(pg: bool) {
     assert!(matches!(status(locks), "warning" | "critical"), "{locks:#}");
     assert_eq!(locks["runbook"]["id"], "deadlock-storm", "{locks:#}");
     let summary = locks["summary"].as_str().unwrap();
-    assert!(summary.contains("deadlock storm") && summary.contains("since the previous run"), "{summary}");
+    assert!(
+        summary.contains("deadlock storm") && summary.contains("since the previous run"),
+        "{summary}"
+    );
 
     // The check itself, over an interval: the same verdict from two samples.
     let report = cron.report(&["locks", "--url", &url, "--interval", "5s"]);
@@ -111,7 +116,9 @@ fn storm_is_found_and_cleared_by_lock_ordering(pg: bool) {
     drop(storm);
     let fixed_stats = dir.path().join("fixed.json");
     let _fixed = worker(&server, &fixed_stats, &["--ordered"]);
-    wait_until("the ordered workers transfer", || count(&fixed_stats, "transfers") >= 20);
+    wait_until("the ordered workers transfer", || {
+        count(&fixed_stats, "transfers") >= 20
+    });
     // The next cron run counts from the storm's last run, tail included; the one after is calm.
     cron.report(&["locks", "--url", &url]);
     let before = count(&fixed_stats, "transfers");
@@ -123,7 +130,11 @@ fn storm_is_found_and_cleared_by_lock_ordering(pg: bool) {
     let interval = cron.report(&["locks", "--url", &url, "--interval", "3s"]);
     assert_eq!(status(check(&interval, "locks")), "ok", "{interval:#}");
     let fixed = counts(&fixed_stats);
-    assert_eq!((fixed["deadlocks"].as_i64(), fixed["failed"].as_i64()), (Some(0), Some(0)), "{fixed}");
+    assert_eq!(
+        (fixed["deadlocks"].as_i64(), fixed["failed"].as_i64()),
+        (Some(0), Some(0)),
+        "{fixed}"
+    );
 
     // Incident over: logging back as it was.
     server.sql(APP_DB, runnable[1]);
@@ -168,7 +179,10 @@ fn a_new_storm_after_a_calm_period_is_caught_by_the_next_cron_run() {
     let calm = cron.report(&["locks", "--url", &url]);
     let locks = check(&calm, "locks");
     assert_eq!(status(locks), "ok", "{locks:#}");
-    assert!(locks["notes"].to_string().contains("since the previous run"), "{locks:#}");
+    assert!(
+        locks["notes"].to_string().contains("since the previous run"),
+        "{locks:#}"
+    );
 
     let new_stats = dir.path().join("new.json");
     let _new = worker(&server, &new_stats, &[]);
@@ -177,5 +191,8 @@ fn a_new_storm_after_a_calm_period_is_caught_by_the_next_cron_run() {
     let locks = check(&next, "locks");
     assert!(matches!(status(locks), "warning" | "critical"), "{locks:#}");
     assert_eq!(locks["runbook"]["id"], "deadlock-storm");
-    assert!(locks["summary"].as_str().unwrap().contains("since the previous run"), "{locks:#}");
+    assert!(
+        locks["summary"].as_str().unwrap().contains("since the previous run"),
+        "{locks:#}"
+    );
 }

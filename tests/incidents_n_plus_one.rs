@@ -57,7 +57,10 @@ fn n_plus_one_is_flagged_and_cleared_by_the_printed_index(pg: bool) {
 
     let report = slow_over_interval(&cron, &url);
     let slow = check(&report, "slow").clone();
-    assert!(matches!(slow["status"].as_str(), Some("warning" | "critical")), "{slow:#}");
+    assert!(
+        matches!(slow["status"].as_str(), Some("warning" | "critical")),
+        "{slow:#}"
+    );
     assert_eq!(slow["runbook"]["id"], "slow-statements");
     let summary = slow["summary"].as_str().unwrap();
     assert!(
@@ -76,7 +79,9 @@ fn n_plus_one_is_flagged_and_cleared_by_the_printed_index(pg: bool) {
         .filter_map(|f| f["query"].as_str())
         .collect();
     assert!(
-        !listed.iter().any(|q| q.contains("pg_stat_statements") || q.contains("performance_schema")),
+        !listed
+            .iter()
+            .any(|q| q.contains("pg_stat_statements") || q.contains("performance_schema")),
         "{listed:#?}"
     );
 
@@ -85,7 +90,10 @@ fn n_plus_one_is_flagged_and_cleared_by_the_printed_index(pg: bool) {
     let report = cron.report(&["diagnose", "--url", &url, "--timeout", "60s"]);
     let d = check(&report, "slow");
     let lead = d["summary"].as_str().unwrap();
-    assert!(lead.contains("customer_id") && !lead.starts_with("1 statement"), "{d:#}");
+    assert!(
+        lead.contains("customer_id") && !lead.starts_with("1 statement"),
+        "{d:#}"
+    );
 
     // The evidence, as printed: the plan (PostgreSQL 15: prepared, generic), the table's scans
     // and indexes, the digest.
@@ -111,7 +119,9 @@ fn n_plus_one_is_flagged_and_cleared_by_the_printed_index(pg: bool) {
     server.sql(APP_DB, &fix[0]);
 
     let served = requests(&stats);
-    wait_until("the handler serves requests with the index", || requests(&stats) >= served + 2);
+    wait_until("the handler serves requests with the index", || {
+        requests(&stats) >= served + 2
+    });
     let after = slow_over_interval(&cron, &url);
     let slow = check(&after, "slow");
     assert_eq!(slow["status"], "ok", "{slow:#}");

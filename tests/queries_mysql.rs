@@ -109,14 +109,26 @@ fn show_explain_is_offered_only_for_a_running_statement() {
     let url = server.url();
     let mut held = Held::new();
     held.mysql(&url, 1, "CREATE TABLE dbrb_e (id INT PRIMARY KEY) ENGINE=InnoDB");
-    let long_transaction = ["--warning", "1s", "--critical", "1h", "--idle-warning", "1h", "--idle-critical", "2h"];
+    let long_transaction = [
+        "--warning",
+        "1s",
+        "--critical",
+        "1h",
+        "--idle-warning",
+        "1h",
+        "--idle-critical",
+        "2h",
+    ];
     let mut idle = Held::new();
     idle.mysql(&url, 1, "START TRANSACTION; INSERT INTO dbrb_e VALUES (1)");
     let r = run_until(&url, &long_transaction, "warning");
     let check = &r["checks"][0];
     assert_eq!(sessions(&r)[0]["state"], "idle in transaction");
     assert_eq!(check["runbook"]["id"], "long-running-queries", "{check:#}");
-    assert!(!check["runbook"]["steps"].to_string().contains("SHOW EXPLAIN"), "{check:#}");
+    assert!(
+        !check["runbook"]["steps"].to_string().contains("SHOW EXPLAIN"),
+        "{check:#}"
+    );
     drop(idle);
 
     held.mysql_background(&url, "SELECT SLEEP(60) AS running");

@@ -84,12 +84,7 @@ impl Server {
     /// at the first error; its output. Panics with the client's words when it fails.
     pub fn sql(&self, db: &str, sql: &str) -> String {
         let mut cmd = match self {
-            Server::Pg(p) => {
-                let mut c = Command::new(p.bin("psql"));
-                c.args(["-X", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres", "-d", db])
-                    .args(["-p", &p.port.to_string()]);
-                c
-            }
+            Server::Pg(p) => super::snippets::psql(&p.bin("psql"), p.port, db),
             Server::Maria(m) => {
                 let mut c = Command::new("mariadb");
                 c.args(["--no-defaults", "--protocol=tcp", "-h", "127.0.0.1", "-u", "root"])
@@ -140,7 +135,12 @@ impl Cron {
         all.extend(["--format", "json"]);
         let run = self.run(&all);
         let report = run.json();
-        assert_eq!(report["exit_code"], run.code, "exit code and report disagree: {}", run.all());
+        assert_eq!(
+            report["exit_code"],
+            run.code,
+            "exit code and report disagree: {}",
+            run.all()
+        );
         report
     }
 }
@@ -168,7 +168,10 @@ pub fn steps(check: &Value, phase: &str) -> Vec<Value> {
 pub fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
     let started = Instant::now();
     while !ready() {
-        assert!(started.elapsed() < Duration::from_secs(180), "{what}: not within 3 minutes");
+        assert!(
+            started.elapsed() < Duration::from_secs(180),
+            "{what}: not within 3 minutes"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }

@@ -136,8 +136,12 @@ pub(super) fn judge(
     };
     let per_minute = rate.per_minute();
     metrics.push(
-        Metric::new("deadlocks_per_minute", (per_minute * 100.0).round() / 100.0, Unit::Count)
-            .thresholds(warning, critical),
+        Metric::new(
+            "deadlocks_per_minute",
+            (per_minute * 100.0).round() / 100.0,
+            Unit::Count,
+        )
+        .thresholds(warning, critical),
     );
     let window = format!("{} in {}, {}", rate.deadlocks, human_seconds(rate.seconds), rate.how);
     notes.push(format!("deadlocks: {window}"));
@@ -149,7 +153,10 @@ pub(super) fn judge(
     };
     facts.set("deadlocks_in_window", rate.deadlocks);
     facts.set("deadlock_rate", format!("{per_minute:.1}"));
-    facts.set("deadlock_window", format!("in {}, {}", human_seconds(rate.seconds), rate.how));
+    facts.set(
+        "deadlock_window",
+        format!("in {}, {}", human_seconds(rate.seconds), rate.how),
+    );
     if storm {
         facts.flag("deadlock_storm");
     }
@@ -304,7 +311,10 @@ mod tests {
 
     #[test]
     fn innodb_timestamps_subtract_across_a_month() {
-        assert_eq!(seconds_between("2026-11-30 23:59:50 0x7f", "2026-12-01 00:00:05"), Some(15.0));
+        assert_eq!(
+            seconds_between("2026-11-30 23:59:50 0x7f", "2026-12-01 00:00:05"),
+            Some(15.0)
+        );
         assert_eq!(seconds_between("garbage", "2026-12-01 00:00:05"), None);
     }
 }

@@ -13,8 +13,8 @@ use anyhow::{Result, anyhow};
 use serde_json::Value;
 
 use super::{
-    Check, CheckOption, CheckSpec, Context, Facts, ObservedSession, Outcome, Results, STEP_QUERY_MAX, Threshold, ThresholdKind,
-    Thresholds, grade, visibility_grant,
+    Check, CheckOption, CheckSpec, Context, Facts, ObservedSession, Outcome, Results, STEP_QUERY_MAX, Threshold,
+    ThresholdKind, Thresholds, grade, visibility_grant,
 };
 use crate::engine::Query;
 use crate::report::{Finding, Metric, Status, Unit};
@@ -66,7 +66,13 @@ pub const SPEC: CheckSpec = CheckSpec {
     about: "Lock contention: who waits for whom, as trees from the root blockers down; metadata locks \
             on MySQL; deadlocks; the lock settings that decide how waits end.",
     engines: &[Engine::Postgres, Engine::Mysql],
-    thresholds: &[WARNING, CRITICAL, BLOCKED_CRITICAL, DEADLOCKS_WARNING, DEADLOCKS_CRITICAL],
+    thresholds: &[
+        WARNING,
+        CRITICAL,
+        BLOCKED_CRITICAL,
+        DEADLOCKS_WARNING,
+        DEADLOCKS_CRITICAL,
+    ],
     options: &[CheckOption {
         key: "interval",
         value_name: "DURATION",

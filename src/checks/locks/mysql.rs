@@ -308,7 +308,10 @@ pub(super) fn latest_deadlock(status: &str) -> Option<Latest> {
     let mut take = false;
     let mut current = String::new();
     for line in lines {
-        if let Some(table) = line.split(" of table ").nth(1).and_then(|t| t.split_whitespace().next())
+        if let Some(table) = line
+            .split(" of table ")
+            .nth(1)
+            .and_then(|t| t.split_whitespace().next())
             && !tables.iter().any(|known| known == table)
         {
             tables.push(table.to_string());

@@ -20,14 +20,16 @@ pub struct TableScans {
 pub fn scans_delta(first: &[TableScans], second: &[TableScans]) -> Vec<TableScans> {
     second
         .iter()
-        .map(|t| match first.iter().find(|f| f.schema == t.schema && f.table == t.table) {
-            Some(f) if t.seq_scan >= f.seq_scan => TableScans {
-                seq_scan: t.seq_scan - f.seq_scan,
-                seq_tup_read: (t.seq_tup_read - f.seq_tup_read).max(0.0),
-                ..t.clone()
+        .map(
+            |t| match first.iter().find(|f| f.schema == t.schema && f.table == t.table) {
+                Some(f) if t.seq_scan >= f.seq_scan => TableScans {
+                    seq_scan: t.seq_scan - f.seq_scan,
+                    seq_tup_read: (t.seq_tup_read - f.seq_tup_read).max(0.0),
+                    ..t.clone()
+                },
+                _ => t.clone(),
             },
-            _ => t.clone(),
-        })
+        )
         .collect()
 }
 
@@ -181,8 +183,14 @@ mod tests {
             table_and_column("select * from public.orders o where o.customer_id in ($1, $2)"),
             Some(("orders".into(), "customer_id".into()))
         );
-        assert_eq!(table_and_column("SELECT * FROM a JOIN b ON a.id = b.id WHERE a.x = $1"), None);
-        assert_eq!(table_and_column("INSERT INTO orders SELECT g FROM generate_series($1, $2) g"), None);
+        assert_eq!(
+            table_and_column("SELECT * FROM a JOIN b ON a.id = b.id WHERE a.x = $1"),
+            None
+        );
+        assert_eq!(
+            table_and_column("INSERT INTO orders SELECT g FROM generate_series($1, $2) g"),
+            None
+        );
     }
 
     #[test]
@@ -223,6 +231,9 @@ mod tests {
             }]
         };
         assert!(index_candidate(&s, &scans(300_000.0)).is_some());
-        assert!(index_candidate(&s, &scans(50.0)).is_none(), "a small table needs no index");
+        assert!(
+            index_candidate(&s, &scans(50.0)).is_none(),
+            "a small table needs no index"
+        );
     }
 }

@@ -221,7 +221,7 @@ impl Snapshot {
             Source::Pg { info: false, .. } => {
                 snap.scans = scans(results, 2)?;
                 snap.notes.push(
-                "pg_stat_statements is older than 1.9: no reset time and no toplevel; update it with \
+                    "pg_stat_statements is older than 1.9: no reset time and no toplevel; update it with \
                  ALTER EXTENSION pg_stat_statements UPDATE;"
                         .into(),
                 )

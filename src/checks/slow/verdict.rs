@@ -551,7 +551,11 @@ mod tests {
         // The N+1 loop: 744 calls of 42ms, 31.6s of database time in 30s; and one 3s data load.
         let mut snap = snapshot(
             vec![
-                stat("INSERT INTO orders SELECT g FROM generate_series($1, $2) g", 1.0, 3000.0),
+                stat(
+                    "INSERT INTO orders SELECT g FROM generate_series($1, $2) g",
+                    1.0,
+                    3000.0,
+                ),
                 stat("SELECT * FROM orders WHERE customer_id = $1", 744.0, 31_600.0),
             ],
             1,
@@ -563,11 +567,19 @@ mod tests {
         assert_eq!(o.facts.values["query"], "SELECT * FROM orders WHERE customer_id = $1");
         assert_eq!(o.facts.values["share"], "105%");
         assert!(o.facts.conditions.contains("hot_statement"));
-        assert!(o.summary.starts_with("one statement took 105% of one core's time"), "{}", o.summary);
+        assert!(
+            o.summary.starts_with("one statement took 105% of one core's time"),
+            "{}",
+            o.summary
+        );
         // The same INSERT alone is judged by its mean, as before, and is no hot statement.
         let mut alone = snapshot(vec![stat("INSERT INTO t VALUES ($1)", 1.0, 25_000.0)], 1, 0);
         alone.window_seconds = Some(30.0);
         let o = judged(&alone, &[]);
-        assert!(!o.facts.conditions.contains("hot_statement"), "{:?}", o.facts.conditions);
+        assert!(
+            !o.facts.conditions.contains("hot_statement"),
+            "{:?}",
+            o.facts.conditions
+        );
     }
 }
