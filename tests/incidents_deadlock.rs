@@ -68,7 +68,11 @@ fn storm_is_found_and_cleared_by_lock_ordering(pg: bool) {
     // diagnose, as the next cron run: the rate since the previous run's counter.
     let report = cron.report(&["diagnose", "--url", &url]);
     // For the incident note: how long diagnose took during the storm (`--nocapture`).
-    eprintln!("diagnose during the deadlock storm ({}): {} ms", server.name(), report["elapsed_ms"]);
+    eprintln!(
+        "diagnose during the deadlock storm ({}): {} ms",
+        server.name(),
+        report["elapsed_ms"]
+    );
     let locks = check(&report, "locks");
     assert!(matches!(status(locks), "warning" | "critical"), "{locks:#}");
     assert_eq!(locks["runbook"]["id"], "deadlock-storm", "{locks:#}");

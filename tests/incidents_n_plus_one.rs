@@ -89,7 +89,11 @@ fn n_plus_one_is_flagged_and_cleared_by_the_printed_index(pg: bool) {
     // statistics began, not the one-off INSERT.
     let report = cron.report(&["diagnose", "--url", &url, "--timeout", "60s"]);
     // For the incident note: how long diagnose took during the N+1 loop (`--nocapture`).
-    eprintln!("diagnose during the N+1 loop ({}): {} ms", server.name(), report["elapsed_ms"]);
+    eprintln!(
+        "diagnose during the N+1 loop ({}): {} ms",
+        server.name(),
+        report["elapsed_ms"]
+    );
     let d = check(&report, "slow");
     let lead = d["summary"].as_str().unwrap();
     assert!(
