@@ -332,6 +332,9 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('--warning', '--warning', [CompletionResultType]::ParameterName, 'WARNING when a session has waited this long for a lock (default 10s).')
             [CompletionResult]::new('--critical', '--critical', [CompletionResultType]::ParameterName, 'CRITICAL when a session has waited this long for a lock (default 60s).')
             [CompletionResult]::new('--blocked-critical', '--blocked-critical', [CompletionResultType]::ParameterName, 'CRITICAL when this many sessions are blocked, however short the waits (default 5).')
+            [CompletionResult]::new('--deadlocks-warning', '--deadlocks-warning', [CompletionResultType]::ParameterName, 'WARNING when deadlocks repeat this many times a minute or more (two or more in the window measured) (default 1).')
+            [CompletionResult]::new('--deadlocks-critical', '--deadlocks-critical', [CompletionResultType]::ParameterName, 'CRITICAL when deadlocks repeat this many times a minute or more (default 30).')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Read the deadlock counter twice this far apart, for a rate over that window (below --timeout)')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Rows of detail per list; the counts stay exact.')
             [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console')
@@ -403,6 +406,8 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
         'dbrunbook;slow' {
             [CompletionResult]::new('--warning', '--warning', [CompletionResultType]::ParameterName, 'WARNING when a statement''s mean time (in the --interval window, else since the last reset) reaches this (default 500ms).')
             [CompletionResult]::new('--critical', '--critical', [CompletionResultType]::ParameterName, 'CRITICAL when a statement''s mean time reaches this (default 5s).')
+            [CompletionResult]::new('--core-warning', '--core-warning', [CompletionResultType]::ParameterName, 'WARNING when one statement (called more than once) takes this share of one core''s time over the window (--interval, else since the statistics were reset), whatever its mean (default 50%).')
+            [CompletionResult]::new('--core-critical', '--core-critical', [CompletionResultType]::ParameterName, 'CRITICAL when one statement takes this share of one core''s time over the window (default 100%).')
             [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Order the statements by total time (default), mean time or calls')
             [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Take two snapshots this far apart and report what ran between them (below --timeout)')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Rows of detail per list; the counts stay exact.')

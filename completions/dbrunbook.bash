@@ -732,7 +732,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__locks)
-            opts="-v -h -V --warning --critical --blocked-critical --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --warning --critical --blocked-critical --deadlocks-warning --deadlocks-critical --interval --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -747,6 +747,18 @@ _dbrunbook() {
                     return 0
                     ;;
                 --blocked-critical)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadlocks-warning)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadlocks-critical)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1566,7 +1578,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__slow)
-            opts="-v -h -V --warning --critical --by --interval --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --warning --critical --core-warning --core-critical --by --interval --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1577,6 +1589,14 @@ _dbrunbook() {
                     return 0
                     ;;
                 --critical)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --core-warning)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --core-critical)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

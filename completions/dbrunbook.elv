@@ -309,6 +309,9 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --warning 'WARNING when a session has waited this long for a lock (default 10s).'
             cand --critical 'CRITICAL when a session has waited this long for a lock (default 60s).'
             cand --blocked-critical 'CRITICAL when this many sessions are blocked, however short the waits (default 5).'
+            cand --deadlocks-warning 'WARNING when deadlocks repeat this many times a minute or more (two or more in the window measured) (default 1).'
+            cand --deadlocks-critical 'CRITICAL when deadlocks repeat this many times a minute or more (default 30).'
+            cand --interval 'Read the deadlock counter twice this far apart, for a rate over that window (below --timeout)'
             cand --limit 'Rows of detail per list; the counts stay exact.'
             cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
@@ -377,6 +380,8 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         &'dbrunbook;slow'= {
             cand --warning 'WARNING when a statement''s mean time (in the --interval window, else since the last reset) reaches this (default 500ms).'
             cand --critical 'CRITICAL when a statement''s mean time reaches this (default 5s).'
+            cand --core-warning 'WARNING when one statement (called more than once) takes this share of one core''s time over the window (--interval, else since the statistics were reset), whatever its mean (default 50%).'
+            cand --core-critical 'CRITICAL when one statement takes this share of one core''s time over the window (default 100%).'
             cand --by 'Order the statements by total time (default), mean time or calls'
             cand --interval 'Take two snapshots this far apart and report what ran between them (below --timeout)'
             cand --limit 'Rows of detail per list; the counts stay exact.'

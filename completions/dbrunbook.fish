@@ -316,6 +316,9 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -s V -l ver
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l warning -d 'WARNING when a session has waited this long for a lock (default 10s).' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l critical -d 'CRITICAL when a session has waited this long for a lock (default 60s).' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l blocked-critical -d 'CRITICAL when this many sessions are blocked, however short the waits (default 5).' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l deadlocks-warning -d 'WARNING when deadlocks repeat this many times a minute or more (two or more in the window measured) (default 1).' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l deadlocks-critical -d 'CRITICAL when deadlocks repeat this many times a minute or more (default 30).' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l interval -d 'Read the deadlock counter twice this far apart, for a rate over that window (below --timeout)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
@@ -384,6 +387,8 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -s h -l hel
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l warning -d 'WARNING when a statement\'s mean time (in the --interval window, else since the last reset) reaches this (default 500ms).' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l critical -d 'CRITICAL when a statement\'s mean time reaches this (default 5s).' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l core-warning -d 'WARNING when one statement (called more than once) takes this share of one core\'s time over the window (--interval, else since the statistics were reset), whatever its mean (default 50%).' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l core-critical -d 'CRITICAL when one statement takes this share of one core\'s time over the window (default 100%).' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l by -d 'Order the statements by total time (default), mean time or calls' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l interval -d 'Take two snapshots this far apart and report what ran between them (below --timeout)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l limit -d 'Rows of detail per list; the counts stay exact.' -r

@@ -9,6 +9,7 @@ pub mod dumpfile;
 pub mod engine;
 pub mod fleet;
 pub mod log;
+pub mod memory;
 pub mod passfile;
 pub mod quote;
 pub mod redact;

@@ -99,3 +99,45 @@ fn user_without_process_cannot_say_nothing_runs_long() {
         run.stdout
     );
 }
+
+/// MariaDB's SHOW EXPLAIN FOR on a thread that runs nothing fails (ERROR 1933): the step is
+/// offered only while the worst session runs a statement, and then it runs as printed.
+#[test]
+fn show_explain_is_offered_only_for_a_running_statement() {
+    use crate::support::oncall::{APP_DB, Server};
+    let server = Server::start(false);
+    let url = server.url();
+    let mut held = Held::new();
+    held.mysql(&url, 1, "CREATE TABLE dbrb_e (id INT PRIMARY KEY) ENGINE=InnoDB");
+    let long_transaction = [
+        "--warning",
+        "1s",
+        "--critical",
+        "1h",
+        "--idle-warning",
+        "1h",
+        "--idle-critical",
+        "2h",
+    ];
+    let mut idle = Held::new();
+    idle.mysql(&url, 1, "START TRANSACTION; INSERT INTO dbrb_e VALUES (1)");
+    let r = run_until(&url, &long_transaction, "warning");
+    let check = &r["checks"][0];
+    assert_eq!(sessions(&r)[0]["state"], "idle in transaction");
+    assert_eq!(check["runbook"]["id"], "long-running-queries", "{check:#}");
+    assert!(
+        !check["runbook"]["steps"].to_string().contains("SHOW EXPLAIN"),
+        "{check:#}"
+    );
+    drop(idle);
+
+    held.mysql_background(&url, "SELECT SLEEP(60) AS running");
+    let r = run_until(&url, &long_transaction, "warning");
+    let steps = r["checks"][0]["runbook"]["steps"].as_array().unwrap().clone();
+    let explain = steps
+        .iter()
+        .filter_map(|s| s["sql"].as_str())
+        .find(|sql| sql.starts_with("SHOW EXPLAIN FOR"))
+        .unwrap_or_else(|| panic!("no SHOW EXPLAIN step for a running statement: {steps:#?}"));
+    server.sql(APP_DB, explain);
+}

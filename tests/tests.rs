@@ -12,6 +12,8 @@ mod connect;
 mod fleet;
 mod goldens;
 mod hostile_postgres;
+mod incidents_deadlock;
+mod incidents_n_plus_one;
 mod locks_mysql;
 mod locks_postgres;
 mod migrations;

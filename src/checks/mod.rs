@@ -81,6 +81,9 @@ pub struct Context<'a> {
     /// `diagnose`'s every check: a feature the server does not have (statement statistics)
     /// is then UNKNOWN, since the question cannot be answered, rather than OK with the reason.
     pub named: bool,
+    /// The previous run's counters against this target (see [`crate::memory`]), when the
+    /// verdict is given; `None` while the queries are chosen.
+    pub memory: Option<&'a crate::memory::Memory>,
 }
 
 impl Context<'_> {

@@ -99,6 +99,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         "xmin_held_without_session",
         "ordinary_role",
         "privileged_role",
+        "running",
     ],
 };
 
@@ -434,6 +435,11 @@ fn session_facts(facts: &mut Facts, judged: &[Judged]) {
         }
         facts.values.extend(session_values(worst.session, worst));
         facts.lead = Some(worst.condition.to_string());
+        // Only a session running a statement has a plan to show (MariaDB's SHOW EXPLAIN FOR
+        // on an idle thread is ERROR 1933).
+        if worst.session.state == "active" {
+            facts.flag("running");
+        }
     }
     for j in judged {
         facts.flag(j.condition);

@@ -219,5 +219,6 @@ pub fn context<'a>(c: &'a Selected, p: &'a Prepared, server: &'a ServerInfo) -> 
         limit: c.limit,
         options: &c.options,
         named: c.named,
+        memory: None,
     }
 }

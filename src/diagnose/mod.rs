@@ -19,7 +19,7 @@ use tokio::time::timeout_at;
 pub use attach::failed;
 pub use plan::{Deadlines, Plan, Runbooks, Selected, every_check};
 
-use crate::checks::{Check, LocalFacts, Outcome, Thresholds};
+use crate::checks::{Check, Context, LocalFacts, Outcome, Thresholds};
 use crate::engine::{ConnectError, ConnectErrorKind, Limits, ServerInfo, Session};
 use crate::redact::driver_message;
 use crate::report::{CheckResult, Report};
@@ -124,15 +124,25 @@ pub async fn diagnose(plan: &Plan, checks: &[Selected], target: &Target, started
     let _ = timeout_at(deadline, session.close()).await;
     let local = local::collect(local_work, started + timeout, timeout).await;
     let attach = Attach::server(catalog, server.engine, server.mariadb, server.version_num);
+    let memory_key = target.redacted_url();
+    let memory = crate::memory::load(&memory_key);
+    let mut counters = Vec::new();
     let results = checks
         .iter()
         .enumerate()
         .map(|(i, c)| {
             let spec = c.check.spec();
-            let outcome = evaluate(c, &prepared[i], &server, &collected, i, local[i].1.as_ref(), target);
+            let ran = Ran {
+                collected: &collected,
+                local: local[i].1.as_ref(),
+                memory: &memory,
+            };
+            let outcome = evaluate(c, &prepared[i], &server, &ran, i, target);
+            counters.extend(remembered(spec.name, &outcome));
             attach.result(spec.name, Some(spec.name), outcome)
         })
         .collect();
+    crate::memory::store(&memory_key, counters);
     progress.done();
     attach::report(target, Some(server.version.clone()), results, &plan.runbooks, started)
 }
@@ -240,16 +250,27 @@ async fn connect(
     connected
 }
 
+/// What the run gathered for the verdicts: the rows, each check's local facts, the previous
+/// run's counters.
+struct Ran<'a> {
+    collected: &'a Collected,
+    local: Option<&'a anyhow::Result<LocalFacts>>,
+    memory: &'a crate::memory::Memory,
+}
+
+/// The counters a check reported, kept for the next run's rates (`check.metric`).
+fn remembered(check: &str, outcome: &Outcome) -> Vec<(String, f64)> {
+    outcome
+        .metrics
+        .iter()
+        .filter(|m| m.unit == crate::report::Unit::Counter)
+        .map(|m| (format!("{check}.{}", m.name), m.value))
+        .collect()
+}
+
 /// One check's verdict on its rows (or why it has none).
-fn evaluate(
-    c: &Selected,
-    prepared: &Prepared,
-    server: &ServerInfo,
-    collected: &Collected,
-    i: usize,
-    local: Option<&anyhow::Result<LocalFacts>>,
-    target: &Target,
-) -> Outcome {
+fn evaluate(c: &Selected, prepared: &Prepared, server: &ServerInfo, ran: &Ran, i: usize, target: &Target) -> Outcome {
+    let collected = ran.collected;
     let spec = c.check.spec();
     if !prepared.applies {
         return Outcome::unknown(refused::not_here(spec.name, server.engine));
@@ -257,9 +278,12 @@ fn evaluate(
     if let Some(e) = &collected.failures[i] {
         return Outcome::unknown(format!("the {} check: {e}", spec.name));
     }
-    let ctx = batches::context(c, prepared, server);
+    let ctx = Context {
+        memory: Some(ran.memory),
+        ..batches::context(c, prepared, server)
+    };
     let rows = crate::checks::Results {
-        local,
+        local: ran.local,
         ..collected.results_of(i)
     };
     let check: &dyn Check = c.check;

@@ -30,8 +30,11 @@ enum Out {
 }
 
 /// The savepoint each query runs under, so one failing query leaves the transaction usable.
-const SAVEPOINT: &str = "SAVEPOINT dbrunbook";
-const ROLLBACK_TO: &str = "ROLLBACK TO SAVEPOINT dbrunbook";
+const SAVEPOINT: &str = "/* dbrunbook */ SAVEPOINT dbrunbook";
+const ROLLBACK_TO: &str = "/* dbrunbook */ ROLLBACK TO SAVEPOINT dbrunbook";
+/// Opens every statement the tool sends, so that pg_stat_statements keeps it with this tag and
+/// the slow check leaves the tool's own statements out (`slow_statements.sql`).
+pub const OWN_TAG: &str = "/* dbrunbook */ ";
 
 impl PgSession {
     pub async fn connect(target: &Target, limits: &Limits, attempt: &Attempt) -> Result<PgSession, ConnectError> {
@@ -68,9 +71,9 @@ impl PgSession {
     /// then COMMIT. All requests are written before any answer is read.
     pub async fn run(&mut self, queries: &[Query]) -> Result<Vec<QueryResult>> {
         let begin = format!(
-            "BEGIN READ ONLY; SET LOCAL search_path = pg_catalog, pg_temp; SET LOCAL row_security = off; \
-             SET LOCAL statement_timeout = {}; \
-             SET LOCAL lock_timeout = {}",
+            "{OWN_TAG}BEGIN READ ONLY; {OWN_TAG}SET LOCAL search_path = pg_catalog, pg_temp; \
+             {OWN_TAG}SET LOCAL row_security = off; {OWN_TAG}SET LOCAL statement_timeout = {}; \
+             {OWN_TAG}SET LOCAL lock_timeout = {}",
             self.limits.statement_timeout.as_millis().max(1),
             self.limits.lock_timeout.as_millis().max(1),
         );
@@ -96,7 +99,7 @@ impl PgSession {
             steps.push(Box::pin(async move { Out::Query(query(client, q).await) }));
             steps.push(control(ROLLBACK_TO.into()));
         }
-        steps.push(control("COMMIT".into()));
+        steps.push(control(format!("{OWN_TAG}COMMIT")));
         let mut results = Vec::with_capacity(queries.len());
         for out in in_order(steps).await {
             match out {
@@ -122,7 +125,7 @@ async fn query(client: &Client, q: &Query) -> QueryResult {
         .collect();
     let rows = client
         .query_typed(
-            &q.sql,
+            &format!("{OWN_TAG}{}", q.sql),
             &params
                 .iter()
                 .map(|(v, t)| (v.as_ref() as &(dyn ToSql + Sync), t.clone()))

@@ -31,6 +31,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../runbooks/lock-contention.yaml"),
     ),
     (
+        "deadlock-storm.yaml",
+        include_str!("../../runbooks/deadlock-storm.yaml"),
+    ),
+    (
         "migration-lock-queue.yaml",
         include_str!("../../runbooks/migration-lock-queue.yaml"),
     ),

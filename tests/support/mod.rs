@@ -8,6 +8,7 @@
 pub mod apps;
 pub mod fleet;
 pub mod golden;
+pub mod oncall;
 pub mod pg_majors;
 pub mod proxy;
 pub mod replication;
@@ -68,6 +69,9 @@ pub fn dbrunbook_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     ] {
         cmd.env_remove(var);
     }
+    // Each run starts with no counters kept from an earlier run (see src/memory.rs), so a
+    // test's verdict does not hang on the runs before it; `oncall::Cron` shares one on purpose.
+    cmd.env("XDG_STATE_HOME", fresh_state_dir());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -77,6 +81,13 @@ pub fn dbrunbook_env(args: &[&str], env: &[(&str, &str)]) -> Run {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// A new empty directory for one run's kept counters, under the build's temporary directory.
+fn fresh_state_dir() -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("state/{}-{n}", std::process::id()))
 }
 
 /// Like [`dbrunbook`], but killed after `limit` with a panic saying so: for hostile input that

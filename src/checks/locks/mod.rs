@@ -1,23 +1,26 @@
 //! The locks check: every waiting session and what it waits for, built into trees from the root
 //! blockers down, so the session to deal with first is obvious. Status from the longest wait
-//! and the number of blocked sessions. MySQL's rows are assembled into the same nodes in `mysql`.
+//! and the number of blocked sessions. MySQL's rows are assembled into the same nodes in `mysql`;
+//! deadlocks, a storm of them being an incident of its own, are judged in `deadlocks`.
 
+mod deadlocks;
 mod mysql;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use anyhow::{Result, anyhow};
 use serde_json::Value;
 
 use super::{
-    Check, CheckSpec, Context, Facts, ObservedSession, Outcome, Results, STEP_QUERY_MAX, Threshold, ThresholdKind,
-    Thresholds, grade, visibility_grant,
+    Check, CheckOption, CheckSpec, Context, Facts, ObservedSession, Outcome, Results, STEP_QUERY_MAX, Threshold,
+    ThresholdKind, Thresholds, grade, visibility_grant,
 };
 use crate::engine::Query;
 use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
 use crate::text::{is_ddl, shorten};
-use crate::units::human_seconds;
+use crate::units::{human_seconds, parse_positive_duration};
 
 pub struct Locks;
 
@@ -44,14 +47,42 @@ pub const BLOCKED_CRITICAL: Threshold = Threshold {
     help: "CRITICAL when this many sessions are blocked, however short the waits",
 };
 
+pub const DEADLOCKS_WARNING: Threshold = Threshold {
+    key: "deadlocks_warning",
+    kind: ThresholdKind::Count,
+    default: "1",
+    help: "WARNING when deadlocks repeat this many times a minute or more (two or more in the window measured)",
+};
+
+pub const DEADLOCKS_CRITICAL: Threshold = Threshold {
+    key: "deadlocks_critical",
+    kind: ThresholdKind::Count,
+    default: "30",
+    help: "CRITICAL when deadlocks repeat this many times a minute or more",
+};
+
 pub const SPEC: CheckSpec = CheckSpec {
     name: "locks",
     about: "Lock contention: who waits for whom, as trees from the root blockers down; metadata locks \
             on MySQL; deadlocks; the lock settings that decide how waits end.",
     engines: &[Engine::Postgres, Engine::Mysql],
-    thresholds: &[WARNING, CRITICAL, BLOCKED_CRITICAL],
-    options: &[],
-    ordered: &[(WARNING.key, CRITICAL.key, "lock wait")],
+    thresholds: &[
+        WARNING,
+        CRITICAL,
+        BLOCKED_CRITICAL,
+        DEADLOCKS_WARNING,
+        DEADLOCKS_CRITICAL,
+    ],
+    options: &[CheckOption {
+        key: "interval",
+        value_name: "DURATION",
+        help: "Read the deadlock counter twice this far apart, for a rate over that window (below --timeout)",
+        repeatable: false,
+    }],
+    ordered: &[
+        (WARNING.key, CRITICAL.key, "lock wait"),
+        (DEADLOCKS_WARNING.key, DEADLOCKS_CRITICAL.key, "deadlocks per minute"),
+    ],
     default_limit: 50,
     placeholders: &[
         "root_pid",
@@ -68,6 +99,13 @@ pub const SPEC: CheckSpec = CheckSpec {
         "waiting_query",
         "lock",
         "deadlocks",
+        "deadlocks_in_window",
+        "deadlock_rate",
+        "deadlock_window",
+        "deadlock_at",
+        "deadlock_statement_1",
+        "deadlock_statement_2",
+        "deadlock_tables",
         "source",
         "warning",
         "critical",
@@ -89,6 +127,9 @@ pub const SPEC: CheckSpec = CheckSpec {
         "metadata_lock",
         "inferred",
         "deadlocks",
+        "deadlock_storm",
+        "deadlock_latest",
+        "deadlock_logging_off",
     ],
 };
 
@@ -114,9 +155,13 @@ impl Check for Locks {
     }
 
     /// The lock tree, only when the first batch saw a lock waited for: on a healthy server
-    /// the run never plans the costliest statement it has.
+    /// the run never plans the costliest statement it has. With `--interval` always, since the
+    /// second snapshot repeats the first's follow-ups and a wait may begin in between.
     fn follow_up(&self, ctx: &Context, results: &Results) -> Vec<Query> {
         let waiting = |r: &Results| -> Option<bool> {
+            if ctx.option("interval").is_some() {
+                return None;
+            }
             let v = r.rows(0).ok()?.first()?.text_named("waiting").ok()??;
             Some(matches!(v.as_str(), "on" | "t" | "true"))
         };
@@ -133,13 +178,76 @@ impl Check for Locks {
         }
     }
 
-    fn outcome(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
-        let snap = match ctx.engine() {
-            Engine::Mysql => mysql::snapshot(ctx.server, results)?,
-            Engine::Postgres | Engine::Pgbouncer => postgres_snapshot(results)?,
-        };
-        Ok(evaluate(&snap, ctx.thresholds, ctx.engine(), ctx.limit))
+    fn interval(&self, options: &BTreeMap<String, Vec<String>>) -> Result<Option<Duration>> {
+        options
+            .get("interval")
+            .and_then(|v| v.last())
+            .map(|text| parse_positive_duration(text).map_err(|e| anyhow!("--interval: {e}")))
+            .transpose()
     }
+
+    /// The lock trees of the last snapshot; the deadlock rate from both, or from the previous run.
+    fn outcome(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
+        let read = |results: &Results| match ctx.engine() {
+            Engine::Mysql => mysql::snapshot(ctx.server, results),
+            Engine::Postgres | Engine::Pgbouncer => postgres_snapshot(results),
+        };
+        let first = read(&results.first())?;
+        let second = results.second().map(|r| read(&r)).transpose()?;
+        let last = second.as_ref().unwrap_or(&first);
+        let mut outcome = evaluate(last, ctx.thresholds, ctx.engine(), ctx.limit);
+        if let Some(counter) = &last.counter {
+            let rate = deadlocks::measure(
+                first.counter.as_ref().unwrap_or(counter),
+                second.as_ref().and_then(|s| s.counter.as_ref()),
+                ctx.memory,
+                crate::memory::now(),
+            );
+            deadlock_verdict(&mut outcome, counter, rate.as_ref(), last, ctx.thresholds);
+        }
+        Ok(outcome)
+    }
+}
+
+/// Folds the deadlock verdict into the locks outcome: worst status wins, and a storm leads the
+/// runbook unless the lock waits are worse.
+fn deadlock_verdict(
+    outcome: &mut Outcome,
+    counter: &deadlocks::Counter,
+    rate: Option<&deadlocks::Rate>,
+    snap: &LockSnapshot,
+    t: &Thresholds,
+) {
+    let v = deadlocks::judge(
+        counter,
+        rate,
+        snap.latest_deadlock.as_ref(),
+        t,
+        &mut outcome.facts,
+        &mut outcome.metrics,
+    );
+    outcome.notes.extend(v.notes);
+    let logging_off = snap.settings.iter().any(|(name, value)| {
+        matches!(
+            (name.as_str(), value.as_str()),
+            ("log_lock_waits", "off") | ("innodb_print_all_deadlocks", "0" | "OFF")
+        )
+    });
+    if logging_off {
+        outcome.facts.flag("deadlock_logging_off");
+    }
+    let Some(sentence) = v.sentence else {
+        return;
+    };
+    if v.status >= outcome.status {
+        outcome.facts.lead = Some("deadlock_storm".into());
+    }
+    outcome.summary = if outcome.status == Status::Ok {
+        sentence
+    } else {
+        format!("{}; {sentence}", outcome.summary)
+    };
+    outcome.status = outcome.status.worst(v.status);
 }
 
 /// A session in a lock chain: waiting, blocking, or both.
@@ -174,12 +282,12 @@ struct LockSnapshot {
     nodes: Vec<LockNode>,
     /// Where the waits were read from, in the user's words.
     source: String,
-    /// Deadlocks since statistics were reset (PostgreSQL).
-    deadlocks: Option<i64>,
+    /// The deadlock counter and what makes a rate of it.
+    counter: Option<deadlocks::Counter>,
     /// Lock-related settings worth a look: name and value.
     settings: Vec<(String, String)>,
-    /// The latest deadlock InnoDB detected: when, and the statements involved.
-    latest_deadlock: Option<(String, Vec<String>)>,
+    /// The latest deadlock InnoDB detected: when, the statements and tables involved.
+    latest_deadlock: Option<deadlocks::Latest>,
     notes: Vec<String>,
     /// Sessions of other roles this role cannot see (PostgreSQL without pg_monitor), and who
     /// the tool is, for the GRANT. MySQL without PROCESS cannot read the processlist at all.
@@ -208,10 +316,18 @@ fn postgres_snapshot(results: &Results) -> Result<LockSnapshot> {
     let s = settings
         .first()
         .ok_or_else(|| anyhow!("no row from the lock settings"))?;
-    out.deadlocks = Some(s.int(0)?);
     for (i, name) in [(1, "log_lock_waits"), (2, "deadlock_timeout"), (3, "lock_timeout")] {
         out.settings.push((name.to_string(), s.text(i)?));
     }
+    let started = s.float_named("started_epoch")?;
+    out.counter = Some(deadlocks::Counter {
+        count: s.int(0)?,
+        now: s.float_named("now_epoch")?.unwrap_or(0.0),
+        since: s
+            .float_named("counting_since")?
+            .map(|at| (at, "since the statistics were reset".to_string())),
+        started,
+    });
     if let Some(t) = results.rows(1)?.first() {
         out.hidden = t.int(0)?;
         out.account = t.text(3)?;
@@ -312,7 +428,7 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
     facts.set("warning", t.shown(WARNING));
     facts.set("critical", t.shown(CRITICAL));
 
-    let mut metrics = vec![
+    let metrics = vec![
         Metric {
             critical: Some(t.count(BLOCKED_CRITICAL) as f64),
             ..Metric::new("blocked", blocked as f64, Unit::Count)
@@ -328,13 +444,6 @@ fn evaluate(snap: &LockSnapshot, t: &Thresholds, engine: Engine, limit: usize) -
             Unit::Count,
         ),
     ];
-    if let Some(d) = snap.deadlocks {
-        metrics.push(Metric::new("deadlocks", d as f64, Unit::Counter));
-        facts.set("deadlocks", d);
-        if d > 0 {
-            facts.flag("deadlocks");
-        }
-    }
     let mut notes = vec![format!("lock waits read from {}", snap.source)];
     notes.extend(snap.notes.iter().cloned());
     if tree.rows.len() > limit {
@@ -407,13 +516,9 @@ fn tree_findings(tree: &Tree, engine: Engine, limit: usize) -> Vec<Finding> {
 
 /// The server's latest deadlock and its lock-related settings, with advice on each.
 fn server_findings(snap: &LockSnapshot, findings: &mut Vec<Finding>, facts: &mut Facts) {
-    if let Some((when, statements)) = &snap.latest_deadlock {
+    if let Some(latest) = &snap.latest_deadlock {
         facts.flag("deadlocks");
-        findings.push(
-            Finding::new("latest_deadlock")
-                .with("detected", when.as_str())
-                .with("statements", Value::from(statements.clone())),
-        );
+        findings.push(deadlocks::finding(latest));
     }
     let advice = |name: &str, value: &str| -> Option<&'static str> {
         match (name, value) {

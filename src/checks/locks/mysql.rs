@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
 
+use super::deadlocks::{Counter, Latest, seconds_between};
 use super::{LockNode, LockSnapshot};
 use crate::checks::{ObservedSession, Results};
 use crate::engine::{Query, ServerInfo};
@@ -76,6 +77,10 @@ pub(super) fn queries(server: &ServerInfo) -> Vec<Query> {
             "reading performance_schema.metadata_locks",
             include_str!("../sql/mysql/mdl_holders.sql"),
         ),
+        Query::new(
+            "reading the deadlock counter",
+            include_str!("../sql/mysql/lock_deadlocks.sql"),
+        ),
         // Last: it needs PROCESS, and a failure mid-batch costs a round trip.
         Query::new("reading SHOW ENGINE INNODB STATUS", "SHOW ENGINE INNODB STATUS"),
     ]
@@ -102,6 +107,7 @@ pub(super) fn snapshot(server: &ServerInfo, results: &Results) -> Result<LockSna
         sources.push("performance_schema.metadata_locks".into());
     }
     out.nodes = nodes(&threads, &edges);
+    out.counter = deadlock_counter(results)?;
     latest_deadlock_of(results, &mut out)?;
     out.source = sources.join(", ");
     Ok(out)
@@ -207,12 +213,46 @@ fn nodes(threads: &[Thread], edges: &BTreeMap<i64, Edge>) -> Vec<LockNode> {
         .collect()
 }
 
+/// Innodb_deadlocks, which counts from the server's start (Uptime ago), on the server's clock.
+fn deadlock_counter(results: &Results) -> Result<Option<Counter>> {
+    let mut status = BTreeMap::new();
+    for r in results.rows(4)?.iter() {
+        status.insert(r.text(0)?.to_ascii_lowercase(), r.int(1)?);
+    }
+    let now = results
+        .rows(2)?
+        .first()
+        .map(|s| s.float_named("now_epoch"))
+        .transpose()?
+        .flatten();
+    let (Some(count), Some(uptime), Some(now)) = (status.get("innodb_deadlocks"), status.get("uptime"), now) else {
+        return Ok(None);
+    };
+    let started = now - *uptime as f64;
+    Ok(Some(Counter {
+        count: *count,
+        now,
+        since: Some((started, "since the server started".into())),
+        started: Some(started),
+    }))
+}
+
 /// The latest deadlock from SHOW ENGINE INNODB STATUS, or why it is not shown.
 fn latest_deadlock_of(results: &Results, out: &mut LockSnapshot) -> Result<()> {
-    match results.get(4) {
+    let now_local = results
+        .rows(2)?
+        .first()
+        .map(|s| s.text_named("now_local"))
+        .transpose()?
+        .flatten()
+        .unwrap_or_default();
+    match results.get(5) {
         Some(Ok(rows)) => {
             if let Some(r) = rows.first() {
-                out.latest_deadlock = latest_deadlock(&r.text(2)?);
+                out.latest_deadlock = latest_deadlock(&r.text(2)?).map(|mut latest| {
+                    latest.age_seconds = seconds_between(&latest.when, &now_local);
+                    latest
+                });
             }
         }
         Some(Err(e)) => out.notes.push(format!(
@@ -255,17 +295,27 @@ fn infer_mdl(threads: &[Thread], waiters: &[&Thread], edges: &mut BTreeMap<i64, 
     );
 }
 
-/// The LATEST DETECTED DEADLOCK section: its timestamp line and the statement of each transaction.
-pub fn latest_deadlock(status: &str) -> Option<(String, Vec<String>)> {
+/// The LATEST DETECTED DEADLOCK section: its timestamp line, the statement of each transaction
+/// (whole, however many lines) and the tables of the locks they held and waited for.
+pub(super) fn latest_deadlock(status: &str) -> Option<Latest> {
     let start = status.find("LATEST DETECTED DEADLOCK")?;
     let section = &status[start..];
     let end = section.find("\nTRANSACTIONS\n").unwrap_or(section.len());
     let mut lines = section[..end].lines().skip(2);
     let when = lines.next()?.trim().to_string();
     let mut statements = Vec::new();
+    let mut tables: Vec<String> = Vec::new();
     let mut take = false;
     let mut current = String::new();
     for line in lines {
+        if let Some(table) = line
+            .split(" of table ")
+            .nth(1)
+            .and_then(|t| t.split_whitespace().next())
+            && !tables.iter().any(|known| known == table)
+        {
+            tables.push(table.to_string());
+        }
         if line.starts_with("MySQL thread id") || line.starts_with("MariaDB thread id") {
             take = true;
             current.clear();
@@ -277,7 +327,12 @@ pub fn latest_deadlock(status: &str) -> Option<(String, Vec<String>)> {
             current.push('\n');
         }
     }
-    Some((when, statements))
+    Some(Latest {
+        when,
+        age_seconds: None,
+        statements,
+        tables,
+    })
 }
 
 #[cfg(test)]
@@ -289,16 +344,18 @@ mod tests {
         let status = "=====\n------------------------\nLATEST DETECTED DEADLOCK\n------------------------\n\
             2026-11-22 21:30:00 0x7f0c\n*** (1) TRANSACTION:\nTRANSACTION 1234, ACTIVE 5 sec\n\
             MySQL thread id 10, OS thread handle 1, query id 100 localhost root Updating\n\
-            UPDATE t SET v = 1 WHERE id = 2\n*** WAITING FOR THIS LOCK TO BE GRANTED:\nRECORD LOCKS\n\
+            UPDATE t SET v = 1\n  WHERE id = 2\n*** WAITING FOR THIS LOCK TO BE GRANTED:\nRECORD LOCKS space id 5 page no 3 n bits 8 index PRIMARY \
+            of table `bank`.`t` trx id 1234 lock_mode X locks rec but not gap waiting\n\
             *** (2) TRANSACTION:\nMariaDB thread id 11, OS thread handle 2, query id 101 localhost root Updating\n\
             UPDATE t SET v = 2 WHERE id = 1\n*** (2) HOLDS THE LOCK(S):\n*** WE ROLL BACK TRANSACTION (2)\n\
             ------------\nTRANSACTIONS\n------------\n";
-        let (when, stmts) = latest_deadlock(status).unwrap();
-        assert_eq!(when, "2026-11-22 21:30:00 0x7f0c");
+        let latest = latest_deadlock(status).unwrap();
+        assert_eq!(latest.when, "2026-11-22 21:30:00 0x7f0c");
         assert_eq!(
-            stmts,
-            vec!["UPDATE t SET v = 1 WHERE id = 2", "UPDATE t SET v = 2 WHERE id = 1"]
+            latest.statements,
+            vec!["UPDATE t SET v = 1\n  WHERE id = 2", "UPDATE t SET v = 2 WHERE id = 1"]
         );
+        assert_eq!(latest.tables, vec!["`bank`.`t`"]);
         assert!(latest_deadlock("no deadlock here").is_none());
     }
 }

@@ -4,6 +4,7 @@
 //! since the statistics were last reset. Here: the spec and the queries; rows are read in
 //! [`snapshot`] and [`stats`], judged in [`verdict`]; SQL in `../sql/`.
 
+mod cost;
 mod snapshot;
 mod stats;
 mod verdict;
@@ -51,6 +52,21 @@ pub const CRITICAL: Threshold = Threshold {
     help: "CRITICAL when a statement's mean time reaches this",
 };
 
+pub const CORE_WARNING: Threshold = Threshold {
+    key: "core_warning",
+    kind: ThresholdKind::Percent,
+    default: "50%",
+    help: "WARNING when one statement (called more than once) takes this share of one core's time over the window \
+           (--interval, else since the statistics were reset), whatever its mean",
+};
+
+pub const CORE_CRITICAL: Threshold = Threshold {
+    key: "core_critical",
+    kind: ThresholdKind::Percent,
+    default: "100%",
+    help: "CRITICAL when one statement takes this share of one core's time over the window",
+};
+
 pub const SPEC: CheckSpec = CheckSpec {
     name: "slow",
     about: "The statements that cost the most time, from pg_stat_statements or performance_schema: calls, \
@@ -58,7 +74,10 @@ pub const SPEC: CheckSpec = CheckSpec {
     engines: &[Engine::Postgres, Engine::Mysql],
     // Mean time of one statement: an OLTP statement averaging half a second is latency users
     // feel; at five seconds requests pass typical HTTP and load-balancer timeouts and fail.
-    thresholds: &[WARNING, CRITICAL],
+    // A statement's share of one core: half a core spent on one statement is load the server
+    // feels whatever each call costs (an N+1 loop of 40ms calls); a whole core is a server
+    // busy with little else.
+    thresholds: &[WARNING, CRITICAL, CORE_WARNING, CORE_CRITICAL],
     options: &[
         CheckOption {
             key: "by",
@@ -73,7 +92,10 @@ pub const SPEC: CheckSpec = CheckSpec {
             repeatable: false,
         },
     ],
-    ordered: &[(WARNING.key, CRITICAL.key, "mean statement time")],
+    ordered: &[
+        (WARNING.key, CRITICAL.key, "mean statement time"),
+        (CORE_WARNING.key, CORE_CRITICAL.key, "share of one core"),
+    ],
     default_limit: 10,
     placeholders: &[
         "query",
@@ -91,6 +113,13 @@ pub const SPEC: CheckSpec = CheckSpec {
         "account",
         "warning",
         "critical",
+        "share",
+        "calls_per_second",
+        "index_schema",
+        "index_table",
+        "index_column",
+        "index_name",
+        "scan_evidence",
     ],
     item_placeholders: &[],
     conditions: &[
@@ -104,6 +133,8 @@ pub const SPEC: CheckSpec = CheckSpec {
         "slow_log",
         "insufficient_privilege",
         "stats_reset_in_window",
+        "hot_statement",
+        "index_candidate",
     ],
 };
 
@@ -168,6 +199,10 @@ impl Check for Slow {
                         fill(include_str!("../sql/postgres/slow_info.sql")),
                     ));
                 }
+                out.push(Query::new(
+                    "reading sequential scans from pg_stat_user_tables",
+                    include_str!("../sql/postgres/slow_seq_scans.sql"),
+                ));
                 out
             }
             Source::Digest => vec![

@@ -3,6 +3,7 @@
 
 use anyhow::{Result, anyhow};
 
+use super::cost::TableScans;
 use super::stats::{self, Stat};
 use crate::checks::{Context, Facts, Outcome, Results};
 use crate::report::Status;
@@ -154,6 +155,11 @@ pub(super) struct Snapshot {
     pub(super) notes: Vec<String>,
     pub(super) consumer_off: bool,
     pub(super) denied: Option<String>,
+    /// How long the totals have counted, when the server says (PostgreSQL since the reset,
+    /// MySQL since the oldest digest was first seen): the window of one snapshot's costs.
+    pub(super) window_seconds: Option<f64>,
+    /// PostgreSQL: the connected database's tables read by sequential scans.
+    pub(super) scans: Vec<TableScans>,
 }
 
 impl Snapshot {
@@ -176,6 +182,8 @@ impl Snapshot {
             notes: Vec::new(),
             consumer_off: false,
             denied: None,
+            window_seconds: None,
+            scans: Vec::new(),
         };
         // A refused read of the statistics is the tool being blind: UNKNOWN with the GRANT.
         if let Some(Err(e)) = results.get(1)
@@ -199,19 +207,25 @@ impl Snapshot {
             snap.over_critical = r.int_named("over_critical")?.unwrap_or(0);
             snap.worst_mean_ms = r.float_named("worst_mean_ms")?;
             snap.since = r.text_named("counting_since")?;
+            snap.window_seconds = r.float_named("window_seconds")?;
         }
         match source {
             Source::Pg { info: true, .. } => {
                 if let Some(r) = results.rows(2)?.first() {
                     snap.since = r.text_named("stats_reset")?;
                     snap.since_is_reset = snap.since.is_some();
+                    snap.window_seconds = r.float_named("window_seconds")?;
                 }
+                snap.scans = scans(results, 3)?;
             }
-            Source::Pg { info: false, .. } => snap.notes.push(
-                "pg_stat_statements is older than 1.9: no reset time and no toplevel; update it with \
+            Source::Pg { info: false, .. } => {
+                snap.scans = scans(results, 2)?;
+                snap.notes.push(
+                    "pg_stat_statements is older than 1.9: no reset time and no toplevel; update it with \
                  ALTER EXTENSION pg_stat_statements UPDATE;"
-                    .into(),
-            ),
+                        .into(),
+                )
+            }
             Source::Digest => {
                 let enabled = results
                     .rows(3)?
@@ -231,4 +245,23 @@ impl Snapshot {
         }
         Ok(snap)
     }
+}
+
+/// The tables read by sequential scans (`slow_seq_scans.sql`), the query at `at`; none when it
+/// failed, which leaves the verdict without an index candidate, not blind.
+fn scans(results: &Results, at: usize) -> Result<Vec<TableScans>> {
+    let Some(Ok(rows)) = results.get(at) else {
+        return Ok(Vec::new());
+    };
+    rows.iter()
+        .map(|r| {
+            Ok(TableScans {
+                schema: r.text_named("schema")?.unwrap_or_default(),
+                table: r.text_named("table")?.unwrap_or_default(),
+                seq_scan: r.float_named("seq_scan")?.unwrap_or(0.0),
+                seq_tup_read: r.float_named("seq_tup_read")?.unwrap_or(0.0),
+                live_rows: r.float_named("live_rows")?.unwrap_or(0.0),
+            })
+        })
+        .collect()
 }

@@ -1,9 +1,10 @@
 //! The slow check's verdict on one snapshot, or on the change between two: which statements
 //! are listed, the status from their mean times, the summary, and the facts the runbook uses.
 
+use super::cost::{self, TableScans};
 use super::snapshot::{Snapshot, Source};
 use super::stats::{self, Stat};
-use super::{CRITICAL, WARNING};
+use super::{CORE_CRITICAL, CORE_WARNING, CRITICAL, WARNING};
 use super::{N_PLUS_ONE_CALLS, N_PLUS_ONE_MEAN_MS, SNAPSHOT_CAP, by, interval, thresholds_ms};
 use crate::checks::{Context, Facts, Outcome, visibility_grant};
 use crate::report::{Finding, Metric, Status, Unit};
@@ -44,27 +45,50 @@ pub(super) fn judge(ctx: &Context, source: &Source, first: &Snapshot, second: Op
     };
     stats::sort(&mut list, by);
     let shown: Vec<&Stat> = list.iter().take(ctx.limit).collect();
-    let status = if over_critical > 0 {
+    let (window_seconds, scans) = costs_window(ctx, first, second);
+    let hot = hottest(ctx, &list, window_seconds);
+    let mut status = if over_critical > 0 {
         Status::Critical
     } else if over_warning > 0 {
         Status::Warning
     } else {
         Status::Ok
     };
-    let findings = shown.iter().map(|s| statement_finding(engine, source, s)).collect();
+    if let Some((_, share)) = hot {
+        let core_critical = ctx.thresholds.percent(CORE_CRITICAL) / 100.0;
+        status = status.worst(if share >= core_critical {
+            Status::Critical
+        } else {
+            Status::Warning
+        });
+    }
+    let findings = shown
+        .iter()
+        .map(|s| statement_finding(engine, source, s, window_seconds))
+        .collect();
 
     // The worst statement over the thresholds, else the first listed, for the runbook.
     let over = list
         .iter()
         .filter(|s| s.mean_ms() >= warning_ms)
         .max_by(|a, b| a.mean_ms().total_cmp(&b.mean_ms()));
-    // Not a fast statement standing in for a slow one the list left out (`--by calls`).
-    if let Some(s) = if over_warning > 0 { over } else { list.first() } {
+    // The statement that costs the most leads, over one that is slow once (a data load); not a
+    // fast statement standing in for a slow one the list left out (`--by calls`).
+    let lead = hot
+        .map(|(s, _)| s)
+        .or(if over_warning > 0 { over } else { list.first() });
+    if let Some(s) = lead {
         lead_facts(&mut facts, s);
     }
     if status != Status::Ok {
         facts.flag("slow_statement");
         facts.lead = Some("slow_statement".into());
+        if let Some(s) = lead {
+            index_facts(&mut facts, s, &scans);
+        }
+    }
+    if let Some((s, share)) = hot {
+        hot_facts(&mut facts, s, share, window_seconds.unwrap_or_default());
     }
     if list
         .iter()
@@ -107,7 +131,10 @@ pub(super) fn judge(ctx: &Context, source: &Source, first: &Snapshot, second: Op
         ));
     }
     let counts = (over_warning, over_critical);
-    let summary = summary(ctx, status, over, shown.first().copied(), &window, counts);
+    let summary = match hot {
+        Some((s, share)) => hot_summary(s, share, window_seconds.unwrap_or_default(), &window, counts),
+        None => summary(ctx, status, over, shown.first().copied(), &window, counts),
+    };
     let mut outcome = Outcome {
         status,
         summary,
@@ -228,8 +255,78 @@ fn one_snapshot(ctx: &Context, source: &Source, first: &Snapshot) -> Window {
     }
 }
 
-/// One listed statement, with the columns its engine and source have.
-fn statement_finding(engine: Engine, source: &Source, s: &Stat) -> Finding {
+/// The window the costs are over, in seconds (the interval, else since the totals count), and
+/// the tables' sequential scans over it.
+fn costs_window(ctx: &Context, first: &Snapshot, second: Option<&Snapshot>) -> (Option<f64>, Vec<TableScans>) {
+    match second {
+        Some(second) => (
+            interval(ctx).map(|d| d.as_secs_f64()),
+            cost::scans_delta(&first.scans, &second.scans),
+        ),
+        None => (first.window_seconds, first.scans.clone()),
+    }
+}
+
+/// The statement called more than once that took the largest share of one core over the
+/// window, when that share reaches `core_warning`. A statement run once (a data load) is
+/// judged by its mean alone: it is no load that goes on.
+fn hottest<'a>(ctx: &Context, list: &'a [Stat], window_seconds: Option<f64>) -> Option<(&'a Stat, f64)> {
+    let window = window_seconds.filter(|w| *w > 0.0)?;
+    let core_warning = ctx.thresholds.percent(CORE_WARNING) / 100.0;
+    list.iter()
+        .filter(|s| s.calls > 1.0)
+        .map(|s| (s, cost::share(s, window)))
+        .filter(|(_, share)| *share >= core_warning)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+fn percent_of_core(share: f64) -> String {
+    format!("{}%", (share * 100.0).round())
+}
+
+/// The hot statement's cost, for the runbook.
+fn hot_facts(facts: &mut Facts, s: &Stat, share: f64, window_seconds: f64) {
+    facts.flag("hot_statement");
+    facts.set("share", percent_of_core(share));
+    facts.set(
+        "calls_per_second",
+        format!("{:.1}", cost::calls_per_second(s, window_seconds)),
+    );
+}
+
+/// The index the lead statement lacks, when its text and the server's counters show one.
+fn index_facts(facts: &mut Facts, s: &Stat, scans: &[TableScans]) {
+    let Some(c) = cost::index_candidate(s, scans) else {
+        return;
+    };
+    facts.flag("index_candidate");
+    facts.set("index_schema", &c.schema);
+    facts.set("index_table", &c.table);
+    facts.set("index_column", &c.column);
+    facts.set("index_name", c.name());
+    facts.set("scan_evidence", &c.evidence);
+}
+
+/// The summary when a statement's cost is the incident.
+fn hot_summary(s: &Stat, share: f64, window_seconds: f64, window: &str, (over_warning, _): (i64, i64)) -> String {
+    let also = match over_warning {
+        0 => String::new(),
+        n => format!("; {n} statement(s) also average over the mean threshold"),
+    };
+    format!(
+        "one statement took {} of one core's time {window}: {} call(s), {:.1} a second, {} mean, {} in all: {}{also}",
+        percent_of_core(share),
+        s.calls.round(),
+        cost::calls_per_second(s, window_seconds),
+        fmt_ms(s.mean_ms()),
+        fmt_ms(s.total_ms),
+        crate::text::shorten(&s.query, 80)
+    )
+}
+
+/// One listed statement, with the columns its engine and source have, and its cost over the
+/// window when the window is known.
+fn statement_finding(engine: Engine, source: &Source, s: &Stat, window_seconds: Option<f64>) -> Finding {
     let mut f = Finding::new("statements");
     if engine == Engine::Mysql {
         f = f.with("database", s.database.as_str());
@@ -243,8 +340,15 @@ fn statement_finding(engine: Engine, source: &Source, s: &Stat) -> Finding {
         .with("total_ms", round3(s.total_ms))
         .with("mean_ms", round3(s.mean_ms()))
         .with("rows", s.rows.round() as i64);
+    if let Some(w) = window_seconds.filter(|w| *w > 0.0) {
+        f = f
+            .with("share_of_core_pct", (cost::share(s, w) * 1000.0).round() / 10.0)
+            .with("calls_per_second", (cost::calls_per_second(s, w) * 10.0).round() / 10.0);
+    }
     if engine == Engine::Mysql {
-        f = f.with("rows_examined", s.rows_examined.map(|r| r.round() as i64));
+        f = f
+            .with("rows_examined", s.rows_examined.map(|r| r.round() as i64))
+            .with("examined_per_row", cost::examined_per_row(s).map(|r| r.round() as i64));
         if *source == Source::Digest {
             f = f
                 .with("tmp_disk_tables", s.tmp_disk_tables.map(|r| r.round() as i64))
@@ -376,6 +480,8 @@ mod tests {
             notes: vec![],
             consumer_off: false,
             denied: None,
+            window_seconds: None,
+            scans: Vec::new(),
         }
     }
 
@@ -398,6 +504,7 @@ mod tests {
             limit: 10,
             options: &options,
             named: true,
+            memory: None,
         };
         let source = Source::Pg {
             schema: "public".into(),
@@ -437,5 +544,42 @@ mod tests {
         assert!(!o.facts.values.contains_key("query"));
         assert_eq!(o.findings[0].fields["query_truncated"], true);
         assert_eq!(o.facts.values["mean"], "1s");
+    }
+
+    #[test]
+    fn a_hot_statement_leads_over_a_one_off_slow_insert() {
+        // The N+1 loop: 744 calls of 42ms, 31.6s of database time in 30s; and one 3s data load.
+        let mut snap = snapshot(
+            vec![
+                stat(
+                    "INSERT INTO orders SELECT g FROM generate_series($1, $2) g",
+                    1.0,
+                    3000.0,
+                ),
+                stat("SELECT * FROM orders WHERE customer_id = $1", 744.0, 31_600.0),
+            ],
+            1,
+            0,
+        );
+        snap.window_seconds = Some(30.0);
+        let o = judged(&snap, &[]);
+        assert_eq!(o.status, Status::Critical, "{}", o.summary);
+        assert_eq!(o.facts.values["query"], "SELECT * FROM orders WHERE customer_id = $1");
+        assert_eq!(o.facts.values["share"], "105%");
+        assert!(o.facts.conditions.contains("hot_statement"));
+        assert!(
+            o.summary.starts_with("one statement took 105% of one core's time"),
+            "{}",
+            o.summary
+        );
+        // The same INSERT alone is judged by its mean, as before, and is no hot statement.
+        let mut alone = snapshot(vec![stat("INSERT INTO t VALUES ($1)", 1.0, 25_000.0)], 1, 0);
+        alone.window_seconds = Some(30.0);
+        let o = judged(&alone, &[]);
+        assert!(
+            !o.facts.conditions.contains("hot_statement"),
+            "{:?}",
+            o.facts.conditions
+        );
     }
 }

@@ -7,6 +7,8 @@
 -- of other roles hide their text from this role (no pg_read_all_stats), how many average at
 -- least $4 (warning) and $5 (critical) milliseconds, and the highest mean. {schema} is the
 -- extension's schema, quoted; {toplevel} is `s.toplevel` from version 1.9 (PostgreSQL 14) on.
+-- The tool's own statements are left out: the engine opens each with /* dbrunbook */ (older
+-- versions of the tool with the line above).
 -- Times in milliseconds.
 SELECT s.userid::int8 AS userid,
        s.dbid::int8 AS dbid,
@@ -32,7 +34,7 @@ SELECT s.userid::int8 AS userid,
                pg_catalog.count(*) FILTER (WHERE s.total_exec_time / nullif(s.calls, 0) >= $5::float8) OVER () AS over_critical,
                pg_catalog.max(s.total_exec_time / nullif(s.calls, 0)) OVER ()::float8 AS worst_mean_ms
           FROM {schema}.pg_stat_statements s
-         WHERE s.query NOT LIKE '-- dbrunbook:slow%'
+         WHERE s.query NOT LIKE '/* dbrunbook */%' AND s.query NOT LIKE '-- dbrunbook:slow%'
          ORDER BY CASE $1::int8
                        WHEN 1 THEN s.total_exec_time / nullif(s.calls, 0)
                        WHEN 2 THEN s.calls::float8
