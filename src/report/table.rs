@@ -85,7 +85,9 @@ impl Render for Table {
 
 /// The brief view in the screen's height, then how much more `--full` shows.
 fn brief_with_more(report: &Report, opts: &Table, full: &str) -> String {
-    let budget = opts.height.map(|h| usize::from(h).saturating_sub(1).max(1));
+    // The last row stays free: the line after "N more lines" (a shell prompt, a cursor), so
+    // nothing scrolls off the top.
+    let budget = opts.height.map(|h| usize::from(h).saturating_sub(2).max(1));
     let lines = brief::lines(report, opts, budget);
     let more = full.lines().count().saturating_sub(lines.len());
     let mut out = lines.join("\n");

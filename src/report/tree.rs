@@ -167,6 +167,8 @@ fn layout(drawn: &[(String, Line)], who_key: &str, width: Option<u16>) -> Vec<St
             .max(header.chars().count())
     };
     let first = widest("pid", &|lead, n| lead.chars().count() + n.label.chars().count());
+    // "application" is wider than most names under it: "app" on a screen without the room.
+    let mut who_header = who_key;
     let mut who = widest(who_key, &|_, n| n.who.chars().count()).min(24);
     let state = widest("state", &|_, n| n.state.chars().count());
     let age = widest("age", &|_, n| n.age.chars().count());
@@ -178,6 +180,10 @@ fn layout(drawn: &[(String, Line)], who_key: &str, width: Option<u16>) -> Vec<St
     if let Some(w) = width.map(usize::from) {
         if fixed(first, who, Some(state), lock) + QUERY_MIN > w {
             show_state = false;
+        }
+        if who_key == "application" && fixed(first, who, None, lock) + QUERY_MIN > w {
+            who_header = "app";
+            who = widest("app", &|_, n| n.who.chars().count()).min(24);
         }
         let room = |first, who, lock| w.saturating_sub(fixed(first, who, None, lock) + QUERY_MIN);
         if room(first, who, lock) == 0 {
@@ -202,7 +208,7 @@ fn layout(drawn: &[(String, Line)], who_key: &str, width: Option<u16>) -> Vec<St
         line.push_str(&cut(cells[5], room));
         line.trim_end().to_string()
     };
-    let mut out = vec![row(["pid", who_key, "state", "age", "lock", "query"])];
+    let mut out = vec![row(["pid", who_header, "state", "age", "lock", "query"])];
     for (lead, line) in drawn {
         match line {
             Line::Session(n) => {
