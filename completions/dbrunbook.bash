@@ -194,7 +194,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__backups)
-            opts="-v -h -V --max-age-warning --max-age-critical --size-drop-warning --wal-max-age --full-max-age --dir --pitr --pgbackrest-stanza --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --max-age-warning --max-age-critical --size-drop-warning --wal-max-age --full-max-age --dir --pitr --pgbackrest-stanza --brief --full --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -318,7 +318,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__connect)
-            opts="-v -h -V --restarted-within --connection-errors --expect --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --restarted-within --connection-errors --expect --brief --full --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -380,7 +380,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__diagnose)
-            opts="-v -h -V --limit --only --watch --all --tag --jobs --server-jobs --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --limit --only --watch --all --tag --jobs --server-jobs --brief --full --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -712,7 +712,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__locks)
-            opts="-v -h -V --warning --critical --blocked-critical --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --warning --critical --blocked-critical --brief --full --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -774,7 +774,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__migrations)
-            opts="-v -h -V --lock-warning --lock-critical --behind-critical --framework --table --expect --dir --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --lock-warning --lock-critical --behind-critical --framework --table --expect --dir --brief --full --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -852,7 +852,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__pool)
-            opts="-v -h -V --warning --critical --wait-warning --wait-critical --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --warning --critical --wait-warning --wait-critical --brief --full --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -918,7 +918,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__queries)
-            opts="-v -h -V --warning --critical --idle-warning --idle-critical --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --warning --critical --idle-warning --idle-critical --brief --full --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1252,7 +1252,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__runbooks__subcmd__show)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version connection-failed server-restarted pool-exhaustion pgbouncer-saturation long-running-queries idle-in-transaction lock-contention migration-lock-queue migration-dirty migration-lock-stuck migration-behind migration-unknown-revision migration-changed backup-stale backup-incomplete backup-size-drop wal-archiving-failing no-point-in-time-recovery slow-statements wraparound-risk table-bloat"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1386,7 +1386,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__size)
-            opts="-v -h -V --xid-warning --xid-critical --bloat-warning --bloat-critical --interval --databases --bloat-min-size --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --xid-warning --xid-critical --bloat-warning --bloat-critical --interval --databases --bloat-min-size --brief --full --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1464,7 +1464,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__slow)
-            opts="-v -h -V --warning --critical --by --interval --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --warning --critical --by --interval --brief --full --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
