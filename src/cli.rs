@@ -565,7 +565,12 @@ struct RunbookId;
 impl TypedValueParser for RunbookId {
     type Value = String;
 
-    fn parse_ref(&self, cmd: &clap::Command, arg: Option<&Arg>, value: &std::ffi::OsStr) -> Result<String, clap::Error> {
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
         clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
     }
 

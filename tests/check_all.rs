@@ -190,7 +190,9 @@ fn full_server_is_critical_overall_even_though_the_other_checks_cannot_run() {
     }
     let steps = r["checks"][0]["runbook"]["steps"].to_string();
     assert!(
-        steps.contains("See who holds the connections") && !steps.contains("<top_user>") && !steps.contains("holder is"),
+        steps.contains("See who holds the connections")
+            && !steps.contains("<top_user>")
+            && !steps.contains("holder is"),
         "{r:#}"
     );
     assert!(r["checks"][1]["runbook"].is_null(), "{r:#}");

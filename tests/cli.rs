@@ -382,7 +382,10 @@ fn man_manual_sections(cmd: &clap::Command) -> String {
             lines = own;
         }
         if heading == "SEE ALSO" && name != "dbrunbook" {
-            out.push_str(&format!(".SH {heading}\n\\fBdbrunbook\\fR(1), {}\n", roff_text(lines.join(" ").trim())));
+            out.push_str(&format!(
+                ".SH {heading}\n\\fBdbrunbook\\fR(1), {}\n",
+                roff_text(lines.join(" ").trim())
+            ));
             continue;
         }
         out.push_str(&format!(".SH {heading}\n.nf\n"));
@@ -441,7 +444,10 @@ fn man_pages_in_the_repo_are_fresh() {
     assert!(fresh.contains_key("dbrunbook.1") && fresh.contains_key("dbrunbook-diagnose.1"));
     let diagnose = &fresh["dbrunbook-diagnose.1"];
     for section in ["EXAMPLES", "EXIT STATUS", "ENVIRONMENT", "FILES", "SEE ALSO"] {
-        assert!(diagnose.contains(&format!(".SH {section}\n")), "no {section}:\n{diagnose}");
+        assert!(
+            diagnose.contains(&format!(".SH {section}\n")),
+            "no {section}:\n{diagnose}"
+        );
     }
     assert!(diagnose.contains("[\\fB\\-\\-url\\fR \\fIURL\\fR]"), "{diagnose}");
     let names = |m: &std::collections::BTreeMap<String, String>| m.keys().cloned().collect::<Vec<_>>();

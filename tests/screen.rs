@@ -24,7 +24,11 @@ impl Tmux {
         let dir = tempfile::tempdir().unwrap();
         // The status bar would take a row of the pane; a config file turns it off before the
         // pane exists, so dbrunbook reads the size it keeps.
-        std::fs::write(dir.path().join("tmux.conf"), "set -g status off\nset -g history-limit 1000\n").unwrap();
+        std::fs::write(
+            dir.path().join("tmux.conf"),
+            "set -g status off\nset -g history-limit 1000\n",
+        )
+        .unwrap();
         let mut line = shell_words(&[env!("CARGO_BIN_EXE_dbrunbook")]);
         line.push(' ');
         line.push_str(&shell_words(args));
@@ -71,7 +75,10 @@ impl Tmux {
 
     /// Lines scrolled off the top of the pane so far.
     fn history(&self) -> usize {
-        self.tmux(&["display-message", "-p", "#{history_size}"]).trim().parse().unwrap()
+        self.tmux(&["display-message", "-p", "#{history_size}"])
+            .trim()
+            .parse()
+            .unwrap()
     }
 
     /// Polls the screen until `ready` holds (60 s at most: a hung binary).
@@ -82,7 +89,10 @@ impl Tmux {
             if ready(&screen) {
                 return screen;
             }
-            assert!(started.elapsed() < Duration::from_secs(60), "never saw {what}:\n{screen}");
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "never saw {what}:\n{screen}"
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
     }
@@ -142,7 +152,10 @@ fn lock_queue_is_a_tree_that_fits_160_and_80_columns() {
             return;
         };
         let screen = tmux.wait_for("the report", |s| s.contains("dbrunbook exited"));
-        assert!(screen.contains("dbrunbook exited 2"), "CRITICAL: five sessions blocked\n{screen}");
+        assert!(
+            screen.contains("dbrunbook exited 2"),
+            "CRITICAL: five sessions blocked\n{screen}"
+        );
         assert_no_line_wider(&screen, usize::from(width));
         let lines: Vec<&str> = screen.lines().collect();
         let header = lines
@@ -158,7 +171,10 @@ fn lock_queue_is_a_tree_that_fits_160_and_80_columns() {
             "the four readers are one line under the DDL:\n{screen}"
         );
         if width == 160 {
-            assert!(lines[header + 2].contains("ALTER TABLE orders ADD COLUMN note text"), "{screen}");
+            assert!(
+                lines[header + 2].contains("ALTER TABLE orders ADD COLUMN note text"),
+                "{screen}"
+            );
             assert!(lines[header].contains("state"), "{screen}");
         }
         // The runbook's prose is wrapped at word boundaries: every line of a step's text ends
@@ -238,7 +254,10 @@ fn watch_at_80x24_redraws_the_compact_view_in_place() {
     let first = tmux.wait_for("a first screen", |s| s.starts_with("Every 1s: dbrunbook diagnose"));
     let header = first.lines().next().unwrap().to_string();
     let screen = tmux.wait_for("a redraw", |s| {
-        s.lines().next().is_some_and(|l| l.starts_with("Every 1s") && l != header) && s.contains("Overall:")
+        s.lines()
+            .next()
+            .is_some_and(|l| l.starts_with("Every 1s") && l != header)
+            && s.contains("Overall:")
     });
     assert_no_line_wider(&screen, 80);
     assert!(screen.contains("CRITICAL  locks"), "{screen}");
@@ -257,11 +276,24 @@ fn every_runbook_reads_whole_whatever_its_facts() {
     use dbrunbook::runbook::{self, Catalog, Dialect};
 
     let catalog = Catalog::embedded().unwrap();
-    let values = ["", "   ", "x'); DROP TABLE t; --", "{{pid}}", "(", ". :", "\x1b[31mred\x1b[0m"];
+    let values = [
+        "",
+        "   ",
+        "x'); DROP TABLE t; --",
+        "{{pid}}",
+        "(",
+        ". :",
+        "\x1b[31mred\x1b[0m",
+    ];
     let mut checked = 0;
     for rb in catalog.runbooks() {
         let spec = checks::find(&rb.check).unwrap().spec();
-        let names: Vec<&str> = spec.placeholders.iter().chain(spec.item_placeholders).copied().collect();
+        let names: Vec<&str> = spec
+            .placeholders
+            .iter()
+            .chain(spec.item_placeholders)
+            .copied()
+            .collect();
         let mut conditions: std::collections::BTreeSet<String> = rb.when.iter().cloned().collect();
         for (_, steps) in rb.phases() {
             conditions.extend(steps.iter().flat_map(|s| s.when.iter().cloned()));
@@ -303,7 +335,9 @@ fn assert_reads_whole(id: &str, text: &str, value: &str, names: &[&str]) {
         fail("an unfilled placeholder");
     }
     if value.trim().is_empty() {
-        for hole in ["  ", "(,", ", ,", ",)", ", )", " ()", "( ", " )", ": .", " ,", " :", "@ ", " @"] {
+        for hole in [
+            "  ", "(,", ", ,", ",)", ", )", " ()", "( ", " )", ": .", " ,", " :", "@ ", " @",
+        ] {
             if text.contains(hole) {
                 fail(&format!("{hole:?} where a value is missing"));
             }
@@ -337,7 +371,11 @@ fn mariadb_row_lock_and_metadata_lock_chains_are_trees() {
             .iter()
             .position(|l| l.starts_with("pid ") && l.contains(" user "))
             .unwrap_or_else(|| panic!("no tree header:\n{}", run.stdout));
-        assert!(lines[header + 1].starts_with(&format!("{} ", rows[0]["pid"])), "{}", run.stdout);
+        assert!(
+            lines[header + 1].starts_with(&format!("{} ", rows[0]["pid"])),
+            "{}",
+            run.stdout
+        );
         // InnoDB queues the updates one behind the other (each waits for the one before it
         // for the same record), so the tree is a chain, each a step further in.
         for (i, row) in rows.iter().enumerate().skip(1) {
@@ -357,9 +395,14 @@ fn mariadb_row_lock_and_metadata_lock_chains_are_trees() {
     assert_no_line_wider(&run.stdout, 80);
     let lines: Vec<&str> = run.stdout.lines().collect();
     let header = lines.iter().position(|l| l.starts_with("pid ")).unwrap();
-    assert!(lines[header + 1].starts_with(&format!("{} ", rows[0]["pid"])), "{}", run.stdout);
     assert!(
-        lines[header + 2].starts_with(&format!("└─ {} ", rows[1]["pid"])) && lines[header + 2].contains("metadata lock"),
+        lines[header + 1].starts_with(&format!("{} ", rows[0]["pid"])),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines[header + 2].starts_with(&format!("└─ {} ", rows[1]["pid"]))
+            && lines[header + 2].contains("metadata lock"),
         "{}",
         run.stdout
     );

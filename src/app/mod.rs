@@ -88,28 +88,36 @@ fn timeout_typed(matches: &clap::ArgMatches) -> bool {
 /// arguments' own escape sequences are defused like any other outside text.
 fn usage_error(e: &clap::Error) -> String {
     let args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
-    let mut text = e.render().to_string();
-    if let Some(tip) = flag_tip(e, &text) {
-        text = text.replacen("\n\n", &format!("\n\n  tip: {tip}\n\n"), 1);
-    }
+    let text = flag_tip(e, &args).unwrap_or_else(|| e.render().to_string());
     sanitize(&redact_echoed_args(&text, &args), false)
 }
 
-/// clap suggests a subcommand's own flags for a typo, not the global ones (`--ulr` for `--url`):
-/// the tip for those, and for a URL typed where clap wanted none, the command to type.
-fn flag_tip(e: &clap::Error, rendered: &str) -> Option<String> {
+/// For an unknown `--flag`, the message with our own suggestion: clap weighs only the
+/// subcommand's own flags and by a looser measure (`--ulr` got `--full`, not the global
+/// `--url`). `None` when nothing is close: clap's message stands.
+fn flag_tip(e: &clap::Error, args: &[String]) -> Option<String> {
     use clap::error::{ContextKind, ContextValue};
-    if e.kind() != clap::error::ErrorKind::UnknownArgument || rendered.contains("tip:") {
+    if e.kind() != clap::error::ErrorKind::UnknownArgument {
         return None;
     }
     let Some(ContextValue::String(typed)) = e.get(ContextKind::InvalidArg) else {
         return None;
     };
-    let flag = typed.split('=').next().unwrap_or(typed);
-    let name = flag.strip_prefix("--")?;
-    let cmd = Cli::command();
+    let name = typed.split('=').next().unwrap_or(typed).strip_prefix("--")?;
+    let mut root = Cli::command();
+    root.build();
+    // The deepest subcommand named on the line: its flags include the global ones once built.
+    let mut cmd = &root;
+    for word in args.iter().skip(1) {
+        if let Some(sub) = cmd.find_subcommand(word) {
+            cmd = sub;
+        }
+    }
     let longs: Vec<&str> = cmd.get_arguments().filter_map(|a| a.get_long()).collect();
-    let close = crate::text::did_you_mean(name, &longs);
-    let best = close.first()?;
-    Some(format!("a similar argument exists: '--{best}'"))
+    let best = *crate::text::did_you_mean(name, &longs).first()?;
+    Some(format!(
+        "error: unexpected argument '{typed}' found\n\n  tip: a similar argument exists: '--{best}'\n\n{}\n\n\
+         For more information, try '--help'.\n",
+        cmd.clone().render_usage()
+    ))
 }

@@ -90,7 +90,7 @@ fn in_place(text: &str, body_height: Option<u16>) -> String {
         out.push_str(CLEAR_LINE);
         // No newline after the screen's last row: it would scroll the top line away.
         if i + 1 < rows {
-            out.push_str("\n");
+            out.push('\n');
         }
     }
     out.push_str(CLEAR_BELOW);

@@ -31,7 +31,11 @@ pub fn lines(report: &Report, opts: &Table, budget: Option<usize>) -> Vec<String
     if report.checks.len() > 1 {
         head.extend(status_lines(report, opts).lines().map(str::to_string));
     } else if let Some(c) = worst {
-        head.push(format!("{} {}", super::table::paint(c.status, opts.color), fit(&format!("{}: {}", c.check, c.summary))));
+        head.push(format!(
+            "{} {}",
+            super::table::paint(c.status, opts.color),
+            fit(&format!("{}: {}", c.check, c.summary))
+        ));
     }
     let Some(check) = worst.filter(|c| c.status != Status::Ok) else {
         return head;
@@ -58,7 +62,11 @@ pub fn lines(report: &Report, opts: &Table, budget: Option<usize>) -> Vec<String
     let mut out = head;
     out.extend(holder);
     if shown > 0 {
-        let rb = check.runbook.as_ref().map(|r| sanitize(&r.id, true)).unwrap_or_default();
+        let rb = check
+            .runbook
+            .as_ref()
+            .map(|r| sanitize(&r.id, true))
+            .unwrap_or_default();
         out.push(fit(&format!("First commands (runbook {rb}):")));
         out.extend(blocks.into_iter().take(shown).flatten());
     }
@@ -101,7 +109,10 @@ fn holder(check: &CheckResult, width: usize) -> Vec<String> {
         Some(other) => shorten(&other.to_string(), 40),
     };
     let mut table: Vec<Vec<String>> = vec![keys.iter().map(|k| k.replace('_', " ")).collect()];
-    table.extend(rows.iter().map(|r| keys.iter().map(|k| text(r.fields.get(*k))).collect()));
+    table.extend(
+        rows.iter()
+            .map(|r| keys.iter().map(|k| text(r.fields.get(*k))).collect()),
+    );
     let widths: Vec<usize> = (0..keys.len())
         .map(|i| table.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
         .collect();
@@ -135,7 +146,10 @@ fn commands(check: &CheckResult, width: usize) -> Vec<Vec<String>> {
         .into_iter()
         .take(COMMANDS)
         .map(|s| {
-            let mut block = vec![fit(&format!("  - {}", shorten(&s.text, usize::MAX)), Some(width as u16))];
+            let mut block = vec![fit(
+                &format!("  - {}", shorten(&s.text, usize::MAX)),
+                Some(width as u16),
+            )];
             let command = match (&s.sql, &s.shell) {
                 (Some(sql), _) => sanitize(sql, false).lines().map(str::to_string).collect::<Vec<_>>(),
                 (None, Some(sh)) => sanitize(sh, false).lines().map(|l| format!("$ {l}")).collect(),

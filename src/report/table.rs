@@ -201,7 +201,12 @@ fn has_details(c: &CheckResult) -> bool {
 fn render_check(out: &mut String, check: &CheckResult, opts: &Table) {
     // Wrapped on the plain word, then painted: colour codes take no room on screen.
     let line = para(
-        &format!("{} {}: {}", check.status.label(), check.check, sanitize(&check.summary, true)),
+        &format!(
+            "{} {}: {}",
+            check.status.label(),
+            check.check,
+            sanitize(&check.summary, true)
+        ),
         opts,
     );
     let word = check.status.label();
@@ -266,7 +271,10 @@ fn render_check(out: &mut String, check: &CheckResult, opts: &Table) {
             }
             n += 1;
             // Prose wraps at word boundaries under its number; commands are never wrapped.
-            let text = wrap(&sanitize(&step.text, false), opts.width.map(|w| usize::from(w).saturating_sub(7)));
+            let text = wrap(
+                &sanitize(&step.text, false),
+                opts.width.map(|w| usize::from(w).saturating_sub(7)),
+            );
             let mut lines = text.lines();
             out.push_str(&format!("   {n:>2}. {}\n", lines.next().unwrap_or_default()));
             for line in lines {
@@ -351,14 +359,16 @@ fn visible_columns<'a>(rows: &[&'a Finding], width: Option<u16>) -> Vec<&'a Stri
             })
             .sum::<usize>()
     };
-    let same_everywhere = |c: &String| {
-        rows.len() > 1 && rows.iter().all(|r| r.fields.get(c) == rows[0].fields.get(c))
-    };
+    let same_everywhere = |c: &String| rows.len() > 1 && rows.iter().all(|r| r.fields.get(c) == rows[0].fields.get(c));
     let droppable: Vec<&String> = columns
         .iter()
         .copied()
         .filter(|c| same_everywhere(c))
-        .chain(LOW_VALUE.iter().filter_map(|low| columns.iter().copied().find(|c| c.as_str() == *low)))
+        .chain(
+            LOW_VALUE
+                .iter()
+                .filter_map(|low| columns.iter().copied().find(|c| c.as_str() == *low)),
+        )
         .collect();
     for c in droppable {
         if natural(&columns) <= width || columns.len() <= 2 {
@@ -629,10 +639,7 @@ mod tests {
 
     #[test]
     fn plain_output_has_no_escape_sequences() {
-        let out = render(
-            &sample(),
-            &Table::plain(),
-        );
+        let out = render(&sample(), &Table::plain());
         assert!(!out.contains('\x1b'), "{out}");
         assert!(out.contains("WARNING pool: 8 of 10"));
         assert!(out.contains("top holders"));

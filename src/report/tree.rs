@@ -39,7 +39,10 @@ impl Node {
         };
         let tree = text("tree");
         let (depth, label) = match tree.find("└─") {
-            Some(at) => (tree[..at].chars().count() / 3 + 1, tree[at + "└─".len()..].trim().to_string()),
+            Some(at) => (
+                tree[..at].chars().count() / 3 + 1,
+                tree[at + "└─".len()..].trim().to_string(),
+            ),
             None => (0, tree.trim().to_string()),
         };
         let age = [text("waiting_for"), text("transaction_for")]
@@ -120,7 +123,10 @@ fn draw<'a>(nodes: &'a [Node], at: usize, prefix: String, branch: Option<bool>, 
     out.push((lead, Line::Session(node)));
     if let Some(reference) = &node.session_ref {
         let bar = if node.children.is_empty() { "   " } else { "│  " };
-        out.push((format!("{below}{bar}dbrunbook end {reference}"), Line::Alike(Vec::new())));
+        out.push((
+            format!("{below}{bar}dbrunbook end {reference}"),
+            Line::Alike(Vec::new()),
+        ));
     }
     let groups = group(nodes, &node.children);
     let n = groups.len();
@@ -242,7 +248,11 @@ fn alike_line(lead: &str, nodes: &[&Node], width: Option<u16>) -> String {
     let room = width.map_or(usize::MAX, usize::from);
     let mut pids = String::new();
     for (i, node) in nodes.iter().enumerate() {
-        let next = if i == 0 { node.label.clone() } else { format!(", {}", node.label) };
+        let next = if i == 0 {
+            node.label.clone()
+        } else {
+            format!(", {}", node.label)
+        };
         // Room for the closing ", …)" when more pids follow.
         if head.chars().count() + pids.chars().count() + next.chars().count() + 6 > room {
             pids.push_str(if i == 0 { "…" } else { ", …" });
@@ -300,7 +310,13 @@ mod tests {
                 "30s",
             ));
         }
-        rows.push(session("└─ 400", 400, "report", Some("RowExclusiveLock on orders"), "3s"));
+        rows.push(session(
+            "└─ 400",
+            400,
+            "report",
+            Some("RowExclusiveLock on orders"),
+            "3s",
+        ));
         rows
     }
 
@@ -309,10 +325,22 @@ mod tests {
         let rows = queue();
         let refs: Vec<&Finding> = rows.iter().collect();
         let out = lines(&refs, None);
-        assert_eq!(out[0], "pid     application  state   age    lock                           query");
-        assert!(out[1].starts_with("100     batch        active  5m02s  -  "), "{out:#?}");
-        assert!(out[2].starts_with("├─ 200  alembic      active  40s    AccessExclusiveLock on orders  query of 200"), "{out:#?}");
-        assert_eq!(out[3], "│  └─ 6 × orders-api AccessShareLock on orders (301, 302, 303, 304, 305, 306)");
+        assert_eq!(
+            out[0],
+            "pid     application  state   age    lock                           query"
+        );
+        assert!(
+            out[1].starts_with("100     batch        active  5m02s  -  "),
+            "{out:#?}"
+        );
+        assert!(
+            out[2].starts_with("├─ 200  alembic      active  40s    AccessExclusiveLock on orders  query of 200"),
+            "{out:#?}"
+        );
+        assert_eq!(
+            out[3],
+            "│  └─ 6 × orders-api AccessShareLock on orders (301, 302, 303, 304, 305, 306)"
+        );
         assert!(out[4].starts_with("└─ 400  report "), "{out:#?}");
         assert_eq!(out.len(), 5, "{out:#?}");
     }

@@ -103,7 +103,11 @@ pub fn fill_text(text: &str, facts: &BTreeMap<String, String>) -> String {
 /// the shared values, each item's own values left out with their parenthesised items. `None`
 /// when an item's value stands outside a parenthesis: the text is about one item and stays one
 /// step per item.
-pub fn fill_text_for_all(text: &str, shared: &BTreeMap<String, String>, item_keys: &BTreeSet<&String>) -> Option<String> {
+pub fn fill_text_for_all(
+    text: &str,
+    shared: &BTreeMap<String, String>,
+    item_keys: &BTreeSet<&String>,
+) -> Option<String> {
     for line in text.lines() {
         let outside = without_unknown_items(line, &|_| false);
         if placeholders(&outside).ok()?.iter().any(|p| item_keys.contains(&p.name)) {
@@ -160,7 +164,10 @@ fn without_unknown_items(sentence: &str, all_known: &dyn Fn(&str) -> bool) -> St
             break;
         };
         out.push_str(&rest[..open]);
-        let items: Vec<&str> = rest[open + 1..close].split(", ").filter(|item| all_known(item)).collect();
+        let items: Vec<&str> = rest[open + 1..close]
+            .split(", ")
+            .filter(|item| all_known(item))
+            .collect();
         if items.is_empty() {
             // The space before an emptied parenthesis goes with it.
             out.truncate(out.trim_end().len());
@@ -179,7 +186,14 @@ fn without_unknown_items(sentence: &str, all_known: &dyn Fn(&str) -> bool) -> St
 /// before `.`, `,`, `;` or `:`, no sentence left starting with punctuation.
 fn tidy(text: &str) -> String {
     let mut out = text.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
-    for (from, to) in [(" .", "."), (" ,", ","), (" ;", ";"), (" :", ":"), (":.", "."), (",.", ".")] {
+    for (from, to) in [
+        (" .", "."),
+        (" ,", ","),
+        (" ;", ";"),
+        (" :", ":"),
+        (":.", "."),
+        (",.", "."),
+    ] {
         out = out.replace(from, to);
     }
     out.trim_start_matches(['.', ',', ';', ':', ' ']).trim_end().to_string()
@@ -253,7 +267,11 @@ mod tests {
             "Root pid 4242 (active, Web-App\"s) blocks 3."
         );
         assert_eq!(fill_text("If {{empty}} is a batch job, page its owner.", &f), "");
-        assert_eq!(fill_text("Keep  two spaces {{pid}}", &f), "Keep  two spaces 4242", "untouched when whole");
+        assert_eq!(
+            fill_text("Keep  two spaces {{pid}}", &f),
+            "Keep  two spaces 4242",
+            "untouched when whole"
+        );
     }
 
     #[test]
