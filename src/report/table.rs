@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::fleet::FleetTarget;
 use super::output::View;
-use super::{CheckResult, Finding, FleetReport, Render, Report, Status, Unit, brief, tree};
+use super::{AppliedRunbook, CheckResult, Finding, FleetReport, Render, Report, Status, Unit, brief, tree};
 use crate::text::{sanitize, shorten};
 use crate::units::{Places, decimal, human_millis, human_seconds};
 
@@ -259,42 +259,47 @@ fn render_check(out: &mut String, check: &CheckResult, opts: &Table) {
         out.push_str(&format!("{}\n", para(&format!("note: {}", sanitize(note, true)), opts)));
     }
     if let Some(rb) = &check.runbook {
-        let title = format!("Runbook {}: {}", sanitize(&rb.id, true), sanitize(&rb.title, true));
-        out.push_str(&format!("\n{}\n", para(&title, opts)));
-        let mut phase = "";
-        let mut n = 0;
-        for step in &rb.steps {
-            if step.phase != phase {
-                phase = &step.phase;
-                n = 0;
-                out.push_str(&format!("  {}:\n", phase_title(phase)));
+        render_runbook(out, rb, opts);
+    }
+}
+
+/// The runbook's steps under their phases: prose wrapped to the screen, commands as they are.
+fn render_runbook(out: &mut String, rb: &AppliedRunbook, opts: &Table) {
+    let title = format!("Runbook {}: {}", sanitize(&rb.id, true), sanitize(&rb.title, true));
+    out.push_str(&format!("\n{}\n", para(&title, opts)));
+    let mut phase = "";
+    let mut n = 0;
+    for step in &rb.steps {
+        if step.phase != phase {
+            phase = &step.phase;
+            n = 0;
+            out.push_str(&format!("  {}:\n", phase_title(phase)));
+        }
+        n += 1;
+        // Prose wraps at word boundaries under its number; commands are never wrapped.
+        let text = wrap(
+            &sanitize(&step.text, false),
+            opts.width.map(|w| usize::from(w).saturating_sub(7)),
+        );
+        let mut lines = text.lines();
+        out.push_str(&format!("   {n:>2}. {}\n", lines.next().unwrap_or_default()));
+        for line in lines {
+            out.push_str(&format!("       {line}\n"));
+        }
+        if let Some(sql) = &step.sql {
+            for line in sanitize(sql, false).trim_end().lines() {
+                out.push_str(&format!("         {line}\n"));
             }
-            n += 1;
-            // Prose wraps at word boundaries under its number; commands are never wrapped.
-            let text = wrap(
-                &sanitize(&step.text, false),
-                opts.width.map(|w| usize::from(w).saturating_sub(7)),
-            );
-            let mut lines = text.lines();
-            out.push_str(&format!("   {n:>2}. {}\n", lines.next().unwrap_or_default()));
-            for line in lines {
-                out.push_str(&format!("       {line}\n"));
+        }
+        if let Some(shell) = &step.shell {
+            for line in sanitize(shell, false).trim_end().lines() {
+                out.push_str(&format!("         $ {line}\n"));
             }
-            if let Some(sql) = &step.sql {
-                for line in sanitize(sql, false).trim_end().lines() {
-                    out.push_str(&format!("         {line}\n"));
-                }
-            }
-            if let Some(shell) = &step.shell {
-                for line in sanitize(shell, false).trim_end().lines() {
-                    out.push_str(&format!("         $ {line}\n"));
-                }
-            }
-            if let Some(example) = &step.example {
-                out.push_str("         example, to complete by hand:\n");
-                for line in sanitize(example, false).trim_end().lines() {
-                    out.push_str(&format!("           {line}\n"));
-                }
+        }
+        if let Some(example) = &step.example {
+            out.push_str("         example, to complete by hand:\n");
+            for line in sanitize(example, false).trim_end().lines() {
+                out.push_str(&format!("           {line}\n"));
             }
         }
     }

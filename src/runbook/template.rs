@@ -129,14 +129,41 @@ fn without_unknown(line: &str, known: &dyn Fn(&Placeholder) -> bool) -> String {
     if all_known(line) {
         return line.to_string();
     }
+    let line = unglued(line, known);
     let mut out = String::new();
-    for sentence in sentences(line) {
+    for sentence in sentences(&line) {
         let trimmed = without_unknown_items(sentence, &all_known);
         if all_known(&trimmed) {
             out.push_str(&trimmed);
         }
     }
     tidy(&out)
+}
+
+/// The line without unknown placeholders glued by `@` to a known neighbour: `{{user}}@{{db}}`
+/// without the user reads `db`, not a hole, and keeps its sentence.
+fn unglued(line: &str, known: &dyn Fn(&Placeholder) -> bool) -> String {
+    let Ok(found) = placeholders(line) else {
+        return line.to_string();
+    };
+    let mut out = String::new();
+    let mut rest = 0;
+    for p in found {
+        let end = p.offset + line[p.offset..].find("}}").map_or(0, |i| i + 2);
+        out.push_str(&line[rest..p.offset]);
+        rest = p.offset;
+        if known(&p) {
+            continue;
+        }
+        if line[end..].starts_with('@') {
+            rest = end + 1;
+        } else if out.ends_with('@') {
+            out.pop();
+            rest = end;
+        }
+    }
+    out.push_str(&line[rest..]);
+    out
 }
 
 /// A line cut after each `. `, `; `, `? ` and `! `, the separator kept with its sentence.
@@ -166,7 +193,7 @@ fn without_unknown_items(sentence: &str, all_known: &dyn Fn(&str) -> bool) -> St
         out.push_str(&rest[..open]);
         let items: Vec<&str> = rest[open + 1..close]
             .split(", ")
-            .filter(|item| all_known(item))
+            .filter_map(|item| known_part(item, all_known))
             .collect();
         if items.is_empty() {
             // The space before an emptied parenthesis goes with it.
@@ -180,6 +207,24 @@ fn without_unknown_items(sentence: &str, all_known: &dyn Fn(&str) -> bool) -> St
     }
     out.push_str(rest);
     out
+}
+
+/// An item of a parenthesis as far as it reads without holes: whole when every value is
+/// known; without its leading unknown values when what follows them names a known one
+/// (`{{application}} from {{client}}` without the application reads `from localhost`).
+fn known_part<'a>(item: &'a str, all_known: &dyn Fn(&str) -> bool) -> Option<&'a str> {
+    if all_known(item) {
+        return Some(item);
+    }
+    let mut rest = item;
+    while rest.starts_with("{{") {
+        let end = rest.find("}}")? + 2;
+        if all_known(&rest[..end]) {
+            break;
+        }
+        rest = rest[end..].trim_start();
+    }
+    (rest.len() < item.len() && rest.contains("{{") && all_known(rest)).then_some(rest)
 }
 
 /// Spaces and punctuation as they read once pieces are gone: one space between words, none
@@ -261,6 +306,10 @@ mod tests {
         assert_eq!(
             fill_text("Root pid {{pid}} ({{empty}}, {{Mixed}} from {{other}}) blocks.", &f),
             "Root pid 4242 blocks."
+        );
+        assert_eq!(
+            fill_text("Pid {{pid}} ({{other}}@{{Mixed}}, {{empty}} from {{pid}}) waits.", &f),
+            "Pid 4242 (Web-App\"s, from 4242) waits."
         );
         assert_eq!(
             fill_text("Root pid {{pid}} ({{empty}}, active, {{Mixed}}) blocks 3.", &f),
