@@ -247,6 +247,10 @@ fn render_check(out: &mut String, check: &CheckResult, opts: &Table) {
             }
             continue;
         }
+        if kind == "latest_deadlock" {
+            deadlock(out, &rows, opts);
+            continue;
+        }
         let mut t = new_table(opts);
         let columns = visible_columns(&rows, opts.width);
         t.set_header(columns.iter().map(|c| c.replace('_', " ")).collect::<Vec<_>>());
@@ -260,6 +264,28 @@ fn render_check(out: &mut String, check: &CheckResult, opts: &Table) {
     }
     if let Some(rb) = &check.runbook {
         render_runbook(out, rb, opts);
+    }
+}
+
+/// A deadlock's statements are its evidence: each in full on lines of its own, not cut to a
+/// table cell.
+fn deadlock(out: &mut String, rows: &[&Finding], opts: &Table) {
+    for row in rows {
+        let detected = cell_text(row.fields.get("detected"));
+        out.push_str(&format!("detected {detected}\n"));
+        let statements = row.fields.get("statements").and_then(Value::as_array);
+        for (i, s) in statements.into_iter().flatten().enumerate() {
+            let text = s.as_str().map_or_else(|| s.to_string(), |t| sanitize(t, true));
+            let wrapped = wrap(&text, opts.width.map(|w| usize::from(w).saturating_sub(5)));
+            for (j, line) in wrapped.lines().enumerate() {
+                let number = if j == 0 {
+                    format!("{:>2}. ", i + 1)
+                } else {
+                    "    ".to_string()
+                };
+                out.push_str(&format!(" {number}{line}\n"));
+            }
+        }
     }
 }
 
@@ -662,5 +688,25 @@ mod tests {
         );
         assert!(out.contains("\x1b[33mWARNING\x1b[0m"));
         assert!(!out.contains("\x1b[2J"), "database text must stay inert");
+    }
+
+    #[test]
+    fn a_deadlock_shows_its_statements_whole() {
+        let long = format!(
+            "UPDATE accounts SET balance = balance - 1 WHERE id IN ({})",
+            "7, ".repeat(30)
+        );
+        let mut check = result("locks", Status::Warning, "deadlock");
+        check.findings = vec![
+            Finding::new("latest_deadlock")
+                .with("detected", "2026-12-07 03:00:00")
+                .with(
+                    "statements",
+                    Value::from(vec![long.clone(), "UPDATE t SET v = 2".to_string()]),
+                ),
+        ];
+        let out = render(&Report::new(sample().target, vec![check], 1), &plain());
+        assert!(out.contains(&format!(" 1. {long}\n")), "{out}");
+        assert!(out.contains(" 2. UPDATE t SET v = 2\n"), "{out}");
     }
 }
