@@ -299,22 +299,23 @@ mod tests {
     fn prose_leaves_out_the_sentence_or_the_item_of_a_missing_value() {
         let mut f = facts();
         f.insert("empty".into(), " ".into());
-        assert_eq!(
-            fill_text("Kill {{pid}}. Then {{ other }} goes. Done.", &f),
-            "Kill 4242. Done."
-        );
-        assert_eq!(
-            fill_text("Root pid {{pid}} ({{empty}}, {{Mixed}} from {{other}}) blocks.", &f),
-            "Root pid 4242 blocks."
-        );
-        assert_eq!(
-            fill_text("Pid {{pid}} ({{other}}@{{Mixed}}, {{empty}} from {{pid}}) waits.", &f),
-            "Pid 4242 (Web-App\"s, from 4242) waits."
-        );
-        assert_eq!(
-            fill_text("Root pid {{pid}} ({{empty}}, active, {{Mixed}}) blocks 3.", &f),
-            "Root pid 4242 (active, Web-App\"s) blocks 3."
-        );
+        for (template, reads) in [
+            ("Kill {{pid}}. Then {{ other }} goes. Done.", "Kill 4242. Done."),
+            (
+                "Root pid {{pid}} ({{empty}}, {{Mixed}} from {{other}}) blocks.",
+                "Root pid 4242 blocks.",
+            ),
+            (
+                "Pid {{pid}} ({{other}}@{{Mixed}}, {{empty}} from {{pid}}) waits.",
+                "Pid 4242 (Web-App\"s, from 4242) waits.",
+            ),
+            (
+                "Root pid {{pid}} ({{empty}}, active, {{Mixed}}) blocks 3.",
+                "Root pid 4242 (active, Web-App\"s) blocks 3.",
+            ),
+        ] {
+            assert_eq!(fill_text(template, &f), reads, "{template}");
+        }
         assert_eq!(fill_text("If {{empty}} is a batch job, page its owner.", &f), "");
         assert_eq!(
             fill_text("Keep  two spaces {{pid}}", &f),
