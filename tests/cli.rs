@@ -550,3 +550,31 @@ fn several_hosts_fail_over_past_one_that_never_answers() {
     );
     drop(listener);
 }
+
+/// Typing as people type at 3 a.m.: the URL right after the subcommand, a global flag with two
+/// letters swapped, a runbook by a word of its name; and the runbook ids completed by the shell.
+#[test]
+fn typing_a_url_a_typo_or_a_runbook_word_gets_what_was_meant() {
+    let run = dbrunbook(&["pool", &shared_pg_url(), "--format", "json"]);
+    assert!(run.code < 3, "{}", run.all());
+    assert!(
+        run.json()["target"]["url"].as_str().unwrap().contains("127.0.0.1"),
+        "{}",
+        run.stdout
+    );
+
+    let run = dbrunbook(&["diagnose", "--ulr", "postgres://h/db"]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(
+        run.stderr.contains("tip: a similar argument exists: '--url'"),
+        "{}",
+        run.stderr
+    );
+
+    let run = dbrunbook(&["runbooks", "show", "deadlock"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.stderr.contains("did you mean lock-contention"), "{}", run.stderr);
+
+    let run = dbrunbook(&["completions", "bash"]);
+    assert!(run.stdout.contains("migration-lock-queue"), "runbook ids are completed");
+}
