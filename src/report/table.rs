@@ -709,4 +709,30 @@ mod tests {
         assert!(out.contains(&format!(" 1. {long}\n")), "{out}");
         assert!(out.contains(" 2. UPDATE t SET v = 2\n"), "{out}");
     }
+
+    #[test]
+    fn a_narrow_table_drops_same_everywhere_and_low_value_columns_first() {
+        let row = |pid: i64, query: &str| {
+            Finding::new("sessions")
+                .with("pid", pid)
+                .with("gid", Value::Null)
+                .with("client", format!("10.0.0.{pid}"))
+                .with("database", "shop")
+                .with("query", query)
+        };
+        let rows = [
+            row(1, "SELECT a long statement of some length"),
+            row(2, "UPDATE t SET v = 1"),
+        ];
+        let refs: Vec<&Finding> = rows.iter().collect();
+        let names = |w| visible_columns(&refs, w).into_iter().cloned().collect::<Vec<_>>();
+        assert_eq!(names(None), ["pid", "gid", "client", "database", "query"]);
+        assert_eq!(names(Some(200)), ["pid", "gid", "client", "database", "query"]);
+        assert_eq!(
+            names(Some(65)),
+            ["pid", "client", "query"],
+            "gid and database say the same on every row"
+        );
+        assert_eq!(names(Some(50)), ["pid", "query"], "then the client gives way");
+    }
 }
