@@ -31,7 +31,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
-complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN. Untyped, a check waiting an --interval (slow) gets the interval on top of the 30s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -76,12 +76,14 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN. Untyped, a check waiting an --interval (slow) gets the interval on top of the 30s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l all -d 'Diagnose every target of the fleet file (see --config), concurrently'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l brief -d 'One screen: the status block, the root or top holder and the first commands. The default on a terminal the full report would overflow, and for --watch'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l full -d 'The whole report (every table, note and runbook step), even on a small terminal'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -s V -l version -d 'Print version'
@@ -106,12 +108,14 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN. Untyped, a check waiting an --interval (slow) gets the interval on top of the 30s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l all -d 'Diagnose every target of the fleet file (see --config), concurrently'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l brief -d 'One screen: the status block, the root or top holder and the first commands. The default on a terminal the full report would overflow, and for --watch'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l full -d 'The whole report (every table, note and runbook step), even on a small terminal'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -s V -l version -d 'Print version'
@@ -124,7 +128,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN. Untyped, a check waiting an --interval (slow) gets the interval on top of the 30s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -144,7 +148,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN. Untyped, a check waiting an --interval (slow) gets the interval on top of the 30s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -159,7 +163,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN. Untyped, a check waiting an --interval (slow) gets the interval on top of the 30s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -179,7 +183,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN. Untyped, a check waiting an --interval (slow) gets the interval on top of the 30s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -194,7 +198,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN. Untyped, a check waiting an --interval (slow) gets the interval on top of the 30s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -209,7 +213,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN. Untyped, a check waiting an --interval (slow) gets the interval on top of the 30s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -223,7 +227,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN. Untyped, a check waiting an --interval (slow) gets the interval on top of the 30s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -243,7 +247,7 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN. Untyped, a check waiting an --interval (slow) gets the interval on top of the 30s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -263,11 +267,13 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN. Untyped, a check waiting an --interval (slow) gets the interval on top of the 30s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l brief -d 'One screen: the status block, the root or top holder and the first commands.'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l full -d 'The whole report (every table, note and runbook step), even on a small terminal.'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -s V -l version -d 'Print version'
@@ -284,11 +290,13 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN. Untyped, a check waiting an --interval (slow) gets the interval on top of the 30s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l brief -d 'One screen: the status block, the root or top holder and the first commands.'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l full -d 'The whole report (every table, note and runbook step), even on a small terminal.'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -s V -l version -d 'Print version'
@@ -305,11 +313,13 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN. Untyped, a check waiting an --interval (slow) gets the interval on top of the 30s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l brief -d 'One screen: the status block, the root or top holder and the first commands.'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l full -d 'The whole report (every table, note and runbook step), even on a small terminal.'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -s V -l version -d 'Print version'
@@ -328,11 +338,13 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN. Untyped, a check waiting an --interval (slow) gets the interval on top of the 30s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l brief -d 'One screen: the status block, the root or top holder and the first commands.'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l full -d 'The whole report (every table, note and runbook step), even on a small terminal.'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -s V -l version -d 'Print version'
@@ -352,11 +364,13 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN. Untyped, a check waiting an --interval (slow) gets the interval on top of the 30s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l brief -d 'One screen: the status block, the root or top holder and the first commands.'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l full -d 'The whole report (every table, note and runbook step), even on a small terminal.'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -s V -l version -d 'Print version'
@@ -377,11 +391,13 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN. Untyped, a check waiting an --interval (slow) gets the interval on top of the 30s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l brief -d 'One screen: the status block, the root or top holder and the first commands.'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l full -d 'The whole report (every table, note and runbook step), even on a small terminal.'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -s V -l version -d 'Print version'
@@ -400,11 +416,13 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN. Untyped, a check waiting an --interval (slow) gets the interval on top of the 30s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l brief -d 'One screen: the status block, the root or top holder and the first commands.'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l full -d 'The whole report (every table, note and runbook step), even on a small terminal.'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -s V -l version -d 'Print version'
@@ -424,11 +442,13 @@ nagios\t''
 prometheus\t'The Prometheus text exposition format (node_exporter\'s textfile collector)'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN. Untyped, a check waiting an --interval (slow) gets the interval on top of the 30s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l color -d 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l brief -d 'One screen: the status block, the root or top holder and the first commands.'
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l full -d 'The whole report (every table, note and runbook step), even on a small terminal.'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -s V -l version -d 'Print version'

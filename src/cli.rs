@@ -9,6 +9,7 @@ use clap::{Arg, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum}
 
 use crate::checks::{self, Check, CheckSpec, ThresholdValue};
 use crate::report::Output;
+use crate::report::output::View;
 pub use crate::report::output::{ColorChoice, Format};
 use crate::units::{Percent, parse_positive_duration};
 
@@ -18,7 +19,8 @@ use crate::units::{Percent, parse_positive_duration};
 /// found with the runbook steps that apply. Exit codes follow the monitoring-plugin convention:
 /// 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
 #[derive(Debug, Parser)]
-#[command(name = "dbrunbook", version, propagate_version = true, max_term_width = 100)]
+#[command(name = "dbrunbook", version, propagate_version = true, max_term_width = 100,
+          after_long_help = MANUAL)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -27,6 +29,50 @@ pub struct Cli {
 }
 
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The end of `dbrunbook --help`, and the source of the man pages' EXAMPLES, EXIT STATUS,
+/// ENVIRONMENT, FILES and SEE ALSO sections (a heading is a line ending in `:` at the margin;
+/// each subcommand's page takes the examples that run it).
+pub const MANUAL: &str = "\
+Examples:
+  dbrunbook diagnose postgres://postgres@127.0.0.1/postgres
+      Every check over one connection; on a terminal, one screen with the first commands.
+  dbrunbook diagnose --url \"$DATABASE_URL\" --watch 5s
+      The same screen redrawn every 5 s until Ctrl-C.
+  dbrunbook locks --url \"$DATABASE_URL\" --full
+      The lock tree from its root blockers down, and the whole runbook.
+  dbrunbook queries --url \"$DATABASE_URL\" --format json
+      Long statements and transactions, for a script.
+  dbrunbook pool --url postgres://admin@pgbouncer-host:6432/pgbouncer
+      PgBouncer's pools, through its admin console.
+  dbrunbook diagnose --all --format nagios
+      Every target of the fleet file, as one monitoring-plugin line.
+  dbrunbook runbooks show lock-contention
+      A runbook in full.
+
+Exit status:
+  0  OK: every check passed.
+  1  WARNING: the worst check reached its warning threshold.
+  2  CRITICAL: the worst check reached its critical threshold.
+  3  UNKNOWN: a check could not see (no connection, a missing privilege, the deadline), or the
+     command line was wrong.
+
+Environment:
+  DATABASE_URL          The connection URL when none is typed.
+  PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT
+                        Read as psql reads them when there is no URL at all.
+  PGPASSFILE            Where .pgpass is (default ~/.pgpass).
+  DBRUNBOOK_RUNBOOKS    Runbook directories, separated like PATH, when --runbooks is not given.
+  NO_COLOR              No colour, even on a terminal.
+  COLUMNS, LINES        The screen's size when the terminal does not tell it.
+
+Files:
+  ./dbrunbook.yaml, $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml
+                        The fleet file of --all, --tag and serve (see --config).
+  ~/.pgpass, ~/.my.cnf  Passwords, found as psql and the mysql client find them.
+
+See also:
+  psql(1), mariadb(1), pg_activity(1), watch(1)";
 
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
@@ -56,6 +102,7 @@ pub struct GlobalArgs {
     pub connect_timeout_arg: Option<Duration>,
 
     /// Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN.
+    /// Untyped, a check waiting an --interval (slow) gets the interval on top of the 30s.
     #[arg(long, global = true, value_name = "DURATION", default_value = "30s", value_parser = parse_positive_duration)]
     pub timeout: Duration,
 
@@ -228,6 +275,10 @@ pub struct ServeArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    /// The connection URL, as --url takes it: `dbrunbook diagnose postgres://...`.
+    #[arg(value_name = "URL", conflicts_with_all = ["url", "all", "tag"])]
+    pub target: Option<String>,
+
     /// Rows of detail per list; the counts stay exact.
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = limit_parser())]
     pub limit: u64,
@@ -243,12 +294,42 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub fleet: FleetArgs,
+
+    #[command(flatten)]
+    pub view: ViewArgs,
+}
+
+/// How much of the report a table shows.
+#[derive(Debug, Args)]
+pub struct ViewArgs {
+    /// One screen: the status block, the root or top holder and the first commands. The
+    /// default on a terminal the full report would overflow, and for --watch.
+    #[arg(long, conflicts_with = "full")]
+    pub brief: bool,
+
+    /// The whole report (every table, note and runbook step), even on a small terminal.
+    #[arg(long)]
+    pub full: bool,
+}
+
+impl ViewArgs {
+    pub fn view(&self) -> View {
+        view_of(self.brief, self.full)
+    }
+}
+
+fn view_of(brief: bool, full: bool) -> View {
+    match (brief, full) {
+        (true, _) => View::Brief,
+        (false, true) => View::Full,
+        (false, false) => View::Fit,
+    }
 }
 
 /// `--watch`'s long help, shared by `diagnose` and the check subcommands.
 const WATCH_HELP: &str = "Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`. On a terminal \
-the screen is cleared and redrawn under a header line (interval, time, status), and the last \
-report stays on screen when you stop. Piped, the reports follow one another (a header line \
+the one-screen view (--brief; --full for the whole report) is redrawn in place under a header \
+line (interval, time, status), without scrolling, and the last report stays on screen when you stop. Piped, the reports follow one another (a header line \
 before each table; JSON documents or Nagios lines as they are). Exit code: the last finished \
 run's status, UNKNOWN (3) if none finished. Not with --format prometheus: use cron or a scrape.";
 
@@ -318,6 +399,10 @@ pub struct CheckCommand {
     pub options: BTreeMap<String, Vec<String>>,
     /// `--watch`: rerun at this interval until Ctrl-C.
     pub watch: Option<Duration>,
+    /// `--brief`, `--full`, or as the screen allows.
+    pub view: View,
+    /// The URL typed without `--url`.
+    pub target: Option<String>,
 }
 
 /// A check's subcommand: one flag per threshold, with the spec's help and default.
@@ -342,6 +427,25 @@ fn check_command(spec: &'static CheckSpec) -> clap::Command {
         });
     }
     cmd.arg(
+        Arg::new("target")
+            .value_name("URL")
+            .conflicts_with("url")
+            .help("The connection URL, as --url takes it: `dbrunbook SUBCOMMAND postgres://...`."),
+    )
+    .arg(
+        Arg::new("brief")
+            .long("brief")
+            .action(clap::ArgAction::SetTrue)
+            .conflicts_with("full")
+            .help("One screen: the status block, the root or top holder and the first commands."),
+    )
+    .arg(
+        Arg::new("full")
+            .long("full")
+            .action(clap::ArgAction::SetTrue)
+            .help("The whole report (every table, note and runbook step), even on a small terminal."),
+    )
+    .arg(
         Arg::new("limit")
             .long("limit")
             .value_name("N")
@@ -389,6 +493,8 @@ impl FromArgMatches for Command {
                 limit,
                 options,
                 watch: sub.get_one::<Duration>("watch").copied(),
+                view: view_of(sub.get_flag("brief"), sub.get_flag("full")),
+                target: sub.get_one::<String>("target").cloned(),
             }));
         }
         Builtin::from_arg_matches(matches).map(Command::Builtin)
@@ -424,6 +530,7 @@ pub enum RunbooksCommand {
     /// Print one runbook in full.
     Show {
         /// The runbook id, e.g. pool-exhaustion.
+        #[arg(value_parser = RunbookId, hide_possible_values = true)]
         id: String,
     },
     /// Check runbook files (directories or single files): YAML syntax, fields, thresholds and
@@ -448,4 +555,29 @@ pub enum RunbooksCommand {
         #[arg(long = "for", value_name = "DURATION", default_value = "5m", value_parser = parse_positive_duration)]
         for_: Duration,
     },
+}
+
+/// A runbook id: any string (a user's runbooks are only known once their directories load),
+/// with the built-in ids offered to shell completion.
+#[derive(Debug, Clone)]
+struct RunbookId;
+
+impl TypedValueParser for RunbookId {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let ids: Vec<String> = crate::runbook::Catalog::embedded()
+            .map(|c| c.runbooks().iter().map(|r| r.id.clone()).collect())
+            .unwrap_or_default();
+        Some(Box::new(ids.into_iter().map(clap::builder::PossibleValue::new)))
+    }
 }

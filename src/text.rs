@@ -107,6 +107,54 @@ pub fn is_ddl(query: &str) -> bool {
     .any(|p| q.starts_with(p))
 }
 
+/// The candidates a mistyped word most likely meant, best first: those within a small edit
+/// distance (a transposed pair counts one edit, as in `--ulr`), else those containing the word
+/// or contained in it. Empty when nothing is close.
+pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Vec<&'a str> {
+    let word = word.to_lowercase();
+    let allowed = (word.chars().count() / 3).clamp(1, 3);
+    let mut close: Vec<(usize, &str)> = candidates
+        .iter()
+        .map(|c| (edit_distance(&word, &c.to_lowercase()), *c))
+        .filter(|(d, _)| *d <= allowed)
+        .collect();
+    close.sort();
+    if close.is_empty() && word.chars().count() >= 3 {
+        return candidates
+            .iter()
+            .filter(|c| {
+                let c = c.to_lowercase();
+                c.contains(&word) || c.split('-').any(|part| part.len() >= 3 && word.contains(part))
+            })
+            .copied()
+            .collect();
+    }
+    close.into_iter().map(|(_, c)| c).collect()
+}
+
+/// Optimal string alignment distance: insertions, deletions, substitutions and adjacent
+/// transpositions, one edit each.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,5 +197,16 @@ mod tests {
         assert_eq!(form_decode("100%"), "100%");
         assert_eq!(form_decode("%zz%4"), "%zz%4");
         assert_eq!(form_decode("%C3%A9%FF"), "é\u{FFFD}");
+    }
+
+    #[test]
+    fn did_you_mean_finds_typos_and_parts() {
+        assert_eq!(did_you_mean("ulr", &["url", "limit", "full"]), ["url"]);
+        assert_eq!(did_you_mean("lcoks", &["locks", "pool"]), ["locks"]);
+        assert_eq!(
+            did_you_mean("migration", &["migration-dirty", "pool-exhaustion"]),
+            ["migration-dirty"]
+        );
+        assert!(did_you_mean("zzz", &["locks", "pool"]).is_empty());
     }
 }

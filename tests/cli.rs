@@ -87,8 +87,8 @@ fn silent_server_is_unknown_within_the_connect_timeout() {
         let took = started.elapsed();
         assert_eq!(run.code, 3, "{}", run.all());
         assert!(run.stdout.contains("connect timeout of 1s"), "{}", run.stdout);
-        // Generous bound: the point is that it returns, not how fast.
-        assert!(took < Duration::from_secs(10), "took {took:?}");
+        // Generous bound, under the 30s deadline: the point is that it returns, not how fast.
+        assert!(took < Duration::from_secs(28), "took {took:?}");
     }
     drop(listener);
 }
@@ -132,19 +132,30 @@ fn connect_timeout_in_the_url_is_honoured_as_libpq_does() {
 fn overall_timeout_bounds_the_run() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let run = dbrunbook(&[
-        "pool",
-        "--url",
-        &format!("postgres://postgres@127.0.0.1:{port}/postgres"),
-        "--connect-timeout",
-        "1m",
-        "--timeout",
-        "1s",
-    ]);
+    // The guard is the point: well under the minute --connect-timeout asks for, a minute's
+    // headroom over the 1s deadline for a loaded machine.
+    let run = dbrunbook_within(
+        &[
+            "pool",
+            "--url",
+            &format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+            "--connect-timeout",
+            "1m",
+            "--timeout",
+            "1s",
+        ],
+        Duration::from_secs(50),
+    );
     assert_eq!(run.code, 3, "{}", run.all());
     // The connect timeout is held under the deadline (90% of it), so the phase that hung is
-    // named rather than the deadline.
-    assert!(run.stdout.contains("connect timeout of 900ms"), "{}", run.stdout);
+    // named. Which of the two fires first is up to the scheduler (the deadline counts from the
+    // start, the connect timeout from the connection's): either names the connecting phase.
+    assert!(
+        run.stdout.contains("connect timeout of 900ms")
+            || run.stdout.contains("the --timeout of 1s ran out while connecting"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -272,13 +283,135 @@ fn completions_in_the_repo_are_fresh() {
     }
 }
 
-/// Every man page clap_mangen makes from the clap definition: dbrunbook.1 and one per
-/// subcommand (dbrunbook-diagnose.1, dbrunbook-runbooks-export.1...), as file name → roff.
+/// Every man page made from the clap definition, as file name → roff: dbrunbook.1 and one per
+/// subcommand (dbrunbook-diagnose.1, dbrunbook-runbooks-export.1...). clap_mangen renders the
+/// name, description, options and subcommands; the synopsis is ours (clap_mangen's shows
+/// `[--url]` without its value), and so are EXAMPLES, EXIT STATUS, ENVIRONMENT, FILES and SEE
+/// ALSO, cut from `cli::MANUAL`, the end of `dbrunbook --help`.
 fn generated_man_pages() -> std::collections::BTreeMap<String, String> {
     use clap::CommandFactory;
-    let dir = tempfile::tempdir().unwrap();
-    clap_mangen::generate_to(dbrunbook::cli::Cli::command(), dir.path()).unwrap();
-    read_man_pages(dir.path())
+    let mut root = dbrunbook::cli::Cli::command().disable_help_subcommand(true);
+    root.build();
+    let mut pages = std::collections::BTreeMap::new();
+    man_pages_of(&root, &mut pages);
+    pages
+}
+
+fn man_pages_of(cmd: &clap::Command, pages: &mut std::collections::BTreeMap<String, String>) {
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        man_pages_of(sub, pages);
+    }
+    let man = clap_mangen::Man::new(cmd.clone());
+    let mut roff = Vec::new();
+    man.render_title(&mut roff).unwrap();
+    man.render_name_section(&mut roff).unwrap();
+    roff.extend(man_synopsis(cmd).into_bytes());
+    man.render_description_section(&mut roff).unwrap();
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(&mut roff).unwrap();
+    }
+    if cmd.has_subcommands() {
+        man.render_subcommands_section(&mut roff).unwrap();
+    }
+    roff.extend(man_manual_sections(cmd).into_bytes());
+    man.render_version_section(&mut roff).unwrap();
+    pages.insert(man.get_filename(), String::from_utf8(roff).unwrap());
+}
+
+/// roff text: backslashes and leading dots and quotes made literal, dashes kept as typed.
+fn roff_text(s: &str) -> String {
+    let s = s.replace('\\', "\\e").replace('-', "\\-");
+    if s.starts_with('.') || s.starts_with('\'') {
+        format!("\\&{s}")
+    } else {
+        s
+    }
+}
+
+/// `dbrunbook diagnose [--url URL] [--format FORMAT] ... [URL]`: every option with its value.
+fn man_synopsis(cmd: &clap::Command) -> String {
+    let name = cmd.get_bin_name().unwrap_or_else(|| cmd.get_name()).to_string();
+    let mut line = format!("\\fB{}\\fR", roff_text(&name));
+    for arg in cmd.get_arguments().filter(|a| !a.is_hide_set() && !a.is_positional()) {
+        let flag = match (arg.get_long(), arg.get_short()) {
+            (Some(long), _) => format!("\\-\\-{}", roff_text(long)),
+            (None, Some(short)) => format!("\\-{short}"),
+            (None, None) => continue,
+        };
+        let takes_value = arg.get_num_args().is_some_and(|n| n.takes_values());
+        let value = match arg.get_value_names() {
+            Some(names) if takes_value => format!(" \\fI{}\\fR", roff_text(&names.join(" "))),
+            _ => String::new(),
+        };
+        let (open, close) = if arg.is_required_set() { ("", "") } else { ("[", "]") };
+        line.push_str(&format!(" {open}\\fB{flag}\\fR{value}{close}"));
+    }
+    for arg in cmd.get_positionals().filter(|a| !a.is_hide_set()) {
+        let name = arg
+            .get_value_names()
+            .map(|n| n.join(" "))
+            .unwrap_or_else(|| arg.get_id().to_string());
+        let (open, close) = if arg.is_required_set() { ("<", ">") } else { ("[", "]") };
+        line.push_str(&format!(" {open}\\fI{}\\fR{close}", roff_text(&name)));
+    }
+    if cmd.has_subcommands() {
+        line.push_str(" <\\fISUBCOMMAND\\fR>");
+    }
+    format!(".SH SYNOPSIS\n{line}\n")
+}
+
+/// The sections of `cli::MANUAL` as roff: EXAMPLES (on a subcommand's page, the examples running
+/// it, when there are any), EXIT STATUS, ENVIRONMENT, FILES, SEE ALSO (and the root page).
+fn man_manual_sections(cmd: &clap::Command) -> String {
+    let name = cmd.get_bin_name().unwrap_or_else(|| cmd.get_name()).to_string();
+    let mut out = String::new();
+    let mut sections: Vec<(String, Vec<&str>)> = Vec::new();
+    for line in dbrunbook::cli::MANUAL.lines() {
+        match line.strip_suffix(':') {
+            Some(heading) if !line.starts_with(' ') => sections.push((heading.to_uppercase(), Vec::new())),
+            _ => sections.last_mut().unwrap().1.push(line),
+        }
+    }
+    for (heading, lines) in sections {
+        let mut lines: Vec<&str> = lines.into_iter().filter(|l| !l.trim().is_empty()).collect();
+        if heading == "EXAMPLES" && name != "dbrunbook" {
+            let own = examples_of(&lines, &name);
+            if own.is_empty() {
+                continue;
+            }
+            lines = own;
+        }
+        if heading == "SEE ALSO" && name != "dbrunbook" {
+            out.push_str(&format!(
+                ".SH {heading}\n\\fBdbrunbook\\fR(1), {}\n",
+                roff_text(lines.join(" ").trim())
+            ));
+            continue;
+        }
+        out.push_str(&format!(".SH {heading}\n.nf\n"));
+        for line in lines {
+            out.push_str(&roff_text(line));
+            out.push('\n');
+        }
+        out.push_str(".fi\n");
+    }
+    out
+}
+
+/// The examples (a command line and its indented explanation) that run `page`'s command.
+fn examples_of<'a>(lines: &[&'a str], page: &str) -> Vec<&'a str> {
+    let command = page.replace('-', " ");
+    let mut out = Vec::new();
+    let mut keep = false;
+    for line in lines {
+        if !line.starts_with("      ") {
+            keep = line.trim_start().starts_with(&format!("{command} "));
+        }
+        if keep {
+            out.push(*line);
+        }
+    }
+    out
 }
 
 fn read_man_pages(dir: &std::path::Path) -> std::collections::BTreeMap<String, String> {
@@ -309,6 +442,14 @@ fn man_pages_in_the_repo_are_fresh() {
     }
     let checked_in = read_man_pages(&dir);
     assert!(fresh.contains_key("dbrunbook.1") && fresh.contains_key("dbrunbook-diagnose.1"));
+    let diagnose = &fresh["dbrunbook-diagnose.1"];
+    for section in ["EXAMPLES", "EXIT STATUS", "ENVIRONMENT", "FILES", "SEE ALSO"] {
+        assert!(
+            diagnose.contains(&format!(".SH {section}\n")),
+            "no {section}:\n{diagnose}"
+        );
+    }
+    assert!(diagnose.contains("[\\fB\\-\\-url\\fR \\fIURL\\fR]"), "{diagnose}");
     let names = |m: &std::collections::BTreeMap<String, String>| m.keys().cloned().collect::<Vec<_>>();
     assert_eq!(
         names(&checked_in),
@@ -408,4 +549,32 @@ fn several_hosts_fail_over_past_one_that_never_answers() {
         "{summary}"
     );
     drop(listener);
+}
+
+/// Typing as people type at 3 a.m.: the URL right after the subcommand, a global flag with two
+/// letters swapped, a runbook by a word of its name; and the runbook ids completed by the shell.
+#[test]
+fn typing_a_url_a_typo_or_a_runbook_word_gets_what_was_meant() {
+    let run = dbrunbook(&["pool", &shared_pg_url(), "--format", "json"]);
+    assert!(run.code < 3, "{}", run.all());
+    assert!(
+        run.json()["target"]["url"].as_str().unwrap().contains("127.0.0.1"),
+        "{}",
+        run.stdout
+    );
+
+    let run = dbrunbook(&["diagnose", "--ulr", "postgres://h/db"]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(
+        run.stderr.contains("tip: a similar argument exists: '--url'"),
+        "{}",
+        run.stderr
+    );
+
+    let run = dbrunbook(&["runbooks", "show", "deadlock"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.stderr.contains("did you mean lock-contention"), "{}", run.stderr);
+
+    let run = dbrunbook(&["completions", "bash"]);
+    assert!(run.stdout.contains("migration-lock-queue"), "runbook ids are completed");
 }

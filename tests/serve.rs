@@ -174,7 +174,12 @@ fn probes_past_max_probes_are_refused_503_at_once() {
         "targets:\n  - name: hung\n    url: postgres://postgres@127.0.0.1:{}/postgres\n",
         hung.port
     ));
-    let exporter = Exporter::start(fleet, &["--max-probes", "1", "--timeout", "4s"]);
+    // The first probe holds the only slot for its whole 20s deadline: room, on a loaded
+    // machine, to see it start and to be refused beside it well before it ends.
+    let exporter = Exporter::start(
+        fleet,
+        &["--max-probes", "1", "--timeout", "20s", "--connect-timeout", "20s"],
+    );
     let port = exporter.port;
     let first = std::thread::spawn(move || get(port, "/probe?target=hung"));
     // Wait until the first probe holds the only slot.
@@ -185,7 +190,7 @@ fn probes_past_max_probes_are_refused_503_at_once() {
             break;
         }
         assert!(
-            started.elapsed() < Duration::from_secs(3),
+            started.elapsed() < Duration::from_secs(15),
             "the first probe never started"
         );
         std::thread::sleep(Duration::from_millis(20));
@@ -193,10 +198,17 @@ fn probes_past_max_probes_are_refused_503_at_once() {
     let asked = Instant::now();
     let (code, body) = exporter.get("/probe?target=hung");
     assert_eq!(code, 503, "{body}");
+    // At once means without waiting for the slot: the first probe still holds it.
     assert!(
-        asked.elapsed() < Duration::from_secs(2),
+        asked.elapsed() < Duration::from_secs(10),
         "503 should be at once, took {:?}",
         asked.elapsed()
+    );
+    let (_, health) = exporter.get("/metrics");
+    assert_eq!(
+        own_metric(&health, "dbrunbook_exporter_probes_in_flight"),
+        1.0,
+        "the 503 came while the first probe held the slot"
     );
     let (code, body) = first.join().unwrap();
     assert_eq!(code, 200);

@@ -156,7 +156,8 @@ fn hostile_runbook_problem_is_defused() {
 #[test]
 fn hostile_argument_is_defused_in_usage_errors() {
     for args in [
-        vec!["pool", "\x1b]8;;http://evil\x07x\x1b[31m\u{202E}"],
+        // A second URL after the subcommand is one too many: a usage error.
+        vec!["pool", "postgres://h/db", "\x1b]8;;http://evil\x07x\x1b[31m\u{202E}"],
         vec!["runbooks", "show", "\x1b]8;;http://evil\x07x\x1b[31m\u{202E}"],
         vec!["pool", "--timeout", "\x1b[31m5s"],
     ] {
@@ -165,4 +166,9 @@ fn hostile_argument_is_defused_in_usage_errors() {
         assert_defused(&format!("{args:?}"), &run);
         assert!(!run.stderr.is_empty());
     }
+    // The first word after the subcommand is its URL: a hostile one is refused in the report.
+    let run = dbrunbook(&["pool", "\x1b]8;;http://evil\x07x\x1b[31m\u{202E}"]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert_defused("a hostile URL", &run);
+    assert!(!run.stdout.is_empty(), "{}", run.all());
 }

@@ -33,14 +33,14 @@ fn text(seen: &Captured) -> String {
     String::from_utf8_lossy(&seen.lock().unwrap()).into_owned()
 }
 
-/// Polls the child's output until `ready` holds (20 s at most: the guard of a hung binary).
+/// Polls the child's output until `ready` holds (60 s at most: the guard of a hung binary).
 fn wait_for(child: &mut Child, seen: &Captured, ready: impl Fn(&str) -> bool) {
     let started = Instant::now();
     while !ready(&text(seen)) {
         if let Some(status) = child.try_wait().unwrap() {
             panic!("dbrunbook ended early ({status}):\n{}", text(seen));
         }
-        if started.elapsed() > Duration::from_secs(20) {
+        if started.elapsed() > Duration::from_secs(60) {
             let _ = child.kill();
             panic!("never happened:\n{}", text(seen));
         }
@@ -58,7 +58,7 @@ fn interrupt(child: &mut Child) -> i32 {
             return status.code().expect("exited, not killed by the signal");
         }
         assert!(
-            started.elapsed() < Duration::from_secs(10),
+            started.elapsed() < Duration::from_secs(30),
             "Ctrl-C did not end --watch"
         );
         std::thread::sleep(Duration::from_millis(20));
@@ -119,14 +119,18 @@ fn watch_redraws_diagnose_in_place_on_a_terminal_until_ctrl_c() {
         .spawn()
         .unwrap();
     let seen = capture(std::fs::File::from(master));
-    const CLEAR: &str = "\x1b[H\x1b[2J";
+    // Each redraw starts at the top left and clears what is left below it; never the whole
+    // screen (some terminals push a cleared screen into the scrollback).
+    const HOME: &str = "\x1b[H";
+    const CLEAR_BELOW: &str = "\x1b[J";
     // Two redraws, the second one complete.
     wait_for(&mut child, &seen, |s| {
-        s.matches(CLEAR).count() >= 2 && s.rsplit(CLEAR).next().unwrap().contains("Overall:")
+        s.matches(HOME).count() >= 2 && s.rsplit(HOME).next().unwrap().contains(CLEAR_BELOW)
     });
     let code = interrupt(&mut child);
     let all = text(&seen);
-    let last = without_escapes(all.rsplit(CLEAR).next().unwrap());
+    assert!(!all.contains("\x1b[2J"), "{all:?}");
+    let last = without_escapes(all.rsplit(HOME).next().unwrap());
     let header = last.lines().next().unwrap();
     assert!(header.starts_with("Every 1s: dbrunbook diagnose   "), "{header:?}");
     let status = header.split_whitespace().last().unwrap();
@@ -257,8 +261,10 @@ fn ctrl_c_during_a_run_that_hangs_ends_the_watch_at_once_as_unknown() {
     let interrupted = Instant::now();
     let code = interrupt(&mut child);
     assert_eq!(code, 3, "no run finished, so UNKNOWN");
+    // Well under the 54 s the connect timeout would take: the run was not waited for. Generous,
+    // so a loaded machine's slow signal delivery does not fail it.
     assert!(
-        interrupted.elapsed() < Duration::from_secs(5),
+        interrupted.elapsed() < Duration::from_secs(30),
         "{:?}",
         interrupted.elapsed()
     );

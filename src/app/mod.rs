@@ -18,7 +18,7 @@ pub fn main() -> ExitCode {
     let parsed = Cli::command()
         .try_get_matches()
         .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, timeout_typed(&m))));
-    let (cli, timeout_typed) = match parsed {
+    let (mut cli, timeout_typed) = match parsed {
         Ok(parsed) => parsed,
         Err(e) if !e.use_stderr() => {
             // --help and --version: nothing of the user's is echoed.
@@ -31,6 +31,23 @@ pub fn main() -> ExitCode {
         }
     };
     crate::log::set_level(cli.global.verbose);
+    // A URL typed where it is most natural, after the subcommand, is the --url it means.
+    let typed_url = match &cli.command {
+        Command::Builtin(Builtin::Diagnose(args)) => args.target.clone(),
+        Command::Check(one) => one.target.clone(),
+        _ => None,
+    };
+    if typed_url.is_some() {
+        cli.global.url = typed_url;
+    }
+    // A check that waits an --interval between two snapshots gets the default deadline on top
+    // of it: `slow --interval 1m` works as typed. A typed --timeout is the user's and stays.
+    if !timeout_typed
+        && let Command::Check(one) = &cli.command
+        && let Ok(Some(wait)) = one.check.interval(&one.options)
+    {
+        cli.global.timeout = cli.global.timeout.max(wait + cli.global.timeout);
+    }
     let code = match &cli.command {
         Command::Builtin(Builtin::Diagnose(args)) => run::all(&cli.global, args),
         Command::Check(one) => run::one(&cli.global, one),
@@ -71,5 +88,36 @@ fn timeout_typed(matches: &clap::ArgMatches) -> bool {
 /// arguments' own escape sequences are defused like any other outside text.
 fn usage_error(e: &clap::Error) -> String {
     let args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
-    sanitize(&redact_echoed_args(&e.render().to_string(), &args), false)
+    let text = flag_tip(e, &args).unwrap_or_else(|| e.render().to_string());
+    sanitize(&redact_echoed_args(&text, &args), false)
+}
+
+/// For an unknown `--flag`, the message with our own suggestion: clap weighs only the
+/// subcommand's own flags and by a looser measure (`--ulr` got `--full`, not the global
+/// `--url`). `None` when nothing is close: clap's message stands.
+fn flag_tip(e: &clap::Error, args: &[String]) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    if e.kind() != clap::error::ErrorKind::UnknownArgument {
+        return None;
+    }
+    let Some(ContextValue::String(typed)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let name = typed.split('=').next().unwrap_or(typed).strip_prefix("--")?;
+    let mut root = Cli::command();
+    root.build();
+    // The deepest subcommand named on the line: its flags include the global ones once built.
+    let mut cmd = &root;
+    for word in args.iter().skip(1) {
+        if let Some(sub) = cmd.find_subcommand(word) {
+            cmd = sub;
+        }
+    }
+    let longs: Vec<&str> = cmd.get_arguments().filter_map(|a| a.get_long()).collect();
+    let best = *crate::text::did_you_mean(name, &longs).first()?;
+    Some(format!(
+        "error: unexpected argument '{typed}' found\n\n  tip: a similar argument exists: '--{best}'\n\n{}\n\n\
+         For more information, try '--help'.\n",
+        cmd.clone().render_usage()
+    ))
 }

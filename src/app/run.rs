@@ -9,6 +9,7 @@ use crate::diagnose::{self, Deadlines, Plan, Runbooks, Selected};
 use crate::fleet::config::Config;
 use crate::log::refuse;
 use crate::report::Report;
+use crate::report::output::View;
 
 /// Every check (or `--only`'s), with the runbooks' thresholds: one target, watched, or a fleet.
 pub fn all(global: &GlobalArgs, args: &CheckArgs) -> u8 {
@@ -17,7 +18,7 @@ pub fn all(global: &GlobalArgs, args: &CheckArgs) -> u8 {
         return fleet(global, args, checks);
     }
     match plan(global, checks) {
-        Ok(plan) => run(global, &plan, args.watch, "diagnose"),
+        Ok(plan) => run(global, plan, args.watch, "diagnose", args.view.view()),
         Err(report) => global.output().print(&report),
     }
 }
@@ -47,7 +48,7 @@ pub fn one(global: &GlobalArgs, cmd: &CheckCommand) -> u8 {
         named: true,
     }];
     match plan(global, checks) {
-        Ok(plan) => run(global, &plan, cmd.watch, cmd.check.spec().name),
+        Ok(plan) => run(global, plan, cmd.watch, cmd.check.spec().name, cmd.view),
         Err(report) => global.output().print(&report),
     }
 }
@@ -99,10 +100,15 @@ fn plan(global: &GlobalArgs, checks: Vec<Selected>) -> Result<Plan, Report> {
 }
 
 /// The `--url` target once, or every `--watch` interval until Ctrl-C.
-fn run(global: &GlobalArgs, plan: &Plan, watch: Option<std::time::Duration>, command: &str) -> u8 {
+fn run(global: &GlobalArgs, plan: Plan, watch: Option<std::time::Duration>, command: &str, view: View) -> u8 {
     let url = global.url.as_deref();
+    let output = global.output().with_view(view);
     match watch {
-        Some(every) => super::watch::run(&global.output(), every, command, || diagnose::run(plan, url)),
-        None => global.output().print(&diagnose::run(plan, url)),
+        // A spinner under the redrawn screen would write past its last row and scroll it.
+        Some(every) => {
+            let plan = Plan { spinner: false, ..plan };
+            super::watch::run(output, every, command, || diagnose::run(&plan, url))
+        }
+        None => output.print(&diagnose::run(&plan, url)),
     }
 }

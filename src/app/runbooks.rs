@@ -38,10 +38,15 @@ pub fn run(global: &GlobalArgs, cmd: &RunbooksCommand) -> u8 {
             }
             None => {
                 let ids: Vec<&str> = catalog.runbooks().iter().map(|r| r.id.as_str()).collect();
+                let guess = match crate::text::did_you_mean(id, &ids).as_slice() {
+                    [] => String::new(),
+                    close => format!("; did you mean {}?", close.join(", ")),
+                };
                 // The id is whatever was typed there, a URL with its password included.
                 eprintln!(
-                    "dbrunbook: no runbook '{}'; known runbooks: {}",
+                    "dbrunbook: no runbook '{}'{}; known runbooks: {}",
                     line(&redact_conninfo(id)),
+                    line(&guess),
                     line(&ids.join(", "))
                 );
                 1

@@ -1,6 +1,9 @@
 //! `--watch DURATION`: rerun the same diagnosis until Ctrl-C. On a terminal each report replaces
-//! the last (clear screen and home, as `watch` does, under a header line: interval, time,
-//! status); the last report stays on screen afterwards, with the pids to act on. Piped, reports
+//! the last in place under a header line (interval, time, status): cursor home, each line
+//! clearing what the last redraw left on it, then the rest of the screen cleared, so no redraw
+//! scrolls and none is pushed into the scrollback. The table shows its one-screen view (header,
+//! status block, lock tree, first commands: `--brief`) fitted to the terminal's height unless
+//! `--full` is given; the last report stays on screen afterwards, with the pids to act on. Piped, reports
 //! follow one another: a table gets the header line before it and a blank line after; JSON
 //! documents and Nagios lines stay as they are, so `jq` or a log reader can take the stream.
 //!
@@ -16,17 +19,21 @@ use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
-use crate::report::output::{Format, Output};
+use crate::report::output::{Format, Output, View};
 use crate::report::{Report, Status, table};
 use crate::units::format_duration;
 
 /// The exit code the Ctrl-C handler exits with: the last finished run's.
 static LAST_CODE: AtomicU8 = AtomicU8::new(3);
 
-/// Clear screen, cursor home.
-const CLEAR: &str = "\x1b[H\x1b[2J";
+/// Cursor home: the redraw starts at the top left.
+const HOME: &str = "\x1b[H";
+/// Clear to the end of the line: what the last redraw left right of a shorter line.
+const CLEAR_LINE: &str = "\x1b[K";
+/// Clear from the cursor to the end of the screen: the last redraw's longer tail.
+const CLEAR_BELOW: &str = "\x1b[J";
 
-pub fn run(output: &Output, every: Duration, command: &str, mut once: impl FnMut() -> Report) -> u8 {
+pub fn run(output: Output, every: Duration, command: &str, mut once: impl FnMut() -> Report) -> u8 {
     if output.format == Format::Prometheus {
         eprintln!(
             "dbrunbook: --watch does not go with --format prometheus: successive expositions are not one \
@@ -35,6 +42,17 @@ pub fn run(output: &Output, every: Duration, command: &str, mut once: impl FnMut
         return 3;
     }
     let terminal = std::io::stdout().is_terminal();
+    // The header line and the blank under it take two lines of the screen.
+    // A terminal gets one screen unless --full; a log (piped) wants every report whole.
+    let output = Output {
+        view: match (output.view, terminal) {
+            (View::Fit, true) => View::Brief,
+            (View::Fit, false) => View::Full,
+            (chosen, _) => chosen,
+        },
+        height: output.height.map(|h| h.saturating_sub(2).max(1)),
+        ..output
+    };
     if let Err(e) = on_ctrl_c_exit_with_last_code() {
         eprintln!("dbrunbook: cannot catch Ctrl-C for --watch: {e}");
         return 3;
@@ -42,9 +60,9 @@ pub fn run(output: &Output, every: Duration, command: &str, mut once: impl FnMut
     loop {
         let report = once();
         let text = output.render(&report);
-        let header = header(every, command, report.status, output);
+        let header = header(every, command, report.status, &output);
         let screen = match (terminal, output.format) {
-            (true, _) => format!("{CLEAR}{header}\n\n{text}"),
+            (true, _) => in_place(&format!("{header}\n\n{text}"), output.height),
             (false, Format::Table) => format!("{header}\n\n{text}\n"),
             (false, _) => text,
         };
@@ -58,6 +76,25 @@ pub fn run(output: &Output, every: Duration, command: &str, mut once: impl FnMut
         LAST_CODE.store(report.exit_code, Ordering::SeqCst);
         std::thread::sleep(every);
     }
+}
+
+/// The redraw of a screen: from the top, each line clearing its rest, at most the screen's
+/// height (the header's two lines included) so the terminal never scrolls, then the rest of the
+/// screen cleared. The cursor stays after the last line, so the screen ends as it was drawn.
+fn in_place(text: &str, body_height: Option<u16>) -> String {
+    let rows = body_height.map_or(usize::MAX, |h| usize::from(h) + 2);
+    let lines: Vec<&str> = text.lines().take(rows).collect();
+    let mut out = String::from(HOME);
+    for (i, line) in lines.iter().enumerate() {
+        out.push_str(line);
+        out.push_str(CLEAR_LINE);
+        // No newline after the screen's last row: it would scroll the top line away.
+        if i + 1 < rows {
+            out.push('\n');
+        }
+    }
+    out.push_str(CLEAR_BELOW);
+    out
 }
 
 /// `Every 5s: dbrunbook diagnose   2026-11-24 05:10:03 UTC   CRITICAL`.

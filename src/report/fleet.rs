@@ -93,11 +93,7 @@ mod tests {
             "DBRUNBOOK FLEET WARNING - 3 targets: 1 WARNING (c), 1 UNKNOWN (b), 1 OK | targets_critical=0;;;0;3 \
              targets_warning=1;;;0;3 targets_unknown=1;;;0;3 targets_ok=1;;;0;3\n"
         );
-        let text = Table {
-            color: false,
-            width: None,
-        }
-        .fleet(&fleet);
+        let text = Table::plain().fleet(&fleet);
         let c = text.find("── c ──").unwrap();
         let b = text.find("── b ──").unwrap();
         assert!(c < b && !text.contains("── a ──"), "{text}");

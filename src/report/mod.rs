@@ -4,6 +4,7 @@
 //! `--format` and writes to stdout. The model is plain data; the JSON renderer serializes it as
 //! it is, so its field names are the documented contract (add fields, never rename or remove).
 
+pub mod brief;
 pub mod fleet;
 pub mod json;
 pub mod nagios;
@@ -11,6 +12,7 @@ pub mod output;
 pub mod prometheus;
 pub mod status;
 pub mod table;
+pub mod tree;
 
 use serde::Serialize;
 use serde_json::{Map, Value};

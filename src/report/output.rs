@@ -31,24 +31,49 @@ pub enum ColorChoice {
     Never,
 }
 
+/// How much of a report the table shows (`--brief`, `--full`, or as the terminal allows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum View {
+    /// Everything: every table, note and runbook step.
+    Full,
+    /// One screen: the status block, the root or top holder, the first commands.
+    Brief,
+    /// Full when it fits the terminal's height, else brief with a line saying how to see the
+    /// rest. Piped (no height), full.
+    #[default]
+    Fit,
+}
+
 /// How this run's reports reach stdout.
 pub struct Output {
     pub format: Format,
     /// Whether the table's status words are coloured.
     pub color: bool,
-    /// The terminal's width when stdout is one: tables wrap to fit.
+    /// The terminal's width when stdout is one (or `COLUMNS` when set): tables and prose wrap
+    /// to fit.
     pub width: Option<u16>,
+    /// The terminal's height when stdout is one: what [`View::Fit`] fits into.
+    pub height: Option<u16>,
+    pub view: View,
 }
 
 impl Output {
     /// For stdout as it is: colour and width only on a terminal.
     pub fn stdout(format: Format, color: ColorChoice) -> Output {
         let terminal = std::io::stdout().is_terminal();
+        let size = Screen::of_stdout(terminal);
         Output {
             format,
             color: use_color(color, terminal),
-            width: terminal.then(terminal_width).flatten(),
+            width: size.width,
+            height: size.height,
+            view: View::Fit,
         }
+    }
+
+    /// The same output showing `view`.
+    pub fn with_view(self, view: View) -> Output {
+        Output { view, ..self }
     }
 
     /// The one place a format meets its renderer.
@@ -57,6 +82,8 @@ impl Output {
             Format::Table => Box::new(Table {
                 color: self.color,
                 width: self.width,
+                height: self.height,
+                view: self.view,
             }),
             Format::Json => Box::new(Json),
             Format::Nagios => Box::new(Nagios),
@@ -107,7 +134,47 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
     }
 }
 
-/// `$COLUMNS`, else 120.
-pub fn terminal_width() -> Option<u16> {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).or(Some(120))
+/// The screen's size as far as it is known: a terminal's own size (what `stty size` reads),
+/// then `COLUMNS`/`LINES` (bash sets them without exporting them, a user may export them), then
+/// 80x24 for a terminal that says nothing. Piped, only an exported `COLUMNS` gives a width: a
+/// pipe into grep or a file keeps whole lines, and there is no height to fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Screen {
+    pub width: Option<u16>,
+    pub height: Option<u16>,
+}
+
+impl Screen {
+    fn of_stdout(terminal: bool) -> Screen {
+        let env = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.trim().parse::<u16>().ok())
+                .filter(|n| *n > 0)
+        };
+        if !terminal {
+            return Screen {
+                width: env("COLUMNS"),
+                height: None,
+            };
+        }
+        let (cols, rows) = tty_size().unwrap_or((None, None));
+        Screen {
+            width: Some(cols.or_else(|| env("COLUMNS")).unwrap_or(80)),
+            height: Some(rows.or_else(|| env("LINES")).unwrap_or(24)),
+        }
+    }
+}
+
+/// The terminal's own columns and rows (TIOCGWINSZ on stdout), when it reports them: a
+/// pseudo-terminal nobody sized says 0x0. libc is already a dependency (signals, the clock), so
+/// one ioctl needs no terminal crate.
+fn tty_size() -> Option<(Option<u16>, Option<u16>)> {
+    // SAFETY: TIOCGWINSZ writes one winsize into the struct handed to it, which lives for the call.
+    let size = unsafe {
+        let mut size: libc::winsize = std::mem::zeroed();
+        (libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) == 0).then_some(size)
+    }?;
+    let known = |n: u16| (n > 0).then_some(n);
+    Some((known(size.ws_col), known(size.ws_row)))
 }

@@ -13,23 +13,69 @@ use comfy_table::{Cell, ContentArrangement, Table as Grid, presets};
 use serde_json::Value;
 
 use super::fleet::FleetTarget;
-use super::{CheckResult, Finding, FleetReport, Render, Report, Status, Unit};
+use super::output::View;
+use super::{AppliedRunbook, CheckResult, Finding, FleetReport, Render, Report, Status, Unit, brief, tree};
 use crate::text::{sanitize, shorten};
-use crate::units::{Places, decimal, human_millis};
+use crate::units::{Places, decimal, human_millis, human_seconds};
 
 /// Longest text shown in one table cell; JSON carries the whole text.
 const CELL_MAX: usize = 60;
 
+/// Columns that give way first when a table is wider than the screen, in this order (after
+/// those saying the same on every row): keys and cross-references the JSON keeps for programs,
+/// then where a session comes from.
+const LOW_VALUE: &[&str] = &[
+    "gid",
+    "inferred",
+    "roots",
+    "blocked_by",
+    "queryid",
+    "digest",
+    "query_truncated",
+    "recognised_by",
+    "client",
+    "host",
+    "database",
+    "schema",
+    "user",
+    "started_at",
+    "transaction_for",
+    "mode",
+    "granted",
+];
+
 /// The table renderer, for a terminal or a pipe.
 pub struct Table {
     pub color: bool,
-    /// Terminal width when stdout is a terminal; tables then wrap to fit.
+    /// The screen's width, when known; tables and prose then fit it.
     pub width: Option<u16>,
+    /// The screen's height, when known: what [`View::Fit`] fits into.
+    pub height: Option<u16>,
+    pub view: View,
+}
+
+impl Table {
+    /// Plain text, unbounded, everything: as piped.
+    pub fn plain() -> Table {
+        Table {
+            color: false,
+            width: None,
+            height: None,
+            view: View::Full,
+        }
+    }
 }
 
 impl Render for Table {
     fn report(&self, report: &Report) -> String {
-        render(report, self)
+        let full = render(report, self);
+        let height = self.height.map(usize::from);
+        match (self.view, height) {
+            (View::Full, _) | (View::Fit, None) => full,
+            // The shell's prompt takes a line too.
+            (View::Fit, Some(h)) if full.lines().count() < h => full,
+            (View::Brief | View::Fit, _) => brief_with_more(report, self, &full),
+        }
     }
 
     fn fleet(&self, fleet: &FleetReport) -> String {
@@ -37,8 +83,23 @@ impl Render for Table {
     }
 }
 
-fn render(report: &Report, opts: &Table) -> String {
-    let mut out = String::new();
+/// The brief view in the screen's height, then how much more `--full` shows.
+fn brief_with_more(report: &Report, opts: &Table, full: &str) -> String {
+    // The last row stays free: the line after "N more lines" (a shell prompt, a cursor), so
+    // nothing scrolls off the top.
+    let budget = opts.height.map(|h| usize::from(h).saturating_sub(2).max(1));
+    let lines = brief::lines(report, opts, budget);
+    let more = full.lines().count().saturating_sub(lines.len());
+    let mut out = lines.join("\n");
+    out.push('\n');
+    if more > 0 {
+        out.push_str(&format!("{more} more lines: --full\n"));
+    }
+    out
+}
+
+/// `dbrunbook: postgres 15.2 at postgres://u@h:5432/db`.
+pub(super) fn header_line(report: &Report) -> String {
     let version = report
         .target
         .server_version
@@ -46,12 +107,16 @@ fn render(report: &Report, opts: &Table) -> String {
         .map(|v| format!(" {}", sanitize(v, true)))
         .unwrap_or_default();
     // The URL's host is as the user typed it (percent-decoded), escape sequences included.
-    out.push_str(&format!(
-        "dbrunbook: {}{} at {}\n",
+    format!(
+        "dbrunbook: {}{} at {}",
         sanitize(&report.target.engine, true),
         version,
         sanitize(&report.target.url, true)
-    ));
+    )
+}
+
+fn render(report: &Report, opts: &Table) -> String {
+    let mut out = format!("{}\n", para(&header_line(report), opts));
     if let [only] = report.checks.as_slice() {
         out.push('\n');
         render_check(&mut out, only, opts);
@@ -79,7 +144,7 @@ fn render(report: &Report, opts: &Table) -> String {
 /// One line per check, the names aligned, then the overall status:
 /// `CRITICAL  locks       3 sessions wait...`. On a terminal a long summary is cut to the width;
 /// the check's details below carry it whole.
-fn status_lines(report: &Report, opts: &Table) -> String {
+pub(super) fn status_lines(report: &Report, opts: &Table) -> String {
     let color = opts.color;
     let (name_width, word_width) = column_widths(report);
     let mut out = String::new();
@@ -134,18 +199,29 @@ fn has_details(c: &CheckResult) -> bool {
 }
 
 fn render_check(out: &mut String, check: &CheckResult, opts: &Table) {
-    out.push_str(&format!(
-        "{} {}: {}\n",
-        paint(check.status, opts.color),
-        check.check,
-        sanitize(&check.summary, true)
-    ));
+    // Wrapped on the plain word, then painted: colour codes take no room on screen.
+    let line = para(
+        &format!(
+            "{} {}: {}",
+            check.status.label(),
+            check.check,
+            sanitize(&check.summary, true)
+        ),
+        opts,
+    );
+    let word = check.status.label();
+    out.push_str(&format!("{}{}\n", paint(check.status, opts.color), &line[word.len()..]));
     if !check.metrics.is_empty() {
         let mut t = new_table(opts);
         t.set_header(vec!["metric", "value", "warning", "critical", "max"]);
         for m in &check.metrics {
             let unit = if m.unit == Unit::Counter { "" } else { m.unit.symbol() };
-            let num = |v: Option<f64>| v.map(|v| format!("{}{unit}", trim(v))).unwrap_or_else(|| "-".into());
+            // Seconds as people write them (4m58s, not 298s); JSON keeps the number.
+            let num = |v: Option<f64>| match v {
+                None => "-".into(),
+                Some(v) if m.unit == Unit::Seconds => human_seconds(v),
+                Some(v) => format!("{}{unit}", trim(v)),
+            };
             t.add_row(vec![
                 m.name.clone(),
                 num(Some(m.value)),
@@ -165,8 +241,18 @@ fn render_check(out: &mut String, check: &CheckResult, opts: &Table) {
     for kind in kinds {
         let rows: Vec<&Finding> = check.findings.iter().filter(|f| f.kind == kind).collect();
         out.push_str(&format!("\n{}:\n", kind.replace('_', " ")));
+        if kind == "lock_tree" {
+            for line in tree::lines(&rows, opts.width) {
+                out.push_str(&format!("{line}\n"));
+            }
+            continue;
+        }
+        if kind == "latest_deadlock" {
+            deadlock(out, &rows, opts);
+            continue;
+        }
         let mut t = new_table(opts);
-        let columns: Vec<&String> = rows[0].fields.keys().collect();
+        let columns = visible_columns(&rows, opts.width);
         t.set_header(columns.iter().map(|c| c.replace('_', " ")).collect::<Vec<_>>());
         for row in rows {
             t.add_row(columns.iter().map(|c| cell(row.fields.get(*c))).collect::<Vec<_>>());
@@ -174,44 +260,72 @@ fn render_check(out: &mut String, check: &CheckResult, opts: &Table) {
         out.push_str(&format!("{t}\n"));
     }
     for note in &check.notes {
-        out.push_str(&format!("note: {}\n", sanitize(note, true)));
+        out.push_str(&format!("{}\n", para(&format!("note: {}", sanitize(note, true)), opts)));
     }
     if let Some(rb) = &check.runbook {
-        out.push_str(&format!(
-            "\nRunbook {}: {}\n",
-            sanitize(&rb.id, true),
-            sanitize(&rb.title, true)
-        ));
-        let mut phase = "";
-        let mut n = 0;
-        for step in &rb.steps {
-            if step.phase != phase {
-                phase = &step.phase;
-                n = 0;
-                out.push_str(&format!("  {}:\n", phase_title(phase)));
+        render_runbook(out, rb, opts);
+    }
+}
+
+/// A deadlock's statements are its evidence: each in full on lines of its own, not cut to a
+/// table cell.
+fn deadlock(out: &mut String, rows: &[&Finding], opts: &Table) {
+    for row in rows {
+        let detected = cell_text(row.fields.get("detected"));
+        out.push_str(&format!("detected {detected}\n"));
+        let statements = row.fields.get("statements").and_then(Value::as_array);
+        for (i, s) in statements.into_iter().flatten().enumerate() {
+            let text = s.as_str().map_or_else(|| s.to_string(), |t| sanitize(t, true));
+            let wrapped = wrap(&text, opts.width.map(|w| usize::from(w).saturating_sub(5)));
+            for (j, line) in wrapped.lines().enumerate() {
+                let number = if j == 0 {
+                    format!("{:>2}. ", i + 1)
+                } else {
+                    "    ".to_string()
+                };
+                out.push_str(&format!(" {number}{line}\n"));
             }
-            n += 1;
-            let text = sanitize(&step.text, false);
-            let mut lines = text.lines();
-            out.push_str(&format!("   {n:>2}. {}\n", lines.next().unwrap_or_default()));
-            for line in lines {
-                out.push_str(&format!("       {line}\n"));
+        }
+    }
+}
+
+/// The runbook's steps under their phases: prose wrapped to the screen, commands as they are.
+fn render_runbook(out: &mut String, rb: &AppliedRunbook, opts: &Table) {
+    let title = format!("Runbook {}: {}", sanitize(&rb.id, true), sanitize(&rb.title, true));
+    out.push_str(&format!("\n{}\n", para(&title, opts)));
+    let mut phase = "";
+    let mut n = 0;
+    for step in &rb.steps {
+        if step.phase != phase {
+            phase = &step.phase;
+            n = 0;
+            out.push_str(&format!("  {}:\n", phase_title(phase)));
+        }
+        n += 1;
+        // Prose wraps at word boundaries under its number; commands are never wrapped.
+        let text = wrap(
+            &sanitize(&step.text, false),
+            opts.width.map(|w| usize::from(w).saturating_sub(7)),
+        );
+        let mut lines = text.lines();
+        out.push_str(&format!("   {n:>2}. {}\n", lines.next().unwrap_or_default()));
+        for line in lines {
+            out.push_str(&format!("       {line}\n"));
+        }
+        if let Some(sql) = &step.sql {
+            for line in sanitize(sql, false).trim_end().lines() {
+                out.push_str(&format!("         {line}\n"));
             }
-            if let Some(sql) = &step.sql {
-                for line in sanitize(sql, false).trim_end().lines() {
-                    out.push_str(&format!("         {line}\n"));
-                }
+        }
+        if let Some(shell) = &step.shell {
+            for line in sanitize(shell, false).trim_end().lines() {
+                out.push_str(&format!("         $ {line}\n"));
             }
-            if let Some(shell) = &step.shell {
-                for line in sanitize(shell, false).trim_end().lines() {
-                    out.push_str(&format!("         $ {line}\n"));
-                }
-            }
-            if let Some(example) = &step.example {
-                out.push_str("         example, to complete by hand:\n");
-                for line in sanitize(example, false).trim_end().lines() {
-                    out.push_str(&format!("           {line}\n"));
-                }
+        }
+        if let Some(example) = &step.example {
+            out.push_str("         example, to complete by hand:\n");
+            for line in sanitize(example, false).trim_end().lines() {
+                out.push_str(&format!("           {line}\n"));
             }
         }
     }
@@ -225,6 +339,75 @@ fn phase_title(phase: &str) -> &str {
         "escalation" => "Escalate",
         other => other,
     }
+}
+
+/// One paragraph wrapped to the screen's width, if known.
+fn para(text: &str, opts: &Table) -> String {
+    wrap(text, opts.width.map(usize::from))
+}
+
+/// Text wrapped at word boundaries to `width` characters a line, its own line breaks kept; a
+/// word longer than the width stands alone on its line.
+pub(super) fn wrap(text: &str, width: Option<usize>) -> String {
+    let Some(width) = width.map(|w| w.max(20)) else {
+        return text.to_string();
+    };
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let mut current = String::new();
+        for word in line.split_whitespace() {
+            if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > width {
+                out.push(std::mem::take(&mut current));
+            }
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+        out.push(current);
+    }
+    out.join("\n")
+}
+
+/// A finding table's columns: all of them when they fit the width (or there is none); else
+/// columns saying the same on every row give way, then the [`LOW_VALUE`] ones, before comfy
+/// wraps what remains.
+fn visible_columns<'a>(rows: &[&'a Finding], width: Option<u16>) -> Vec<&'a String> {
+    let mut columns: Vec<&String> = rows[0].fields.keys().collect();
+    let Some(width) = width.map(usize::from) else {
+        return columns;
+    };
+    let natural = |columns: &[&String]| {
+        1 + columns
+            .iter()
+            .map(|c| {
+                rows.iter()
+                    .map(|r| cell_text(r.fields.get(*c)).chars().count())
+                    .max()
+                    .unwrap_or(0)
+                    .max(c.chars().count())
+                    + 3
+            })
+            .sum::<usize>()
+    };
+    let same_everywhere = |c: &String| rows.len() > 1 && rows.iter().all(|r| r.fields.get(c) == rows[0].fields.get(c));
+    let droppable: Vec<&String> = columns
+        .iter()
+        .copied()
+        .filter(|c| same_everywhere(c))
+        .chain(
+            LOW_VALUE
+                .iter()
+                .filter_map(|low| columns.iter().copied().find(|c| c.as_str() == *low)),
+        )
+        .collect();
+    for c in droppable {
+        if natural(&columns) <= width || columns.len() <= 2 {
+            break;
+        }
+        columns.retain(|k| *k != c);
+    }
+    columns
 }
 
 fn new_table(opts: &Table) -> Grid {
@@ -243,13 +426,16 @@ fn new_table(opts: &Table) -> Grid {
 }
 
 fn cell(value: Option<&Value>) -> Cell {
-    let text = match value {
+    Cell::new(cell_text(value))
+}
+
+fn cell_text(value: Option<&Value>) -> String {
+    match value {
         None | Some(Value::Null) => "-".to_string(),
         Some(Value::String(s)) => shorten(s, CELL_MAX),
         Some(Value::Number(n)) => n.as_f64().map(trim).unwrap_or_else(|| n.to_string()),
         Some(other) => shorten(&other.to_string(), CELL_MAX),
-    };
-    Cell::new(text)
+    }
 }
 
 fn trim(v: f64) -> String {
@@ -392,10 +578,7 @@ mod tests {
     }
 
     fn plain() -> Table {
-        Table {
-            color: false,
-            width: None,
-        }
+        Table::plain()
     }
 
     fn result(name: &str, status: Status, summary: &str) -> CheckResult {
@@ -479,7 +662,7 @@ mod tests {
             &report,
             &Table {
                 color: true,
-                width: None,
+                ..Table::plain()
             },
         );
         assert!(out.contains("\x1b[32mOK\x1b[0m        pool   fine\n"), "{out:?}");
@@ -487,13 +670,7 @@ mod tests {
 
     #[test]
     fn plain_output_has_no_escape_sequences() {
-        let out = render(
-            &sample(),
-            &Table {
-                color: false,
-                width: None,
-            },
-        );
+        let out = render(&sample(), &Table::plain());
         assert!(!out.contains('\x1b'), "{out}");
         assert!(out.contains("WARNING pool: 8 of 10"));
         assert!(out.contains("top holders"));
@@ -506,10 +683,56 @@ mod tests {
             &sample(),
             &Table {
                 color: true,
-                width: None,
+                ..Table::plain()
             },
         );
         assert!(out.contains("\x1b[33mWARNING\x1b[0m"));
         assert!(!out.contains("\x1b[2J"), "database text must stay inert");
+    }
+
+    #[test]
+    fn a_deadlock_shows_its_statements_whole() {
+        let long = format!(
+            "UPDATE accounts SET balance = balance - 1 WHERE id IN ({})",
+            "7, ".repeat(30)
+        );
+        let mut check = result("locks", Status::Warning, "deadlock");
+        check.findings = vec![
+            Finding::new("latest_deadlock")
+                .with("detected", "2026-12-07 03:00:00")
+                .with(
+                    "statements",
+                    Value::from(vec![long.clone(), "UPDATE t SET v = 2".to_string()]),
+                ),
+        ];
+        let out = render(&Report::new(sample().target, vec![check], 1), &plain());
+        assert!(out.contains(&format!(" 1. {long}\n")), "{out}");
+        assert!(out.contains(" 2. UPDATE t SET v = 2\n"), "{out}");
+    }
+
+    #[test]
+    fn a_narrow_table_drops_same_everywhere_and_low_value_columns_first() {
+        let row = |pid: i64, query: &str| {
+            Finding::new("sessions")
+                .with("pid", pid)
+                .with("gid", Value::Null)
+                .with("client", format!("10.0.0.{pid}"))
+                .with("database", "shop")
+                .with("query", query)
+        };
+        let rows = [
+            row(1, "SELECT a long statement of some length"),
+            row(2, "UPDATE t SET v = 1"),
+        ];
+        let refs: Vec<&Finding> = rows.iter().collect();
+        let names = |w| visible_columns(&refs, w).into_iter().cloned().collect::<Vec<_>>();
+        assert_eq!(names(None), ["pid", "gid", "client", "database", "query"]);
+        assert_eq!(names(Some(200)), ["pid", "gid", "client", "database", "query"]);
+        assert_eq!(
+            names(Some(65)),
+            ["pid", "client", "query"],
+            "gid and database say the same on every row"
+        );
+        assert_eq!(names(Some(50)), ["pid", "query"], "then the client gives way");
     }
 }

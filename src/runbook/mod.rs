@@ -8,7 +8,7 @@ pub mod model;
 pub mod rules;
 pub mod template;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use load::{Catalog, Problem};
 pub use model::{Dialect, Runbook};
@@ -73,20 +73,48 @@ pub fn apply<'a>(runbook: &'a Runbook, engine: Engine, dialects: &[Dialect], fac
                 example: example.map(|s| template::fill_text(s.trim_end(), values)),
             };
             if step.each {
-                for item in &facts.items {
-                    let mut values = facts.values.clone();
-                    values.extend(item.clone());
-                    steps.push(fill(&values));
+                let each: Vec<AppliedStep> = facts
+                    .items
+                    .iter()
+                    .map(|item| {
+                        let mut values = facts.values.clone();
+                        values.extend(item.clone());
+                        fill(&values)
+                    })
+                    .collect();
+                let keys: BTreeSet<&String> = facts.items.iter().flat_map(|i| i.keys()).collect();
+                match template::fill_text_for_all(step.text.trim_end(), &facts.values, &keys) {
+                    Some(text) if each.len() > 1 && !text.is_empty() => steps.push(bulk(text, each)),
+                    _ => steps.extend(each),
                 }
             } else {
                 steps.push(fill(&facts.values));
             }
         }
     }
+    // A step whose prose came out empty (every sentence named a fact the check could not
+    // supply) and that has nothing to run says nothing.
+    steps.retain(|s| !s.text.is_empty() || s.sql.is_some() || s.shell.is_some() || s.example.is_some());
     AppliedRunbook {
         id: runbook.id.clone(),
         title: runbook.title.clone(),
         source: runbook.source.clone(),
         steps,
+    }
+}
+
+/// One step for several items alike: the shared text, one statement (or command line) per item
+/// in one block, as one paste does them all. The first item's example stands for all.
+fn bulk(text: String, each: Vec<AppliedStep>) -> AppliedStep {
+    let join = |part: fn(&AppliedStep) -> Option<&String>| {
+        let lines: Vec<&String> = each.iter().filter_map(part).collect();
+        (!lines.is_empty()).then(|| lines.iter().map(|l| l.as_str()).collect::<Vec<_>>().join("\n"))
+    };
+    AppliedStep {
+        phase: each[0].phase.clone(),
+        text,
+        sql: join(|s| s.sql.as_ref()),
+        shell: join(|s| s.shell.as_ref()),
+        example: each[0].example.clone(),
     }
 }

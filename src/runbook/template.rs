@@ -3,10 +3,12 @@
 //! quoted, so a hostile role or application name cannot turn a suggested command into another:
 //! `{{user|ident}}` (an identifier: `"x"`, MySQL `` `x` ``), `{{app|literal}}` (a string
 //! literal, quotes included) or `{{pid|int}}` (digits only). A fact the check could not supply
-//! shows as `<name>` in prose; in SQL it leaves the step without SQL, so an unfilled template
-//! never looks runnable.
+//! (missing or empty) never shows as a hole in prose: inside parentheses its comma-separated item
+//! goes (`(app, user from host)` without the app is `(user from host)`), elsewhere its sentence
+//! goes, so nothing reads `If  is a batch job` or `(,  from localhost)`. In SQL it leaves the step
+//! without SQL, so an unfilled template never looks runnable.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::quote;
 use crate::target::Engine;
@@ -83,15 +85,163 @@ pub fn placeholders(text: &str) -> Result<Vec<Placeholder>, usize> {
     Ok(found)
 }
 
-/// Fills prose: values as text, free of control characters; a missing one as `<name>`.
+/// Fills prose: values as text, free of control characters; a missing or empty one takes its
+/// parenthesised item or its sentence with it.
 pub fn fill_text(text: &str, facts: &BTreeMap<String, String>) -> String {
-    fill(text, |p| {
-        Some(match facts.get(&p.name) {
-            Some(v) => sanitize(v, true),
-            None => format!("<{}>", p.name),
+    let known = |p: &Placeholder| facts.get(&p.name).is_some_and(|v| !sanitize(v, true).trim().is_empty());
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let kept = without_unknown(line, &known);
+            fill(&kept, |p| Some(sanitize(facts.get(&p.name)?, true))).unwrap_or_default()
         })
-    })
-    .unwrap_or_default()
+        .collect();
+    lines.join("\n")
+}
+
+/// Prose for a step about many items at once (`each`, several findings): the text filled from
+/// the shared values, each item's own values left out with their parenthesised items. `None`
+/// when an item's value stands outside a parenthesis: the text is about one item and stays one
+/// step per item.
+pub fn fill_text_for_all(
+    text: &str,
+    shared: &BTreeMap<String, String>,
+    item_keys: &BTreeSet<&String>,
+) -> Option<String> {
+    for line in text.lines() {
+        let outside = without_unknown_items(line, &|_| false);
+        if placeholders(&outside).ok()?.iter().any(|p| item_keys.contains(&p.name)) {
+            return None;
+        }
+    }
+    let shared: BTreeMap<String, String> = shared
+        .iter()
+        .filter(|(k, _)| !item_keys.contains(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Some(fill_text(text, &shared))
+}
+
+/// The template line without what would read as a hole: items of a parenthesis and sentences
+/// holding a placeholder without a value, the spaces and punctuation around them tidied.
+fn without_unknown(line: &str, known: &dyn Fn(&Placeholder) -> bool) -> String {
+    let all_known = |part: &str| placeholders(part).map_or(true, |found| found.iter().all(known));
+    if all_known(line) {
+        return line.to_string();
+    }
+    let line = unglued(line, known);
+    let mut out = String::new();
+    for sentence in sentences(&line) {
+        let trimmed = without_unknown_items(sentence, &all_known);
+        if all_known(&trimmed) {
+            out.push_str(&trimmed);
+        }
+    }
+    tidy(&out)
+}
+
+/// The line without unknown placeholders glued by `@` to a known neighbour: `{{user}}@{{db}}`
+/// without the user reads `db`, not a hole, and keeps its sentence.
+fn unglued(line: &str, known: &dyn Fn(&Placeholder) -> bool) -> String {
+    let Ok(found) = placeholders(line) else {
+        return line.to_string();
+    };
+    let mut out = String::new();
+    let mut rest = 0;
+    for p in found {
+        let end = p.offset + line[p.offset..].find("}}").map_or(0, |i| i + 2);
+        out.push_str(&line[rest..p.offset]);
+        rest = p.offset;
+        if known(&p) {
+            continue;
+        }
+        if line[end..].starts_with('@') {
+            rest = end + 1;
+        } else if out.ends_with('@') {
+            out.pop();
+            rest = end;
+        }
+    }
+    out.push_str(&line[rest..]);
+    out
+}
+
+/// A line cut after each `. `, `; `, `? ` and `! `, the separator kept with its sentence.
+fn sentences(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let bytes = line.as_bytes();
+    for i in 0..bytes.len().saturating_sub(1) {
+        if matches!(bytes[i], b'.' | b';' | b'?' | b'!') && bytes[i + 1] == b' ' {
+            out.push(&line[start..i + 2]);
+            start = i + 2;
+        }
+    }
+    out.push(&line[start..]);
+    out
+}
+
+/// Each `( ... )` of a sentence without its comma-separated items that hold an unknown
+/// placeholder; a parenthesis left empty goes whole.
+fn without_unknown_items(sentence: &str, all_known: &dyn Fn(&str) -> bool) -> String {
+    let mut out = String::new();
+    let mut rest = sentence;
+    while let Some(open) = rest.find('(') {
+        let Some(close) = rest[open..].find(')').map(|i| i + open) else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        let items: Vec<&str> = rest[open + 1..close]
+            .split(", ")
+            .filter_map(|item| known_part(item, all_known))
+            .collect();
+        if items.is_empty() {
+            // The space before an emptied parenthesis goes with it.
+            out.truncate(out.trim_end().len());
+        } else {
+            out.push('(');
+            out.push_str(&items.join(", "));
+            out.push(')');
+        }
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// An item of a parenthesis as far as it reads without holes: whole when every value is
+/// known; without its leading unknown values when what follows them names a known one
+/// (`{{application}} from {{client}}` without the application reads `from localhost`).
+fn known_part<'a>(item: &'a str, all_known: &dyn Fn(&str) -> bool) -> Option<&'a str> {
+    if all_known(item) {
+        return Some(item);
+    }
+    let mut rest = item;
+    while rest.starts_with("{{") {
+        let end = rest.find("}}")? + 2;
+        if all_known(&rest[..end]) {
+            break;
+        }
+        rest = rest[end..].trim_start();
+    }
+    (rest.len() < item.len() && rest.contains("{{") && all_known(rest)).then_some(rest)
+}
+
+/// Spaces and punctuation as they read once pieces are gone: one space between words, none
+/// before `.`, `,`, `;` or `:`, no sentence left starting with punctuation.
+fn tidy(text: &str) -> String {
+    let mut out = text.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+    for (from, to) in [
+        (" .", "."),
+        (" ,", ","),
+        (" ;", ";"),
+        (" :", ":"),
+        (":.", "."),
+        (",.", "."),
+    ] {
+        out = out.replace(from, to);
+    }
+    out.trim_start_matches(['.', ',', ';', ':', ' ']).trim_end().to_string()
 }
 
 /// Fills SQL for `engine`, each value quoted as its placeholder says. `None` when a value is
@@ -146,11 +296,45 @@ mod tests {
     }
 
     #[test]
-    fn prose_fills_known_and_marks_missing() {
+    fn prose_leaves_out_the_sentence_or_the_item_of_a_missing_value() {
+        let mut f = facts();
+        f.insert("empty".into(), " ".into());
+        for (template, reads) in [
+            ("Kill {{pid}}. Then {{ other }} goes. Done.", "Kill 4242. Done."),
+            (
+                "Root pid {{pid}} ({{empty}}, {{Mixed}} from {{other}}) blocks.",
+                "Root pid 4242 blocks.",
+            ),
+            (
+                "Pid {{pid}} ({{other}}@{{Mixed}}, {{empty}} from {{pid}}) waits.",
+                "Pid 4242 (Web-App\"s, from 4242) waits.",
+            ),
+            (
+                "Root pid {{pid}} ({{empty}}, active, {{Mixed}}) blocks 3.",
+                "Root pid 4242 (active, Web-App\"s) blocks 3.",
+            ),
+        ] {
+            assert_eq!(fill_text(template, &f), reads, "{template}");
+        }
+        assert_eq!(fill_text("If {{empty}} is a batch job, page its owner.", &f), "");
         assert_eq!(
-            fill_text("kill {{pid}} then {{ other }}", &facts()),
-            "kill 4242 then <other>"
+            fill_text("Keep  two spaces {{pid}}", &f),
+            "Keep  two spaces 4242",
+            "untouched when whole"
         );
+    }
+
+    #[test]
+    fn a_step_for_every_item_is_one_text_when_items_stand_only_in_parentheses() {
+        let shared = facts();
+        let pid = "pid".to_string();
+        let reason = "reason".to_string();
+        let keys: BTreeSet<&String> = [&pid, &reason].into_iter().collect();
+        assert_eq!(
+            fill_text_for_all("Terminate it, it rolls back ({{reason}}).", &shared, &keys).as_deref(),
+            Some("Terminate it, it rolls back.")
+        );
+        assert_eq!(fill_text_for_all("Terminate pid {{pid}}.", &shared, &keys), None);
     }
 
     #[test]

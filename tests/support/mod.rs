@@ -66,6 +66,9 @@ pub fn dbrunbook_env(args: &[&str], env: &[(&str, &str)]) -> Run {
         "PGSSLMODE",
         "DBRUNBOOK_RUNBOOKS",
         "NO_COLOR",
+        // An exported COLUMNS sets the table's width even piped: tests read whole lines.
+        "COLUMNS",
+        "LINES",
     ] {
         cmd.env_remove(var);
     }
