@@ -197,6 +197,8 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --format 'The format to write'
             cand --runbook-url 'The URL of a runbook''s page, `{id}` standing for the runbook id, e.g. ''https://wiki.example.com/runbooks/{id}'': the alerts'' runbook_url annotation'
             cand --for 'How long a check must stay in a runbook''s status before its alert fires'
+            cand --hold 'How long an alert keeps firing on its target''s last status once the target is no longer scraped (exporter down, probe timed out, textfile gone); DbrunbookProbeFailed fires meanwhile'
+            cand --job 'The Prometheus scrape job of serve''s /probe, as in the README''s scrape config'
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL''s connect_timeout if it has one, else 5s'

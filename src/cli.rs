@@ -447,5 +447,13 @@ pub enum RunbooksCommand {
         /// How long a check must stay in a runbook's status before its alert fires.
         #[arg(long = "for", value_name = "DURATION", default_value = "5m", value_parser = parse_positive_duration)]
         for_: Duration,
+        /// How long an alert keeps firing on its target's last status once the target is no
+        /// longer scraped (exporter down, probe timed out, textfile gone); DbrunbookProbeFailed
+        /// fires meanwhile.
+        #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_positive_duration)]
+        hold: Duration,
+        /// The Prometheus scrape job of serve's /probe, as in the README's scrape config.
+        #[arg(long, value_name = "NAME", default_value = "dbrunbook", value_parser = crate::runbook::rules::parse_job)]
+        job: String,
     },
 }

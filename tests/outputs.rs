@@ -410,12 +410,13 @@ fn check_rule_schema(yaml: &str) -> Vec<serde_json::Value> {
                     && !alert.starts_with(|c: char| c.is_ascii_digit()),
                 "alert name {alert:?}"
             );
-            assert!(
-                rule["expr"]
-                    .as_str()
-                    .is_some_and(|e| e.contains("dbrunbook_check_status")),
-                "{rule:#}"
-            );
+            // Every runbook's rules read the checks' statuses; the probe failure reads `up`.
+            let reads = if alert == "DbrunbookProbeFailed" {
+                "up{job="
+            } else {
+                "dbrunbook_check_status"
+            };
+            assert!(rule["expr"].as_str().is_some_and(|e| e.contains(reads)), "{rule:#}");
             let for_ = rule["for"].as_str().expect("for");
             assert!(
                 for_.trim_end_matches(|c: char| c.is_ascii_alphabetic())
@@ -484,9 +485,22 @@ fn prometheus_rules_have_one_alert_per_runbook_linked_to_its_page() {
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
-    assert_eq!(rules.len(), ids.len(), "one rule per runbook:\n{}", run.stdout);
-    for (rule, id) in rules.iter().zip(&ids) {
-        assert_eq!(rule["labels"]["runbook"], *id);
+    // One alert name per runbook, one rule per severity it can have (DbrunbookProbeFailed
+    // carries the probe-failed runbook).
+    let mut named: Vec<&str> = rules.iter().map(|r| r["labels"]["runbook"].as_str().unwrap()).collect();
+    named.sort_unstable();
+    named.dedup();
+    let mut ids = ids;
+    ids.sort_unstable();
+    assert_eq!(named, ids, "every runbook's rules:\n{}", run.stdout);
+    for rule in &rules {
+        let id = rule["labels"]["runbook"].as_str().unwrap();
+        let same: Vec<&serde_json::Value> = rules.iter().filter(|r| r["labels"]["runbook"] == id).collect();
+        assert!(same.iter().all(|r| r["alert"] == rule["alert"]), "one alert name for {id}");
+        let severities: Vec<&str> = same.iter().map(|r| r["labels"]["severity"].as_str().unwrap()).collect();
+        let mut unique = severities.clone();
+        unique.dedup();
+        assert_eq!(unique, severities, "one rule per severity of {id}");
         assert_eq!(
             rule["annotations"]["runbook_url"],
             format!("https://wiki.example.com/runbooks/{id}")
@@ -583,7 +597,11 @@ fn full_server_fires_the_pool_exhaustion_alert_in_promtool() {
             "input_series": series,
             "alert_rule_test": [
                 // The connect check tells the refusal, with the pool-exhaustion runbook.
+                // Its warning rule holds for CRITICAL too (an escalation does not resolve it),
+                // beside the critical one.
                 alert("DbrunbookPoolExhaustion", serde_json::json!([{"exp_labels": {
+                    "severity": "warning", "runbook": "pool-exhaustion", "check": "connect", "target": target
+                }}, {"exp_labels": {
                     "severity": "critical", "runbook": "pool-exhaustion", "check": "connect", "target": target
                 }}])),
                 // Pool is CRITICAL too, but the runbook is shown once: no alert of its own.

@@ -80,4 +80,5 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../runbooks/wraparound-risk.yaml"),
     ),
     ("table-bloat.yaml", include_str!("../../runbooks/table-bloat.yaml")),
+    ("probe-failed.yaml", include_str!("../../runbooks/probe-failed.yaml")),
 ];

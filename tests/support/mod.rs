@@ -9,6 +9,7 @@ pub mod apps;
 pub mod fleet;
 pub mod golden;
 pub mod pg_majors;
+pub mod prometheus;
 pub mod proxy;
 pub mod scratch;
 pub mod snippets;
