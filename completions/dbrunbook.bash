@@ -380,7 +380,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__diagnose)
-            opts="-v -h -V --limit --only --watch --all --tag --jobs --server-jobs --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --limit --only --watch --all --tag --target --jobs --server-jobs --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -399,6 +399,10 @@ _dbrunbook() {
                     return 0
                     ;;
                 --tag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -238,7 +238,7 @@ pub struct CheckArgs {
 
     /// Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.
     #[arg(long, value_name = "DURATION", value_parser = parse_watch_interval, long_help = WATCH_HELP,
-          conflicts_with_all = ["all", "tag"])]
+          conflicts_with_all = ["all", "tag", "target"])]
     pub watch: Option<Duration>,
 
     #[command(flatten)]
@@ -276,6 +276,11 @@ pub struct FleetArgs {
     #[arg(long, value_name = "TAG", conflicts_with = "url")]
     pub tag: Vec<String>,
 
+    /// Diagnose the fleet file's target of this name (repeatable), with its thresholds and
+    /// options from the file: the name a Prometheus alert's `target` label carries.
+    #[arg(long = "target", value_name = "NAME", conflicts_with_all = ["url", "all", "tag"])]
+    pub target: Vec<String>,
+
     /// Targets diagnosed at once, over all servers. Each holds one connection and a few hundred
     /// KiB while it runs, far below file descriptor limits.
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -292,7 +297,7 @@ pub struct FleetArgs {
 impl FleetArgs {
     /// Whether the fleet file, not `--url`, names the targets.
     pub fn wanted(&self) -> bool {
-        self.all || !self.tag.is_empty()
+        self.all || !self.tag.is_empty() || !self.target.is_empty()
     }
 }
 

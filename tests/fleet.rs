@@ -1,6 +1,7 @@
-//! `diagnose --all` / `--tag` over a fleet file of real targets: the shared PostgreSQL and
-//! MariaDB, a refused port and a listener that never answers, in one run; each output parsed
-//! back by its consumer; passwords from `.pgpass` and `${VAR}` used and never printed.
+//! `diagnose --all` / `--tag` / `--target` over a fleet file of real targets: the shared
+//! PostgreSQL and MariaDB, a refused port and a listener that never answers, in one run; each
+//! output parsed back by its consumer; passwords from `.pgpass` and `${VAR}` used and never
+//! printed.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -559,4 +560,45 @@ fn a_my_cnf_with_include_lines_says_they_are_not_followed() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn a_target_by_name_runs_with_its_options_and_a_typo_is_told_the_closest_name() {
+    let fleet = FleetDir::new(&format!(
+        "targets:\n  - name: orders-prod\n    url: {pg}\n    options:\n      connect: {{expect: replica}}\n\
+         \x20 - name: billing\n    url: {pg}\n",
+        pg = shared_pg_url()
+    ));
+    // The name an alert carries: that target only, with its own options (a replica expected
+    // of the primary: WARNING).
+    let run = fleet.run(&["diagnose", "--target", "orders-prod", "--only", "connect", "--format", "json"], &[]);
+    let targets = by_name(&run.json());
+    assert_eq!(targets.keys().collect::<Vec<_>>(), ["orders-prod"], "{}", run.stdout);
+    let connect = &targets["orders-prod"]["checks"][0];
+    assert_eq!(connect["status"], "warning", "{connect:#}");
+    assert!(connect["summary"].as_str().unwrap().contains("a replica was expected"), "{connect:#}");
+    assert_eq!(run.code, 1);
+    // The same server without the option, by the other name, in the same run.
+    let run = fleet.run(
+        &["diagnose", "--target", "billing", "--target", "orders-prod", "--only", "connect", "--format", "json"],
+        &[],
+    );
+    let names: Vec<String> = run.json()["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["billing", "orders-prod"]);
+    let run = fleet.run(&["diagnose", "--target", "orders-prd"], &[]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(
+        run.stderr.contains("no target named 'orders-prd'")
+            && run.stderr.contains("did you mean 'orders-prod'?")
+            && run.stderr.contains("targets in the file: orders-prod, billing"),
+        "{}",
+        run.stderr
+    );
+    let run = fleet.run(&["diagnose", "--target", "billing", "--url", &shared_pg_url()], &[]);
+    assert_eq!(run.code, 3, "--target and --url together are a usage error: {}", run.all());
 }

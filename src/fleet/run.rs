@@ -1,4 +1,4 @@
-//! `diagnose --all` / `--tag`: the fleet file's targets diagnosed concurrently, at most `--jobs`
+//! `diagnose --all` / `--tag` / `--target`: the fleet file's targets diagnosed concurrently, at most `--jobs`
 //! at once and at most `--server-jobs` of one server, each within its own `--timeout` from the
 //! moment it starts, so a hanging target costs one slot for one deadline and delays nobody
 //! else. A target that cannot be reached or whose URL cannot be resolved is UNKNOWN for that
@@ -28,7 +28,14 @@ use crate::target::Target;
 pub fn diagnose(output: &Output, args: &FleetArgs, plan: &Plan, config: &Config) -> u8 {
     let started = Instant::now();
     let env = |k: &str| std::env::var(k).ok();
-    let targets = config.select(&args.tag);
+    let targets = if args.target.is_empty() {
+        config.select(&args.tag)
+    } else {
+        match config.named(&args.target) {
+            Ok(targets) => targets,
+            Err(message) => return refuse(&message),
+        }
+    };
     if targets.is_empty() {
         return refuse(&format!(
             "no target in {} carries the tag {}; tags in the file: {}",
