@@ -152,7 +152,7 @@ _dbrunbook() {
 
     case "${cmd}" in
         dbrunbook)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version diagnose check restore-check serve runbooks completions connect pool queries locks migrations backups slow size help"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --output --verbose --help --version diagnose check restore-check serve runbooks completions connect pool queries locks migrations backups slow size help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -186,6 +186,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -194,7 +198,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__backups)
-            opts="-v -h -V --max-age-warning --max-age-critical --size-drop-warning --wal-max-age --full-max-age --dir --pitr --pgbackrest-stanza --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --max-age-warning --max-age-critical --size-drop-warning --wal-max-age --full-max-age --dir --pitr --pgbackrest-stanza --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --output --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -268,6 +272,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -276,7 +284,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__completions)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version bash elvish fish powershell zsh"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --output --verbose --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -310,6 +318,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -318,7 +330,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__connect)
-            opts="-v -h -V --restarted-within --connection-errors --expect --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --restarted-within --connection-errors --expect --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --output --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -372,6 +384,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -380,7 +396,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__diagnose)
-            opts="-v -h -V --limit --only --watch --all --tag --target --jobs --server-jobs --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --limit --only --watch --all --tag --target --jobs --server-jobs --url --format --runbooks --connect-timeout --timeout --color --config --output --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -439,6 +455,10 @@ _dbrunbook() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -716,7 +736,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__locks)
-            opts="-v -h -V --warning --critical --blocked-critical --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --warning --critical --blocked-critical --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --output --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -770,6 +790,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -778,7 +802,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__migrations)
-            opts="-v -h -V --lock-warning --lock-critical --behind-critical --framework --table --expect --dir --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --lock-warning --lock-critical --behind-critical --framework --table --expect --dir --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --output --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -848,6 +872,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -856,7 +884,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__pool)
-            opts="-v -h -V --warning --critical --wait-warning --wait-critical --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --warning --critical --wait-warning --wait-critical --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --output --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -914,6 +942,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -922,7 +954,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__queries)
-            opts="-v -h -V --warning --critical --idle-warning --idle-critical --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --warning --critical --idle-warning --idle-critical --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --output --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -980,6 +1012,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -988,7 +1024,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__restore__subcmd__check)
-            opts="-v -h -V --scratch-url --keep --i-know-this-is-production --trust-backup --row-tolerance --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --scratch-url --keep --i-know-this-is-production --trust-backup --row-tolerance --url --format --runbooks --connect-timeout --timeout --color --config --output --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1030,6 +1066,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1038,7 +1078,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__runbooks)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version list show validate export help"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --output --verbose --help --version list show validate export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1072,6 +1112,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1080,7 +1124,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__runbooks__subcmd__export)
-            opts="-v -h -V --format --runbook-url --for --hold --job --url --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --format --runbook-url --for --hold --job --url --runbooks --connect-timeout --timeout --color --config --output --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1127,6 +1171,10 @@ _dbrunbook() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1222,7 +1270,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__runbooks__subcmd__list)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --output --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1253,6 +1301,10 @@ _dbrunbook() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1264,7 +1316,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__runbooks__subcmd__show)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --output --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1295,6 +1347,10 @@ _dbrunbook() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1306,7 +1362,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__runbooks__subcmd__validate)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --output --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1340,6 +1396,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1348,7 +1408,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__serve)
-            opts="-v -h -V --listen --max-probes --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --listen --max-probes --url --format --runbooks --connect-timeout --timeout --color --config --output --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1390,6 +1450,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1398,7 +1462,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__size)
-            opts="-v -h -V --xid-warning --xid-critical --bloat-warning --bloat-critical --interval --databases --bloat-min-size --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --xid-warning --xid-critical --bloat-warning --bloat-critical --interval --databases --bloat-min-size --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --output --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1468,6 +1532,10 @@ _dbrunbook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1476,7 +1544,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__slow)
-            opts="-v -h -V --warning --critical --by --interval --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --verbose --help --version"
+            opts="-v -h -V --warning --critical --by --interval --limit --watch --url --format --runbooks --connect-timeout --timeout --color --config --output --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1531,6 +1599,10 @@ _dbrunbook() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

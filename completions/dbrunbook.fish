@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_dbrunbook_global_optspecs
-    string join \n url= format= runbooks= connect-timeout= timeout= color= config= v/verbose h/help V/version
+    string join \n url= format= runbooks= connect-timeout= timeout= color= config= output= v/verbose h/help V/version
 end
 
 function __fish_dbrunbook_needs_command
@@ -36,6 +36,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l color -d 'Colour th
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l output -d 'Write the report to FILE instead of stdout: in one step (a temporary file beside it, then a rename), and only a complete report, so a run that fails or is killed leaves the old file. With --format prometheus the file also says whether the run succeeded and when (dbrunbook_last_run_success, dbrunbook_last_run_timestamp_seconds): a failed run keeps the old numbers with dbrunbook_last_run_success 0' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -s V -l version -d 'Print version'
@@ -80,6 +81,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l color -
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l output -d 'Write the report to FILE instead of stdout: in one step (a temporary file beside it, then a rename), and only a complete report, so a run that fails or is killed leaves the old file. With --format prometheus the file also says whether the run succeeded and when (dbrunbook_last_run_success, dbrunbook_last_run_timestamp_seconds): a failed run keeps the old numbers with dbrunbook_last_run_success 0' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l all -d 'Diagnose every target of the fleet file (see --config), concurrently'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -110,6 +112,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l color -d '
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l output -d 'Write the report to FILE instead of stdout: in one step (a temporary file beside it, then a rename), and only a complete report, so a run that fails or is killed leaves the old file. With --format prometheus the file also says whether the run succeeded and when (dbrunbook_last_run_success, dbrunbook_last_run_timestamp_seconds): a failed run keeps the old numbers with dbrunbook_last_run_success 0' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l all -d 'Diagnose every target of the fleet file (see --config), concurrently'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -128,6 +131,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l co
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l output -d 'Write the report to FILE instead of stdout: in one step (a temporary file beside it, then a rename), and only a complete report, so a run that fails or is killed leaves the old file. With --format prometheus the file also says whether the run succeeded and when (dbrunbook_last_run_success, dbrunbook_last_run_timestamp_seconds): a failed run keeps the old numbers with dbrunbook_last_run_success 0' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l keep -d 'Keep the scratch database afterwards (its name is in the report) instead of dropping it'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l i-know-this-is-production -d 'Allow the scratch server and database to be the source\'s (--url): without it the tool refuses to restore into the server and database it would compare against'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l trust-backup -d 'Allow a --scratch-url account with superuser (PostgreSQL) or global (MariaDB/MySQL) privileges. The dump\'s own code (functions, triggers, COPY ... PROGRAM, statements about other databases) then runs with them on the scratch server: only for a backup you trust. Without it, use an account that may only create databases (PostgreSQL: CREATEDB; MariaDB: ALL on `dbrunbook\\_restore\\_%`.*)'
@@ -148,6 +152,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l color -d '
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l output -d 'Write the report to FILE instead of stdout: in one step (a temporary file beside it, then a rename), and only a complete report, so a run that fails or is killed leaves the old file. With --format prometheus the file also says whether the run succeeded and when (dbrunbook_last_run_success, dbrunbook_last_run_timestamp_seconds): a failed run keeps the old numbers with dbrunbook_last_run_success 0' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -s V -l version -d 'Print version'
@@ -163,6 +168,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l output -d 'Write the report to FILE instead of stdout: in one step (a temporary file beside it, then a rename), and only a complete report, so a run that fails or is killed leaves the old file. With --format prometheus the file also says whether the run succeeded and when (dbrunbook_last_run_success, dbrunbook_last_run_timestamp_seconds): a failed run keeps the old numbers with dbrunbook_last_run_success 0' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -s V -l version -d 'Print version'
@@ -183,6 +189,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l output -d 'Write the report to FILE instead of stdout: in one step (a temporary file beside it, then a rename), and only a complete report, so a run that fails or is killed leaves the old file. With --format prometheus the file also says whether the run succeeded and when (dbrunbook_last_run_success, dbrunbook_last_run_timestamp_seconds): a failed run keeps the old numbers with dbrunbook_last_run_success 0' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
@@ -198,6 +205,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l output -d 'Write the report to FILE instead of stdout: in one step (a temporary file beside it, then a rename), and only a complete report, so a run that fails or is killed leaves the old file. With --format prometheus the file also says whether the run succeeded and when (dbrunbook_last_run_success, dbrunbook_last_run_timestamp_seconds): a failed run keeps the old numbers with dbrunbook_last_run_success 0' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
@@ -213,6 +221,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l output -d 'Write the report to FILE instead of stdout: in one step (a temporary file beside it, then a rename), and only a complete report, so a run that fails or is killed leaves the old file. With --format prometheus the file also says whether the run succeeded and when (dbrunbook_last_run_success, dbrunbook_last_run_timestamp_seconds): a failed run keeps the old numbers with dbrunbook_last_run_success 0' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -s V -l version -d 'Print version'
@@ -229,6 +238,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l output -d 'Write the report to FILE instead of stdout: in one step (a temporary file beside it, then a rename), and only a complete report, so a run that fails or is killed leaves the old file. With --format prometheus the file also says whether the run succeeded and when (dbrunbook_last_run_success, dbrunbook_last_run_timestamp_seconds): a failed run keeps the old numbers with dbrunbook_last_run_success 0' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
@@ -249,6 +259,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l colo
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l output -d 'Write the report to FILE instead of stdout: in one step (a temporary file beside it, then a rename), and only a complete report, so a run that fails or is killed leaves the old file. With --format prometheus the file also says whether the run succeeded and when (dbrunbook_last_run_success, dbrunbook_last_run_timestamp_seconds): a failed run keeps the old numbers with dbrunbook_last_run_success 0' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -s V -l version -d 'Print version'
@@ -269,6 +280,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l color -d
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l output -d 'Write the report to FILE instead of stdout: in one step (a temporary file beside it, then a rename), and only a complete report, so a run that fails or is killed leaves the old file. With --format prometheus the file also says whether the run succeeded and when (dbrunbook_last_run_success, dbrunbook_last_run_timestamp_seconds): a failed run keeps the old numbers with dbrunbook_last_run_success 0' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -s V -l version -d 'Print version'
@@ -290,6 +302,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l color -d 'C
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l output -d 'Write the report to FILE instead of stdout: in one step (a temporary file beside it, then a rename), and only a complete report, so a run that fails or is killed leaves the old file. With --format prometheus the file also says whether the run succeeded and when (dbrunbook_last_run_success, dbrunbook_last_run_timestamp_seconds): a failed run keeps the old numbers with dbrunbook_last_run_success 0' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -s V -l version -d 'Print version'
@@ -311,6 +324,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l color -d
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l output -d 'Write the report to FILE instead of stdout: in one step (a temporary file beside it, then a rename), and only a complete report, so a run that fails or is killed leaves the old file. With --format prometheus the file also says whether the run succeeded and when (dbrunbook_last_run_success, dbrunbook_last_run_timestamp_seconds): a failed run keeps the old numbers with dbrunbook_last_run_success 0' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -s V -l version -d 'Print version'
@@ -331,6 +345,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l color -d '
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l output -d 'Write the report to FILE instead of stdout: in one step (a temporary file beside it, then a rename), and only a complete report, so a run that fails or is killed leaves the old file. With --format prometheus the file also says whether the run succeeded and when (dbrunbook_last_run_success, dbrunbook_last_run_timestamp_seconds): a failed run keeps the old numbers with dbrunbook_last_run_success 0' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -s V -l version -d 'Print version'
@@ -355,6 +370,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l color
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l output -d 'Write the report to FILE instead of stdout: in one step (a temporary file beside it, then a rename), and only a complete report, so a run that fails or is killed leaves the old file. With --format prometheus the file also says whether the run succeeded and when (dbrunbook_last_run_success, dbrunbook_last_run_timestamp_seconds): a failed run keeps the old numbers with dbrunbook_last_run_success 0' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -s V -l version -d 'Print version'
@@ -380,6 +396,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l color -d
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l output -d 'Write the report to FILE instead of stdout: in one step (a temporary file beside it, then a rename), and only a complete report, so a run that fails or is killed leaves the old file. With --format prometheus the file also says whether the run succeeded and when (dbrunbook_last_run_success, dbrunbook_last_run_timestamp_seconds): a failed run keeps the old numbers with dbrunbook_last_run_success 0' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -s V -l version -d 'Print version'
@@ -401,6 +418,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l color -d 'C
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l output -d 'Write the report to FILE instead of stdout: in one step (a temporary file beside it, then a rename), and only a complete report, so a run that fails or is killed leaves the old file. With --format prometheus the file also says whether the run succeeded and when (dbrunbook_last_run_success, dbrunbook_last_run_timestamp_seconds): a failed run keeps the old numbers with dbrunbook_last_run_success 0' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -s V -l version -d 'Print version'
@@ -425,6 +443,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l color -d 'C
 always\t''
 never\t''"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l config -d 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)' -r -F
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l output -d 'Write the report to FILE instead of stdout: in one step (a temporary file beside it, then a rename), and only a complete report, so a run that fails or is killed leaves the old file. With --format prometheus the file also says whether the run succeeded and when (dbrunbook_last_run_success, dbrunbook_last_run_timestamp_seconds): a failed run keeps the old numbers with dbrunbook_last_run_success 0' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -s V -l version -d 'Print version'

@@ -69,6 +69,14 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
+    /// Write the report to FILE instead of stdout: in one step (a temporary file beside it, then
+    /// a rename), and only a complete report, so a run that fails or is killed leaves the old
+    /// file. With --format prometheus the file also says whether the run succeeded and when
+    /// (dbrunbook_last_run_success, dbrunbook_last_run_timestamp_seconds): a failed run keeps the
+    /// old numbers with dbrunbook_last_run_success 0.
+    #[arg(long = "output", global = true, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+
     /// Log what the tool does to stderr (-v); passwords are never logged.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -82,7 +90,7 @@ impl GlobalArgs {
 
     /// Where this run's reports go: `--format` and `--color` for stdout as it is.
     pub fn output(&self) -> Output {
-        Output::stdout(self.format(), self.color)
+        Output::stdout(self.format(), self.color).into_file(self.output_file.clone())
     }
 
     /// The `--runbooks` directories, else those of DBRUNBOOK_RUNBOOKS (split like PATH).

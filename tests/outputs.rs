@@ -633,3 +633,100 @@ fn full_server_fires_the_pool_exhaustion_alert_in_promtool() {
 fn alert_before_for() -> serde_json::Value {
     serde_json::json!({"eval_time": "3m", "alertname": "DbrunbookPoolExhaustion", "exp_alerts": []})
 }
+
+/// Files in `dir` other than `keep`: a leftover temporary file would be one.
+fn others_in(dir: &std::path::Path, keep: &str) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != keep)
+        .collect()
+}
+
+#[test]
+fn output_file_keeps_the_last_complete_report_and_marks_a_failed_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dbrunbook.prom");
+    let path = file.to_str().unwrap();
+    let url = shared_pg_url();
+    let good = dbrunbook(&["diagnose", "--url", &url, "--only", "pool", "--format", "prometheus", "--output", path]);
+    assert!(good.code <= 2, "{}", good.all());
+    assert!(good.stdout.is_empty(), "the report went to the file: {}", good.stdout);
+    let numbers = |text: &str| -> Vec<String> {
+        text.lines().filter(|l| !l.contains("dbrunbook_last_run_")).map(String::from).collect()
+    };
+    let written = std::fs::read_to_string(&file).unwrap();
+    check_exposition(&numbers(&written).join("\n"));
+    promtool_check(&["check", "metrics"], &written);
+    assert!(written.contains("\ndbrunbook_last_run_success 1\n"), "{written}");
+    assert!(written.contains("dbrunbook_up{"), "{written}");
+    // A run that produces no report (a fleet file that is not there): the numbers stay, marked
+    // as the last complete run's, and the file is still one promtool accepts.
+    let failed = dbrunbook(&[
+        "diagnose", "--all", "--config", "/nonexistent/dbrunbook.yaml", "--format", "prometheus", "--output", path,
+    ]);
+    assert_eq!(failed.code, 3, "{}", failed.all());
+    let marked = std::fs::read_to_string(&file).unwrap();
+    promtool_check(&["check", "metrics"], &marked);
+    assert!(marked.contains("\ndbrunbook_last_run_success 0\n"), "{marked}");
+    let samples = marked.lines().filter(|l| l.starts_with("dbrunbook_last_run_success ")).count();
+    assert_eq!(samples, 1, "{marked}");
+    assert_eq!(numbers(&marked), numbers(&written), "the old numbers are kept as they were");
+    // A usage error, too, marks the file rather than emptying it.
+    let usage = dbrunbook(&["diagnose", "--tga", "x", "--format", "prometheus", "--output", path]);
+    assert_eq!(usage.code, 3, "{}", usage.all());
+    assert_eq!(numbers(&std::fs::read_to_string(&file).unwrap()), numbers(&written));
+    assert_eq!(others_in(dir.path(), "dbrunbook.prom"), Vec::<String>::new(), "no temporary file left");
+}
+
+#[test]
+fn a_run_killed_before_its_report_leaves_the_old_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dbrunbook.json");
+    std::fs::write(&file, "{\"old\": true}\n").unwrap();
+    // A server that accepts and never answers: the run waits there until it is killed.
+    let hung = crate::support::fleet::Silent::start();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dbrunbook"))
+        .args(["diagnose", "--url", &format!("postgres://postgres@127.0.0.1:{}/postgres", hung.port)])
+        .args(["--timeout", "300s", "--connect-timeout", "300s", "--format", "json", "--output"])
+        .arg(&file)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while hung.accepted() == 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the run never connected");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "{\"old\": true}\n");
+    assert_eq!(others_in(dir.path(), "dbrunbook.json"), Vec::<String>::new());
+}
+
+#[test]
+fn a_usage_error_still_says_unknown_in_the_format_asked_for() {
+    let run = dbrunbook(&["diagnose", "--tga", "x", "--format", "nagios"]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert_eq!(run.stdout, "DBRUNBOOK UNKNOWN - unexpected argument '--tga' found\n");
+    check_plugin_output(&run.stdout, run.code).unwrap();
+    let run = dbrunbook(&["diagnose", "--format=json", "--tga", "x"]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    let doc = run.json();
+    assert_eq!((doc["status"].as_str(), doc["exit_code"].as_u64()), (Some("unknown"), Some(3)), "{doc:#}");
+    assert!(doc["error"].as_str().unwrap().contains("--tga"), "{doc:#}");
+    let run = dbrunbook(&["diagnose", "--tga", "x", "--format", "prometheus"]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(run.stdout.contains("\ndbrunbook_last_run_success 0\n"), "{}", run.stdout);
+    promtool_check(&["check", "metrics"], &run.stdout);
+    // Bad input found after parsing (a fleet target that is not in the file), in Nagios words.
+    let fleet = crate::support::fleet::FleetDir::new("targets:\n  - {name: orders, url: 'postgres://h/db'}\n");
+    let run = fleet.run(&["diagnose", "--target", "ordrs", "--format", "nagios"], &[]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(run.stdout.starts_with("DBRUNBOOK UNKNOWN - no target named 'ordrs'"), "{}", run.stdout);
+    // The table says it on stderr only.
+    let run = dbrunbook(&["diagnose", "--tga", "x"]);
+    assert_eq!((run.code, run.stdout.as_str()), (3, ""), "{}", run.all());
+}

@@ -26,14 +26,14 @@ pub fn all(global: &GlobalArgs, args: &CheckArgs) -> u8 {
 fn fleet(global: &GlobalArgs, args: &CheckArgs, checks: Vec<Selected>) -> u8 {
     let config = match fleet_file(global) {
         Ok(config) => config,
-        Err(message) => return refuse(&message),
+        Err(message) => return global.output().refuse(&message),
     };
     match plan(global, checks) {
         Ok(plan) => {
             let plan = Plan { spinner: false, ..plan };
             crate::fleet::run::diagnose(&global.output(), &args.fleet, &plan, &config)
         }
-        Err(report) => refuse(&report.checks[0].summary),
+        Err(report) => global.output().refuse(&report.checks[0].summary),
     }
 }
 
@@ -102,6 +102,9 @@ fn plan(global: &GlobalArgs, checks: Vec<Selected>) -> Result<Plan, Report> {
 fn run(global: &GlobalArgs, plan: &Plan, watch: Option<std::time::Duration>, command: &str) -> u8 {
     let url = global.url.as_deref();
     match watch {
+        Some(_) if global.output_file.is_some() => {
+            refuse("--output writes one report; with --watch, run it from cron instead")
+        }
         Some(every) => super::watch::run(&global.output(), every, command, || diagnose::run(plan, url)),
         None => global.output().print(&diagnose::run(plan, url)),
     }

@@ -18,7 +18,6 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 use super::config::{Config, TargetConfig};
 use crate::cli::FleetArgs;
 use crate::diagnose::{self, Plan};
-use crate::log::refuse;
 use crate::report::fleet::{FleetReport, FleetTarget};
 use crate::report::output::Output;
 use crate::target::Target;
@@ -33,11 +32,11 @@ pub fn diagnose(output: &Output, args: &FleetArgs, plan: &Plan, config: &Config)
     } else {
         match config.named(&args.target) {
             Ok(targets) => targets,
-            Err(message) => return refuse(&message),
+            Err(message) => return output.refuse(&message),
         }
     };
     if targets.is_empty() {
-        return refuse(&format!(
+        return output.refuse(&format!(
             "no target in {} carries the tag {}; tags in the file: {}",
             config.path.display(),
             args.tag.join(" or "),
@@ -46,7 +45,7 @@ pub fn diagnose(output: &Output, args: &FleetArgs, plan: &Plan, config: &Config)
     }
     let runtime = match diagnose::runtime() {
         Ok(rt) => rt,
-        Err(message) => return refuse(&message),
+        Err(message) => return output.refuse(&message),
     };
     let progress = progress_bar(targets.len());
     let resolved: Vec<_> = targets.iter().map(|tc| tc.resolve(&env)).collect();

@@ -15,6 +15,10 @@ impl Render for Nagios {
     fn fleet(&self, fleet: &FleetReport) -> String {
         render_fleet(fleet)
     }
+
+    fn failure(&self, message: &str) -> String {
+        format!("DBRUNBOOK UNKNOWN - {}\n", clean(message))
+    }
 }
 
 fn render(report: &Report) -> String {

@@ -22,6 +22,53 @@ impl Render for Prometheus {
         let reports: Vec<(&str, &Report)> = fleet.targets.iter().map(|t| (t.name.as_str(), &t.report)).collect();
         render_targets(&reports)
     }
+
+    fn failure(&self, _message: &str) -> String {
+        run_marker(false, unix_now())
+    }
+}
+
+/// The families of [`run_marker`], which only a run's own record carries (`--output`, a
+/// failed run's stdout), never a probe.
+const RUN_MARKER: [&str; 2] = ["dbrunbook_last_run_success", "dbrunbook_last_run_timestamp_seconds"];
+
+/// Whether the run that wrote this produced a complete report, and when it ran: what
+/// node_exporter's textfile collector passes on, so that a failing cron run is an alert
+/// (`dbrunbook_last_run_success == 0`) and a run that stopped happening shows its age.
+pub fn run_marker(success: bool, at_unix: f64) -> String {
+    let [ok, at] = RUN_MARKER;
+    format!(
+        "# HELP {ok} 1 when the last run wrote a complete report, 0 when it failed (the numbers above are then the last complete report's).\n\
+         # TYPE {ok} gauge\n{ok} {}\n\
+         # HELP {at} When the last run ran, complete or not, as a Unix time.\n\
+         # TYPE {at} gauge\n{at} {}\n",
+        u8::from(success),
+        number(at_unix.floor())
+    )
+}
+
+/// An exposition without its run marker, to which a new one is added.
+pub fn without_run_marker(text: &str) -> String {
+    text.lines()
+        .filter(|line| {
+            let name = line
+                .strip_prefix("# HELP ")
+                .or_else(|| line.strip_prefix("# TYPE "))
+                .unwrap_or(line);
+            !RUN_MARKER.iter().any(|m| {
+                name.strip_prefix(m)
+                    .is_some_and(|rest| rest.starts_with([' ', '{']))
+            })
+        })
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
+/// Now, as a Unix time in seconds.
+pub fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// One family: its help text and its samples (labels, value), in the order they came.
@@ -135,11 +182,13 @@ fn family_name(m: &Metric) -> String {
 }
 
 /// The families this renderer defines itself.
-const RESERVED: [&str; 4] = [
+const RESERVED: [&str; 6] = [
     "dbrunbook_up",
     "dbrunbook_run_duration_seconds",
     "dbrunbook_check_status",
     "dbrunbook_check_runbook",
+    RUN_MARKER[0],
+    RUN_MARKER[1],
 ];
 
 fn unit_words(unit: Unit) -> &'static str {
