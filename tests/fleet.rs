@@ -590,6 +590,9 @@ fn a_target_by_name_runs_with_its_options_and_a_typo_is_told_the_closest_name() 
         .map(|t| t["name"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(names, ["billing", "orders-prod"]);
+    // A Nagios service per target: one target's report is its own plugin line.
+    let run = fleet.run(&["diagnose", "--target", "orders-prod", "--only", "connect", "--format", "nagios"], &[]);
+    assert!(run.stdout.starts_with("DBRUNBOOK CONNECT WARNING - a replica was expected"), "{}", run.stdout);
     let run = fleet.run(&["diagnose", "--target", "orders-prd"], &[]);
     assert_eq!(run.code, 3, "{}", run.all());
     assert!(

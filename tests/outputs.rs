@@ -231,9 +231,11 @@ fn check_perf_item(label: &str, quoted: bool, data: &str) -> Result<(), String> 
 /// The whole plugin output: one line, `SERVICE STATUS - text | perfdata`, with the status the
 /// exit code says.
 fn check_plugin_output(stdout: &str, code: i32) -> Result<usize, String> {
-    let line = stdout.strip_suffix('\n').ok_or("no final newline")?;
-    if line.contains('\n') {
-        return Err("more than one line".into());
+    let all = stdout.strip_suffix('\n').ok_or("no final newline")?;
+    // The plugin's long output after the first line: text only, no more perfdata here.
+    let (line, long) = all.split_once('\n').unwrap_or((all, ""));
+    if long.contains('|') {
+        return Err("a '|' in the long output".into());
     }
     let (text, perf) = line.split_once(" | ").unwrap_or((line, ""));
     if text.contains('|') {
@@ -276,13 +278,14 @@ fn nagios_grammar_checker_refuses_what_the_guidelines_refuse() {
         "DBRUNBOOK OK - x | a=NaN\n",
         "DBRUNBOOK WARNING - x | a=1\n",
         "DBRUNBOOK OK - x | a=1;;;1%\n",
-        "DBRUNBOOK OK - x\nsecond line\n",
+        "DBRUNBOOK OK - x\nlong output | with perfdata\n",
     ] {
         assert!(check_plugin_output(bad, 0).is_err(), "accepted {bad:?}");
     }
     for good in [
         "DBRUNBOOK OK - x | a=1 'b c'=2.5%;80;95;0;100 d=U e=3c;;@1: f=0s;10:;~:20\n",
         "DBRUNBOOK OK - x\n",
+        "DBRUNBOOK OK - x | a=1\npool OK: fine\n  pool states: state=idle, connections=3\n",
     ] {
         assert!(
             check_plugin_output(good, 0).is_ok(),
@@ -301,6 +304,10 @@ fn nagios_line_follows_the_plugin_grammar_for_every_check_on_both_engines() {
             let run = dbrunbook(&[command, "--url", &url, "--format", "nagios"]);
             let items = check_plugin_output(&run.stdout, run.code)
                 .unwrap_or_else(|e| panic!("{command} on {url}: {e}\n{}", run.all()));
+            // diagnose: the first line, then a line per check (findings indented below).
+            let per_check = run.stdout.lines().skip(1).filter(|l| !l.starts_with("  ")).count();
+            let expected = if *command == "diagnose" { commands.len() - 1 } else { 0 };
+            assert_eq!(per_check, expected, "{command} on {url}:\n{}", run.stdout);
             // A check that could not see (slow without statement statistics) has no figures.
             assert!(
                 items > 0 || run.code == 3,
