@@ -30,10 +30,16 @@ fn config(exporter_port: u16, targets: &str) -> String {
     for (from, to) in [
         ("scrape_interval: 1m", "scrape_interval: 3s".to_string()),
         ("scrape_timeout: 40s", "scrape_timeout: 3s".to_string()),
-        ("targets: [orders-prod, billing-replica]", format!("targets: [{targets}]")),
+        (
+            "targets: [orders-prod, billing-replica]",
+            format!("targets: [{targets}]"),
+        ),
         ("dbrunbook-exporter:9187", format!("127.0.0.1:{exporter_port}")),
     ] {
-        assert!(scrape.contains(from), "the README's scrape config no longer has {from}:\n{block}");
+        assert!(
+            scrape.contains(from),
+            "the README's scrape config no longer has {from}:\n{block}"
+        );
         scrape = scrape.replace(from, &to);
     }
     format!("global:\n  scrape_interval: 3s\n  evaluation_interval: 1s\nrule_files: [rules.yml]\n{scrape}")
@@ -58,7 +64,10 @@ fn still_firing(alerts: &[Value], name: &str, labels: &[(&str, &str)], active_at
     let alert = find_alert(alerts, name, labels)
         .unwrap_or_else(|| panic!("{name} {labels:?} went silent {why}; alerts:\n{alerts:#?}"));
     assert_eq!(alert["state"], "firing", "{why}: {alert:#?}");
-    assert_eq!(alert["activeAt"], active_at, "{name} was reset (resolved and fired again) {why}: {alert:#?}");
+    assert_eq!(
+        alert["activeAt"], active_at,
+        "{name} was reset (resolved and fired again) {why}: {alert:#?}"
+    );
 }
 
 /// The firing `ALERTS` series of the alert has a sample at every evaluation between `from`
@@ -73,7 +82,11 @@ fn no_gap(prom: &Prometheus, selector: &str, from: f64, to: f64) {
         "{query} does not cover {from}..{to}: {times:?}"
     );
     for pair in times.windows(2) {
-        assert!(pair[1] - pair[0] <= STEP + 0.001, "{query} had a gap at {}: {times:?}", pair[0]);
+        assert!(
+            pair[1] - pair[0] <= STEP + 0.001,
+            "{query} had a gap at {}: {times:?}",
+            pair[0]
+        );
     }
 }
 
@@ -100,7 +113,15 @@ fn a_down_target_stays_firing_when_serve_stops_and_the_probe_failure_fires() {
     let description = prom.wait_alerts(
         "DbrunbookProbeFailed for the down target",
         LIMIT,
-        |alerts| still_firing(alerts, "DbrunbookConnectionFailed", &key, &active_at, "after serve stopped"),
+        |alerts| {
+            still_firing(
+                alerts,
+                "DbrunbookConnectionFailed",
+                &key,
+                &active_at,
+                "after serve stopped",
+            )
+        },
         |alerts| {
             firing(alerts, "DbrunbookProbeFailed", &[("target", "down")])?;
             let held = find_alert(alerts, "DbrunbookConnectionFailed", &key)?;
@@ -112,7 +133,10 @@ fn a_down_target_stays_firing_when_serve_stops_and_the_probe_failure_fires() {
     let up = prom.api(&format!("/api/v1/query?query=dbrunbook_up&time={now:.3}"));
     assert_eq!(up["result"].as_array().map(Vec::len), Some(0), "{up:#}");
     assert!(description.contains("not being scraped"), "{description}");
-    assert!(description.contains("dbrunbook diagnose --target 'down'"), "{description}");
+    assert!(
+        description.contains("dbrunbook diagnose --target 'down'"),
+        "{description}"
+    );
     no_gap(
         &prom,
         "alertname=\"DbrunbookConnectionFailed\",target=\"down\",severity=\"critical\"",
@@ -147,9 +171,21 @@ fn an_idle_transaction_that_turns_critical_never_resolves_its_warning() {
     let critical = prom.wait_alerts(
         "the critical DbrunbookIdleInTransaction",
         LIMIT,
-        |alerts| still_firing(alerts, "DbrunbookIdleInTransaction", &warning, &active_at, "on the way to critical"),
         |alerts| {
-            firing(alerts, "DbrunbookIdleInTransaction", &[("target", "orders"), ("severity", "critical")])?;
+            still_firing(
+                alerts,
+                "DbrunbookIdleInTransaction",
+                &warning,
+                &active_at,
+                "on the way to critical",
+            )
+        },
+        |alerts| {
+            firing(
+                alerts,
+                "DbrunbookIdleInTransaction",
+                &[("target", "orders"), ("severity", "critical")],
+            )?;
             find_alert(alerts, "DbrunbookIdleInTransaction", &[("severity", "critical")]).cloned()
         },
     );
@@ -163,8 +199,14 @@ fn an_idle_transaction_that_turns_critical_never_resolves_its_warning() {
     // What the page says: the status, the check's numbers by name, the command for this target.
     let description = critical["annotations"]["description"].as_str().unwrap_or_default();
     assert!(description.contains("is CRITICAL"), "{description}");
-    assert!(description.contains("longest_idle_in_transaction_seconds "), "{description}");
+    assert!(
+        description.contains("longest_idle_in_transaction_seconds "),
+        "{description}"
+    );
     assert!(description.contains("idle_in_transaction 1;"), "{description}");
-    assert!(description.contains("dbrunbook diagnose --target 'orders'"), "{description}");
+    assert!(
+        description.contains("dbrunbook diagnose --target 'orders'"),
+        "{description}"
+    );
     assert!(!description.contains("URL"), "{description}");
 }

@@ -571,16 +571,40 @@ fn a_target_by_name_runs_with_its_options_and_a_typo_is_told_the_closest_name() 
     ));
     // The name an alert carries: that target only, with its own options (a replica expected
     // of the primary: WARNING).
-    let run = fleet.run(&["diagnose", "--target", "orders-prod", "--only", "connect", "--format", "json"], &[]);
+    let run = fleet.run(
+        &[
+            "diagnose",
+            "--target",
+            "orders-prod",
+            "--only",
+            "connect",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
     let targets = by_name(&run.json());
     assert_eq!(targets.keys().collect::<Vec<_>>(), ["orders-prod"], "{}", run.stdout);
     let connect = &targets["orders-prod"]["checks"][0];
     assert_eq!(connect["status"], "warning", "{connect:#}");
-    assert!(connect["summary"].as_str().unwrap().contains("a replica was expected"), "{connect:#}");
+    assert!(
+        connect["summary"].as_str().unwrap().contains("a replica was expected"),
+        "{connect:#}"
+    );
     assert_eq!(run.code, 1);
     // The same server without the option, by the other name, in the same run.
     let run = fleet.run(
-        &["diagnose", "--target", "billing", "--target", "orders-prod", "--only", "connect", "--format", "json"],
+        &[
+            "diagnose",
+            "--target",
+            "billing",
+            "--target",
+            "orders-prod",
+            "--only",
+            "connect",
+            "--format",
+            "json",
+        ],
         &[],
     );
     let names: Vec<String> = run.json()["targets"]
@@ -591,8 +615,24 @@ fn a_target_by_name_runs_with_its_options_and_a_typo_is_told_the_closest_name() 
         .collect();
     assert_eq!(names, ["billing", "orders-prod"]);
     // A Nagios service per target: one target's report is its own plugin line.
-    let run = fleet.run(&["diagnose", "--target", "orders-prod", "--only", "connect", "--format", "nagios"], &[]);
-    assert!(run.stdout.starts_with("DBRUNBOOK CONNECT WARNING - a replica was expected"), "{}", run.stdout);
+    let run = fleet.run(
+        &[
+            "diagnose",
+            "--target",
+            "orders-prod",
+            "--only",
+            "connect",
+            "--format",
+            "nagios",
+        ],
+        &[],
+    );
+    assert!(
+        run.stdout
+            .starts_with("DBRUNBOOK CONNECT WARNING - a replica was expected"),
+        "{}",
+        run.stdout
+    );
     let run = fleet.run(&["diagnose", "--target", "orders-prd"], &[]);
     assert_eq!(run.code, 3, "{}", run.all());
     assert!(
@@ -603,5 +643,10 @@ fn a_target_by_name_runs_with_its_options_and_a_typo_is_told_the_closest_name() 
         run.stderr
     );
     let run = fleet.run(&["diagnose", "--target", "billing", "--url", &shared_pg_url()], &[]);
-    assert_eq!(run.code, 3, "--target and --url together are a usage error: {}", run.all());
+    assert_eq!(
+        run.code,
+        3,
+        "--target and --url together are a usage error: {}",
+        run.all()
+    );
 }

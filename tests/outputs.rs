@@ -503,7 +503,10 @@ fn prometheus_rules_have_one_alert_per_runbook_linked_to_its_page() {
     for rule in &rules {
         let id = rule["labels"]["runbook"].as_str().unwrap();
         let same: Vec<&serde_json::Value> = rules.iter().filter(|r| r["labels"]["runbook"] == id).collect();
-        assert!(same.iter().all(|r| r["alert"] == rule["alert"]), "one alert name for {id}");
+        assert!(
+            same.iter().all(|r| r["alert"] == rule["alert"]),
+            "one alert name for {id}"
+        );
         let severities: Vec<&str> = same.iter().map(|r| r["labels"]["severity"].as_str().unwrap()).collect();
         let mut unique = severities.clone();
         unique.dedup();
@@ -656,11 +659,24 @@ fn output_file_keeps_the_last_complete_report_and_marks_a_failed_run() {
     let file = dir.path().join("dbrunbook.prom");
     let path = file.to_str().unwrap();
     let url = shared_pg_url();
-    let good = dbrunbook(&["diagnose", "--url", &url, "--only", "pool", "--format", "prometheus", "--output", path]);
+    let good = dbrunbook(&[
+        "diagnose",
+        "--url",
+        &url,
+        "--only",
+        "pool",
+        "--format",
+        "prometheus",
+        "--output",
+        path,
+    ]);
     assert!(good.code <= 2, "{}", good.all());
     assert!(good.stdout.is_empty(), "the report went to the file: {}", good.stdout);
     let numbers = |text: &str| -> Vec<String> {
-        text.lines().filter(|l| !l.contains("dbrunbook_last_run_")).map(String::from).collect()
+        text.lines()
+            .filter(|l| !l.contains("dbrunbook_last_run_"))
+            .map(String::from)
+            .collect()
     };
     let written = std::fs::read_to_string(&file).unwrap();
     check_exposition(&numbers(&written).join("\n"));
@@ -670,20 +686,38 @@ fn output_file_keeps_the_last_complete_report_and_marks_a_failed_run() {
     // A run that produces no report (a fleet file that is not there): the numbers stay, marked
     // as the last complete run's, and the file is still one promtool accepts.
     let failed = dbrunbook(&[
-        "diagnose", "--all", "--config", "/nonexistent/dbrunbook.yaml", "--format", "prometheus", "--output", path,
+        "diagnose",
+        "--all",
+        "--config",
+        "/nonexistent/dbrunbook.yaml",
+        "--format",
+        "prometheus",
+        "--output",
+        path,
     ]);
     assert_eq!(failed.code, 3, "{}", failed.all());
     let marked = std::fs::read_to_string(&file).unwrap();
     promtool_check(&["check", "metrics"], &marked);
     assert!(marked.contains("\ndbrunbook_last_run_success 0\n"), "{marked}");
-    let samples = marked.lines().filter(|l| l.starts_with("dbrunbook_last_run_success ")).count();
+    let samples = marked
+        .lines()
+        .filter(|l| l.starts_with("dbrunbook_last_run_success "))
+        .count();
     assert_eq!(samples, 1, "{marked}");
-    assert_eq!(numbers(&marked), numbers(&written), "the old numbers are kept as they were");
+    assert_eq!(
+        numbers(&marked),
+        numbers(&written),
+        "the old numbers are kept as they were"
+    );
     // A usage error, too, marks the file rather than emptying it.
     let usage = dbrunbook(&["diagnose", "--tga", "x", "--format", "prometheus", "--output", path]);
     assert_eq!(usage.code, 3, "{}", usage.all());
     assert_eq!(numbers(&std::fs::read_to_string(&file).unwrap()), numbers(&written));
-    assert_eq!(others_in(dir.path(), "dbrunbook.prom"), Vec::<String>::new(), "no temporary file left");
+    assert_eq!(
+        others_in(dir.path(), "dbrunbook.prom"),
+        Vec::<String>::new(),
+        "no temporary file left"
+    );
 }
 
 #[test]
@@ -694,8 +728,20 @@ fn a_run_killed_before_its_report_leaves_the_old_file() {
     // A server that accepts and never answers: the run waits there until it is killed.
     let hung = crate::support::fleet::Silent::start();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dbrunbook"))
-        .args(["diagnose", "--url", &format!("postgres://postgres@127.0.0.1:{}/postgres", hung.port)])
-        .args(["--timeout", "300s", "--connect-timeout", "300s", "--format", "json", "--output"])
+        .args([
+            "diagnose",
+            "--url",
+            &format!("postgres://postgres@127.0.0.1:{}/postgres", hung.port),
+        ])
+        .args([
+            "--timeout",
+            "300s",
+            "--connect-timeout",
+            "300s",
+            "--format",
+            "json",
+            "--output",
+        ])
         .arg(&file)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
@@ -704,7 +750,10 @@ fn a_run_killed_before_its_report_leaves_the_old_file() {
         .unwrap();
     let started = std::time::Instant::now();
     while hung.accepted() == 0 {
-        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the run never connected");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the run never connected"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     child.kill().unwrap();
@@ -722,17 +771,29 @@ fn a_usage_error_still_says_unknown_in_the_format_asked_for() {
     let run = dbrunbook(&["diagnose", "--format=json", "--tga", "x"]);
     assert_eq!(run.code, 3, "{}", run.all());
     let doc = run.json();
-    assert_eq!((doc["status"].as_str(), doc["exit_code"].as_u64()), (Some("unknown"), Some(3)), "{doc:#}");
+    assert_eq!(
+        (doc["status"].as_str(), doc["exit_code"].as_u64()),
+        (Some("unknown"), Some(3)),
+        "{doc:#}"
+    );
     assert!(doc["error"].as_str().unwrap().contains("--tga"), "{doc:#}");
     let run = dbrunbook(&["diagnose", "--tga", "x", "--format", "prometheus"]);
     assert_eq!(run.code, 3, "{}", run.all());
-    assert!(run.stdout.contains("\ndbrunbook_last_run_success 0\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("\ndbrunbook_last_run_success 0\n"),
+        "{}",
+        run.stdout
+    );
     promtool_check(&["check", "metrics"], &run.stdout);
     // Bad input found after parsing (a fleet target that is not in the file), in Nagios words.
     let fleet = crate::support::fleet::FleetDir::new("targets:\n  - {name: orders, url: 'postgres://h/db'}\n");
     let run = fleet.run(&["diagnose", "--target", "ordrs", "--format", "nagios"], &[]);
     assert_eq!(run.code, 3, "{}", run.all());
-    assert!(run.stdout.starts_with("DBRUNBOOK UNKNOWN - no target named 'ordrs'"), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("DBRUNBOOK UNKNOWN - no target named 'ordrs'"),
+        "{}",
+        run.stdout
+    );
     // The table says it on stderr only.
     let run = dbrunbook(&["diagnose", "--tga", "x"]);
     assert_eq!((run.code, run.stdout.as_str()), (3, ""), "{}", run.all());

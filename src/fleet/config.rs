@@ -246,7 +246,12 @@ impl Config {
         let mut close: Vec<(usize, &str)> = self
             .targets
             .iter()
-            .map(|t| (edit_distance(&name.to_lowercase(), &t.name.to_lowercase()), t.name.as_str()))
+            .map(|t| {
+                (
+                    edit_distance(&name.to_lowercase(), &t.name.to_lowercase()),
+                    t.name.as_str(),
+                )
+            })
             .filter(|(d, candidate)| *d <= (candidate.chars().count() / 3).max(2))
             .collect();
         close.sort();

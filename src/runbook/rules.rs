@@ -236,7 +236,9 @@ fn probe_failed_rule(rb: Option<&Runbook>, opts: &RulesOptions) -> Rule {
     let expr = [
         format!("label_replace(up{{job=\"{job}\"}} == 0, \"target\", \"$1\", \"instance\", \"(.*)\")"),
         format!("(up{{job!=\"{job}\"}} == 0 and on(job, instance) last_over_time(dbrunbook_up[{hold}]))"),
-        format!("((last_over_time(dbrunbook_up[{hold}]) unless on(target) dbrunbook_up) and on(job, instance) up == 1)"),
+        format!(
+            "((last_over_time(dbrunbook_up[{hold}]) unless on(target) dbrunbook_up) and on(job, instance) up == 1)"
+        ),
         "dbrunbook_last_run_success == 0".to_string(),
     ]
     .join(" or ");
@@ -248,7 +250,10 @@ fn probe_failed_rule(rb: Option<&Runbook>, opts: &RulesOptions) -> Rule {
          Check the exporter, then reach the database directly: {{{{ if $labels.target }}}}{DIAGNOSE}{{{{ else }}}}dbrunbook diagnose --all where the textfile is written{{{{ end }}}} (the runbook: dbrunbook runbooks show {PROBE_FAILED})."
     );
     // The embedded runbook is always there; a user's may replace it by id.
-    let title = rb.map_or_else(|| "dbrunbook's numbers are not being collected".into(), |rb| literal(&rb.title));
+    let title = rb.map_or_else(
+        || "dbrunbook's numbers are not being collected".into(),
+        |rb| literal(&rb.title),
+    );
     Rule {
         alert: alert_name(PROBE_FAILED),
         expr,

@@ -28,7 +28,10 @@ impl Prometheus {
     /// Starts `binary` with `config` (prometheus.yml; its `rule_files` may name `rules.yml`) and
     /// `rules` written beside it; returns once the API answers.
     pub fn start(binary: &std::path::Path, config: &str, rules: &str) -> Prometheus {
-        let dir = tempfile::Builder::new().prefix("dbrunbook-prometheus-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("dbrunbook-prometheus-")
+            .tempdir()
+            .unwrap();
         std::fs::write(dir.path().join("prometheus.yml"), config).unwrap();
         std::fs::write(dir.path().join("rules.yml"), rules).unwrap();
         let port = free_port();
@@ -90,7 +93,10 @@ impl Prometheus {
 
     /// The active alerts (pending and firing).
     pub fn alerts(&self) -> Vec<Value> {
-        self.api("/api/v1/alerts")["alerts"].as_array().cloned().unwrap_or_default()
+        self.api("/api/v1/alerts")["alerts"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Polls the alerts until `ready` finds what it wants (bounded by `limit`); `each` sees every
@@ -157,9 +163,9 @@ impl Drop for Prometheus {
 
 /// The alert of this name whose labels include every pair of `labels`.
 pub fn find_alert<'a>(alerts: &'a [Value], name: &str, labels: &[(&str, &str)]) -> Option<&'a Value> {
-    alerts.iter().find(|a| {
-        a["labels"]["alertname"] == name && labels.iter().all(|(k, v)| a["labels"][*k] == *v)
-    })
+    alerts
+        .iter()
+        .find(|a| a["labels"]["alertname"] == name && labels.iter().all(|(k, v)| a["labels"][*k] == *v))
 }
 
 fn url_encode(s: &str) -> String {
