@@ -52,6 +52,15 @@ fn rules() -> String {
     run.stdout
 }
 
+/// `serve` on this fleet file, and Prometheus scraping its one target with the exported rules;
+/// `None` (the test skipped) without Debian's prometheus package outside CI.
+fn watched(fleet: &str, target: &str) -> Option<(Exporter, Prometheus)> {
+    let binary = Prometheus::binary()?;
+    let exporter = Exporter::start(FleetDir::new(fleet), &SERVE_ARGS);
+    let prom = Prometheus::start(&binary, &config(exporter.port, target), &rules());
+    Some((exporter, prom))
+}
+
 /// The alert's activeAt when it is firing.
 fn firing(alerts: &[Value], name: &str, labels: &[(&str, &str)]) -> Option<String> {
     find_alert(alerts, name, labels)
@@ -92,14 +101,12 @@ fn no_gap(prom: &Prometheus, selector: &str, from: f64, to: f64) {
 
 #[test]
 fn a_down_target_stays_firing_when_serve_stops_and_the_probe_failure_fires() {
-    let Some(binary) = Prometheus::binary() else { return };
     // Nothing listens there: the connect check is CRITICAL, connection refused.
     let closed = free_port();
-    let fleet = FleetDir::new(&format!(
-        "targets:\n  - name: down\n    url: postgres://postgres@127.0.0.1:{closed}/postgres\n"
-    ));
-    let mut exporter = Exporter::start(fleet, &SERVE_ARGS);
-    let prom = Prometheus::start(&binary, &config(exporter.port, "down"), &rules());
+    let fleet = format!("targets:\n  - name: down\n    url: postgres://postgres@127.0.0.1:{closed}/postgres\n");
+    let Some((mut exporter, prom)) = watched(&fleet, "down") else {
+        return;
+    };
     let key = [("target", "down"), ("severity", "critical")];
     let active_at = prom.wait_alerts(
         "the down target's critical DbrunbookConnectionFailed",
@@ -147,17 +154,20 @@ fn a_down_target_stays_firing_when_serve_stops_and_the_probe_failure_fires() {
 
 #[test]
 fn an_idle_transaction_that_turns_critical_never_resolves_its_warning() {
-    let Some(binary) = Prometheus::binary() else { return };
+    if Prometheus::binary().is_none() {
+        return;
+    }
     let pg = ThrowawayPg::start(PgOptions::default());
     let url = pg.url("postgres", "postgres");
     // WARNING after 2s idle in the transaction, CRITICAL after 25s; the fresh server's restart
     // is not this test's incident.
-    let fleet = FleetDir::new(&format!(
+    let fleet = format!(
         "targets:\n  - name: orders\n    url: {url}\n    thresholds:\n      \
          queries: {{idle-warning: 2s, idle-critical: 25s}}\n      connect: {{restarted-within: 1ms}}\n"
-    ));
-    let exporter = Exporter::start(fleet, &SERVE_ARGS);
-    let prom = Prometheus::start(&binary, &config(exporter.port, "orders"), &rules());
+    );
+    let Some((_exporter, prom)) = watched(&fleet, "orders") else {
+        return;
+    };
     let mut held = Held::new();
     held.pg(&url, 1, "BEGIN; SELECT 1");
     let warning = [("target", "orders"), ("severity", "warning")];

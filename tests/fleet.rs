@@ -569,20 +569,17 @@ fn a_target_by_name_runs_with_its_options_and_a_typo_is_told_the_closest_name() 
          \x20 - name: billing\n    url: {pg}\n",
         pg = shared_pg_url()
     ));
+    // The connect check of these targets, by name, in this format.
+    let connect_of = |names: &[&str], format: &str| {
+        let mut args = vec!["diagnose", "--only", "connect", "--format", format];
+        for name in names {
+            args.extend(["--target", name]);
+        }
+        fleet.run(&args, &[])
+    };
     // The name an alert carries: that target only, with its own options (a replica expected
     // of the primary: WARNING).
-    let run = fleet.run(
-        &[
-            "diagnose",
-            "--target",
-            "orders-prod",
-            "--only",
-            "connect",
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let run = connect_of(&["orders-prod"], "json");
     let targets = by_name(&run.json());
     assert_eq!(targets.keys().collect::<Vec<_>>(), ["orders-prod"], "{}", run.stdout);
     let connect = &targets["orders-prod"]["checks"][0];
@@ -593,20 +590,7 @@ fn a_target_by_name_runs_with_its_options_and_a_typo_is_told_the_closest_name() 
     );
     assert_eq!(run.code, 1);
     // The same server without the option, by the other name, in the same run.
-    let run = fleet.run(
-        &[
-            "diagnose",
-            "--target",
-            "billing",
-            "--target",
-            "orders-prod",
-            "--only",
-            "connect",
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let run = connect_of(&["billing", "orders-prod"], "json");
     let names: Vec<String> = run.json()["targets"]
         .as_array()
         .unwrap()
@@ -615,18 +599,7 @@ fn a_target_by_name_runs_with_its_options_and_a_typo_is_told_the_closest_name() 
         .collect();
     assert_eq!(names, ["billing", "orders-prod"]);
     // A Nagios service per target: one target's report is its own plugin line.
-    let run = fleet.run(
-        &[
-            "diagnose",
-            "--target",
-            "orders-prod",
-            "--only",
-            "connect",
-            "--format",
-            "nagios",
-        ],
-        &[],
-    );
+    let run = connect_of(&["orders-prod"], "nagios");
     assert!(
         run.stdout
             .starts_with("DBRUNBOOK CONNECT WARNING - a replica was expected"),
