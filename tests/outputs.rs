@@ -798,3 +798,60 @@ fn a_usage_error_still_says_unknown_in_the_format_asked_for() {
     let run = dbrunbook(&["diagnose", "--tga", "x"]);
     assert_eq!((run.code, run.stdout.as_str()), (3, ""), "{}", run.all());
 }
+
+#[test]
+fn probe_failed_fires_for_an_emptied_textfile_and_a_failed_run_in_promtool() {
+    let Some(promtool) = optional_program("promtool", "prometheus") else {
+        return;
+    };
+    let rules = dbrunbook(&["runbooks", "export", "--format", "prometheus-rules", "--for", "1m"]);
+    assert_eq!(rules.code, 0, "{}", rules.all());
+    let mut file: serde_json::Value = serde_norway::from_str(&rules.stdout).unwrap();
+    for rule in file["groups"][0]["rules"].as_array_mut().unwrap() {
+        rule.as_object_mut().unwrap().remove("annotations");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rules.yml"), serde_norway::to_string(&file).unwrap()).unwrap();
+    let failed = |labels: serde_json::Value| {
+        let mut labels = labels;
+        labels["severity"] = "critical".into();
+        labels["runbook"] = "probe-failed".into();
+        serde_json::json!({"exp_labels": labels})
+    };
+    // node_exporter on host a scrapes fine, but its textfile stopped bringing the target
+    // `orders` after 5m (emptied); on host b the cron run keeps failing.
+    let test = serde_json::json!({
+        "rule_files": ["rules.yml"],
+        "evaluation_interval": "1m",
+        "tests": [{
+            "interval": "1m",
+            "input_series": [
+                {"series": "up{job=\"node\",instance=\"a\"}", "values": "1x30"},
+                {"series": "dbrunbook_up{job=\"node\",instance=\"a\",target=\"orders\"}", "values": "1x5 _x25"},
+                {"series": "up{job=\"node\",instance=\"b\"}", "values": "1x30"},
+                {"series": "dbrunbook_last_run_success{job=\"node\",instance=\"b\"}", "values": "0x30"},
+            ],
+            "alert_rule_test": [
+                {"eval_time": "3m", "alertname": "DbrunbookProbeFailed", "exp_alerts": [
+                    failed(serde_json::json!({"job": "node", "instance": "b"})),
+                ]},
+                {"eval_time": "20m", "alertname": "DbrunbookProbeFailed", "exp_alerts": [
+                    failed(serde_json::json!({"job": "node", "instance": "a", "target": "orders"})),
+                    failed(serde_json::json!({"job": "node", "instance": "b"})),
+                ]},
+            ],
+        }],
+    });
+    std::fs::write(dir.path().join("test.yml"), serde_norway::to_string(&test).unwrap()).unwrap();
+    let out = std::process::Command::new(promtool)
+        .args(["test", "rules", "test.yml"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
