@@ -326,6 +326,36 @@ mod tests {
     }
 
     #[test]
+    fn the_warning_rule_holds_through_critical_and_each_severity_has_its_rule() {
+        let catalog = Catalog::embedded().unwrap();
+        let severities_of = |id: &str| {
+            severities(catalog.get(id).unwrap())
+                .into_iter()
+                .map(|(s, held)| (s, held.iter().map(|h| h.exit_code()).collect::<Vec<_>>()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            severities_of("idle-in-transaction"),
+            [(Status::Warning, vec![1, 2]), (Status::Critical, vec![2])]
+        );
+        assert_eq!(severities_of("migration-dirty"), [(Status::Critical, vec![2])]);
+        assert_eq!(
+            severities_of("slow-statements"),
+            [
+                (Status::Warning, vec![1, 2]),
+                (Status::Critical, vec![2]),
+                (Status::Unknown, vec![3])
+            ]
+        );
+        assert_eq!(in_statuses("x", &[Status::Warning, Status::Critical]), "(x >= 1 <= 2)");
+        assert_eq!(in_statuses("x", &[Status::Unknown]), "(x == 3)");
+        let expr = runbook_expr("a\"b", &[Status::Critical], Duration::from_secs(1800));
+        assert!(expr.contains("runbook=\"a\\\"b\""), "{expr}");
+        assert!(expr.contains("last_over_time(dbrunbook_check_status[30m])"), "{expr}");
+        assert!(expr.ends_with("unless on(target) dbrunbook_up)"), "{expr}");
+    }
+
+    #[test]
     fn every_embedded_runbook_gets_one_rule_on_its_check_and_runbook() {
         let catalog = Catalog::embedded().unwrap();
         let text = render(
