@@ -51,19 +51,35 @@ fn render(report: &Report) -> String {
     line
 }
 
-/// The first line of several checks: those not OK with their status, then how many are OK.
+/// The first line of several checks: the worst check with the start of its summary (what a
+/// Nagios list shows), the others not OK with their status, then how many are OK.
 fn headline(checks: &[CheckResult]) -> String {
-    let mut parts: Vec<String> = checks
+    let worst = checks
         .iter()
         .filter(|c| c.status != Status::Ok)
-        .map(|c| format!("{} {}", c.check, c.status.label()))
-        .collect();
+        .max_by_key(|c| (c.status.severity(), std::cmp::Reverse(c.check.as_str())));
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(w) = worst {
+        let summary = clean(&w.summary);
+        let cut: String = summary.chars().take(HEADLINE_SUMMARY).collect();
+        let more = if cut.len() < summary.len() { "..." } else { "" };
+        parts.push(format!("{} {}: {cut}{more}", w.check, w.status.label()));
+    }
+    parts.extend(
+        checks
+            .iter()
+            .filter(|c| c.status != Status::Ok && !worst.is_some_and(|w| std::ptr::eq(*c, w)))
+            .map(|c| format!("{} {}", c.check, c.status.label())),
+    );
     let ok = checks.iter().filter(|c| c.status == Status::Ok).count();
     if ok > 0 {
         parts.push(format!("{ok} OK"));
     }
-    parts.join(", ")
+    parts.join("; ")
 }
+
+/// Characters of the worst check's summary on the first line; the whole of it is below.
+const HEADLINE_SUMMARY: usize = 100;
 
 /// The plugin's long output: each check's summary, then each finding of a check not OK as
 /// `  check kind: field=value, ...`.
@@ -261,7 +277,7 @@ mod tests {
         ]);
         assert_eq!(
             render(&r),
-            "DBRUNBOOK CRITICAL - locks CRITICAL, 1 OK | pool_connections=3\n\
+            "DBRUNBOOK CRITICAL - locks CRITICAL: 2 blocked / behind 4242; 1 OK | pool_connections=3\n\
              pool OK: fine\n\
              locks CRITICAL: 2 blocked / behind 4242\n  \
              locks blocked: pid=4243, blocked_by=4242, query=UPDATE t SET a = 1  WHERE id = 2\n"
