@@ -213,7 +213,7 @@ fn an_idle_transaction_that_turns_critical_never_resolves_its_warning() {
         description.contains("longest_idle_in_transaction_seconds "),
         "{description}"
     );
-    assert!(description.contains("idle_in_transaction 1;"), "{description}");
+    assert!(description.contains("long_idle_in_transaction 1;"), "{description}");
     assert!(
         description.contains("dbrunbook diagnose --target 'orders'"),
         "{description}"

@@ -577,14 +577,6 @@ fn full_server_fires_the_pool_exhaustion_alert_in_promtool() {
     assert_eq!(metrics.code, 2, "{}", metrics.all());
     let rules = dbrunbook(&["runbooks", "export", "--format", "prometheus-rules"]);
     assert_eq!(rules.code, 0, "{}", rules.all());
-    // promtool's unit tests compare annotations too; this test is about expr, for and labels
-    // (promtool check rules above validates the annotation templates).
-    let mut file: serde_json::Value = serde_norway::from_str(&rules.stdout).unwrap();
-    for rule in file["groups"][0]["rules"].as_array_mut().unwrap() {
-        rule.as_object_mut().unwrap().remove("annotations");
-    }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("rules.yml"), serde_norway::to_string(&file).unwrap()).unwrap();
     // Every sample of the real run, held for 20 minutes.
     let series: Vec<serde_json::Value> = metrics
         .stdout
@@ -624,7 +616,20 @@ fn full_server_fires_the_pool_exhaustion_alert_in_promtool() {
             "alert_rule_test": [alert_before_for()],
         }],
     });
-    std::fs::write(dir.path().join("test.yml"), serde_norway::to_string(&test).unwrap()).unwrap();
+    promtool_test_rules(&promtool, &rules.stdout, &test, &metrics.stdout);
+}
+
+/// `promtool test rules` of `test` (its `rule_files: [rules.yml]`) on the exported `rules`
+/// without their annotations: promtool's unit tests compare annotations too, and these tests are
+/// about expr, for and labels (`promtool check rules` validates the annotation templates).
+fn promtool_test_rules(promtool: &std::path::Path, rules: &str, test: &serde_json::Value, context: &str) {
+    let mut file: serde_json::Value = serde_norway::from_str(rules).unwrap();
+    for rule in file["groups"][0]["rules"].as_array_mut().unwrap() {
+        rule.as_object_mut().unwrap().remove("annotations");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rules.yml"), serde_norway::to_string(&file).unwrap()).unwrap();
+    std::fs::write(dir.path().join("test.yml"), serde_norway::to_string(test).unwrap()).unwrap();
     let out = std::process::Command::new(promtool)
         .args(["test", "rules", "test.yml"])
         .current_dir(dir.path())
@@ -632,10 +637,9 @@ fn full_server_fires_the_pool_exhaustion_alert_in_promtool() {
         .unwrap();
     assert!(
         out.status.success(),
-        "{}{}\n{}",
+        "{}{}\n{context}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
-        metrics.stdout
     );
 }
 
@@ -806,12 +810,6 @@ fn probe_failed_fires_for_an_emptied_textfile_and_a_failed_run_in_promtool() {
     };
     let rules = dbrunbook(&["runbooks", "export", "--format", "prometheus-rules", "--for", "1m"]);
     assert_eq!(rules.code, 0, "{}", rules.all());
-    let mut file: serde_json::Value = serde_norway::from_str(&rules.stdout).unwrap();
-    for rule in file["groups"][0]["rules"].as_array_mut().unwrap() {
-        rule.as_object_mut().unwrap().remove("annotations");
-    }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("rules.yml"), serde_norway::to_string(&file).unwrap()).unwrap();
     let failed = |labels: serde_json::Value| {
         let mut labels = labels;
         labels["severity"] = "critical".into();
@@ -842,16 +840,5 @@ fn probe_failed_fires_for_an_emptied_textfile_and_a_failed_run_in_promtool() {
             ],
         }],
     });
-    std::fs::write(dir.path().join("test.yml"), serde_norway::to_string(&test).unwrap()).unwrap();
-    let out = std::process::Command::new(promtool)
-        .args(["test", "rules", "test.yml"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    promtool_test_rules(&promtool, &rules.stdout, &test, "");
 }
