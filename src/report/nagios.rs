@@ -54,10 +54,12 @@ fn render(report: &Report) -> String {
 /// The first line of several checks: the worst check with the start of its summary (what a
 /// Nagios list shows), the others not OK with their status, then how many are OK.
 fn headline(checks: &[CheckResult]) -> String {
+    // The first of the worst, in the report's order (max_by_key keeps the last: reversed).
     let worst = checks
         .iter()
+        .rev()
         .filter(|c| c.status != Status::Ok)
-        .max_by_key(|c| (c.status.severity(), std::cmp::Reverse(c.check.as_str())));
+        .max_by_key(|c| c.status.severity());
     let mut parts: Vec<String> = Vec::new();
     if let Some(w) = worst {
         let summary = clean(&w.summary);
