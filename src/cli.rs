@@ -116,6 +116,14 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
+    /// Write the report to FILE instead of stdout: in one step (a temporary file beside it, then
+    /// a rename), and only a complete report, so a run that fails or is killed leaves the old
+    /// file. With --format prometheus the file also says whether the run succeeded and when
+    /// (dbrunbook_last_run_success, dbrunbook_last_run_timestamp_seconds): a failed run keeps the
+    /// old numbers with dbrunbook_last_run_success 0.
+    #[arg(long = "output", global = true, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+
     /// Log what the tool does to stderr (-v); passwords are never logged.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -129,7 +137,7 @@ impl GlobalArgs {
 
     /// Where this run's reports go: `--format` and `--color` for stdout as it is.
     pub fn output(&self) -> Output {
-        Output::stdout(self.format(), self.color)
+        Output::stdout(self.format(), self.color).into_file(self.output_file.clone())
     }
 
     /// The `--runbooks` directories, else those of DBRUNBOOK_RUNBOOKS (split like PATH).
@@ -289,7 +297,7 @@ pub struct CheckArgs {
 
     /// Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.
     #[arg(long, value_name = "DURATION", value_parser = parse_watch_interval, long_help = WATCH_HELP,
-          conflicts_with_all = ["all", "tag"])]
+          conflicts_with_all = ["all", "tag", "target"])]
     pub watch: Option<Duration>,
 
     #[command(flatten)]
@@ -357,6 +365,11 @@ pub struct FleetArgs {
     #[arg(long, value_name = "TAG", conflicts_with = "url")]
     pub tag: Vec<String>,
 
+    /// Diagnose the fleet file's target of this name (repeatable), with its thresholds and
+    /// options from the file: the name a Prometheus alert's `target` label carries.
+    #[arg(long = "target", value_name = "NAME", conflicts_with_all = ["url", "all", "tag"])]
+    pub target: Vec<String>,
+
     /// Targets diagnosed at once, over all servers. Each holds one connection and a few hundred
     /// KiB while it runs, far below file descriptor limits.
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -373,7 +386,7 @@ pub struct FleetArgs {
 impl FleetArgs {
     /// Whether the fleet file, not `--url`, names the targets.
     pub fn wanted(&self) -> bool {
-        self.all || !self.tag.is_empty()
+        self.all || !self.tag.is_empty() || !self.target.is_empty()
     }
 }
 
@@ -554,6 +567,14 @@ pub enum RunbooksCommand {
         /// How long a check must stay in a runbook's status before its alert fires.
         #[arg(long = "for", value_name = "DURATION", default_value = "5m", value_parser = parse_positive_duration)]
         for_: Duration,
+        /// How long an alert keeps firing on its target's last status once the target is no
+        /// longer scraped (exporter down, probe timed out, textfile gone); DbrunbookProbeFailed
+        /// fires meanwhile.
+        #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_positive_duration)]
+        hold: Duration,
+        /// The Prometheus scrape job of serve's /probe, as in the README's scrape config.
+        #[arg(long, value_name = "NAME", default_value = "dbrunbook", value_parser = crate::runbook::rules::parse_job)]
+        job: String,
     },
 }
 

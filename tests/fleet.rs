@@ -1,6 +1,7 @@
-//! `diagnose --all` / `--tag` over a fleet file of real targets: the shared PostgreSQL and
-//! MariaDB, a refused port and a listener that never answers, in one run; each output parsed
-//! back by its consumer; passwords from `.pgpass` and `${VAR}` used and never printed.
+//! `diagnose --all` / `--tag` / `--target` over a fleet file of real targets: the shared
+//! PostgreSQL and MariaDB, a refused port and a listener that never answers, in one run; each
+//! output parsed back by its consumer; passwords from `.pgpass` and `${VAR}` used and never
+//! printed.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -558,5 +559,67 @@ fn a_my_cnf_with_include_lines_says_they_are_not_followed() {
             .contains("!include/!includedir lines, which dbrunbook does not follow"),
         "{}",
         run.stderr
+    );
+}
+
+#[test]
+fn a_target_by_name_runs_with_its_options_and_a_typo_is_told_the_closest_name() {
+    let fleet = FleetDir::new(&format!(
+        "targets:\n  - name: orders-prod\n    url: {pg}\n    options:\n      connect: {{expect: replica}}\n\
+         \x20 - name: billing\n    url: {pg}\n",
+        pg = shared_pg_url()
+    ));
+    // The connect check of these targets, by name, in this format.
+    let connect_of = |names: &[&str], format: &str| {
+        let mut args = vec!["diagnose", "--only", "connect", "--format", format];
+        for name in names {
+            args.extend(["--target", name]);
+        }
+        fleet.run(&args, &[])
+    };
+    // The name an alert carries: that target only, with its own options (a replica expected
+    // of the primary: WARNING).
+    let run = connect_of(&["orders-prod"], "json");
+    let targets = by_name(&run.json());
+    assert_eq!(targets.keys().collect::<Vec<_>>(), ["orders-prod"], "{}", run.stdout);
+    let connect = &targets["orders-prod"]["checks"][0];
+    assert_eq!(connect["status"], "warning", "{connect:#}");
+    assert!(
+        connect["summary"].as_str().unwrap().contains("a replica was expected"),
+        "{connect:#}"
+    );
+    assert_eq!(run.code, 1);
+    // The same server without the option, by the other name, in the same run.
+    let run = connect_of(&["billing", "orders-prod"], "json");
+    let names: Vec<String> = run.json()["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["billing", "orders-prod"]);
+    // A Nagios service per target: one target's report is its own plugin line.
+    let run = connect_of(&["orders-prod"], "nagios");
+    assert!(
+        run.stdout
+            .starts_with("DBRUNBOOK CONNECT WARNING - a replica was expected"),
+        "{}",
+        run.stdout
+    );
+    let run = fleet.run(&["diagnose", "--target", "orders-prd"], &[]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(
+        run.stderr.contains("no target named 'orders-prd'")
+            && run.stderr.contains("did you mean 'orders-prod'?")
+            && run.stderr.contains("targets in the file: orders-prod, billing"),
+        "{}",
+        run.stderr
+    );
+    let run = fleet.run(&["diagnose", "--target", "billing", "--url", &shared_pg_url()], &[]);
+    assert_eq!(
+        run.code,
+        3,
+        "--target and --url together are a usage error: {}",
+        run.all()
     );
 }

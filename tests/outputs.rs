@@ -231,9 +231,11 @@ fn check_perf_item(label: &str, quoted: bool, data: &str) -> Result<(), String> 
 /// The whole plugin output: one line, `SERVICE STATUS - text | perfdata`, with the status the
 /// exit code says.
 fn check_plugin_output(stdout: &str, code: i32) -> Result<usize, String> {
-    let line = stdout.strip_suffix('\n').ok_or("no final newline")?;
-    if line.contains('\n') {
-        return Err("more than one line".into());
+    let all = stdout.strip_suffix('\n').ok_or("no final newline")?;
+    // The plugin's long output after the first line: text only, no more perfdata here.
+    let (line, long) = all.split_once('\n').unwrap_or((all, ""));
+    if long.contains('|') {
+        return Err("a '|' in the long output".into());
     }
     let (text, perf) = line.split_once(" | ").unwrap_or((line, ""));
     if text.contains('|') {
@@ -276,13 +278,14 @@ fn nagios_grammar_checker_refuses_what_the_guidelines_refuse() {
         "DBRUNBOOK OK - x | a=NaN\n",
         "DBRUNBOOK WARNING - x | a=1\n",
         "DBRUNBOOK OK - x | a=1;;;1%\n",
-        "DBRUNBOOK OK - x\nsecond line\n",
+        "DBRUNBOOK OK - x\nlong output | with perfdata\n",
     ] {
         assert!(check_plugin_output(bad, 0).is_err(), "accepted {bad:?}");
     }
     for good in [
         "DBRUNBOOK OK - x | a=1 'b c'=2.5%;80;95;0;100 d=U e=3c;;@1: f=0s;10:;~:20\n",
         "DBRUNBOOK OK - x\n",
+        "DBRUNBOOK OK - x | a=1\npool OK: fine\n  pool states: state=idle, connections=3\n",
     ] {
         assert!(
             check_plugin_output(good, 0).is_ok(),
@@ -301,6 +304,10 @@ fn nagios_line_follows_the_plugin_grammar_for_every_check_on_both_engines() {
             let run = dbrunbook(&[command, "--url", &url, "--format", "nagios"]);
             let items = check_plugin_output(&run.stdout, run.code)
                 .unwrap_or_else(|e| panic!("{command} on {url}: {e}\n{}", run.all()));
+            // diagnose: the first line, then a line per check (findings indented below).
+            let per_check = run.stdout.lines().skip(1).filter(|l| !l.starts_with("  ")).count();
+            let expected = if *command == "diagnose" { commands.len() - 1 } else { 0 };
+            assert_eq!(per_check, expected, "{command} on {url}:\n{}", run.stdout);
             // A check that could not see (slow without statement statistics) has no figures.
             assert!(
                 items > 0 || run.code == 3,
@@ -410,12 +417,13 @@ fn check_rule_schema(yaml: &str) -> Vec<serde_json::Value> {
                     && !alert.starts_with(|c: char| c.is_ascii_digit()),
                 "alert name {alert:?}"
             );
-            assert!(
-                rule["expr"]
-                    .as_str()
-                    .is_some_and(|e| e.contains("dbrunbook_check_status")),
-                "{rule:#}"
-            );
+            // Every runbook's rules read the checks' statuses; the probe failure reads `up`.
+            let reads = if alert == "DbrunbookProbeFailed" {
+                "up{job="
+            } else {
+                "dbrunbook_check_status"
+            };
+            assert!(rule["expr"].as_str().is_some_and(|e| e.contains(reads)), "{rule:#}");
             let for_ = rule["for"].as_str().expect("for");
             assert!(
                 for_.trim_end_matches(|c: char| c.is_ascii_alphabetic())
@@ -484,9 +492,25 @@ fn prometheus_rules_have_one_alert_per_runbook_linked_to_its_page() {
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
-    assert_eq!(rules.len(), ids.len(), "one rule per runbook:\n{}", run.stdout);
-    for (rule, id) in rules.iter().zip(&ids) {
-        assert_eq!(rule["labels"]["runbook"], *id);
+    // One alert name per runbook, one rule per severity it can have (DbrunbookProbeFailed
+    // carries the probe-failed runbook).
+    let mut named: Vec<&str> = rules.iter().map(|r| r["labels"]["runbook"].as_str().unwrap()).collect();
+    named.sort_unstable();
+    named.dedup();
+    let mut ids = ids;
+    ids.sort_unstable();
+    assert_eq!(named, ids, "every runbook's rules:\n{}", run.stdout);
+    for rule in &rules {
+        let id = rule["labels"]["runbook"].as_str().unwrap();
+        let same: Vec<&serde_json::Value> = rules.iter().filter(|r| r["labels"]["runbook"] == id).collect();
+        assert!(
+            same.iter().all(|r| r["alert"] == rule["alert"]),
+            "one alert name for {id}"
+        );
+        let severities: Vec<&str> = same.iter().map(|r| r["labels"]["severity"].as_str().unwrap()).collect();
+        let mut unique = severities.clone();
+        unique.dedup();
+        assert_eq!(unique, severities, "one rule per severity of {id}");
         assert_eq!(
             rule["annotations"]["runbook_url"],
             format!("https://wiki.example.com/runbooks/{id}")
@@ -553,14 +577,6 @@ fn full_server_fires_the_pool_exhaustion_alert_in_promtool() {
     assert_eq!(metrics.code, 2, "{}", metrics.all());
     let rules = dbrunbook(&["runbooks", "export", "--format", "prometheus-rules"]);
     assert_eq!(rules.code, 0, "{}", rules.all());
-    // promtool's unit tests compare annotations too; this test is about expr, for and labels
-    // (promtool check rules above validates the annotation templates).
-    let mut file: serde_json::Value = serde_norway::from_str(&rules.stdout).unwrap();
-    for rule in file["groups"][0]["rules"].as_array_mut().unwrap() {
-        rule.as_object_mut().unwrap().remove("annotations");
-    }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("rules.yml"), serde_norway::to_string(&file).unwrap()).unwrap();
     // Every sample of the real run, held for 20 minutes.
     let series: Vec<serde_json::Value> = metrics
         .stdout
@@ -583,7 +599,11 @@ fn full_server_fires_the_pool_exhaustion_alert_in_promtool() {
             "input_series": series,
             "alert_rule_test": [
                 // The connect check tells the refusal, with the pool-exhaustion runbook.
+                // Its warning rule holds for CRITICAL too (an escalation does not resolve it),
+                // beside the critical one.
                 alert("DbrunbookPoolExhaustion", serde_json::json!([{"exp_labels": {
+                    "severity": "warning", "runbook": "pool-exhaustion", "check": "connect", "target": target
+                }}, {"exp_labels": {
                     "severity": "critical", "runbook": "pool-exhaustion", "check": "connect", "target": target
                 }}])),
                 // Pool is CRITICAL too, but the runbook is shown once: no alert of its own.
@@ -596,7 +616,20 @@ fn full_server_fires_the_pool_exhaustion_alert_in_promtool() {
             "alert_rule_test": [alert_before_for()],
         }],
     });
-    std::fs::write(dir.path().join("test.yml"), serde_norway::to_string(&test).unwrap()).unwrap();
+    promtool_test_rules(&promtool, &rules.stdout, &test, &metrics.stdout);
+}
+
+/// `promtool test rules` of `test` (its `rule_files: [rules.yml]`) on the exported `rules`
+/// without their annotations: promtool's unit tests compare annotations too, and these tests are
+/// about expr, for and labels (`promtool check rules` validates the annotation templates).
+fn promtool_test_rules(promtool: &std::path::Path, rules: &str, test: &serde_json::Value, context: &str) {
+    let mut file: serde_json::Value = serde_norway::from_str(rules).unwrap();
+    for rule in file["groups"][0]["rules"].as_array_mut().unwrap() {
+        rule.as_object_mut().unwrap().remove("annotations");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rules.yml"), serde_norway::to_string(&file).unwrap()).unwrap();
+    std::fs::write(dir.path().join("test.yml"), serde_norway::to_string(test).unwrap()).unwrap();
     let out = std::process::Command::new(promtool)
         .args(["test", "rules", "test.yml"])
         .current_dir(dir.path())
@@ -604,14 +637,208 @@ fn full_server_fires_the_pool_exhaustion_alert_in_promtool() {
         .unwrap();
     assert!(
         out.status.success(),
-        "{}{}\n{}",
+        "{}{}\n{context}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
-        metrics.stdout
     );
 }
 
 /// Before `for:` (5m) has passed, nothing fires.
 fn alert_before_for() -> serde_json::Value {
     serde_json::json!({"eval_time": "3m", "alertname": "DbrunbookPoolExhaustion", "exp_alerts": []})
+}
+
+/// Files in `dir` other than `keep`: a leftover temporary file would be one.
+fn others_in(dir: &std::path::Path, keep: &str) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != keep)
+        .collect()
+}
+
+#[test]
+fn output_file_keeps_the_last_complete_report_and_marks_a_failed_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dbrunbook.prom");
+    let path = file.to_str().unwrap();
+    let url = shared_pg_url();
+    let good = dbrunbook(&[
+        "diagnose",
+        "--url",
+        &url,
+        "--only",
+        "pool",
+        "--format",
+        "prometheus",
+        "--output",
+        path,
+    ]);
+    assert!(good.code <= 2, "{}", good.all());
+    assert!(good.stdout.is_empty(), "the report went to the file: {}", good.stdout);
+    let numbers = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| !l.contains("dbrunbook_last_run_"))
+            .map(String::from)
+            .collect()
+    };
+    let written = std::fs::read_to_string(&file).unwrap();
+    check_exposition(&numbers(&written).join("\n"));
+    promtool_check(&["check", "metrics"], &written);
+    assert!(written.contains("\ndbrunbook_last_run_success 1\n"), "{written}");
+    assert!(written.contains("dbrunbook_up{"), "{written}");
+    // A run that produces no report (a fleet file that is not there): the numbers stay, marked
+    // as the last complete run's, and the file is still one promtool accepts.
+    let failed = dbrunbook(&[
+        "diagnose",
+        "--all",
+        "--config",
+        "/nonexistent/dbrunbook.yaml",
+        "--format",
+        "prometheus",
+        "--output",
+        path,
+    ]);
+    assert_eq!(failed.code, 3, "{}", failed.all());
+    let marked = std::fs::read_to_string(&file).unwrap();
+    promtool_check(&["check", "metrics"], &marked);
+    assert!(marked.contains("\ndbrunbook_last_run_success 0\n"), "{marked}");
+    let samples = marked
+        .lines()
+        .filter(|l| l.starts_with("dbrunbook_last_run_success "))
+        .count();
+    assert_eq!(samples, 1, "{marked}");
+    assert_eq!(
+        numbers(&marked),
+        numbers(&written),
+        "the old numbers are kept as they were"
+    );
+    // A usage error, too, marks the file rather than emptying it.
+    let usage = dbrunbook(&["diagnose", "--tga", "x", "--format", "prometheus", "--output", path]);
+    assert_eq!(usage.code, 3, "{}", usage.all());
+    assert_eq!(numbers(&std::fs::read_to_string(&file).unwrap()), numbers(&written));
+    assert_eq!(
+        others_in(dir.path(), "dbrunbook.prom"),
+        Vec::<String>::new(),
+        "no temporary file left"
+    );
+}
+
+#[test]
+fn a_run_killed_before_its_report_leaves_the_old_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dbrunbook.json");
+    std::fs::write(&file, "{\"old\": true}\n").unwrap();
+    // A server that accepts and never answers: the run waits there until it is killed.
+    let hung = crate::support::fleet::Silent::start();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dbrunbook"))
+        .args([
+            "diagnose",
+            "--url",
+            &format!("postgres://postgres@127.0.0.1:{}/postgres", hung.port),
+        ])
+        .args([
+            "--timeout",
+            "300s",
+            "--connect-timeout",
+            "300s",
+            "--format",
+            "json",
+            "--output",
+        ])
+        .arg(&file)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while hung.accepted() == 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the run never connected"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "{\"old\": true}\n");
+    assert_eq!(others_in(dir.path(), "dbrunbook.json"), Vec::<String>::new());
+}
+
+#[test]
+fn a_usage_error_still_says_unknown_in_the_format_asked_for() {
+    let run = dbrunbook(&["diagnose", "--tga", "x", "--format", "nagios"]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert_eq!(run.stdout, "DBRUNBOOK UNKNOWN - unexpected argument '--tga' found\n");
+    check_plugin_output(&run.stdout, run.code).unwrap();
+    let run = dbrunbook(&["diagnose", "--format=json", "--tga", "x"]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    let doc = run.json();
+    assert_eq!(
+        (doc["status"].as_str(), doc["exit_code"].as_u64()),
+        (Some("unknown"), Some(3)),
+        "{doc:#}"
+    );
+    assert!(doc["error"].as_str().unwrap().contains("--tga"), "{doc:#}");
+    let run = dbrunbook(&["diagnose", "--tga", "x", "--format", "prometheus"]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(
+        run.stdout.contains("\ndbrunbook_last_run_success 0\n"),
+        "{}",
+        run.stdout
+    );
+    promtool_check(&["check", "metrics"], &run.stdout);
+    // Bad input found after parsing (a fleet target that is not in the file), in Nagios words.
+    let fleet = crate::support::fleet::FleetDir::new("targets:\n  - {name: orders, url: 'postgres://h/db'}\n");
+    let run = fleet.run(&["diagnose", "--target", "ordrs", "--format", "nagios"], &[]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(
+        run.stdout.starts_with("DBRUNBOOK UNKNOWN - no target named 'ordrs'"),
+        "{}",
+        run.stdout
+    );
+    // The table says it on stderr only.
+    let run = dbrunbook(&["diagnose", "--tga", "x"]);
+    assert_eq!((run.code, run.stdout.as_str()), (3, ""), "{}", run.all());
+}
+
+#[test]
+fn probe_failed_fires_for_an_emptied_textfile_and_a_failed_run_in_promtool() {
+    let Some(promtool) = optional_program("promtool", "prometheus") else {
+        return;
+    };
+    let rules = dbrunbook(&["runbooks", "export", "--format", "prometheus-rules", "--for", "1m"]);
+    assert_eq!(rules.code, 0, "{}", rules.all());
+    let failed = |labels: serde_json::Value| {
+        let mut labels = labels;
+        labels["severity"] = "critical".into();
+        labels["runbook"] = "probe-failed".into();
+        serde_json::json!({"exp_labels": labels})
+    };
+    // node_exporter on host a scrapes fine, but its textfile stopped bringing the target
+    // `orders` after 5m (emptied); on host b the cron run keeps failing.
+    let test = serde_json::json!({
+        "rule_files": ["rules.yml"],
+        "evaluation_interval": "1m",
+        "tests": [{
+            "interval": "1m",
+            "input_series": [
+                {"series": "up{job=\"node\",instance=\"a\"}", "values": "1x30"},
+                {"series": "dbrunbook_up{job=\"node\",instance=\"a\",target=\"orders\"}", "values": "1x5 _x25"},
+                {"series": "up{job=\"node\",instance=\"b\"}", "values": "1x30"},
+                {"series": "dbrunbook_last_run_success{job=\"node\",instance=\"b\"}", "values": "0x30"},
+            ],
+            "alert_rule_test": [
+                {"eval_time": "3m", "alertname": "DbrunbookProbeFailed", "exp_alerts": [
+                    failed(serde_json::json!({"job": "node", "instance": "b"})),
+                ]},
+                {"eval_time": "20m", "alertname": "DbrunbookProbeFailed", "exp_alerts": [
+                    failed(serde_json::json!({"job": "node", "instance": "a", "target": "orders"})),
+                    failed(serde_json::json!({"job": "node", "instance": "b"})),
+                ]},
+            ],
+        }],
+    });
+    promtool_test_rules(&promtool, &rules.stdout, &test, "");
 }

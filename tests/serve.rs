@@ -4,86 +4,10 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::fleet::{FleetDir, Silent};
+use crate::support::fleet::{Exporter, FleetDir, Silent, get, request};
 use crate::support::*;
-
-/// A running exporter, killed on drop.
-struct Exporter {
-    child: Child,
-    port: u16,
-    _fleet: FleetDir,
-}
-
-impl Exporter {
-    fn start(fleet: FleetDir, extra: &[&str]) -> Exporter {
-        let port = free_port();
-        let listen = format!("127.0.0.1:{port}");
-        let mut args = vec!["serve", "--listen", &listen];
-        args.extend(extra);
-        let child = fleet
-            .command(&args, &[])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting dbrunbook serve");
-        let mut exporter = Exporter {
-            child,
-            port,
-            _fleet: fleet,
-        };
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = exporter.child.try_wait() {
-                panic!("serve exited: {status}");
-            }
-            assert!(started.elapsed() < Duration::from_secs(10), "serve never listened");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        exporter
-    }
-
-    /// `GET path`: (status code, body).
-    fn get(&self, path: &str) -> (u16, String) {
-        get(self.port, path)
-    }
-}
-
-impl Drop for Exporter {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn get(port: u16, path: &str) -> (u16, String) {
-    request(port, "GET", path)
-}
-
-fn request(port: u16, method: &str, path: &str) -> (u16, String) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    s.read_to_string(&mut response).unwrap();
-    let status = response
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or_else(|| panic!("not HTTP: {response}"));
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
-}
 
 fn gauge(body: &str, metric: &str, target: &str) -> Option<f64> {
     let scrape = prometheus_parse::Scrape::parse(body.lines().map(|l| Ok(l.to_string()))).expect("exposition text");

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod alerts_prometheus;
 mod architecture;
 mod backups;
 mod check_all;

@@ -26,8 +26,13 @@ pub fn main() -> ExitCode {
             return ExitCode::from(0);
         }
         Err(e) => {
-            eprint!("{}", usage_error(&e));
-            return ExitCode::from(3);
+            let said = usage_error(&e);
+            eprint!("{said}");
+            // Monitoring reads stdout: the status line in the format asked for, even now.
+            let args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+            let first = said.lines().next().unwrap_or("usage error");
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            return ExitCode::from(crate::report::Output::requested(&args).failed(first));
         }
     };
     crate::log::set_level(cli.global.verbose);

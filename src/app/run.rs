@@ -27,14 +27,14 @@ pub fn all(global: &GlobalArgs, args: &CheckArgs) -> u8 {
 fn fleet(global: &GlobalArgs, args: &CheckArgs, checks: Vec<Selected>) -> u8 {
     let config = match fleet_file(global) {
         Ok(config) => config,
-        Err(message) => return refuse(&message),
+        Err(message) => return global.output().refuse(&message),
     };
     match plan(global, checks) {
         Ok(plan) => {
             let plan = Plan { spinner: false, ..plan };
             crate::fleet::run::diagnose(&global.output(), &args.fleet, &plan, &config)
         }
-        Err(report) => refuse(&report.checks[0].summary),
+        Err(report) => global.output().refuse(&report.checks[0].summary),
     }
 }
 
@@ -104,6 +104,9 @@ fn run(global: &GlobalArgs, plan: Plan, watch: Option<std::time::Duration>, comm
     let url = global.url.as_deref();
     let output = global.output().with_view(view);
     match watch {
+        Some(_) if global.output_file.is_some() => {
+            refuse("--output writes one report; with --watch, run it from cron instead")
+        }
         // A spinner under the redrawn screen would write past its last row and scroll it.
         Some(every) => {
             let plan = Plan { spinner: false, ..plan };

@@ -56,12 +56,16 @@ pub fn run(global: &GlobalArgs, cmd: &RunbooksCommand) -> u8 {
             format,
             runbook_url,
             for_,
+            hold,
+            job,
         } => {
             let text = match format.export() {
                 ExportFormat::PrometheusRules => {
                     let opts = RulesOptions {
                         runbook_url: runbook_url.as_deref(),
                         for_: *for_,
+                        hold: *hold,
+                        job,
                     };
                     rules::render(&catalog, &opts)
                 }

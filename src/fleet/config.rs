@@ -225,6 +225,71 @@ impl Config {
     pub fn find(&self, name: &str) -> Option<&TargetConfig> {
         self.targets.iter().find(|t| t.name == name)
     }
+
+    /// The targets of these names (`--target`), in the order given, each once; a name the file
+    /// does not have is an error naming the closest ones and the known names.
+    pub fn named(&self, names: &[String]) -> Result<Vec<&TargetConfig>, String> {
+        let mut found: Vec<&TargetConfig> = Vec::new();
+        for name in names {
+            let Some(target) = self.find(name) else {
+                return Err(self.unknown_name(name));
+            };
+            if !found.iter().any(|t| t.name == target.name) {
+                found.push(target);
+            }
+        }
+        Ok(found)
+    }
+
+    fn unknown_name(&self, name: &str) -> String {
+        let shown = crate::text::sanitize(name, false);
+        let mut close: Vec<(usize, &str)> = self
+            .targets
+            .iter()
+            .map(|t| {
+                (
+                    edit_distance(&name.to_lowercase(), &t.name.to_lowercase()),
+                    t.name.as_str(),
+                )
+            })
+            .filter(|(d, candidate)| *d <= (candidate.chars().count() / 3).max(2))
+            .collect();
+        close.sort();
+        let mut message = format!("no target named '{shown}' in {}", self.path.display());
+        if !close.is_empty() {
+            let names: Vec<String> = close.iter().take(3).map(|(_, n)| format!("'{n}'")).collect();
+            message.push_str(&format!("; did you mean {}?", names.join(" or ")));
+        }
+        let all: Vec<&str> = self.targets.iter().map(|t| t.name.as_str()).collect();
+        message.push_str(&format!("; targets in the file: {}", known_list(&all)));
+        message
+    }
+}
+
+/// The known names, at most [`LISTED`] of them, then how many more.
+fn known_list(names: &[&str]) -> String {
+    const LISTED: usize = 20;
+    let mut text = names.iter().take(LISTED).copied().collect::<Vec<_>>().join(", ");
+    if names.len() > LISTED {
+        text.push_str(&format!(" and {} more", names.len() - LISTED));
+    }
+    text
+}
+
+/// Levenshtein distance over characters: how many edits turn `a` into `b`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
 }
 
 fn unknown_check(check: &str) -> String {
@@ -414,6 +479,31 @@ mod tests {
         let targets = Config::parse("README.md", yaml).unwrap_or_else(|p| panic!("{p}"));
         assert_eq!(targets.len(), 2);
         assert_eq!(targets[0].options["migrations"]["dir"], ["/srv/orders/migrations"]);
+    }
+
+    #[test]
+    fn a_target_is_found_by_name_and_a_typo_is_told_the_closest() {
+        let text = "targets:\n  - {name: orders-prod, url: 'postgres://h/a'}\n  - {name: billing, url: 'mysql://h/'}\n";
+        let config = Config {
+            path: "f.yaml".into(),
+            targets: Config::parse("f.yaml", text).unwrap(),
+        };
+        let names: Vec<&str> = config
+            .named(&["billing".into(), "orders-prod".into(), "billing".into()])
+            .unwrap()
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect();
+        assert_eq!(names, ["billing", "orders-prod"]);
+        let e = config.named(&["orders-prd".into()]).unwrap_err();
+        assert_eq!(
+            e,
+            "no target named 'orders-prd' in f.yaml; did you mean 'orders-prod'?; targets in the file: orders-prod, billing"
+        );
+        let e = config.named(&["zzz".into()]).unwrap_err();
+        assert!(!e.contains("did you mean") && e.contains("orders-prod, billing"), "{e}");
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(known_list(&["a"; 22]).matches(", ").count(), 19);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! `diagnose --all` / `--tag`: the fleet file's targets diagnosed concurrently, at most `--jobs`
+//! `diagnose --all` / `--tag` / `--target`: the fleet file's targets diagnosed concurrently, at most `--jobs`
 //! at once and at most `--server-jobs` of one server, each within its own `--timeout` from the
 //! moment it starts, so a hanging target costs one slot for one deadline and delays nobody
 //! else. A target that cannot be reached or whose URL cannot be resolved is UNKNOWN for that
@@ -18,7 +18,6 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 use super::config::{Config, TargetConfig};
 use crate::cli::FleetArgs;
 use crate::diagnose::{self, Plan};
-use crate::log::refuse;
 use crate::report::fleet::{FleetReport, FleetTarget};
 use crate::report::output::Output;
 use crate::target::Target;
@@ -28,9 +27,16 @@ use crate::target::Target;
 pub fn diagnose(output: &Output, args: &FleetArgs, plan: &Plan, config: &Config) -> u8 {
     let started = Instant::now();
     let env = |k: &str| std::env::var(k).ok();
-    let targets = config.select(&args.tag);
+    let targets = if args.target.is_empty() {
+        config.select(&args.tag)
+    } else {
+        match config.named(&args.target) {
+            Ok(targets) => targets,
+            Err(message) => return output.refuse(&message),
+        }
+    };
     if targets.is_empty() {
-        return refuse(&format!(
+        return output.refuse(&format!(
             "no target in {} carries the tag {}; tags in the file: {}",
             config.path.display(),
             args.tag.join(" or "),
@@ -39,7 +45,7 @@ pub fn diagnose(output: &Output, args: &FleetArgs, plan: &Plan, config: &Config)
     }
     let runtime = match diagnose::runtime() {
         Ok(rt) => rt,
-        Err(message) => return refuse(&message),
+        Err(message) => return output.refuse(&message),
     };
     let progress = progress_bar(targets.len());
     let resolved: Vec<_> = targets.iter().map(|tc| tc.resolve(&env)).collect();

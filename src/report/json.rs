@@ -16,6 +16,19 @@ impl Render for Json {
     fn fleet(&self, fleet: &FleetReport) -> String {
         pretty(fleet)
     }
+
+    /// The smallest document a consumer of either shape can read: the status, the exit code,
+    /// no checks, and the error.
+    fn failure(&self, message: &str) -> String {
+        pretty(&serde_json::json!({
+            "schema_version": super::SCHEMA_VERSION,
+            "status": super::Status::Unknown,
+            "exit_code": super::Status::Unknown.exit_code(),
+            "checks": [],
+            "targets": [],
+            "error": message,
+        }))
+    }
 }
 
 fn pretty(doc: &impl Serialize) -> String {

@@ -27,6 +27,12 @@ pub trait Render {
     fn report(&self, report: &Report) -> String;
     /// A fleet's report: every target of the fleet file in one document.
     fn fleet(&self, fleet: &FleetReport) -> String;
+    /// What a run that produced no report (bad input, a usage error) writes instead: UNKNOWN in
+    /// the format's own words, so a consumer reading stdout is never left with nothing. The
+    /// table writes nothing: the message on stderr says it.
+    fn failure(&self, _message: &str) -> String {
+        String::new()
+    }
 }
 
 /// Bumped only for an incompatible change to the JSON shape.

@@ -1,7 +1,10 @@
-//! The monitoring-plugin renderer: one line, `DBRUNBOOK POOL WARNING - summary | perfdata`, as
-//! Nagios, Icinga and Sensu expect it. A fleet gets one line counting targets per status.
+//! The monitoring-plugin renderer: `DBRUNBOOK POOL WARNING - summary | perfdata`, as Nagios,
+//! Icinga and Sensu expect it. One check is that one line; several (`diagnose`) are a short first
+//! line naming the checks not OK, with all the perfdata, then the plugin's long output: a line per
+//! check with its summary, and a line per finding of the checks not OK. A fleet gets one line
+//! counting targets per status; a fleet of one target (`--target NAME`) is that target's report.
 
-use super::{FleetReport, Metric, Render, Report, Status};
+use super::{CheckResult, FleetReport, Metric, Render, Report, Status};
 use crate::text::sanitize;
 use crate::units::{Places, decimal};
 
@@ -15,19 +18,16 @@ impl Render for Nagios {
     fn fleet(&self, fleet: &FleetReport) -> String {
         render_fleet(fleet)
     }
+
+    fn failure(&self, message: &str) -> String {
+        format!("DBRUNBOOK UNKNOWN - {}\n", clean(message))
+    }
 }
 
 fn render(report: &Report) -> String {
     let (service, summary) = match report.checks.as_slice() {
         [only] => (format!("DBRUNBOOK {}", only.check.to_uppercase()), clean(&only.summary)),
-        checks => (
-            "DBRUNBOOK".to_string(),
-            checks
-                .iter()
-                .map(|c| format!("{} {}: {}", c.check, c.status.label(), clean(&c.summary)))
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
+        checks => ("DBRUNBOOK".to_string(), headline(checks)),
     };
     let multi = report.checks.len() > 1;
     let perfdata: Vec<String> = report
@@ -45,7 +45,67 @@ fn render(report: &Report) -> String {
         line.push_str(&perfdata.join(" "));
     }
     line.push('\n');
+    if multi {
+        line.push_str(&long_output(&report.checks));
+    }
     line
+}
+
+/// The first line of several checks: the worst check with the start of its summary (what a
+/// Nagios list shows), the others not OK with their status, then how many are OK.
+fn headline(checks: &[CheckResult]) -> String {
+    // The first of the worst, in the report's order (max_by_key keeps the last: reversed).
+    let worst = checks
+        .iter()
+        .rev()
+        .filter(|c| c.status != Status::Ok)
+        .max_by_key(|c| c.status.severity());
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(w) = worst {
+        let summary = clean(&w.summary);
+        let cut: String = summary.chars().take(HEADLINE_SUMMARY).collect();
+        let more = if cut.len() < summary.len() { "..." } else { "" };
+        parts.push(format!("{} {}: {cut}{more}", w.check, w.status.label()));
+    }
+    parts.extend(
+        checks
+            .iter()
+            .filter(|c| c.status != Status::Ok && !worst.is_some_and(|w| std::ptr::eq(*c, w)))
+            .map(|c| format!("{} {}", c.check, c.status.label())),
+    );
+    let ok = checks.iter().filter(|c| c.status == Status::Ok).count();
+    if ok > 0 {
+        parts.push(format!("{ok} OK"));
+    }
+    parts.join("; ")
+}
+
+/// Characters of the worst check's summary on the first line; the whole of it is below.
+const HEADLINE_SUMMARY: usize = 100;
+
+/// The plugin's long output: each check's summary, then each finding of a check not OK as
+/// `  check kind: field=value, ...`.
+fn long_output(checks: &[CheckResult]) -> String {
+    let mut out = String::new();
+    for c in checks {
+        out.push_str(&format!("{} {}: {}\n", c.check, c.status.label(), clean(&c.summary)));
+        if c.status == Status::Ok {
+            continue;
+        }
+        for f in &c.findings {
+            let fields: Vec<String> = f
+                .fields
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| match v {
+                    serde_json::Value::String(s) => format!("{k}={}", clean(s)),
+                    other => format!("{k}={}", clean(&other.to_string())),
+                })
+                .collect();
+            out.push_str(&format!("  {} {}: {}\n", c.check, clean(&f.kind), fields.join(", ")));
+        }
+    }
+    out
 }
 
 /// One monitoring-plugin line for the whole fleet: how many targets are in each status, the
@@ -53,6 +113,9 @@ fn render(report: &Report) -> String {
 /// a per-target service should run `diagnose --url` (or `--tag` with one target); this line is
 /// for a single "fleet health" service.
 fn render_fleet(fleet: &FleetReport) -> String {
+    if let [only] = fleet.targets.as_slice() {
+        return render(&only.report);
+    }
     let mut parts = Vec::new();
     let mut perf = Vec::new();
     let mut worst_first = Status::ALL;
@@ -197,7 +260,14 @@ mod tests {
     }
 
     #[test]
-    fn several_checks_name_each_and_prefix_metrics() {
+    fn several_checks_are_a_short_line_then_a_line_per_check_and_per_finding() {
+        let mut locks = check("locks", Status::Critical, "2 blocked | behind 4242", vec![]);
+        locks.findings = vec![
+            crate::report::Finding::new("blocked")
+                .with("pid", 4243)
+                .with("blocked_by", "4242")
+                .with("query", "UPDATE t SET a = 1\n WHERE id = 2"),
+        ];
         let r = report(vec![
             check(
                 "pool",
@@ -205,11 +275,14 @@ mod tests {
                 "fine",
                 vec![Metric::new("connections", 3.0, Unit::Count)],
             ),
-            check("locks", Status::Critical, "blocked", vec![]),
+            locks,
         ]);
         assert_eq!(
             render(&r),
-            "DBRUNBOOK CRITICAL - pool OK: fine; locks CRITICAL: blocked | pool_connections=3\n"
+            "DBRUNBOOK CRITICAL - locks CRITICAL: 2 blocked / behind 4242; 1 OK | pool_connections=3\n\
+             pool OK: fine\n\
+             locks CRITICAL: 2 blocked / behind 4242\n  \
+             locks blocked: pid=4243, blocked_by=4242, query=UPDATE t SET a = 1  WHERE id = 2\n"
         );
     }
 }

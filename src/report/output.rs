@@ -1,15 +1,18 @@
 //! Where a report goes: the `--format` and `--color` choices, the one match from a format to
 //! its renderer, and stdout. An [`Output`] is made once from the command line (format, colour on
 //! or off, terminal width) and then prints every report of the run, one target or a fleet.
-//! What the formats look like lives in their own files, not here.
+//! What the formats look like lives in their own files, not here. `--output FILE` is written
+//! here too, in one step and only with a complete report; a run without a report (bad input, a
+//! usage error) still writes its status in the format ([`Output::refuse`]).
 
 use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 
 use super::json::Json;
 use super::nagios::Nagios;
-use super::prometheus::Prometheus;
+use super::prometheus::{self, Prometheus};
 use super::table::Table;
 use super::{FleetReport, Render, Report};
 
@@ -55,6 +58,8 @@ pub struct Output {
     /// The terminal's height when stdout is one: what [`View::Fit`] fits into.
     pub height: Option<u16>,
     pub view: View,
+    /// `--output FILE`: the report goes there instead of stdout.
+    pub file: Option<PathBuf>,
 }
 
 impl Output {
@@ -68,6 +73,7 @@ impl Output {
             width: size.width,
             height: size.height,
             view: View::Fit,
+            file: None,
         }
     }
 
@@ -103,15 +109,115 @@ impl Output {
 
     /// Prints one target's report; returns its exit code.
     pub fn print(&self, report: &Report) -> u8 {
-        emit(&self.render(report));
-        report.exit_code
+        self.publish(&self.render(report), report.exit_code)
     }
 
     /// Prints a fleet's report; returns its exit code.
     pub fn print_fleet(&self, fleet: &FleetReport) -> u8 {
-        emit(&self.render_fleet(fleet));
-        fleet.exit_code
+        self.publish(&self.render_fleet(fleet), fleet.exit_code)
     }
+}
+
+impl Output {
+    /// The same output, writing its reports to `file` (`--output`) instead of stdout.
+    pub fn into_file(self, file: Option<PathBuf>) -> Output {
+        Output { file, ..self }
+    }
+
+    /// The output a command line asked for, read from the raw arguments: for a usage error,
+    /// which clap reports before any [`Output`] exists. An unreadable `--format` is the table.
+    pub fn requested(args: &[String]) -> Output {
+        let value = |flag: &str| {
+            let mut found = None;
+            for (i, arg) in args.iter().enumerate() {
+                if arg == "--" {
+                    break;
+                }
+                if let Some(v) = arg.strip_prefix(&format!("{flag}=")) {
+                    found = Some(v.to_string());
+                } else if arg == flag {
+                    found = args.get(i + 1).cloned();
+                }
+            }
+            found
+        };
+        let format = value("--format")
+            .and_then(|f| Format::from_str(&f, false).ok())
+            .unwrap_or(Format::Table);
+        Output::stdout(format, ColorChoice::Never).into_file(value("--output").map(PathBuf::from))
+    }
+
+    /// A complete report's text: to stdout, or to `--output` in one step (with, in the
+    /// Prometheus format, the mark of a successful run). A file that cannot be written makes the
+    /// run UNKNOWN, said on stderr; the old file stays.
+    fn publish(&self, text: &str, exit_code: u8) -> u8 {
+        let Some(path) = &self.file else {
+            emit(text);
+            return exit_code;
+        };
+        let mut text = text.to_string();
+        if self.format == Format::Prometheus {
+            text.push_str(&prometheus::run_marker(true, prometheus::unix_now()));
+        }
+        match write_atomically(path, &text) {
+            Ok(()) => exit_code,
+            Err(message) => crate::log::refuse(&message),
+        }
+    }
+
+    /// A run that produced no report (no fleet file, an unknown target, a usage error): the
+    /// message on stderr and UNKNOWN (3). Stdout gets the status in the format (a Nagios line,
+    /// a small JSON document, the Prometheus run marker); with `--output`, the old file is left
+    /// as it was, except that in the Prometheus format its numbers are kept and marked as the
+    /// last complete run's (`dbrunbook_last_run_success 0`), which an alert sees.
+    pub fn refuse(&self, message: &str) -> u8 {
+        crate::log::refuse(message);
+        self.failed(message)
+    }
+
+    /// [`Output::refuse`] once the message is already on stderr.
+    pub fn failed(&self, message: &str) -> u8 {
+        let message = crate::text::sanitize(message, true);
+        match (&self.file, self.format) {
+            (Some(path), Format::Prometheus) => {
+                let old = std::fs::read_to_string(path).unwrap_or_default();
+                let mut text = prometheus::without_run_marker(&old);
+                text.push_str(&prometheus::run_marker(false, prometheus::unix_now()));
+                if let Err(e) = write_atomically(path, &text) {
+                    crate::log::refuse(&e);
+                }
+            }
+            (None, _) | (Some(_), Format::Table | Format::Json | Format::Nagios) => {
+                emit(&self.renderer().failure(&message));
+            }
+        }
+        crate::report::Status::Unknown.exit_code()
+    }
+}
+
+/// `text` into `path` in one step: a temporary file beside it (a hidden name that no textfile
+/// collector reads), flushed to disk, then renamed over it. Readers see the old file or the new
+/// one, never a part; a run killed before the rename leaves the old file.
+fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = std::fs::File::create(&temp)
+        .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|_| f.sync_all()))
+        .and_then(|_| std::fs::rename(&temp, path));
+    written.map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        format!(
+            "cannot write --output {}: {e}; the old file, if any, is left as it was",
+            path.display()
+        )
+    })
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic.

@@ -97,4 +97,5 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "sync-standby-gone.yaml",
         include_str!("../../runbooks/sync-standby-gone.yaml"),
     ),
+    ("probe-failed.yaml", include_str!("../../runbooks/probe-failed.yaml")),
 ];

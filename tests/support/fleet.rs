@@ -1,14 +1,15 @@
 //! Fleet test helpers: a fleet file in a temporary directory, a listener that accepts and never
-//! answers (counting the connections it got), and a run of the binary with its own HOME.
+//! answers (counting the connections it got), a run of the binary with its own HOME, and a
+//! running `dbrunbook serve` with plain HTTP requests to it.
 
-use std::io::Read;
-use std::net::TcpListener;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use super::Run;
+use super::{Run, free_port};
 
 /// A TCP port that accepts connections, holds them open and never says a word: a hung
 /// server, or a spy counting who connected.
@@ -129,4 +130,80 @@ pub fn exit_code(status: &str) -> i32 {
         "critical" => 2,
         _ => 3,
     }
+}
+
+/// A running exporter, killed on drop.
+pub struct Exporter {
+    pub child: Child,
+    pub port: u16,
+    _fleet: FleetDir,
+}
+
+impl Exporter {
+    pub fn start(fleet: FleetDir, extra: &[&str]) -> Exporter {
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let mut args = vec!["serve", "--listen", &listen];
+        args.extend(extra);
+        let child = fleet
+            .command(&args, &[])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting dbrunbook serve");
+        let mut exporter = Exporter {
+            child,
+            port,
+            _fleet: fleet,
+        };
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = exporter.child.try_wait() {
+                panic!("serve exited: {status}");
+            }
+            assert!(started.elapsed() < Duration::from_secs(10), "serve never listened");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        exporter
+    }
+
+    /// `GET path`: (status code, body).
+    pub fn get(&self, path: &str) -> (u16, String) {
+        get(self.port, path)
+    }
+}
+
+impl Drop for Exporter {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn get(port: u16, path: &str) -> (u16, String) {
+    request(port, "GET", path)
+}
+
+/// `METHOD path` over HTTP/1.1 with `Connection: close`: (status code, body).
+pub fn request(port: u16, method: &str, path: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    s.read_to_string(&mut response).unwrap();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("not HTTP: {response}"));
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
 }

@@ -10,6 +10,7 @@ pub mod fleet;
 pub mod golden;
 pub mod oncall;
 pub mod pg_majors;
+pub mod prometheus;
 pub mod proxy;
 pub mod replication;
 pub mod scratch;

@@ -111,6 +111,9 @@ const CONDITIONS: &[&str] = &[
     "read_only",
     "expect_mismatch",
     "connection_errors",
+    // Never reported by the check: the rules export's probe-failed runbook serves it, for the
+    // alert that fires when no diagnosis can run at all.
+    "probe_failed",
 ];
 
 /// Which role `--expect` asks for.
