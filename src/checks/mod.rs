@@ -8,10 +8,11 @@ pub mod backups;
 pub mod connect;
 pub mod locks;
 pub mod migrations;
-mod observed_session;
+pub mod observed_session;
 pub mod pool;
 pub mod queries;
 pub mod size;
+pub mod session_ref;
 pub mod slow;
 mod thresholds;
 
