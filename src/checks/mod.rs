@@ -11,8 +11,8 @@ pub mod migrations;
 pub mod observed_session;
 pub mod pool;
 pub mod queries;
-pub mod size;
 pub mod session_ref;
+pub mod size;
 pub mod slow;
 mod thresholds;
 

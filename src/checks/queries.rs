@@ -366,6 +366,7 @@ fn session_findings(judged: &[Judged], engine: Engine, limit: usize, facts: &mut
         let s = j.session;
         let mut f = Finding::new("sessions")
             .with("pid", s.pid)
+            .with("session", s.reference.clone())
             .with("severity", j.severity.name())
             .with("reason", j.reasons.join("; "))
             .with("state", s.state.as_str())

@@ -269,6 +269,10 @@ mod tests {
              '2026-12-07T03:00:00.000001Z' AND xact_start = '2026-12-07T03:05:00.000000Z';"
         );
         let my = SessionRef::parse("my:9@2026-12-07T03:00:00Z/2026-12-07T03:05:06Z").unwrap();
-        assert!(my.mysql_check().contains("'2026-12-07 03:05:06'"), "{}", my.mysql_check());
+        assert!(
+            my.mysql_check().contains("'2026-12-07 03:05:06'"),
+            "{}",
+            my.mysql_check()
+        );
     }
 }

@@ -53,7 +53,10 @@ pub async fn evidence(session: &mut Session, targets: &[(i64, Vec<i64>)]) -> Res
             Engine::Postgres | Engine::Pgbouncer => vec![
                 per_pid("the session", include_str!("sql/pg_evidence_session.sql")),
                 per_pid("its locks", include_str!("sql/pg_evidence_locks.sql")),
-                per_pid("the sessions waiting on it", include_str!("sql/pg_evidence_waiters.sql")),
+                per_pid(
+                    "the sessions waiting on it",
+                    include_str!("sql/pg_evidence_waiters.sql"),
+                ),
                 Query::new("prepared transactions", include_str!("sql/pg_evidence_prepared.sql")),
             ],
         };
@@ -135,9 +138,12 @@ pub async fn end(session: &mut Session, reference: &SessionRef, plan: Plan, grac
     loop {
         let now = snapshot(session).await?;
         let live = now.by_pid(reference.pid).filter(|l| {
-            l.reference
-                .as_ref()
-                .is_some_and(|r| r.compare(&SessionRef { xact: None, ..reference.clone() }) == Identity::Same)
+            l.reference.as_ref().is_some_and(|r| {
+                r.compare(&SessionRef {
+                    xact: None,
+                    ..reference.clone()
+                }) == Identity::Same
+            })
         });
         match live {
             None => {
@@ -149,7 +155,11 @@ pub async fn end(session: &mut Session, reference: &SessionRef, plan: Plan, grac
                 done.result = if l.s.state == "killed" {
                     "terminated, still rolling back its transaction: wait, do not kill again".into()
                 } else {
-                    format!("still there {} after terminate (state {})", crate::units::human_duration(TERMINATE_WAIT), l.s.state)
+                    format!(
+                        "still there {} after terminate (state {})",
+                        crate::units::human_duration(TERMINATE_WAIT),
+                        l.s.state
+                    )
                 };
                 done.ok = l.s.state == "killed";
                 return Ok(done);
@@ -172,10 +182,12 @@ fn still_needed(now: &Snapshot, reference: &SessionRef) -> Need {
     let Some(live) = now.by_pid(reference.pid) else {
         return Need::No("the session has gone");
     };
-    let same_session = live
-        .reference
-        .as_ref()
-        .is_some_and(|r| r.compare(&SessionRef { xact: None, ..reference.clone() }) == Identity::Same);
+    let same_session = live.reference.as_ref().is_some_and(|r| {
+        r.compare(&SessionRef {
+            xact: None,
+            ..reference.clone()
+        }) == Identity::Same
+    });
     if !same_session {
         return Need::No("the session has gone");
     }
@@ -227,7 +239,10 @@ async fn signal(session: &mut Session, reference: &SessionRef, signal: Signal, d
         .map_err(|e| anyhow!("the server refused: {}", e.message))?;
     let delivered = match engine {
         Engine::Mysql => true,
-        Engine::Postgres | Engine::Pgbouncer => rows.rows.iter().any(|r| r.first() == Some(&crate::engine::Value::Bool(true))),
+        Engine::Postgres | Engine::Pgbouncer => rows
+            .rows
+            .iter()
+            .any(|r| r.first() == Some(&crate::engine::Value::Bool(true))),
     };
     if !delivered {
         done.result = "not sent: the session or its transaction ended meanwhile".into();

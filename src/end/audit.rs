@@ -54,5 +54,7 @@ fn private(path: &Path, append: bool) -> Result<std::fs::File> {
     }
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path).with_context(|| format!("opening {}", path.display()))
+    options
+        .open(path)
+        .with_context(|| format!("opening {}", path.display()))
 }

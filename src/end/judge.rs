@@ -49,14 +49,20 @@ pub fn judge(live: &Live, wanted: Option<&SessionRef>, snap: &Snapshot) -> Decis
     }
     if let Some(w) = wanted {
         let Some(now) = &live.reference else {
-            return refuse("stale reference", "the session at this pid has no start time to compare");
+            return refuse(
+                "stale reference",
+                "the session at this pid has no start time to compare",
+            );
         };
         match w.compare(now) {
             Identity::Same => {}
             Identity::OtherSession => {
                 return refuse(
                     "stale reference",
-                    format!("pid {} is now another session ({now}): the one referred to has ended", w.pid),
+                    format!(
+                        "pid {} is now another session ({now}): the one referred to has ended",
+                        w.pid
+                    ),
                 );
             }
             Identity::OtherTransaction => {

@@ -115,7 +115,10 @@ async fn go(target: &Target, deadlines: Deadlines, args: &EndArgs) -> (Option<St
     let version = Some(session.server().version.clone());
     let outcome = match tokio::time::timeout(deadlines.timeout, plan_and_end(&mut session, target, args)).await {
         Ok(Ok(r)) => r,
-        Ok(Err(e)) => unknown(crate::redact::driver_message(&format!("{e:#}"), target.password.as_deref())),
+        Ok(Err(e)) => unknown(crate::redact::driver_message(
+            &format!("{e:#}"),
+            target.password.as_deref(),
+        )),
         Err(_) => unknown(format!(
             "--timeout {} ran out: what was sent is in the audit log",
             crate::units::format_duration(deadlines.timeout)
@@ -138,7 +141,9 @@ fn wanted_is_clear(target: &Target, args: &EndArgs) -> Result<()> {
         );
     }
     if !args.references.is_empty() && (bulk || args.state.is_some() || args.older_than.is_some()) {
-        bail!("give either session references or a bulk filter (--application, --user, --state, --older-than), not both");
+        bail!(
+            "give either session references or a bulk filter (--application, --user, --state, --older-than), not both"
+        );
     }
     for r in &args.references {
         let parsed = SessionRef::parse(r)?;
@@ -147,7 +152,11 @@ fn wanted_is_clear(target: &Target, args: &EndArgs) -> Result<()> {
             (Engine::Mysql, Engine::Mysql) | (Engine::Postgres, Engine::Postgres)
         );
         if !same {
-            bail!("{r} is a reference to a {} session, but --url is a {} server", parsed.engine, target.engine);
+            bail!(
+                "{r} is a reference to a {} session, but --url is a {} server",
+                parsed.engine,
+                target.engine
+            );
         }
     }
     Ok(())
@@ -178,7 +187,13 @@ async fn plan_and_end(session: &mut Session, target: &Target, args: &EndArgs) ->
         } else {
             Status::Warning
         };
-        return Ok(counted(summary(&candidates, false), status, findings, notes, &candidates));
+        return Ok(counted(
+            summary(&candidates, false),
+            status,
+            findings,
+            notes,
+            &candidates,
+        ));
     }
     let files = Files::resolve(args)?;
     let targets: Vec<(i64, Vec<i64>)> = to_end
@@ -215,12 +230,16 @@ async fn plan_and_end(session: &mut Session, target: &Target, args: &EndArgs) ->
     ));
     notes.push(format!("audit log: {}", files.audit.display()));
     let mut r = counted(summary(&candidates, true), worst, findings, notes, &candidates);
-    r.metrics.push(Metric::new("sessions_after", clients(&after) as f64, Unit::Count));
+    r.metrics
+        .push(Metric::new("sessions_after", clients(&after) as f64, Unit::Count));
     Ok(r)
 }
 
 fn clients(snap: &Snapshot) -> usize {
-    snap.sessions.iter().filter(|l| l.s.protected().is_none() && !l.own).count()
+    snap.sessions
+        .iter()
+        .filter(|l| l.s.protected().is_none() && !l.own)
+        .count()
 }
 
 /// The sessions asked for, each judged on the snapshot.
@@ -252,7 +271,11 @@ fn candidates(snap: &Snapshot, args: &EndArgs) -> Result<Vec<Candidate>> {
         out.push(Candidate {
             behind: snap.behind(l.s.pid),
             reference: l.reference.clone(),
-            asked: l.reference.as_ref().map(|r| r.to_string()).unwrap_or_else(|| format!("pid {}", l.s.pid)),
+            asked: l
+                .reference
+                .as_ref()
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| format!("pid {}", l.s.pid)),
             decision: judge::judge(l, None, snap),
             live: Some(l.clone()),
         });
@@ -268,9 +291,9 @@ fn bulk_match(l: &Live, args: &EndArgs) -> bool {
     args.application.as_deref().is_none_or(|a| a == name)
         && args.user.as_deref().is_none_or(|u| u == l.s.user)
         && args.state.is_none_or(|s| s.matches(&l.s.state))
-        && args.older_than.is_none_or(|age| {
-            l.s.state_seconds.or(l.s.xact_seconds).unwrap_or(0.0) >= age.as_secs_f64()
-        })
+        && args
+            .older_than
+            .is_none_or(|age| l.s.state_seconds.or(l.s.xact_seconds).unwrap_or(0.0) >= age.as_secs_f64())
 }
 
 /// Shows the plan on the terminal and asks.
@@ -302,7 +325,13 @@ fn summary(candidates: &[Candidate], sent: bool) -> String {
     s
 }
 
-fn counted(summary: String, status: Status, findings: Vec<Finding>, notes: Vec<String>, c: &[Candidate]) -> CheckResult {
+fn counted(
+    summary: String,
+    status: Status,
+    findings: Vec<Finding>,
+    notes: Vec<String>,
+    c: &[Candidate],
+) -> CheckResult {
     let mut r = result(status, summary, findings, notes);
     let refused = c.iter().filter(|c| c.decision.is_err()).count();
     r.metrics = vec![
@@ -318,7 +347,10 @@ fn finding(c: &Candidate, done: Option<&act::Done>, moved: Option<(usize, usize)
         .with("session", c.asked.as_str())
         .with("pid", c.reference.as_ref().map(|r| r.pid).or(s.map(|s| s.pid)))
         .with("user", s.map(|s| s.user.clone()))
-        .with("application", s.map(|s| s.program.clone().unwrap_or_else(|| s.application().to_string())))
+        .with(
+            "application",
+            s.map(|s| s.program.clone().unwrap_or_else(|| s.application().to_string())),
+        )
         .with("state", s.map(|s| s.state.clone()))
         .with("query", s.map(|s| shorten(&s.query, QUERY_SHOWN)));
     f = match &c.decision {
@@ -359,7 +391,9 @@ impl Files {
         };
         let now = std::time::SystemTime::now();
         let stamp = crate::units::utc_iso(now).replace(':', "");
-        let nanos = now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let nanos = now
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
         let evidence = dir.join(format!("end-{stamp}-{}-{nanos:09}.json", std::process::id()));
         Ok(Files { audit, evidence })
     }

@@ -358,6 +358,7 @@ fn tree_findings(tree: &Tree, engine: Engine, limit: usize) -> Vec<Finding> {
         let mut f = Finding::new("lock_tree")
             .with("tree", label)
             .with("pid", n.gid.is_none().then_some(n.s.pid))
+            .with("session", n.s.reference.clone())
             .with("gid", n.gid.clone())
             .with(
                 "role",
