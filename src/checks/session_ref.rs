@@ -10,6 +10,7 @@ use std::fmt;
 
 use anyhow::{Result, anyhow, bail};
 
+use crate::engine::ServerInfo;
 use crate::target::Engine;
 
 /// A session reference, parsed.
@@ -135,6 +136,48 @@ impl SessionRef {
     }
 }
 
+/// The values a runbook step that ends `s` is filled with: `session` (the reference, for
+/// `dbrunbook end`), `backend_start` and `xact_start` (for the guarded SQL; MySQL's as a
+/// DATETIME in UTC), and, only while it runs a statement, `active_pid` and `active_xact_start`,
+/// so that a cancel is offered for a running statement only. Nothing when the session has no
+/// reference that parses: a step without its guard shows no SQL.
+pub fn step_values(s: &crate::checks::ObservedSession) -> Vec<(String, String)> {
+    let Some(r) = s.reference.as_deref().and_then(|r| SessionRef::parse(r).ok()) else {
+        return vec![];
+    };
+    let stamp = |st: Stamp| match r.engine {
+        Engine::Mysql => st.sql_datetime(),
+        Engine::Postgres | Engine::Pgbouncer => st.to_string(),
+    };
+    let mut out = vec![
+        ("session".to_string(), r.to_string()),
+        ("backend_start".to_string(), stamp(r.started)),
+    ];
+    // MySQL lock trees show a running thread by its thread state ("User sleep", "Sending data").
+    let running = !s.state.is_empty() && !s.state.starts_with("idle");
+    if let Some(x) = r.xact {
+        out.push(("xact_start".into(), stamp(x)));
+        if running {
+            out.push(("active_xact_start".into(), stamp(x)));
+        }
+    }
+    if running {
+        out.push(("active_pid".into(), r.pid.to_string()));
+    }
+    out
+}
+
+/// MySQL `sql` computing the server's start from `information_schema.GLOBAL_STATUS`, with the
+/// table MySQL 8 moved it to (`performance_schema.global_status`; untested here: no MySQL 8
+/// server installs on the test machine).
+pub fn uptime_from(server: &ServerInfo, sql: &str) -> String {
+    if server.mariadb || server.version_num < 80000 {
+        sql.to_string()
+    } else {
+        sql.replace("information_schema.GLOBAL_STATUS", "performance_schema.global_status")
+    }
+}
+
 impl fmt::Display for SessionRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let prefix = match self.engine {
@@ -178,7 +221,7 @@ impl Stamp {
     }
 
     /// `YYYY-MM-DD HH:MM:SS` (UTC), as a MySQL DATETIME literal reads it.
-    fn sql_datetime(&self) -> String {
+    pub fn sql_datetime(&self) -> String {
         let text = self.to_string();
         text[..19].replace('T', " ")
     }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::{Result, anyhow};
 
 use crate::checks::ObservedSession;
-use crate::checks::session_ref::SessionRef;
+use crate::checks::session_ref::{SessionRef, uptime_from};
 use crate::engine::{Query, ServerInfo, Session};
 use crate::target::Engine;
 
@@ -127,16 +127,11 @@ fn queries(server: &ServerInfo) -> Vec<Query> {
             vec![Query::new("reading the sessions", include_str!("sql/pg_sessions.sql"))]
         }
         Engine::Mysql => {
-            let (listing, waits) = if server.mariadb || server.version_num < 80000 {
-                (
-                    include_str!("sql/mariadb_sessions.sql"),
-                    include_str!("../checks/sql/mysql/lock_waits_innodb_is.sql"),
-                )
+            let listing = uptime_from(server, include_str!("sql/my_sessions.sql"));
+            let waits = if server.mariadb || server.version_num < 80000 {
+                include_str!("../checks/sql/mysql/lock_waits_innodb_is.sql")
             } else {
-                (
-                    include_str!("sql/mysql8_sessions.sql"),
-                    include_str!("../checks/sql/mysql/lock_waits_sys.sql"),
-                )
+                include_str!("../checks/sql/mysql/lock_waits_sys.sql")
             };
             vec![
                 Query::new("reading the sessions", listing),

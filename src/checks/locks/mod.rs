@@ -66,6 +66,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         "longest_wait",
         "waiting_pid",
         "waiting_query",
+        "waiting_backend_start",
         "lock",
         "deadlocks",
         "source",
@@ -79,7 +80,18 @@ pub const SPEC: CheckSpec = CheckSpec {
         "prepared_database",
         "prepared_age",
     ],
-    item_placeholders: &["pid", "user", "state", "query", "blocking"],
+    item_placeholders: &[
+        "pid",
+        "user",
+        "state",
+        "query",
+        "blocking",
+        "session",
+        "backend_start",
+        "xact_start",
+        "active_xact_start",
+        "active_pid",
+    ],
     conditions: &[
         "protected_root",
         "prepared_root",
@@ -453,6 +465,7 @@ fn root_facts(facts: &mut Facts, tree: &Tree, any_waiting: bool) {
             "blocking".to_string(),
             tree.behind.get(&root.s.pid).copied().unwrap_or(0).to_string(),
         );
+        item.extend(crate::checks::session_ref::step_values(&root.s));
         facts.items.push(item);
     }
     if let Some(root) = waited_on().next() {
@@ -481,6 +494,7 @@ fn waiter_facts(facts: &mut Facts, waiting: &[&LockNode]) {
             .total_cmp(&b.waiting_seconds.unwrap_or(0.0))
     });
     if let Some(w) = first_waiter {
+        waiting_start(facts, w);
         facts.set("waiting_pid", w.s.pid);
         facts.set("waiting_query", shorten(&w.s.query, STEP_QUERY_MAX));
         facts.set("lock", w.lock.clone().unwrap_or_else(|| "a lock".into()));
@@ -489,6 +503,7 @@ fn waiter_facts(facts: &mut Facts, waiting: &[&LockNode]) {
     }
     let ddl = waiting.iter().find(|n| is_ddl(&n.s.query));
     if let Some(d) = ddl {
+        waiting_start(facts, d);
         facts.flag("ddl_waiting");
         facts.lead = Some("ddl_waiting".into());
         facts.set("waiting_pid", d.s.pid);
@@ -499,6 +514,16 @@ fn waiter_facts(facts: &mut Facts, waiting: &[&LockNode]) {
     }
     if waiting.iter().any(|n| n.inferred) {
         facts.flag("inferred");
+    }
+}
+
+/// The waiter's `backend_start`, which guards the step cancelling it (none without a reference).
+fn waiting_start(facts: &mut Facts, w: &LockNode) {
+    facts.values.remove("waiting_backend_start");
+    for (k, v) in crate::checks::session_ref::step_values(&w.s) {
+        if k == "backend_start" {
+            facts.set("waiting_backend_start", v);
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 -- Every thread of the server, in the session shape of the PostgreSQL query: its reference (thread
 -- id, the server's start computed from Uptime, and the InnoDB transaction's start, both in UTC),
 -- replication and server threads named as PostgreSQL's backend_type would, and `killed` for a
--- thread rolling back after a KILL. MySQL 8 (performance_schema.global_status); untested here: MySQL 8 cannot be installed on the test machine.
+-- thread rolling back after a KILL. MySQL 8 reads the uptime from performance_schema.global_status (swapped in by session_ref::uptime_from).
 SELECT CAST(p.ID AS SIGNED) AS pid,
        CONCAT('my:', p.ID, '@', b.started,
               IF(t.trx_started IS NULL, '',
@@ -25,5 +25,5 @@ SELECT CAST(p.ID AS SIGNED) AS pid,
        CAST(p.ID = CONNECTION_ID() AS SIGNED) AS own
   FROM information_schema.PROCESSLIST p
   CROSS JOIN (SELECT DATE_FORMAT(UTC_TIMESTAMP() - INTERVAL VARIABLE_VALUE SECOND, '%Y-%m-%dT%H:%i:%sZ') AS started
-                FROM performance_schema.global_status WHERE VARIABLE_NAME = 'UPTIME') b
+                FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'UPTIME') b
   LEFT JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = p.ID
