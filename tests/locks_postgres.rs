@@ -78,7 +78,9 @@ fn row_lock_held_by_idle_transaction_with_two_waiters_names_the_root() {
     assert_eq!(check["runbook"]["id"], "lock-contention");
     let steps = serde_json::to_string(&check["runbook"]["steps"]).unwrap();
     assert!(
-        steps.contains(&format!("pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = {root_pid} AND backend_start = ")),
+        steps.contains(&format!(
+            "pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = {root_pid} AND backend_start = "
+        )),
         "{steps}"
     );
     assert!(steps.contains(&format!("dbrunbook end 'pg:{root_pid}@")), "{steps}");
@@ -127,11 +129,17 @@ fn alter_table_queue_puts_the_migration_runbook_first() {
     assert_eq!(check["runbook"]["id"], "migration-lock-queue");
     let steps = serde_json::to_string(&check["runbook"]["steps"]).unwrap();
     assert!(
-        steps.contains(&format!("pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = {} AND", rows[1]["pid"])),
+        steps.contains(&format!(
+            "pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = {} AND",
+            rows[1]["pid"]
+        )),
         "cancel the DDL: {steps}"
     );
     assert!(
-        steps.contains(&format!("pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = {} AND", rows[0]["pid"])),
+        steps.contains(&format!(
+            "pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = {} AND",
+            rows[0]["pid"]
+        )),
         "or end the root: {steps}"
     );
 }

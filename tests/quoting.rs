@@ -52,7 +52,10 @@ async fn a_mysql_literal_with_a_backslash_reads_alike_under_every_sql_mode() {
     for text in ["C:\\dir\\it's", "dom\\user", "\\", "é\\%"] {
         let literal = quote::mysql::literal(text);
         for mode in MODES {
-            assert!(reads_as(&mut session(mode).await, &literal, text).await, "{mode}: {literal}");
+            assert!(
+                reads_as(&mut session(mode).await, &literal, text).await,
+                "{mode}: {literal}"
+            );
             // Compared with a column of the server's own catalog, as the runbooks' steps do.
             let mut conn = session(mode).await;
             let found: Option<i64> = conn

@@ -95,3 +95,59 @@ fn every_pgbouncer_snippet_runs_on_the_admin_console() {
         );
     }
 }
+
+/// The SQL of the runbook step whose text starts with `text`, as the report printed it.
+fn printed_sql(report: &serde_json::Value, text: &str) -> Vec<String> {
+    report["checks"][0]["runbook"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["text"].as_str().unwrap().starts_with(text))
+        .filter_map(|s| s["sql"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// lock-contention's guarded terminate, pasted as printed: it ends the idle root (the waiter's
+/// update goes through) and, pasted again once the pid is another session's, ends nothing.
+#[test]
+fn lock_contention_guarded_terminate_ends_the_root_and_a_stale_paste_ends_nothing() {
+    let pg = ThrowawayPg::start(PgOptions::default());
+    pg.psql(&[
+        "CREATE TABLE orders (id int PRIMARY KEY, v int)",
+        "INSERT INTO orders VALUES (1, 0)",
+    ]);
+    let conn = |app: &str| format!("{} application_name={app}", pg.keyvalue("postgres", "postgres"));
+    let mut held = Held::new();
+    held.pg(&conn("forgotten"), 1, "BEGIN; UPDATE orders SET v = 1 WHERE id = 1");
+    held.pg_background(&conn("waiter"), "UPDATE orders SET v = v + 10 WHERE id = 1");
+    let url = pg.url("postgres", "postgres");
+    let r = poll(&["locks", "--url", &url, "--warning", "1ms"], |r| {
+        findings(r, "lock_tree").len() == 2
+    });
+    let cancel = printed_sql(&r, "Without dbrunbook, for a root running a statement");
+    assert!(cancel.is_empty(), "no cancel for an idle root: {cancel:?}");
+    let terminate = printed_sql(&r, "Without dbrunbook: if root");
+    assert_eq!(terminate.len(), 1, "{r:#}");
+    let sql = &terminate[0];
+    assert_eq!(sql.matches(';').count(), 1, "one statement per block: {sql}");
+    let paste = |sql: &str| {
+        let out = psql(&pg.bin("psql"), pg.port, "postgres")
+            .args(["-At", "-c", sql])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert_eq!(paste(sql), "t", "{sql}");
+    let value = || paste("SELECT v FROM orders WHERE id = 1");
+    let started = std::time::Instant::now();
+    while value() != "10" {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the waiter never went through"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    // Pasted again: the session it names has gone, so it matches no row and signals nobody.
+    assert_eq!(paste(sql), "", "{sql}");
+}

@@ -2,7 +2,6 @@
 //! the session the reference names (PostgreSQL: one guarded statement; MySQL, whose KILL takes
 //! no condition: the identity read again just before), with bounded waits in between.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow};
@@ -250,11 +249,19 @@ async fn signal(session: &mut Session, reference: &SessionRef, signal: Signal, d
     Ok(delivered)
 }
 
-/// Of the sessions that waited on the ended one, how many wait no more: `(moved, of)`.
-pub fn waiters_moved(before: &[i64], now: &Snapshot, ended: i64) -> (usize, usize) {
-    let still: BTreeMap<i64, bool> = before
-        .iter()
-        .map(|p| (*p, now.by_pid(*p).is_some_and(|l| l.s.blocked_by.contains(&ended))))
-        .collect();
-    (still.values().filter(|waits| !**waits).count(), before.len())
+/// Of the sessions that waited on the ended one, how many wait on it no more: `(moved, of)`.
+/// Read again for up to `grace`: a waiter takes a moment to wake and take its lock.
+pub async fn verify(session: &mut Session, before: &[i64], ended: i64, grace: Duration) -> Result<(usize, usize)> {
+    let until = Instant::now() + grace;
+    loop {
+        let now = snapshot(session).await?;
+        let moved = before
+            .iter()
+            .filter(|p| !now.by_pid(**p).is_some_and(|l| l.s.blocked_by.contains(&ended)))
+            .count();
+        if moved == before.len() || Instant::now() >= until {
+            return Ok((moved, before.len()));
+        }
+        tokio::time::sleep(POLL).await;
+    }
 }

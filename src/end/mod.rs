@@ -216,8 +216,7 @@ async fn plan_and_end(session: &mut Session, target: &Target, args: &EndArgs) ->
             continue;
         };
         let done = act::end(session, reference, *plan, args.grace).await?;
-        let now = read::snapshot(session).await?;
-        let moved = act::waiters_moved(&c.behind, &now, reference.pid);
+        let moved = act::verify(session, &c.behind, reference.pid, args.grace).await?;
         worst = worst.worst(if done.ok { Status::Ok } else { Status::Critical });
         log(&files, target, c, Some(&done))?;
         findings.push(finding(c, Some(&done), Some(moved)));
