@@ -151,3 +151,53 @@ fn lock_contention_guarded_terminate_ends_the_root_and_a_stale_paste_ends_nothin
     // Pasted again: the session it names has gone, so it matches no row and signals nobody.
     assert_eq!(paste(sql), "", "{sql}");
 }
+
+/// table-bloat's pg_repack line, split by a real shell as the on-call's would: its `--table`
+/// names the bloated `public."Orders"` as a regclass, not `public.orders` beside it.
+#[test]
+fn table_bloat_pg_repack_names_a_mixed_case_table_exactly() {
+    let db = crate::support::scratch::ScratchPg::new("repack_case");
+    db.sql(
+        "CREATE TABLE \"Orders\" (id int PRIMARY KEY, pad text NOT NULL) WITH (autovacuum_enabled = false);
+         INSERT INTO \"Orders\" SELECT g, repeat('x', 100) FROM generate_series(1, 60000) g;
+         DELETE FROM \"Orders\" WHERE id % 10 <> 0;
+         ANALYZE \"Orders\";
+         CREATE TABLE orders (id int PRIMARY KEY);",
+    );
+    let run = dbrunbook(&[
+        "size",
+        "--url",
+        &db.url(),
+        "--format",
+        "json",
+        "--bloat-min-size",
+        "1MB",
+        "--bloat-warning",
+        "50%",
+        "--bloat-critical",
+        "99%",
+    ]);
+    let report = run.json();
+    let line = report["checks"][0]["runbook"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["shell"].as_str())
+        .find(|s| s.starts_with("pg_repack") && s.contains("Orders"))
+        .unwrap_or_else(|| panic!("no pg_repack line: {report:#}"))
+        .to_string();
+    let words = Command::new("sh")
+        .args(["-c", &format!("set -- {line}; for a; do printf '%s\\n' \"$a\"; done")])
+        .output()
+        .unwrap();
+    let words = String::from_utf8(words.stdout).unwrap();
+    let table = words
+        .lines()
+        .find_map(|w| w.strip_prefix("--table="))
+        .unwrap_or_else(|| panic!("no --table in {line}"));
+    assert_eq!(table, "\"public\".\"Orders\"");
+    db.sql(&format!(
+        "DO $$ BEGIN IF {}::regclass <> 'public.\"Orders\"'::regclass THEN RAISE EXCEPTION 'wrong table'; END IF; END $$;",
+        dbrunbook::quote::pg::literal(table)
+    ));
+}

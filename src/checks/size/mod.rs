@@ -114,7 +114,14 @@ pub const SPEC: CheckSpec = CheckSpec {
         "bloat_critical",
         "bloat_min_size",
     ],
-    item_placeholders: &["schema", "table", "table_xid_age", "table_size", "bloat"],
+    item_placeholders: &[
+        "schema",
+        "table",
+        "table_regclass",
+        "table_xid_age",
+        "table_size",
+        "bloat",
+    ],
     conditions: &[
         "wraparound_risk",
         "past_freeze_max_age",

@@ -422,6 +422,16 @@ impl<'a> Inputs<'a> {
                 items.push(BTreeMap::from([
                     ("schema".to_string(), b.schema.clone()),
                     ("table".to_string(), b.table.clone()),
+                    // As pg_repack's --table reads it (a regclass): quoted, so `public.Orders`
+                    // names that table, not `public.orders`.
+                    (
+                        "table_regclass".to_string(),
+                        format!(
+                            "{}.{}",
+                            crate::quote::pg::ident(&b.schema),
+                            crate::quote::pg::ident(&b.table)
+                        ),
+                    ),
                     ("table_size".to_string(), human_bytes(b.bytes as f64)),
                     (
                         "bloat".to_string(),
