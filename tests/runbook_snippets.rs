@@ -201,3 +201,50 @@ fn table_bloat_pg_repack_names_a_mixed_case_table_exactly() {
         dbrunbook::quote::pg::literal(table)
     ));
 }
+
+/// The shipped PostgreSQL SQL of the step of runbook `id` whose text starts with `text`.
+fn shipped_sql(id: &str, text: &str) -> String {
+    let catalog = dbrunbook::runbook::Catalog::embedded().unwrap();
+    let rb = catalog.runbooks().iter().find(|r| r.id == id).unwrap();
+    rb.phases()
+        .iter()
+        .flat_map(|(_, steps)| steps.iter())
+        .find(|s| s.text.starts_with(text))
+        .and_then(|s| s.sql.get(&Dialect::Postgres).cloned())
+        .unwrap_or_else(|| panic!("{id}: no step starting {text:?}"))
+}
+
+/// wraparound-risk's raise of autovacuum_vacuum_cost_limit and its reset, run in order: the
+/// setting is raised, then back to its default.
+#[test]
+fn wraparound_cost_limit_raise_is_undone_by_its_reset() {
+    let pg = ThrowawayPg::start(PgOptions::default());
+    let show = || {
+        let out = psql(&pg.bin("psql"), pg.port, "postgres")
+            .args(["-At", "-c", "SHOW autovacuum_vacuum_cost_limit"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let wait_for = |want: &str| {
+        let started = std::time::Instant::now();
+        while show() != want {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(60),
+                "never {want}: {}",
+                show()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    };
+    let before = show();
+    let raise = shipped_sql(
+        "wraparound-risk",
+        "If an anti-wraparound autovacuum is already on the table",
+    );
+    run(&mut psql(&pg.bin("psql"), pg.port, "postgres"), &raise, "the raise");
+    wait_for("2000");
+    let reset = shipped_sql("wraparound-risk", "Set it back once the age is down");
+    run(&mut psql(&pg.bin("psql"), pg.port, "postgres"), &reset, "the reset");
+    wait_for(&before);
+}

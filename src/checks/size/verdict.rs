@@ -725,6 +725,13 @@ fn horizon(snap: &Snapshot, findings: &mut Vec<Finding>, facts: &mut Facts) {
                 if let Some(pid) = h.pid {
                     facts.flag("horizon_session");
                     facts.set("holder_pid", pid);
+                    let s = ObservedSession {
+                        reference: h.reference.clone(),
+                        ..ObservedSession::default()
+                    };
+                    for (k, v) in crate::checks::session_ref::step_values(&s) {
+                        facts.set(&format!("holder_{k}"), v);
+                    }
                 }
             }
         }
