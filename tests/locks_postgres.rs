@@ -265,7 +265,19 @@ fn a_prepared_transaction_is_named_as_the_invisible_root() {
         .collect();
     assert!(sql.contains(&"ROLLBACK PREPARED 'pay-42';"), "{sql:#?}");
     let victim = rows[1]["pid"].as_i64().unwrap();
-    assert!(!sql.iter().any(|s| s.contains(&format!("({victim})"))), "{sql:#?}");
+    assert!(!sql.iter().any(|s| s.contains(&format!("pid = {victim} "))), "{sql:#?}");
+    // The prepared transaction's tree key (a negative number) is never shown as a pid, and its
+    // ROLLBACK PREPARED comes only after the step saving pg_prepared_xacts.
+    let steps = check["runbook"]["steps"].as_array().unwrap();
+    let all = serde_json::to_string(steps).unwrap();
+    assert!(!all.contains("pid -"), "{all}");
+    let saved = steps
+        .iter()
+        .position(|s| s["shell"].as_str().is_some_and(|x| x.contains("pg_prepared_xacts")));
+    let rollback = steps
+        .iter()
+        .position(|s| s["sql"].as_str().is_some_and(|x| x.starts_with("ROLLBACK PREPARED")));
+    assert!(saved.is_some() && saved < rollback, "{all}");
     // The step works: the waiter gets its lock.
     pg.psql(&["ROLLBACK PREPARED 'pay-42'"]);
     poll_locks(&pg.url("postgres", "postgres"), |r| tree(r).is_empty());

@@ -19,11 +19,22 @@ pub fn state_dir() -> Result<PathBuf> {
     Ok(base.join("dbrunbook"))
 }
 
-/// Who ran it: the operating-system user, as the environment says.
+/// Who ran it: the operating-system user as the environment names it, else the process's
+/// user id (cron and service managers often set no USER).
 pub fn who() -> String {
     ["USER", "LOGNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .or_else(|| {
+            let status = std::fs::read_to_string("/proc/self/status").ok()?;
+            let uid = status
+                .lines()
+                .find_map(|l| l.strip_prefix("Uid:"))?
+                .split_whitespace()
+                .next()?
+                .to_string();
+            Some(format!("uid {uid}"))
+        })
         .unwrap_or_else(|| "unknown".into())
 }
 

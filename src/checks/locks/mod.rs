@@ -468,7 +468,9 @@ fn root_facts(facts: &mut Facts, tree: &Tree, any_waiting: bool) {
         item.extend(crate::checks::session_ref::step_values(&root.s));
         facts.items.push(item);
     }
-    if let Some(root) = waited_on().next() {
+    // A prepared transaction's pid is a key for the tree only (the negative of its transaction
+    // ID): never shown to a person as a pid; its own facts above name it by gid.
+    if let Some(root) = waited_on().find(|r| r.gid.is_none()) {
         facts.set("root_pid", root.s.pid);
         facts.set("root_user", &root.s.user);
         facts.set("root_database", &root.s.database);
