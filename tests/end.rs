@@ -103,6 +103,25 @@ fn end(url: &str, dir: &std::path::Path, args: &[&str]) -> Run {
     dbrunbook_env(&all, &[("XDG_STATE_HOME", dir)])
 }
 
+/// Lists with `end ARGS --dry-run` until `pick` finds a session (a minute at most).
+fn listed(url: &str, dir: &std::path::Path, args: &[&str], pick: impl Fn(&Value) -> bool) -> Value {
+    let mut all = args.to_vec();
+    all.push("--dry-run");
+    let started = Instant::now();
+    loop {
+        let run = end(url, dir, &all);
+        if let Some(f) = sessions(&run).into_iter().find(|f| pick(f)) {
+            return f;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "never listed: {}",
+            run.all()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 fn sessions(run: &Run) -> Vec<Value> {
     findings(&run.json(), "session")
 }
@@ -300,15 +319,10 @@ fn running_pg_dump_is_refused_as_a_backup() {
         .unwrap();
     let url = pg.url("postgres", "postgres");
     let dir = state_dir("pg-dump");
-    let started = Instant::now();
-    let reference = loop {
-        let listed = end(&url, &dir, &["--application", "pg_dump", "--dry-run"]);
-        if let Some(f) = sessions(&listed).first() {
-            break f["session"].as_str().unwrap().to_string();
-        }
-        assert!(started.elapsed() < Duration::from_secs(60), "pg_dump never showed");
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let reference = listed(&url, &dir, &["--application", "pg_dump"], |_| true)["session"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let run = end(&url, &dir, &[&reference, "--yes"]);
     assert_eq!(run.code, 1, "{}", run.all());
     let f = &sessions(&run)[0];
@@ -388,19 +402,7 @@ fn without_a_terminal_nothing_is_sent_unless_yes() {
 
 /// A thread's reference on the shared MariaDB, from `end`'s own dry-run listing.
 fn my_reference(url: &str, dir: &std::path::Path, id: i64) -> Value {
-    let started = Instant::now();
-    loop {
-        let listed = end(url, dir, &["--user", "root", "--dry-run"]);
-        if let Some(f) = sessions(&listed).into_iter().find(|f| f["pid"] == id) {
-            return f;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "thread {id} never showed: {}",
-            listed.stdout
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    listed(url, dir, &["--user", "root"], |f| f["pid"] == id)
 }
 
 fn my_conn(rt: &tokio::runtime::Runtime, url: &str) -> (mysql_async::Conn, i64) {
@@ -502,22 +504,10 @@ fn running_mariadb_dump_is_refused_as_a_backup() {
         .spawn()
         .unwrap();
     let dir = state_dir("maria-dump");
-    let started = Instant::now();
-    let found = loop {
-        let listed = end(&url, &dir, &["--user", "root", "--dry-run"]);
-        if let Some(f) = sessions(&listed).into_iter().find(|f| {
-            let q = f["query"].as_str().unwrap_or("");
-            q.contains("SQL_NO_CACHE */") && q.contains("`end_dump_t`")
-        }) {
-            break f;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the dump never showed: {}",
-            listed.stdout
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let found = listed(&url, &dir, &["--user", "root"], |f| {
+        let q = f["query"].as_str().unwrap_or("");
+        q.contains("SQL_NO_CACHE */") && q.contains("`end_dump_t`")
+    });
     let run = end(&url, &dir, &[found["session"].as_str().unwrap(), "--yes"]);
     assert_eq!(run.code, 1, "{}", run.all());
     let f = &sessions(&run)[0];
