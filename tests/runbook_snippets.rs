@@ -248,3 +248,43 @@ fn wraparound_cost_limit_raise_is_undone_by_its_reset() {
     run(&mut psql(&pg.bin("psql"), pg.port, "postgres"), &reset, "the reset");
     wait_for(&before);
 }
+
+/// long-running-queries' per-role timeout and its undo, filled for a mixed-case role and run in
+/// order: the setting lands on that role in that database only, and the undo removes it.
+#[test]
+fn long_running_role_timeout_is_per_role_and_undone_by_its_reset() {
+    let pg = ThrowawayPg::start(PgOptions::default());
+    pg.psql(&["CREATE ROLE \"Web-App\" LOGIN"]);
+    let facts = std::collections::BTreeMap::from([
+        ("user".to_string(), "Web-App".to_string()),
+        ("database".to_string(), "postgres".to_string()),
+    ]);
+    let fill = |text: &str| {
+        let sql = shipped_sql("long-running-queries", text);
+        dbrunbook::runbook::template::fill_sql(&sql, &facts, dbrunbook::target::Engine::Postgres).unwrap()
+    };
+    let settings = || {
+        let out = psql(&pg.bin("psql"), pg.port, "postgres")
+            .args([
+                "-At",
+                "-c",
+                "SELECT r.rolname || ' ' || d.datname || ' ' || array_to_string(s.setconfig, ',') \
+                 FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole JOIN pg_database d ON d.oid = s.setdatabase",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    run(
+        &mut psql(&pg.bin("psql"), pg.port, "postgres"),
+        &fill("Bound statements server-side for role"),
+        "the timeout",
+    );
+    assert_eq!(settings(), "Web-App postgres statement_timeout=5min");
+    run(
+        &mut psql(&pg.bin("psql"), pg.port, "postgres"),
+        &fill("To undo it (from the role's next login)"),
+        "its undo",
+    );
+    assert_eq!(settings(), "");
+}
