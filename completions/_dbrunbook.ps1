@@ -37,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('diagnose', 'diagnose', [CompletionResultType]::ParameterValue, 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s')
             [CompletionResult]::new('restore-check', 'restore-check', [CompletionResultType]::ParameterValue, 'Restore a backup file into a scratch database it creates, count its tables and rows, compare them with the source (--url), report the restore time, and drop the scratch copy')
+            [CompletionResult]::new('end', 'end', [CompletionResultType]::ParameterValue, 'End sessions the safe way: by the session references a report prints (pg:PID@..., my:THREAD@...), or in bulk for a leaked pool (--application/--user with --state and --older-than)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'A Prometheus exporter for the fleet file''s targets, in the multi-target pattern of postgres_exporter: GET /probe?target=NAME diagnoses the named target (names from the fleet file only, never URLs) and answers in the Prometheus text format; /metrics is the exporter''s own health. Stops cleanly on SIGTERM or Ctrl-C')
             [CompletionResult]::new('runbooks', 'runbooks', [CompletionResultType]::ParameterValue, 'List, show and validate runbooks')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
@@ -115,6 +116,31 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Keep the scratch database afterwards (its name is in the report) instead of dropping it')
             [CompletionResult]::new('--i-know-this-is-production', '--i-know-this-is-production', [CompletionResultType]::ParameterName, 'Allow the scratch server and database to be the source''s (--url): without it the tool refuses to restore into the server and database it would compare against')
             [CompletionResult]::new('--trust-backup', '--trust-backup', [CompletionResultType]::ParameterName, 'Allow a --scratch-url account with superuser (PostgreSQL) or global (MariaDB/MySQL) privileges. The dump''s own code (functions, triggers, COPY ... PROGRAM, statements about other databases) then runs with them on the scratch server: only for a backup you trust. Without it, use an account that may only create databases (PostgreSQL: CREATEDB; MariaDB: ALL on `dbrunbook\_restore\_%`.*)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'dbrunbook;end' {
+            [CompletionResult]::new('--application', '--application', [CompletionResultType]::ParameterName, 'Bulk: the sessions of this application (PostgreSQL application_name; MySQL the client''s program_name, when performance_schema is on)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Bulk: the sessions of this database user')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'Bulk: only sessions in this state')
+            [CompletionResult]::new('--older-than', '--older-than', [CompletionResultType]::ParameterName, 'Bulk: only sessions in their state (or transaction) for at least this long')
+            [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'How long to wait after cancelling a statement before terminating the session')
+            [CompletionResult]::new('--audit-log', '--audit-log', [CompletionResultType]::ParameterName, 'The audit log to append to. Default: $XDG_STATE_HOME/dbrunbook/end-audit.jsonl (else ~/.local/state/dbrunbook/end-audit.jsonl)')
+            [CompletionResult]::new('--evidence-dir', '--evidence-dir', [CompletionResultType]::ParameterName, 'Where the evidence files go. Default: $XDG_STATE_HOME/dbrunbook/evidence (else ~/.local/state/dbrunbook/evidence)')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text')
+            [CompletionResult]::new('--runbooks', '--runbooks', [CompletionResultType]::ParameterName, 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL''s connect_timeout if it has one, else 5s')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Send without asking (needed when not on a terminal)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Only show what would be done; send nothing')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what the tool does to stderr (-v); passwords are never logged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -501,6 +527,7 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
         'dbrunbook;help' {
             [CompletionResult]::new('diagnose', 'diagnose', [CompletionResultType]::ParameterValue, 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s')
             [CompletionResult]::new('restore-check', 'restore-check', [CompletionResultType]::ParameterValue, 'Restore a backup file into a scratch database it creates, count its tables and rows, compare them with the source (--url), report the restore time, and drop the scratch copy')
+            [CompletionResult]::new('end', 'end', [CompletionResultType]::ParameterValue, 'End sessions the safe way: by the session references a report prints (pg:PID@..., my:THREAD@...), or in bulk for a leaked pool (--application/--user with --state and --older-than)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'A Prometheus exporter for the fleet file''s targets, in the multi-target pattern of postgres_exporter: GET /probe?target=NAME diagnoses the named target (names from the fleet file only, never URLs) and answers in the Prometheus text format; /metrics is the exporter''s own health. Stops cleanly on SIGTERM or Ctrl-C')
             [CompletionResult]::new('runbooks', 'runbooks', [CompletionResultType]::ParameterValue, 'List, show and validate runbooks')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
@@ -520,6 +547,9 @@ Register-ArgumentCompleter -Native -CommandName 'dbrunbook' -ScriptBlock {
             break
         }
         'dbrunbook;help;restore-check' {
+            break
+        }
+        'dbrunbook;help;end' {
             break
         }
         'dbrunbook;help;serve' {

@@ -34,6 +34,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand diagnose 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s'
             cand check 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s'
             cand restore-check 'Restore a backup file into a scratch database it creates, count its tables and rows, compare them with the source (--url), report the restore time, and drop the scratch copy'
+            cand end 'End sessions the safe way: by the session references a report prints (pg:PID@..., my:THREAD@...), or in bulk for a leaked pool (--application/--user with --state and --older-than)'
             cand serve 'A Prometheus exporter for the fleet file''s targets, in the multi-target pattern of postgres_exporter: GET /probe?target=NAME diagnoses the named target (names from the fleet file only, never URLs) and answers in the Prometheus text format; /metrics is the exporter''s own health. Stops cleanly on SIGTERM or Ctrl-C'
             cand runbooks 'List, show and validate runbooks'
             cand completions 'Print a shell completion script to stdout'
@@ -109,6 +110,30 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --keep 'Keep the scratch database afterwards (its name is in the report) instead of dropping it'
             cand --i-know-this-is-production 'Allow the scratch server and database to be the source''s (--url): without it the tool refuses to restore into the server and database it would compare against'
             cand --trust-backup 'Allow a --scratch-url account with superuser (PostgreSQL) or global (MariaDB/MySQL) privileges. The dump''s own code (functions, triggers, COPY ... PROGRAM, statements about other databases) then runs with them on the scratch server: only for a backup you trust. Without it, use an account that may only create databases (PostgreSQL: CREATEDB; MariaDB: ALL on `dbrunbook\_restore\_%`.*)'
+            cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'dbrunbook;end'= {
+            cand --application 'Bulk: the sessions of this application (PostgreSQL application_name; MySQL the client''s program_name, when performance_schema is on)'
+            cand --user 'Bulk: the sessions of this database user'
+            cand --state 'Bulk: only sessions in this state'
+            cand --older-than 'Bulk: only sessions in their state (or transaction) for at least this long'
+            cand --grace 'How long to wait after cancelling a statement before terminating the session'
+            cand --audit-log 'The audit log to append to. Default: $XDG_STATE_HOME/dbrunbook/end-audit.jsonl (else ~/.local/state/dbrunbook/end-audit.jsonl)'
+            cand --evidence-dir 'Where the evidence files go. Default: $XDG_STATE_HOME/dbrunbook/evidence (else ~/.local/state/dbrunbook/evidence)'
+            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text'
+            cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
+            cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL''s connect_timeout if it has one, else 5s'
+            cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN'
+            cand --color 'Colour the status words: auto (only on a terminal, and not when NO_COLOR is set), always, or never'
+            cand --config 'The fleet file naming the targets of --all, --tag and serve. Default: ./dbrunbook.yaml, else $XDG_CONFIG_HOME/dbrunbook/dbrunbook.yaml (~/.config when unset)'
+            cand --yes 'Send without asking (needed when not on a terminal)'
+            cand --dry-run 'Only show what would be done; send nothing'
             cand -v 'Log what the tool does to stderr (-v); passwords are never logged'
             cand --verbose 'Log what the tool does to stderr (-v); passwords are never logged'
             cand -h 'Print help (see more with ''--help'')'
@@ -472,6 +497,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         &'dbrunbook;help'= {
             cand diagnose 'Every check over one connection, with the runbooks'' default thresholds: the one to type first in an incident, and to run from cron or monitoring (`check` is the same command). The status is the worst check''s'
             cand restore-check 'Restore a backup file into a scratch database it creates, count its tables and rows, compare them with the source (--url), report the restore time, and drop the scratch copy'
+            cand end 'End sessions the safe way: by the session references a report prints (pg:PID@..., my:THREAD@...), or in bulk for a leaked pool (--application/--user with --state and --older-than)'
             cand serve 'A Prometheus exporter for the fleet file''s targets, in the multi-target pattern of postgres_exporter: GET /probe?target=NAME diagnoses the named target (names from the fleet file only, never URLs) and answers in the Prometheus text format; /metrics is the exporter''s own health. Stops cleanly on SIGTERM or Ctrl-C'
             cand runbooks 'List, show and validate runbooks'
             cand completions 'Print a shell completion script to stdout'
@@ -489,6 +515,8 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         &'dbrunbook;help;diagnose'= {
         }
         &'dbrunbook;help;restore-check'= {
+        }
+        &'dbrunbook;help;end'= {
         }
         &'dbrunbook;help;serve'= {
         }

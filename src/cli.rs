@@ -215,6 +215,21 @@ pub enum Builtin {
     /// for this command (restores take long), not the 30s shown below.
     #[command(display_order = 50)]
     RestoreCheck(RestoreArgs),
+    /// End sessions the safe way: by the session references a report prints (pg:PID@...,
+    /// my:THREAD@...), or in bulk for a leaked pool (--application/--user with --state and
+    /// --older-than).
+    ///
+    /// Each session is read again first and refused, with the rule named, when it is no longer
+    /// the session (or transaction) referred to, when it is protected (autovacuum, replication,
+    /// a backup, a server thread, this tool's own session) or when it only waits on a lock (the
+    /// root is named instead). Then the evidence is saved to a file it names; a running statement
+    /// is cancelled, and the session terminated only if it still holds on after --grace; an idle
+    /// or idle-in-transaction session is terminated directly; the effect is verified. On a
+    /// terminal it shows the plan and asks; otherwise it sends nothing without --yes. Each
+    /// session acted on appends one JSON line to the audit log. Exit code: 0 all ended, 1 some
+    /// refused or nothing confirmed, 2 one would not end, 3 could not look.
+    #[command(display_order = 60)]
+    End(EndArgs),
     /// A Prometheus exporter for the fleet file's targets, in the multi-target pattern of
     /// postgres_exporter: GET /probe?target=NAME diagnoses the named target (names from the fleet
     /// file only, never URLs) and answers in the Prometheus text format; /metrics is the
@@ -267,6 +282,75 @@ pub struct RestoreArgs {
     /// than WARNING, in percent of the source's count.
     #[arg(long, value_name = "PERCENT", default_value = "10%", value_parser = Percent::parse)]
     pub row_tolerance: Percent,
+}
+
+/// `end`'s own arguments (its help text is on `Builtin::End`).
+#[derive(Debug, Args)]
+pub struct EndArgs {
+    /// Session references as a report prints them: pg:PID@BACKEND_START[/XACT_START] or
+    /// my:THREAD@SERVER_START[/TRX_STARTED].
+    #[arg(value_name = "SESSION")]
+    pub references: Vec<String>,
+
+    /// Bulk: the sessions of this application (PostgreSQL application_name; MySQL the client's
+    /// program_name, when performance_schema is on).
+    #[arg(long, value_name = "NAME")]
+    pub application: Option<String>,
+
+    /// Bulk: the sessions of this database user.
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Bulk: only sessions in this state.
+    #[arg(long, value_name = "STATE", value_enum)]
+    pub state: Option<EndState>,
+
+    /// Bulk: only sessions in their state (or transaction) for at least this long.
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
+    pub older_than: Option<Duration>,
+
+    /// How long to wait after cancelling a statement before terminating the session.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_positive_duration)]
+    pub grace: Duration,
+
+    /// Send without asking (needed when not on a terminal).
+    #[arg(long)]
+    pub yes: bool,
+
+    /// Only show what would be done; send nothing.
+    #[arg(long, conflicts_with = "yes")]
+    pub dry_run: bool,
+
+    /// The audit log to append to. Default: $XDG_STATE_HOME/dbrunbook/end-audit.jsonl (else
+    /// ~/.local/state/dbrunbook/end-audit.jsonl).
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
+
+    /// Where the evidence files go. Default: $XDG_STATE_HOME/dbrunbook/evidence (else
+    /// ~/.local/state/dbrunbook/evidence).
+    #[arg(long, value_name = "DIR")]
+    pub evidence_dir: Option<PathBuf>,
+}
+
+/// The session states `end --state` selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EndState {
+    /// Idle inside an open transaction (MySQL: a sleeping thread with an InnoDB transaction).
+    IdleInTransaction,
+    /// Running a statement.
+    Active,
+    /// Idle, no transaction.
+    Idle,
+}
+
+impl EndState {
+    pub fn matches(self, state: &str) -> bool {
+        match self {
+            EndState::IdleInTransaction => state.starts_with("idle in transaction"),
+            EndState::Active => state == "active",
+            EndState::Idle => state == "idle",
+        }
+    }
 }
 
 #[derive(Debug, Args)]

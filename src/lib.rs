@@ -6,6 +6,7 @@ pub mod checks;
 pub mod cli;
 pub mod diagnose;
 pub mod dumpfile;
+pub mod end;
 pub mod engine;
 pub mod fleet;
 pub mod log;

@@ -47,11 +47,18 @@ pub mod mysql {
         super::doubled('`', name)
     }
 
-    /// `'text'`, inner quotes doubled, which every `sql_mode` reads alike. A backslash is
-    /// doubled, as the default `sql_mode` needs; under `NO_BACKSLASH_ESCAPES` that one form
-    /// reads two backslashes (printed runbook steps keep this form, which their tests fix).
+    /// `'text'`, inner quotes doubled, which every `sql_mode` reads alike. A text holding a
+    /// backslash is written as a character string in hex instead (`_utf8mb4 X'...'`): a
+    /// backslash escapes under the default `sql_mode` and is itself under
+    /// `NO_BACKSLASH_ESCAPES`, so no quoted form of it reads alike under both, and a printed
+    /// step would silently match nothing under one of them.
     pub fn literal(text: &str) -> String {
-        super::doubled('\'', &text.replace('\\', "\\\\"))
+        if text.contains('\\') {
+            let hex: String = text.bytes().map(|b| format!("{b:02X}")).collect();
+            format!("_utf8mb4 X'{hex}'")
+        } else {
+            super::doubled('\'', text)
+        }
     }
 
     /// The account GRANT names, from `user@host` as `CURRENT_USER()` gives it (host `%` when
@@ -112,7 +119,7 @@ mod tests {
         assert_eq!(pg::literal("it's"), "'it''s'");
         assert_eq!(pg::literal("a\\'b"), "E'a\\\\''b'");
         assert_eq!(mysql::literal("it's"), "'it''s'");
-        assert_eq!(mysql::literal("a\\'b"), "'a\\\\''b'");
+        assert_eq!(mysql::literal("a\\'b"), "_utf8mb4 X'615C2762'");
         assert_eq!(literal(Engine::Postgres, "x"), "'x'");
     }
 

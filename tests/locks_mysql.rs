@@ -54,7 +54,14 @@ fn innodb_row_lock_wait_behind_an_idle_transaction() {
     );
     assert_eq!(check["runbook"]["id"], "lock-contention");
     let steps = serde_json::to_string(&check["runbook"]["steps"]).unwrap();
-    assert!(steps.contains(&format!("KILL {};", rows[0]["pid"])), "{steps}");
+    assert!(
+        steps.contains(&format!("KILL CONNECTION {};", rows[0]["pid"])),
+        "{steps}"
+    );
+    assert!(
+        steps.contains(&format!("dbrunbook end 'my:{}@", rows[0]["pid"])),
+        "{steps}"
+    );
 }
 
 #[test]

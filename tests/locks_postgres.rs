@@ -77,7 +77,13 @@ fn row_lock_held_by_idle_transaction_with_two_waiters_names_the_root() {
     );
     assert_eq!(check["runbook"]["id"], "lock-contention");
     let steps = serde_json::to_string(&check["runbook"]["steps"]).unwrap();
-    assert!(steps.contains(&format!("pg_terminate_backend({root_pid})")), "{steps}");
+    assert!(
+        steps.contains(&format!(
+            "pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = {root_pid} AND backend_start = "
+        )),
+        "{steps}"
+    );
+    assert!(steps.contains(&format!("dbrunbook end 'pg:{root_pid}@")), "{steps}");
     assert!(steps.contains("idle inside its transaction"), "{steps}");
 
     // The status follows the waits: many blocked is critical, short waits with a high bar are OK.
@@ -123,11 +129,17 @@ fn alter_table_queue_puts_the_migration_runbook_first() {
     assert_eq!(check["runbook"]["id"], "migration-lock-queue");
     let steps = serde_json::to_string(&check["runbook"]["steps"]).unwrap();
     assert!(
-        steps.contains(&format!("pg_cancel_backend({})", rows[1]["pid"])),
+        steps.contains(&format!(
+            "pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = {} AND",
+            rows[1]["pid"]
+        )),
         "cancel the DDL: {steps}"
     );
     assert!(
-        steps.contains(&format!("pg_terminate_backend({})", rows[0]["pid"])),
+        steps.contains(&format!(
+            "pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = {} AND",
+            rows[0]["pid"]
+        )),
         "or end the root: {steps}"
     );
 }
@@ -205,7 +217,8 @@ fn a_backup_as_root_blocker_is_never_offered_for_termination() {
     let check = &r["checks"][0];
     let steps = check["runbook"]["steps"].to_string();
     assert!(steps.contains("is a backup (pg_dump"), "{steps}");
-    assert!(!steps.contains(&format!("pg_terminate_backend({root})")), "{steps}");
+    assert!(!steps.contains(&format!("WHERE pid = {root} AND")), "{steps}");
+    assert!(!steps.contains(&format!("end 'pg:{root}@")), "{steps}");
 }
 
 #[test]
@@ -252,7 +265,19 @@ fn a_prepared_transaction_is_named_as_the_invisible_root() {
         .collect();
     assert!(sql.contains(&"ROLLBACK PREPARED 'pay-42';"), "{sql:#?}");
     let victim = rows[1]["pid"].as_i64().unwrap();
-    assert!(!sql.iter().any(|s| s.contains(&format!("({victim})"))), "{sql:#?}");
+    assert!(!sql.iter().any(|s| s.contains(&format!("pid = {victim} "))), "{sql:#?}");
+    // The prepared transaction's tree key (a negative number) is never shown as a pid, and its
+    // ROLLBACK PREPARED comes only after the step saving pg_prepared_xacts.
+    let steps = check["runbook"]["steps"].as_array().unwrap();
+    let all = serde_json::to_string(steps).unwrap();
+    assert!(!all.contains("pid -"), "{all}");
+    let saved = steps
+        .iter()
+        .position(|s| s["shell"].as_str().is_some_and(|x| x.contains("pg_prepared_xacts")));
+    let rollback = steps
+        .iter()
+        .position(|s| s["sql"].as_str().is_some_and(|x| x.starts_with("ROLLBACK PREPARED")));
+    assert!(saved.is_some() && saved < rollback, "{all}");
     // The step works: the waiter gets its lock.
     pg.psql(&["ROLLBACK PREPARED 'pay-42'"]);
     poll_locks(&pg.url("postgres", "postgres"), |r| tree(r).is_empty());
@@ -309,6 +334,6 @@ fn an_anti_wraparound_autovacuum_as_root_is_never_offered_for_ending() {
         steps.contains("an autovacuum preventing transaction ID wraparound"),
         "{steps}"
     );
-    assert!(!steps.contains(&format!("pg_terminate_backend({root})")), "{steps}");
-    assert!(!steps.contains(&format!("pg_cancel_backend({root})")), "{steps}");
+    assert!(!steps.contains(&format!("WHERE pid = {root} AND")), "{steps}");
+    assert!(!steps.contains(&format!("end 'pg:{root}@")), "{steps}");
 }

@@ -116,7 +116,9 @@ fn forgotten_transaction_is_the_root_blocker_and_idle_in_transaction(pg: &Throwa
     );
     let steps = serde_json::to_string(&check["runbook"]["steps"]).unwrap();
     assert!(
-        steps.contains(&format!("pg_terminate_backend({root_pid})")),
+        steps.contains(&format!(
+            "pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = {root_pid} AND"
+        )),
         "PostgreSQL {major}: {steps}"
     );
 

@@ -43,7 +43,10 @@ fn sleeping_statement_and_idle_transaction_on_mariadb() {
         .iter()
         .position(|s| *s == format!("KILL QUERY {id};"))
         .expect("KILL QUERY step");
-    let kill = sql.iter().position(|s| *s == format!("KILL {id};")).expect("KILL step");
+    let kill = sql
+        .iter()
+        .position(|s| *s == format!("KILL CONNECTION {id};"))
+        .expect("KILL CONNECTION step");
     assert!(kill_query < kill);
     run_until(&root, &["--warning", "1s", "--critical", "2s"], "critical");
 

@@ -48,10 +48,25 @@ async fn mysql_identifiers_and_quote_free_literals_read_alike_under_every_sql_mo
 }
 
 #[tokio::test]
-async fn a_mysql_literal_with_a_backslash_reads_right_under_the_default_sql_mode() {
-    let text = "C:\\dir\\it's";
-    let literal = quote::mysql::literal(text);
-    assert!(reads_as(&mut session("").await, &literal, text).await, "{literal}");
+async fn a_mysql_literal_with_a_backslash_reads_alike_under_every_sql_mode() {
+    for text in ["C:\\dir\\it's", "dom\\user", "\\", "é\\%"] {
+        let literal = quote::mysql::literal(text);
+        for mode in MODES {
+            assert!(
+                reads_as(&mut session(mode).await, &literal, text).await,
+                "{mode}: {literal}"
+            );
+            // Compared with a column of the server's own catalog, as the runbooks' steps do.
+            let mut conn = session(mode).await;
+            let found: Option<i64> = conn
+                .query_first(format!(
+                    "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE CONCAT(SCHEMA_NAME, {literal}) = CONCAT('test', {literal})"
+                ))
+                .await
+                .unwrap_or_else(|e| panic!("{mode}: {literal}: {e}"));
+            assert_eq!(found, Some(1), "{mode}: {literal}");
+        }
+    }
 }
 
 #[tokio::test]

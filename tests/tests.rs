@@ -10,6 +10,7 @@ mod backups;
 mod check_all;
 mod cli;
 mod connect;
+mod end;
 mod fleet;
 mod goldens;
 mod hostile_postgres;

@@ -69,6 +69,10 @@ pub fn main() -> ExitCode {
             let report = crate::restore::run(cli.global.url.as_deref(), deadlines, args);
             cli.global.output().print(&report)
         }
+        Command::Builtin(Builtin::End(args)) => {
+            let report = crate::end::run(cli.global.url.as_deref(), Deadlines::from_args(&cli.global), args);
+            cli.global.output().print(&report)
+        }
         Command::Builtin(Builtin::Serve(args)) => run::serve(&cli.global, args),
         Command::Builtin(Builtin::Runbooks(cmd)) => runbooks::run(&cli.global, cmd),
         Command::Builtin(Builtin::Completions { shell }) => {

@@ -88,7 +88,14 @@ pub const SPEC: CheckSpec = CheckSpec {
         "protected_what",
         "protected_advice",
     ],
-    item_placeholders: &["reason"],
+    item_placeholders: &[
+        "reason",
+        "session",
+        "backend_start",
+        "xact_start",
+        "active_xact_start",
+        "active_pid",
+    ],
     conditions: &[
         "long_running",
         "long_transaction",
@@ -116,7 +123,7 @@ impl Check for Queries {
             Engine::Mysql => vec![
                 Query::new(
                     "reading the processlist and InnoDB transactions",
-                    include_str!("sql/mysql/activity.sql"),
+                    super::session_ref::uptime_from(ctx.server, include_str!("sql/mysql/activity.sql")),
                 )
                 .param(Param::Int(run_min.floor() as i64))
                 .param(Param::Int(run_min.min(idle_min).floor() as i64))
@@ -367,6 +374,7 @@ fn session_findings(judged: &[Judged], engine: Engine, limit: usize, facts: &mut
         let s = j.session;
         let mut f = Finding::new("sessions")
             .with("pid", s.pid)
+            .with("session", s.reference.clone())
             .with("severity", j.severity.name())
             .with("reason", j.reasons.join("; "))
             .with("state", s.state.as_str())
@@ -389,6 +397,7 @@ fn session_findings(judged: &[Judged], engine: Engine, limit: usize, facts: &mut
         if !s.waits_on_lock() && s.protected().is_none() {
             let mut item = session_values(s, j);
             item.insert("reason".into(), j.reasons.join("; "));
+            item.extend(super::session_ref::step_values(s));
             facts.items.push(item);
         }
     }

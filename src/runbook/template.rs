@@ -357,7 +357,7 @@ mod tests {
         );
         let my = |s| fill_sql(s, &f, Engine::Mysql);
         assert_eq!(my("KILL {{pid|int}}").unwrap(), "KILL 4242");
-        assert_eq!(my("SELECT {{slash|literal}}").unwrap(), "SELECT 'a\\\\''b'");
+        assert_eq!(my("SELECT {{slash|literal}}").unwrap(), "SELECT _utf8mb4 X'615C2762'");
         assert_eq!(
             my("SHOW GRANTS FOR {{role|ident}}").unwrap(),
             "SHOW GRANTS FOR `x'); DROP TABLE t; --`"

@@ -60,7 +60,10 @@ pub fn facts(pid: i64, database: &str) -> BTreeMap<String, String> {
     for check in CHECKS {
         let spec = check.spec();
         for name in spec.placeholders.iter().chain(spec.item_placeholders) {
-            let value = if name.ends_with("pid") {
+            // A session's start, read alike by PostgreSQL (timestamptz) and MySQL (DATETIME).
+            let value = if name.ends_with("_start") {
+                "2026-01-01 00:00:00".to_string()
+            } else if name.ends_with("pid") {
                 pid.to_string()
             } else if name.ends_with("user") {
                 VICTIM.to_string()

@@ -68,6 +68,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         "user",
         "database",
         "client_address",
+        "client_cidr",
         "uptime",
         "started_at",
     ],

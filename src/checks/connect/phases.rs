@@ -137,6 +137,12 @@ pub fn failure_facts(facts: &mut Facts, failed: &Phase, user: &str, database: Op
         .or_else(|| quoted_after(&failed.detail, "Host '"))
         .or_else(|| quoted_after(&failed.detail, "'@'"))
     {
+        // A pg_hba.conf line for this one client: /32 for IPv4, /128 for IPv6.
+        match client.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V4(_)) => facts.set("client_cidr", format!("{client}/32")),
+            Ok(std::net::IpAddr::V6(_)) => facts.set("client_cidr", format!("{client}/128")),
+            Err(_) => {}
+        }
         facts.set("client_address", client);
     }
 }
@@ -166,6 +172,18 @@ mod tests {
     }
 
     #[test]
+    fn an_ipv6_client_gets_a_128_bit_mask_for_its_pg_hba_line() {
+        let p = phase(
+            Step::Startup,
+            Some(Failure::HostNotAllowed),
+            "server said: FATAL 28000: no pg_hba.conf entry for host \"2001:db8::7\", user \"app\", database \"shop\", no encryption",
+        );
+        let mut facts = Facts::default();
+        failure_facts(&mut facts, &p, "app", Some("shop"));
+        assert_eq!(facts.values["client_cidr"], "2001:db8::7/128");
+    }
+
+    #[test]
     fn a_pg_hba_refusal_names_the_client_user_and_database() {
         let p = phase(
             Step::Startup,
@@ -175,6 +193,7 @@ mod tests {
         let mut facts = Facts::default();
         failure_facts(&mut facts, &p, "app", Some("shop"));
         assert_eq!(facts.values["client_address"], "10.1.2.3");
+        assert_eq!(facts.values["client_cidr"], "10.1.2.3/32");
         assert_eq!(facts.values["host"], "db.example.com");
         assert_eq!(facts.values["port"], "5432");
         assert_eq!(facts.values["address"], "10.0.0.5");

@@ -97,6 +97,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         "longest_wait",
         "waiting_pid",
         "waiting_query",
+        "waiting_backend_start",
         "lock",
         "deadlocks",
         "deadlocks_in_window",
@@ -117,7 +118,18 @@ pub const SPEC: CheckSpec = CheckSpec {
         "prepared_database",
         "prepared_age",
     ],
-    item_placeholders: &["pid", "user", "state", "query", "blocking"],
+    item_placeholders: &[
+        "pid",
+        "user",
+        "state",
+        "query",
+        "blocking",
+        "session",
+        "backend_start",
+        "xact_start",
+        "active_xact_start",
+        "active_pid",
+    ],
     conditions: &[
         "protected_root",
         "prepared_root",
@@ -485,6 +497,7 @@ fn tree_findings(tree: &Tree, engine: Engine, limit: usize) -> Vec<Finding> {
         let mut f = Finding::new("lock_tree")
             .with("tree", label)
             .with("pid", n.gid.is_none().then_some(n.s.pid))
+            .with("session", n.s.reference.clone())
             .with("gid", n.gid.clone())
             .with(
                 "role",
@@ -575,9 +588,12 @@ fn root_facts(facts: &mut Facts, tree: &Tree, any_waiting: bool) {
             "blocking".to_string(),
             tree.behind.get(&root.s.pid).copied().unwrap_or(0).to_string(),
         );
+        item.extend(crate::checks::session_ref::step_values(&root.s));
         facts.items.push(item);
     }
-    if let Some(root) = waited_on().next() {
+    // A prepared transaction's pid is a key for the tree only (the negative of its transaction
+    // ID): never shown to a person as a pid; its own facts above name it by gid.
+    if let Some(root) = waited_on().find(|r| r.gid.is_none()) {
         facts.set("root_pid", root.s.pid);
         facts.set("root_user", &root.s.user);
         facts.set("root_database", &root.s.database);
@@ -603,6 +619,7 @@ fn waiter_facts(facts: &mut Facts, waiting: &[&LockNode]) {
             .total_cmp(&b.waiting_seconds.unwrap_or(0.0))
     });
     if let Some(w) = first_waiter {
+        waiting_start(facts, w);
         facts.set("waiting_pid", w.s.pid);
         facts.set("waiting_query", shorten(&w.s.query, STEP_QUERY_MAX));
         facts.set("lock", w.lock.clone().unwrap_or_else(|| "a lock".into()));
@@ -611,6 +628,7 @@ fn waiter_facts(facts: &mut Facts, waiting: &[&LockNode]) {
     }
     let ddl = waiting.iter().find(|n| is_ddl(&n.s.query));
     if let Some(d) = ddl {
+        waiting_start(facts, d);
         facts.flag("ddl_waiting");
         facts.lead = Some("ddl_waiting".into());
         facts.set("waiting_pid", d.s.pid);
@@ -621,6 +639,16 @@ fn waiter_facts(facts: &mut Facts, waiting: &[&LockNode]) {
     }
     if waiting.iter().any(|n| n.inferred) {
         facts.flag("inferred");
+    }
+}
+
+/// The waiter's `backend_start`, which guards the step cancelling it (none without a reference).
+fn waiting_start(facts: &mut Facts, w: &LockNode) {
+    facts.values.remove("waiting_backend_start");
+    for (k, v) in crate::checks::session_ref::step_values(&w.s) {
+        if k == "backend_start" {
+            facts.set("waiting_backend_start", v);
+        }
     }
 }
 

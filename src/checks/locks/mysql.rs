@@ -27,6 +27,8 @@ struct Thread {
     info: String,
     time: i64,
     trx_seconds: Option<i64>,
+    /// What `dbrunbook end` takes (`crate::checks::session_ref`).
+    reference: Option<String>,
 }
 
 impl Thread {
@@ -49,6 +51,12 @@ struct Edge {
     inferred: bool,
 }
 
+/// The processlist query, reading the server's uptime (for the session references) where this
+/// server keeps it: information_schema on MariaDB and 5.7, performance_schema on MySQL 8.
+fn lock_sessions(server: &ServerInfo) -> String {
+    crate::checks::session_ref::uptime_from(server, include_str!("../sql/mysql/lock_sessions.sql"))
+}
+
 /// MariaDB and MySQL 5.7 keep InnoDB's waits in information_schema; MySQL 8 moved them.
 fn legacy(server: &ServerInfo) -> bool {
     server.mariadb || server.version_num < 80000
@@ -68,10 +76,7 @@ pub(super) fn queries(server: &ServerInfo) -> Vec<Query> {
     };
     vec![
         waits,
-        Query::new(
-            "reading the processlist",
-            include_str!("../sql/mysql/lock_sessions.sql"),
-        ),
+        Query::new("reading the processlist", lock_sessions(server)),
         Query::new("reading lock settings", include_str!("../sql/mysql/lock_settings.sql")),
         Query::new(
             "reading performance_schema.metadata_locks",
@@ -129,6 +134,7 @@ fn threads(results: &Results) -> Result<Vec<Thread>> {
                 info: r.text(6)?,
                 time: r.int(7)?,
                 trx_seconds: r.opt_int(8)?,
+                reference: r.opt_text(9)?,
             })
         })
         .collect()
@@ -202,6 +208,7 @@ fn nodes(threads: &[Thread], edges: &BTreeMap<i64, Edge>) -> Vec<LockNode> {
                     query: t.map(|t| t.info.clone()).unwrap_or_default(),
                     xact_seconds: t.and_then(|t| t.trx_seconds).map(|x| x as f64),
                     blocked_by: edge.map(|e| e.blockers.iter().copied().collect()).unwrap_or_default(),
+                    reference: t.and_then(|t| t.reference.clone()),
                     ..ObservedSession::default()
                 },
                 waiting_seconds: edge.and_then(|e| e.seconds),

@@ -101,6 +101,9 @@ pub const SPEC: CheckSpec = CheckSpec {
         "holder",
         "holder_age",
         "holder_pid",
+        "holder_session",
+        "holder_backend_start",
+        "holder_xact_start",
         "prepared_gid",
         "slot_name",
         "index_schema",
@@ -114,7 +117,14 @@ pub const SPEC: CheckSpec = CheckSpec {
         "bloat_critical",
         "bloat_min_size",
     ],
-    item_placeholders: &["schema", "table", "table_xid_age", "table_size", "bloat"],
+    item_placeholders: &[
+        "schema",
+        "table",
+        "table_regclass",
+        "table_xid_age",
+        "table_size",
+        "bloat",
+    ],
     conditions: &[
         "wraparound_risk",
         "past_freeze_max_age",
@@ -342,6 +352,8 @@ pub struct Holder {
     pub age: i64,
     pub application: Option<String>,
     pub query: Option<String>,
+    /// A session's reference for `dbrunbook end` (`crate::checks::session_ref`).
+    pub reference: Option<String>,
 }
 
 /// One snapshot of what the server showed.
@@ -432,6 +444,7 @@ fn decode_postgres(r: &Results) -> Result<Snapshot> {
             age: row.int(6)?,
             application: row.opt_text(7)?,
             query: row.opt_text(8)?,
+            reference: row.opt_text(9)?,
         })
     });
     let before = snap.failed.len();

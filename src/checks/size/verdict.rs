@@ -422,6 +422,16 @@ impl<'a> Inputs<'a> {
                 items.push(BTreeMap::from([
                     ("schema".to_string(), b.schema.clone()),
                     ("table".to_string(), b.table.clone()),
+                    // As pg_repack's --table reads it (a regclass): quoted, so `public.Orders`
+                    // names that table, not `public.orders`.
+                    (
+                        "table_regclass".to_string(),
+                        format!(
+                            "{}.{}",
+                            crate::quote::pg::ident(&b.schema),
+                            crate::quote::pg::ident(&b.table)
+                        ),
+                    ),
                     ("table_size".to_string(), human_bytes(b.bytes as f64)),
                     (
                         "bloat".to_string(),
@@ -715,6 +725,13 @@ fn horizon(snap: &Snapshot, findings: &mut Vec<Finding>, facts: &mut Facts) {
                 if let Some(pid) = h.pid {
                     facts.flag("horizon_session");
                     facts.set("holder_pid", pid);
+                    let s = ObservedSession {
+                        reference: h.reference.clone(),
+                        ..ObservedSession::default()
+                    };
+                    for (k, v) in crate::checks::session_ref::step_values(&s) {
+                        facts.set(&format!("holder_{k}"), v);
+                    }
                 }
             }
         }

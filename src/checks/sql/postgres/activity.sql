@@ -1,7 +1,9 @@
 -- Client sessions with a statement running, a transaction open, or idle in a transaction for
 -- at least $1 seconds ($2 for idle in transaction). Background workers and the tool's own
--- session are left out. Ages in seconds; NULL where not applicable or not visible.
+-- session are left out. session_ref is what `dbrunbook end` takes (src/checks/session_ref.rs). Ages in seconds; NULL where not applicable or not visible.
 SELECT pid::int8 AS pid,
+       'pg:' || pid || '@' || to_char(backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+         || coalesce('/' || to_char(xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), '') AS session_ref,
        coalesce(usename, '') AS usename,
        coalesce(datname, '') AS database,
        coalesce(application_name, '') AS application,

@@ -66,6 +66,8 @@ SELECT i.pid::int8 AS pid,
        coalesce(a.state, CASE WHEN p.gid IS NOT NULL THEN 'prepared transaction' END, '') AS state,
        coalesce(a.query, '') AS query,
        a.backend_type::text AS backend_type,
+       'pg:' || a.pid || '@' || to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+         || coalesce('/' || to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), '') AS session_ref,
        p.gid,
        CASE WHEN w.pid IS NOT NULL THEN
          extract(epoch FROM clock_timestamp() - coalesce(l.waitstart, a.state_change))::float8

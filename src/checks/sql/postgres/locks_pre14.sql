@@ -21,6 +21,8 @@ SELECT a.pid::int8 AS pid,
        coalesce(a.state, '') AS state,
        coalesce(a.query, '') AS query,
        a.backend_type::text AS backend_type,
+       'pg:' || a.pid || '@' || to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+         || coalesce('/' || to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), '') AS session_ref,
        CASE WHEN w.pid IS NOT NULL THEN
          extract(epoch FROM clock_timestamp() - coalesce((to_jsonb(l) ->> 'waitstart')::timestamptz, a.state_change))::float8
        END AS waiting_seconds,
