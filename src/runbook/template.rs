@@ -83,10 +83,13 @@ pub fn placeholders(text: &str) -> Result<Vec<Placeholder>, usize> {
     Ok(found)
 }
 
-/// Fills prose: values as text, free of control characters; a missing one as `<name>`.
+/// Fills prose: values as text, free of control characters; a missing one as `<name>`; an
+/// empty one (a session without an application name) as `(none)`, so that no sentence reads
+/// "If  is a batch job".
 pub fn fill_text(text: &str, facts: &BTreeMap<String, String>) -> String {
     fill(text, |p| {
         Some(match facts.get(&p.name) {
+            Some(v) if v.trim().is_empty() => "(none)".to_string(),
             Some(v) => sanitize(v, true),
             None => format!("<{}>", p.name),
         })
@@ -151,6 +154,8 @@ mod tests {
             fill_text("kill {{pid}} then {{ other }}", &facts()),
             "kill 4242 then <other>"
         );
+        let empty: BTreeMap<String, String> = [("app".to_string(), " ".to_string())].into();
+        assert_eq!(fill_text("If {{app}} is a batch job", &empty), "If (none) is a batch job");
     }
 
     #[test]
