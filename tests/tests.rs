@@ -12,6 +12,8 @@ mod connect;
 mod fleet;
 mod goldens;
 mod hostile_postgres;
+mod incidents_pool_leak;
+mod incidents_support;
 mod locks_mysql;
 mod locks_postgres;
 mod migrations;

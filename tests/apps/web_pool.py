@@ -1,14 +1,14 @@
 """A web application instance behind a SQLAlchemy QueuePool (pool_size=5, max_overflow=10), as
 the incident suite runs it.
 
-usage: web_pool.py DATABASE_URL NAME MODE [PAUSE_SECONDS]
+usage: web_pool.py DATABASE_URL NAME MODE [BURST]
 
-MODE leak:  the page-view handler records a visit, flushes, and keeps the Session in a
-            request cache nobody clears for two requests out of three: the connection stays
-            checked out, its transaction open (PostgreSQL "idle in transaction", a sleeping
-            MariaDB thread with an InnoDB transaction), until the pool and then the server are
-            full.
-MODE fixed: the same handler, the Session closed in a `with` block (the deploy that fixes it).
+MODE leak:  during a burst of BURST requests (a report page hit by a crawler), the page-view
+            handler records a visit, flushes, and keeps the Session in a request cache nobody
+            clears for two requests out of three: the connection stays checked out, its
+            transaction open (PostgreSQL "idle in transaction", a sleeping MariaDB thread with
+            an InnoDB transaction), until the server is full. After the burst, requests close
+            their sessions again, and fail only while the server has no slot for them.
 MODE steady: a bystander application (billing) that keeps one connection busy with short
             transactions; it must survive the on-call's steps.
 
@@ -23,7 +23,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 url, name, mode = sys.argv[1], sys.argv[2], sys.argv[3]
-pause = float(sys.argv[4]) if len(sys.argv) > 4 else 0.05
+burst = int(sys.argv[4]) if len(sys.argv) > 4 else 1_000_000
+pause = 0.1 if mode == "steady" else 0.05
 
 connect_args = {}
 if url.startswith("postgresql"):
@@ -46,7 +47,7 @@ def page_view(n):
     session = Session(engine)
     session.execute(text("SELECT count(*) FROM visits WHERE page = :p"), {"p": n % 10})
     session.execute(text("INSERT INTO visits (page, app) VALUES (:p, :a)"), {"p": n % 10, "a": name})
-    if mode == "leak" and n % 3 != 0:
+    if mode == "leak" and n <= burst and n % 3 != 0:
         request_cache.append(session)
         return
     session.commit()

@@ -1,0 +1,212 @@
+//! Incident: an application pool leaks sessions (SQLAlchemy QueuePool, pool_size=5,
+//! max_overflow=10, three instances, two of three sessions checked out with a transaction begun
+//! and never closed) until the server refuses connections. Reproduced with the real library,
+//! diagnosed, cleared by the runbook's own steps run in order, with a bystander application and
+//! a running backup that must come through untouched.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+use crate::incidents_support::*;
+use crate::support::*;
+
+/// A leaking instance's burst: 13 requests, 9 of them leaked (two of three).
+const BURST: &str = "13";
+
+/// psql as the superuser on the throwaway server, unaligned, as an on-call pastes a step.
+fn psql(pg: &ThrowawayPg, sql: &str) -> String {
+    client(
+        Command::new(pg.bin("psql"))
+            .args(["-X", "-At", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres", "-d", "shop"])
+            .args(["-p", &pg.port.to_string(), "-c", sql]),
+    )
+}
+
+fn count(pg: &ThrowawayPg, sql: &str) -> i64 {
+    psql(pg, sql).trim().parse().unwrap()
+}
+
+fn setup(pg: &ThrowawayPg) {
+    pg.psql(&[
+        "CREATE ROLE web LOGIN",
+        "CREATE ROLE billing LOGIN",
+        "CREATE DATABASE shop",
+    ]);
+    pg.psql_as(
+        "postgres",
+        "shop",
+        &[
+            "CREATE TABLE visits (id bigserial PRIMARY KEY, page int, app text, at timestamptz DEFAULT now())",
+            "CREATE TABLE invoices (id bigserial PRIMARY KEY, amount int)",
+            // Big enough that pg_dump blocks writing it to a reader that does not read yet:
+            // a backup running through the whole incident.
+            "CREATE TABLE events AS SELECT g AS id, md5(g::text) AS payload FROM generate_series(1, 300000) g",
+            "GRANT SELECT, INSERT ON visits TO web",
+            "GRANT USAGE ON SEQUENCE visits_id_seq TO web",
+            "GRANT SELECT, INSERT ON invoices TO billing",
+            "GRANT USAGE ON SEQUENCE invoices_id_seq TO billing",
+        ],
+    );
+}
+
+/// A real pg_dump of the big table, its output left unread: it stays in COPY, blocked on the
+/// pipe, as a nightly backup does on a slow disk.
+fn running_backup(pg: &ThrowawayPg) -> Child {
+    Command::new(pg.bin("pg_dump"))
+        .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "shop", "-t", "events"])
+        .args(["-p", &pg.port.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting pg_dump")
+}
+
+#[test]
+fn pool_leak_fills_postgres_and_the_runbook_steps_clear_it() {
+    let pg = ThrowawayPg::start(PgOptions {
+        max_connections: 30,
+        superuser_reserved: 3,
+        ..Default::default()
+    });
+    setup(&pg);
+    let url = |role: &str| format!("postgresql+psycopg2://{role}@127.0.0.1:{}/shop", pg.port);
+    let mut backup = running_backup(&pg);
+    let billing = Watched::start("web_pool.py", &[&url("billing"), "billing", "steady"]);
+    billing.wait_for(0, "served a request", |l| oks(l) >= 3);
+    let dump_pid = count(&pg, "SELECT pid FROM pg_stat_activity WHERE application_name = 'pg_dump'");
+    let billing_pids = psql(&pg, "SELECT string_agg(pid::text, ',' ORDER BY pid) FROM pg_stat_activity WHERE usename = 'billing'");
+
+    let web: Vec<Watched> = ["web-1", "web-2", "web-3"]
+        .iter()
+        .map(|name| Watched::start("web_pool.py", &[&url("web"), name, "leak", BURST]))
+        .collect();
+    // The incident: the server refuses the applications' new connections (the instance that
+    // leaked last, at least).
+    let refused = |l: &[String]| {
+        errors(l)
+            .iter()
+            .any(|e| e.contains("reserved for") || e.contains("too many clients"))
+    };
+    let waited = Instant::now();
+    while !web.iter().any(|app| refused(&app.since(0))) {
+        assert!(waited.elapsed().as_secs() < 180, "the server never filled up");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // The leak is what sat idle in its transaction for more than 5 s (the incident runbooks).
+    let leaked_sql = "SELECT count(*) FROM pg_stat_activity WHERE usename = 'web' \
+                      AND state = 'idle in transaction' AND state_change < now() - interval '5 seconds'";
+    let leaked = count(&pg, "SELECT count(*) FROM pg_stat_activity WHERE usename = 'web' AND state = 'idle in transaction'");
+    let waited = Instant::now();
+    while count(&pg, leaked_sql) < leaked {
+        assert!(waited.elapsed().as_secs() < 120, "the leaked sessions never aged");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(leaked >= 20, "{leaked} leaked sessions");
+
+    // Diagnose, as the on-call does first: JSON for the steps, the table for the eyes.
+    let rb = incident_runbooks();
+    let target = pg.url("postgres", "shop");
+    let started = Instant::now();
+    let run = dbrunbook(&["diagnose", "--url", &target, &rb[0], &rb[1], "--format", "json"]);
+    let wall = started.elapsed();
+    assert_eq!(run.code, 2, "{}", run.all());
+    let report = run.json();
+    eprintln!(
+        "incident pool-leak (postgres): diagnose took {} ms by its JSON, {} ms wall",
+        report["elapsed_ms"],
+        wall.as_millis()
+    );
+    let pool = check(&report, "pool");
+    assert_eq!(pool["status"], "critical", "{pool:#}");
+    assert_eq!(pool["runbook"]["id"], "pool-exhaustion", "{pool:#}");
+    let table = dbrunbook(&["diagnose", "--url", &target, &rb[0], &rb[1]]);
+    assert_eq!(table.code, 2);
+    assert!(table.stdout.contains("CRITICAL pool"), "{}", table.stdout);
+    let single = dbrunbook(&["pool", "--url", &target, &rb[0], &rb[1], "--format", "json"]).json();
+    assert_eq!(single["checks"][0]["runbook"]["id"], "pool-exhaustion");
+
+    let steps = steps(pool);
+    let all = format!("{steps:?}");
+    assert!(!all.contains("pg_cancel_backend"), "nothing to cancel in an idle session: {all}");
+    assert!(!all.contains("<top_") && !all.contains("<idle_tx"), "{all}");
+    // The holders are named as they are: one name, or a tie as a tie.
+    let holders = findings(&single, "top_holders");
+    let most = holders[0]["connections"].as_i64().unwrap();
+    let tied: Vec<&str> = holders
+        .iter()
+        .filter(|h| h["connections"].as_i64() == Some(most))
+        .map(|h| h["application"].as_str().unwrap())
+        .collect();
+    let named = if tied.len() == 1 {
+        format!("{} holds {most} connections", tied[0])
+    } else {
+        format!("hold {most} connections each")
+    };
+    assert!(all.contains(&named), "{named}: {all}");
+
+    // The on-call runs the steps in order: evidence first (the shell capture), then the SQL.
+    let evidence = tempfile::tempdir().unwrap();
+    let at = |words: &str| steps.iter().position(|(_, text, _, _)| text.contains(words)).unwrap();
+    assert!(at("save who was connected") < at("Start with the oldest session idle in transaction"));
+    let mut dry_runs = Vec::new();
+    for (phase, text, sql, shell) in &steps {
+        if phase != "diagnose" && phase != "immediate" {
+            continue;
+        }
+        if let Some(shell) = shell.as_deref().filter(|_| phase == "immediate") {
+            let psql_dir = pg.bin("psql").parent().unwrap().to_path_buf();
+            client(
+                Command::new("sh")
+                    .args(["-c", shell])
+                    .current_dir(evidence.path())
+                    .env("PATH", format!("{}:{}", psql_dir.display(), std::env::var("PATH").unwrap()))
+                    .env("PGHOST", "127.0.0.1")
+                    .env("PGPORT", pg.port.to_string())
+                    .env("PGUSER", "postgres")
+                    .env("PGDATABASE", "shop"),
+            );
+        }
+        if let Some(sql) = sql {
+            let out = psql(&pg, sql);
+            if text.starts_with("Sessions idle in a transaction for more than") {
+                dry_runs.push(out.lines().count());
+            }
+        }
+    }
+    let saved = std::fs::read_dir(evidence.path()).unwrap().next().unwrap().unwrap().path();
+    let saved = std::fs::read_to_string(saved).unwrap();
+    assert!(saved.contains("web-1") && saved.contains("idle in transaction"), "{saved}");
+    // The dry run counted what the bulk step then ended: every leaked session (less the
+    // oldest, ended on its own by the step before).
+    assert!(dry_runs.len() == 1 && dry_runs[0] + 1 >= leaked as usize, "{dry_runs:?} of {leaked}");
+
+    // Cleared: no leaked session is left, slots are free, the applications' errors stop.
+    assert_eq!(count(&pg, leaked_sql), 0);
+    let marks: Vec<usize> = web.iter().map(Watched::mark).collect();
+    for (app, mark) in web.iter().zip(marks) {
+        app.wait_for(mark, "served requests again", |l| l.len() >= 5 && oks(&l[l.len() - 5..]) == 5);
+    }
+    let after = dbrunbook(&["pool", "--url", &target, &rb[0], &rb[1], "--format", "json"]).json();
+    assert_eq!(after["status"], "ok", "{after:#}");
+
+    // Nothing else was hit: billing's own connections, the backup, autovacuum.
+    let mark = billing.mark();
+    billing.wait_for(mark, "carried on", |l| oks(l) >= 3);
+    assert!(errors(&billing.since(0)).is_empty(), "billing was hit");
+    assert_eq!(
+        psql(&pg, "SELECT string_agg(pid::text, ',' ORDER BY pid) FROM pg_stat_activity WHERE usename = 'billing'"),
+        billing_pids
+    );
+    assert_eq!(
+        count(&pg, &format!("SELECT count(*) FROM pg_stat_activity WHERE pid = {dump_pid}")),
+        1
+    );
+    assert_eq!(
+        count(&pg, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum launcher'"),
+        1
+    );
+    let mut dump = String::new();
+    std::io::Read::read_to_string(backup.stdout.as_mut().unwrap(), &mut dump).unwrap();
+    assert!(backup.wait().unwrap().success(), "the backup failed");
+    assert!(dump.contains("PostgreSQL database dump complete"), "the backup is cut");
+}
