@@ -71,4 +71,5 @@ while True:
     except Exception as e:  # the application logs and carries on, as a web server does
         first = str(e).strip().splitlines()[0] if str(e).strip() else ""
         print(f"error {n} {type(e).__name__}: {first}", flush=True)
+        time.sleep(1)  # the load balancer's retry backoff
     time.sleep(pause)
