@@ -213,3 +213,179 @@ fn pool_leak_fills_postgres_and_the_runbook_steps_clear_it() {
     assert!(dump.contains("PostgreSQL database dump complete"), "the backup is cut");
 }
 
+
+/// The mariadb client as root on the throwaway server, batch output without column names.
+/// The test's own eyes during the incident: on a full MariaDB, the one slot kept for SUPER is
+/// also taken, for the moment of their handshake, by the applications' refused retries, so a
+/// refusal (ERROR 1040) is retried here, as the on-call would press enter again.
+fn mariadb(server: &ThrowawayMaria, sql: &str) -> String {
+    for _ in 0..50 {
+        let out = Command::new("mariadb")
+            .args(["--no-defaults", "--protocol=tcp", "--skip-ssl", "-h", "127.0.0.1", "-u", "root", "-N", "-B"])
+            .arg(format!("--port={}", server.port))
+            .args(["-e", sql, "shop"])
+            .output()
+            .expect("running mariadb");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status.success() {
+            return String::from_utf8_lossy(&out.stdout).into_owned();
+        }
+        assert!(stderr.contains("1040"), "mariadb -e {sql:?} failed: {stderr}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("root never got into the full server for {sql:?}");
+}
+
+fn mariadb_setup(server: &ThrowawayMaria) {
+    mariadb(
+        server,
+        "CREATE TABLE visits (id bigint AUTO_INCREMENT PRIMARY KEY, page int, app text, at timestamp DEFAULT now()); \
+         CREATE TABLE invoices (id bigint AUTO_INCREMENT PRIMARY KEY, amount int); \
+         CREATE TABLE events (id int PRIMARY KEY, payload char(32)); \
+         INSERT INTO events SELECT seq, md5(seq) FROM seq_1_to_300000; \
+         CREATE USER web@'%'; GRANT SELECT, INSERT ON shop.visits TO web@'%'; \
+         CREATE USER billing@'%'; GRANT SELECT, INSERT ON shop.invoices TO billing@'%';",
+    );
+}
+
+fn maria_with_shop(max_connections: u32) -> ThrowawayMaria {
+    let server = ThrowawayMaria::start(max_connections);
+    client(
+        Command::new("mariadb")
+            .args(["--no-defaults", "--protocol=tcp", "-h", "127.0.0.1", "-u", "root"])
+            .arg(format!("--port={}", server.port))
+            .args(["-e", "CREATE DATABASE shop"]),
+    );
+    server
+}
+
+/// #19: with the server at max_connections, the `mariadb` client got in every time and
+/// dbrunbook 7 of 17: its TLS "preferred" attempt spent the one SUPER slot on a server without
+/// TLS, and the second attempt found it still taken. One connection per run now.
+#[test]
+fn a_full_mariadb_lets_root_in_every_time() {
+    // 10: MariaDB's smallest max_connections.
+    let server = maria_with_shop(10);
+    mariadb_setup(&server);
+    let mut held = Held::new();
+    let web = format!("mysql://web@127.0.0.1:{}/shop", server.port);
+    held.mysql(&web, 10, "");
+    assert!(held.mysql_try(&web).unwrap_err().contains("1040"), "the server is full");
+    for run in 0..10 {
+        let r = dbrunbook(&["pool", "--url", &server.url("root"), "--format", "json"]);
+        let pool = &r.json()["checks"][0];
+        assert!(
+            pool["summary"].as_str().unwrap().starts_with("10 of 10 usable connections used"),
+            "run {run}: {pool:#}"
+        );
+    }
+}
+
+#[test]
+fn pool_leak_fills_mariadb_and_the_runbook_steps_clear_it() {
+    let server = maria_with_shop(20);
+    mariadb_setup(&server);
+    let url = |user: &str| format!("mysql+pymysql://{user}@127.0.0.1:{}/shop", server.port);
+    let mut backup = Command::new("mariadb-dump")
+        .args(["--no-defaults", "--protocol=tcp", "-h", "127.0.0.1", "-u", "root", "--single-transaction"])
+        .arg(format!("--port={}", server.port))
+        .args(["shop", "events"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting mariadb-dump");
+    let billing = Watched::start("web_pool.py", &[&url("billing"), "billing", "steady"]);
+    billing.wait_for(0, "served a request", |l| oks(l) >= 3);
+    let web: Vec<Watched> = ["web-1", "web-2", "web-3"]
+        .iter()
+        .map(|name| Watched::start("web_pool.py", &[&url("web"), name, "leak", BURST]))
+        .collect();
+    let waited = Instant::now();
+    while !web
+        .iter()
+        .any(|app| errors(&app.since(0)).iter().any(|e| e.contains("Too many connections")))
+    {
+        assert!(waited.elapsed().as_secs() < 180, "the server never filled up");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // 18 slots are left to web: at least 14 leaked, past 5 s.
+    let aged = "SELECT COUNT(*) FROM information_schema.PROCESSLIST p JOIN information_schema.INNODB_TRX t \
+                ON t.trx_mysql_thread_id = p.ID WHERE p.USER = 'web' AND p.COMMAND = 'Sleep' AND p.TIME > 5";
+    let waited = Instant::now();
+    while mariadb(&server, aged).trim().parse::<i64>().unwrap() < 14 {
+        assert!(waited.elapsed().as_secs() < 120, "the leaked sessions never aged");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let leaked: i64 = mariadb(&server, aged).trim().parse().unwrap();
+
+    let rb = incident_runbooks();
+    let target = server.url("root");
+    let started = Instant::now();
+    let run = dbrunbook(&["diagnose", "--url", &target, &rb[0], &rb[1], "--format", "json"]);
+    let wall = started.elapsed();
+    let report = run.json();
+    eprintln!(
+        "incident pool-leak (mariadb): diagnose took {} ms by its JSON, {} ms wall",
+        report["elapsed_ms"],
+        wall.as_millis()
+    );
+    let pool = check(&report, "pool");
+    assert_eq!(pool["status"], "critical", "{pool:#}");
+    assert_eq!(pool["runbook"]["id"], "pool-exhaustion", "{pool:#}");
+    let table = dbrunbook(&["pool", "--url", &target, &rb[0], &rb[1]]);
+    assert!(table.stdout.contains("CRITICAL pool"), "{}", table.stdout);
+    let texts: Vec<String> = steps(pool).into_iter().map(|(_, text, _, _)| text).collect();
+    assert!(texts.iter().all(|t| !t.contains("  ") && !t.contains('<')), "{texts:#?}");
+    assert!(
+        texts.iter().any(|t| t.contains("web from localhost holds")),
+        "MariaDB's nameless sessions are named: {texts:#?}"
+    );
+
+    // The steps in order; the bulk step prints one KILL per leaked thread, which the on-call
+    // reviews and runs.
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join(".my.cnf"),
+        format!("[client]\nprotocol=tcp\nhost=127.0.0.1\nport={}\nuser=root\nskip-ssl\n", server.port),
+    )
+    .unwrap();
+    let mut killed = 0;
+    for (phase, text, sql, shell) in steps(pool) {
+        if let Some(shell) = shell.filter(|_| phase == "immediate") {
+            client(Command::new("sh").args(["-c", &shell]).current_dir(home.path()).env("HOME", home.path()));
+            let saved = std::fs::read_dir(home.path())
+                .unwrap()
+                .filter_map(Result::ok)
+                .find(|e| e.file_name().to_string_lossy().starts_with("processlist-"))
+                .expect("the evidence file");
+            assert!(std::fs::read_to_string(saved.path()).unwrap().contains("web"));
+        }
+        let Some(sql) = sql.filter(|_| phase == "diagnose" || phase == "immediate") else {
+            continue;
+        };
+        let out = mariadb(&server, &sql);
+        if text.starts_with("Only once the list above looks right") {
+            for kill in out.lines().filter(|l| l.starts_with("KILL ")) {
+                // A thread may have ended on its own between the listing and its KILL.
+                let _ = Command::new("mariadb")
+                    .args(["--no-defaults", "--protocol=tcp", "--skip-ssl", "-h", "127.0.0.1", "-u", "root"])
+                    .arg(format!("--port={}", server.port))
+                    .args(["-e", kill])
+                    .output();
+                killed += 1;
+            }
+        }
+    }
+    assert!(killed + 1 >= leaked, "{killed} KILLs for {leaked} leaked threads");
+    assert_eq!(mariadb(&server, aged).trim(), "0");
+    for app in &web {
+        let mark = app.mark();
+        app.wait_for(mark, "served requests again", |l| l.len() >= 5 && oks(&l[l.len() - 5..]) == 5);
+    }
+    let mark = billing.mark();
+    billing.wait_for(mark, "carried on", |l| oks(l) >= 3);
+    let mut dump = String::new();
+    std::io::Read::read_to_string(backup.stdout.as_mut().unwrap(), &mut dump).unwrap();
+    assert!(backup.wait().unwrap().success(), "the backup failed");
+    assert!(dump.contains("-- Dump completed"), "the backup is cut");
+}
