@@ -13,6 +13,7 @@ mod fleet;
 mod goldens;
 mod hostile_postgres;
 mod incidents_pool_leak;
+mod incidents_slow_io;
 mod incidents_support;
 mod locks_mysql;
 mod locks_postgres;
