@@ -12,6 +12,7 @@ mod connect;
 mod fleet;
 mod goldens;
 mod hostile_postgres;
+mod incidents_false_alarms;
 mod incidents_pool_leak;
 mod incidents_slow_io;
 mod incidents_support;

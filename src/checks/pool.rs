@@ -350,7 +350,8 @@ fn postgres_pool(results: &Results, limit: usize) -> Result<ServerPool> {
     if hidden > 0 {
         pool.notes.push(format!(
             "{hidden} sessions of other roles are hidden from this role: their state and application are not shown. \
-             Grant visibility with: GRANT pg_monitor TO <this role>;"
+             Grant visibility with: GRANT pg_monitor TO {};",
+            crate::quote::ident(Engine::Postgres, &t.text(6)?)
         ));
     }
     Ok(pool)
