@@ -14,6 +14,7 @@ mod goldens;
 mod hostile_postgres;
 mod incidents_false_alarms;
 mod incidents_pool_leak;
+mod incidents_restart;
 mod incidents_slow_io;
 mod incidents_support;
 mod locks_mysql;
