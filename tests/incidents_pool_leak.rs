@@ -389,3 +389,26 @@ fn pool_leak_fills_mariadb_and_the_runbook_steps_clear_it() {
     assert!(backup.wait().unwrap().success(), "the backup failed");
     assert!(dump.contains("-- Dump completed"), "the backup is cut");
 }
+
+/// PostgreSQL's reserved slots: with every ordinary slot taken, the superuser gets in every
+/// time, on one connection (TLS "prefer" is negotiated in-band, no second attempt).
+#[test]
+fn a_full_postgres_lets_the_superuser_in_every_time() {
+    let pg = ThrowawayPg::start(PgOptions {
+        max_connections: 8,
+        superuser_reserved: 2,
+        ..Default::default()
+    });
+    pg.psql(&["CREATE ROLE web LOGIN"]);
+    let mut held = Held::new();
+    held.pg(&pg.keyvalue("web", "postgres"), 6, "");
+    assert!(held.pg_try(&pg.keyvalue("web", "postgres")).is_err(), "the ordinary slots are full");
+    for run in 0..10 {
+        let r = dbrunbook(&["pool", "--url", &pg.url("postgres", "postgres"), "--format", "json"]);
+        let pool = &r.json()["checks"][0];
+        assert!(
+            pool["summary"].as_str().unwrap().starts_with("6 of 6 usable connections used"),
+            "run {run}: {pool:#}"
+        );
+    }
+}
