@@ -78,6 +78,9 @@ pub fn facts(pid: i64, database: &str) -> BTreeMap<String, String> {
                 SCRATCH_TABLE.to_string()
             } else if name.ends_with("index") {
                 SCRATCH_INDEX.to_string()
+            } else if name.ends_with("backend_start") {
+                // A session's identity beside its pid: a real timestamp (it matches no session).
+                "2000-01-01 00:00:00+00".to_string()
             } else if name.ends_with("query") {
                 "SELECT 1".to_string()
             } else {
