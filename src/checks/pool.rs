@@ -650,7 +650,7 @@ fn oldest_idle_transaction(
         "idle_tx_who",
         match tx.application() {
             "" => format!("{} from {}", tx.user, tx.client),
-            app => format!("{app} ({} from {})", tx.user, tx.client),
+            app => format!("{app} as {} from {}", tx.user, tx.client),
         },
     );
     if let Some(started) = &s.oldest_idle_backend_start {
