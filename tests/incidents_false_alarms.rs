@@ -70,7 +70,9 @@ fn mariadb_mdl_note_says_the_instrument_is_off_not_performance_schema() {
     );
     held.mysql_background(&url, "ALTER TABLE shop.t ADD COLUMN note text");
     let report = poll(&["locks", "--url", &url], |r| {
-        r["checks"][0]["notes"].to_string().contains("metadata-lock holders are inferred")
+        r["checks"][0]["notes"]
+            .to_string()
+            .contains("metadata-lock holders are inferred")
     });
     let notes = report["checks"][0]["notes"].to_string();
     assert!(notes.contains("wait/lock/metadata/sql/mdl is disabled"), "{notes}");

@@ -17,7 +17,18 @@ const BURST: &str = "13";
 fn psql(pg: &ThrowawayPg, sql: &str) -> String {
     client(
         Command::new(pg.bin("psql"))
-            .args(["-X", "-At", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres", "-d", "shop"])
+            .args([
+                "-X",
+                "-At",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                "shop",
+            ])
             .args(["-p", &pg.port.to_string(), "-c", sql]),
     )
 }
@@ -73,8 +84,14 @@ fn pool_leak_fills_postgres_and_the_runbook_steps_clear_it() {
     let mut backup = running_backup(&pg);
     let billing = Watched::start("web_pool.py", &[&url("billing"), "billing", "steady"]);
     billing.wait_for(0, "served a request", |l| oks(l) >= 3);
-    let dump_pid = count(&pg, "SELECT pid FROM pg_stat_activity WHERE application_name = 'pg_dump'");
-    let billing_pids = psql(&pg, "SELECT string_agg(pid::text, ',' ORDER BY pid) FROM pg_stat_activity WHERE usename = 'billing'");
+    let dump_pid = count(
+        &pg,
+        "SELECT pid FROM pg_stat_activity WHERE application_name = 'pg_dump'",
+    );
+    let billing_pids = psql(
+        &pg,
+        "SELECT string_agg(pid::text, ',' ORDER BY pid) FROM pg_stat_activity WHERE usename = 'billing'",
+    );
 
     let web: Vec<Watched> = ["web-1", "web-2", "web-3"]
         .iter()
@@ -129,7 +146,10 @@ fn pool_leak_fills_postgres_and_the_runbook_steps_clear_it() {
 
     let steps = steps(pool);
     let all = format!("{steps:?}");
-    assert!(!all.contains("pg_cancel_backend"), "nothing to cancel in an idle session: {all}");
+    assert!(
+        !all.contains("pg_cancel_backend"),
+        "nothing to cancel in an idle session: {all}"
+    );
     assert!(!all.contains("<top_") && !all.contains("<idle_tx"), "{all}");
     // The holders are named as they are: one name, or a tie as a tie.
     let holders = findings(&single, "top_holders");
@@ -161,7 +181,10 @@ fn pool_leak_fills_postgres_and_the_runbook_steps_clear_it() {
                 Command::new("sh")
                     .args(["-c", shell])
                     .current_dir(evidence.path())
-                    .env("PATH", format!("{}:{}", psql_dir.display(), std::env::var("PATH").unwrap()))
+                    .env(
+                        "PATH",
+                        format!("{}:{}", psql_dir.display(), std::env::var("PATH").unwrap()),
+                    )
                     .env("PGHOST", "127.0.0.1")
                     .env("PGPORT", pg.port.to_string())
                     .env("PGUSER", "postgres")
@@ -175,18 +198,31 @@ fn pool_leak_fills_postgres_and_the_runbook_steps_clear_it() {
             }
         }
     }
-    let saved = std::fs::read_dir(evidence.path()).unwrap().next().unwrap().unwrap().path();
+    let saved = std::fs::read_dir(evidence.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let saved = std::fs::read_to_string(saved).unwrap();
-    assert!(saved.contains("web-1") && saved.contains("idle in transaction"), "{saved}");
+    assert!(
+        saved.contains("web-1") && saved.contains("idle in transaction"),
+        "{saved}"
+    );
     // The dry run counted what the bulk step then ended: every leaked session (less the
     // oldest, ended on its own by the step before).
-    assert!(dry_runs.len() == 1 && dry_runs[0] + 1 >= leaked as usize, "{dry_runs:?} of {leaked}");
+    assert!(
+        dry_runs.len() == 1 && dry_runs[0] + 1 >= leaked as usize,
+        "{dry_runs:?} of {leaked}"
+    );
 
     // Cleared: no leaked session is left, slots are free, the applications' errors stop.
     assert_eq!(count(&pg, leaked_sql), 0);
     let marks: Vec<usize> = web.iter().map(Watched::mark).collect();
     for (app, mark) in web.iter().zip(marks) {
-        app.wait_for(mark, "served requests again", |l| l.len() >= 5 && oks(&l[l.len() - 5..]) == 5);
+        app.wait_for(mark, "served requests again", |l| {
+            l.len() >= 5 && oks(&l[l.len() - 5..]) == 5
+        });
     }
     let after = dbrunbook(&["pool", "--url", &target, &rb[0], &rb[1], "--format", "json"]).json();
     assert_eq!(after["status"], "ok", "{after:#}");
@@ -196,15 +232,24 @@ fn pool_leak_fills_postgres_and_the_runbook_steps_clear_it() {
     billing.wait_for(mark, "carried on", |l| oks(l) >= 3);
     assert!(errors(&billing.since(0)).is_empty(), "billing was hit");
     assert_eq!(
-        psql(&pg, "SELECT string_agg(pid::text, ',' ORDER BY pid) FROM pg_stat_activity WHERE usename = 'billing'"),
+        psql(
+            &pg,
+            "SELECT string_agg(pid::text, ',' ORDER BY pid) FROM pg_stat_activity WHERE usename = 'billing'"
+        ),
         billing_pids
     );
     assert_eq!(
-        count(&pg, &format!("SELECT count(*) FROM pg_stat_activity WHERE pid = {dump_pid}")),
+        count(
+            &pg,
+            &format!("SELECT count(*) FROM pg_stat_activity WHERE pid = {dump_pid}")
+        ),
         1
     );
     assert_eq!(
-        count(&pg, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum launcher'"),
+        count(
+            &pg,
+            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum launcher'"
+        ),
         1
     );
     let mut dump = String::new();
@@ -213,7 +258,6 @@ fn pool_leak_fills_postgres_and_the_runbook_steps_clear_it() {
     assert!(dump.contains("PostgreSQL database dump complete"), "the backup is cut");
 }
 
-
 /// The mariadb client as root on the throwaway server, batch output without column names.
 /// The test's own eyes during the incident: on a full MariaDB, the one slot kept for SUPER is
 /// also taken, for the moment of their handshake, by the applications' refused retries, so a
@@ -221,7 +265,17 @@ fn pool_leak_fills_postgres_and_the_runbook_steps_clear_it() {
 fn mariadb(server: &ThrowawayMaria, sql: &str) -> String {
     for _ in 0..50 {
         let out = Command::new("mariadb")
-            .args(["--no-defaults", "--protocol=tcp", "--skip-ssl", "-h", "127.0.0.1", "-u", "root", "-N", "-B"])
+            .args([
+                "--no-defaults",
+                "--protocol=tcp",
+                "--skip-ssl",
+                "-h",
+                "127.0.0.1",
+                "-u",
+                "root",
+                "-N",
+                "-B",
+            ])
             .arg(format!("--port={}", server.port))
             .args(["-e", sql, "shop"])
             .output()
@@ -275,7 +329,10 @@ fn a_full_mariadb_lets_root_in_every_time() {
         let r = dbrunbook(&["pool", "--url", &server.url("root"), "--format", "json"]);
         let pool = &r.json()["checks"][0];
         assert!(
-            pool["summary"].as_str().unwrap().starts_with("10 of 10 usable connections used"),
+            pool["summary"]
+                .as_str()
+                .unwrap()
+                .starts_with("10 of 10 usable connections used"),
             "run {run}: {pool:#}"
         );
     }
@@ -287,7 +344,15 @@ fn pool_leak_fills_mariadb_and_the_runbook_steps_clear_it() {
     mariadb_setup(&server);
     let url = |user: &str| format!("mysql+pymysql://{user}@127.0.0.1:{}/shop", server.port);
     let mut backup = Command::new("mariadb-dump")
-        .args(["--no-defaults", "--protocol=tcp", "-h", "127.0.0.1", "-u", "root", "--single-transaction"])
+        .args([
+            "--no-defaults",
+            "--protocol=tcp",
+            "-h",
+            "127.0.0.1",
+            "-u",
+            "root",
+            "--single-transaction",
+        ])
         .arg(format!("--port={}", server.port))
         .args(["shop", "events"])
         .stdout(Stdio::piped())
@@ -335,7 +400,10 @@ fn pool_leak_fills_mariadb_and_the_runbook_steps_clear_it() {
     let table = dbrunbook(&["pool", "--url", &target, &rb[0], &rb[1]]);
     assert!(table.stdout.contains("CRITICAL pool"), "{}", table.stdout);
     let texts: Vec<String> = steps(pool).into_iter().map(|(_, text, _, _)| text).collect();
-    assert!(texts.iter().all(|t| !t.contains("  ") && !t.contains('<')), "{texts:#?}");
+    assert!(
+        texts.iter().all(|t| !t.contains("  ") && !t.contains('<')),
+        "{texts:#?}"
+    );
     assert!(
         texts.iter().any(|t| t.contains("web from localhost holds")),
         "MariaDB's nameless sessions are named: {texts:#?}"
@@ -346,13 +414,21 @@ fn pool_leak_fills_mariadb_and_the_runbook_steps_clear_it() {
     let home = tempfile::tempdir().unwrap();
     std::fs::write(
         home.path().join(".my.cnf"),
-        format!("[client]\nprotocol=tcp\nhost=127.0.0.1\nport={}\nuser=root\nskip-ssl\n", server.port),
+        format!(
+            "[client]\nprotocol=tcp\nhost=127.0.0.1\nport={}\nuser=root\nskip-ssl\n",
+            server.port
+        ),
     )
     .unwrap();
     let mut killed = 0;
     for (phase, text, sql, shell) in steps(pool) {
         if let Some(shell) = shell.filter(|_| phase == "immediate") {
-            client(Command::new("sh").args(["-c", &shell]).current_dir(home.path()).env("HOME", home.path()));
+            client(
+                Command::new("sh")
+                    .args(["-c", &shell])
+                    .current_dir(home.path())
+                    .env("HOME", home.path()),
+            );
             let saved = std::fs::read_dir(home.path())
                 .unwrap()
                 .filter_map(Result::ok)
@@ -368,7 +444,15 @@ fn pool_leak_fills_mariadb_and_the_runbook_steps_clear_it() {
             for kill in out.lines().filter(|l| l.starts_with("KILL ")) {
                 // A thread may have ended on its own between the listing and its KILL.
                 let _ = Command::new("mariadb")
-                    .args(["--no-defaults", "--protocol=tcp", "--skip-ssl", "-h", "127.0.0.1", "-u", "root"])
+                    .args([
+                        "--no-defaults",
+                        "--protocol=tcp",
+                        "--skip-ssl",
+                        "-h",
+                        "127.0.0.1",
+                        "-u",
+                        "root",
+                    ])
                     .arg(format!("--port={}", server.port))
                     .args(["-e", kill])
                     .output();
@@ -380,7 +464,9 @@ fn pool_leak_fills_mariadb_and_the_runbook_steps_clear_it() {
     assert_eq!(mariadb(&server, aged).trim(), "0");
     for app in &web {
         let mark = app.mark();
-        app.wait_for(mark, "served requests again", |l| l.len() >= 5 && oks(&l[l.len() - 5..]) == 5);
+        app.wait_for(mark, "served requests again", |l| {
+            l.len() >= 5 && oks(&l[l.len() - 5..]) == 5
+        });
     }
     let mark = billing.mark();
     billing.wait_for(mark, "carried on", |l| oks(l) >= 3);
@@ -402,12 +488,18 @@ fn a_full_postgres_lets_the_superuser_in_every_time() {
     pg.psql(&["CREATE ROLE web LOGIN"]);
     let mut held = Held::new();
     held.pg(&pg.keyvalue("web", "postgres"), 6, "");
-    assert!(held.pg_try(&pg.keyvalue("web", "postgres")).is_err(), "the ordinary slots are full");
+    assert!(
+        held.pg_try(&pg.keyvalue("web", "postgres")).is_err(),
+        "the ordinary slots are full"
+    );
     for run in 0..10 {
         let r = dbrunbook(&["pool", "--url", &pg.url("postgres", "postgres"), "--format", "json"]);
         let pool = &r.json()["checks"][0];
         assert!(
-            pool["summary"].as_str().unwrap().starts_with("6 of 6 usable connections used"),
+            pool["summary"]
+                .as_str()
+                .unwrap()
+                .starts_with("6 of 6 usable connections used"),
             "run {run}: {pool:#}"
         );
     }

@@ -12,7 +12,18 @@ use crate::support::*;
 fn psql(pg: &ThrowawayPg, sql: &str) -> String {
     client(
         Command::new(pg.bin("psql"))
-            .args(["-X", "-At", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres", "-d", "shop"])
+            .args([
+                "-X",
+                "-At",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                "shop",
+            ])
             .args(["-p", &pg.port.to_string(), "-c", sql]),
     )
 }
@@ -21,7 +32,11 @@ fn psql(pg: &ThrowawayPg, sql: &str) -> String {
 fn server_restart_mid_traffic_is_named_and_the_applications_reconnect() {
     let pg = ThrowawayPg::start(PgOptions::default());
     pg.psql(&["CREATE DATABASE shop"]);
-    pg.psql_as("postgres", "shop", &["CREATE TABLE orders AS SELECT g AS id FROM generate_series(1, 1000) g"]);
+    pg.psql_as(
+        "postgres",
+        "shop",
+        &["CREATE TABLE orders AS SELECT g AS id FROM generate_series(1, 1000) g"],
+    );
     let url = format!("postgresql+psycopg2://postgres@127.0.0.1:{}/shop", pg.port);
     let pinged = Watched::start("restart_traffic.py", &[&url, "api-preping", "yes"]);
     let plain = Watched::start("restart_traffic.py", &[&url, "api-plain", "no"]);
@@ -35,7 +50,9 @@ fn server_restart_mid_traffic_is_named_and_the_applications_reconnect() {
     // while the server was down can fail. Both recover.
     plain.wait_for(plain_mark, "seen the restart", |l| {
         errors(l).iter().any(|e| {
-            e.contains("terminating connection") || e.contains("server closed the connection") || e.contains("Connection refused")
+            e.contains("terminating connection")
+                || e.contains("server closed the connection")
+                || e.contains("Connection refused")
         })
     });
     for app in [&pinged, &plain] {
@@ -78,7 +95,11 @@ fn server_restart_mid_traffic_is_named_and_the_applications_reconnect() {
     );
     assert_eq!(reconnected.trim(), "2");
     assert_eq!(
-        psql(&pg, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum launcher'").trim(),
+        psql(
+            &pg,
+            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum launcher'"
+        )
+        .trim(),
         "1"
     );
 }

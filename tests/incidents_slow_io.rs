@@ -12,7 +12,18 @@ use crate::support::*;
 fn psql(pg: &ThrowawayPg, sql: &str) -> String {
     client(
         Command::new(pg.bin("psql"))
-            .args(["-X", "-At", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres", "-d", "shop"])
+            .args([
+                "-X",
+                "-At",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                "shop",
+            ])
             .args(["-p", &pg.port.to_string(), "-c", sql]),
     )
 }
@@ -60,9 +71,24 @@ fn slow_io_in_a_transaction_blocks_a_migration_and_its_readers_and_the_steps_cle
 
     // The deploy's migration queues for its lock, and the readers queue behind it.
     let migration = Command::new(pg.bin("psql"))
-        .args(["-X", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "shop", "-d", "shop"])
+        .args([
+            "-X",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "shop",
+            "-d",
+            "shop",
+        ])
         .args(["-p", &pg.port.to_string()])
-        .args(["-c", "SET application_name = 'deploy-migration'", "-c", "ALTER TABLE orders ADD COLUMN note text"])
+        .args([
+            "-c",
+            "SET application_name = 'deploy-migration'",
+            "-c",
+            "ALTER TABLE orders ADD COLUMN note text",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -99,7 +125,9 @@ fn slow_io_in_a_transaction_blocks_a_migration_and_its_readers_and_the_steps_cle
     let size = check(&report, "size");
     assert_ne!(size["status"], "unknown", "{}", serde_json::to_string(size).unwrap());
     assert!(
-        size["notes"].to_string().contains("public.orders not measured: locked by pid"),
+        size["notes"]
+            .to_string()
+            .contains("public.orders not measured: locked by pid"),
         "{size:#}"
     );
     for c in report["checks"].as_array().unwrap() {
@@ -108,7 +136,10 @@ fn slow_io_in_a_transaction_blocks_a_migration_and_its_readers_and_the_steps_cle
     }
     let locks = check(&report, "locks");
     eprintln!("locks: {} {}", locks["status"], locks["runbook"]["id"]);
-    assert!(locks["status"] == "critical" || locks["status"] == "warning", "{locks:#}");
+    assert!(
+        locks["status"] == "critical" || locks["status"] == "warning",
+        "{locks:#}"
+    );
     let steps = steps(locks);
     let all = format!("{steps:?}");
     assert!(all.contains(&export_pid.to_string()), "the root is named: {all}");
@@ -134,14 +165,20 @@ fn slow_io_in_a_transaction_blocks_a_migration_and_its_readers_and_the_steps_cle
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(
-        count(&pg, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'nightly-export'"),
+        count(
+            &pg,
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'nightly-export'"
+        ),
         0,
         "the root was ended"
     );
     pg.psql_as("shop", "shop", &["ALTER TABLE orders ADD COLUMN note text"]);
     // Cleared: the readers proceed, billing carried on.
     assert_eq!(
-        count(&pg, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'note'"),
+        count(
+            &pg,
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'note'"
+        ),
         1
     );
     let mark = readers.mark();
@@ -150,7 +187,10 @@ fn slow_io_in_a_transaction_blocks_a_migration_and_its_readers_and_the_steps_cle
     billing.wait_for(mark, "carried on", |l| oks(l) >= 3);
     assert!(errors(&billing.since(0)).is_empty(), "billing was hit");
     assert_eq!(
-        count(&pg, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum launcher'"),
+        count(
+            &pg,
+            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum launcher'"
+        ),
         1
     );
 }

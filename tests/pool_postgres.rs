@@ -93,7 +93,10 @@ fn connections_at_80_percent_warn_and_name_the_biggest_holder() {
         steps.contains(&format!("WHERE pid = {} AND backend_start = ", oldest["pid"])),
         "{steps}"
     );
-    assert!(!steps.contains("pg_cancel_backend"), "nothing to cancel in an idle session: {steps}");
+    assert!(
+        !steps.contains("pg_cancel_backend"),
+        "nothing to cancel in an idle session: {steps}"
+    );
     let metric = &check["metrics"][0];
     assert_eq!(
         (metric["name"].as_str(), metric["value"].as_f64()),

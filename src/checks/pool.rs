@@ -880,8 +880,15 @@ mod tests {
     #[test]
     fn a_tie_is_told_as_a_tie_and_the_leak_is_the_users_idle_transactions() {
         let t = thresholds();
-        let o = evaluate_server(&leaking(&[("web-1", 9), ("web-2", 9), ("web-3", 9)]), &t, Engine::Postgres);
-        assert_eq!(o.facts.values["top_holders"], "web-1, web-2 and web-3 hold 9 connections each");
+        let o = evaluate_server(
+            &leaking(&[("web-1", 9), ("web-2", 9), ("web-3", 9)]),
+            &t,
+            Engine::Postgres,
+        );
+        assert_eq!(
+            o.facts.values["top_holders"],
+            "web-1, web-2 and web-3 hold 9 connections each"
+        );
         assert_eq!(
             o.facts.values["leak_holders"],
             "web-1, web-2 and web-3 hold 8 sessions idle in transaction each"
@@ -944,7 +951,10 @@ mod tests {
                 let dialects = Dialect::spoken(engine, engine == Engine::Mysql, 0);
                 for step in apply(runbook, engine, &dialects, &facts).steps {
                     let text = &step.text;
-                    assert!(!text.contains("  ") && !text.contains(" ,") && !text.contains("()"), "{id}: {text}");
+                    assert!(
+                        !text.contains("  ") && !text.contains(" ,") && !text.contains("()"),
+                        "{id}: {text}"
+                    );
                     assert!(!text.contains("{{") && !text.contains("<"), "{id}: {text}");
                 }
             }

@@ -155,7 +155,10 @@ mod tests {
             "kill 4242 then <other>"
         );
         let empty: BTreeMap<String, String> = [("app".to_string(), " ".to_string())].into();
-        assert_eq!(fill_text("If {{app}} is a batch job", &empty), "If (none) is a batch job");
+        assert_eq!(
+            fill_text("If {{app}} is a batch job", &empty),
+            "If (none) is a batch job"
+        );
     }
 
     #[test]

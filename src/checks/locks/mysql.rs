@@ -166,7 +166,9 @@ fn mdl_blind_spot(results: &Results, performance_schema: bool) -> Option<String>
              my.cnf to keep it)"
                 .into(),
         ),
-        None => Some("performance_schema's setup_instruments could not be read (it needs SELECT on performance_schema)".into()),
+        None => Some(
+            "performance_schema's setup_instruments could not be read (it needs SELECT on performance_schema)".into(),
+        ),
     }
 }
 
@@ -184,9 +186,7 @@ fn metadata_lock_edges(
         return Ok(false);
     }
     let pairs: Vec<(i64, i64)> = match results.get(3) {
-        Some(Ok(rows)) if blind.is_none() => {
-            rows.iter().map(|r| Ok((r.int(0)?, r.int(1)?))).collect::<Result<_>>()?
-        }
+        Some(Ok(rows)) if blind.is_none() => rows.iter().map(|r| Ok((r.int(0)?, r.int(1)?))).collect::<Result<_>>()?,
         _ => vec![],
     };
     if pairs.is_empty() {
