@@ -13,28 +13,12 @@ use crate::support::*;
 /// A leaking instance's burst: 13 requests, 9 of them leaked (two of three).
 const BURST: &str = "13";
 
-/// psql as the superuser on the throwaway server, unaligned, as an on-call pastes a step.
 fn psql(pg: &ThrowawayPg, sql: &str) -> String {
-    client(
-        Command::new(pg.bin("psql"))
-            .args([
-                "-X",
-                "-At",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-d",
-                "shop",
-            ])
-            .args(["-p", &pg.port.to_string(), "-c", sql]),
-    )
+    pg_sql(pg, "shop", sql)
 }
 
 fn count(pg: &ThrowawayPg, sql: &str) -> i64 {
-    psql(pg, sql).trim().parse().unwrap()
+    pg_count(pg, "shop", sql)
 }
 
 fn setup(pg: &ThrowawayPg) {
@@ -125,16 +109,8 @@ fn pool_leak_fills_postgres_and_the_runbook_steps_clear_it() {
     // Diagnose, as the on-call does first: JSON for the steps, the table for the eyes.
     let rb = incident_runbooks();
     let target = pg.url("postgres", "shop");
-    let started = Instant::now();
-    let run = dbrunbook(&["diagnose", "--url", &target, &rb[0], &rb[1], "--format", "json"]);
-    let wall = started.elapsed();
-    assert_eq!(run.code, 2, "{}", run.all());
-    let report = run.json();
-    eprintln!(
-        "incident pool-leak (postgres): diagnose took {} ms by its JSON, {} ms wall",
-        report["elapsed_ms"],
-        wall.as_millis()
-    );
+    let report = diagnose_during("pool-leak (postgres)", &["--url", &target, &rb[0], &rb[1]]);
+    assert_eq!(report["exit_code"], 2, "{report:#}");
     let pool = check(&report, "pool");
     assert_eq!(pool["status"], "critical", "{pool:#}");
     assert_eq!(pool["runbook"]["id"], "pool-exhaustion", "{pool:#}");
@@ -385,15 +361,7 @@ fn pool_leak_fills_mariadb_and_the_runbook_steps_clear_it() {
 
     let rb = incident_runbooks();
     let target = server.url("root");
-    let started = Instant::now();
-    let run = dbrunbook(&["diagnose", "--url", &target, &rb[0], &rb[1], "--format", "json"]);
-    let wall = started.elapsed();
-    let report = run.json();
-    eprintln!(
-        "incident pool-leak (mariadb): diagnose took {} ms by its JSON, {} ms wall",
-        report["elapsed_ms"],
-        wall.as_millis()
-    );
+    let report = diagnose_during("pool-leak (mariadb)", &["--url", &target, &rb[0], &rb[1]]);
     let pool = check(&report, "pool");
     assert_eq!(pool["status"], "critical", "{pool:#}");
     assert_eq!(pool["runbook"]["id"], "pool-exhaustion", "{pool:#}");

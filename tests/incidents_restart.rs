@@ -3,29 +3,11 @@
 //! diagnose names the restart with the server-restarted runbook, whose steps are run, and both
 //! applications are back on fresh connections.
 
-use std::process::Command;
-use std::time::Instant;
-
 use crate::incidents_support::*;
 use crate::support::*;
 
 fn psql(pg: &ThrowawayPg, sql: &str) -> String {
-    client(
-        Command::new(pg.bin("psql"))
-            .args([
-                "-X",
-                "-At",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-d",
-                "shop",
-            ])
-            .args(["-p", &pg.port.to_string(), "-c", sql]),
-    )
+    pg_sql(pg, "shop", sql)
 }
 
 #[test]
@@ -64,15 +46,7 @@ fn server_restart_mid_traffic_is_named_and_the_applications_reconnect() {
     eprintln!("restart: {plain_errors} errors without pre-ping, {pinged_errors} with");
 
     let target = pg.url("postgres", "shop");
-    let started = Instant::now();
-    let run = dbrunbook(&["diagnose", "--url", &target, "--format", "json"]);
-    let wall = started.elapsed();
-    let report = run.json();
-    eprintln!(
-        "incident server-restart (postgres): diagnose took {} ms by its JSON, {} ms wall",
-        report["elapsed_ms"],
-        wall.as_millis()
-    );
+    let report = diagnose_during("server-restart (postgres)", &["--url", &target]);
     let connect = check(&report, "connect");
     assert_eq!(connect["status"], "warning", "{connect:#}");
     assert_eq!(connect["runbook"]["id"], "server-restarted", "{connect:#}");

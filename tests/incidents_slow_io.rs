@@ -10,26 +10,11 @@ use crate::incidents_support::*;
 use crate::support::*;
 
 fn psql(pg: &ThrowawayPg, sql: &str) -> String {
-    client(
-        Command::new(pg.bin("psql"))
-            .args([
-                "-X",
-                "-At",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-d",
-                "shop",
-            ])
-            .args(["-p", &pg.port.to_string(), "-c", sql]),
-    )
+    pg_sql(pg, "shop", sql)
 }
 
 fn count(pg: &ThrowawayPg, sql: &str) -> i64 {
-    psql(pg, sql).trim().parse().unwrap()
+    pg_count(pg, "shop", sql)
 }
 
 fn wait_until(pg: &ThrowawayPg, what: &str, sql: &str) {
@@ -112,15 +97,7 @@ fn slow_io_in_a_transaction_blocks_a_migration_and_its_readers_and_the_steps_cle
 
     let rb = incident_runbooks();
     let target = pg.url("postgres", "shop");
-    let started = Instant::now();
-    let run = dbrunbook(&["diagnose", "--url", &target, &rb[0], &rb[1], "--format", "json"]);
-    let wall = started.elapsed();
-    let report = run.json();
-    eprintln!(
-        "incident slow-io-blocks-ddl (postgres): diagnose took {} ms by its JSON, {} ms wall",
-        report["elapsed_ms"],
-        wall.as_millis()
-    );
+    let report = diagnose_during("slow-io-blocks-ddl (postgres)", &["--url", &target, &rb[0], &rb[1]]);
     // No false alarm: size does not wait on the migration's lock, queries sees as a superuser.
     let size = check(&report, "size");
     assert_ne!(size["status"], "unknown", "{}", serde_json::to_string(size).unwrap());

@@ -146,3 +146,44 @@ pub fn steps(check: &serde_json::Value) -> Vec<(String, String, Option<String>, 
         })
         .collect()
 }
+
+/// `dbrunbook diagnose ARGS --format json` during an incident, the time it took printed for the
+/// issue's note (reported, never asserted: the machine is shared).
+pub fn diagnose_during(incident: &str, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["diagnose"];
+    all.extend(args);
+    all.extend(["--format", "json"]);
+    let started = std::time::Instant::now();
+    let report = crate::support::dbrunbook(&all).json();
+    eprintln!(
+        "incident {incident}: diagnose took {} ms by its JSON, {} ms wall",
+        report["elapsed_ms"],
+        started.elapsed().as_millis()
+    );
+    report
+}
+
+/// psql as the superuser on a throwaway server, unaligned, as an on-call pastes a step.
+pub fn pg_sql(pg: &crate::support::ThrowawayPg, db: &str, sql: &str) -> String {
+    client(
+        Command::new(pg.bin("psql"))
+            .args([
+                "-X",
+                "-At",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                db,
+            ])
+            .args(["-p", &pg.port.to_string(), "-c", sql]),
+    )
+}
+
+/// A number `sql` returns.
+pub fn pg_count(pg: &crate::support::ThrowawayPg, db: &str, sql: &str) -> i64 {
+    pg_sql(pg, db, sql).trim().parse().unwrap()
+}
