@@ -234,26 +234,30 @@ fn pool_leak_fills_postgres_and_the_runbook_steps_clear_it() {
     assert!(dump.contains("PostgreSQL database dump complete"), "the backup is cut");
 }
 
+/// The mariadb client as root on the throwaway server, over TCP without TLS (the server has none).
+fn mariadb_root(server: &ThrowawayMaria) -> Command {
+    let mut cmd = Command::new("mariadb");
+    cmd.args([
+        "--no-defaults",
+        "--protocol=tcp",
+        "--skip-ssl",
+        "-h",
+        "127.0.0.1",
+        "-u",
+        "root",
+    ])
+    .arg(format!("--port={}", server.port));
+    cmd
+}
+
 /// The mariadb client as root on the throwaway server, batch output without column names.
 /// The test's own eyes during the incident: on a full MariaDB, the one slot kept for SUPER is
 /// also taken, for the moment of their handshake, by the applications' refused retries, so a
 /// refusal (ERROR 1040) is retried here, as the on-call would press enter again.
 fn mariadb(server: &ThrowawayMaria, sql: &str) -> String {
     for _ in 0..50 {
-        let out = Command::new("mariadb")
-            .args([
-                "--no-defaults",
-                "--protocol=tcp",
-                "--skip-ssl",
-                "-h",
-                "127.0.0.1",
-                "-u",
-                "root",
-                "-N",
-                "-B",
-            ])
-            .arg(format!("--port={}", server.port))
-            .args(["-e", sql, "shop"])
+        let out = mariadb_root(server)
+            .args(["-N", "-B", "-e", sql, "shop"])
             .output()
             .expect("running mariadb");
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -411,19 +415,7 @@ fn pool_leak_fills_mariadb_and_the_runbook_steps_clear_it() {
         if text.starts_with("Only once the list above looks right") {
             for kill in out.lines().filter(|l| l.starts_with("KILL ")) {
                 // A thread may have ended on its own between the listing and its KILL.
-                let _ = Command::new("mariadb")
-                    .args([
-                        "--no-defaults",
-                        "--protocol=tcp",
-                        "--skip-ssl",
-                        "-h",
-                        "127.0.0.1",
-                        "-u",
-                        "root",
-                    ])
-                    .arg(format!("--port={}", server.port))
-                    .args(["-e", kill])
-                    .output();
+                let _ = mariadb_root(&server).args(["-e", kill]).output();
                 killed += 1;
             }
         }
@@ -471,4 +463,43 @@ fn a_full_postgres_lets_the_superuser_in_every_time() {
             "run {run}: {pool:#}"
         );
     }
+}
+
+/// TLS "preferred" still means TLS when the server offers it: decided from the greeting, on the
+/// one connection.
+#[test]
+fn preferred_tls_is_used_when_the_mariadb_greeting_offers_it() {
+    let certs = tempfile::tempdir().unwrap();
+    let (cert, key) = (certs.path().join("cert.pem"), certs.path().join("key.pem"));
+    client(
+        Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=localhost",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert),
+    );
+    let server = ThrowawayMaria::start_with(
+        20,
+        &[
+            &format!("--ssl-cert={}", cert.display()),
+            &format!("--ssl-key={}", key.display()),
+        ],
+    );
+    let run = dbrunbook(&["connect", "--url", &server.url("root"), "--format", "json"]);
+    let notes = run.json()["checks"][0]["notes"].to_string();
+    assert!(
+        notes.contains("this session's TLS: ") && notes.contains("TLSv1"),
+        "{notes}"
+    );
 }
