@@ -316,6 +316,13 @@ fn a_full_mariadb_lets_root_in_every_time() {
             "run {run}: {pool:#}"
         );
     }
+    // The SUPER slot taken too: the report says how to get in, at this server's own port.
+    held.mysql(&server.url("root"), 1, "");
+    let r = dbrunbook(&["pool", "--url", &server.url("root"), "--format", "json"]);
+    let steps = r.json()["checks"][0]["runbook"]["steps"].to_string();
+    let get_in = format!("--host='127.0.0.1' --port='{}' --user='root'", server.port);
+    assert!(steps.contains(&get_in), "{get_in}: {steps}");
+    assert!(!steps.contains("--port=3306"), "{steps}");
 }
 
 #[test]
@@ -463,6 +470,17 @@ fn a_full_postgres_lets_the_superuser_in_every_time() {
             "run {run}: {pool:#}"
         );
     }
+    // The reserved slots taken too: the report says how to get in, at this server's own
+    // host and port (not the default socket of another cluster).
+    held.pg(&pg.keyvalue("postgres", "postgres"), 2, "");
+    let r = dbrunbook(&["pool", "--url", &pg.url("postgres", "postgres"), "--format", "json"]);
+    let steps = r.json()["checks"][0]["runbook"]["steps"].to_string();
+    let get_in = format!("psql -X -h '127.0.0.1' -p '{}' -U 'postgres' -d postgres", pg.port);
+    assert!(steps.contains(&get_in), "{get_in}: {steps}");
+    assert!(
+        !steps.contains("/var/run/postgresql") && !steps.contains("<top_"),
+        "{steps}"
+    );
 }
 
 /// TLS "preferred" still means TLS when the server offers it: decided from the greeting, on the
