@@ -299,6 +299,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --critical 'CRITICAL at this share of usable connections (default 95%).'
             cand --wait-warning 'PgBouncer: WARNING when a client has waited this long for a server connection (default 1s).'
             cand --wait-critical 'PgBouncer: CRITICAL when a client has waited this long (default 10s).'
+            cand --leaked-after 'A session idle in its transaction for longer than this is leaked: the age the bulk steps end (a healthy transaction is idle for milliseconds between statements) (default 1m).'
             cand --limit 'Rows of detail per list; the counts stay exact.'
             cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'

@@ -281,6 +281,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l warning -d 
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l critical -d 'CRITICAL at this share of usable connections (default 95%).' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l wait-warning -d 'PgBouncer: WARNING when a client has waited this long for a server connection (default 1s).' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l wait-critical -d 'PgBouncer: CRITICAL when a client has waited this long (default 10s).' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l leaked-after -d 'A session idle in its transaction for longer than this is leaked: the age the bulk steps end (a healthy transaction is idle for milliseconds between statements) (default 1m).' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r

@@ -70,7 +70,8 @@ fn filling_mariadb_goes_warning_critical_then_refused() {
     );
     assert_eq!(check["runbook"]["id"], "pool-exhaustion");
     let steps = serde_json::to_string(&check["runbook"]["steps"]).unwrap();
-    assert!(steps.contains("USER = 'web'"), "{steps}");
+    assert!(steps.contains("web from localhost holds 6 connections"), "{steps}");
+    assert!(steps.contains("User = 'web'"), "{steps}");
 
     held.mysql(&web, 1, "");
     let run = dbrunbook(&["pool", "--url", &root, "--critical", "90%", "--format", "nagios"]);

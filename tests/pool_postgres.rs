@@ -88,10 +88,14 @@ fn connections_at_80_percent_warn_and_name_the_biggest_holder() {
     let runbook = &check["runbook"];
     assert_eq!(runbook["id"], "pool-exhaustion");
     let steps = serde_json::to_string(&runbook["steps"]).unwrap();
-    assert!(steps.contains("application_name = 'checkout-api'"), "{steps}");
+    assert!(steps.contains("checkout-api holds 6 connections"), "{steps}");
     assert!(
-        steps.contains(&format!("pg_cancel_backend({})", oldest["pid"])),
+        steps.contains(&format!("WHERE pid = {} AND backend_start = ", oldest["pid"])),
         "{steps}"
+    );
+    assert!(
+        !steps.contains("pg_cancel_backend"),
+        "nothing to cancel in an idle session: {steps}"
     );
     let metric = &check["metrics"][0];
     assert_eq!(

@@ -46,12 +46,20 @@ pub const WAIT_CRITICAL: Threshold = Threshold {
     help: "PgBouncer: CRITICAL when a client has waited this long",
 };
 
+pub const LEAKED_AFTER: Threshold = Threshold {
+    key: "leaked_after",
+    kind: ThresholdKind::Duration,
+    default: "1m",
+    help: "A session idle in its transaction for longer than this is leaked: the age the bulk steps \
+           end (a healthy transaction is idle for milliseconds between statements)",
+};
+
 pub const SPEC: CheckSpec = CheckSpec {
     name: "pool",
     about: "Connection-pool status: connections used against the server's limit, by state and by \
             holder; PgBouncer pools and waiting clients; a server too full to let us in.",
     engines: &[Engine::Postgres, Engine::Mysql, Engine::Pgbouncer],
-    thresholds: &[WARNING, CRITICAL, WAIT_WARNING, WAIT_CRITICAL],
+    thresholds: &[WARNING, CRITICAL, WAIT_WARNING, WAIT_CRITICAL, LEAKED_AFTER],
     options: &[],
     ordered: &[
         (WARNING.key, CRITICAL.key, "connection usage"),
@@ -69,7 +77,14 @@ pub const SPEC: CheckSpec = CheckSpec {
         "top_application",
         "top_client",
         "top_count",
+        "top_holders",
+        "leak_user",
+        "leak_holders",
+        "leaked_after",
+        "leaked_after_s",
         "idle_tx_pid",
+        "idle_tx_backend_start",
+        "idle_tx_who",
         "idle_tx_user",
         "idle_tx_database",
         "idle_tx_application",
@@ -83,6 +98,10 @@ pub const SPEC: CheckSpec = CheckSpec {
         "waiting_pool_size",
         "maxwait",
         "lock_waiting",
+        "login_host",
+        "login_port",
+        "login_socket",
+        "login_user",
     ],
     item_placeholders: &[],
     conditions: &[
@@ -91,6 +110,10 @@ pub const SPEC: CheckSpec = CheckSpec {
         "idle_in_transaction",
         "clients_waiting",
         "lock_pileup",
+        "leaked",
+        "held",
+        "refused_tcp",
+        "refused_socket",
     ],
 };
 
@@ -171,6 +194,9 @@ impl Check for Pool {
         let mut facts = Facts::default();
         facts.flag("refused");
         facts.flag("near_limit");
+        if let Some(phase) = err.failed_phase() {
+            login_facts(&mut facts, &phase.host, &err.user, engine);
+        }
         let what = if engine == Engine::Pgbouncer {
             "PgBouncer"
         } else {
@@ -184,6 +210,30 @@ impl Check for Pool {
             notes: vec!["dbrunbook could not get in to count connections; the refusal itself is the finding".into()],
             facts,
         })
+    }
+}
+
+/// How to get in where the tool was refused: the target's own host (or socket) and port, and
+/// its user, for the "get in through a reserved slot" step. `phase_host` is the failed phase's
+/// `host:port`, `[v6]:port`, PostgreSQL's socket file `/dir/.s.PGSQL.5432` or a MySQL socket.
+fn login_facts(facts: &mut Facts, phase_host: &str, user: &str, engine: Engine) {
+    if !user.is_empty() {
+        facts.set("login_user", user);
+    }
+    if phase_host.starts_with('/') {
+        facts.flag("refused_socket");
+        match phase_host.rsplit_once("/.s.PGSQL.") {
+            // psql takes the socket's directory as its host, and the port names the file.
+            Some((dir, port)) if engine == Engine::Postgres => {
+                facts.set("login_host", dir);
+                facts.set("login_port", port);
+            }
+            _ => facts.set("login_socket", phase_host),
+        }
+    } else if let Some((host, port)) = phase_host.rsplit_once(':') {
+        facts.flag("refused_tcp");
+        facts.set("login_host", host.trim_start_matches('[').trim_end_matches(']'));
+        facts.set("login_port", port);
     }
 }
 
@@ -204,6 +254,9 @@ struct ServerPool {
     /// Sessions waiting on a lock (PostgreSQL `wait_event_type = 'Lock'`).
     lock_waiting: Option<i64>,
     oldest_idle_in_transaction: Option<ObservedSession>,
+    /// Its `backend_start` as text (PostgreSQL): with the pid, the identity a step guards on,
+    /// so a pid reused by a new session is never the one ended.
+    oldest_idle_backend_start: Option<String>,
     /// Server counters worth showing: name, value, unit (a count, or a counter since start).
     counters: Vec<(String, f64, Unit)>,
     /// What the tool could not see (privileges), in the user's words.
@@ -286,6 +339,10 @@ fn postgres_pool(results: &Results, limit: usize) -> Result<ServerPool> {
         by_state: states(results.rows(1)?)?,
         holders: holders(results.rows(2)?)?,
         oldest_idle_in_transaction: oldest(results.rows(3)?)?,
+        oldest_idle_backend_start: match results.rows(3)?.first() {
+            Some(r) => r.text_named("backend_start")?,
+            None => None,
+        },
         ..ServerPool::default()
     };
     pool.holders.truncate(limit);
@@ -293,7 +350,8 @@ fn postgres_pool(results: &Results, limit: usize) -> Result<ServerPool> {
     if hidden > 0 {
         pool.notes.push(format!(
             "{hidden} sessions of other roles are hidden from this role: their state and application are not shown. \
-             Grant visibility with: GRANT pg_monitor TO <this role>;"
+             Grant visibility with: GRANT pg_monitor TO {};",
+            crate::quote::ident(Engine::Postgres, &t.text(6)?)
         ));
     }
     Ok(pool)
@@ -446,6 +504,7 @@ fn evaluate_server(s: &ServerPool, t: &Thresholds, engine: Engine) -> Outcome {
     metrics.push(Metric::new("idle_in_transaction", idle_in_tx as f64, Unit::Count));
 
     let mut findings = holder_findings(s, engine, &mut facts);
+    leak_facts(s, t, &mut facts);
     let mut summary = format!("{} of {} usable connections used ({:.0}%)", s.used, usable, pct);
     if s.reserved > 0 {
         summary.push_str(&format!(", {} more reserved for superusers", s.reserved));
@@ -505,8 +564,51 @@ fn holder_findings(s: &ServerPool, engine: Engine, facts: &mut Facts) -> Vec<Fin
         facts.set("top_application", &top.application);
         facts.set("top_client", &top.client);
         facts.set("top_count", top.connections);
+        if let Some(words) = tied_holders(&s.holders, |h| h.connections, "connections") {
+            facts.set("top_holders", words);
+            facts.flag("held");
+        }
     }
     findings
+}
+
+/// The holders with the most of something, a tie told as a tie: "web-1, web-2 and web-3 hold
+/// 9 connections each", "web-1 holds 12 connections". `None` when nobody holds any.
+fn tied_holders(holders: &[Holder], count: impl Fn(&Holder) -> i64, noun: &str) -> Option<String> {
+    let most = holders.iter().map(&count).max().filter(|n| *n > 0)?;
+    let tied: Vec<String> = holders.iter().filter(|h| count(h) == most).map(holder_label).collect();
+    Some(match tied.as_slice() {
+        [one] => format!("{one} holds {most} {noun}"),
+        [rest @ .., last] => format!("{} and {last} hold {most} {noun} each", rest.join(", ")),
+        [] => return None,
+    })
+}
+
+/// A holder in words: its application name, or (MySQL, or a client that sets none) its user
+/// and client, so that no sentence has a hole where a name should be.
+fn holder_label(h: &Holder) -> String {
+    if h.application.is_empty() {
+        format!("{} from {}", h.user, h.client)
+    } else {
+        h.application.clone()
+    }
+}
+
+/// The leak: whose sessions sit idle in their transactions, and the age past which the bulk
+/// steps end them (the `leaked_after` threshold).
+fn leak_facts(s: &ServerPool, t: &Thresholds, facts: &mut Facts) {
+    let after = t.seconds(LEAKED_AFTER);
+    facts.set("leaked_after", human_seconds(after));
+    facts.set("leaked_after_s", after.ceil() as i64);
+    let Some(words) = tied_holders(&s.holders, |h| h.idle_in_transaction, "sessions idle in transaction") else {
+        return;
+    };
+    let Some(top) = s.holders.iter().max_by_key(|h| h.idle_in_transaction) else {
+        return;
+    };
+    facts.set("leak_user", &top.user);
+    facts.set("leak_holders", words);
+    facts.flag("leaked");
 }
 
 /// The oldest idle-in-transaction session, unless it is protected: metric, finding, facts, and
@@ -544,6 +646,16 @@ fn oldest_idle_transaction(
     facts.set("idle_tx_application", tx.application());
     facts.set("idle_tx_client", &tx.client);
     facts.set("idle_tx_age", &age);
+    facts.set(
+        "idle_tx_who",
+        match tx.application() {
+            "" => format!("{} from {}", tx.user, tx.client),
+            app => format!("{app} as {} from {}", tx.user, tx.client),
+        },
+    );
+    if let Some(started) = &s.oldest_idle_backend_start {
+        facts.set("idle_tx_backend_start", started);
+    }
     facts.flag("idle_in_transaction");
     Some(format!(
         "; {idle_in_tx} idle in transaction, the oldest for {age} (pid {})",
@@ -732,5 +844,120 @@ mod tests {
         let o = evaluate_bouncer(&snap(pool(3, 12.0)), &t);
         assert_eq!(o.status, Status::Critical);
         assert!(o.facts.conditions.contains("clients_waiting"));
+    }
+
+    fn leaking(apps: &[(&str, i64)]) -> ServerPool {
+        ServerPool {
+            max_connections: 30,
+            reserved: 3,
+            used: apps.iter().map(|(_, n)| n).sum(),
+            holders: apps
+                .iter()
+                .map(|(app, n)| Holder {
+                    database: "shop".into(),
+                    user: "web".into(),
+                    application: app.to_string(),
+                    client: "10.0.0.7".into(),
+                    connections: *n,
+                    idle_in_transaction: n - 1,
+                    ..Holder::default()
+                })
+                .collect(),
+            idle_in_transaction: Some(apps.iter().map(|(_, n)| n - 1).sum()),
+            oldest_idle_in_transaction: Some(ObservedSession {
+                pid: 4242,
+                user: "web".into(),
+                client: "10.0.0.7".into(),
+                application: apps.first().map(|(a, _)| a.to_string()),
+                state_seconds: Some(75.0),
+                ..ObservedSession::default()
+            }),
+            lock_waiting: Some(0),
+            ..ServerPool::default()
+        }
+    }
+
+    #[test]
+    fn a_tie_is_told_as_a_tie_and_the_leak_is_the_users_idle_transactions() {
+        let t = thresholds();
+        let o = evaluate_server(
+            &leaking(&[("web-1", 9), ("web-2", 9), ("web-3", 9)]),
+            &t,
+            Engine::Postgres,
+        );
+        assert_eq!(
+            o.facts.values["top_holders"],
+            "web-1, web-2 and web-3 hold 9 connections each"
+        );
+        assert_eq!(
+            o.facts.values["leak_holders"],
+            "web-1, web-2 and web-3 hold 8 sessions idle in transaction each"
+        );
+        assert_eq!(o.facts.values["leak_user"], "web");
+        assert_eq!(o.facts.values["leaked_after_s"], "60");
+        let o = evaluate_server(&leaking(&[("web-1", 12), ("web-2", 9)]), &t, Engine::Postgres);
+        assert_eq!(o.facts.values["top_holders"], "web-1 holds 12 connections");
+        // MariaDB has no application name: the user and client stand in for it.
+        let o = evaluate_server(&leaking(&[("", 12)]), &t, Engine::Mysql);
+        assert_eq!(o.facts.values["top_holders"], "web from 10.0.0.7 holds 12 connections");
+        assert_eq!(o.facts.values["idle_tx_who"], "web from 10.0.0.7");
+    }
+
+    #[test]
+    fn get_in_commands_are_built_from_the_targets_own_host_port_socket_and_user() {
+        let facts = |host: &str, engine| {
+            let mut f = Facts::default();
+            login_facts(&mut f, host, "admin", engine);
+            f
+        };
+        let f = facts("/run/pg15/.s.PGSQL.5433", Engine::Postgres);
+        assert_eq!(
+            (f.values["login_host"].as_str(), f.values["login_port"].as_str()),
+            ("/run/pg15", "5433")
+        );
+        let f = facts("/run/mysqld/mysqld.sock", Engine::Mysql);
+        assert_eq!(f.values["login_socket"], "/run/mysqld/mysqld.sock");
+        assert!(f.conditions.contains("refused_socket"));
+        let f = facts("[::1]:3307", Engine::Mysql);
+        assert_eq!(
+            (f.values["login_host"].as_str(), f.values["login_port"].as_str()),
+            ("::1", "3307")
+        );
+        assert_eq!(f.values["login_user"], "admin");
+    }
+
+    /// Every step of the pool's runbooks, every condition on, every placeholder filled with an
+    /// empty value (the refused report, MariaDB's nameless sessions): no hole, no `<name>`.
+    #[test]
+    fn a_render_with_every_placeholder_empty_reads_well() {
+        use crate::runbook::{Catalog, Dialect, apply};
+        let catalog = Catalog::embedded().unwrap();
+        for id in ["pool-exhaustion", "idle-in-transaction"] {
+            let runbook = catalog.get(id).unwrap();
+            let spec = crate::checks::CHECKS
+                .iter()
+                .find(|c| c.spec().name == runbook.check)
+                .unwrap()
+                .spec();
+            let mut facts = Facts::default();
+            for p in spec.placeholders.iter().chain(spec.item_placeholders) {
+                facts.set(p, "");
+            }
+            facts.items.push(facts.values.clone());
+            for c in spec.conditions {
+                facts.flag(c);
+            }
+            for engine in [Engine::Postgres, Engine::Mysql] {
+                let dialects = Dialect::spoken(engine, engine == Engine::Mysql, 0);
+                for step in apply(runbook, engine, &dialects, &facts).steps {
+                    let text = &step.text;
+                    assert!(
+                        !text.contains("  ") && !text.contains(" ,") && !text.contains("()"),
+                        "{id}: {text}"
+                    );
+                    assert!(!text.contains("{{") && !text.contains("<"), "{id}: {text}");
+                }
+            }
+        }
     }
 }

@@ -45,6 +45,11 @@ fn told_by_the_prober(
                     let runbook = match owner {
                         Some((owner_name, verdict)) => {
                             own.facts.conditions.extend(verdict.facts.conditions.iter().cloned());
+                            // The owner's runbook is filled from the owner's values too (how to
+                            // get in through a reserved slot), the prober's own winning.
+                            for (k, v) in &verdict.facts.values {
+                                own.facts.values.entry(k.clone()).or_insert_with(|| v.clone());
+                            }
                             own.facts.lead = verdict.facts.lead.clone().or(own.facts.lead);
                             *owner_name
                         }

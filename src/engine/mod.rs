@@ -5,6 +5,7 @@
 
 pub mod attempt;
 pub mod mysql;
+mod mysql_greeting;
 mod pg_connect;
 pub mod pgbouncer;
 pub mod postgres;

@@ -275,7 +275,8 @@ fn values(row: mysql_async::Row) -> Vec<Value> {
 }
 
 /// One connection through the driver to `address` (the host's name when `None`: a socket),
-/// with TLS per ssl-mode: PREFERRED falls back to plain text only when the server offers no TLS.
+/// with TLS per ssl-mode: PREFERRED uses TLS when the server's greeting offers it, on one
+/// connection (see `mysql_greeting`).
 /// A plain connection with the tool's TLS rules and none of the diagnosis session's settings:
 /// for `restore-check`, whose scratch database is the one thing the tool writes.
 pub(crate) async fn open_for_writing(target: &Target, limits: &Limits) -> Result<Conn, ConnectError> {
@@ -292,12 +293,15 @@ pub(crate) async fn open_for_writing(target: &Target, limits: &Limits) -> Result
 }
 
 async fn open(target: &Target, limits: &Limits, address: Option<std::net::IpAddr>) -> Result<Conn, mysql_async::Error> {
-    match Conn::new(options(target, limits, address, target.tls != TlsMode::Disable)).await {
-        Err(mysql_async::Error::Driver(DriverError::NoClientSslFlagFromServer)) if target.tls == TlsMode::Prefer => {
-            Conn::new(options(target, limits, address, false)).await
-        }
-        other => other,
+    let host = &target.hosts[0];
+    if target.tls != TlsMode::Prefer || host.is_socket() {
+        return Conn::new(options(target, limits, address, target.tls != TlsMode::Disable)).await;
     }
+    // PREFERRED: TLS if the server's greeting offers it, decided on the one connection.
+    let to = address.map_or_else(|| host.host.clone(), |a| a.to_string());
+    let greeted = super::mysql_greeting::greet(&to, host.port, limits.connect_timeout).await?;
+    let loopback = Some(std::net::IpAddr::from(std::net::Ipv4Addr::LOCALHOST));
+    Conn::new(options(target, limits, loopback, greeted.offers_tls).tcp_port(greeted.relay_port)).await
 }
 
 fn options(target: &Target, limits: &Limits, address: Option<std::net::IpAddr>, tls: bool) -> OptsBuilder {

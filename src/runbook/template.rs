@@ -322,6 +322,11 @@ mod tests {
             "Keep  two spaces 4242",
             "untouched when whole"
         );
+        let empty: BTreeMap<String, String> = [("app".to_string(), " ".to_string())].into();
+        assert_eq!(
+            fill_text("If {{app}} is a batch job", &empty),
+            "If (none) is a batch job"
+        );
     }
 
     #[test]

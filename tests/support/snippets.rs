@@ -81,6 +81,9 @@ pub fn facts(pid: i64, database: &str) -> BTreeMap<String, String> {
                 SCRATCH_TABLE.to_string()
             } else if name.ends_with("index") {
                 SCRATCH_INDEX.to_string()
+            } else if name.ends_with("backend_start") {
+                // A session's identity beside its pid: a real timestamp (it matches no session).
+                "2000-01-01 00:00:00+00".to_string()
             } else if name.ends_with("column") {
                 // A column of the scratch table (an index is built on it).
                 "v".to_string()

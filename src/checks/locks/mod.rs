@@ -689,8 +689,8 @@ fn not_vouched(outcome: &mut Outcome, snap: &LockSnapshot, engine: Engine) {
     if unexplained > 0 && outcome.status == Status::Ok {
         outcome.status = Status::Unknown;
         outcome.summary = format!(
-            "{unexplained} session(s) wait for a lock whose holder cannot be identified (MySQL: turn on \
-             performance_schema to see metadata-lock holders); {}",
+            "{unexplained} session(s) wait for a lock whose holder cannot be identified (MySQL/MariaDB: \
+             performance_schema with its wait/lock/metadata/sql/mdl instrument names metadata-lock holders); {}",
             outcome.summary
         );
     }

@@ -88,6 +88,10 @@ pub(super) fn queries(server: &ServerInfo) -> Vec<Query> {
         ),
         // Last: it needs PROCESS, and a failure mid-batch costs a round trip.
         Query::new("reading SHOW ENGINE INNODB STATUS", "SHOW ENGINE INNODB STATUS"),
+        Query::new(
+            "reading whether the metadata-lock instrument collects",
+            include_str!("../sql/mysql/mdl_instrument.sql"),
+        ),
     ]
 }
 
@@ -108,7 +112,8 @@ pub(super) fn snapshot(server: &ServerInfo, results: &Results) -> Result<LockSna
     }
     let threads = threads(results)?;
     let performance_schema = settings(results, &mut out)?;
-    if metadata_lock_edges(results, &threads, performance_schema, &mut edges, &mut out.notes)? {
+    let blind = mdl_blind_spot(results, performance_schema);
+    if metadata_lock_edges(results, &threads, blind, &mut edges, &mut out.notes)? {
         sources.push("performance_schema.metadata_locks".into());
     }
     out.nodes = nodes(&threads, &edges);
@@ -153,12 +158,38 @@ fn settings(results: &Results, out: &mut LockSnapshot) -> Result<bool> {
     Ok(s.int(3)? == 1)
 }
 
+/// Why performance_schema cannot name metadata-lock holders, in the user's words; `None` when it
+/// can. performance_schema on with the `wait/lock/metadata/sql/mdl` instrument disabled (the
+/// MariaDB default) is not "performance_schema is off": the fix is another one.
+fn mdl_blind_spot(results: &Results, performance_schema: bool) -> Option<String> {
+    if !performance_schema {
+        return Some("performance_schema is off (performance_schema=ON in my.cnf, then a restart)".into());
+    }
+    let enabled = match results.get(5) {
+        Some(Ok(rows)) => rows.first().map(|r| r.text(0)).transpose().ok().flatten(),
+        _ => None,
+    };
+    match enabled.as_deref() {
+        Some("YES") => None,
+        Some(_) => Some(
+            "performance_schema is on but its metadata-lock instrument wait/lock/metadata/sql/mdl is disabled \
+             (UPDATE performance_schema.setup_instruments SET ENABLED = 'YES', TIMED = 'YES' WHERE NAME = \
+             'wait/lock/metadata/sql/mdl'; and performance-schema-instrument='wait/lock/metadata/sql/mdl=ON' in \
+             my.cnf to keep it)"
+                .into(),
+        ),
+        None => Some(
+            "performance_schema's setup_instruments could not be read (it needs SELECT on performance_schema)".into(),
+        ),
+    }
+}
+
 /// Threads waiting for a metadata lock, with their holders: read from performance_schema when
-/// it is on (then `true`: it is a source), else inferred.
+/// it can name them (then `true`: it is a source), else inferred, the note saying why.
 fn metadata_lock_edges(
     results: &Results,
     threads: &[Thread],
-    performance_schema: bool,
+    blind: Option<String>,
     edges: &mut BTreeMap<i64, Edge>,
     notes: &mut Vec<String>,
 ) -> Result<bool> {
@@ -167,13 +198,12 @@ fn metadata_lock_edges(
         return Ok(false);
     }
     let pairs: Vec<(i64, i64)> = match results.get(3) {
-        Some(Ok(rows)) if performance_schema => {
-            rows.iter().map(|r| Ok((r.int(0)?, r.int(1)?))).collect::<Result<_>>()?
-        }
+        Some(Ok(rows)) if blind.is_none() => rows.iter().map(|r| Ok((r.int(0)?, r.int(1)?))).collect::<Result<_>>()?,
         _ => vec![],
     };
     if pairs.is_empty() {
-        infer_mdl(threads, &waiters, edges, notes);
+        let why = blind.unwrap_or_else(|| "performance_schema.metadata_locks named no holder".into());
+        infer_mdl(threads, &waiters, edges, notes, &why);
         return Ok(false);
     }
     for (waiting, holder) in pairs {
@@ -274,7 +304,13 @@ fn latest_deadlock_of(results: &Results, out: &mut LockSnapshot) -> Result<()> {
 /// Without performance_schema the holders of a metadata lock cannot be read. The usual holder is
 /// a transaction that touched the table and has not ended: every open transaction older than the
 /// oldest wait is a suspect. Later waiters queue behind the oldest waiting DDL statement.
-fn infer_mdl(threads: &[Thread], waiters: &[&Thread], edges: &mut BTreeMap<i64, Edge>, notes: &mut Vec<String>) {
+fn infer_mdl(
+    threads: &[Thread],
+    waiters: &[&Thread],
+    edges: &mut BTreeMap<i64, Edge>,
+    notes: &mut Vec<String>,
+    why: &str,
+) {
     let mut queue: Vec<&Thread> = waiters.to_vec();
     queue.sort_by_key(|w| std::cmp::Reverse(w.time));
     let oldest_wait = queue[0].time;
@@ -295,11 +331,10 @@ fn infer_mdl(threads: &[Thread], waiters: &[&Thread], edges: &mut BTreeMap<i64, 
         e.lock = Some("metadata lock".into());
         e.inferred = true;
     }
-    notes.push(
-        "metadata-lock holders are inferred (open transactions older than the wait): performance_schema is off, \
-         so the server cannot say who holds them. Confirm before acting, or enable performance_schema."
-            .into(),
-    );
+    notes.push(format!(
+        "metadata-lock holders are inferred (open transactions older than the wait): {why}, so the server \
+         cannot say who holds them. Confirm before acting."
+    ));
 }
 
 /// The LATEST DETECTED DEADLOCK section: its timestamp line, the statement of each transaction

@@ -372,6 +372,10 @@ pub struct Snapshot {
     pub taken_at: Option<f64>,
     /// Parts that could not be read (a timeout, a refused view), in the server's words.
     pub failed: Vec<String>,
+    /// Tables under an AccessExclusiveLock (held or queued), with the pid that holds or asks for
+    /// it (PostgreSQL): their sizes are pg_class's estimates, since measuring them would queue
+    /// behind the lock.
+    pub locked: Vec<(String, i64)>,
     /// The database sizes were read: a database without one was skipped for lack of CONNECT.
     pub sized: bool,
     /// Every database was to be sized (`--databases all`); otherwise only the connected one.
@@ -411,7 +415,11 @@ fn decode_postgres(r: &Results) -> Result<Snapshot> {
             })
         })
         .collect::<Result<_>>()?;
+    let mut locked = Vec::new();
     snap.tables = part(r, 2, &mut snap.failed, |row| {
+        if let Some(pid) = row.int_named("locked_by")? {
+            locked.push((format!("{}.{}", row.text(0)?, row.text(1)?), pid));
+        }
         Ok(Table {
             schema: row.text(0)?,
             name: row.text(1)?,
@@ -424,6 +432,7 @@ fn decode_postgres(r: &Results) -> Result<Snapshot> {
             engine: None,
         })
     });
+    snap.locked = locked;
     snap.frozen = part(r, 3, &mut snap.failed, |row| {
         Ok(Frozen {
             schema: row.text(0)?,
@@ -510,10 +519,10 @@ fn decode_mysql(r: &Results) -> Result<Snapshot> {
 
 /// The rows of a part the verdict can do without, decoded; its failure is recorded instead of
 /// failing the check, so that a timeout in the bloat estimate cannot hide a wraparound CRITICAL.
-fn part<T>(r: &Results, i: usize, failed: &mut Vec<String>, decode: impl Fn(Row) -> Result<T>) -> Vec<T> {
+fn part<T>(r: &Results, i: usize, failed: &mut Vec<String>, mut decode: impl FnMut(Row) -> Result<T>) -> Vec<T> {
     match r
         .rows(i)
-        .and_then(|rows| rows.iter().map(&decode).collect::<Result<Vec<T>>>())
+        .and_then(|rows| rows.iter().map(&mut decode).collect::<Result<Vec<T>>>())
     {
         Ok(v) => v,
         Err(e) => {

@@ -299,6 +299,12 @@ impl<'a> Inputs<'a> {
             }
             out.findings.push(f);
         }
+        for (table, pid) in &latest.locked {
+            out.notes.push(format!(
+                "{table} not measured: locked by pid {pid} (an AccessExclusiveLock, held or queued); \
+                 its size is pg_class's page count as of the last VACUUM or ANALYZE"
+            ));
+        }
         if mysql {
             out.notes.push(
                 "InnoDB's DATA_LENGTH, INDEX_LENGTH, DATA_FREE and TABLE_ROWS are estimates from its statistics; \

@@ -1,4 +1,6 @@
--- Sessions hidden from this role (and the role, for the GRANT that shows them); the session
+-- Sessions hidden from this role (and the role, for the GRANT that shows them; none for a role
+-- that sees every session, a superuser or a member of pg_read_all_stats: a NULL backend_type
+-- there is a backend still starting up under connection churn, not a secret); the session
 -- holding back the xmin horizon the most; and the oldest holder of the horizon of any kind:
 -- a session's snapshot or transaction, a prepared transaction, or a replication slot (a
 -- standby with hot_standby_feedback holds it through its slot or its WAL sender's xmin).
@@ -20,8 +22,9 @@ WITH a AS (
   SELECT 'replication slot ' || quote_literal(slot_name) || ' (catalog_xmin)', age(catalog_xmin)::int8
     FROM pg_replication_slots WHERE catalog_xmin IS NOT NULL
 )
-SELECT (SELECT count(*) FROM a
-         WHERE backend_type IS NULL AND usesysid IS NOT NULL AND datid IS NOT NULL) AS hidden,
+SELECT CASE WHEN pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE') THEN 0
+            ELSE (SELECT count(*) FROM a
+                   WHERE backend_type IS NULL AND usesysid IS NOT NULL AND datid IS NOT NULL) END AS hidden,
        x.pid::int8, age(x.backend_xmin)::int8, current_user::text AS role,
        h.holder AS xmin_holder, h.age AS xmin_holder_age
   FROM (SELECT 1) one

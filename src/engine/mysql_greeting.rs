@@ -1,0 +1,87 @@
+//! TLS "preferred" on MySQL/MariaDB in one connection: the tool opens the TCP connection itself,
+//! reads the server's greeting, decides TLS from its capability flags (CLIENT_SSL), and hands the
+//! connection, greeting first, to the driver through a one-shot loopback relay. The driver alone
+//! would need a second connection when the server offers no TLS, and on a full server the second
+//! one is refused: MariaDB keeps exactly one extra slot for SUPER, and the first attempt spent it.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// CLIENT_SSL in the greeting's lower capability flags.
+const CLIENT_SSL: u16 = 0x0800;
+
+/// The server's connection, greeted: whether it offers TLS, and the loopback port the driver
+/// connects to instead (every byte relayed, the greeting first).
+pub struct Greeted {
+    pub offers_tls: bool,
+    pub relay_port: u16,
+}
+
+/// Connects to `host:port` once and reads the greeting. A server that refuses with an error
+/// packet (ERROR 1040, too many connections) is relayed as it is: the driver reads the error and
+/// reports it as its own. The relay waits `accept_within` for the driver, then gives up.
+pub async fn greet(host: &str, port: u16, accept_within: Duration) -> std::io::Result<Greeted> {
+    let mut server = TcpStream::connect((host, port)).await?;
+    server.set_nodelay(true)?;
+    let mut header = [0u8; 4];
+    server.read_exact(&mut header).await?;
+    let len = u32::from_le_bytes([header[0], header[1], header[2], 0]) as usize;
+    let mut greeting = vec![0u8; len];
+    server.read_exact(&mut greeting).await?;
+    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+    let relay_port = listener.local_addr()?.port();
+    let offers_tls = offers_tls(&greeting);
+    tokio::spawn(async move {
+        let Ok(Ok((mut driver, _))) = tokio::time::timeout(accept_within, listener.accept()).await else {
+            return;
+        };
+        let _ = driver.set_nodelay(true);
+        if driver.write_all(&header).await.is_ok() && driver.write_all(&greeting).await.is_ok() {
+            let _ = tokio::io::copy_bidirectional(&mut driver, &mut server).await;
+        }
+    });
+    Ok(Greeted { offers_tls, relay_port })
+}
+
+/// Protocol 10's greeting: version (NUL-terminated), thread id (4 bytes), the first 8 bytes of
+/// the scramble, a filler byte, then the lower capability flags. An error packet (0xff) or a
+/// greeting cut short offers nothing.
+fn offers_tls(greeting: &[u8]) -> bool {
+    if greeting.first() != Some(&10) {
+        return false;
+    }
+    let Some(nul) = greeting[1..].iter().position(|b| *b == 0) else {
+        return false;
+    };
+    let at = 1 + nul + 1 + 4 + 8 + 1;
+    greeting
+        .get(at..at + 2)
+        .is_some_and(|c| u16::from_le_bytes([c[0], c[1]]) & CLIENT_SSL != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn greeting(caps: u16) -> Vec<u8> {
+        let mut g = vec![10];
+        g.extend(b"10.11.6-MariaDB\0");
+        g.extend([1, 0, 0, 0]);
+        g.extend([b'x'; 8]);
+        g.push(0);
+        g.extend(caps.to_le_bytes());
+        g
+    }
+
+    #[test]
+    fn tls_is_read_from_the_greetings_capability_flags() {
+        assert!(offers_tls(&greeting(0xf7fe | CLIENT_SSL)));
+        assert!(!offers_tls(&greeting(0xf7fe)));
+        // ERROR 1040 instead of a greeting, and a greeting cut short.
+        assert!(!offers_tls(b"\xff\x10\x04Too many connections"));
+        assert!(!offers_tls(&greeting(0xffff)[..20]));
+    }
+}

@@ -1,0 +1,523 @@
+//! Incident: an application pool leaks sessions (SQLAlchemy QueuePool, pool_size=5,
+//! max_overflow=10, three instances, two of three sessions checked out with a transaction begun
+//! and never closed) until the server refuses connections. Reproduced with the real library,
+//! diagnosed, cleared by the runbook's own steps run in order, with a bystander application and
+//! a running backup that must come through untouched.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+use crate::incidents_support::*;
+use crate::support::*;
+
+/// A leaking instance's burst: 13 requests, 9 of them leaked (two of three).
+const BURST: &str = "13";
+
+fn psql(pg: &ThrowawayPg, sql: &str) -> String {
+    pg_sql(pg, "shop", sql)
+}
+
+fn count(pg: &ThrowawayPg, sql: &str) -> i64 {
+    pg_count(pg, "shop", sql)
+}
+
+fn setup(pg: &ThrowawayPg) {
+    pg.psql(&[
+        "CREATE ROLE web LOGIN",
+        "CREATE ROLE billing LOGIN",
+        "CREATE DATABASE shop",
+    ]);
+    pg.psql_as(
+        "postgres",
+        "shop",
+        &[
+            "CREATE TABLE visits (id bigserial PRIMARY KEY, page int, app text, at timestamptz DEFAULT now())",
+            "CREATE TABLE invoices (id bigserial PRIMARY KEY, amount int)",
+            // Big enough that pg_dump blocks writing it to a reader that does not read yet:
+            // a backup running through the whole incident.
+            "CREATE TABLE events AS SELECT g AS id, md5(g::text) AS payload FROM generate_series(1, 300000) g",
+            "GRANT SELECT, INSERT ON visits TO web",
+            "GRANT USAGE ON SEQUENCE visits_id_seq TO web",
+            "GRANT SELECT, INSERT ON invoices TO billing",
+            "GRANT USAGE ON SEQUENCE invoices_id_seq TO billing",
+        ],
+    );
+}
+
+/// A real pg_dump of the big table, its output left unread: it stays in COPY, blocked on the
+/// pipe, as a nightly backup does on a slow disk.
+fn running_backup(pg: &ThrowawayPg) -> Child {
+    Command::new(pg.bin("pg_dump"))
+        .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "shop", "-t", "events"])
+        .args(["-p", &pg.port.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting pg_dump")
+}
+
+#[test]
+fn pool_leak_fills_postgres_and_the_runbook_steps_clear_it() {
+    let pg = ThrowawayPg::start(PgOptions {
+        max_connections: 30,
+        superuser_reserved: 3,
+        ..Default::default()
+    });
+    setup(&pg);
+    let url = |role: &str| format!("postgresql+psycopg2://{role}@127.0.0.1:{}/shop", pg.port);
+    let mut backup = running_backup(&pg);
+    let billing = Watched::start("web_pool.py", &[&url("billing"), "billing", "steady"]);
+    billing.wait_for(0, "served a request", |l| oks(l) >= 3);
+    let dump_pid = count(
+        &pg,
+        "SELECT pid FROM pg_stat_activity WHERE application_name = 'pg_dump'",
+    );
+    let billing_pids = psql(
+        &pg,
+        "SELECT string_agg(pid::text, ',' ORDER BY pid) FROM pg_stat_activity WHERE usename = 'billing'",
+    );
+
+    let web: Vec<Watched> = ["web-1", "web-2", "web-3"]
+        .iter()
+        .map(|name| Watched::start("web_pool.py", &[&url("web"), name, "leak", BURST]))
+        .collect();
+    // The incident: the server refuses the applications' new connections (the instance that
+    // leaked last, at least).
+    let refused = |l: &[String]| {
+        errors(l)
+            .iter()
+            .any(|e| e.contains("reserved for") || e.contains("too many clients"))
+    };
+    let waited = Instant::now();
+    while !web.iter().any(|app| refused(&app.since(0))) {
+        assert!(waited.elapsed().as_secs() < 180, "the server never filled up");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // The leak is what sat idle in its transaction for more than 5 s (the incident runbooks).
+    let leaked_sql = "SELECT count(*) FROM pg_stat_activity WHERE usename = 'web' \
+                      AND state = 'idle in transaction' AND state_change < now() - interval '5 seconds'";
+    // At least 20 of the 25 slots left to web are leaked (the others: requests in flight, or
+    // refused); wait until they are past 5 s, then count them.
+    let waited = Instant::now();
+    while count(&pg, leaked_sql) < 20 {
+        assert!(waited.elapsed().as_secs() < 120, "the leaked sessions never aged");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let leaked = count(&pg, leaked_sql);
+    assert!(leaked >= 20, "{leaked} leaked sessions");
+
+    // Diagnose, as the on-call does first: JSON for the steps, the table for the eyes.
+    let rb = incident_runbooks();
+    let target = pg.url("postgres", "shop");
+    let report = diagnose_during("pool-leak (postgres)", &["--url", &target, &rb[0], &rb[1]]);
+    assert_eq!(report["exit_code"], 2, "{report:#}");
+    let pool = check(&report, "pool");
+    assert_eq!(pool["status"], "critical", "{pool:#}");
+    assert_eq!(pool["runbook"]["id"], "pool-exhaustion", "{pool:#}");
+    let table = dbrunbook(&["diagnose", "--url", &target, &rb[0], &rb[1]]);
+    assert_eq!(table.code, 2);
+    assert!(table.stdout.contains("CRITICAL pool"), "{}", table.stdout);
+    let single = dbrunbook(&["pool", "--url", &target, &rb[0], &rb[1], "--format", "json"]).json();
+    assert_eq!(single["checks"][0]["runbook"]["id"], "pool-exhaustion");
+
+    let steps = steps(pool);
+    let all = format!("{steps:?}");
+    assert!(
+        !all.contains("pg_cancel_backend"),
+        "nothing to cancel in an idle session: {all}"
+    );
+    assert!(!all.contains("<top_") && !all.contains("<idle_tx"), "{all}");
+    // The holders are named as they are: one name, or a tie as a tie.
+    let holders = findings(&single, "top_holders");
+    let most = holders[0]["connections"].as_i64().unwrap();
+    let tied: Vec<&str> = holders
+        .iter()
+        .filter(|h| h["connections"].as_i64() == Some(most))
+        .map(|h| h["application"].as_str().unwrap())
+        .collect();
+    let named = if tied.len() == 1 {
+        format!("{} holds {most} connections", tied[0])
+    } else {
+        format!("hold {most} connections each")
+    };
+    assert!(all.contains(&named), "{named}: {all}");
+
+    // The on-call runs the steps in order: evidence first (the shell capture), then the SQL.
+    let evidence = tempfile::tempdir().unwrap();
+    let at = |words: &str| steps.iter().position(|(_, text, _, _)| text.contains(words)).unwrap();
+    assert!(at("save who was connected") < at("Start with the oldest session idle in transaction"));
+    let mut dry_runs = Vec::new();
+    for (phase, text, sql, shell) in &steps {
+        if phase != "diagnose" && phase != "immediate" {
+            continue;
+        }
+        if let Some(shell) = shell.as_deref().filter(|_| phase == "immediate") {
+            let psql_dir = pg.bin("psql").parent().unwrap().to_path_buf();
+            client(
+                Command::new("sh")
+                    .args(["-c", shell])
+                    .current_dir(evidence.path())
+                    .env(
+                        "PATH",
+                        format!("{}:{}", psql_dir.display(), std::env::var("PATH").unwrap()),
+                    )
+                    .env("PGHOST", "127.0.0.1")
+                    .env("PGPORT", pg.port.to_string())
+                    .env("PGUSER", "postgres")
+                    .env("PGDATABASE", "shop"),
+            );
+        }
+        if let Some(sql) = sql {
+            let out = psql(&pg, sql);
+            if text.starts_with("Sessions idle in a transaction for more than") {
+                dry_runs.push(out.lines().count());
+            }
+        }
+    }
+    let saved = std::fs::read_dir(evidence.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let saved = std::fs::read_to_string(saved).unwrap();
+    assert!(
+        saved.contains("web-1") && saved.contains("idle in transaction"),
+        "{saved}"
+    );
+    // The dry run counted what the bulk step then ended: every leaked session (less the
+    // oldest, ended on its own by the step before).
+    assert!(
+        dry_runs.len() == 1 && dry_runs[0] + 1 >= leaked as usize,
+        "{dry_runs:?} of {leaked}"
+    );
+
+    // Cleared: no leaked session is left, slots are free, the applications' errors stop.
+    assert_eq!(count(&pg, leaked_sql), 0);
+    let marks: Vec<usize> = web.iter().map(Watched::mark).collect();
+    for (app, mark) in web.iter().zip(marks) {
+        app.wait_for(mark, "served requests again", |l| {
+            l.len() >= 5 && oks(&l[l.len() - 5..]) == 5
+        });
+    }
+    let after = dbrunbook(&["pool", "--url", &target, &rb[0], &rb[1], "--format", "json"]).json();
+    assert_eq!(after["status"], "ok", "{after:#}");
+
+    // Nothing else was hit: billing's own connections, the backup, autovacuum.
+    let mark = billing.mark();
+    billing.wait_for(mark, "carried on", |l| oks(l) >= 3);
+    assert!(errors(&billing.since(0)).is_empty(), "billing was hit");
+    assert_eq!(
+        psql(
+            &pg,
+            "SELECT string_agg(pid::text, ',' ORDER BY pid) FROM pg_stat_activity WHERE usename = 'billing'"
+        ),
+        billing_pids
+    );
+    assert_eq!(
+        count(
+            &pg,
+            &format!("SELECT count(*) FROM pg_stat_activity WHERE pid = {dump_pid}")
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &pg,
+            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum launcher'"
+        ),
+        1
+    );
+    let mut dump = String::new();
+    std::io::Read::read_to_string(backup.stdout.as_mut().unwrap(), &mut dump).unwrap();
+    assert!(backup.wait().unwrap().success(), "the backup failed");
+    assert!(dump.contains("PostgreSQL database dump complete"), "the backup is cut");
+}
+
+/// The mariadb client as root on the throwaway server, over TCP without TLS (the server has none).
+fn mariadb_root(server: &ThrowawayMaria) -> Command {
+    let mut cmd = Command::new("mariadb");
+    cmd.args([
+        "--no-defaults",
+        "--protocol=tcp",
+        "--skip-ssl",
+        "-h",
+        "127.0.0.1",
+        "-u",
+        "root",
+    ])
+    .arg(format!("--port={}", server.port));
+    cmd
+}
+
+/// The mariadb client as root on the throwaway server, batch output without column names.
+/// The test's own eyes during the incident: on a full MariaDB, the one slot kept for SUPER is
+/// also taken, for the moment of their handshake, by the applications' refused retries, so a
+/// refusal (ERROR 1040) is retried here, as the on-call would press enter again.
+fn mariadb(server: &ThrowawayMaria, sql: &str) -> String {
+    for _ in 0..50 {
+        let out = mariadb_root(server)
+            .args(["-N", "-B", "-e", sql, "shop"])
+            .output()
+            .expect("running mariadb");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status.success() {
+            return String::from_utf8_lossy(&out.stdout).into_owned();
+        }
+        assert!(stderr.contains("1040"), "mariadb -e {sql:?} failed: {stderr}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("root never got into the full server for {sql:?}");
+}
+
+fn mariadb_setup(server: &ThrowawayMaria) {
+    mariadb(
+        server,
+        "CREATE TABLE visits (id bigint AUTO_INCREMENT PRIMARY KEY, page int, app text, at timestamp DEFAULT now()); \
+         CREATE TABLE invoices (id bigint AUTO_INCREMENT PRIMARY KEY, amount int); \
+         CREATE TABLE events (id int PRIMARY KEY, payload char(32)); \
+         INSERT INTO events SELECT seq, md5(seq) FROM seq_1_to_300000; \
+         CREATE USER web@'%'; GRANT SELECT, INSERT ON shop.visits TO web@'%'; \
+         CREATE USER billing@'%'; GRANT SELECT, INSERT ON shop.invoices TO billing@'%';",
+    );
+}
+
+fn maria_with_shop(max_connections: u32) -> ThrowawayMaria {
+    let server = ThrowawayMaria::start(max_connections);
+    client(
+        Command::new("mariadb")
+            .args(["--no-defaults", "--protocol=tcp", "-h", "127.0.0.1", "-u", "root"])
+            .arg(format!("--port={}", server.port))
+            .args(["-e", "CREATE DATABASE shop"]),
+    );
+    server
+}
+
+/// #19: with the server at max_connections, the `mariadb` client got in every time and
+/// dbrunbook 7 of 17: its TLS "preferred" attempt spent the one SUPER slot on a server without
+/// TLS, and the second attempt found it still taken. One connection per run now.
+#[test]
+fn a_full_mariadb_lets_root_in_every_time() {
+    // 10: MariaDB's smallest max_connections.
+    let server = maria_with_shop(10);
+    mariadb_setup(&server);
+    let mut held = Held::new();
+    let web = format!("mysql://web@127.0.0.1:{}/shop", server.port);
+    held.mysql(&web, 10, "");
+    assert!(held.mysql_try(&web).unwrap_err().contains("1040"), "the server is full");
+    for run in 0..10 {
+        let r = dbrunbook(&["pool", "--url", &server.url("root"), "--format", "json"]);
+        let pool = &r.json()["checks"][0];
+        assert!(
+            pool["summary"]
+                .as_str()
+                .unwrap()
+                .starts_with("10 of 10 usable connections used"),
+            "run {run}: {pool:#}"
+        );
+    }
+    // The SUPER slot taken too: the report says how to get in, at this server's own port.
+    held.mysql(&server.url("root"), 1, "");
+    let r = dbrunbook(&["pool", "--url", &server.url("root"), "--format", "json"]);
+    let steps = r.json()["checks"][0]["runbook"]["steps"].to_string();
+    let get_in = format!("--host='127.0.0.1' --port='{}' --user='root'", server.port);
+    assert!(steps.contains(&get_in), "{get_in}: {steps}");
+    assert!(!steps.contains("--port=3306"), "{steps}");
+}
+
+#[test]
+fn pool_leak_fills_mariadb_and_the_runbook_steps_clear_it() {
+    let server = maria_with_shop(20);
+    mariadb_setup(&server);
+    let url = |user: &str| format!("mysql+pymysql://{user}@127.0.0.1:{}/shop", server.port);
+    let mut backup = Command::new("mariadb-dump")
+        .args([
+            "--no-defaults",
+            "--protocol=tcp",
+            "-h",
+            "127.0.0.1",
+            "-u",
+            "root",
+            "--single-transaction",
+        ])
+        .arg(format!("--port={}", server.port))
+        .args(["shop", "events"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting mariadb-dump");
+    let billing = Watched::start("web_pool.py", &[&url("billing"), "billing", "steady"]);
+    billing.wait_for(0, "served a request", |l| oks(l) >= 3);
+    let web: Vec<Watched> = ["web-1", "web-2", "web-3"]
+        .iter()
+        .map(|name| Watched::start("web_pool.py", &[&url("web"), name, "leak", BURST]))
+        .collect();
+    let waited = Instant::now();
+    while !web
+        .iter()
+        .any(|app| errors(&app.since(0)).iter().any(|e| e.contains("Too many connections")))
+    {
+        assert!(waited.elapsed().as_secs() < 180, "the server never filled up");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // 18 slots are left to web: at least 14 leaked, past 5 s.
+    let aged = "SELECT COUNT(*) FROM information_schema.PROCESSLIST p JOIN information_schema.INNODB_TRX t \
+                ON t.trx_mysql_thread_id = p.ID WHERE p.USER = 'web' AND p.COMMAND = 'Sleep' AND p.TIME > 5";
+    let waited = Instant::now();
+    while mariadb(&server, aged).trim().parse::<i64>().unwrap() < 14 {
+        assert!(waited.elapsed().as_secs() < 120, "the leaked sessions never aged");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let leaked: i64 = mariadb(&server, aged).trim().parse().unwrap();
+
+    let rb = incident_runbooks();
+    let target = server.url("root");
+    let report = diagnose_during("pool-leak (mariadb)", &["--url", &target, &rb[0], &rb[1]]);
+    let pool = check(&report, "pool");
+    assert_eq!(pool["status"], "critical", "{pool:#}");
+    assert_eq!(pool["runbook"]["id"], "pool-exhaustion", "{pool:#}");
+    let table = dbrunbook(&["pool", "--url", &target, &rb[0], &rb[1]]);
+    assert!(table.stdout.contains("CRITICAL pool"), "{}", table.stdout);
+    let texts: Vec<String> = steps(pool).into_iter().map(|(_, text, _, _)| text).collect();
+    assert!(
+        texts.iter().all(|t| !t.contains("  ") && !t.contains('<')),
+        "{texts:#?}"
+    );
+    assert!(
+        texts.iter().any(|t| t.contains("web from localhost holds")),
+        "MariaDB's nameless sessions are named: {texts:#?}"
+    );
+
+    // The steps in order; the bulk step prints one KILL per leaked thread, which the on-call
+    // reviews and runs.
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join(".my.cnf"),
+        format!(
+            "[client]\nprotocol=tcp\nhost=127.0.0.1\nport={}\nuser=root\nskip-ssl\n",
+            server.port
+        ),
+    )
+    .unwrap();
+    let mut killed = 0;
+    for (phase, text, sql, shell) in steps(pool) {
+        if let Some(shell) = shell.filter(|_| phase == "immediate") {
+            client(
+                Command::new("sh")
+                    .args(["-c", &shell])
+                    .current_dir(home.path())
+                    .env("HOME", home.path()),
+            );
+            let saved = std::fs::read_dir(home.path())
+                .unwrap()
+                .filter_map(Result::ok)
+                .find(|e| e.file_name().to_string_lossy().starts_with("processlist-"))
+                .expect("the evidence file");
+            assert!(std::fs::read_to_string(saved.path()).unwrap().contains("web"));
+        }
+        let Some(sql) = sql.filter(|_| phase == "diagnose" || phase == "immediate") else {
+            continue;
+        };
+        let out = mariadb(&server, &sql);
+        if text.starts_with("Only once the list above looks right") {
+            for kill in out.lines().filter(|l| l.starts_with("KILL ")) {
+                // A thread may have ended on its own between the listing and its KILL.
+                let _ = mariadb_root(&server).args(["-e", kill]).output();
+                killed += 1;
+            }
+        }
+    }
+    assert!(killed + 1 >= leaked, "{killed} KILLs for {leaked} leaked threads");
+    assert_eq!(mariadb(&server, aged).trim(), "0");
+    for app in &web {
+        let mark = app.mark();
+        app.wait_for(mark, "served requests again", |l| {
+            l.len() >= 5 && oks(&l[l.len() - 5..]) == 5
+        });
+    }
+    let mark = billing.mark();
+    billing.wait_for(mark, "carried on", |l| oks(l) >= 3);
+    let mut dump = String::new();
+    std::io::Read::read_to_string(backup.stdout.as_mut().unwrap(), &mut dump).unwrap();
+    assert!(backup.wait().unwrap().success(), "the backup failed");
+    assert!(dump.contains("-- Dump completed"), "the backup is cut");
+}
+
+/// PostgreSQL's reserved slots: with every ordinary slot taken, the superuser gets in every
+/// time, on one connection (TLS "prefer" is negotiated in-band, no second attempt).
+#[test]
+fn a_full_postgres_lets_the_superuser_in_every_time() {
+    let pg = ThrowawayPg::start(PgOptions {
+        max_connections: 8,
+        superuser_reserved: 2,
+        ..Default::default()
+    });
+    pg.psql(&["CREATE ROLE web LOGIN"]);
+    let mut held = Held::new();
+    held.pg(&pg.keyvalue("web", "postgres"), 6, "");
+    assert!(
+        held.pg_try(&pg.keyvalue("web", "postgres")).is_err(),
+        "the ordinary slots are full"
+    );
+    for run in 0..10 {
+        let r = dbrunbook(&["pool", "--url", &pg.url("postgres", "postgres"), "--format", "json"]);
+        let pool = &r.json()["checks"][0];
+        assert!(
+            pool["summary"]
+                .as_str()
+                .unwrap()
+                .starts_with("6 of 6 usable connections used"),
+            "run {run}: {pool:#}"
+        );
+    }
+    // The reserved slots taken too: the report says how to get in, at this server's own
+    // host and port (not the default socket of another cluster).
+    held.pg(&pg.keyvalue("postgres", "postgres"), 2, "");
+    let r = dbrunbook(&["pool", "--url", &pg.url("postgres", "postgres"), "--format", "json"]);
+    let steps = r.json()["checks"][0]["runbook"]["steps"].to_string();
+    let get_in = format!("psql -X -h '127.0.0.1' -p '{}' -U 'postgres' -d postgres", pg.port);
+    assert!(steps.contains(&get_in), "{get_in}: {steps}");
+    assert!(
+        !steps.contains("/var/run/postgresql") && !steps.contains("<top_"),
+        "{steps}"
+    );
+}
+
+/// TLS "preferred" still means TLS when the server offers it: decided from the greeting, on the
+/// one connection.
+#[test]
+fn preferred_tls_is_used_when_the_mariadb_greeting_offers_it() {
+    let certs = tempfile::tempdir().unwrap();
+    let (cert, key) = (certs.path().join("cert.pem"), certs.path().join("key.pem"));
+    client(
+        Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=localhost",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert),
+    );
+    let server = ThrowawayMaria::start_with(
+        20,
+        &[
+            &format!("--ssl-cert={}", cert.display()),
+            &format!("--ssl-key={}", key.display()),
+        ],
+    );
+    let run = dbrunbook(&["connect", "--url", &server.url("root"), "--format", "json"]);
+    let notes = run.json()["checks"][0]["notes"].to_string();
+    assert!(
+        notes.contains("this session's TLS: ") && notes.contains("TLSv1"),
+        "{notes}"
+    );
+}
