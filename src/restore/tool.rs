@@ -18,7 +18,7 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::backup::Backup;
-use super::guard::{DumpSyntax, Guard, Verdict};
+use super::guard::{DumpSyntax, Guard};
 use crate::dumpfile::DumpFormat;
 
 /// Where Debian's and the extra PostgreSQL majors' client programs live, one directory per major.
@@ -116,6 +116,8 @@ pub struct Job<'a> {
     pub env: Vec<(&'static str, String)>,
     pub backup: &'a Backup,
     pub deadline: Instant,
+    /// The fence snapshot for a PostgreSQL text dump (see `guard`), read before the restore.
+    pub fence: Option<String>,
 }
 
 /// How the restore went.
@@ -150,7 +152,13 @@ pub fn run(job: Job) -> Result<Finished> {
     let counter = Arc::new(AtomicU64::new(0));
     let stop_flag = Arc::new(AtomicBool::new(false));
     let forwarder = match tool.stdin.take() {
-        Some(stdin) => Some(start_forwarder(backup, stdin, counter.clone(), stop_flag.clone())?),
+        Some(stdin) => Some(start_forwarder(
+            backup,
+            stdin,
+            job.fence.clone(),
+            counter.clone(),
+            stop_flag.clone(),
+        )?),
         None => None,
     };
     let pid = tool.id();
@@ -211,6 +219,7 @@ fn spawn(job: &Job, directory: bool) -> Result<Child> {
 fn start_forwarder(
     backup: &Backup,
     stdin: ChildStdin,
+    fence: Option<String>,
     counter: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
 ) -> Result<JoinHandle<Forwarded>> {
@@ -224,8 +233,8 @@ fn start_forwarder(
         Some(c) => crate::dumpfile::decoder(c, BufReader::with_capacity(COPY_BUFFER, counted)),
     };
     let guard = match backup.format {
-        DumpFormat::PgPlain => Some(Guard::new(DumpSyntax::Postgres)),
-        DumpFormat::Mysqldump | DumpFormat::MysqldumpNoComments => Some(Guard::new(DumpSyntax::Mysql)),
+        DumpFormat::PgPlain => Some(Guard::new(DumpSyntax::Postgres, fence)),
+        DumpFormat::Mysqldump | DumpFormat::MysqldumpNoComments => Some(Guard::new(DumpSyntax::Mysql, None)),
         DumpFormat::PgCustom
         | DumpFormat::PgTar
         | DumpFormat::PgDirectory
@@ -283,6 +292,10 @@ struct Forwarded {
     read_error: Option<String>,
 }
 
+/// Refusals named in one report, and how much of the dump is read on to find them.
+const MAX_REFUSALS: usize = 5;
+const READ_AFTER_STOP: u64 = 64 << 20;
+
 /// The longest line of a text dump the guard reads: mysqldump's extended INSERTs stay under the
 /// server's max_allowed_packet (at most 1 GiB, 16-64 MiB in practice).
 const LONGEST_LINE: u64 = 256 << 20;
@@ -320,6 +333,9 @@ fn forward(mut source: Box<dyn Read + Send>, sink: impl Write, guard: Option<Gua
     }
     let mut reader = BufReader::with_capacity(COPY_BUFFER, source);
     let mut line = Vec::with_capacity(64 * 1024);
+    let mut passed = Vec::with_capacity(64 * 1024);
+    let mut refusals: Vec<String> = Vec::new();
+    let mut read_after_stop = 0u64;
     let mut read_error = None;
     loop {
         line.clear();
@@ -331,41 +347,44 @@ fn forward(mut source: Box<dyn Read + Send>, sink: impl Write, guard: Option<Gua
                 read_error = Some(e.to_string());
                 break;
             }
-            Ok(n) if n as u64 > LONGEST_LINE => {
-                stop.store(true, Ordering::Relaxed);
-                return Forwarded {
-                    stopped: Some(format!(
-                        "a line longer than {} MiB: not a dump this tool reads line by line",
+            Ok(n) if n as u64 > LONGEST_LINE || guard.pending() as u64 > LONGEST_LINE => {
+                if refusals.is_empty() {
+                    stop.store(true, Ordering::Relaxed);
+                    refusals.push(format!(
+                        "a line longer than {} MiB, or a statement: not a dump this tool reads",
                         LONGEST_LINE >> 20
-                    )),
-                    skipped: guard.skipped,
-                    complete: Some(guard.complete),
-                    read_error: None,
-                };
+                    ));
+                }
+                break;
             }
-            Ok(_) => {}
-        }
-        match guard.check(&line) {
-            Verdict::Pass => {
-                if sink.write_all(&line).is_err() {
-                    break;
+            Ok(n) => {
+                if !refusals.is_empty() {
+                    read_after_stop += n as u64;
                 }
             }
-            Verdict::Skip => {}
-            Verdict::Stop(why) => {
-                stop.store(true, Ordering::Relaxed);
-                return Forwarded {
-                    stopped: Some(why),
-                    skipped: guard.skipped,
-                    complete: Some(guard.complete),
-                    read_error: None,
-                };
-            }
         }
+        passed.clear();
+        let stopped = guard.read_line(&line, &mut passed);
+        if let Some(why) = stopped {
+            // The restore ends at the first refusal; the next few are read on (not sent) so
+            // the report names what else the dump tried.
+            stop.store(true, Ordering::Relaxed);
+            refusals.push(why);
+        }
+        if refusals.is_empty() {
+            if sink.write_all(&passed).is_err() {
+                break;
+            }
+        } else if refusals.len() >= MAX_REFUSALS || read_after_stop > READ_AFTER_STOP {
+            break;
+        }
+    }
+    if refusals.is_empty() {
+        let _ = sink.write_all(&guard.epilogue());
     }
     let _ = sink.flush();
     Forwarded {
-        stopped: None,
+        stopped: (!refusals.is_empty()).then(|| refusals.join("; ")),
         skipped: guard.skipped,
         complete: Some(guard.complete),
         read_error,

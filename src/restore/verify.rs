@@ -54,23 +54,25 @@ impl Run<'_> {
         scratch: &Target,
         created: &Created,
         source: Option<&Source>,
-    ) -> CheckResult {
-        let mut restored = match self.restore(backup, scratch, created) {
+        fence: &str,
+    ) -> (CheckResult, String) {
+        let mut restored = match self.restore(backup, scratch, created, fence) {
             Ok(r) => r,
-            Err(why) => return unknown(why),
+            Err(why) => return (unknown(why), String::new()),
         };
+        let tool_errors = restored.finished.stderr.clone();
         if let Some(ended) = self.ended_badly(backup, scratch, &mut restored) {
-            return ended;
+            return (ended, tool_errors);
         }
         let copy = match self.count_copy(runtime, scratch, created, restored.finished.elapsed) {
             Ok(tables) => tables,
-            Err(why) => return restored.unknown(why),
+            Err(why) => return (restored.unknown(why), tool_errors),
         };
-        self.compared(restored, copy, source)
+        (self.compared(restored, copy, source), tool_errors)
     }
 
     /// Runs the restore tool on the backup into the scratch database.
-    fn restore(&self, backup: &Backup, scratch: &Target, created: &Created) -> Result<Restored, String> {
+    fn restore(&self, backup: &Backup, scratch: &Target, created: &Created, fence: &str) -> Result<Restored, String> {
         let Prepared { program, args, env } = command(backup, scratch, &created.name).map_err(|e| format!("{e:#}"))?;
         let tool_name = format!(
             "{}{}",
@@ -92,6 +94,7 @@ impl Run<'_> {
             env,
             backup,
             deadline: self.deadline,
+            fence: Some(fence.to_string()),
         })
         .map_err(|e| format!("{e:#}"))?;
         let secs = finished.elapsed.as_secs_f64();
@@ -146,8 +149,13 @@ impl Run<'_> {
             )));
         }
         if let Some(why) = &f.stopped {
-            return Some(r.unknown(format!(
-                "{why}; restore-check restores one database's dump into a scratch database"
+            let committed = match backup.engine {
+                Engine::Mysql => "what came before it ran in the scratch database only",
+                Engine::Postgres | Engine::Pgbouncer => "nothing of it was committed",
+            };
+            return Some(r.failed(format!(
+                "the dump was refused, its restore stopped ({committed}): {why}; restore-check restores one \
+                 database's dump into a scratch database and nothing else"
             )));
         }
         let password = scratch.password.as_deref();
