@@ -690,3 +690,40 @@ fn the_backups_check_and_restore_check_name_each_real_dump_alike() {
         assert_eq!(by_check, with_compression, "the backups check on {file}");
     }
 }
+
+#[test]
+fn a_stale_backup_under_a_glob_gets_steps_on_its_directory_not_a_quoted_glob() {
+    // From #21: `--dir '/b/*.dump'` printed `ls -lt '/b/*.dump'`, a file named `*.dump`.
+    let src = pg_source("bk_glob_steps");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("app_2026-11-21.dump");
+    pg_dump(&src.url(), "c", &file);
+    age(&file, "60 hours ago");
+    let glob = format!("{}/*.dump", dir.path().display());
+    let (code, report) = backups(&shared_pg_url(), &["--dir", &glob]);
+    assert_eq!(code, 2, "{report:#}");
+    let steps = check(&report)["runbook"]["steps"].to_string();
+    let quoted_dir = format!("ls -lt '{}'", dir.path().display());
+    assert!(steps.contains(&quoted_dir), "{steps}");
+    assert!(!steps.contains("*.dump'"), "a glob inside quotes: {steps}");
+}
+
+#[test]
+fn proc_self_fd_is_not_read_as_backups_and_ends_in_time() {
+    // From #21: `--dir /proc/self/fd` followed descriptors into a pipe and blocked past
+    // --timeout. A pipe held open here (its write end too) would block a reading open forever.
+    let mut child = Command::new("sleep")
+        .arg("600")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let dir = format!("/proc/{}/fd", std::process::id());
+    let (code, report) = backups(&shared_pg_url(), &["--dir", &dir, "--timeout", "20s"]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(code == 2 || code == 3, "{report:#}");
+    assert!(
+        backup_findings(&report).is_empty(),
+        "descriptors counted as backups: {report:#}"
+    );
+}

@@ -854,3 +854,43 @@ fn hostile_mysqldump_creates_no_database_and_grants_nothing() {
     let (_, state) = scratch_name(&report);
     assert_eq!(state, "dropped", "{report:#}");
 }
+
+#[test]
+fn a_fifo_given_as_the_backup_is_refused_at_once_with_unknown() {
+    // From #21: restore-check on a FIFO hung forever and ignored --timeout.
+    let dir = tmp();
+    let fifo = dir.path().join("backup.sql");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let run = dbrunbook(&[
+        "restore-check",
+        fifo.to_str().unwrap(),
+        "--scratch-url",
+        &shared_pg_url(),
+        "--format",
+        "json",
+        "--timeout",
+        "20s",
+    ]);
+    let report = run.json();
+    assert_eq!(run.code, 3, "{report:#}");
+    let summary = report["checks"][0]["summary"].as_str().unwrap();
+    assert!(summary.contains("not a regular file or directory (a FIFO"), "{summary}");
+}
+
+#[test]
+fn a_url_given_as_the_backup_is_printed_without_its_password() {
+    // From #21: `cannot read the backup postgres://app:PW@…` (BACKUP and --url swapped).
+    for format in ["json", "table", "nagios", "prometheus"] {
+        let run = dbrunbook(&[
+            "restore-check",
+            "postgres://app:Sentinel9PW@127.0.0.1:5432/app",
+            "--scratch-url",
+            &shared_pg_url(),
+            "--format",
+            format,
+        ]);
+        assert_eq!(run.code, 3, "{}", run.all());
+        assert!(!run.all().contains("Sentinel9PW"), "{format}: {}", run.all());
+    }
+}

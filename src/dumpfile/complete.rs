@@ -84,7 +84,7 @@ fn verify_inner(path: &Path, sniffed: &Sniffed, budget: &Budget) -> io::Result<C
 /// compressed one, since only decoding to the end proves the stream is whole.
 fn tail(path: &Path, stream: &mut dyn BufRead, seekable: bool, budget: &Budget) -> io::Result<Vec<u8>> {
     if seekable {
-        let mut file = File::open(path)?;
+        let mut file = super::open_regular(path)?;
         let len = file.metadata()?.len();
         file.seek(SeekFrom::Start(len.saturating_sub(TAIL as u64)))?;
         let mut out = Vec::with_capacity(TAIL);

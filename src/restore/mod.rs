@@ -411,7 +411,7 @@ fn fits(backup: &Backup, target: &Target, flag: &str) -> Result<()> {
     if target.engine != wanted {
         bail!(
             "{} is a {}, but {flag} is a {} server: give a {} URL",
-            backup.path.display(),
+            backup::shown(&backup.path),
             backup.format.name(),
             target.engine,
             wanted

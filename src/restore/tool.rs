@@ -223,7 +223,8 @@ fn start_forwarder(
     counter: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
 ) -> Result<JoinHandle<Forwarded>> {
-    let file = File::open(&backup.path).with_context(|| format!("cannot open {}", backup.path.display()))?;
+    let file = crate::dumpfile::open_regular(&backup.path)
+        .with_context(|| format!("cannot open {}", super::backup::shown(&backup.path)))?;
     let counted = Counted {
         inner: file,
         count: counter,

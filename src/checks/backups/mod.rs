@@ -309,6 +309,9 @@ fn judge_local(v: &mut Verdict, t: &Thresholds, limit: usize, local: Option<&Res
 /// number of series.
 fn judge_dir(v: &mut Verdict, t: &Thresholds, limit: usize, s: &dumps::Scanned) -> (Duration, usize) {
     let dir = crate::text::sanitize(&s.dir, true);
+    // The runbooks' shell steps get the directory alone: `--dir '/b/*.dump'` quoted whole
+    // would be a file named `*.dump`, not a glob.
+    let directory = crate::text::sanitize(&dumps::split(&s.dir).0.display().to_string(), true);
     if s.ignored > 0 {
         v.notes.push(format!(
             "{dir}: {} file(s) are not backups this tool recognises and were left out",
@@ -316,7 +319,7 @@ fn judge_dir(v: &mut Verdict, t: &Thresholds, limit: usize, s: &dumps::Scanned) 
         ));
     }
     if s.series.is_empty() {
-        v.value("dir", &dir);
+        v.value("dir", &directory);
         v.value("max_age", t.shown(MAX_AGE_CRITICAL));
         v.problem(Status::Critical, "no_backups", format!("no backups in {dir}"));
         return (Duration::ZERO, 0);
@@ -324,7 +327,7 @@ fn judge_dir(v: &mut Verdict, t: &Thresholds, limit: usize, s: &dumps::Scanned) 
     let mut worst_age = Duration::ZERO;
     let mut problems = 0;
     for (shown, series) in s.series.iter().enumerate() {
-        let (age, verdict) = judge_series(v, t, &dir, series, shown < limit);
+        let (age, verdict) = judge_series(v, t, &directory, series, shown < limit);
         worst_age = worst_age.max(age);
         if verdict != Status::Ok {
             problems += 1;
