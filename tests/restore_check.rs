@@ -894,3 +894,41 @@ fn a_url_given_as_the_backup_is_printed_without_its_password() {
         assert!(!run.all().contains("Sentinel9PW"), "{format}: {}", run.all());
     }
 }
+
+#[test]
+fn hostile_custom_archive_goes_through_the_guard_and_changes_no_role() {
+    // An archive is SQL too: a TOC entry edited to run two statements. pg_restore ran it as
+    // it was; now it is written out as SQL and read by the guard like a plain dump.
+    let url = createdb_only_role("rc_hostile_arch");
+    let src = ScratchPg::new("rc_hostile_arch");
+    let comment = "A".repeat(60);
+    src.sql(&format!("CREATE TABLE t (a int); COMMENT ON TABLE t IS '{comment}';"));
+    let dir = tmp();
+    let dump = dir.path().join("hostile.dump");
+    pg_dump(&src, "-Fc", &dump);
+    let original = format!("COMMENT ON TABLE public.t IS '{comment}';");
+    let hostile = "SELECT 1; ALTER ROLE CURRENT_USER SET work_mem = '2345kB';";
+    let hostile = format!("{hostile}{}", " ".repeat(original.len() - hostile.len()));
+    let bytes = std::fs::read(&dump).unwrap();
+    let at = bytes
+        .windows(original.len())
+        .position(|w| w == original.as_bytes())
+        .expect("the comment is in the archive's table of contents");
+    let mut edited = bytes.clone();
+    edited[at..at + original.len()].copy_from_slice(hostile.as_bytes());
+    std::fs::write(&dump, edited).unwrap();
+    let (run, report) = restore_as(&dump, &url);
+    assert_eq!(run.code, 2, "{report:#}");
+    assert_eq!(
+        role_settings("rc_hostile_arch"),
+        "0",
+        "the archive changed the role's settings"
+    );
+    let summary = report["checks"][0]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("it tries to change a role (ALTER ROLE CURRENT_USER"),
+        "{summary}"
+    );
+    let (_, state) = scratch_name(&report);
+    assert_eq!(state, "dropped", "{report:#}");
+}

@@ -3,7 +3,6 @@
 //! whatever the file's size), an archive's data checked against its table of contents
 //! (`archive.rs`). Recognising the dump is `mod.rs`.
 
-use std::fs::File;
 use std::io::{self, BufRead, Read, Seek, SeekFrom};
 use std::path::Path;
 

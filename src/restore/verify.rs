@@ -73,7 +73,12 @@ impl Run<'_> {
 
     /// Runs the restore tool on the backup into the scratch database.
     fn restore(&self, backup: &Backup, scratch: &Target, created: &Created, fence: &str) -> Result<Restored, String> {
-        let Prepared { program, args, env } = command(backup, scratch, &created.name).map_err(|e| format!("{e:#}"))?;
+        let Prepared {
+            program,
+            args,
+            env,
+            feeder,
+        } = command(backup, scratch, &created.name).map_err(|e| format!("{e:#}"))?;
         let tool_name = format!(
             "{}{}",
             program
@@ -95,6 +100,7 @@ impl Run<'_> {
             backup,
             deadline: self.deadline,
             fence: Some(fence.to_string()),
+            feeder,
         })
         .map_err(|e| format!("{e:#}"))?;
         let secs = finished.elapsed.as_secs_f64();
