@@ -10,6 +10,7 @@ mod check_all;
 mod cli;
 mod connect;
 mod fleet;
+mod fuzz_secrets;
 mod goldens;
 mod hostile_postgres;
 mod locks_mysql;
