@@ -199,9 +199,10 @@ fn redact_loose_urls(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while i < text.len() {
-        let starts = SCHEMES.iter().find(|s| lower[i..].starts_with(*s)).filter(|_| {
-            text[..i].chars().next_back().is_none_or(|c| !c.is_ascii_alphanumeric())
-        });
+        let starts = SCHEMES
+            .iter()
+            .find(|s| lower[i..].starts_with(*s))
+            .filter(|_| text[..i].chars().next_back().is_none_or(|c| !c.is_ascii_alphanumeric()));
         let Some(scheme) = starts else {
             let c = text[i..].chars().next().unwrap_or_default();
             out.push(c);
@@ -300,8 +301,10 @@ fn redact_urls(text: &str) -> String {
         match after[..extent].rfind('@') {
             Some(at) => {
                 let userinfo = &after[..at];
+                // `<password>` in a help text is a placeholder, not a secret.
+                let placeholder = |p: &str| p.starts_with('<') && p.ends_with('>') && !p.contains([':', '@']);
                 match userinfo.split_once(':') {
-                    Some((user, password)) if !password.is_empty() => {
+                    Some((user, password)) if !password.is_empty() && !placeholder(password) => {
                         out.push_str(user);
                         out.push(':');
                         out.push_str(REDACTED);
@@ -324,7 +327,13 @@ fn next_url_start(text: &str) -> Option<usize> {
     let mut from = 0;
     while let Some(found) = text[from..].find("://") {
         let colon = from + found;
-        let scheme_start = text[..colon]
+        // zsh's completion text escapes it: `mysql\://`.
+        let name_end = if text[..colon].ends_with('\\') {
+            colon - 1
+        } else {
+            colon
+        };
+        let scheme_start = text[..name_end]
             .char_indices()
             .rev()
             .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
@@ -333,7 +342,7 @@ fn next_url_start(text: &str) -> Option<usize> {
             .chars()
             .next_back()
             .is_some_and(|c| c.is_whitespace() || matches!(c, '\'' | '"' | '`'));
-        if scheme_start < colon && boundary {
+        if scheme_start < name_end && boundary {
             return Some(scheme_start);
         }
         from = colon + 3;

@@ -187,8 +187,8 @@ impl fmt::Debug for Target {
     }
 }
 
-const URL_HELP: &str = "expected postgres://user:password@host:5432/dbname, \
-mysql://user:password@host:3306/dbname, or libpq key=value pairs such as 'host=db1 dbname=app'";
+const URL_HELP: &str = "expected postgres://user:<password>@host:5432/dbname, \
+mysql://user:<password>@host:3306/dbname, or libpq key=value pairs such as 'host=db1 dbname=app'";
 
 impl Target {
     /// Resolves the target as psql would: `--url`, else `DATABASE_URL`, else `PG*` variables;
@@ -286,9 +286,7 @@ fn parse_conninfo(text: &str) -> Result<Params> {
     // string whose first "keyword" would be echoed, password and all.
     for scheme in ["postgresql:", "postgres:", "mysql:", "mariadb:"] {
         if lower.starts_with(scheme) {
-            bail!(
-                "a URL must start with {scheme}// (two slashes after the colon): check the scheme separator"
-            );
+            bail!("a URL must start with {scheme}// (two slashes after the colon): check the scheme separator");
         }
     }
     // Only a scheme-shaped prefix makes a URL: a key=value string may hold '://' in a value
@@ -427,7 +425,9 @@ fn parse_keywords(text: &str) -> Result<Params> {
         let rest: String = chars.clone().collect();
         if blank && starts_with_keyword(&rest) {
             // `host= password=pw`: libpq would take `password=pw` for the host name.
-            bail!("'{key}=' has no value: give one ({key}=value, or {key}='' for an empty one) or leave the keyword out");
+            bail!(
+                "'{key}=' has no value: give one ({key}=value, or {key}='' for an empty one) or leave the keyword out"
+            );
         }
         let mut value = String::new();
         if chars.peek() == Some(&'\'') {
@@ -456,9 +456,10 @@ fn parse_keywords(text: &str) -> Result<Params> {
             let ends_well = rest.trim().is_empty()
                 || (rest.starts_with(char::is_whitespace) && starts_with_keyword(rest.trim_start()));
             if !ends_well {
+                // Worded without `{key}=`: the redaction would take the rest of the line for it.
                 bail!(
-                    "cannot tell where the {key}= value ends: quote it ({key}='two words', with \\' for a quote \
-                     inside) and follow it with a space and another keyword=value, or nothing"
+                    "cannot tell where the value of the {key} keyword ends: put it in single quotes ('two words', \
+                     with \\' for a quote inside) and follow it with a space and another keyword=value, or nothing"
                 );
             }
         }

@@ -110,14 +110,22 @@ fn no_sentinel_password_in_any_output_of_any_subcommand() {
                 ("PGSSLMODE", &url),
             ];
             for env in envs {
-                let run = dbrunbook_env(&["pool", "--format", format, "--timeout", "10s"], &[env, ("PGPASSWORD", SENTINEL), ("PGHOST", "127.0.0.1"), ("PGPORT", "1")]);
+                let run = dbrunbook_env(
+                    &["pool", "--format", format, "--timeout", "10s"],
+                    &[env, ("PGPASSWORD", SENTINEL), ("PGHOST", "127.0.0.1"), ("PGPORT", "1")],
+                );
                 cases += 1;
                 judge(&format!("{} = {url:?}", env.0), format, &run, &mut failures);
             }
         }
     }
     eprintln!("fuzz_secrets: {cases} runs of the binary");
-    assert!(failures.is_empty(), "{} of {cases} leaked:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} leaked:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }
 
 #[test]
@@ -142,5 +150,10 @@ fn no_sentinel_password_from_a_fleet_file() {
         }
     }
     eprintln!("fuzz_secrets: {cases} fleet runs");
-    assert!(failures.is_empty(), "{} of {cases} leaked:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} leaked:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }

@@ -80,7 +80,8 @@ impl Output {
     fn plain(&self, text: String) -> String {
         let keep_escapes = self.format == Format::Table && self.color;
         let bad = |c: char| {
-            let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}');
+            let bidi =
+                matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}');
             let control = c.is_control() && c != '\n' && c != '\t' && !(keep_escapes && c == '\u{1b}');
             bidi || control
         };
