@@ -18,6 +18,7 @@ mod locks_postgres;
 mod migrations;
 mod migrations_dirs;
 mod migrations_golden;
+mod option_injection;
 mod outputs;
 mod pg_versions;
 mod pgbouncer;
