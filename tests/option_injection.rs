@@ -62,7 +62,14 @@ fn single_user_mode_step_takes_a_dash_database_name_as_a_name() {
         .write_all(b"SELECT current_setting('work_mem');\n")
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(all.contains("database \"-cwork_mem=77MB\" does not exist"), "{runnable}\n{all}");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        all.contains("database \"-cwork_mem=77MB\" does not exist"),
+        "{runnable}\n{all}"
+    );
     assert!(!all.contains("\"77MB\""), "the name became an option: {all}");
 }

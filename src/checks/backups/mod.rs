@@ -101,6 +101,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         "dir",
         "series",
         "file",
+        "archive",
         "age",
         "max_age",
         "size",
@@ -348,6 +349,9 @@ struct Newest<'a> {
     dir: &'a str,
     name: String,
     file: String,
+    /// The file again when it is a pg_dump archive (custom, tar, directory): what
+    /// `pg_restore --list` reads. None for a plain SQL dump, so that step shows no command.
+    archive: Option<String>,
     format: String,
     age: Duration,
     size: u64,
@@ -359,6 +363,9 @@ impl Newest<'_> {
         v.value("dir", self.dir);
         v.value("series", &self.name);
         v.value("file", &self.file);
+        if let Some(archive) = &self.archive {
+            v.value("archive", archive);
+        }
         v.value("age", human_duration(self.age));
         v.value("size", self.size);
         v.value("format", &self.format);
@@ -388,6 +395,13 @@ fn judge_series(
         dir,
         name: crate::text::sanitize(&series.key, true),
         file: crate::text::sanitize(&backup.path.display().to_string(), true),
+        archive: matches!(
+            backup.sniffed.format,
+            crate::dumpfile::DumpFormat::PgCustom
+                | crate::dumpfile::DumpFormat::PgTar
+                | crate::dumpfile::DumpFormat::PgDirectory
+        )
+        .then(|| crate::text::sanitize(&backup.path.display().to_string(), true)),
         format: backup.sniffed.described(),
         age: age_of(backup.modified),
         size: backup.size,
