@@ -932,3 +932,45 @@ fn hostile_custom_archive_goes_through_the_guard_and_changes_no_role() {
     let (_, state) = scratch_name(&report);
     assert_eq!(state, "dropped", "{report:#}");
 }
+
+#[test]
+fn a_dump_with_a_trusted_extension_restores_under_a_createdb_only_account() {
+    // From #19: a good dump with CREATE EXTENSION was CRITICAL under the account restore-check
+    // asks for. pgcrypto is trusted (PostgreSQL 13+): a database owner may create it.
+    let url = createdb_only_role("rc_ext");
+    let src = ScratchPg::new("rc_ext");
+    src.sql(
+        "CREATE EXTENSION pgcrypto; CREATE TABLE t (a text DEFAULT gen_random_uuid()::text); \
+         INSERT INTO t DEFAULT VALUES;",
+    );
+    let dir = tmp();
+    for (format, file) in [("-Fp", "ext.sql"), ("-Fc", "ext.dump")] {
+        let dump = dir.path().join(file);
+        pg_dump(&src, format, &dump);
+        let (run, report) = restore_as(&dump, &url);
+        assert_eq!(run.code, 0, "{format}: {report:#}");
+        assert_eq!(metric(&report, "rows"), 1.0, "{report:#}");
+    }
+}
+
+#[test]
+fn an_extension_the_scratch_server_lacks_is_told_apart_from_a_broken_dump() {
+    let url = createdb_only_role("rc_noext");
+    let dir = tmp();
+    let dump = dir.path().join("noext.sql");
+    std::fs::write(
+        &dump,
+        "CREATE EXTENSION IF NOT EXISTS dbrunbook_no_such_ext WITH SCHEMA public;\nCREATE TABLE t (a int);\n\
+         -- PostgreSQL database dump complete\n",
+    )
+    .unwrap();
+    let (run, report) = restore_as(&dump, &url);
+    assert_eq!(run.code, 3, "{report:#}");
+    let summary = report["checks"][0]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("the scratch server lacks the extension dbrunbook_no_such_ext"),
+        "{summary}"
+    );
+    let (_, state) = scratch_name(&report);
+    assert_eq!(state, "dropped", "{report:#}");
+}

@@ -213,6 +213,15 @@ impl Run<'_> {
             .cloned()
             .unwrap_or_else(|| format!("exit code {}", r.finished.exit.unwrap_or(-1)));
         let (what, elapsed) = (r.what.clone(), format_duration(r.finished.elapsed));
+        if let Some(extension) = missing_extension(&r.finished.stderr) {
+            // The scratch server's lack, not the dump's fault: a server with the extension
+            // installed may restore it fine, so the dump is neither good nor bad yet.
+            return r.unknown(format!(
+                "the scratch server lacks the extension {extension} that the dump creates: install it there (its \
+                 package, e.g. postgresql-contrib or the extension's own) and run again; the restore of {what} \
+                 stopped after {elapsed}, which says nothing yet about the dump itself"
+            ));
+        }
         r.failed(format!("the restore of {what} failed after {elapsed}: {first}"))
     }
 
@@ -416,4 +425,23 @@ fn cut_short(backup: &Backup, r: &mut Restored) -> Option<CheckResult> {
         "the dump ends early: {what} has no closing '{trailer}' line, so the restore ran without error but is \
          incomplete"
     )))
+}
+
+/// The extension a restore could not create because the server does not have it installed:
+/// PostgreSQL's `extension "x" is not available` (15+) or, before, `could not open extension
+/// control file ".../x.control"`.
+fn missing_extension(errors: &str) -> Option<String> {
+    for line in errors.lines() {
+        if let Some(rest) = line.split("extension \"").nth(1)
+            && line.contains("is not available")
+        {
+            return rest.split('"').next().map(|n| crate::text::sanitize(n, true));
+        }
+        if let Some(rest) = line.split("could not open extension control file \"").nth(1) {
+            let path = rest.split('"').next().unwrap_or_default();
+            let file = path.rsplit('/').next().unwrap_or_default();
+            return Some(crate::text::sanitize(file.trim_end_matches(".control"), true));
+        }
+    }
+    None
 }
