@@ -154,7 +154,7 @@ pub struct Finished {
 pub fn run(job: Job) -> Result<Finished> {
     let started = Instant::now();
     let backup = job.backup;
-    let mut tool = spawn(&job.program, &job.args, &job.env)?;
+    let mut tool = spawn(job.program, &job.args, &job.env)?;
     let stderr = tool.stderr.take().map(|e| std::thread::spawn(move || keep_head(e)));
     let counter = Arc::new(AtomicU64::new(0));
     let stop_flag = Arc::new(AtomicBool::new(false));
