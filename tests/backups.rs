@@ -71,6 +71,15 @@ pub(crate) fn age(path: &Path, ago: &str) {
     run(Command::new("touch").args(["-d", ago]).arg(path), "touch -d");
 }
 
+/// A directory holding one custom-format dump of `src`, `app_2026-11-21.dump`, 60 hours old.
+fn stale_custom_dump(src: &ScratchPg) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("app_2026-11-21.dump");
+    pg_dump(&src.url(), "c", &file);
+    age(&file, "60 hours ago");
+    dir
+}
+
 /// `dbrunbook backups --format json` with these arguments.
 fn backups(url: &str, args: &[&str]) -> (i32, serde_json::Value) {
     let mut all = vec!["backups", "--url", url, "--format", "json"];
@@ -145,10 +154,7 @@ fn fresh_complete_dumps_of_every_format_with_working_archiving_are_ok() {
 #[test]
 fn a_dump_sixty_hours_old_is_critical_and_stale() {
     let src = pg_source("bk_stale");
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("app_2026-11-21.dump");
-    pg_dump(&src.url(), "c", &file);
-    age(&file, "60 hours ago");
+    let dir = stale_custom_dump(&src);
     let (code, report) = backups(&shared_pg_url(), &["--dir", dir_str(dir.path())]);
     assert_eq!(code, 2, "{report:#}");
     let summary = check(&report)["summary"].as_str().unwrap();
@@ -695,10 +701,7 @@ fn the_backups_check_and_restore_check_name_each_real_dump_alike() {
 fn a_stale_backup_under_a_glob_gets_steps_on_its_directory_not_a_quoted_glob() {
     // From #21: `--dir '/b/*.dump'` printed `ls -lt '/b/*.dump'`, a file named `*.dump`.
     let src = pg_source("bk_glob_steps");
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("app_2026-11-21.dump");
-    pg_dump(&src.url(), "c", &file);
-    age(&file, "60 hours ago");
+    let dir = stale_custom_dump(&src);
     let glob = format!("{}/*.dump", dir.path().display());
     let (code, report) = backups(&shared_pg_url(), &["--dir", &glob]);
     assert_eq!(code, 2, "{report:#}");
@@ -742,10 +745,7 @@ fn step_shell(report: &serde_json::Value, marker: &str) -> Option<String> {
 fn the_manual_backup_the_runbook_asks_for_joins_its_series_and_clears_the_warning() {
     // From #19: after the runbook's `manual_<date>.dump` the warning stayed (a second series).
     let src = pg_source("bk_manual");
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("app_2026-11-21.dump");
-    pg_dump(&src.url(), "c", &file);
-    age(&file, "60 hours ago");
+    let dir = stale_custom_dump(&src);
     let (code, report) = backups(&shared_pg_url(), &["--dir", dir_str(dir.path())]);
     assert_eq!(code, 2, "{report:#}");
     let step = step_shell(&report, "pg_dump --format").expect("a step takes a backup by hand");
