@@ -18,7 +18,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
     }
     var completions = [
         &'dbrunbook'= {
-            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --url 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
             cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL''s connect_timeout if it has one, else 5s'
@@ -56,7 +56,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --tag 'Diagnose the fleet file''s targets carrying this tag (repeatable: any of them)'
             cand --jobs 'Targets diagnosed at once, over all servers. Each holds one connection and a few hundred KiB while it runs, far below file descriptor limits'
             cand --server-jobs 'Targets of one server (the same host and port) diagnosed at once, so that a fleet of databases on one server never takes --jobs of its connection slots and CPUs at once. A server that does not answer within the connect timeout has nothing to protect: its other targets are then tried all at once, so they too end within one more deadline'
-            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --url 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
             cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL''s connect_timeout if it has one, else 5s'
@@ -80,7 +80,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --tag 'Diagnose the fleet file''s targets carrying this tag (repeatable: any of them)'
             cand --jobs 'Targets diagnosed at once, over all servers. Each holds one connection and a few hundred KiB while it runs, far below file descriptor limits'
             cand --server-jobs 'Targets of one server (the same host and port) diagnosed at once, so that a fleet of databases on one server never takes --jobs of its connection slots and CPUs at once. A server that does not answer within the connect timeout has nothing to protect: its other targets are then tried all at once, so they too end within one more deadline'
-            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --url 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
             cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL''s connect_timeout if it has one, else 5s'
@@ -100,7 +100,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         &'dbrunbook;restore-check'= {
             cand --scratch-url 'The server to restore into (postgres://... or mysql://...). Its database is only where the tool connects to create the scratch one (PostgreSQL: e.g. postgres)'
             cand --row-tolerance 'How far a table''s row count may differ from the source before it is CRITICAL rather than WARNING, in percent of the source''s count'
-            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --url 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
             cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL''s connect_timeout if it has one, else 5s'
@@ -144,7 +144,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         &'dbrunbook;serve'= {
             cand --listen 'Address to listen on, e.g. 127.0.0.1:9187 or [::]:9187'
             cand --max-probes 'Probes running at once; one more is answered 503 at once (Prometheus counts a failed scrape) rather than queued behind a slow target past the scrape timeout'
-            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --url 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
             cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL''s connect_timeout if it has one, else 5s'
@@ -159,7 +159,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --version 'Print version'
         }
         &'dbrunbook;runbooks'= {
-            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --url 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
             cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL''s connect_timeout if it has one, else 5s'
@@ -179,7 +179,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'dbrunbook;runbooks;list'= {
-            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --url 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
             cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL''s connect_timeout if it has one, else 5s'
@@ -194,7 +194,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --version 'Print version'
         }
         &'dbrunbook;runbooks;show'= {
-            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --url 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
             cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL''s connect_timeout if it has one, else 5s'
@@ -209,7 +209,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --version 'Print version'
         }
         &'dbrunbook;runbooks;validate'= {
-            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --url 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
             cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL''s connect_timeout if it has one, else 5s'
@@ -227,7 +227,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --format 'The format to write'
             cand --runbook-url 'The URL of a runbook''s page, `{id}` standing for the runbook id, e.g. ''https://wiki.example.com/runbooks/{id}'': the alerts'' runbook_url annotation'
             cand --for 'How long a check must stay in a runbook''s status before its alert fires'
-            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --url 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL''s connect_timeout if it has one, else 5s'
             cand --timeout 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN. Untyped, a check waiting an --interval (slow) gets the interval on top of the 30s'
@@ -258,7 +258,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         &'dbrunbook;runbooks;help;help'= {
         }
         &'dbrunbook;completions'= {
-            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --url 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
             cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL''s connect_timeout if it has one, else 5s'
@@ -278,7 +278,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --expect 'primary or replica: CRITICAL when a primary was expected and this is a replica, WARNING when a primary is read-only or a replica was expected'
             cand --limit 'Rows of detail per list; the counts stay exact.'
             cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'
-            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --url 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
             cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL''s connect_timeout if it has one, else 5s'
@@ -302,7 +302,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --leaked-after 'A session idle in its transaction for longer than this is leaked: the age the bulk steps end (a healthy transaction is idle for milliseconds between statements) (default 1m).'
             cand --limit 'Rows of detail per list; the counts stay exact.'
             cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'
-            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --url 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
             cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL''s connect_timeout if it has one, else 5s'
@@ -325,7 +325,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --idle-critical 'CRITICAL when a session has sat idle inside a transaction this long (default 10m).'
             cand --limit 'Rows of detail per list; the counts stay exact.'
             cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'
-            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --url 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
             cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL''s connect_timeout if it has one, else 5s'
@@ -350,7 +350,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --interval 'Read the deadlock counter twice this far apart, for a rate over that window (below --timeout)'
             cand --limit 'Rows of detail per list; the counts stay exact.'
             cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'
-            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --url 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
             cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL''s connect_timeout if it has one, else 5s'
@@ -376,7 +376,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --dir 'The deploy''s migrations directory (every tool but Liquibase), parsed, never run: pending and unknown revisions, and files changed after they ran (Flyway, sqlx, Prisma checksums)'
             cand --limit 'Rows of detail per list; the counts stay exact.'
             cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'
-            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --url 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
             cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL''s connect_timeout if it has one, else 5s'
@@ -403,7 +403,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --pgbackrest-stanza 'A pgBackRest stanza, read with `pgbackrest info --output=json` (never `check`); PGBACKREST_CONFIG picks the configuration'
             cand --limit 'Rows of detail per list; the counts stay exact.'
             cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'
-            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --url 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
             cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL''s connect_timeout if it has one, else 5s'
@@ -428,7 +428,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --interval 'Take two snapshots this far apart and report what ran between them (below --timeout)'
             cand --limit 'Rows of detail per list; the counts stay exact.'
             cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'
-            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --url 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
             cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL''s connect_timeout if it has one, else 5s'
@@ -454,7 +454,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --bloat-min-size 'Judge bloat only on tables and indexes at least this big (default 100MB; 500kB, 10MB, 2GB)'
             cand --limit 'Rows of detail per list; the counts stay exact.'
             cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'
-            cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
+            cand --url 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
             cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
             cand --connect-timeout 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL''s connect_timeout if it has one, else 5s'

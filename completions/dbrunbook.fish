@@ -24,7 +24,7 @@ function __fish_dbrunbook_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l url -d 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_needs_command" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
@@ -69,7 +69,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l watch -
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l tag -d 'Diagnose the fleet file\'s targets carrying this tag (repeatable: any of them)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l jobs -d 'Targets diagnosed at once, over all servers. Each holds one connection and a few hundred KiB while it runs, far below file descriptor limits' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l server-jobs -d 'Targets of one server (the same host and port) diagnosed at once, so that a fleet of databases on one server never takes --jobs of its connection slots and CPUs at once. A server that does not answer within the connect timeout has nothing to protect: its other targets are then tried all at once, so they too end within one more deadline' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l url -d 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand diagnose" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
@@ -101,7 +101,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l watch -d '
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l tag -d 'Diagnose the fleet file\'s targets carrying this tag (repeatable: any of them)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l jobs -d 'Targets diagnosed at once, over all servers. Each holds one connection and a few hundred KiB while it runs, far below file descriptor limits' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l server-jobs -d 'Targets of one server (the same host and port) diagnosed at once, so that a fleet of databases on one server never takes --jobs of its connection slots and CPUs at once. A server that does not answer within the connect timeout has nothing to protect: its other targets are then tried all at once, so they too end within one more deadline' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l url -d 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
@@ -121,7 +121,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -s h -l help 
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand check" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l scratch-url -d 'The server to restore into (postgres://... or mysql://...). Its database is only where the tool connects to create the scratch one (PostgreSQL: e.g. postgres)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l row-tolerance -d 'How far a table\'s row count may differ from the source before it is CRITICAL rather than WARNING, in percent of the source\'s count' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l url -d 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
@@ -141,7 +141,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -s h 
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand restore-check" -s V -l version -d 'Print version'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l listen -d 'Address to listen on, e.g. 127.0.0.1:9187 or [::]:9187' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l max-probes -d 'Probes running at once; one more is answered 503 at once (Prometheus counts a failed scrape) rather than queued behind a slow target past the scrape timeout' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l url -d 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
@@ -156,7 +156,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -l config -d 
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand serve" -s V -l version -d 'Print version'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l url -d 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
@@ -176,7 +176,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -f -a "validate" -d 'Check runbook files (directories or single files): YAML syntax, fields, thresholds and placeholders. Reports every problem as file:line:column and exits 1 if there are any'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -f -a "export" -d 'Write the runbooks in another tool\'s format to stdout. `--format prometheus-rules`: a Prometheus rules file with one alerting rule per runbook, on the metrics of `--format prometheus`, whose annotations link the alert to its runbook'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and not __fish_seen_subcommand_from list show validate export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l url -d 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
@@ -191,7 +191,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l url -d 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
@@ -206,7 +206,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Log what the tool does to stderr (-v); passwords are never logged'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l url -d 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from validate" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
@@ -224,7 +224,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l format -d 'The format to write' -r -f -a "prometheus-rules\t'Prometheus alerting rules, one per runbook'"
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l runbook-url -d 'The URL of a runbook\'s page, `{id}` standing for the runbook id, e.g. \'https://wiki.example.com/runbooks/{id}\': the alerts\' runbook_url annotation' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l for -d 'How long a check must stay in a runbook\'s status before its alert fires' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l url -d 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l runbooks -d 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2' -r -F
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l connect-timeout -d 'Give up connecting after this long (e.g. 500ms, 5s). Default: the URL\'s connect_timeout if it has one, else 5s' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from export" -l timeout -d 'Deadline for the whole run, connecting included; whatever is unfinished then is UNKNOWN. Untyped, a check waiting an --interval (slow) gets the interval on top of the 30s' -r
@@ -240,7 +240,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from help" -f -a "validate" -d 'Check runbook files (directories or single files): YAML syntax, fields, thresholds and placeholders. Reports every problem as file:line:column and exits 1 if there are any'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from help" -f -a "export" -d 'Write the runbooks in another tool\'s format to stdout. `--format prometheus-rules`: a Prometheus rules file with one alerting rule per runbook, on the metrics of `--format prometheus`, whose annotations link the alert to its runbook'
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand runbooks; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l url -d 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand completions" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
@@ -260,7 +260,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l connecti
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l expect -d 'primary or replica: CRITICAL when a primary was expected and this is a replica, WARNING when a primary is read-only or a replica was expected' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l url -d 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand connect" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
@@ -284,7 +284,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l wait-critic
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l leaked-after -d 'A session idle in its transaction for longer than this is leaked: the age the bulk steps end (a healthy transaction is idle for milliseconds between statements) (default 1m).' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l url -d 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand pool" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
@@ -307,7 +307,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l idle-war
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l idle-critical -d 'CRITICAL when a session has sat idle inside a transaction this long (default 10m).' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l url -d 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand queries" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
@@ -332,7 +332,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l deadlocks-
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l interval -d 'Read the deadlock counter twice this far apart, for a rate over that window (below --timeout)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l url -d 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand locks" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
@@ -358,7 +358,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l expec
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l dir -d 'The deploy\'s migrations directory (every tool but Liquibase), parsed, never run: pending and unknown revisions, and files changed after they ran (Flyway, sqlx, Prisma checksums)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l url -d 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand migrations" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
@@ -385,7 +385,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l pitr -d 
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l pgbackrest-stanza -d 'A pgBackRest stanza, read with `pgbackrest info --output=json` (never `check`); PGBACKREST_CONFIG picks the configuration' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l url -d 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand backups" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
@@ -410,7 +410,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l by -d 'Orde
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l interval -d 'Take two snapshots this far apart and report what ran between them (below --timeout)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l url -d 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand slow" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''
@@ -436,7 +436,7 @@ complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l databases -
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l bloat-min-size -d 'Judge bloat only on tables and indexes at least this big (default 100MB; 500kB, 10MB, 2GB)' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l limit -d 'Rows of detail per list; the counts stay exact.' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l watch -d 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.' -r
-complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l url -d 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
+complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l url -d 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console' -r
 complete -c dbrunbook -n "__fish_dbrunbook_using_subcommand size" -l format -d 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text' -r -f -a "table\t''
 json\t''
 nagios\t''

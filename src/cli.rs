@@ -76,9 +76,9 @@ See also:
 
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
-    /// Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or
-    /// libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER,
-    /// PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a
+    /// Connection URL: postgres://user:<password>@host:5432/db,
+    /// mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL,
+    /// then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a
     /// PgBouncer selects its admin console.
     #[arg(long, global = true, value_name = "URL")]
     pub url: Option<String>,

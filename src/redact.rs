@@ -68,19 +68,171 @@ pub const KEYWORDS: &[&str] = &[
 /// Redacts one whole connection string or command-line argument: its end is known, so nothing
 /// beyond the password is lost.
 pub fn redact_conninfo(text: &str) -> String {
-    redact_keywords(&redact_urls(text))
+    redact_keywords(&redact_urls(&redact_loose_urls(text)))
 }
 
 /// Redacts every connection string inside free text (a driver's or the argument parser's
 /// message). Where a URL or an unquoted password ends cannot be known in free text, so the
 /// redaction reaches to the end of the line rather than risk showing a password's tail.
 pub fn redact_text(text: &str) -> String {
-    text.split_inclusive('\n')
+    let structural: String = text
+        .split_inclusive('\n')
         .map(|line| {
             let body = line.trim_end_matches(['\n', '\r']);
             format!("{}{}", redact_conninfo(body), &line[body.len()..])
         })
-        .collect()
+        .collect();
+    hide_known(&structural)
+}
+
+/// The one redaction step every byte the program writes passes (stdout, stderr, logs):
+/// connection strings by their structure, then every password known to this run.
+pub fn boundary(text: &str) -> String {
+    redact_text(text)
+}
+
+/// Passwords this run knows (see [`remember`]), and those in its arguments and environment.
+static KNOWN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+static FROM_PROCESS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+
+/// Shorter passwords are not searched for in free text: they would eat ordinary words.
+const MIN_KNOWN_LEN: usize = 4;
+
+/// A password read from a connection string (a URL, a fleet file): hidden wherever it appears
+/// in output from now on, raw or percent-encoded.
+pub fn remember(password: &str) {
+    if password.chars().count() < MIN_KNOWN_LEN {
+        return;
+    }
+    if let Ok(mut known) = KNOWN.lock()
+        && !known.iter().any(|k| k == password)
+    {
+        known.push(password.to_string());
+    }
+}
+
+/// The passwords in the process's arguments and environment variables: `scheme:[/]*user:pw@`,
+/// `password=`, and the whole value of the password variables.
+fn from_process() -> &'static [String] {
+    FROM_PROCESS.get_or_init(|| {
+        let mut found = Vec::new();
+        let texts = std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .chain(std::env::vars_os().map(|(k, v)| {
+                let (k, v) = (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned());
+                if ["PGPASSWORD", "MYSQL_PWD", "MYSQL_PASSWORD"].contains(&k.as_str()) {
+                    found.push(v.clone());
+                }
+                v
+            }))
+            .collect::<Vec<_>>();
+        for text in texts {
+            found.extend(passwords_in(&text));
+        }
+        found.retain(|p| p.chars().count() >= MIN_KNOWN_LEN);
+        found
+    })
+}
+
+/// The passwords a text holds where the redaction would hide them.
+pub fn passwords_in(text: &str) -> Vec<String> {
+    let redacted = redact_conninfo(text);
+    if redacted == text {
+        return Vec::new();
+    }
+    // What the redaction replaced, found by walking both texts.
+    let mut out = Vec::new();
+    let (mut a, mut b) = (0, 0);
+    let (t, r) = (text.as_bytes(), redacted.as_bytes());
+    while a < t.len() && b < r.len() {
+        if r[b..].starts_with(REDACTED.as_bytes()) && !t[a..].starts_with(REDACTED.as_bytes()) {
+            let after = &redacted[b + REDACTED.len()..];
+            let end = match after.is_empty() {
+                true => text.len(),
+                false => text[a..].find(after).map_or(text.len(), |i| a + i),
+            };
+            let secret = text[a..end].trim_matches('\'');
+            if !secret.is_empty() {
+                out.push(secret.to_string());
+            }
+            a = end;
+            b += REDACTED.len();
+            continue;
+        }
+        a += 1;
+        b += 1;
+    }
+    out
+}
+
+/// Every known password, raw, percent-encoded and percent-decoded, replaced.
+fn hide_known(text: &str) -> String {
+    let mut secrets: Vec<String> = from_process().to_vec();
+    if let Ok(known) = KNOWN.lock() {
+        secrets.extend(known.iter().cloned());
+    }
+    let mut forms: Vec<String> = Vec::new();
+    for s in &secrets {
+        forms.push(s.clone());
+        forms.push(crate::text::percent_encode(s));
+        if let Ok(decoded) = crate::text::percent_decode(s) {
+            forms.push(decoded);
+        }
+    }
+    forms.retain(|f| f.chars().count() >= MIN_KNOWN_LEN && f != REDACTED);
+    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    forms.dedup();
+    let mut out = text.to_string();
+    for f in forms {
+        if out.contains(&f) {
+            out = out.replace(&f, REDACTED);
+        }
+    }
+    out
+}
+
+/// A database URL written with a wrong separator (`postgres:/u:pw@h`, `postgres:u:pw@h`,
+/// `postgres:///u:pw@h`): the userinfo's password hidden as in a well-formed one.
+fn redact_loose_urls(text: &str) -> String {
+    const SCHEMES: &[&str] = &["postgresql:", "postgres:", "mysql:", "mariadb:", "pgbouncer:"];
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let starts = SCHEMES
+            .iter()
+            .find(|s| lower[i..].starts_with(*s))
+            .filter(|_| text[..i].chars().next_back().is_none_or(|c| !c.is_ascii_alphanumeric()));
+        let Some(scheme) = starts else {
+            let c = text[i..].chars().next().unwrap_or_default();
+            out.push(c);
+            i += c.len_utf8();
+            continue;
+        };
+        let after = i + scheme.len();
+        let slashes = text[after..].chars().take_while(|c| *c == '/').count();
+        let body_start = after + slashes;
+        if slashes == 2 {
+            // Well formed: `redact_urls` reads it.
+            out.push_str(&text[i..body_start]);
+            i = body_start;
+            continue;
+        }
+        let token_end = text[body_start..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '`'))
+            .map_or(text.len(), |e| body_start + e);
+        let token = &text[body_start..token_end];
+        match (token.rfind('@'), token.find(':')) {
+            (Some(at), Some(colon)) if colon < at => {
+                out.push_str(&text[i..body_start + colon + 1]);
+                out.push_str(REDACTED);
+                out.push_str(&token[at..]);
+            }
+            _ => out.push_str(&text[i..token_end]),
+        }
+        i = token_end;
+    }
+    out
 }
 
 /// The argument parser echoes arguments (`unexpected argument 'postgres://u:pw@h/db' found`).
@@ -149,8 +301,10 @@ fn redact_urls(text: &str) -> String {
         match after[..extent].rfind('@') {
             Some(at) => {
                 let userinfo = &after[..at];
+                // `<password>` in a help text is a placeholder, not a secret.
+                let placeholder = |p: &str| p.starts_with('<') && p.ends_with('>') && !p.contains([':', '@']);
                 match userinfo.split_once(':') {
-                    Some((user, password)) if !password.is_empty() => {
+                    Some((user, password)) if !password.is_empty() && !placeholder(password) => {
                         out.push_str(user);
                         out.push(':');
                         out.push_str(REDACTED);
@@ -173,7 +327,13 @@ fn next_url_start(text: &str) -> Option<usize> {
     let mut from = 0;
     while let Some(found) = text[from..].find("://") {
         let colon = from + found;
-        let scheme_start = text[..colon]
+        // zsh's completion text escapes it: `mysql\://`.
+        let name_end = if text[..colon].ends_with('\\') {
+            colon - 1
+        } else {
+            colon
+        };
+        let scheme_start = text[..name_end]
             .char_indices()
             .rev()
             .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
@@ -182,7 +342,7 @@ fn next_url_start(text: &str) -> Option<usize> {
             .chars()
             .next_back()
             .is_some_and(|c| c.is_whitespace() || matches!(c, '\'' | '"' | '`'));
-        if scheme_start < colon && boundary {
+        if scheme_start < name_end && boundary {
             return Some(scheme_start);
         }
         from = colon + 3;
@@ -226,7 +386,8 @@ fn redact_keywords(text: &str) -> String {
 fn secret_value_at(text: &str, i: usize) -> Option<(usize, bool)> {
     let before = text[..i].chars().next_back();
     let in_query = matches!(before, Some('?' | '&'));
-    let boundary = before.is_none_or(|c| c.is_whitespace() || matches!(c, '\'' | '"' | '`' | '?' | '&' | ';'));
+    // Any character that cannot be part of a longer key: `(password=`, `[password=` too.
+    let boundary = before.is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
     if !boundary {
         return None;
     }

@@ -84,8 +84,14 @@ impl TlsMode {
             "verify-ca" => TlsMode::VerifyCa,
             "verify-full" | "verify-identity" => TlsMode::VerifyFull,
             _ => bail!(
-                "invalid sslmode '{value}': use disable, prefer, require, verify-ca or verify-full \
-                 (MySQL: DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY)"
+                "invalid sslmode {}: use disable, prefer, require, verify-ca or verify-full \
+                 (MySQL: DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY)",
+                // A value that is not one word may be more than a mode (`require password=...`).
+                if value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                    format!("'{value}'")
+                } else {
+                    "(not shown: it is not one word)".to_string()
+                }
             ),
         })
     }
@@ -181,8 +187,8 @@ impl fmt::Debug for Target {
     }
 }
 
-const URL_HELP: &str = "expected postgres://user:password@host:5432/dbname, \
-mysql://user:password@host:3306/dbname, or libpq key=value pairs such as 'host=db1 dbname=app'";
+const URL_HELP: &str = "expected postgres://user:<password>@host:5432/dbname, \
+mysql://user:<password>@host:3306/dbname, or libpq key=value pairs such as 'host=db1 dbname=app'";
 
 impl Target {
     /// Resolves the target as psql would: `--url`, else `DATABASE_URL`, else `PG*` variables;
@@ -274,6 +280,13 @@ fn parse_conninfo(text: &str) -> Result<Params> {
     ] {
         if lower.starts_with(scheme) {
             return parse_url(&text[scheme.len()..], mysql);
+        }
+    }
+    // `postgres:/u:pw@h`, `postgres:u:pw@h`: a URL with a wrong separator, not a key=value
+    // string whose first "keyword" would be echoed, password and all.
+    for scheme in ["postgresql:", "postgres:", "mysql:", "mariadb:"] {
+        if lower.starts_with(scheme) {
+            bail!("a URL must start with {scheme}// (two slashes after the colon): check the scheme separator");
         }
     }
     // Only a scheme-shaped prefix makes a URL: a key=value string may hold '://' in a value
@@ -404,8 +417,17 @@ fn parse_keywords(text: &str) -> Result<Params> {
         if chars.next() != Some('=') {
             bail!("keyword '{key}' is not followed by '='");
         }
+        let mut blank = false;
         while chars.peek().is_some_and(|c| c.is_whitespace()) {
             chars.next();
+            blank = true;
+        }
+        let rest: String = chars.clone().collect();
+        if blank && starts_with_keyword(&rest) {
+            // `host= password=pw`: libpq would take `password=pw` for the host name.
+            bail!(
+                "'{key}=' has no value: give one ({key}=value, or {key}='' for an empty one) or leave the keyword out"
+            );
         }
         let mut value = String::new();
         if chars.peek() == Some(&'\'') {
@@ -434,9 +456,10 @@ fn parse_keywords(text: &str) -> Result<Params> {
             let ends_well = rest.trim().is_empty()
                 || (rest.starts_with(char::is_whitespace) && starts_with_keyword(rest.trim_start()));
             if !ends_well {
+                // Worded without `{key}=`: the redaction would take the rest of the line for it.
                 bail!(
-                    "cannot tell where the {key}= value ends: quote it ({key}='two words', with \\' for a quote \
-                     inside) and follow it with a space and another keyword=value, or nothing"
+                    "cannot tell where the value of the {key} keyword ends: put it in single quotes ('two words', \
+                     with \\' for a quote inside) and follow it with a space and another keyword=value, or nothing"
                 );
             }
         }
@@ -462,7 +485,14 @@ fn build_target(mut params: Params, env: &dyn Fn(&str) -> Option<String>) -> Res
     let engine = engine_of(&mut params, env);
     let v = &params.values;
     if let Some(key) = v.keys().find(|k| !KNOWN_PARAMS.contains(&k.as_str())) {
-        bail!("unknown connection parameter '{key}'");
+        // A "keyword" that is not a word is a piece of something else (a URL): not echoed.
+        if key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            bail!("unknown connection parameter '{key}'");
+        }
+        bail!("an unknown connection parameter (not shown: it is not a keyword; is this a malformed URL?)");
+    }
+    if let Some(password) = v.get("password") {
+        crate::redact::remember(password);
     }
     let hosts = host_list(engine, v)?;
     let user = v

@@ -71,6 +71,15 @@ pub(crate) fn age(path: &Path, ago: &str) {
     run(Command::new("touch").args(["-d", ago]).arg(path), "touch -d");
 }
 
+/// A directory holding one custom-format dump of `src`, `app_2026-11-21.dump`, 60 hours old.
+fn stale_custom_dump(src: &ScratchPg) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("app_2026-11-21.dump");
+    pg_dump(&src.url(), "c", &file);
+    age(&file, "60 hours ago");
+    dir
+}
+
 /// `dbrunbook backups --format json` with these arguments.
 fn backups(url: &str, args: &[&str]) -> (i32, serde_json::Value) {
     let mut all = vec!["backups", "--url", url, "--format", "json"];
@@ -145,10 +154,7 @@ fn fresh_complete_dumps_of_every_format_with_working_archiving_are_ok() {
 #[test]
 fn a_dump_sixty_hours_old_is_critical_and_stale() {
     let src = pg_source("bk_stale");
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("app_2026-11-21.dump");
-    pg_dump(&src.url(), "c", &file);
-    age(&file, "60 hours ago");
+    let dir = stale_custom_dump(&src);
     let (code, report) = backups(&shared_pg_url(), &["--dir", dir_str(dir.path())]);
     assert_eq!(code, 2, "{report:#}");
     let summary = check(&report)["summary"].as_str().unwrap();
@@ -688,5 +694,91 @@ fn the_backups_check_and_restore_check_name_each_real_dump_alike() {
             None => name.to_string(),
         };
         assert_eq!(by_check, with_compression, "the backups check on {file}");
+    }
+}
+
+#[test]
+fn a_stale_backup_under_a_glob_gets_steps_on_its_directory_not_a_quoted_glob() {
+    // From #21: `--dir '/b/*.dump'` printed `ls -lt '/b/*.dump'`, a file named `*.dump`.
+    let src = pg_source("bk_glob_steps");
+    let dir = stale_custom_dump(&src);
+    let glob = format!("{}/*.dump", dir.path().display());
+    let (code, report) = backups(&shared_pg_url(), &["--dir", &glob]);
+    assert_eq!(code, 2, "{report:#}");
+    let steps = check(&report)["runbook"]["steps"].to_string();
+    let quoted_dir = format!("ls -lt -- '{}'", dir.path().display());
+    assert!(steps.contains(&quoted_dir), "{steps}");
+    assert!(!steps.contains("*.dump'"), "a glob inside quotes: {steps}");
+}
+
+#[test]
+fn proc_self_fd_is_not_read_as_backups_and_ends_in_time() {
+    // From #21: `--dir /proc/self/fd` followed descriptors into a pipe and blocked past
+    // --timeout. A pipe held open here (its write end too) would block a reading open forever.
+    let mut child = Command::new("sleep")
+        .arg("600")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let dir = format!("/proc/{}/fd", std::process::id());
+    let (code, report) = backups(&shared_pg_url(), &["--dir", &dir, "--timeout", "20s"]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(code == 2 || code == 3, "{report:#}");
+    assert!(
+        backup_findings(&report).is_empty(),
+        "descriptors counted as backups: {report:#}"
+    );
+}
+
+/// The shell line of the report's step whose command holds `marker`.
+fn step_shell(report: &serde_json::Value, marker: &str) -> Option<String> {
+    check(report)["runbook"]["steps"]
+        .as_array()?
+        .iter()
+        .filter_map(|s| s["shell"].as_str())
+        .find(|l| l.contains(marker))
+        .map(str::to_string)
+}
+
+#[test]
+fn the_manual_backup_the_runbook_asks_for_joins_its_series_and_clears_the_warning() {
+    // From #19: after the runbook's `manual_<date>.dump` the warning stayed (a second series).
+    let src = pg_source("bk_manual");
+    let dir = stale_custom_dump(&src);
+    let (code, report) = backups(&shared_pg_url(), &["--dir", dir_str(dir.path())]);
+    assert_eq!(code, 2, "{report:#}");
+    let step = step_shell(&report, "pg_dump --format").expect("a step takes a backup by hand");
+    let done = Command::new("sh")
+        .args(["-c", &step])
+        .env("DATABASE_URL", src.url())
+        .status()
+        .unwrap();
+    assert!(done.success(), "{step}");
+    let (code, report) = backups(&shared_pg_url(), &["--dir", dir_str(dir.path())]);
+    assert_eq!(code, 0, "{report:#}");
+    let found = backup_findings(&report);
+    assert_eq!(found.len(), 1, "the manual dump made a series of its own: {report:#}");
+}
+
+#[test]
+fn a_plain_dump_gets_no_pg_restore_list_step_and_an_archive_does() {
+    // From #19: `pg_restore --list` was offered for a plain SQL dump, which it cannot read.
+    for (format, name, listed) in [("p", "app_2026-11-21.sql", false), ("c", "app_2026-11-21.dump", true)] {
+        let src = pg_source(&format!("bk_list_{format}"));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(name);
+        pg_dump(&src.url(), format, &file);
+        cut(&file, 0.5);
+        let (code, report) = backups(&shared_pg_url(), &["--dir", dir_str(dir.path())]);
+        assert_eq!(code, 2, "{report:#}");
+        let step = step_shell(&report, "pg_restore --list");
+        assert_eq!(step.is_some(), listed, "{format}: {step:?}");
+        if let Some(step) = step {
+            assert!(
+                step.contains(&format!("pg_restore --list -- '{}'", file.display())),
+                "{step}"
+            );
+        }
     }
 }

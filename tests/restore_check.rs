@@ -714,3 +714,263 @@ fn plain_dump_with_a_line_without_end_is_stopped_not_read_into_memory() {
     let (_, state) = scratch_name(&report);
     assert_eq!(state, "dropped", "{report:#}");
 }
+
+/// A LOGIN CREATEDB role and nothing more, as the README recommends, with no settings left
+/// from an earlier run.
+fn createdb_only_role(name: &str) -> String {
+    psql_value(
+        &shared_pg_url(),
+        &format!(
+            "DO $$ BEGIN CREATE ROLE {name} LOGIN CREATEDB; EXCEPTION WHEN duplicate_object THEN NULL; END $$; \
+             ALTER ROLE {name} RESET ALL"
+        ),
+    );
+    shared_pg_url().replacen("postgres@", &format!("{name}@"), 1)
+}
+
+fn role_settings(name: &str) -> String {
+    psql_value(
+        &shared_pg_url(),
+        &format!(
+            "SELECT count(*) FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole WHERE r.rolname = '{name}'"
+        ),
+    )
+}
+
+fn restore_as(dump: &Path, url: &str) -> (crate::support::Run, serde_json::Value) {
+    let run = dbrunbook(&[
+        "restore-check",
+        dump.to_str().unwrap(),
+        "--scratch-url",
+        url,
+        "--format",
+        "json",
+    ]);
+    let report = run.json();
+    (run, report)
+}
+
+#[test]
+fn hostile_plain_dump_mid_line_creates_no_database_and_changes_no_role_setting() {
+    // From a probe of #21: the line guard read line starts only, so with a CREATEDB-only account
+    // both statements persisted and the report named neither.
+    let url = createdb_only_role("rc_hostile");
+    pg_drop("pwned_by_dump");
+    let dir = tmp();
+    let dump = dir.path().join("hostile.sql");
+    std::fs::write(
+        &dump,
+        "SET standard_conforming_strings = on;\nCREATE TABLE t (a int);\nSELECT 1; CREATE DATABASE pwned_by_dump;\n\
+         SELECT 2; ALTER ROLE CURRENT_USER SET search_path = pwned, public;\n-- PostgreSQL database dump complete\n",
+    )
+    .unwrap();
+    let (run, report) = restore_as(&dump, &url);
+    assert_eq!(run.code, 2, "{report:#}");
+    assert!(!pg_database_exists("pwned_by_dump"), "the dump created a database");
+    assert_eq!(role_settings("rc_hostile"), "0", "the dump changed the role's settings");
+    let summary = report["checks"][0]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("line 3: it tries to create database pwned_by_dump")
+            && summary.contains("line 4: it tries to change a role (ALTER ROLE CURRENT_USER SET search_path"),
+        "{summary}"
+    );
+    let (_, state) = scratch_name(&report);
+    assert_eq!(state, "dropped", "{report:#}");
+}
+
+#[test]
+fn hostile_dynamic_sql_changing_the_role_is_rolled_back_by_the_fence() {
+    // No statement names ALTER ROLE: the guard cannot see it, the fence before COMMIT does.
+    let url = createdb_only_role("rc_hostile_dyn");
+    let dir = tmp();
+    let dump = dir.path().join("dynamic.sql");
+    std::fs::write(
+        &dump,
+        "CREATE TABLE t (a int);\nDO $x$ BEGIN EXECUTE 'ALTER ' || 'ROLE CURRENT_USER SET work_mem = ''1234kB'''; \
+         END $x$;\n-- PostgreSQL database dump complete\n",
+    )
+    .unwrap();
+    let (run, report) = restore_as(&dump, &url);
+    assert_eq!(run.code, 2, "{report:#}");
+    assert_eq!(role_settings("rc_hostile_dyn"), "0", "the role setting persisted");
+    let summary = report["checks"][0]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("rolled back") && summary.contains("work_mem=1234kB"),
+        "{summary}"
+    );
+    let (_, state) = scratch_name(&report);
+    assert_eq!(state, "dropped", "{report:#}");
+}
+
+#[test]
+fn plain_dump_with_its_own_transactions_restores_as_one() {
+    // pg_dump writes BEGIN/COMMIT around large objects: dropped, the restore stays one
+    // transaction, and a createdb-only account restores it.
+    let url = createdb_only_role("rc_plain_tx");
+    let dir = tmp();
+    let dump = dir.path().join("tx.sql");
+    std::fs::write(
+        &dump,
+        "CREATE TABLE t (a int);\nBEGIN;\nINSERT INTO t VALUES (1), (2);\nCOMMIT;\nCOPY t (a) FROM stdin;\n3\n\\.\n\
+         -- PostgreSQL database dump complete\n",
+    )
+    .unwrap();
+    let (run, report) = restore_as(&dump, &url);
+    assert_eq!(run.code, 0, "{report:#}");
+    assert_eq!(metric(&report, "rows"), 3.0, "{report:#}");
+}
+
+#[test]
+fn hostile_mysqldump_creates_no_database_and_grants_nothing() {
+    mariadb(
+        "CREATE USER IF NOT EXISTS rc_hostile@'%'; \
+         GRANT ALL ON `dbrunbook\\_restore\\_%`.* TO rc_hostile@'%'; \
+         DROP DATABASE IF EXISTS dbrunbook_restore_pwned",
+    );
+    // No database in the URL: the account may reach only scratch databases.
+    let shared = shared_mysql_url().replacen("root@", "rc_hostile@", 1);
+    let url = shared
+        .rsplit_once('/')
+        .map(|(server, _)| server.to_string())
+        .unwrap_or(shared);
+    let dir = tmp();
+    let dump = dir.path().join("hostile.sql");
+    std::fs::write(
+        &dump,
+        "CREATE TABLE t (a int);\nSELECT 1; CREATE DATABASE dbrunbook_restore_pwned;\n\
+         SELECT 2; /*!40101 SET GLOBAL max_connections = 3 */;\n-- Dump completed\n",
+    )
+    .unwrap();
+    let before = mariadb("SELECT @@GLOBAL.max_connections");
+    let (run, report) = restore_as(&dump, &url);
+    assert_eq!(run.code, 2, "{report:#}");
+    assert_eq!(mariadb("SHOW DATABASES LIKE 'dbrunbook\\_restore\\_pwned'"), "");
+    assert_eq!(mariadb("SELECT @@GLOBAL.max_connections"), before);
+    let summary = report["checks"][0]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("create database dbrunbook_restore_pwned") && summary.contains("SET GLOBAL"),
+        "{summary}"
+    );
+    let (_, state) = scratch_name(&report);
+    assert_eq!(state, "dropped", "{report:#}");
+}
+
+#[test]
+fn a_fifo_given_as_the_backup_is_refused_at_once_with_unknown() {
+    // From #21: restore-check on a FIFO hung forever and ignored --timeout.
+    let dir = tmp();
+    let fifo = dir.path().join("backup.sql");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let run = dbrunbook(&[
+        "restore-check",
+        fifo.to_str().unwrap(),
+        "--scratch-url",
+        &shared_pg_url(),
+        "--format",
+        "json",
+        "--timeout",
+        "20s",
+    ]);
+    let report = run.json();
+    assert_eq!(run.code, 3, "{report:#}");
+    let summary = report["checks"][0]["summary"].as_str().unwrap();
+    assert!(summary.contains("not a regular file or directory (a FIFO"), "{summary}");
+}
+
+#[test]
+fn a_url_given_as_the_backup_is_printed_without_its_password() {
+    // From #21: `cannot read the backup postgres://app:PW@…` (BACKUP and --url swapped).
+    for format in ["json", "table", "nagios", "prometheus"] {
+        let run = dbrunbook(&[
+            "restore-check",
+            "postgres://app:Sentinel9PW@127.0.0.1:5432/app",
+            "--scratch-url",
+            &shared_pg_url(),
+            "--format",
+            format,
+        ]);
+        assert_eq!(run.code, 3, "{}", run.all());
+        assert!(!run.all().contains("Sentinel9PW"), "{format}: {}", run.all());
+    }
+}
+
+#[test]
+fn hostile_custom_archive_goes_through_the_guard_and_changes_no_role() {
+    // An archive is SQL too: a TOC entry edited to run two statements. pg_restore ran it as
+    // it was; now it is written out as SQL and read by the guard like a plain dump.
+    let url = createdb_only_role("rc_hostile_arch");
+    let src = ScratchPg::new("rc_hostile_arch");
+    let comment = "A".repeat(60);
+    src.sql(&format!("CREATE TABLE t (a int); COMMENT ON TABLE t IS '{comment}';"));
+    let dir = tmp();
+    let dump = dir.path().join("hostile.dump");
+    pg_dump(&src, "-Fc", &dump);
+    let original = format!("COMMENT ON TABLE public.t IS '{comment}';");
+    let hostile = "SELECT 1; ALTER ROLE CURRENT_USER SET work_mem = '2345kB';";
+    let hostile = format!("{hostile}{}", " ".repeat(original.len() - hostile.len()));
+    let bytes = std::fs::read(&dump).unwrap();
+    let at = bytes
+        .windows(original.len())
+        .position(|w| w == original.as_bytes())
+        .expect("the comment is in the archive's table of contents");
+    let mut edited = bytes.clone();
+    edited[at..at + original.len()].copy_from_slice(hostile.as_bytes());
+    std::fs::write(&dump, edited).unwrap();
+    let (run, report) = restore_as(&dump, &url);
+    assert_eq!(run.code, 2, "{report:#}");
+    assert_eq!(
+        role_settings("rc_hostile_arch"),
+        "0",
+        "the archive changed the role's settings"
+    );
+    let summary = report["checks"][0]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("it tries to change a role (ALTER ROLE CURRENT_USER"),
+        "{summary}"
+    );
+    let (_, state) = scratch_name(&report);
+    assert_eq!(state, "dropped", "{report:#}");
+}
+
+#[test]
+fn a_dump_with_a_trusted_extension_restores_under_a_createdb_only_account() {
+    // From #19: a good dump with CREATE EXTENSION was CRITICAL under the account restore-check
+    // asks for. pgcrypto is trusted (PostgreSQL 13+): a database owner may create it.
+    let url = createdb_only_role("rc_ext");
+    let src = ScratchPg::new("rc_ext");
+    src.sql(
+        "CREATE EXTENSION pgcrypto; CREATE TABLE t (a text DEFAULT gen_random_uuid()::text); \
+         INSERT INTO t DEFAULT VALUES;",
+    );
+    let dir = tmp();
+    for (format, file) in [("-Fp", "ext.sql"), ("-Fc", "ext.dump")] {
+        let dump = dir.path().join(file);
+        pg_dump(&src, format, &dump);
+        let (run, report) = restore_as(&dump, &url);
+        assert_eq!(run.code, 0, "{format}: {report:#}");
+        assert_eq!(metric(&report, "rows"), 1.0, "{report:#}");
+    }
+}
+
+#[test]
+fn an_extension_the_scratch_server_lacks_is_told_apart_from_a_broken_dump() {
+    let url = createdb_only_role("rc_noext");
+    let dir = tmp();
+    let dump = dir.path().join("noext.sql");
+    std::fs::write(
+        &dump,
+        "CREATE EXTENSION IF NOT EXISTS dbrunbook_no_such_ext WITH SCHEMA public;\nCREATE TABLE t (a int);\n\
+         -- PostgreSQL database dump complete\n",
+    )
+    .unwrap();
+    let (run, report) = restore_as(&dump, &url);
+    assert_eq!(run.code, 3, "{report:#}");
+    let summary = report["checks"][0]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("the scratch server lacks the extension dbrunbook_no_such_ext"),
+        "{summary}"
+    );
+    let (_, state) = scratch_name(&report);
+    assert_eq!(state, "dropped", "{report:#}");
+}

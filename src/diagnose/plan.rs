@@ -75,7 +75,7 @@ impl Runbooks {
             Err(problems) => problems,
         };
         for p in &problems {
-            eprintln!("dbrunbook: {p}");
+            crate::log::say(&p.to_string());
         }
         let problem = CheckResult {
             check: "runbooks".into(),

@@ -434,7 +434,7 @@ fn octal(bytes: &[u8]) -> Option<u64> {
 /// every compressed data file decoded to its end.
 pub fn verify_directory(dir: &Path, budget: &Budget) -> io::Result<Completeness> {
     let toc = dir.join("toc.dat");
-    let mut file = io::BufReader::new(std::fs::File::open(&toc)?);
+    let mut file = io::BufReader::new(super::open_regular(&toc)?);
     let entries = match read_toc(&mut file, ARCH_DIRECTORY) {
         Ok((_, e)) => e,
         Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {

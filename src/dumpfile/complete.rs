@@ -3,7 +3,6 @@
 //! whatever the file's size), an archive's data checked against its table of contents
 //! (`archive.rs`). Recognising the dump is `mod.rs`.
 
-use std::fs::File;
 use std::io::{self, BufRead, Read, Seek, SeekFrom};
 use std::path::Path;
 
@@ -84,7 +83,7 @@ fn verify_inner(path: &Path, sniffed: &Sniffed, budget: &Budget) -> io::Result<C
 /// compressed one, since only decoding to the end proves the stream is whole.
 fn tail(path: &Path, stream: &mut dyn BufRead, seekable: bool, budget: &Budget) -> io::Result<Vec<u8>> {
     if seekable {
-        let mut file = File::open(path)?;
+        let mut file = super::open_regular(path)?;
         let len = file.metadata()?.len();
         file.seek(SeekFrom::Start(len.saturating_sub(TAIL as u64)))?;
         let mut out = Vec::with_capacity(TAIL);

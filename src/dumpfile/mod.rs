@@ -127,13 +127,50 @@ impl Sniffed {
     }
 }
 
+/// Opens `path` for reading only when it is a regular file: a FIFO, socket or device (also
+/// behind a symlink such as `/proc/self/fd/N`) is refused at once. Opened non-blocking, so even
+/// a FIFO put in its place after the check cannot hold the open, then checked again on the
+/// open descriptor (fstat).
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    not_special(path)?;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(special(path));
+    }
+    Ok(file)
+}
+
+/// `path` (a symlink followed) is a regular file or a directory: anything else is refused.
+pub fn not_special(path: &Path) -> io::Result<()> {
+    let meta = std::fs::metadata(path)?;
+    if meta.is_file() || meta.is_dir() {
+        return Ok(());
+    }
+    Err(special(path))
+}
+
+fn special(path: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!(
+            "{} is not a regular file or directory (a FIFO, socket or device): only backup files and directories are \
+             read",
+            path.display()
+        ),
+    )
+}
+
 /// What the file's first bytes say (for a directory, its `toc.dat`); `None`: not a backup this
 /// tool knows.
 pub fn sniff(path: &Path) -> io::Result<Option<Sniffed>> {
     if path.is_dir() {
         return Ok(sniff_directory(path));
     }
-    let mut raw = File::open(path)?;
+    let mut raw = open_regular(path)?;
     let mut magic = [0u8; 6];
     let n = read_full(&mut raw, &mut magic)?;
     if n == 0 {
@@ -164,7 +201,7 @@ pub fn sniff(path: &Path) -> io::Result<Option<Sniffed>> {
 /// A directory is a pg_dump directory-format dump when it holds `toc.dat`.
 fn sniff_directory(path: &Path) -> Option<Sniffed> {
     let mut head = Vec::new();
-    let toc = File::open(path.join("toc.dat")).ok()?;
+    let toc = open_regular(&path.join("toc.dat")).ok()?;
     // Unreadable bytes leave the version unknown; completeness says what is wrong with them.
     let _ = toc.take(HEAD as u64).read_to_end(&mut head);
     Some(Sniffed {

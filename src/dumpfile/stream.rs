@@ -40,7 +40,7 @@ pub type Stream = Box<dyn BufRead>;
 /// The file's content, decoded; for an uncompressed file also its length, so that readers may
 /// skip data they need not decode.
 pub fn open(path: &Path, compression: Option<Compression>, budget: &Budget) -> io::Result<(Stream, Option<u64>)> {
-    let file = File::open(path)?;
+    let file = super::open_regular(path)?;
     let len = file.metadata()?.len();
     let bar = progress(len, path);
     let counted = Counted {

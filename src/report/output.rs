@@ -107,14 +107,34 @@ impl Output {
         self.renderer().fleet(fleet)
     }
 
+    /// Every format but JSON (which escapes them itself) without control or bidi characters a
+    /// renderer let through from a value: they would reorder or rewrite what a terminal, a
+    /// Prometheus label or a Nagios line shows. A coloured table keeps its own escapes.
+    fn plain(&self, text: String) -> String {
+        let keep_escapes = self.format == Format::Table && self.color;
+        let bad = |c: char| {
+            let bidi =
+                matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}');
+            let control = c.is_control() && c != '\n' && c != '\t' && !(keep_escapes && c == '\u{1b}');
+            bidi || control
+        };
+        match self.format {
+            Format::Json => text,
+            Format::Table | Format::Nagios | Format::Prometheus if text.contains(bad) => {
+                text.chars().map(|c| if bad(c) { '\u{fffd}' } else { c }).collect()
+            }
+            Format::Table | Format::Nagios | Format::Prometheus => text,
+        }
+    }
+
     /// Prints one target's report; returns its exit code.
     pub fn print(&self, report: &Report) -> u8 {
-        self.publish(&self.render(report), report.exit_code)
+        self.publish(&self.plain(self.render(report)), report.exit_code)
     }
 
     /// Prints a fleet's report; returns its exit code.
     pub fn print_fleet(&self, fleet: &FleetReport) -> u8 {
-        self.publish(&self.render_fleet(fleet), fleet.exit_code)
+        self.publish(&self.plain(self.render_fleet(fleet)), fleet.exit_code)
     }
 }
 
@@ -159,7 +179,7 @@ impl Output {
         if self.format == Format::Prometheus {
             text.push_str(&prometheus::run_marker(true, prometheus::unix_now()));
         }
-        match write_atomically(path, &text) {
+        match write_atomically(path, &crate::redact::boundary(&text)) {
             Ok(()) => exit_code,
             Err(message) => crate::log::refuse(&message),
         }
@@ -183,7 +203,7 @@ impl Output {
                 let old = std::fs::read_to_string(path).unwrap_or_default();
                 let mut text = prometheus::without_run_marker(&old);
                 text.push_str(&prometheus::run_marker(false, prometheus::unix_now()));
-                if let Err(e) = write_atomically(path, &text) {
+                if let Err(e) = write_atomically(path, &crate::redact::boundary(&text)) {
                     crate::log::refuse(&e);
                 }
             }
@@ -222,6 +242,7 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic.
 pub fn emit(text: &str) {
+    let text = crate::redact::boundary(text);
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
 }

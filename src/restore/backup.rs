@@ -36,9 +36,15 @@ impl Backup {
     }
 }
 
+/// The BACKUP argument as printed: redacted, since a URL typed there by mistake (an easy swap
+/// with --url) may hold a password.
+pub fn shown(path: &Path) -> String {
+    crate::redact::redact_text(&path.display().to_string())
+}
+
 pub fn detect(path: &Path) -> Result<Backup> {
-    std::fs::metadata(path).with_context(|| format!("cannot read the backup {}", path.display()))?;
-    let sniffed = dumpfile::sniff(path).with_context(|| format!("cannot open the backup {}", path.display()))?;
+    dumpfile::not_special(path).with_context(|| format!("cannot read the backup {}", shown(path)))?;
+    let sniffed = dumpfile::sniff(path).with_context(|| format!("cannot open the backup {}", shown(path)))?;
     let Some(Sniffed {
         format,
         compression,
@@ -48,13 +54,13 @@ pub fn detect(path: &Path) -> Result<Backup> {
         if path.is_dir() {
             bail!(
                 "{} is a directory without toc.dat: not a pg_dump directory-format dump",
-                path.display()
+                shown(path)
             );
         }
         bail!(
             "{} is not a backup restore-check knows: expected a pg_dump file or directory, or a mysqldump file: \
              no pg_dump or mysqldump header at its start",
-            path.display()
+            shown(path)
         );
     };
     let engine = match (format.engine(), compression) {
@@ -62,14 +68,14 @@ pub fn detect(path: &Path) -> Result<Backup> {
         (Some(_), _) => bail!(
             "{} is a pg_dumpall file (a whole cluster: roles and every database); restore-check restores one \
              database's dump (pg_dump)",
-            path.display()
+            shown(path)
         ),
         (None, Some(c)) => bail!(
             "{} could not decompress {}: a damaged or empty file",
             c.name(),
-            path.display()
+            shown(path)
         ),
-        (None, None) => bail!("the backup {} is empty", path.display()),
+        (None, None) => bail!("the backup {} is empty", shown(path)),
     };
     Ok(Backup {
         path: path.to_path_buf(),

@@ -16,6 +16,8 @@ pub struct Prepared {
     pub program: tool::Program,
     pub args: Vec<OsString>,
     pub env: Vec<(&'static str, String)>,
+    /// pg_restore writing an archive out as SQL for psql.
+    pub feeder: Option<tool::Feeder>,
 }
 
 pub fn command(backup: &Backup, scratch: &Target, dbname: &str) -> Result<Prepared> {
@@ -62,7 +64,12 @@ fn mysql(scratch: &Target, dbname: &str) -> Result<Prepared> {
         }
     }
     let program = tool::mysql_program()?;
-    Ok(Prepared { program, args, env })
+    Ok(Prepared {
+        program,
+        args,
+        env,
+        feeder: None,
+    })
 }
 
 /// psql for a plain dump (on stdin), pg_restore for the archive formats.
@@ -88,33 +95,47 @@ fn postgres(backup: &Backup, scratch: &Target, dbname: &str) -> Result<Prepared>
         conninfo.push(kv("sslrootcert", &ca.display().to_string()));
     }
     let conninfo = conninfo.join(" ");
-    if backup.format == DumpFormat::PgPlain {
-        for a in ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d"] {
-            args.push(a.into());
-        }
-        args.push(conninfo.into());
-        let program = tool::pg_program("psql", backup.dump_major)?;
-        return Ok(Prepared { program, args, env });
+    for a in ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d"] {
+        args.push(a.into());
     }
-    args.push("--dbname".into());
     args.push(conninfo.into());
-    // The scratch server need not have the source's roles or tablespaces, and a
-    // subscription would connect to the source's publisher.
-    for a in [
+    let program = tool::pg_program("psql", backup.dump_major)?;
+    if backup.format == DumpFormat::PgPlain {
+        return Ok(Prepared {
+            program,
+            args,
+            env,
+            feeder: None,
+        });
+    }
+    // An archive is written out as SQL by pg_restore and restored by psql like a plain dump:
+    // through the guard, in one transaction, behind the fence. The scratch server need not have
+    // the source's roles or tablespaces, and a subscription would connect to the source's
+    // publisher.
+    let mut feed: Vec<OsString> = [
         "--no-owner",
         "--no-privileges",
         "--no-tablespaces",
         "--no-subscriptions",
         "--no-publications",
-        "--exit-on-error",
-    ] {
-        args.push(a.into());
-    }
+        "--file=-",
+    ]
+    .iter()
+    .map(OsString::from)
+    .collect();
     if backup.format == DumpFormat::PgDirectory {
-        args.push(backup.path.as_os_str().to_owned());
+        feed.push(backup.path.as_os_str().to_owned());
     }
-    let program = tool::pg_program("pg_restore", backup.dump_major)?;
-    Ok(Prepared { program, args, env })
+    let feeder = tool::Feeder {
+        program: tool::pg_program("pg_restore", backup.dump_major)?,
+        args: feed,
+    };
+    Ok(Prepared {
+        program,
+        args,
+        env,
+        feeder: Some(feeder),
+    })
 }
 
 /// A libpq `key='value'` pair, the value quoted.

@@ -10,8 +10,10 @@
 
 mod backup;
 mod command;
+mod fence;
 pub mod guard;
 mod identity;
+mod lexer;
 pub mod scratch;
 pub mod tables;
 pub mod tool;
@@ -132,7 +134,23 @@ impl Run<'_> {
             return unknown(why);
         }
         crate::log::info(&format!("created the scratch database {}", created.name));
-        let mut result = self.restore_and_verify(&runtime, &inputs.backup, &inputs.scratch, &created, source.as_ref());
+        let mut result = match self.read_fence(&runtime, &inputs.scratch) {
+            Ok(fence) => {
+                let restored = self.restore_and_verify(
+                    &runtime,
+                    &inputs.backup,
+                    &inputs.scratch,
+                    &created,
+                    source.as_ref(),
+                    &fence,
+                );
+                let (mut result, tool_errors) = restored;
+                let after = self.read_fence(&runtime, &inputs.scratch);
+                fence::judge(&mut result, &fence, after, &tool_errors);
+                result
+            }
+            Err(why) => unknown(why),
+        };
         result.notes.splice(0..0, notes);
         self.clean_up(&runtime, &inputs.scratch, &created, &mut result);
         result
@@ -342,6 +360,28 @@ impl Run<'_> {
         }
     }
 
+    /// The fence snapshot (see `fence`), in a connection of its own with CLEANUP_TIME: it is
+    /// read again after a restore that used up the run's time.
+    fn read_fence(&self, runtime: &tokio::runtime::Runtime, scratch: &Target) -> Result<String, String> {
+        let until = tokio::time::Instant::from_std(Instant::now() + CLEANUP_TIME);
+        let read = runtime.block_on(async {
+            timeout_at(until, async {
+                let mut admin = Admin::connect(scratch, &self.cleanup_limits(scratch))
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?;
+                let r = admin.fence().await;
+                admin.close().await;
+                r
+            })
+            .await
+        });
+        match read {
+            Ok(Ok(text)) => Ok(text),
+            Ok(Err(e)) => Err(driver_message(&format!("{e:#}"), scratch.password.as_deref())),
+            Err(_) => Err("reading the account's role and databases did not finish in time".to_string()),
+        }
+    }
+
     /// For a connection to `target`, within what is left of the run.
     fn limits(&self, target: &Target) -> Limits {
         let left = self
@@ -371,7 +411,7 @@ fn fits(backup: &Backup, target: &Target, flag: &str) -> Result<()> {
     if target.engine != wanted {
         bail!(
             "{} is a {}, but {flag} is a {} server: give a {} URL",
-            backup.path.display(),
+            backup::shown(&backup.path),
             backup.format.name(),
             target.engine,
             wanted

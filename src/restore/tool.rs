@@ -5,7 +5,6 @@
 //! child's environment (PGPASSWORD, MYSQL_PWD), never on its command line.
 
 use std::ffi::OsString;
-use std::fs::File;
 use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
@@ -18,7 +17,7 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::backup::Backup;
-use super::guard::{DumpSyntax, Guard, Verdict};
+use super::guard::{DumpSyntax, Guard};
 use crate::dumpfile::DumpFormat;
 
 /// Where Debian's and the extra PostgreSQL majors' client programs live, one directory per major.
@@ -116,6 +115,17 @@ pub struct Job<'a> {
     pub env: Vec<(&'static str, String)>,
     pub backup: &'a Backup,
     pub deadline: Instant,
+    /// The fence snapshot for a PostgreSQL text dump (see `guard`), read before the restore.
+    pub fence: Option<String>,
+    /// For a pg_dump archive: pg_restore writing it out as SQL, which goes through the guard to
+    /// psql like a plain dump, so an archive's statements are judged and fenced alike.
+    pub feeder: Option<Feeder>,
+}
+
+/// A program whose output is the SQL the tool runs, with its arguments.
+pub struct Feeder {
+    pub program: Program,
+    pub args: Vec<OsString>,
 }
 
 /// How the restore went.
@@ -144,38 +154,69 @@ pub struct Finished {
 pub fn run(job: Job) -> Result<Finished> {
     let started = Instant::now();
     let backup = job.backup;
-    let directory = backup.format == DumpFormat::PgDirectory;
-    let mut tool = spawn(&job, directory)?;
+    let mut tool = spawn(job.program, &job.args, &job.env)?;
     let stderr = tool.stderr.take().map(|e| std::thread::spawn(move || keep_head(e)));
     let counter = Arc::new(AtomicU64::new(0));
     let stop_flag = Arc::new(AtomicBool::new(false));
-    let forwarder = match tool.stdin.take() {
-        Some(stdin) => Some(start_forwarder(backup, stdin, counter.clone(), stop_flag.clone())?),
+    let mut fed = match &job.feeder {
+        Some(f) => Some(start_feeder(f, &job.env, backup, counter.clone(), stop_flag.clone())?),
         None => None,
     };
-    let pid = tool.id();
-    let read = || {
-        if directory {
-            proc_read_bytes(pid).min(backup.size)
-        } else {
-            counter.load(Ordering::Relaxed)
+    let fence = job.fence.clone();
+    let forwarder = match (tool.stdin.take(), fed.as_mut().and_then(|f| f.stdout.take())) {
+        (Some(stdin), Some(sql)) => Some(start_forwarder(
+            Box::new(sql),
+            guard_for(DumpFormat::PgPlain, fence),
+            stdin,
+            stop_flag.clone(),
+        )),
+        (Some(stdin), None) => {
+            let source = open_backup(backup, counter.clone())?;
+            Some(start_forwarder(
+                source,
+                guard_for(backup.format, fence),
+                stdin,
+                stop_flag.clone(),
+            ))
         }
+        (None, _) => None,
+    };
+    let reader_pid = fed
+        .as_ref()
+        .filter(|_| backup.format == DumpFormat::PgDirectory)
+        .map(|f| f.child.id());
+    let read = || match reader_pid {
+        Some(pid) => proc_read_bytes(pid).min(backup.size),
+        None => counter.load(Ordering::Relaxed),
     };
     let (status, timed_out) = wait(&mut tool, &job, started, &stop_flag, read)?;
+    // Stopped (deadline, interrupt, guard): the feeder is stopped too; otherwise it has closed
+    // its output and is ending by itself.
+    let stop_feeder = status.is_none() || stop_flag.load(Ordering::Relaxed);
+    let fed = fed.map(|f| f.finish(stop_feeder));
     // The tool is gone: the pipe to it is broken, so the forwarder stops too.
     let forwarded = forwarder.and_then(|f| f.join().ok()).unwrap_or_default();
-    let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
-    let bytes_read = if directory {
-        backup.size
-    } else {
-        counter.load(Ordering::Relaxed)
+    let mut stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+    let bytes_read = match reader_pid {
+        Some(_) => backup.size,
+        None => counter.load(Ordering::Relaxed),
     };
+    let copied = fed.as_ref().and_then(|f| f.copied.as_ref());
+    let read_error = forwarded
+        .read_error
+        .or_else(|| copied.and_then(|c| c.read_error.clone()));
     let decompress_error = match backup.compression {
-        Some(c) => forwarded.read_error.map(|e| format!("{}: {e}", c.name())),
+        Some(c) => read_error.map(|e| format!("{}: {e}", c.name())),
         None => None,
     };
+    let mut fed_ok = true;
+    if let Some(f) = &fed {
+        // pg_restore's complaint (a damaged archive) comes before psql's about what it got.
+        fed_ok = f.status.is_some_and(|s| s.success());
+        stderr = format!("{}{stderr}", f.stderr);
+    }
     Ok(Finished {
-        success: !timed_out && forwarded.stopped.is_none() && status.is_some_and(|s| s.success()),
+        success: !timed_out && forwarded.stopped.is_none() && fed_ok && status.is_some_and(|s| s.success()),
         timed_out,
         interrupted: status.is_none() && !timed_out,
         exit: status.and_then(|s| s.code()),
@@ -189,51 +230,117 @@ pub fn run(job: Job) -> Result<Finished> {
     })
 }
 
-/// The restore program, in a process group of its own: Ctrl-C reaches dbrunbook, which stops
-/// the tool and cleans up. A directory-format dump is read by the tool itself, not from stdin.
-fn spawn(job: &Job, directory: bool) -> Result<Child> {
-    let mut cmd = Command::new(&job.program.path);
+/// The feeder as it runs: the process, and the thread copying the archive into it.
+struct Fed {
+    child: Child,
+    stdout: Option<std::process::ChildStdout>,
+    stderr: Option<JoinHandle<String>>,
+    copier: Option<JoinHandle<Forwarded>>,
+}
+
+/// The feeder once the tool is gone.
+struct FedDone {
+    status: Option<ExitStatus>,
+    stderr: String,
+    copied: Option<Forwarded>,
+}
+
+impl Fed {
+    /// Collects how the feeder ended, stopping it first when `stop`.
+    fn finish(mut self, stop: bool) -> FedDone {
+        if stop {
+            let _ = self.child.kill();
+        }
+        drop(self.stdout.take());
+        let status = self.child.wait().ok();
+        FedDone {
+            status,
+            stderr: self.stderr.take().and_then(|t| t.join().ok()).unwrap_or_default(),
+            copied: self.copier.take().and_then(|t| t.join().ok()),
+        }
+    }
+}
+
+/// pg_restore writing the archive out as SQL: a directory it reads itself, a file is copied
+/// into its stdin (decoded, counted) by a thread of its own.
+fn start_feeder(
+    feeder: &Feeder,
+    env: &[(&'static str, String)],
+    backup: &Backup,
+    counter: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+) -> Result<Fed> {
+    let mut child = spawn(&feeder.program, &feeder.args, env)?;
+    let stderr = child.stderr.take().map(|e| std::thread::spawn(move || keep_head(e)));
+    let copier = match (child.stdin.take(), backup.format) {
+        (Some(stdin), format) if format != DumpFormat::PgDirectory => {
+            let source = open_backup(backup, counter)?;
+            Some(start_forwarder(source, None, stdin, stop))
+        }
+        _ => None,
+    };
+    Ok(Fed {
+        stdout: child.stdout.take(),
+        child,
+        stderr,
+        copier,
+    })
+}
+
+/// A restore program (or the feeder), in a process group of its own: Ctrl-C reaches
+/// dbrunbook, which stops it and cleans up. Its stdout is kept only for a feeder.
+fn spawn(program: &Program, args: &[OsString], env: &[(&'static str, String)]) -> Result<Child> {
+    let mut cmd = Command::new(&program.path);
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    cmd.args(&job.args)
-        .stdin(if directory { Stdio::null() } else { Stdio::piped() })
-        .stdout(Stdio::null())
+    let feeder = args.iter().any(|a| a == "--file=-");
+    cmd.args(args)
+        .stdin(Stdio::piped())
+        .stdout(if feeder { Stdio::piped() } else { Stdio::null() })
         .stderr(Stdio::piped());
-    for (k, v) in &job.env {
+    for (k, v) in env {
         cmd.env(k, v);
     }
     cmd.spawn()
-        .with_context(|| format!("cannot run {}", job.program.path.display()))
+        .with_context(|| format!("cannot run {}", program.path.display()))
 }
 
-/// A thread feeding the backup to the tool's stdin: decoded by `crate::dumpfile` (the same
-/// decoders the `backups` check reads with), through the statement guard for text dumps,
-/// counting the bytes read from disk.
-fn start_forwarder(
-    backup: &Backup,
-    stdin: ChildStdin,
-    counter: Arc<AtomicU64>,
-    stop: Arc<AtomicBool>,
-) -> Result<JoinHandle<Forwarded>> {
-    let file = File::open(&backup.path).with_context(|| format!("cannot open {}", backup.path.display()))?;
+/// The backup as stored, decoded by `crate::dumpfile` (the same decoders the `backups` check
+/// reads with), counting the bytes read from disk.
+fn open_backup(backup: &Backup, counter: Arc<AtomicU64>) -> Result<Box<dyn Read + Send>> {
+    let file = crate::dumpfile::open_regular(&backup.path)
+        .with_context(|| format!("cannot open {}", super::backup::shown(&backup.path)))?;
     let counted = Counted {
         inner: file,
         count: counter,
     };
-    let source: Box<dyn Read + Send> = match backup.compression {
+    Ok(match backup.compression {
         None => Box::new(counted),
         Some(c) => crate::dumpfile::decoder(c, BufReader::with_capacity(COPY_BUFFER, counted)),
-    };
-    let guard = match backup.format {
-        DumpFormat::PgPlain => Some(Guard::new(DumpSyntax::Postgres)),
-        DumpFormat::Mysqldump | DumpFormat::MysqldumpNoComments => Some(Guard::new(DumpSyntax::Mysql)),
+    })
+}
+
+/// The statement guard for a text dump; none for an archive going to pg_restore as it is.
+fn guard_for(format: DumpFormat, fence: Option<String>) -> Option<Guard> {
+    match format {
+        DumpFormat::PgPlain => Some(Guard::new(DumpSyntax::Postgres, fence)),
+        DumpFormat::Mysqldump | DumpFormat::MysqldumpNoComments => Some(Guard::new(DumpSyntax::Mysql, None)),
         DumpFormat::PgCustom
         | DumpFormat::PgTar
         | DumpFormat::PgDirectory
         | DumpFormat::PgDumpall
         | DumpFormat::Empty
         | DumpFormat::Unreadable => None,
-    };
-    Ok(std::thread::spawn(move || forward(source, stdin, guard, &stop)))
+    }
+}
+
+/// A thread copying `source` to a program's stdin, through `guard` when there is one.
+fn start_forwarder(
+    source: Box<dyn Read + Send>,
+    guard: Option<Guard>,
+    sink: ChildStdin,
+    stop: Arc<AtomicBool>,
+) -> JoinHandle<Forwarded> {
+    std::thread::spawn(move || forward(source, sink, guard, &stop))
 }
 
 /// Polls the tool until it exits, the guard stops it, the deadline passes or the user
@@ -283,6 +390,10 @@ struct Forwarded {
     read_error: Option<String>,
 }
 
+/// Refusals named in one report, and how much of the dump is read on to find them.
+const MAX_REFUSALS: usize = 5;
+const READ_AFTER_STOP: u64 = 64 << 20;
+
 /// The longest line of a text dump the guard reads: mysqldump's extended INSERTs stay under the
 /// server's max_allowed_packet (at most 1 GiB, 16-64 MiB in practice).
 const LONGEST_LINE: u64 = 256 << 20;
@@ -320,6 +431,9 @@ fn forward(mut source: Box<dyn Read + Send>, sink: impl Write, guard: Option<Gua
     }
     let mut reader = BufReader::with_capacity(COPY_BUFFER, source);
     let mut line = Vec::with_capacity(64 * 1024);
+    let mut passed = Vec::with_capacity(64 * 1024);
+    let mut refusals: Vec<String> = Vec::new();
+    let mut read_after_stop = 0u64;
     let mut read_error = None;
     loop {
         line.clear();
@@ -331,41 +445,44 @@ fn forward(mut source: Box<dyn Read + Send>, sink: impl Write, guard: Option<Gua
                 read_error = Some(e.to_string());
                 break;
             }
-            Ok(n) if n as u64 > LONGEST_LINE => {
-                stop.store(true, Ordering::Relaxed);
-                return Forwarded {
-                    stopped: Some(format!(
-                        "a line longer than {} MiB: not a dump this tool reads line by line",
+            Ok(n) if n as u64 > LONGEST_LINE || guard.pending() as u64 > LONGEST_LINE => {
+                if refusals.is_empty() {
+                    stop.store(true, Ordering::Relaxed);
+                    refusals.push(format!(
+                        "a line longer than {} MiB, or a statement: not a dump this tool reads",
                         LONGEST_LINE >> 20
-                    )),
-                    skipped: guard.skipped,
-                    complete: Some(guard.complete),
-                    read_error: None,
-                };
+                    ));
+                }
+                break;
             }
-            Ok(_) => {}
-        }
-        match guard.check(&line) {
-            Verdict::Pass => {
-                if sink.write_all(&line).is_err() {
-                    break;
+            Ok(n) => {
+                if !refusals.is_empty() {
+                    read_after_stop += n as u64;
                 }
             }
-            Verdict::Skip => {}
-            Verdict::Stop(why) => {
-                stop.store(true, Ordering::Relaxed);
-                return Forwarded {
-                    stopped: Some(why),
-                    skipped: guard.skipped,
-                    complete: Some(guard.complete),
-                    read_error: None,
-                };
-            }
         }
+        passed.clear();
+        let stopped = guard.read_line(&line, &mut passed);
+        if let Some(why) = stopped {
+            // The restore ends at the first refusal; the next few are read on (not sent) so
+            // the report names what else the dump tried.
+            stop.store(true, Ordering::Relaxed);
+            refusals.push(why);
+        }
+        if refusals.is_empty() {
+            if sink.write_all(&passed).is_err() {
+                break;
+            }
+        } else if refusals.len() >= MAX_REFUSALS || read_after_stop > READ_AFTER_STOP {
+            break;
+        }
+    }
+    if refusals.is_empty() {
+        let _ = sink.write_all(&guard.epilogue());
     }
     let _ = sink.flush();
     Forwarded {
-        stopped: None,
+        stopped: (!refusals.is_empty()).then(|| refusals.join("; ")),
         skipped: guard.skipped,
         complete: Some(guard.complete),
         read_error,

@@ -54,24 +54,31 @@ impl Run<'_> {
         scratch: &Target,
         created: &Created,
         source: Option<&Source>,
-    ) -> CheckResult {
-        let mut restored = match self.restore(backup, scratch, created) {
+        fence: &str,
+    ) -> (CheckResult, String) {
+        let mut restored = match self.restore(backup, scratch, created, fence) {
             Ok(r) => r,
-            Err(why) => return unknown(why),
+            Err(why) => return (unknown(why), String::new()),
         };
+        let tool_errors = restored.finished.stderr.clone();
         if let Some(ended) = self.ended_badly(backup, scratch, &mut restored) {
-            return ended;
+            return (ended, tool_errors);
         }
         let copy = match self.count_copy(runtime, scratch, created, restored.finished.elapsed) {
             Ok(tables) => tables,
-            Err(why) => return restored.unknown(why),
+            Err(why) => return (restored.unknown(why), tool_errors),
         };
-        self.compared(restored, copy, source)
+        (self.compared(restored, copy, source), tool_errors)
     }
 
     /// Runs the restore tool on the backup into the scratch database.
-    fn restore(&self, backup: &Backup, scratch: &Target, created: &Created) -> Result<Restored, String> {
-        let Prepared { program, args, env } = command(backup, scratch, &created.name).map_err(|e| format!("{e:#}"))?;
+    fn restore(&self, backup: &Backup, scratch: &Target, created: &Created, fence: &str) -> Result<Restored, String> {
+        let Prepared {
+            program,
+            args,
+            env,
+            feeder,
+        } = command(backup, scratch, &created.name).map_err(|e| format!("{e:#}"))?;
         let tool_name = format!(
             "{}{}",
             program
@@ -92,6 +99,8 @@ impl Run<'_> {
             env,
             backup,
             deadline: self.deadline,
+            fence: Some(fence.to_string()),
+            feeder,
         })
         .map_err(|e| format!("{e:#}"))?;
         let secs = finished.elapsed.as_secs_f64();
@@ -146,8 +155,13 @@ impl Run<'_> {
             )));
         }
         if let Some(why) = &f.stopped {
-            return Some(r.unknown(format!(
-                "{why}; restore-check restores one database's dump into a scratch database"
+            let committed = match backup.engine {
+                Engine::Mysql => "what came before it ran in the scratch database only",
+                Engine::Postgres | Engine::Pgbouncer => "nothing of it was committed",
+            };
+            return Some(r.failed(format!(
+                "the dump was refused, its restore stopped ({committed}): {why}; restore-check restores one \
+                 database's dump into a scratch database and nothing else"
             )));
         }
         let password = scratch.password.as_deref();
@@ -199,6 +213,15 @@ impl Run<'_> {
             .cloned()
             .unwrap_or_else(|| format!("exit code {}", r.finished.exit.unwrap_or(-1)));
         let (what, elapsed) = (r.what.clone(), format_duration(r.finished.elapsed));
+        if let Some(extension) = missing_extension(&r.finished.stderr) {
+            // The scratch server's lack, not the dump's fault: a server with the extension
+            // installed may restore it fine, so the dump is neither good nor bad yet.
+            return r.unknown(format!(
+                "the scratch server lacks the extension {extension} that the dump creates: install it there (its \
+                 package, e.g. postgresql-contrib or the extension's own) and run again; the restore of {what} \
+                 stopped after {elapsed}, which says nothing yet about the dump itself"
+            ));
+        }
         r.failed(format!("the restore of {what} failed after {elapsed}: {first}"))
     }
 
@@ -402,4 +425,23 @@ fn cut_short(backup: &Backup, r: &mut Restored) -> Option<CheckResult> {
         "the dump ends early: {what} has no closing '{trailer}' line, so the restore ran without error but is \
          incomplete"
     )))
+}
+
+/// The extension a restore could not create because the server does not have it installed:
+/// PostgreSQL's `extension "x" is not available` (15+) or, before, `could not open extension
+/// control file ".../x.control"`.
+fn missing_extension(errors: &str) -> Option<String> {
+    for line in errors.lines() {
+        if let Some(rest) = line.split("extension \"").nth(1)
+            && line.contains("is not available")
+        {
+            return rest.split('"').next().map(|n| crate::text::sanitize(n, true));
+        }
+        if let Some(rest) = line.split("could not open extension control file \"").nth(1) {
+            let path = rest.split('"').next().unwrap_or_default();
+            let file = path.rsplit('/').next().unwrap_or_default();
+            return Some(crate::text::sanitize(file.trim_end_matches(".control"), true));
+        }
+    }
+    None
 }

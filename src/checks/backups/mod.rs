@@ -101,6 +101,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         "dir",
         "series",
         "file",
+        "archive",
         "age",
         "max_age",
         "size",
@@ -309,6 +310,9 @@ fn judge_local(v: &mut Verdict, t: &Thresholds, limit: usize, local: Option<&Res
 /// number of series.
 fn judge_dir(v: &mut Verdict, t: &Thresholds, limit: usize, s: &dumps::Scanned) -> (Duration, usize) {
     let dir = crate::text::sanitize(&s.dir, true);
+    // The runbooks' shell steps get the directory alone: `--dir '/b/*.dump'` quoted whole
+    // would be a file named `*.dump`, not a glob.
+    let directory = crate::text::sanitize(&dumps::split(&s.dir).0.display().to_string(), true);
     if s.ignored > 0 {
         v.notes.push(format!(
             "{dir}: {} file(s) are not backups this tool recognises and were left out",
@@ -316,7 +320,7 @@ fn judge_dir(v: &mut Verdict, t: &Thresholds, limit: usize, s: &dumps::Scanned) 
         ));
     }
     if s.series.is_empty() {
-        v.value("dir", &dir);
+        v.value("dir", &directory);
         v.value("max_age", t.shown(MAX_AGE_CRITICAL));
         v.problem(Status::Critical, "no_backups", format!("no backups in {dir}"));
         return (Duration::ZERO, 0);
@@ -324,7 +328,7 @@ fn judge_dir(v: &mut Verdict, t: &Thresholds, limit: usize, s: &dumps::Scanned) 
     let mut worst_age = Duration::ZERO;
     let mut problems = 0;
     for (shown, series) in s.series.iter().enumerate() {
-        let (age, verdict) = judge_series(v, t, &dir, series, shown < limit);
+        let (age, verdict) = judge_series(v, t, &directory, series, shown < limit);
         worst_age = worst_age.max(age);
         if verdict != Status::Ok {
             problems += 1;
@@ -345,6 +349,9 @@ struct Newest<'a> {
     dir: &'a str,
     name: String,
     file: String,
+    /// The file again when it is a pg_dump archive (custom, tar, directory): what
+    /// `pg_restore --list` reads. None for a plain SQL dump, so that step shows no command.
+    archive: Option<String>,
     format: String,
     age: Duration,
     size: u64,
@@ -356,6 +363,9 @@ impl Newest<'_> {
         v.value("dir", self.dir);
         v.value("series", &self.name);
         v.value("file", &self.file);
+        if let Some(archive) = &self.archive {
+            v.value("archive", archive);
+        }
         v.value("age", human_duration(self.age));
         v.value("size", self.size);
         v.value("format", &self.format);
@@ -385,6 +395,13 @@ fn judge_series(
         dir,
         name: crate::text::sanitize(&series.key, true),
         file: crate::text::sanitize(&backup.path.display().to_string(), true),
+        archive: matches!(
+            backup.sniffed.format,
+            crate::dumpfile::DumpFormat::PgCustom
+                | crate::dumpfile::DumpFormat::PgTar
+                | crate::dumpfile::DumpFormat::PgDirectory
+        )
+        .then(|| crate::text::sanitize(&backup.path.display().to_string(), true)),
         format: backup.sniffed.described(),
         age: age_of(backup.modified),
         size: backup.size,
