@@ -240,7 +240,8 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
     })
 }
 
-/// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic.
+/// Writes to stdout, through the one redaction step; a closed pipe (`| head`) is not an error
+/// worth a panic.
 pub fn emit(text: &str) {
     let text = crate::redact::boundary(text);
     let mut out = std::io::stdout().lock();
