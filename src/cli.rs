@@ -368,8 +368,8 @@ pub struct ServeArgs {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The connection URL, as --url takes it: `dbrunbook diagnose postgres://...`.
-    #[arg(value_name = "URL", conflicts_with_all = ["url", "all", "tag"])]
-    pub target: Option<String>,
+    #[arg(id = "typed_url", value_name = "URL", conflicts_with_all = ["url", "all", "tag", "target"])]
+    pub typed_url: Option<String>,
 
     /// Rows of detail per list; the counts stay exact.
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = limit_parser())]
@@ -499,7 +499,7 @@ pub struct CheckCommand {
     /// `--brief`, `--full`, or as the screen allows.
     pub view: View,
     /// The URL typed without `--url`.
-    pub target: Option<String>,
+    pub typed_url: Option<String>,
 }
 
 /// A check's subcommand: one flag per threshold, with the spec's help and default.
@@ -524,7 +524,7 @@ fn check_command(spec: &'static CheckSpec) -> clap::Command {
         });
     }
     cmd.arg(
-        Arg::new("target")
+        Arg::new("typed_url")
             .value_name("URL")
             .conflicts_with("url")
             .help("The connection URL, as --url takes it: `dbrunbook SUBCOMMAND postgres://...`."),
@@ -591,7 +591,7 @@ impl FromArgMatches for Command {
                 options,
                 watch: sub.get_one::<Duration>("watch").copied(),
                 view: view_of(sub.get_flag("brief"), sub.get_flag("full")),
-                target: sub.get_one::<String>("target").cloned(),
+                typed_url: sub.get_one::<String>("typed_url").cloned(),
             }));
         }
         Builtin::from_arg_matches(matches).map(Command::Builtin)

@@ -38,8 +38,8 @@ pub fn main() -> ExitCode {
     crate::log::set_level(cli.global.verbose);
     // A URL typed where it is most natural, after the subcommand, is the --url it means.
     let typed_url = match &cli.command {
-        Command::Builtin(Builtin::Diagnose(args)) => args.target.clone(),
-        Command::Check(one) => one.target.clone(),
+        Command::Builtin(Builtin::Diagnose(args)) => args.typed_url.clone(),
+        Command::Check(one) => one.typed_url.clone(),
         _ => None,
     };
     if typed_url.is_some() {
