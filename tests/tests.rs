@@ -16,6 +16,7 @@ mod locks_mysql;
 mod locks_postgres;
 mod migrations;
 mod migrations_dirs;
+mod migrations_failed;
 mod migrations_golden;
 mod outputs;
 mod pg_versions;

@@ -54,6 +54,14 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "migration-changed.yaml",
         include_str!("../../runbooks/migration-changed.yaml"),
     ),
+    (
+        "migration-half-applied.yaml",
+        include_str!("../../runbooks/migration-half-applied.yaml"),
+    ),
+    (
+        "migration-conflict.yaml",
+        include_str!("../../runbooks/migration-conflict.yaml"),
+    ),
     ("backup-stale.yaml", include_str!("../../runbooks/backup-stale.yaml")),
     (
         "backup-incomplete.yaml",

@@ -58,7 +58,10 @@ impl Drop for App {
 #[test]
 fn the_application_libraries_are_installed() {
     let out = Command::new(app_python())
-        .args(["-c", "import sqlalchemy, psycopg2, pymysql, alembic; print(sqlalchemy.__version__)"])
+        .args([
+            "-c",
+            "import sqlalchemy, psycopg2, pymysql, alembic; print(sqlalchemy.__version__)",
+        ])
         .output()
         .expect("running the venv's python");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

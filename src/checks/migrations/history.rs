@@ -166,11 +166,14 @@ pub(super) fn read_dir(t: &Table, dir: &Path, window: usize) -> Result<Compariso
     let rows = t
         .entries
         .iter()
-        .filter(|e| e.applied || f == Framework::GolangMigrate)
+        // A broken row (sqlx's or Flyway's success = false, recorded on MySQL where the failed
+        // DDL cannot be rolled back) is the dirty migration, counted once: not also pending.
+        .filter(|e| e.applied || e.broken || f == Framework::GolangMigrate)
         .map(|e| Row {
             revision: e.revision.as_str(),
             kind: e.kind.as_deref(),
-            checksum: e.checksum.as_deref(),
+            // A failed file is expected to be fixed before the retry: no checksum to hold it to.
+            checksum: e.checksum.as_deref().filter(|_| !e.broken),
         })
         .collect();
     let applied = Applied {

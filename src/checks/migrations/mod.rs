@@ -10,6 +10,7 @@ mod behind;
 mod detect;
 mod dirs;
 mod frameworks;
+mod half_applied;
 mod history;
 mod queries;
 mod verdict;
@@ -107,8 +108,12 @@ pub const SPEC: CheckSpec = CheckSpec {
         "dir",
         "changed",
         "first_changed",
+        "failed_file",
+        "leftovers",
+        "conflicts",
+        "leftover_check",
     ],
-    item_placeholders: &[],
+    item_placeholders: &["object_kind", "object_table", "object_name", "object_undo"],
     conditions: &[
         "dirty",
         "lock_stuck",
@@ -117,6 +122,9 @@ pub const SPEC: CheckSpec = CheckSpec {
         "unknown_revision",
         "mismatch",
         "checksum_mismatch",
+        "half_applied",
+        "objects_checked",
+        "conflict",
         "no_table",
         "alembic",
         "flyway",
@@ -125,6 +133,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         "sqlx",
         "prisma",
         "knex",
+        "django",
         "other_framework",
     ],
 };
@@ -152,10 +161,15 @@ impl Check for Migrations {
             return Vec::new();
         };
         let window = window(ctx);
-        found
+        let mut out: Vec<Query> = found
             .iter()
             .flat_map(|f| queries::queries(f, ctx.engine(), window))
-            .collect()
+            .collect();
+        // Last, so the tables' queries keep their places: only where `--dir` is compared.
+        if found.len() == 1 {
+            out.extend(half_applied::query(ctx));
+        }
+        out
     }
 
     fn outcome(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
@@ -175,7 +189,11 @@ impl Check for Migrations {
             (Some(dir), [t]) if t.error.is_none() => Some(read_dir(t, Path::new(dir), window)),
             _ => None,
         };
-        Ok(verdict::judge(ctx, &tables, code))
+        let exist = match tables.as_slice() {
+            [_] => half_applied::existing(results, next),
+            _ => None,
+        };
+        Ok(verdict::judge(ctx, &tables, code, exist.as_deref()))
     }
 }
 

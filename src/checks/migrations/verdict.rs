@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use super::behind::{Verdict, compare_code};
 use super::detect::Listed;
+use super::dirs::objects::Object;
 use super::dirs::{self, Comparison};
 use super::frameworks::{Framework, descriptor};
+use super::half_applied;
 use super::history::{Lock, Table};
 use super::{LOCK_CRITICAL, LOCK_WARNING};
 use crate::checks::{Context, Facts, Outcome};
@@ -34,7 +36,12 @@ fn worst(issues: &[Issue]) -> Option<Issue> {
     })
 }
 
-pub(super) fn judge(ctx: &Context, tables: &[Table], code: Option<Result<Comparison>>) -> Outcome {
+pub(super) fn judge(
+    ctx: &Context,
+    tables: &[Table],
+    code: Option<Result<Comparison>>,
+    exist: Option<&[Object]>,
+) -> Outcome {
     if tables.is_empty() {
         return no_table(ctx);
     }
@@ -63,7 +70,7 @@ pub(super) fn judge(ctx: &Context, tables: &[Table], code: Option<Result<Compari
             Unit::Count,
         ),
     );
-    against_the_deploy(ctx, &mut v, tables, lead, code);
+    against_the_deploy(ctx, &mut v, tables, lead, code, exist);
     finish(ctx, v, tables)
 }
 
@@ -257,6 +264,7 @@ fn lead_facts(facts: &mut Facts, lead: &Table) {
         Framework::Sqlx => "sqlx",
         Framework::Prisma => "prisma",
         Framework::Knex => "knex",
+        Framework::Django => "django",
         _ => "other_framework",
     });
     facts.set("schema", &lead.found.table.schema);
@@ -280,6 +288,7 @@ fn against_the_deploy(
     tables: &[Table],
     lead: &Table,
     code: Option<Result<Comparison>>,
+    exist: Option<&[Object]>,
 ) {
     let comparing = ctx.option("expect").is_some() || ctx.option("dir").is_some();
     if comparing && tables.len() > 1 {
@@ -305,7 +314,30 @@ fn against_the_deploy(
         v.facts.set("expected", expected);
         let current = lead.current();
         let matches = current.len() == 1 && dirs::same_revision(lead.found.framework, &current[0], expected);
-        if !matches {
+        // A revision the directory defines and the database has not reached is the database
+        // behind, not a revision the deploy does not know: the behind (or half-applied)
+        // runbook, never the one that ends in `stamp`.
+        let ahead_in_code = match &code {
+            Some(Ok(c)) => c
+                .pending
+                .iter()
+                .any(|p| dirs::same_revision(lead.found.framework, &p.revision, expected)),
+            _ => false,
+        };
+        if !matches && ahead_in_code {
+            v.parts.insert(
+                0,
+                format!(
+                    "database at {}, deploy expects {expected}, which the directory defines and is pending",
+                    v.facts.values["current"]
+                ),
+            );
+            v.issues.push(Issue {
+                status: Status::Critical,
+                condition: "behind",
+                table: 0,
+            });
+        } else if !matches {
             v.parts.insert(
                 0,
                 format!("database at {}, deploy expects {expected}", v.facts.values["current"]),
@@ -318,7 +350,12 @@ fn against_the_deploy(
         }
     }
     match code {
-        Some(Ok(c)) => compare_code(ctx, &c, v),
+        Some(Ok(c)) => {
+            compare_code(ctx, &c, v);
+            if let Some(exist) = exist {
+                half_applied::judge(ctx, &c, exist, v);
+            }
+        }
         Some(Err(e)) => {
             v.notes.push(format!("{e:#}"));
             v.issues.push(Issue {

@@ -193,6 +193,7 @@ pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
         pending,
         unknown,
         changed: Vec::new(),
+        conflicts: Vec::new(),
         notes,
     })
 }

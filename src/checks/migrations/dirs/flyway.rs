@@ -141,6 +141,7 @@ pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
         pending,
         unknown,
         changed,
+        conflicts: Vec::new(),
         notes,
     })
 }

@@ -10,6 +10,7 @@ mod flyway;
 mod folders;
 mod golang_migrate;
 mod names;
+pub mod objects;
 mod versioned;
 
 use std::path::{Path, PathBuf};
@@ -56,6 +57,8 @@ pub struct Comparison {
     pub unknown: Vec<String>,
     /// Applied migrations whose file no longer has the checksum recorded when it ran.
     pub changed: Vec<Changed>,
+    /// Django apps with more than one leaf migration: `app: leaf, leaf`.
+    pub conflicts: Vec<String>,
     pub notes: Vec<String>,
 }
 

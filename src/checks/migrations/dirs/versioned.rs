@@ -132,6 +132,7 @@ pub fn compare(mut code: Vec<File>, applied: &Applied, rules: &Rules, mut notes:
         pending,
         unknown,
         changed,
+        conflicts: Vec::new(),
         notes,
     })
 }
