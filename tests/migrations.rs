@@ -514,3 +514,21 @@ fn a_hundred_thousand_row_history_stays_fast() {
     );
     assert!(run.stdout.contains("applied=100000"), "{}", run.stdout);
 }
+
+#[test]
+fn liquibase_expect_takes_the_changeset_id_id_author_or_the_full_form() {
+    let db = ScratchPg::new("mig_lb_expect");
+    db.sql(LIQUIBASE_PG).sql(
+        "INSERT INTO databasechangelog (id, author, filename, dateexecuted, orderexecuted, exectype, md5sum) VALUES
+           ('1', 'dev', 'changelog.sql', now(), 1, 'EXECUTED', '9:aaa'),
+           ('2', 'dev', 'changelog.sql', now(), 2, 'EXECUTED', '9:bbb')",
+    );
+    for expect in ["2", "2::dev", "changelog.sql::2::dev"] {
+        let (r, code) = migrations(&db.url(), &["--expect", expect]);
+        assert_eq!(code, 0, "--expect {expect}: {r:#}");
+    }
+    for expect in ["1", "2::ann", "other.sql::2::dev"] {
+        let (r, code) = migrations(&db.url(), &["--expect", expect]);
+        assert_eq!(code, 2, "--expect {expect}: {r:#}");
+    }
+}

@@ -18,6 +18,7 @@ mod migrations;
 mod migrations_dirs;
 mod migrations_failed;
 mod migrations_golden;
+mod migrations_locks;
 mod outputs;
 mod pg_versions;
 mod pgbouncer;

@@ -74,6 +74,8 @@ pub struct LockTable {
     /// Seconds since the lock was taken, per engine; `NULL` when the tool records no time.
     pub age_postgres: &'static str,
     pub age_mysql: &'static str,
+    /// The holder column names a host (`hostname (address)`): its sessions are looked up.
+    pub holder_host: bool,
 }
 
 const NEVER: &str = "1 = 0";
@@ -147,6 +149,7 @@ pub static FRAMEWORKS: &[Descriptor] = &[
             granted: "lockgranted",
             age_postgres: "CAST(EXTRACT(EPOCH FROM (LOCALTIMESTAMP - CAST(lockgranted AS timestamp))) AS float8)",
             age_mysql: "TIMESTAMPDIFF(SECOND, lockgranted, NOW())",
+            holder_host: true,
         }),
         revision: "CONCAT(filename, '::', id, '::', author)",
         description: "NULL",
@@ -352,6 +355,7 @@ pub static FRAMEWORKS: &[Descriptor] = &[
             granted: "NULL",
             age_postgres: "CAST(NULL AS float8)",
             age_mysql: "NULL",
+            holder_host: false,
         }),
         revision: "name",
         description: "CONCAT('batch ', batch)",

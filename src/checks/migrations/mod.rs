@@ -12,6 +12,7 @@ mod dirs;
 mod frameworks;
 mod half_applied;
 mod history;
+mod lock_holder;
 mod queries;
 mod verdict;
 
@@ -76,7 +77,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         CheckOption {
             key: "expect",
             value_name: "REVISION",
-            help: "The revision the deploy expects: CRITICAL when the database is elsewhere",
+            help: "The revision the deploy expects: CRITICAL when the database is elsewhere. Liquibase: the changeset id (`2`), `id::author` or `file::id::author` of the last changeset",
             repeatable: false,
         },
         CheckOption {
@@ -181,7 +182,7 @@ impl Check for Migrations {
         let mut tables = Vec::new();
         let mut next = 1;
         for f in found {
-            let n = if f.lock.is_some() { 3 } else { 2 };
+            let n = queries::count(&f);
             tables.push(read_table(f, results, next, window));
             next += n;
         }

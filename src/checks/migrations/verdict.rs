@@ -11,6 +11,7 @@ use super::dirs::{self, Comparison};
 use super::frameworks::{Framework, descriptor};
 use super::half_applied;
 use super::history::{Lock, Table};
+use super::lock_holder;
 use super::{LOCK_CRITICAL, LOCK_WARNING};
 use crate::checks::{Context, Facts, Outcome};
 use crate::report::{Finding, Metric, Status, Unit};
@@ -206,13 +207,17 @@ fn broken(v: &mut Verdict, i: usize, table: &Table) -> String {
 /// The framework's migration lock, held: graded by its age; the summary's words for it.
 fn held_lock(ctx: &Context, v: &mut Verdict, i: usize, lock: &Lock, lock_table: &Listed) -> String {
     let t = ctx.thresholds;
+    // A LOCKGRANTED ahead of the server's clock was written in a zone ahead of the server's.
+    let future = lock.age_seconds.filter(|s| *s < -FUTURE_SLACK);
     let held = lock
         .age_seconds
+        .filter(|_| future.is_none())
         .map(|s| human_duration(Duration::from_secs_f64(s.max(0.0).round())));
-    let status = match lock.age_seconds {
-        Some(s) => crate::checks::grade(s, t.seconds(LOCK_WARNING), t.seconds(LOCK_CRITICAL)),
-        None => Status::Warning,
+    let graded = match lock.age_seconds {
+        Some(s) if future.is_none() => crate::checks::grade(s, t.seconds(LOCK_WARNING), t.seconds(LOCK_CRITICAL)),
+        _ => Status::Warning,
     };
+    let status = lock_status(ctx, v, lock, lock_table, graded, future);
     v.findings.push(
         Finding::new("lock")
             .with("table", lock_table.table.as_str())
@@ -226,7 +231,7 @@ fn held_lock(ctx: &Context, v: &mut Verdict, i: usize, lock: &Lock, lock_table: 
         .map(|b| format!(" by {b}"))
         .unwrap_or_default();
     let since = held.as_deref().map(|h| format!(" for {h}")).unwrap_or_default();
-    if status == Status::Ok {
+    if status == Status::Ok && lock.sessions.is_none() {
         v.notes.push(format!(
             "{} is held{since}: a migration is probably running now",
             lock_table.shown()
@@ -250,6 +255,65 @@ fn held_lock(ctx: &Context, v: &mut Verdict, i: usize, lock: &Lock, lock_table: 
         );
     }
     format!("lock {} held{by}{since}", lock_table.table)
+}
+
+/// Seconds a LOCKGRANTED may lie ahead of the server's clock before it counts as written in
+/// another zone (clocks a little apart are not a zone).
+const FUTURE_SLACK: f64 = 120.0;
+
+/// The lock's status from its age (`graded`) and its holder: a holder connected and working is
+/// a migration running (OK, never stuck); connected and idle is at most WARNING; gone is at
+/// least WARNING, CRITICAL by age only when the age can be believed.
+fn lock_status(
+    ctx: &Context,
+    v: &mut Verdict,
+    lock: &Lock,
+    lock_table: &Listed,
+    graded: Status,
+    future: Option<f64>,
+) -> Status {
+    let name = lock_table.shown();
+    let by = lock.locked_by.as_deref().unwrap_or("(not recorded)");
+    if let Some(ahead) = future {
+        v.notes.push(format!(
+            "{name}: LOCKGRANTED is {} ahead of the server's clock: written by a client in a time zone ahead of the server's, so how long it has been held cannot be read from it",
+            human_duration(Duration::from_secs_f64((-ahead).round()))
+        ));
+    }
+    if lock.sessions.is_none() {
+        return graded;
+    }
+    match lock_holder::holder(lock, ctx.engine()) {
+        lock_holder::Holder::Connected { sessions, working } if working > 0 => {
+            v.notes.push(format!(
+                "{name} is held by {by}, connected now from that host ({sessions} session(s), {working} working): a migration is running; leave the lock to it"
+            ));
+            Status::Ok
+        }
+        lock_holder::Holder::Connected { sessions, .. } => {
+            v.notes.push(format!(
+                "{name} is held by {by}, connected from that host ({sessions} idle session(s)): the migration may be paused or hung, not gone"
+            ));
+            graded.min(Status::Warning)
+        }
+        lock_holder::Holder::Gone => {
+            v.notes.push(format!(
+                "{name} is held by {by}, and no session from that host is connected: the deploy that took it is gone and left it behind"
+            ));
+            if future.is_some() {
+                Status::Warning
+            } else {
+                graded.max(Status::Warning)
+            }
+        }
+        lock_holder::Holder::Unknown(why) => {
+            v.notes.push(format!(
+                "{name}: whether its holder is still connected is not known ({why}); {}",
+                lock_holder::ASSUMPTION
+            ));
+            graded
+        }
+    }
 }
 
 /// The lead table's placeholders, and its framework as a condition: runbook steps that name

@@ -121,6 +121,14 @@ pub fn same_revision(f: Framework, a: &str, b: &str) -> bool {
             (Ok(x), Ok(y)) => x == y,
             _ => a == b,
         },
+        // The database's `file::id::author` against what the deploy names: the changeset id
+        // (how people name it), `id::author`, or the full form.
+        Framework::Liquibase => {
+            let mut parts = a.rsplitn(3, "::");
+            let (author, id) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            let b = b.trim();
+            b == a || b == id || b == format!("{id}::{author}")
+        }
         _ => a == b,
     }
 }
