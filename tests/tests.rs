@@ -19,6 +19,7 @@ mod migrations_dirs;
 mod migrations_failed;
 mod migrations_golden;
 mod migrations_locks;
+mod migrations_tools;
 mod outputs;
 mod pg_versions;
 mod pgbouncer;

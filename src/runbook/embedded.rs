@@ -62,6 +62,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "migration-conflict.yaml",
         include_str!("../../runbooks/migration-conflict.yaml"),
     ),
+    (
+        "migration-unread-history.yaml",
+        include_str!("../../runbooks/migration-unread-history.yaml"),
+    ),
     ("backup-stale.yaml", include_str!("../../runbooks/backup-stale.yaml")),
     (
         "backup-incomplete.yaml",

@@ -11,6 +11,12 @@
 //! `internal/dialect/dialectquery/postgres.go`, Knex `lib/migrations/migrate/table-creator.js`,
 //! TypeORM `MigrationExecutor.createMigrationsTableIfNotExist`, Atlas `cmd/atlas/internal/migrate/ent`
 //! (`revision` schema).
+//! db-migrate `db-migrate-base/index.js` (createMigrationsTable: id, name, run_on), node-pg-migrate
+//! `src/runner.ts` (ensureMigrationsTable: id, name, run_on in `pgmigrations`; its lock is an
+//! advisory lock, not a table), sequelize-cli through umzug's `SequelizeStorage` (`SequelizeMeta`,
+//! one `name` column), yoyo `yoyo/internalmigrations/v2.py` (`_yoyo_migration`: migration_hash,
+//! migration_id, applied_at_utc; `_yoyo_log` beside it) and `yoyo/backends/base.py`
+//! (`yoyo_lock`: locked, ctime written in UTC, pid; the row exists only while the lock is held).
 //! Prisma's `_prisma_migrations` from the schema engine's `create_migrations_table` (its
 //! PostgreSQL and MySQL flavours: TIMESTAMPTZ or DATETIME(3) times, the same columns).
 
@@ -31,6 +37,10 @@ pub enum Framework {
     Knex,
     TypeOrm,
     Atlas,
+    DbMigrate,
+    NodePgMigrate,
+    Sequelize,
+    Yoyo,
 }
 
 /// How to read one tool's history table. Expressions are SQL over that table's own columns,
@@ -416,7 +426,90 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         checksum: "NULL",
         checksum_bytes: false,
     },
+    named_history(
+        Framework::DbMigrate,
+        "db-migrate",
+        "migrations",
+        &["id", "name", "run_on"],
+        "name",
+        "run_on",
+        "id",
+        None,
+    ),
+    named_history(
+        Framework::NodePgMigrate,
+        "node-pg-migrate",
+        "pgmigrations",
+        &["id", "name", "run_on"],
+        "name",
+        "run_on",
+        "id",
+        None,
+    ),
+    named_history(
+        Framework::Sequelize,
+        "sequelize",
+        "SequelizeMeta",
+        &["name"],
+        "name",
+        "NULL",
+        // No id and no time: file names start with their timestamp, so name order is run order.
+        "name",
+        None,
+    ),
+    named_history(
+        Framework::Yoyo,
+        "yoyo",
+        "_yoyo_migration",
+        &["migration_hash", "migration_id", "applied_at_utc"],
+        "migration_id",
+        "applied_at_utc",
+        "applied_at_utc",
+        Some(LockTable {
+            table: "yoyo_lock",
+            columns: &["locked", "ctime", "pid"],
+            locked: "locked",
+            locked_by: "CONCAT('pid ', pid)",
+            granted: "ctime",
+            // yoyo writes ctime in UTC, whatever the client's zone.
+            age_postgres: "CAST(EXTRACT(EPOCH FROM ((now() AT TIME ZONE 'UTC') - ctime)) AS float8)",
+            age_mysql: "TIMESTAMPDIFF(SECOND, ctime, UTC_TIMESTAMP())",
+            holder_host: false,
+        }),
+    ),
 ];
+
+/// The four tools whose tables hold a name and a time only (db-migrate, node-pg-migrate,
+/// sequelize-cli, yoyo): nothing is ever recorded as broken, no checksum is kept.
+const fn named_history(
+    framework: Framework,
+    name: &'static str,
+    table: &'static str,
+    columns: &'static [&'static str],
+    revision: &'static str,
+    applied_at: &'static str,
+    order: &'static str,
+    lock: Option<LockTable>,
+) -> Descriptor {
+    Descriptor {
+        framework,
+        name,
+        table,
+        columns,
+        lock,
+        revision,
+        description: "NULL",
+        applied_at,
+        kind: "NULL",
+        order,
+        applied: "1 = 1",
+        broken: NEVER,
+        detail: "NULL",
+        what_broken_means: "",
+        checksum: "NULL",
+        checksum_bytes: false,
+    }
+}
 
 pub fn descriptor(f: Framework) -> &'static Descriptor {
     FRAMEWORKS
@@ -431,6 +524,9 @@ pub fn by_name(name: &str) -> Option<Framework> {
         "migrate" | "golang" => "golang-migrate",
         "activerecord" | "active-record" => "rails",
         "sqlx-cli" => "sqlx",
+        "sequelize-cli" | "sequelizemeta" => "sequelize",
+        "yoyo-migrations" => "yoyo",
+        "dbmigrate" => "db-migrate",
         w => w,
     };
     FRAMEWORKS.iter().find(|d| d.name == wanted).map(|d| d.framework)

@@ -14,6 +14,7 @@ mod half_applied;
 mod history;
 mod lock_holder;
 mod queries;
+mod unknown;
 mod verdict;
 
 use std::path::Path;
@@ -56,7 +57,7 @@ pub const SPEC: CheckSpec = CheckSpec {
     name: "migrations",
     about: "Migration revision: which tool's history tables the database has (Alembic, Flyway, \
             Liquibase, golang-migrate, Rails, dbmate, Ecto, Django, sqlx, Diesel, Prisma, goose, \
-            Knex, TypeORM, Atlas), the revision the schema is at, half-applied migrations, stuck \
+            Knex, TypeORM, Atlas, db-migrate, node-pg-migrate, sequelize-cli, yoyo), the revision the schema is at, half-applied migrations, stuck \
             migration locks, and with --expect or --dir whether that is where the deploy expects \
             it and whether applied files changed since.",
     engines: &[Engine::Postgres, Engine::Mysql],
@@ -65,7 +66,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         CheckOption {
             key: "framework",
             value_name: "NAME",
-            help: "Read only this tool's table: alembic, flyway, liquibase, golang-migrate, rails, dbmate, ecto, django, sqlx, diesel, prisma, goose, knex, typeorm, atlas",
+            help: "Read only this tool's table: alembic, flyway, liquibase, golang-migrate, rails, dbmate, ecto, django, sqlx, diesel, prisma, goose, knex, typeorm, atlas, db-migrate, node-pg-migrate, sequelize, yoyo",
             repeatable: false,
         },
         CheckOption {
@@ -113,6 +114,8 @@ pub const SPEC: CheckSpec = CheckSpec {
         "leftovers",
         "conflicts",
         "leftover_check",
+        "unread_schema",
+        "unread_table",
     ],
     item_placeholders: &["object_kind", "object_table", "object_name", "object_undo"],
     conditions: &[
@@ -123,6 +126,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         "unknown_revision",
         "mismatch",
         "checksum_mismatch",
+        "unread_history",
         "half_applied",
         "objects_checked",
         "conflict",
@@ -158,7 +162,7 @@ impl Check for Migrations {
     }
 
     fn follow_up(&self, ctx: &Context, results: &Results) -> Vec<Query> {
-        let Ok(found) = found(ctx, results) else {
+        let Ok((listed, found)) = found(ctx, results) else {
             return Vec::new();
         };
         let window = window(ctx);
@@ -166,6 +170,7 @@ impl Check for Migrations {
             .iter()
             .flat_map(|f| queries::queries(f, ctx.engine(), window))
             .collect();
+        out.extend(unknown::queries(&unknown::unread(&listed, &found), ctx.engine()));
         // Last, so the tables' queries keep their places: only where `--dir` is compared.
         if found.len() == 1 {
             out.extend(half_applied::query(ctx));
@@ -174,10 +179,11 @@ impl Check for Migrations {
     }
 
     fn outcome(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
-        let found = match found(ctx, results) {
+        let (listed, found) = match found(ctx, results) {
             Ok(found) => found,
             Err(e) => return Ok(Outcome::unknown(format!("{e:#}"))),
         };
+        let unread_tables = unknown::unread(&listed, &found);
         let window = window(ctx);
         let mut tables = Vec::new();
         let mut next = 1;
@@ -186,6 +192,12 @@ impl Check for Migrations {
             tables.push(read_table(f, results, next, window));
             next += n;
         }
+        let unread = unknown::Unread {
+            at: next,
+            results,
+            tables: unread_tables,
+        };
+        next += unread.tables.len();
         let code = match (ctx.option("dir"), tables.as_slice()) {
             (Some(dir), [t]) if t.error.is_none() => Some(read_dir(t, Path::new(dir), window)),
             _ => None,
@@ -194,7 +206,7 @@ impl Check for Migrations {
             [_] => half_applied::existing(results, next),
             _ => None,
         };
-        Ok(verdict::judge(ctx, &tables, code, exist.as_deref()))
+        Ok(verdict::judge(ctx, &tables, &unread, code, exist.as_deref()))
     }
 }
 
@@ -219,7 +231,7 @@ fn wanted<'a>(ctx: &'a Context) -> Result<Wanted<'a>> {
     Ok(Wanted { framework, table })
 }
 
-fn found(ctx: &Context, results: &Results) -> Result<Vec<Found>> {
+fn found(ctx: &Context, results: &Results) -> Result<(Vec<Listed>, Vec<Found>)> {
     let wanted = wanted(ctx)?;
     let listed: Vec<Listed> = results
         .rows(0)?
@@ -232,7 +244,8 @@ fn found(ctx: &Context, results: &Results) -> Result<Vec<Found>> {
             })
         })
         .collect::<Result<_>>()?;
-    Ok(detect::recognise(&listed, &wanted))
+    let found = detect::recognise(&listed, &wanted);
+    Ok((listed, found))
 }
 
 fn window(ctx: &Context) -> usize {

@@ -12,6 +12,7 @@ use super::frameworks::{Framework, descriptor};
 use super::half_applied;
 use super::history::{Lock, Table};
 use super::lock_holder;
+use super::unknown::{self, Unread};
 use super::{LOCK_CRITICAL, LOCK_WARNING};
 use crate::checks::{Context, Facts, Outcome};
 use crate::report::{Finding, Metric, Status, Unit};
@@ -40,10 +41,11 @@ fn worst(issues: &[Issue]) -> Option<Issue> {
 pub(super) fn judge(
     ctx: &Context,
     tables: &[Table],
+    unread: &Unread,
     code: Option<Result<Comparison>>,
     exist: Option<&[Object]>,
 ) -> Outcome {
-    if tables.is_empty() {
+    if tables.is_empty() && unread.tables.is_empty() {
         return no_table(ctx);
     }
     let mut v = Verdict::default();
@@ -51,6 +53,23 @@ pub(super) fn judge(
         if let Some(part) = judge_table(ctx, &mut v, i, table) {
             v.parts.push(part);
         }
+    }
+    unknown::judge(unread, tables.is_empty(), &mut v);
+    if tables.is_empty() {
+        let asked = ["framework", "expect", "dir"].iter().any(|o| ctx.option(o).is_some());
+        if asked {
+            v.notes.push(
+                "--framework, --expect and --dir need a history table of a tool dbrunbook reads; none is here".into(),
+            );
+            v.issues.push(Issue {
+                status: Status::Unknown,
+                condition: "",
+                table: 0,
+            });
+        }
+        v.facts.flag("no_table");
+        v.metrics.push(Metric::new("tables", 0.0, Unit::Count));
+        return finish(ctx, v, tables);
     }
     // The table that speaks for the runbook: the one with the worst issue, else the first.
     let lead = &tables[worst(&v.issues).map(|i| i.table).unwrap_or(0)];

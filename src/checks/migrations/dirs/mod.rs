@@ -10,6 +10,7 @@ mod flyway;
 mod folders;
 mod golang_migrate;
 mod names;
+mod node_py;
 pub mod objects;
 mod versioned;
 
@@ -100,6 +101,10 @@ pub fn compare(f: Framework, dir: &Path, applied: &Applied) -> Result<Comparison
         Framework::Diesel => folders::diesel(dir, applied),
         Framework::Prisma => folders::prisma(dir, applied),
         Framework::Django => django::compare(dir, applied),
+        Framework::DbMigrate => node_py::db_migrate(dir, applied),
+        Framework::NodePgMigrate => node_py::node_pg_migrate(dir, applied),
+        Framework::Sequelize => node_py::sequelize(dir, applied),
+        Framework::Yoyo => node_py::yoyo(dir, applied),
         Framework::Liquibase => bail!("reading a migrations directory is not supported for this framework"),
     }
 }
@@ -121,6 +126,8 @@ pub fn same_revision(f: Framework, a: &str, b: &str) -> bool {
             (Ok(x), Ok(y)) => x == y,
             _ => a == b,
         },
+        // db-migrate records `<scope>/<name>`; the deploy names the file.
+        Framework::DbMigrate => a.rsplit('/').next() == b.rsplit('/').next(),
         // The database's `file::id::author` against what the deploy names: the changeset id
         // (how people name it), `id::author`, or the full form.
         Framework::Liquibase => {
