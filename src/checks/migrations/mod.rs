@@ -17,6 +17,7 @@ mod queries;
 mod unknown;
 mod verdict;
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use anyhow::{Result, anyhow};
@@ -154,9 +155,11 @@ impl Check for Migrations {
     }
 
     fn queries(&self, ctx: &Context) -> Vec<Query> {
-        let sql = match ctx.engine() {
-            Engine::Mysql => include_str!("../sql/mysql/migration_tables.sql"),
-            Engine::Postgres | Engine::Pgbouncer => include_str!("../sql/postgres/migration_tables.sql"),
+        let sql: Cow<'static, str> = match ctx.engine() {
+            Engine::Mysql => Cow::Owned(detect::mysql_listing(ctx.option("table"))),
+            Engine::Postgres | Engine::Pgbouncer => {
+                Cow::Borrowed(include_str!("../sql/postgres/migration_tables.sql"))
+            }
         };
         vec![Query::new("listing candidate migration tables", sql)]
     }
@@ -233,17 +236,20 @@ fn wanted<'a>(ctx: &'a Context) -> Result<Wanted<'a>> {
 
 fn found(ctx: &Context, results: &Results) -> Result<(Vec<Listed>, Vec<Found>)> {
     let wanted = wanted(ctx)?;
-    let listed: Vec<Listed> = results
-        .rows(0)?
-        .iter()
-        .map(|r| {
-            Ok(Listed {
-                schema: r.text(0)?,
-                table: r.text(1)?,
-                columns: r.text(2)?.split(',').map(str::to_string).collect(),
+    let listed: Vec<Listed> = match ctx.engine() {
+        Engine::Mysql => detect::grouped(results.rows(0)?)?,
+        Engine::Postgres | Engine::Pgbouncer => results
+            .rows(0)?
+            .iter()
+            .map(|r| {
+                Ok(Listed {
+                    schema: r.text(0)?,
+                    table: r.text(1)?,
+                    columns: r.text(2)?.split(',').map(str::to_string).collect(),
+                })
             })
-        })
-        .collect::<Result<_>>()?;
+            .collect::<Result<_>>()?,
+    };
     let found = detect::recognise(&listed, &wanted);
     Ok((listed, found))
 }
