@@ -331,7 +331,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --framework 'Read only this tool''s table: alembic, flyway, liquibase, golang-migrate, rails, dbmate, ecto, django, sqlx, diesel, prisma, goose, knex, typeorm, atlas, db-migrate, node-pg-migrate, sequelize, yoyo'
             cand --table 'The history table''s name (or schema.table) when it was renamed; with --framework'
             cand --expect 'The revision the deploy expects: CRITICAL when the database is elsewhere. Liquibase: the changeset id (`2`), `id::author` or `file::id::author` of the last changeset'
-            cand --dir 'The deploy''s migrations directory (every tool but Liquibase), parsed, never run: pending and unknown revisions, and files changed after they ran (Flyway, sqlx, Prisma checksums)'
+            cand --dir 'The deploy''s migrations directory, parsed, never run: pending and unknown revisions, and files changed after they ran (Flyway, sqlx, Prisma checksums); on MySQL/MariaDB, the objects a pending migration creates that exist already (half-applied). Liquibase: formatted-SQL changelogs only, checksums not compared'
             cand --limit 'Rows of detail per list; the counts stay exact.'
             cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'
             cand --url 'Connection URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'

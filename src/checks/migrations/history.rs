@@ -187,13 +187,6 @@ impl Table {
 
 pub(super) fn read_dir(t: &Table, dir: &Path, window: usize) -> Result<Comparison> {
     let f = t.found.framework;
-    if !dirs::supported(f) {
-        return Err(anyhow!(
-            "--dir is not read for {}: its changelogs hold many changesets per file, chosen by \
-             contexts and labels at run time; use --expect, or `liquibase status` from the release",
-            t.name()
-        ));
-    }
     let rows = t
         .entries
         .iter()

@@ -9,6 +9,7 @@ mod django;
 mod flyway;
 mod folders;
 mod golang_migrate;
+mod liquibase;
 mod names;
 mod node_py;
 pub mod objects;
@@ -74,14 +75,6 @@ pub struct Changed {
     pub computed: String,
 }
 
-/// The frameworks whose directories the check reads. Liquibase is not among them: its
-/// changelogs (XML, YAML, JSON or SQL, nested through includes) hold many changesets per file,
-/// identified by `id::author::path` and filtered by contexts and labels at run time, so no
-/// rule on file names can say what is pending; `liquibase status` needs the changelog parsed.
-pub fn supported(f: Framework) -> bool {
-    !matches!(f, Framework::Liquibase)
-}
-
 pub fn compare(f: Framework, dir: &Path, applied: &Applied) -> Result<Comparison> {
     if !dir.is_dir() {
         bail!("--dir {}: not a directory", dir.display());
@@ -105,7 +98,7 @@ pub fn compare(f: Framework, dir: &Path, applied: &Applied) -> Result<Comparison
         Framework::NodePgMigrate => node_py::node_pg_migrate(dir, applied),
         Framework::Sequelize => node_py::sequelize(dir, applied),
         Framework::Yoyo => node_py::yoyo(dir, applied),
-        Framework::Liquibase => bail!("reading a migrations directory is not supported for this framework"),
+        Framework::Liquibase => liquibase::compare(dir, applied),
     }
 }
 
