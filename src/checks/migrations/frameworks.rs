@@ -426,46 +426,32 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         checksum: "NULL",
         checksum_bytes: false,
     },
-    named_history(
-        Framework::DbMigrate,
-        "db-migrate",
-        "migrations",
-        &["id", "name", "run_on"],
-        "name",
-        "run_on",
-        "id",
-        None,
-    ),
-    named_history(
-        Framework::NodePgMigrate,
-        "node-pg-migrate",
-        "pgmigrations",
-        &["id", "name", "run_on"],
-        "name",
-        "run_on",
-        "id",
-        None,
-    ),
-    named_history(
-        Framework::Sequelize,
-        "sequelize",
-        "SequelizeMeta",
-        &["name"],
-        "name",
-        "NULL",
+    DB_MIGRATE,
+    Descriptor {
+        framework: Framework::NodePgMigrate,
+        name: "node-pg-migrate",
+        table: "pgmigrations",
+        ..DB_MIGRATE
+    },
+    Descriptor {
+        framework: Framework::Sequelize,
+        name: "sequelize",
+        table: "SequelizeMeta",
+        columns: &["name"],
+        applied_at: "NULL",
         // No id and no time: file names start with their timestamp, so name order is run order.
-        "name",
-        None,
-    ),
-    named_history(
-        Framework::Yoyo,
-        "yoyo",
-        "_yoyo_migration",
-        &["migration_hash", "migration_id", "applied_at_utc"],
-        "migration_id",
-        "applied_at_utc",
-        "applied_at_utc",
-        Some(LockTable {
+        order: "name",
+        ..DB_MIGRATE
+    },
+    Descriptor {
+        framework: Framework::Yoyo,
+        name: "yoyo",
+        table: "_yoyo_migration",
+        columns: &["migration_hash", "migration_id", "applied_at_utc"],
+        revision: "migration_id",
+        applied_at: "applied_at_utc",
+        order: "applied_at_utc",
+        lock: Some(LockTable {
             table: "yoyo_lock",
             columns: &["locked", "ctime", "pid"],
             locked: "locked",
@@ -476,40 +462,30 @@ pub static FRAMEWORKS: &[Descriptor] = &[
             age_mysql: "TIMESTAMPDIFF(SECOND, ctime, UTC_TIMESTAMP())",
             holder_host: false,
         }),
-    ),
+        ..DB_MIGRATE
+    },
 ];
 
-/// The four tools whose tables hold a name and a time only (db-migrate, node-pg-migrate,
-/// sequelize-cli, yoyo): nothing is ever recorded as broken, no checksum is kept.
-const fn named_history(
-    framework: Framework,
-    name: &'static str,
-    table: &'static str,
-    columns: &'static [&'static str],
-    revision: &'static str,
-    applied_at: &'static str,
-    order: &'static str,
-    lock: Option<LockTable>,
-) -> Descriptor {
-    Descriptor {
-        framework,
-        name,
-        table,
-        columns,
-        lock,
-        revision,
-        description: "NULL",
-        applied_at,
-        kind: "NULL",
-        order,
-        applied: "1 = 1",
-        broken: NEVER,
-        detail: "NULL",
-        what_broken_means: "",
-        checksum: "NULL",
-        checksum_bytes: false,
-    }
-}
+/// db-migrate's history: a name and a time, nothing ever recorded as broken, no checksum.
+/// node-pg-migrate, sequelize-cli and yoyo keep the same kind and are written as changes to it.
+const DB_MIGRATE: Descriptor = Descriptor {
+    framework: Framework::DbMigrate,
+    name: "db-migrate",
+    table: "migrations",
+    columns: &["id", "name", "run_on"],
+    lock: None,
+    revision: "name",
+    description: "NULL",
+    applied_at: "run_on",
+    kind: "NULL",
+    order: "id",
+    applied: "1 = 1",
+    broken: NEVER,
+    detail: "NULL",
+    what_broken_means: "",
+    checksum: "NULL",
+    checksum_bytes: false,
+};
 
 pub fn descriptor(f: Framework) -> &'static Descriptor {
     FRAMEWORKS

@@ -129,7 +129,7 @@ pub(super) fn judge(ctx: &Context, c: &Comparison, exist: &[Object], v: &mut Ver
     };
     for (p, there) in &mut hit {
         // Indexes, then columns, then tables: the order they can be removed in.
-        there.sort_by(|a, b| b.kind.cmp(&a.kind));
+        there.sort_by_key(|o| std::cmp::Reverse(o.kind));
         for o in there.iter() {
             v.findings.push(
                 Finding::new("half_applied")

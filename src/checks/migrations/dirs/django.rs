@@ -139,16 +139,7 @@ pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
         if code.is_empty() {
             continue;
         }
-        // Only a graph every file declares can be judged (`makemigrations` always writes
-        // `dependencies`; a file without it is not one Django generated).
-        let leaves = if graph.iter().all(|n| n.depends.is_some()) {
-            leaves(&graph)
-        } else {
-            Vec::new()
-        };
-        if leaves.len() > 1 {
-            all.conflicts.push(format!("{app}: {}", leaves.join(", ")));
-        }
+        all.conflicts.extend(conflict(app, &graph));
         let rows: Vec<Row> = names
             .iter()
             .map(|n| Row {
@@ -194,6 +185,17 @@ struct Node {
 
 fn same_app(pairs: Vec<(String, String)>, app: &str) -> Vec<String> {
     pairs.into_iter().filter(|(a, _)| a == app).map(|(_, n)| n).collect()
+}
+
+/// `app: leaf, leaf` when the app has more than one leaf. Only a graph every file declares can
+/// be judged (`makemigrations` always writes `dependencies`; a file without it is not one
+/// Django generated).
+fn conflict(app: &str, graph: &[Node]) -> Option<String> {
+    if !graph.iter().all(|n| n.depends.is_some()) {
+        return None;
+    }
+    let leaves = leaves(graph);
+    (leaves.len() > 1).then(|| format!("{app}: {}", leaves.join(", ")))
 }
 
 /// The app's leaf nodes: migrations no other migration of the app depends on. Django's

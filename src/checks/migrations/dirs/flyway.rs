@@ -141,8 +141,8 @@ pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
         pending,
         unknown,
         changed,
-        conflicts: Vec::new(),
         notes,
+        ..Comparison::default()
     })
 }
 

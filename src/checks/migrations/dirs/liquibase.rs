@@ -128,9 +128,8 @@ pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
         )],
         pending,
         unknown,
-        changed: Vec::new(),
-        conflicts: Vec::new(),
         notes,
+        ..Comparison::default()
     })
 }
 

@@ -31,84 +31,55 @@ fn last_segment(r: &str) -> Option<Version> {
     Some(Version::text(r.rsplit('/').next().unwrap_or(r)))
 }
 
-pub fn db_migrate(dir: &Path, applied: &Applied) -> Result<Comparison> {
+fn as_written(r: &str) -> Option<Version> {
+    Some(Version::text(r))
+}
+
+/// The directory's `migrations/` (or PATH itself), one migration per file `parse` accepts,
+/// compared by name.
+fn by_name(
+    dir: &Path,
+    what: &str,
+    version: fn(&str) -> Option<Version>,
+    parse: impl Fn(&str) -> Option<(Version, String)>,
+    applied: &Applied,
+) -> Result<Comparison> {
     let dir = locate(dir, &["migrations"]);
     let rules = Rules {
-        version: last_segment,
+        version,
         checksum: None,
     };
+    read(&dir, false, what, parse, false, applied, &rules)
+}
+
+pub fn db_migrate(dir: &Path, applied: &Applied) -> Result<Comparison> {
     let parse = |n: &str| without_extension(n, &[".js", ".ts", ".coffee"]).map(|s| (Version::text(s), format!("/{s}")));
-    read(
-        &dir,
-        false,
-        "db-migrate migrations (*.js)",
-        parse,
-        false,
-        applied,
-        &rules,
-    )
+    by_name(dir, "db-migrate migrations (*.js)", last_segment, parse, applied)
 }
 
 pub fn node_pg_migrate(dir: &Path, applied: &Applied) -> Result<Comparison> {
-    let dir = locate(dir, &["migrations"]);
-    let rules = Rules {
-        version: |r| Some(Version::text(r)),
-        checksum: None,
-    };
     let parse = |n: &str| {
         without_extension(n, &[".js", ".cjs", ".mjs", ".ts", ".sql"]).map(|s| (Version::text(s), s.to_string()))
     };
-    read(
-        &dir,
-        false,
-        "node-pg-migrate migrations (<timestamp>_<name>.js|ts|sql)",
-        parse,
-        false,
-        applied,
-        &rules,
-    )
+    let what = "node-pg-migrate migrations (<timestamp>_<name>.js|ts|sql)";
+    by_name(dir, what, as_written, parse, applied)
 }
 
 pub fn sequelize(dir: &Path, applied: &Applied) -> Result<Comparison> {
-    let dir = locate(dir, &["migrations"]);
-    let rules = Rules {
-        version: |r| Some(Version::text(r)),
-        checksum: None,
-    };
     let parse =
         |n: &str| without_extension(n, &[".js", ".cjs", ".mjs", ".ts"]).map(|_| (Version::text(n), n.to_string()));
-    read(
-        &dir,
-        false,
-        "sequelize-cli migrations (<timestamp>-<name>.js)",
-        parse,
-        false,
-        applied,
-        &rules,
-    )
+    let what = "sequelize-cli migrations (<timestamp>-<name>.js)";
+    by_name(dir, what, as_written, parse, applied)
 }
 
 pub fn yoyo(dir: &Path, applied: &Applied) -> Result<Comparison> {
-    let dir = locate(dir, &["migrations"]);
-    let rules = Rules {
-        version: |r| Some(Version::text(r)),
-        checksum: None,
-    };
     let parse = |n: &str| {
         if n.ends_with(".rollback.sql") || n.starts_with("post-apply") {
             return None;
         }
         without_extension(n, &[".py", ".sql"]).map(|s| (Version::text(s), s.to_string()))
     };
-    read(
-        &dir,
-        false,
-        "yoyo migrations (*.py, *.sql)",
-        parse,
-        false,
-        applied,
-        &rules,
-    )
+    by_name(dir, "yoyo migrations (*.py, *.sql)", as_written, parse, applied)
 }
 
 #[cfg(test)]

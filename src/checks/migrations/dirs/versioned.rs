@@ -132,8 +132,8 @@ pub fn compare(mut code: Vec<File>, applied: &Applied, rules: &Rules, mut notes:
         pending,
         unknown,
         changed,
-        conflicts: Vec::new(),
         notes,
+        ..Comparison::default()
     })
 }
 
