@@ -103,3 +103,85 @@ fn liquibase_lock_of_a_killed_holder_is_left_behind_in_any_client_zone() {
         }
     }
 }
+
+const LIQUIBASE_MYSQL: &str = "CREATE DATABASE app; USE app;
+  CREATE TABLE DATABASECHANGELOG (ID VARCHAR(255) NOT NULL, AUTHOR VARCHAR(255) NOT NULL,
+    FILENAME VARCHAR(255) NOT NULL, DATEEXECUTED datetime NOT NULL, ORDEREXECUTED INT NOT NULL,
+    EXECTYPE VARCHAR(10) NOT NULL, MD5SUM VARCHAR(35) NULL, DESCRIPTION VARCHAR(255) NULL, COMMENTS VARCHAR(255) NULL,
+    TAG VARCHAR(255) NULL, LIQUIBASE VARCHAR(20) NULL, CONTEXTS VARCHAR(255) NULL, LABELS VARCHAR(255) NULL,
+    DEPLOYMENT_ID VARCHAR(10) NULL);
+  CREATE TABLE DATABASECHANGELOGLOCK (ID INT NOT NULL, `LOCKED` BIT(1) NOT NULL, LOCKGRANTED datetime NULL,
+    LOCKEDBY VARCHAR(255) NULL, CONSTRAINT PK_DATABASECHANGELOGLOCK PRIMARY KEY (ID));
+  INSERT INTO DATABASECHANGELOGLOCK VALUES (1, b'0', NULL, NULL)";
+
+/// MariaDB: the process list shows a connected holder (idle between changesets: `Sleep`) and
+/// no longer shows a killed one. The server runs in UTC; the clients' offsets as CONVERT_TZ takes
+/// them.
+#[test]
+fn liquibase_lock_on_mariadb_connected_is_never_critical_and_killed_is_left_behind() {
+    let maria = ThrowawayMaria::start(50);
+    let root = maria.url("root");
+    let mut setup = Held::new();
+    setup.mysql(&root, 1, LIQUIBASE_MYSQL);
+    drop(setup);
+    let app = format!("{}app", root.trim_end_matches(|c| c != '/'));
+    let take = |offset: &str, ago: &str| {
+        let mut h = Held::new();
+        h.mysql(
+            &app,
+            1,
+            &format!(
+                "UPDATE DATABASECHANGELOGLOCK SET `LOCKED` = b'1', LOCKEDBY = 'deploy-1 (127.0.0.1)',
+                   LOCKGRANTED = CONVERT_TZ(NOW() - INTERVAL {ago}, '+00:00', '{offset}') WHERE ID = 1"
+            ),
+        );
+    };
+    let check = || {
+        let run = dbrunbook(&["migrations", "--url", &app, "--format", "json"]);
+        (run.json(), run.code)
+    };
+    let mut holder = Held::new();
+    holder.mysql(&app, 1, "SELECT 1");
+    for offset in ["+00:00", "-05:00", "+09:00"] {
+        take(offset, "2 SECOND");
+        let (r, code) = check();
+        assert!(code <= 1, "{offset}: {r:#}");
+        assert!(
+            r["checks"][0]["notes"].to_string().contains("connected"),
+            "{offset}: {r:#}"
+        );
+    }
+    drop(holder);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    for (offset, status) in [("+00:00", 2), ("-05:00", 2), ("+09:00", 1)] {
+        take(offset, "2 HOUR");
+        // The killed holder's session leaves the process list within moments; bounded wait.
+        let (r, code) = loop {
+            let (r, code) = check();
+            if r["checks"][0]["notes"]
+                .to_string()
+                .contains("no session from that host")
+            {
+                break (r, code);
+            }
+            if std::time::Instant::now() >= deadline {
+                let list = std::process::Command::new("mariadb")
+                    .args(["--no-defaults", "--protocol=tcp", "-h", "127.0.0.1", "-u", "root"])
+                    .arg(format!("-P{}", maria.port))
+                    .args([
+                        "-e",
+                        "SELECT ID, USER, HOST, COMMAND, TIME, INFO FROM information_schema.PROCESSLIST",
+                    ])
+                    .output()
+                    .unwrap();
+                panic!("{offset}: {}\n{r:#}", String::from_utf8_lossy(&list.stdout));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        };
+        assert_eq!(code, status, "{offset}: {r:#}");
+        assert_eq!(
+            r["checks"][0]["runbook"]["id"], "migration-lock-stuck",
+            "{offset}: {r:#}"
+        );
+    }
+}

@@ -42,7 +42,7 @@ pub(super) fn holder(lock: &Lock, engine: Engine) -> Holder {
     };
     let (host, addr) = parse_locked_by(locked_by);
     let is_holder = |s: &Session| {
-        let same = |a: Option<&str>, b: Option<&str>| matches!((a, b), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b));
+        let same = |a: Option<&str>, b: Option<&str>| matches!((a, b), (Some(a), Some(b)) if same_host(a, b));
         same(s.addr.as_deref(), addr) || same(s.hostname.as_deref(), host) || same(s.addr.as_deref(), host)
     };
     let theirs: Vec<&Session> = sessions.iter().filter(|s| is_holder(s)).collect();
@@ -68,6 +68,17 @@ pub(super) fn holder(lock: &Lock, engine: Engine) -> Holder {
     Holder::Gone
 }
 
+/// Two ways of naming the client's host: the same text, the loopback under any of its names
+/// (MySQL with name resolution shows `localhost` for 127.0.0.1), or the same first label of a
+/// name (`deploy-1` and `deploy-1.example.internal`).
+fn same_host(a: &str, b: &str) -> bool {
+    const LOOPBACK: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
+    let loopback = |h: &str| LOOPBACK.iter().any(|l| l.eq_ignore_ascii_case(h));
+    let is_name = |h: &str| h.contains(|c: char| c.is_ascii_alphabetic()) && !h.contains(':');
+    let label = |h: &str| h.split('.').next().unwrap_or(h).to_ascii_lowercase();
+    a.eq_ignore_ascii_case(b) || (loopback(a) && loopback(b)) || (is_name(a) && is_name(b) && label(a) == label(b))
+}
+
 /// What the age assumes, for the notes.
 pub(super) const ASSUMPTION: &str = "the age assumes the client that took the lock writes LOCKGRANTED in the \
      server's time zone (Liquibase writes the JVM's local time; a client in another zone shifts it by whole hours)";
@@ -87,5 +98,13 @@ mod tests {
             (Some("ci"), Some("fe80::1%eth0"))
         );
         assert_eq!(parse_locked_by("ci-runner"), (Some("ci-runner"), None));
+    }
+
+    #[test]
+    fn hosts_match_across_their_names() {
+        assert!(same_host("localhost", "127.0.0.1"));
+        assert!(same_host("deploy-1", "DEPLOY-1.example.internal"));
+        assert!(!same_host("10.0.0.5", "10.0.0.6"));
+        assert!(!same_host("deploy-1", "deploy-2"));
     }
 }
