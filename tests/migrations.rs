@@ -514,3 +514,47 @@ fn a_hundred_thousand_row_history_stays_fast() {
     );
     assert!(run.stdout.contains("applied=100000"), "{}", run.stdout);
 }
+
+#[test]
+fn liquibase_expect_takes_the_changeset_id_id_author_or_the_full_form() {
+    let db = ScratchPg::new("mig_lb_expect");
+    db.sql(LIQUIBASE_PG).sql(
+        "INSERT INTO databasechangelog (id, author, filename, dateexecuted, orderexecuted, exectype, md5sum) VALUES
+           ('1', 'dev', 'changelog.sql', now(), 1, 'EXECUTED', '9:aaa'),
+           ('2', 'dev', 'changelog.sql', now(), 2, 'EXECUTED', '9:bbb')",
+    );
+    for expect in ["2", "2::dev", "changelog.sql::2::dev"] {
+        let (r, code) = migrations(&db.url(), &["--expect", expect]);
+        assert_eq!(code, 0, "--expect {expect}: {r:#}");
+    }
+    for expect in ["1", "2::ann", "other.sql::2::dev"] {
+        let (r, code) = migrations(&db.url(), &["--expect", expect]);
+        assert_eq!(code, 2, "--expect {expect}: {r:#}");
+    }
+}
+
+#[test]
+fn liquibase_formatted_sql_changelog_lists_pending_changesets() {
+    let db = ScratchPg::new("mig_lb_dir");
+    db.sql(LIQUIBASE_PG).sql(
+        "INSERT INTO databasechangelog (id, author, filename, dateexecuted, orderexecuted, exectype, md5sum) VALUES
+           ('1', 'dev', 'db/changelog.sql', now(), 1, 'EXECUTED', '9:aaa')",
+    );
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir(d.path().join("db")).unwrap();
+    std::fs::write(
+        d.path().join("db/changelog.sql"),
+        "--liquibase formatted sql\n\n--changeset dev:1\nCREATE TABLE a (id int);\n\n--changeset dev:2\nCREATE TABLE b (id int);\n",
+    )
+    .unwrap();
+    let dir = d.path().to_str().unwrap();
+    let (r, code) = migrations(&db.url(), &["--dir", dir]);
+    assert_eq!(code, 1, "{r:#}");
+    assert_eq!(check(&r)["runbook"]["id"], "migration-behind", "{r:#}");
+    assert_eq!(findings(&r, "pending")[0]["revision"], "changelog.sql::2::dev", "{r:#}");
+    assert!(check(&r)["notes"].to_string().contains("not compared"), "{r:#}");
+    // The deploy names the changeset it expects by its id: pending, so behind, not unknown.
+    let (r, code) = migrations(&db.url(), &["--dir", dir, "--expect", "2"]);
+    assert_eq!(code, 2, "{r:#}");
+    assert_eq!(check(&r)["runbook"]["id"], "migration-behind", "{r:#}");
+}

@@ -539,3 +539,70 @@ fn typeorm_up_to_date_on_mariadb() {
     assert_eq!(code, 0, "{r:#}");
     assert!(summary(&r).contains("up to date"), "{r:#}");
 }
+
+const DJANGO_0001: &str = "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n";
+
+#[test]
+fn django_two_leaf_nodes_in_one_app_are_conflicting_not_pending() {
+    let db = ScratchPg::new("mig_django_leaves");
+    let d = dir(&[
+        ("shop/migrations/__init__.py", ""),
+        ("shop/migrations/0001_initial.py", DJANGO_0001),
+        (
+            "shop/migrations/0002_price.py",
+            "class Migration(migrations.Migration):\n    dependencies = [\n        ('shop', '0001_initial'),\n    ]\n",
+        ),
+        (
+            "shop/migrations/0002_stock.py",
+            "class Migration(migrations.Migration):\n    dependencies = [('shop', '0001_initial'), migrations.swappable_dependency(settings.AUTH_USER_MODEL)]\n",
+        ),
+    ]);
+    db.sql(DJANGO_PG).sql(
+        "INSERT INTO django_migrations (app, name, applied) VALUES ('shop', '0001_initial', now()), ('shop', '0002_price', now())",
+    );
+    let (r, code) = run(&db.url(), &d, &[]);
+    assert_eq!(code, 2, "{r:#}");
+    let c = check(&r);
+    assert_eq!(c["runbook"]["id"], "migration-conflict", "{r:#}");
+    assert!(
+        c["summary"].as_str().unwrap().contains("shop: 0002_price, 0002_stock"),
+        "{r:#}"
+    );
+    let steps = c["runbook"]["steps"].to_string();
+    assert!(steps.contains("makemigrations --merge"), "{steps}");
+    assert!(!steps.contains("manage.py migrate"), "{steps}");
+
+    // Merged: one leaf again, and 0002_stock and the merge are simply pending.
+    std::fs::write(
+        d.path().join("shop/migrations/0003_merge.py"),
+        "class Migration(migrations.Migration):\n    dependencies = [('shop', '0002_price'), ('shop', '0002_stock')]\n",
+    )
+    .unwrap();
+    let (r, code) = run(&db.url(), &d, &[]);
+    assert_eq!(code, 1, "{r:#}");
+    assert_eq!(check(&r)["runbook"]["id"], "migration-behind", "{r:#}");
+}
+
+#[test]
+fn sqlx_failed_on_mariadb_is_dirty_once_not_also_pending() {
+    let db = ScratchMaria::new("mig_sqlx_failed");
+    let one = "CREATE TABLE t1 (id int);\n";
+    let two = "CREATE TABLE t2 (id int);\nALTER TABLE t2 ADD COLUMN v int NOT NULL DEFAULT 'x';\n";
+    let d = dir(&[("migrations/1_one.sql", one), ("migrations/2_two.sql", two)]);
+    // As sqlx-mysql's apply leaves it: the row is written with success = FALSE before the
+    // migration runs, and the first statement committed before the second failed.
+    db.sql(&format!(
+        "{SQLX_MYSQL}; CREATE TABLE t1 (id int); CREATE TABLE t2 (id int);
+         INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES
+           (1, 'one', TRUE, UNHEX(SHA2('{}', 384)), 1), (2, 'two', FALSE, UNHEX(SHA2('{}', 384)), -1)",
+        one.replace('\n', "\\n").replace('\'', "\\'"),
+        two.replace('\n', "\\n").replace('\'', "\\'")
+    ));
+    let (r, code) = run(&db.url(), &d, &[]);
+    assert_eq!(code, 2, "{r:#}");
+    let c = check(&r);
+    assert_eq!(c["runbook"]["id"], "migration-dirty", "{r:#}");
+    assert!(findings(&r, "pending").is_empty(), "{r:#}");
+    assert!(findings(&r, "changed").is_empty(), "{r:#}");
+    assert_eq!(findings(&r, "broken").len(), 1, "{r:#}");
+}

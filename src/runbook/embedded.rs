@@ -58,6 +58,18 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "migration-changed.yaml",
         include_str!("../../runbooks/migration-changed.yaml"),
     ),
+    (
+        "migration-half-applied.yaml",
+        include_str!("../../runbooks/migration-half-applied.yaml"),
+    ),
+    (
+        "migration-conflict.yaml",
+        include_str!("../../runbooks/migration-conflict.yaml"),
+    ),
+    (
+        "migration-unread-history.yaml",
+        include_str!("../../runbooks/migration-unread-history.yaml"),
+    ),
     ("backup-stale.yaml", include_str!("../../runbooks/backup-stale.yaml")),
     (
         "backup-incomplete.yaml",

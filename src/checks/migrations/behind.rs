@@ -30,6 +30,7 @@ pub(super) fn compare_code(ctx: &Context, c: &Comparison, v: &mut Verdict) {
     // First, so its runbook leads over migration-behind: Flyway and sqlx refuse to run the
     // pending migrations until the changed file is dealt with.
     changed(ctx, c, v);
+    conflicts(c, v);
     if !c.unknown.is_empty() {
         let unknown = c.unknown.join(", ");
         v.parts.insert(
@@ -102,6 +103,33 @@ pub(super) fn compare_code(ctx: &Context, c: &Comparison, v: &mut Verdict) {
             table: 0,
         });
     }
+}
+
+/// Django apps with two leaf migrations: `migrate` refuses to run anything ("Conflicting
+/// migrations detected"), so the pending count says nothing about what a migrate would do.
+/// CRITICAL and first: the runbook is the merge, never "migrate".
+fn conflicts(c: &Comparison, v: &mut Verdict) {
+    if c.conflicts.is_empty() {
+        return;
+    }
+    let list = c.conflicts.join("; ");
+    for conflict in &c.conflicts {
+        v.findings
+            .push(Finding::new("conflict").with("leaves", conflict.as_str()));
+    }
+    v.facts.set("conflicts", &list);
+    v.parts.insert(
+        0,
+        format!("conflicting migrations (two leaf nodes in one app, Django refuses to migrate): {list}"),
+    );
+    v.issues.insert(
+        0,
+        Issue {
+            status: Status::Critical,
+            condition: "conflict",
+            table: 0,
+        },
+    );
 }
 
 /// Applied files whose checksum no longer matches: one finding each, WARNING (the schema is as

@@ -2,7 +2,14 @@
 //! tool creates, with `--framework` and `--table` deciding where the user said so. What the
 //! tools' tables look like is in `frameworks.rs`; reading them is not done here.
 
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+
 use super::frameworks::{Descriptor, FRAMEWORKS, Framework, descriptor};
+use crate::engine::Rows;
+use crate::quote;
+use crate::target::Engine;
 
 /// A table the server listed: schema, name and (lowercase) column names.
 #[derive(Debug, Clone, PartialEq)]
@@ -125,6 +132,55 @@ fn classify(t: &Listed, listed: &[Listed], wanted: &Wanted) -> Option<(Framework
         return Some((d.framework, how(d, &extra)));
     }
     None
+}
+
+/// The MySQL listing query: every known tool's table names (history and lock) and the
+/// `--table` name (its last part) as quoted literals.
+pub fn mysql_listing(wanted: Option<&str>) -> String {
+    let lit = |s: &str| quote::literal(Engine::Mysql, s);
+    let mut known: Vec<String> = FRAMEWORKS
+        .iter()
+        .flat_map(|d| std::iter::once(d.table).chain(d.lock.as_ref().map(|l| l.table)))
+        .chain(["ar_internal_metadata", "_yoyo_log"])
+        .map(|t| lit(&t.to_ascii_lowercase()))
+        .collect();
+    known.sort();
+    known.dedup();
+    let wanted = wanted
+        .map(|w| lit(w.rsplit('.').next().unwrap_or(w)))
+        .unwrap_or_else(|| "NULL".into());
+    let body: Vec<&str> = include_str!("../sql/mysql/migration_tables.sql")
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect();
+    body.join("\n")
+        .replace("{known}", &known.join(", "))
+        .replace("{wanted}", &wanted)
+}
+
+/// The MySQL listing's one row per column, grouped per table in column order; known tools'
+/// tables first, as the PostgreSQL query orders them.
+pub fn grouped(rows: &Rows) -> Result<Vec<Listed>> {
+    let mut tables: BTreeMap<(String, String), Vec<(i64, String)>> = BTreeMap::new();
+    for r in rows.iter() {
+        tables
+            .entry((r.text(0)?, r.text(1)?))
+            .or_default()
+            .push((r.int(3)?, r.text(2)?));
+    }
+    let mut out: Vec<Listed> = tables
+        .into_iter()
+        .map(|((schema, table), mut columns)| {
+            columns.sort();
+            Listed {
+                schema,
+                table,
+                columns: columns.into_iter().map(|(_, c)| c).collect(),
+            }
+        })
+        .collect();
+    out.sort_by_key(|t| !FRAMEWORKS.iter().any(|d| t.named(d.table)));
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -11,6 +11,12 @@
 //! `internal/dialect/dialectquery/postgres.go`, Knex `lib/migrations/migrate/table-creator.js`,
 //! TypeORM `MigrationExecutor.createMigrationsTableIfNotExist`, Atlas `cmd/atlas/internal/migrate/ent`
 //! (`revision` schema).
+//! db-migrate `db-migrate-base/index.js` (createMigrationsTable: id, name, run_on), node-pg-migrate
+//! `src/runner.ts` (ensureMigrationsTable: id, name, run_on in `pgmigrations`; its lock is an
+//! advisory lock, not a table), sequelize-cli through umzug's `SequelizeStorage` (`SequelizeMeta`,
+//! one `name` column), yoyo `yoyo/internalmigrations/v2.py` (`_yoyo_migration`: migration_hash,
+//! migration_id, applied_at_utc; `_yoyo_log` beside it) and `yoyo/backends/base.py`
+//! (`yoyo_lock`: locked, ctime written in UTC, pid; the row exists only while the lock is held).
 //! Prisma's `_prisma_migrations` from the schema engine's `create_migrations_table` (its
 //! PostgreSQL and MySQL flavours: TIMESTAMPTZ or DATETIME(3) times, the same columns).
 
@@ -31,6 +37,10 @@ pub enum Framework {
     Knex,
     TypeOrm,
     Atlas,
+    DbMigrate,
+    NodePgMigrate,
+    Sequelize,
+    Yoyo,
 }
 
 /// How to read one tool's history table. Expressions are SQL over that table's own columns,
@@ -74,6 +84,8 @@ pub struct LockTable {
     /// Seconds since the lock was taken, per engine; `NULL` when the tool records no time.
     pub age_postgres: &'static str,
     pub age_mysql: &'static str,
+    /// The holder column names a host (`hostname (address)`): its sessions are looked up.
+    pub holder_host: bool,
 }
 
 const NEVER: &str = "1 = 0";
@@ -147,6 +159,7 @@ pub static FRAMEWORKS: &[Descriptor] = &[
             granted: "lockgranted",
             age_postgres: "CAST(EXTRACT(EPOCH FROM (LOCALTIMESTAMP - CAST(lockgranted AS timestamp))) AS float8)",
             age_mysql: "TIMESTAMPDIFF(SECOND, lockgranted, NOW())",
+            holder_host: true,
         }),
         revision: "CONCAT(filename, '::', id, '::', author)",
         description: "NULL",
@@ -352,6 +365,7 @@ pub static FRAMEWORKS: &[Descriptor] = &[
             granted: "NULL",
             age_postgres: "CAST(NULL AS float8)",
             age_mysql: "NULL",
+            holder_host: false,
         }),
         revision: "name",
         description: "CONCAT('batch ', batch)",
@@ -412,7 +426,66 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         checksum: "NULL",
         checksum_bytes: false,
     },
+    DB_MIGRATE,
+    Descriptor {
+        framework: Framework::NodePgMigrate,
+        name: "node-pg-migrate",
+        table: "pgmigrations",
+        ..DB_MIGRATE
+    },
+    Descriptor {
+        framework: Framework::Sequelize,
+        name: "sequelize",
+        table: "SequelizeMeta",
+        columns: &["name"],
+        applied_at: "NULL",
+        // No id and no time: file names start with their timestamp, so name order is run order.
+        order: "name",
+        ..DB_MIGRATE
+    },
+    Descriptor {
+        framework: Framework::Yoyo,
+        name: "yoyo",
+        table: "_yoyo_migration",
+        columns: &["migration_hash", "migration_id", "applied_at_utc"],
+        revision: "migration_id",
+        applied_at: "applied_at_utc",
+        order: "applied_at_utc",
+        lock: Some(LockTable {
+            table: "yoyo_lock",
+            columns: &["locked", "ctime", "pid"],
+            locked: "locked",
+            locked_by: "CONCAT('pid ', pid)",
+            granted: "ctime",
+            // yoyo writes ctime in UTC, whatever the client's zone.
+            age_postgres: "CAST(EXTRACT(EPOCH FROM ((now() AT TIME ZONE 'UTC') - ctime)) AS float8)",
+            age_mysql: "TIMESTAMPDIFF(SECOND, ctime, UTC_TIMESTAMP())",
+            holder_host: false,
+        }),
+        ..DB_MIGRATE
+    },
 ];
+
+/// db-migrate's history: a name and a time, nothing ever recorded as broken, no checksum.
+/// node-pg-migrate, sequelize-cli and yoyo keep the same kind and are written as changes to it.
+const DB_MIGRATE: Descriptor = Descriptor {
+    framework: Framework::DbMigrate,
+    name: "db-migrate",
+    table: "migrations",
+    columns: &["id", "name", "run_on"],
+    lock: None,
+    revision: "name",
+    description: "NULL",
+    applied_at: "run_on",
+    kind: "NULL",
+    order: "id",
+    applied: "1 = 1",
+    broken: NEVER,
+    detail: "NULL",
+    what_broken_means: "",
+    checksum: "NULL",
+    checksum_bytes: false,
+};
 
 pub fn descriptor(f: Framework) -> &'static Descriptor {
     FRAMEWORKS
@@ -427,6 +500,9 @@ pub fn by_name(name: &str) -> Option<Framework> {
         "migrate" | "golang" => "golang-migrate",
         "activerecord" | "active-record" => "rails",
         "sqlx-cli" => "sqlx",
+        "sequelize-cli" | "sequelizemeta" => "sequelize",
+        "yoyo-migrations" => "yoyo",
+        "dbmigrate" => "db-migrate",
         w => w,
     };
     FRAMEWORKS.iter().find(|d| d.name == wanted).map(|d| d.framework)

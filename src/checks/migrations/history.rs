@@ -31,6 +31,18 @@ pub(super) struct Lock {
     pub(super) locked_by: Option<String>,
     pub(super) granted: Option<String>,
     pub(super) age_seconds: Option<f64>,
+    /// The sessions connected now, when the holder names a host (Liquibase).
+    pub(super) sessions: Option<Vec<Session>>,
+}
+
+/// One client session, for matching a lock's holder.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Session {
+    pub(super) addr: Option<String>,
+    pub(super) hostname: Option<String>,
+    pub(super) working: bool,
+    /// This role sees every session's address.
+    pub(super) sees_all: bool,
 }
 
 /// One history table and what its queries returned.
@@ -88,9 +100,15 @@ pub(super) fn read_table(found: Found, results: &Results, at: usize, window: usi
                         locked_by: r.opt_text(1)?,
                         granted: r.opt_text(2)?,
                         age_seconds: r.opt_float(3)?,
+                        sessions: None,
                     })
                 })
                 .transpose()?;
+            if let Some(lock) = t.lock.as_mut()
+                && super::queries::count(&t.found) == 4
+            {
+                lock.sessions = Some(sessions(results.rows(at + 3)?)?);
+            }
         }
         Ok(())
     };
@@ -111,6 +129,19 @@ fn entries(rows: &Rows) -> Result<Vec<Entry>> {
                 applied: r.int(4)? != 0,
                 broken: r.int(5)? != 0,
                 checksum: r.opt_text(6)?,
+            })
+        })
+        .collect()
+}
+
+fn sessions(rows: &Rows) -> Result<Vec<Session>> {
+    rows.iter()
+        .map(|r| {
+            Ok(Session {
+                addr: r.opt_text(0)?,
+                hostname: r.opt_text(1)?,
+                working: r.int(2)? != 0,
+                sees_all: r.int(3)? != 0,
             })
         })
         .collect()
@@ -156,21 +187,17 @@ impl Table {
 
 pub(super) fn read_dir(t: &Table, dir: &Path, window: usize) -> Result<Comparison> {
     let f = t.found.framework;
-    if !dirs::supported(f) {
-        return Err(anyhow!(
-            "--dir is not read for {}: its changelogs hold many changesets per file, chosen by \
-             contexts and labels at run time; use --expect, or `liquibase status` from the release",
-            t.name()
-        ));
-    }
     let rows = t
         .entries
         .iter()
-        .filter(|e| e.applied || f == Framework::GolangMigrate)
+        // A broken row (sqlx's or Flyway's success = false, recorded on MySQL where the failed
+        // DDL cannot be rolled back) is the dirty migration, counted once: not also pending.
+        .filter(|e| e.applied || e.broken || f == Framework::GolangMigrate)
         .map(|e| Row {
             revision: e.revision.as_str(),
             kind: e.kind.as_deref(),
-            checksum: e.checksum.as_deref(),
+            // A failed file is expected to be fixed before the retry: no checksum to hold it to.
+            checksum: e.checksum.as_deref().filter(|_| !e.broken),
         })
         .collect();
     let applied = Applied {

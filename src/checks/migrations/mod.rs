@@ -10,10 +10,14 @@ mod behind;
 mod detect;
 mod dirs;
 mod frameworks;
+mod half_applied;
 mod history;
+mod lock_holder;
 mod queries;
+mod unknown;
 mod verdict;
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use anyhow::{Result, anyhow};
@@ -54,7 +58,7 @@ pub const SPEC: CheckSpec = CheckSpec {
     name: "migrations",
     about: "Migration revision: which tool's history tables the database has (Alembic, Flyway, \
             Liquibase, golang-migrate, Rails, dbmate, Ecto, Django, sqlx, Diesel, Prisma, goose, \
-            Knex, TypeORM, Atlas), the revision the schema is at, half-applied migrations, stuck \
+            Knex, TypeORM, Atlas, db-migrate, node-pg-migrate, sequelize-cli, yoyo), the revision the schema is at, half-applied migrations, stuck \
             migration locks, and with --expect or --dir whether that is where the deploy expects \
             it and whether applied files changed since.",
     engines: &[Engine::Postgres, Engine::Mysql],
@@ -63,7 +67,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         CheckOption {
             key: "framework",
             value_name: "NAME",
-            help: "Read only this tool's table: alembic, flyway, liquibase, golang-migrate, rails, dbmate, ecto, django, sqlx, diesel, prisma, goose, knex, typeorm, atlas",
+            help: "Read only this tool's table: alembic, flyway, liquibase, golang-migrate, rails, dbmate, ecto, django, sqlx, diesel, prisma, goose, knex, typeorm, atlas, db-migrate, node-pg-migrate, sequelize, yoyo",
             repeatable: false,
         },
         CheckOption {
@@ -75,13 +79,13 @@ pub const SPEC: CheckSpec = CheckSpec {
         CheckOption {
             key: "expect",
             value_name: "REVISION",
-            help: "The revision the deploy expects: CRITICAL when the database is elsewhere",
+            help: "The revision the deploy expects: CRITICAL when the database is elsewhere. Liquibase: the changeset id (`2`), `id::author` or `file::id::author` of the last changeset",
             repeatable: false,
         },
         CheckOption {
             key: "dir",
             value_name: "PATH",
-            help: "The deploy's migrations directory (every tool but Liquibase), parsed, never run: pending and unknown revisions, and files changed after they ran (Flyway, sqlx, Prisma checksums)",
+            help: "The deploy's migrations directory, parsed, never run: pending and unknown revisions, and files changed after they ran (Flyway, sqlx, Prisma checksums); on MySQL/MariaDB, the objects a pending migration creates that exist already (half-applied). Liquibase: formatted-SQL changelogs only, checksums not compared",
             repeatable: false,
         },
     ],
@@ -107,8 +111,14 @@ pub const SPEC: CheckSpec = CheckSpec {
         "dir",
         "changed",
         "first_changed",
+        "failed_file",
+        "leftovers",
+        "conflicts",
+        "leftover_check",
+        "unread_schema",
+        "unread_table",
     ],
-    item_placeholders: &[],
+    item_placeholders: &["object_kind", "object_table", "object_name", "object_undo"],
     conditions: &[
         "dirty",
         "lock_stuck",
@@ -117,6 +127,10 @@ pub const SPEC: CheckSpec = CheckSpec {
         "unknown_revision",
         "mismatch",
         "checksum_mismatch",
+        "unread_history",
+        "half_applied",
+        "objects_checked",
+        "conflict",
         "no_table",
         "alembic",
         "flyway",
@@ -125,6 +139,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         "sqlx",
         "prisma",
         "knex",
+        "django",
         "other_framework",
     ],
 };
@@ -140,42 +155,63 @@ impl Check for Migrations {
     }
 
     fn queries(&self, ctx: &Context) -> Vec<Query> {
-        let sql = match ctx.engine() {
-            Engine::Mysql => include_str!("../sql/mysql/migration_tables.sql"),
-            Engine::Postgres | Engine::Pgbouncer => include_str!("../sql/postgres/migration_tables.sql"),
+        let sql: Cow<'static, str> = match ctx.engine() {
+            Engine::Mysql => Cow::Owned(detect::mysql_listing(ctx.option("table"))),
+            Engine::Postgres | Engine::Pgbouncer => Cow::Borrowed(include_str!("../sql/postgres/migration_tables.sql")),
         };
         vec![Query::new("listing candidate migration tables", sql)]
     }
 
     fn follow_up(&self, ctx: &Context, results: &Results) -> Vec<Query> {
-        let Ok(found) = found(ctx, results) else {
+        let Ok((listed, found)) = found(ctx, results) else {
             return Vec::new();
         };
         let window = window(ctx);
-        found
+        let mut out: Vec<Query> = found
             .iter()
             .flat_map(|f| queries::queries(f, ctx.engine(), window))
-            .collect()
+            .collect();
+        out.extend(unknown::queries(&unknown::unread(&listed, &found), ctx.engine()));
+        // Last, so the tables' queries keep their places: only where `--dir` is compared.
+        // Not for Liquibase: one changelog file holds applied and pending changesets alike, so
+        // the objects of a file do not tell which changeset created them.
+        if let [f] = found.as_slice()
+            && f.framework != frameworks::Framework::Liquibase
+        {
+            out.extend(half_applied::query(ctx));
+        }
+        out
     }
 
     fn outcome(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
-        let found = match found(ctx, results) {
+        let (listed, found) = match found(ctx, results) {
             Ok(found) => found,
             Err(e) => return Ok(Outcome::unknown(format!("{e:#}"))),
         };
+        let unread_tables = unknown::unread(&listed, &found);
         let window = window(ctx);
         let mut tables = Vec::new();
         let mut next = 1;
         for f in found {
-            let n = if f.lock.is_some() { 3 } else { 2 };
+            let n = queries::count(&f);
             tables.push(read_table(f, results, next, window));
             next += n;
         }
+        let unread = unknown::Unread {
+            at: next,
+            results,
+            tables: unread_tables,
+        };
+        next += unread.tables.len();
         let code = match (ctx.option("dir"), tables.as_slice()) {
             (Some(dir), [t]) if t.error.is_none() => Some(read_dir(t, Path::new(dir), window)),
             _ => None,
         };
-        Ok(verdict::judge(ctx, &tables, code))
+        let exist = match tables.as_slice() {
+            [_] => half_applied::existing(results, next),
+            _ => None,
+        };
+        Ok(verdict::judge(ctx, &tables, &unread, code, exist.as_deref()))
     }
 }
 
@@ -200,20 +236,24 @@ fn wanted<'a>(ctx: &'a Context) -> Result<Wanted<'a>> {
     Ok(Wanted { framework, table })
 }
 
-fn found(ctx: &Context, results: &Results) -> Result<Vec<Found>> {
+fn found(ctx: &Context, results: &Results) -> Result<(Vec<Listed>, Vec<Found>)> {
     let wanted = wanted(ctx)?;
-    let listed: Vec<Listed> = results
-        .rows(0)?
-        .iter()
-        .map(|r| {
-            Ok(Listed {
-                schema: r.text(0)?,
-                table: r.text(1)?,
-                columns: r.text(2)?.split(',').map(str::to_string).collect(),
+    let listed: Vec<Listed> = match ctx.engine() {
+        Engine::Mysql => detect::grouped(results.rows(0)?)?,
+        Engine::Postgres | Engine::Pgbouncer => results
+            .rows(0)?
+            .iter()
+            .map(|r| {
+                Ok(Listed {
+                    schema: r.text(0)?,
+                    table: r.text(1)?,
+                    columns: r.text(2)?.split(',').map(str::to_string).collect(),
+                })
             })
-        })
-        .collect::<Result<_>>()?;
-    Ok(detect::recognise(&listed, &wanted))
+            .collect::<Result<_>>()?,
+    };
+    let found = detect::recognise(&listed, &wanted);
+    Ok((listed, found))
 }
 
 fn window(ctx: &Context) -> usize {

@@ -96,8 +96,29 @@ pub fn queries(found: &Found, engine: Engine, window: usize) -> Vec<Query> {
             "reading a migration lock row",
             Cow::Owned(fill(include_str!("../sql/migrations/lock.sql"), engine, lock, &e)),
         ));
+        if l.holder_host {
+            out.push(Query::new(
+                "listing the sessions a lock holder may be among",
+                match engine {
+                    Engine::Mysql => include_str!("../sql/mysql/migration_lock_sessions.sql"),
+                    Engine::Postgres | Engine::Pgbouncer => {
+                        include_str!("../sql/postgres/migration_lock_sessions.sql")
+                    }
+                },
+            ));
+        }
     }
     out
+}
+
+/// How many queries [`queries`] issues for one found table.
+pub fn count(found: &Found) -> usize {
+    let lock = descriptor(found.framework).lock.as_ref();
+    match (&found.lock, lock) {
+        (Some(_), Some(l)) if l.holder_host => 4,
+        (Some(_), Some(_)) => 3,
+        _ => 2,
+    }
 }
 
 #[cfg(test)]

@@ -6,9 +6,13 @@ use std::time::Duration;
 
 use super::behind::{Verdict, compare_code};
 use super::detect::Listed;
+use super::dirs::objects::Object;
 use super::dirs::{self, Comparison};
 use super::frameworks::{Framework, descriptor};
+use super::half_applied;
 use super::history::{Lock, Table};
+use super::lock_holder;
+use super::unknown::{self, Unread};
 use super::{LOCK_CRITICAL, LOCK_WARNING};
 use crate::checks::{Context, Facts, Outcome};
 use crate::report::{Finding, Metric, Status, Unit};
@@ -34,8 +38,14 @@ fn worst(issues: &[Issue]) -> Option<Issue> {
     })
 }
 
-pub(super) fn judge(ctx: &Context, tables: &[Table], code: Option<Result<Comparison>>) -> Outcome {
-    if tables.is_empty() {
+pub(super) fn judge(
+    ctx: &Context,
+    tables: &[Table],
+    unread: &Unread,
+    code: Option<Result<Comparison>>,
+    exist: Option<&[Object]>,
+) -> Outcome {
+    if tables.is_empty() && unread.tables.is_empty() {
         return no_table(ctx);
     }
     let mut v = Verdict::default();
@@ -43,6 +53,23 @@ pub(super) fn judge(ctx: &Context, tables: &[Table], code: Option<Result<Compari
         if let Some(part) = judge_table(ctx, &mut v, i, table) {
             v.parts.push(part);
         }
+    }
+    unknown::judge(unread, tables.is_empty(), &mut v);
+    if tables.is_empty() {
+        let asked = ["framework", "expect", "dir"].iter().any(|o| ctx.option(o).is_some());
+        if asked {
+            v.notes.push(
+                "--framework, --expect and --dir need a history table of a tool dbrunbook reads; none is here".into(),
+            );
+            v.issues.push(Issue {
+                status: Status::Unknown,
+                condition: "",
+                table: 0,
+            });
+        }
+        v.facts.flag("no_table");
+        v.metrics.push(Metric::new("tables", 0.0, Unit::Count));
+        return finish(ctx, v, tables);
     }
     // The table that speaks for the runbook: the one with the worst issue, else the first.
     let lead = &tables[worst(&v.issues).map(|i| i.table).unwrap_or(0)];
@@ -63,7 +90,7 @@ pub(super) fn judge(ctx: &Context, tables: &[Table], code: Option<Result<Compari
             Unit::Count,
         ),
     );
-    against_the_deploy(ctx, &mut v, tables, lead, code);
+    against_the_deploy(ctx, &mut v, tables, lead, code, exist);
     finish(ctx, v, tables)
 }
 
@@ -199,13 +226,17 @@ fn broken(v: &mut Verdict, i: usize, table: &Table) -> String {
 /// The framework's migration lock, held: graded by its age; the summary's words for it.
 fn held_lock(ctx: &Context, v: &mut Verdict, i: usize, lock: &Lock, lock_table: &Listed) -> String {
     let t = ctx.thresholds;
+    // A LOCKGRANTED ahead of the server's clock was written in a zone ahead of the server's.
+    let future = lock.age_seconds.filter(|s| *s < -FUTURE_SLACK);
     let held = lock
         .age_seconds
+        .filter(|_| future.is_none())
         .map(|s| human_duration(Duration::from_secs_f64(s.max(0.0).round())));
-    let status = match lock.age_seconds {
-        Some(s) => crate::checks::grade(s, t.seconds(LOCK_WARNING), t.seconds(LOCK_CRITICAL)),
-        None => Status::Warning,
+    let graded = match lock.age_seconds {
+        Some(s) if future.is_none() => crate::checks::grade(s, t.seconds(LOCK_WARNING), t.seconds(LOCK_CRITICAL)),
+        _ => Status::Warning,
     };
+    let status = lock_status(ctx, v, lock, lock_table, graded, future);
     v.findings.push(
         Finding::new("lock")
             .with("table", lock_table.table.as_str())
@@ -219,7 +250,7 @@ fn held_lock(ctx: &Context, v: &mut Verdict, i: usize, lock: &Lock, lock_table: 
         .map(|b| format!(" by {b}"))
         .unwrap_or_default();
     let since = held.as_deref().map(|h| format!(" for {h}")).unwrap_or_default();
-    if status == Status::Ok {
+    if status == Status::Ok && lock.sessions.is_none() {
         v.notes.push(format!(
             "{} is held{since}: a migration is probably running now",
             lock_table.shown()
@@ -245,6 +276,65 @@ fn held_lock(ctx: &Context, v: &mut Verdict, i: usize, lock: &Lock, lock_table: 
     format!("lock {} held{by}{since}", lock_table.table)
 }
 
+/// Seconds a LOCKGRANTED may lie ahead of the server's clock before it counts as written in
+/// another zone (clocks a little apart are not a zone).
+const FUTURE_SLACK: f64 = 120.0;
+
+/// The lock's status from its age (`graded`) and its holder: a holder connected and working is
+/// a migration running (OK, never stuck); connected and idle is at most WARNING; gone is at
+/// least WARNING, CRITICAL by age only when the age can be believed.
+fn lock_status(
+    ctx: &Context,
+    v: &mut Verdict,
+    lock: &Lock,
+    lock_table: &Listed,
+    graded: Status,
+    future: Option<f64>,
+) -> Status {
+    let name = lock_table.shown();
+    let by = lock.locked_by.as_deref().unwrap_or("(not recorded)");
+    if let Some(ahead) = future {
+        v.notes.push(format!(
+            "{name}: LOCKGRANTED is {} ahead of the server's clock: written by a client in a time zone ahead of the server's, so how long it has been held cannot be read from it",
+            human_duration(Duration::from_secs_f64((-ahead).round()))
+        ));
+    }
+    if lock.sessions.is_none() {
+        return graded;
+    }
+    match lock_holder::holder(lock, ctx.engine()) {
+        lock_holder::Holder::Connected { sessions, working } if working > 0 => {
+            v.notes.push(format!(
+                "{name} is held by {by}, connected now from that host ({sessions} session(s), {working} working): a migration is running; leave the lock to it"
+            ));
+            Status::Ok
+        }
+        lock_holder::Holder::Connected { sessions, .. } => {
+            v.notes.push(format!(
+                "{name} is held by {by}, connected from that host ({sessions} idle session(s)): the migration may be paused or hung, not gone"
+            ));
+            graded.min(Status::Warning)
+        }
+        lock_holder::Holder::Gone => {
+            v.notes.push(format!(
+                "{name} is held by {by}, and no session from that host is connected: the deploy that took it is gone and left it behind"
+            ));
+            if future.is_some() {
+                Status::Warning
+            } else {
+                graded.max(Status::Warning)
+            }
+        }
+        lock_holder::Holder::Unknown(why) => {
+            v.notes.push(format!(
+                "{name}: whether its holder is still connected is not known ({why}); {}",
+                lock_holder::ASSUMPTION
+            ));
+            graded
+        }
+    }
+}
+
 /// The lead table's placeholders, and its framework as a condition: runbook steps that name
 /// one tool's commands are shown for that tool only.
 fn lead_facts(facts: &mut Facts, lead: &Table) {
@@ -257,6 +347,7 @@ fn lead_facts(facts: &mut Facts, lead: &Table) {
         Framework::Sqlx => "sqlx",
         Framework::Prisma => "prisma",
         Framework::Knex => "knex",
+        Framework::Django => "django",
         _ => "other_framework",
     });
     facts.set("schema", &lead.found.table.schema);
@@ -280,6 +371,7 @@ fn against_the_deploy(
     tables: &[Table],
     lead: &Table,
     code: Option<Result<Comparison>>,
+    exist: Option<&[Object]>,
 ) {
     let comparing = ctx.option("expect").is_some() || ctx.option("dir").is_some();
     if comparing && tables.len() > 1 {
@@ -305,7 +397,30 @@ fn against_the_deploy(
         v.facts.set("expected", expected);
         let current = lead.current();
         let matches = current.len() == 1 && dirs::same_revision(lead.found.framework, &current[0], expected);
-        if !matches {
+        // A revision the directory defines and the database has not reached is the database
+        // behind, not a revision the deploy does not know: the behind (or half-applied)
+        // runbook, never the one that ends in `stamp`.
+        let ahead_in_code = match &code {
+            Some(Ok(c)) => c
+                .pending
+                .iter()
+                .any(|p| dirs::same_revision(lead.found.framework, &p.revision, expected)),
+            _ => false,
+        };
+        if !matches && ahead_in_code {
+            v.parts.insert(
+                0,
+                format!(
+                    "database at {}, deploy expects {expected}, which the directory defines and is pending",
+                    v.facts.values["current"]
+                ),
+            );
+            v.issues.push(Issue {
+                status: Status::Critical,
+                condition: "behind",
+                table: 0,
+            });
+        } else if !matches {
             v.parts.insert(
                 0,
                 format!("database at {}, deploy expects {expected}", v.facts.values["current"]),
@@ -318,7 +433,12 @@ fn against_the_deploy(
         }
     }
     match code {
-        Some(Ok(c)) => compare_code(ctx, &c, v),
+        Some(Ok(c)) => {
+            compare_code(ctx, &c, v);
+            if let Some(exist) = exist {
+                half_applied::judge(ctx, &c, exist, v);
+            }
+        }
         Some(Err(e)) => {
             v.notes.push(format!("{e:#}"));
             v.issues.push(Issue {

@@ -192,8 +192,8 @@ pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
         heads,
         pending,
         unknown,
-        changed: Vec::new(),
         notes,
+        ..Comparison::default()
     })
 }
 

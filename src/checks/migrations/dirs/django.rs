@@ -47,10 +47,17 @@ fn packages(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
 
 /// The `(app, name)` pairs of a `replaces = [...]` assignment, if the file has one.
 pub fn replaces(source: &str) -> Vec<(String, String)> {
+    pairs_assigned(source, "replaces").unwrap_or_default()
+}
+
+/// The `(app, name)` pairs of `<key> = [...]` (`replaces`, `dependencies`): string literals
+/// taken two by two (`swappable_dependency(...)` holds none and drops out); `None` when the
+/// file has no such assignment.
+fn pairs_assigned(source: &str, key: &str) -> Option<Vec<(String, String)>> {
     let mut lines = source.lines();
     while let Some(line) = lines.next() {
         let t = line.trim_start();
-        let Some(rest) = t.strip_prefix("replaces") else {
+        let Some(rest) = t.strip_prefix(key) else {
             continue;
         };
         let Some(value) = rest.trim_start().strip_prefix('=') else {
@@ -64,13 +71,14 @@ pub fn replaces(source: &str) -> Vec<(String, String)> {
             }
         }
         let s = string_literals(&value);
-        return s
-            .chunks(2)
-            .filter(|p| p.len() == 2)
-            .map(|p| (p[0].clone(), p[1].clone()))
-            .collect();
+        return Some(
+            s.chunks(2)
+                .filter(|p| p.len() == 2)
+                .map(|p| (p[0].clone(), p[1].clone()))
+                .collect(),
+        );
     }
-    Vec::new()
+    None
 }
 
 pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
@@ -97,6 +105,7 @@ pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
             continue;
         }
         let mut code = Vec::new();
+        let mut graph = Vec::new();
         let mut names = done.get(app).cloned().unwrap_or_default();
         let applied_set: BTreeSet<String> = names.iter().cloned().collect();
         for path in super::files(package, false)? {
@@ -107,6 +116,11 @@ pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
             }
             let source = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
             let replaced = replaces(&source);
+            graph.push(Node {
+                name: name.to_string(),
+                depends: pairs_assigned(&source, "dependencies").map(|d| same_app(d, app)),
+                replaces: same_app(replaced.clone(), app),
+            });
             // Django records the replaced migrations, not the squash: when all of them ran, the
             // squash counts as applied and they stand for it.
             if !replaced.is_empty() && replaced.iter().all(|(a, n)| a == app && applied_set.contains(n)) {
@@ -125,6 +139,7 @@ pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
         if code.is_empty() {
             continue;
         }
+        all.conflicts.extend(conflict(app, &graph));
         let rows: Vec<Row> = names
             .iter()
             .map(|n| Row {
@@ -159,6 +174,52 @@ pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
     Ok(all)
 }
 
+/// One migration of an app: its name, and the migrations of the same app it depends on and
+/// replaces (a squash).
+struct Node {
+    name: String,
+    /// `None` when the file has no `dependencies` assignment.
+    depends: Option<Vec<String>>,
+    replaces: Vec<String>,
+}
+
+fn same_app(pairs: Vec<(String, String)>, app: &str) -> Vec<String> {
+    pairs.into_iter().filter(|(a, _)| a == app).map(|(_, n)| n).collect()
+}
+
+/// `app: leaf, leaf` when the app has more than one leaf. Only a graph every file declares can
+/// be judged (`makemigrations` always writes `dependencies`; a file without it is not one
+/// Django generated).
+fn conflict(app: &str, graph: &[Node]) -> Option<String> {
+    if !graph.iter().all(|n| n.depends.is_some()) {
+        return None;
+    }
+    let leaves = leaves(graph);
+    (leaves.len() > 1).then(|| format!("{app}: {}", leaves.join(", ")))
+}
+
+/// The app's leaf nodes: migrations no other migration of the app depends on. Django's
+/// `makemigrations --check` and `migrate` refuse to go on with more than one ("Conflicting
+/// migrations detected; multiple leaf nodes in the migration graph", `MigrationLoader.
+/// detect_conflicts`). A squash counts as depended on when any migration it replaces is.
+fn leaves(graph: &[Node]) -> Vec<String> {
+    let depended: BTreeSet<&str> = graph
+        .iter()
+        .flat_map(|n| n.depends.iter().flatten().map(String::as_str))
+        .collect();
+    let replaced: BTreeSet<&str> = graph
+        .iter()
+        .flat_map(|n| n.replaces.iter().map(String::as_str))
+        .collect();
+    graph
+        .iter()
+        .filter(|n| !depended.contains(n.name.as_str()) && !n.replaces.iter().any(|r| depended.contains(r.as_str())))
+        // A migration a squash replaces is represented by the squash.
+        .filter(|n| !replaced.contains(n.name.as_str()))
+        .map(|n| n.name.clone())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,5 +235,27 @@ mod tests {
             ]
         );
         assert!(replaces("class Migration:\n    dependencies = []\n").is_empty());
+    }
+
+    #[test]
+    fn two_leaves_of_one_app_are_found() {
+        let node = |name: &str, depends: &[&str]| Node {
+            name: name.into(),
+            depends: Some(depends.iter().map(|d| d.to_string()).collect()),
+            replaces: Vec::new(),
+        };
+        let graph = [
+            node("0001_initial", &[]),
+            node("0002_a", &["0001_initial"]),
+            node("0002_b", &["0001_initial"]),
+        ];
+        assert_eq!(leaves(&graph), ["0002_a", "0002_b"]);
+        let merged = [
+            node("0001_initial", &[]),
+            node("0002_a", &["0001_initial"]),
+            node("0002_b", &["0001_initial"]),
+            node("0003_merge", &["0002_a", "0002_b"]),
+        ];
+        assert_eq!(leaves(&merged), ["0003_merge"]);
     }
 }

@@ -142,6 +142,7 @@ pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
         unknown,
         changed,
         notes,
+        ..Comparison::default()
     })
 }
 

@@ -52,8 +52,8 @@ pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
         heads: code.keys().last().map(|v| vec![v.to_string()]).unwrap_or_default(),
         pending,
         unknown,
-        changed: Vec::new(),
         notes,
+        ..Comparison::default()
     })
 }
 

@@ -9,7 +9,10 @@ mod django;
 mod flyway;
 mod folders;
 mod golang_migrate;
+mod liquibase;
 mod names;
+mod node_py;
+pub mod objects;
 mod versioned;
 
 use std::path::{Path, PathBuf};
@@ -56,6 +59,8 @@ pub struct Comparison {
     pub unknown: Vec<String>,
     /// Applied migrations whose file no longer has the checksum recorded when it ran.
     pub changed: Vec<Changed>,
+    /// Django apps with more than one leaf migration: `app: leaf, leaf`.
+    pub conflicts: Vec<String>,
     pub notes: Vec<String>,
 }
 
@@ -68,14 +73,6 @@ pub struct Changed {
     /// The checksum in the history table and the file's, as the tool writes them.
     pub recorded: String,
     pub computed: String,
-}
-
-/// The frameworks whose directories the check reads. Liquibase is not among them: its
-/// changelogs (XML, YAML, JSON or SQL, nested through includes) hold many changesets per file,
-/// identified by `id::author::path` and filtered by contexts and labels at run time, so no
-/// rule on file names can say what is pending; `liquibase status` needs the changelog parsed.
-pub fn supported(f: Framework) -> bool {
-    !matches!(f, Framework::Liquibase)
 }
 
 pub fn compare(f: Framework, dir: &Path, applied: &Applied) -> Result<Comparison> {
@@ -97,7 +94,11 @@ pub fn compare(f: Framework, dir: &Path, applied: &Applied) -> Result<Comparison
         Framework::Diesel => folders::diesel(dir, applied),
         Framework::Prisma => folders::prisma(dir, applied),
         Framework::Django => django::compare(dir, applied),
-        Framework::Liquibase => bail!("reading a migrations directory is not supported for this framework"),
+        Framework::DbMigrate => node_py::db_migrate(dir, applied),
+        Framework::NodePgMigrate => node_py::node_pg_migrate(dir, applied),
+        Framework::Sequelize => node_py::sequelize(dir, applied),
+        Framework::Yoyo => node_py::yoyo(dir, applied),
+        Framework::Liquibase => liquibase::compare(dir, applied),
     }
 }
 
@@ -118,6 +119,16 @@ pub fn same_revision(f: Framework, a: &str, b: &str) -> bool {
             (Ok(x), Ok(y)) => x == y,
             _ => a == b,
         },
+        // db-migrate records `<scope>/<name>`; the deploy names the file.
+        Framework::DbMigrate => a.rsplit('/').next() == b.rsplit('/').next(),
+        // The database's `file::id::author` against what the deploy names: the changeset id
+        // (how people name it), `id::author`, or the full form.
+        Framework::Liquibase => {
+            let mut parts = a.rsplitn(3, "::");
+            let (author, id) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            let b = b.trim();
+            b == a || b == id || b == format!("{id}::{author}")
+        }
         _ => a == b,
     }
 }

@@ -22,12 +22,12 @@ fn relative(dir: &Path, path: &Path) -> String {
     path.strip_prefix(dir).unwrap_or(path).display().to_string()
 }
 
-fn digits(s: &str) -> bool {
+pub(super) fn digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Reads the files of `dir` through `parse` and compares them with the rows.
-fn read(
+pub(super) fn read(
     dir: &Path,
     recursive: bool,
     what: &str,

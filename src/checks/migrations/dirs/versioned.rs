@@ -133,6 +133,7 @@ pub fn compare(mut code: Vec<File>, applied: &Applied, rules: &Rules, mut notes:
         unknown,
         changed,
         notes,
+        ..Comparison::default()
     })
 }
 
