@@ -170,6 +170,18 @@ impl Percent {
         }
         Ok(Percent(value))
     }
+
+    /// A share of one core's time: 0% upward, several cores' worth allowed (`250%`).
+    pub fn parse_share(input: &str) -> Result<Percent, String> {
+        let s = input.trim();
+        let number = s.strip_suffix('%').unwrap_or(s).trim();
+        match number.parse::<f64>() {
+            Ok(value) if value.is_finite() && value >= 0.0 => Ok(Percent(value)),
+            _ => Err(format!(
+                "invalid share of a core '{input}': a percentage from 0% up (100% is one whole core, 200% two), e.g. 50%"
+            )),
+        }
+    }
 }
 
 impl fmt::Display for Percent {

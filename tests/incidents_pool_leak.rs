@@ -157,10 +157,9 @@ fn pool_leak_fills_postgres_and_the_runbook_steps_clear_it() {
                 Command::new("sh")
                     .args(["-c", shell])
                     .current_dir(evidence.path())
-                    .env(
-                        "PATH",
-                        format!("{}:{}", psql_dir.display(), std::env::var("PATH").unwrap()),
-                    )
+                    .env("PATH", on_call_path(&psql_dir))
+                    .env("DATABASE_URL", pg.url("postgres", "shop"))
+                    .env("XDG_STATE_HOME", std::env::temp_dir().join("dbrunbook-oncall-state"))
                     .env("PGHOST", "127.0.0.1")
                     .env("PGPORT", pg.port.to_string())
                     .env("PGUSER", "postgres")
@@ -406,6 +405,9 @@ fn pool_leak_fills_mariadb_and_the_runbook_steps_clear_it() {
                 Command::new("sh")
                     .args(["-c", &shell])
                     .current_dir(home.path())
+                    .env("PATH", on_call_path(std::path::Path::new("/usr/bin")))
+                    .env("DATABASE_URL", server.url("root"))
+                    .env("XDG_STATE_HOME", std::env::temp_dir().join("dbrunbook-oncall-state"))
                     .env("HOME", home.path()),
             );
             let saved = std::fs::read_dir(home.path())

@@ -76,6 +76,21 @@ pub fn errors(lines: &[String]) -> Vec<&String> {
     lines.iter().filter(|l| l.starts_with("error ")).collect()
 }
 
+/// The on-call's PATH: the clients in `clients`, and `dbrunbook` itself (the steps print
+/// `dbrunbook end ...`), before the rest.
+pub fn on_call_path(clients: &std::path::Path) -> String {
+    let tool = std::path::Path::new(env!("CARGO_BIN_EXE_dbrunbook"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    format!(
+        "{}:{}:{}",
+        tool.display(),
+        clients.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
 /// The output of a client program; panics with its stderr when it fails.
 pub fn client(cmd: &mut Command) -> String {
     let out = cmd.output().expect("running the client");

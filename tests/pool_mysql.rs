@@ -84,9 +84,18 @@ fn filling_mariadb_goes_warning_critical_then_refused() {
     );
 
     // Take every slot, MariaDB's extra one for SUPER included: now even root is refused (1040).
-    let mut taken = 0;
-    while held.mysql_try(&root).is_ok() {
-        taken += 1;
+    // Only ERROR 1040 says the server is full: a connection that failed for another reason on
+    // a loaded machine (a handshake cut short) would leave a slot the tool's one attempt takes.
+    let (mut taken, mut other) = (0, 0);
+    loop {
+        match held.mysql_try(&root) {
+            Ok(()) => taken += 1,
+            Err(e) if e.contains("1040") || e.contains("Too many connections") => break,
+            Err(e) => {
+                other += 1;
+                assert!(other < 20, "connections keep failing, not with 1040: {e}");
+            }
+        }
         assert!(taken < 10, "the server never refused a connection");
     }
     let run = dbrunbook(&["pool", "--url", &root, "--format", "json"]);

@@ -91,7 +91,7 @@ fn idle_in_transaction_and_long_transaction_between_statements() {
     assert_eq!(s["application"], "forgetful");
     let steps = serde_json::to_string(&check["runbook"]["steps"]).unwrap();
     assert!(
-        steps.contains(&format!("pg_terminate_backend({})", s["pid"])),
+        steps.contains(&format!("WHERE pid = {} AND backend_start", s["pid"])),
         "{steps}"
     );
 
@@ -262,7 +262,7 @@ fn sessions_waiting_on_a_lock_are_victims_without_kill_steps() {
     }
     assert!(
         sql.iter()
-            .any(|s| s.contains(&format!("pg_terminate_backend({holder})"))),
+            .any(|s| s.contains("pg_terminate_backend(pid)") && s.contains(&format!("WHERE pid = {holder} AND"))),
         "the holder should get its terminate step: {sql:#?}"
     );
     assert!(steps.to_string().contains("Run dbrunbook locks"), "{steps:#}");

@@ -22,7 +22,9 @@ fn every_postgres_snippet_runs_on_postgres() {
 #[test]
 fn every_mysql_and_mariadb_snippet_runs_on_mariadb() {
     use mysql_async::prelude::Queryable;
-    let db = ThrowawayMaria::start(60);
+    // Each snippet gets a fresh victim sleeping up to 30 s: with every runbook's snippets run in
+    // quick succession, the victims a snippet did not kill outnumber a small max_connections.
+    let db = ThrowawayMaria::start(400);
     let root = db.url("root");
     let mut held = Held::new();
     held.mysql(

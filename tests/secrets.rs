@@ -157,11 +157,16 @@ const KEYWORDS: &str = "host=127.0.0.1 port=1 password=S3ntinel-pw S3ntinel-pw";
 #[test]
 fn url_as_a_positional_argument_is_not_echoed_by_the_parser() {
     for value in [URL, KEYWORDS] {
-        never_printed(&["pool", value], &[], &["unexpected argument"]);
+        // A URL after the subcommand is the --url it means (#25); beside --url it is refused.
+        never_printed(
+            &["pool", value],
+            &[],
+            &["cannot connect", "invalid connection string", "unexpected argument"],
+        );
         never_printed(
             &["pool", "--url", "postgres://u@127.0.0.1:1/db", value],
             &[],
-            &["unexpected argument"],
+            &["cannot be used with", "unexpected argument"],
         );
         never_printed(&[value], &[], &["unrecognized subcommand"]);
     }
@@ -224,8 +229,9 @@ fn one_letter_password_leaves_the_message_alone(password: &str) {
             vec!["invalid port 'notaport'", "use a number from 1 to 65535"],
         ),
         (
+            // Typed after the subcommand, the URL is the --url it means (#25).
             vec!["pool", &format!("postgres://u:{password}@127.0.0.1:1/db")],
-            vec!["unexpected argument", "Usage: dbrunbook pool", "For more information"],
+            vec!["cannot connect", "Connection refused", "check the host and port"],
         ),
     ]
     .iter()

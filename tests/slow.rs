@@ -75,7 +75,19 @@ fn pg_sleep_statement_tops_the_list_and_is_graded_by_its_mean() {
     pg.psql(&["SELECT pg_sleep(0.3)", "SELECT pg_sleep(0.3)"]);
     let url = pg.url("postgres", "postgres");
 
-    let warn = slow(&url, &["--by", "mean", "--warning", "100ms", "--critical", "1h"]);
+    let warn = slow(
+        &url,
+        &[
+            "--by",
+            "mean",
+            "--warning",
+            "100ms",
+            "--critical",
+            "1h",
+            "--core-critical",
+            "1000%",
+        ],
+    );
     assert_eq!(warn.code, 1, "{}", warn.all());
     let r = warn.json();
     let top = &statements(&r)[0];
@@ -96,7 +108,19 @@ fn pg_sleep_statement_tops_the_list_and_is_graded_by_its_mean() {
     assert_eq!(crit.code, 2, "{}", crit.all());
     assert_eq!(crit.json()["status"], "critical");
 
-    let calm = slow(&url, &["--warning", "10s", "--critical", "1m"]);
+    let calm = slow(
+        &url,
+        &[
+            "--warning",
+            "10s",
+            "--critical",
+            "1m",
+            "--core-warning",
+            "1000%",
+            "--core-critical",
+            "1000%",
+        ],
+    );
     assert_eq!(calm.code, 0, "{}", calm.all());
     let r = calm.json();
     assert!(r["checks"][0]["runbook"].is_null(), "{r:#}");
@@ -258,7 +282,16 @@ fn role_without_pg_read_all_stats_is_not_ok_and_gets_the_grant() {
     ]);
     let run = slow(
         &pg.url("slow_watcher", "postgres"),
-        &["--warning", "10s", "--critical", "1m"],
+        &[
+            "--warning",
+            "10s",
+            "--critical",
+            "1m",
+            "--core-warning",
+            "1000%",
+            "--core-critical",
+            "1000%",
+        ],
     );
     assert_eq!(run.code, 3, "{}", run.all());
     let r = run.json();
@@ -280,7 +313,19 @@ fn mariadb_sleep_statement_tops_the_digest_list() {
     let mut held = Held::new();
     held.mysql(&url, 1, "SELECT SLEEP(0.3)");
     held.mysql(&url, 1, "SELECT SLEEP(0.3)");
-    let run = slow(&url, &["--by", "mean", "--warning", "100ms", "--critical", "1h"]);
+    let run = slow(
+        &url,
+        &[
+            "--by",
+            "mean",
+            "--warning",
+            "100ms",
+            "--critical",
+            "1h",
+            "--core-critical",
+            "1000%",
+        ],
+    );
     assert_eq!(run.code, 1, "{}", run.all());
     let r = run.json();
     let top = &statements(&r)[0];
@@ -289,7 +334,19 @@ fn mariadb_sleep_statement_tops_the_digest_list() {
     assert!(top["digest"].as_str().is_some_and(|d| !d.is_empty()), "{top:#}");
     assert_eq!(r["checks"][0]["runbook"]["id"], "slow-statements");
 
-    let calm = slow(&url, &["--warning", "10s", "--critical", "1m"]);
+    let calm = slow(
+        &url,
+        &[
+            "--warning",
+            "10s",
+            "--critical",
+            "1m",
+            "--core-warning",
+            "1000%",
+            "--core-critical",
+            "1000%",
+        ],
+    );
     assert_eq!(calm.code, 0, "{}", calm.all());
 }
 
@@ -337,7 +394,19 @@ fn slow_log_table_is_read_when_performance_schema_is_off() {
     // The slow log gets the statement when it ends: polled, not slept for.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let run = loop {
-        let run = slow(&url, &["--by", "mean", "--warning", "100ms", "--critical", "1h"]);
+        let run = slow(
+            &url,
+            &[
+                "--by",
+                "mean",
+                "--warning",
+                "100ms",
+                "--critical",
+                "1h",
+                "--core-critical",
+                "1000%",
+            ],
+        );
         if run.code == 1 || std::time::Instant::now() > deadline {
             break run;
         }

@@ -16,6 +16,9 @@ pub enum ThresholdKind {
     Count,
     /// A size as typed: `500MB`, `1GB` (powers of 1024).
     Bytes,
+    /// A share of one core's time, `50%` upward: a statement run by many sessions at once can
+    /// take several cores' worth (`300%`), so it has no 100% ceiling.
+    Cores,
 }
 
 impl ThresholdKind {
@@ -25,12 +28,13 @@ impl ThresholdKind {
             ThresholdKind::Duration => parse_duration(text).map(ThresholdValue::Duration),
             ThresholdKind::Count => parse_count(text).map(ThresholdValue::Count),
             ThresholdKind::Bytes => super::size::parse_size(text).map(ThresholdValue::Bytes),
+            ThresholdKind::Cores => Percent::parse_share(text).map(ThresholdValue::Percent),
         }
     }
 
     pub fn value_name(self) -> &'static str {
         match self {
-            ThresholdKind::Percent => "PERCENT",
+            ThresholdKind::Percent | ThresholdKind::Cores => "PERCENT",
             ThresholdKind::Duration => "DURATION",
             ThresholdKind::Count => "N",
             ThresholdKind::Bytes => "SIZE",

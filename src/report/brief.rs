@@ -44,7 +44,7 @@ pub fn lines(report: &Report, opts: &Table, budget: Option<usize>) -> Vec<String
     if !holder.is_empty() {
         holder.insert(0, shorten(&format!("{}:", check.check), width));
     }
-    let blocks = commands(check, width);
+    let mut blocks = commands(check, width);
     let budget = budget.unwrap_or(usize::MAX);
     let total = |holder: &[String], blocks: &[Vec<String>]| {
         head.len() + holder.len() + blocks.iter().map(Vec::len).sum::<usize>() + usize::from(!blocks.is_empty())
@@ -53,6 +53,9 @@ pub fn lines(report: &Report, opts: &Table, budget: Option<usize>) -> Vec<String
     while total(&holder, &blocks[..shown]) > budget {
         if shown > 1 {
             shown -= 1;
+        } else if shown == 1 && blocks[0].len() > 2 {
+            // The first command's own line stays; its continuation lines go before the tree's.
+            blocks[0].pop();
         } else if holder.len() > 4 {
             holder.pop();
         } else {

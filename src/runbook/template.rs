@@ -325,7 +325,8 @@ mod tests {
         let empty: BTreeMap<String, String> = [("app".to_string(), " ".to_string())].into();
         assert_eq!(
             fill_text("If {{app}} is a batch job", &empty),
-            "If (none) is a batch job"
+            "",
+            "a sentence with a hole goes"
         );
     }
 

@@ -54,7 +54,7 @@ pub const CRITICAL: Threshold = Threshold {
 
 pub const CORE_WARNING: Threshold = Threshold {
     key: "core_warning",
-    kind: ThresholdKind::Percent,
+    kind: ThresholdKind::Cores,
     default: "50%",
     help: "WARNING when one statement (called more than once) takes this share of one core's time over the window \
            (--interval, else since the statistics were reset), whatever its mean",
@@ -62,7 +62,7 @@ pub const CORE_WARNING: Threshold = Threshold {
 
 pub const CORE_CRITICAL: Threshold = Threshold {
     key: "core_critical",
-    kind: ThresholdKind::Percent,
+    kind: ThresholdKind::Cores,
     default: "100%",
     help: "CRITICAL when one statement takes this share of one core's time over the window",
 };
