@@ -25,6 +25,15 @@ fn replication_golden_postgres_slot_of_a_stopped_replica() {
     assert_eq!(run.code, 1, "{}", run.all());
     Golden::new("replication_postgres").assert(&run.stdout, |got| {
         got["target"]["url"] = "<url>".into();
+        // Sizes in their own unit: what is left of max_slot_wal_keep_size crosses from GB to
+        // MB as the test's WAL grows, which is the server's doing, not the shape's.
+        for f in got["checks"][0]["findings"].as_array_mut().into_iter().flatten() {
+            for key in ["safe_wal_size", "retained"] {
+                if f[key].is_string() {
+                    f[key] = "<size>".into();
+                }
+            }
+        }
     });
 }
 
