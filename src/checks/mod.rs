@@ -257,6 +257,16 @@ impl<'a> Results<'a> {
     }
 }
 
+/// The `--interval` option of a check that takes two snapshots: `None` when not given, an
+/// error naming the flag when it is not a positive duration.
+pub fn interval_option(options: &BTreeMap<String, Vec<String>>) -> Result<Option<Duration>> {
+    options
+        .get("interval")
+        .and_then(|v| v.last())
+        .map(|text| crate::units::parse_positive_duration(text).map_err(|e| anyhow!("--interval: {e}")))
+        .transpose()
+}
+
 /// Longest query text put into a runbook step; the finding keeps the whole text.
 pub const STEP_QUERY_MAX: usize = 200;
 

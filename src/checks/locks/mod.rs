@@ -20,7 +20,7 @@ use crate::engine::Query;
 use crate::report::{Finding, Metric, Status, Unit};
 use crate::target::Engine;
 use crate::text::{is_ddl, shorten};
-use crate::units::{human_seconds, parse_positive_duration};
+use crate::units::human_seconds;
 
 pub struct Locks;
 
@@ -191,11 +191,7 @@ impl Check for Locks {
     }
 
     fn interval(&self, options: &BTreeMap<String, Vec<String>>) -> Result<Option<Duration>> {
-        options
-            .get("interval")
-            .and_then(|v| v.last())
-            .map(|text| parse_positive_duration(text).map_err(|e| anyhow!("--interval: {e}")))
-            .transpose()
+        super::interval_option(options)
     }
 
     /// The lock trees of the last snapshot; the deadlock rate from both, or from the previous run.

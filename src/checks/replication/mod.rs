@@ -13,13 +13,12 @@ mod slots;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 
 use super::{Check, CheckOption, CheckSpec, Context, Facts, Outcome, Results, Threshold, ThresholdKind};
 use crate::engine::Query;
 use crate::report::{Finding, Metric, Status};
 use crate::target::Engine;
-use crate::units::parse_positive_duration;
 
 pub struct Replication;
 
@@ -174,12 +173,7 @@ impl Check for Replication {
     }
 
     fn interval(&self, options: &BTreeMap<String, Vec<String>>) -> Result<Option<Duration>> {
-        let Some(text) = options.get("interval").and_then(|v| v.last()) else {
-            return Ok(None);
-        };
-        parse_positive_duration(text)
-            .map(Some)
-            .map_err(|e| anyhow!("--interval: {e}"))
+        super::interval_option(options)
     }
 
     fn outcome(&self, ctx: &Context, results: &Results) -> Result<Outcome> {

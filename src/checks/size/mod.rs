@@ -18,7 +18,6 @@ use anyhow::{Result, anyhow};
 use super::{Check, CheckOption, CheckSpec, Context, Outcome, Results, Threshold, ThresholdKind};
 use crate::engine::{Param, Query, Row};
 use crate::target::Engine;
-use crate::units::parse_positive_duration;
 
 pub struct Size;
 
@@ -225,12 +224,7 @@ impl Check for Size {
     fn interval(&self, options: &BTreeMap<String, Vec<String>>) -> Result<Option<Duration>> {
         bloat_min_size(options).map_err(|e| anyhow!("--bloat-min-size: {e}"))?;
         all_databases(options).map_err(|e| anyhow!("--databases: {e}"))?;
-        let Some(text) = options.get("interval").and_then(|v| v.last()) else {
-            return Ok(None);
-        };
-        parse_positive_duration(text)
-            .map(Some)
-            .map_err(|e| anyhow!("--interval: {e}"))
+        super::interval_option(options)
     }
 
     fn outcome(&self, ctx: &Context, results: &Results) -> Result<Outcome> {
