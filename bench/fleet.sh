@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# A fleet of 200 targets in one `dbrunbook diagnose --all`: PG_DBS databases in a throwaway
-# PostgreSQL, MY_DBS databases in a throwaway MariaDB and SILENT ports that accept and never
-# answer. Measures wall time and peak RSS of the fleet run (default --jobs and --server-jobs, --timeout 2s;
-# median of RUNS), then `dbrunbook serve` under CLIENTS (50)
+# A fleet of TARGETS (200) targets in one `dbrunbook diagnose --all`: PG_DBS databases in a throwaway
+# PostgreSQL (half), MY_DBS databases in a throwaway MariaDB (45%) and SILENT ports that accept
+# and never answer (5%). Measures wall time and peak RSS of the fleet run (default --jobs and
+# --server-jobs, --timeout 2s; median of RUNS), then `dbrunbook serve` under CLIENTS (50)
 # concurrent probes of the live targets: latency percentiles and the exporter's peak RSS.
-#   DBRUNBOOK=path/to/dbrunbook RUNS=3 bench/fleet.sh
+#   DBRUNBOOK=path/to/dbrunbook RUNS=3 TARGETS=1000 bench/fleet.sh
 source "$(dirname "$0")/lib.sh"
 RUNS=${RUNS:-3}
-PG_DBS=${PG_DBS:-100}
-MY_DBS=${MY_DBS:-90}
-SILENT=${SILENT:-10}
+TARGETS=${TARGETS:-200}
+PG_DBS=${PG_DBS:-$((TARGETS / 2))}
+MY_DBS=${MY_DBS:-$((TARGETS * 45 / 100))}
+SILENT=${SILENT:-$((TARGETS - PG_DBS - MY_DBS))}
 CLIENTS=${CLIENTS:-50}
 PROBES=${PROBES:-20}          # probes per client
 TIMEOUT=${TIMEOUT:-2s}
@@ -28,7 +29,7 @@ as_pg "$PGBIN/initdb" -D "$DATA" -U postgres -A trust >/dev/null
 CLEANUP_CMDS+=("as_pg '$PGBIN/pg_ctl' -D '$DATA' -m immediate stop")
 as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$DATA/log" -w -t 60 start -o \
   "-p $PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories='$DATA' \
-   -c max_connections=300 -c fsync=off" >/dev/null
+   -c max_connections=$((PG_DBS + 100)) -c fsync=off" >/dev/null
 for i in $(seq -f %03g "$PG_DBS"); do echo "CREATE DATABASE fleetbench_$i;"; done \
   | psql -X -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres >/dev/null
 
@@ -39,7 +40,7 @@ MY_PORT=$(free_port)
 mariadb-install-db --no-defaults --datadir="$MY_DATA/data" --auth-root-authentication-method=normal \
   --skip-test-db --user=root >/dev/null 2>&1
 mariadbd --no-defaults --datadir="$MY_DATA/data" --socket="$MY_DATA/sock" --pid-file="$MY_DATA/pid" \
-  --log-error="$MY_DATA/error.log" --port="$MY_PORT" --max-connections=300 --bind-address=127.0.0.1 \
+  --log-error="$MY_DATA/error.log" --port="$MY_PORT" --max-connections=$((MY_DBS + 100)) --bind-address=127.0.0.1 \
   --innodb-buffer-pool-size=32M --skip-log-bin --user=root >/dev/null 2>&1 &
 MY_PID=$!
 CLEANUP_PIDS+=($MY_PID)
@@ -90,10 +91,36 @@ FLEET=$WORK/dbrunbook.yaml
 total=$(grep -c 'name:' "$FLEET")
 echo "fleet: $total targets ($PG_DBS PostgreSQL databases, $MY_DBS MariaDB databases, $SILENT silent ports)"
 
+# CPU seconds a server has used: the process and the children it reaped (PostgreSQL's backends
+# that ended), plus its live children.
+server_cpu() {
+  python3 - "$1" <<'PY'
+import os, sys
+tick = os.sysconf("SC_CLK_TCK")
+def fields(pid):
+    s = open(f"/proc/{pid}/stat").read()
+    return s[s.rindex(")") + 2:].split()
+root = sys.argv[1]
+f = fields(root)
+total = sum(int(x) for x in f[11:15])  # utime stime cutime cstime
+for pid in os.listdir("/proc"):
+    if pid.isdigit() and pid != root:
+        try:
+            g = fields(pid)
+        except OSError:
+            continue
+        if g[1] == root:
+            total += int(g[11]) + int(g[12])
+print(f"{total / tick:.2f}")
+PY
+}
+POSTMASTER=$(head -1 "$DATA/postmaster.pid")
+
 # The fleet run: wall time and peak RSS, RUNS times.
-printf '%-5s %8s %6s %10s %5s %s\n' run wall_s cpu_s peak_rss_kb exit statuses
+printf '%-5s %8s %6s %7s %7s %10s %5s %s\n' run wall_s cpu_s pg_cpu my_cpu peak_rss_kb exit statuses
 walls=()
 for r in $(seq "$RUNS"); do
+  pg0=$(server_cpu "$POSTMASTER") my0=$(server_cpu "$MY_PID")
   t0=$EPOCHREALTIME rc=0
   /usr/bin/time -v -o "$WORK/time.$r" "$DBRUNBOOK" diagnose --all --config "$FLEET" --timeout "$TIMEOUT" \
     ${JOBS:+--jobs "$JOBS"} ${SERVER_JOBS:+--server-jobs "$SERVER_JOBS"} --format json >"$WORK/fleet.$r.json" 2>"$WORK/fleet.$r.err" || rc=$?
@@ -103,13 +130,23 @@ for r in $(seq "$RUNS"); do
   cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$WORK/time.$r")
   statuses=$(python3 -c 'import json,sys,collections
 d=json.load(open(sys.argv[1])); print(dict(collections.Counter(t["status"] for t in d["targets"])))' "$WORK/fleet.$r.json")
-  printf '%-5s %8s %6s %10s %5s %s\n' "$r" "$wall" "$cpu" "$rss" "$rc" "$statuses"
+  pg_cpu=$(awk -v a="$pg0" -v b="$(server_cpu "$POSTMASTER")" 'BEGIN { printf "%.2f", b - a }')
+  my_cpu=$(awk -v a="$my0" -v b="$(server_cpu "$MY_PID")" 'BEGIN { printf "%.2f", b - a }')
+  printf '%-5s %8s %6s %7s %7s %10s %5s %s\n' "$r" "$wall" "$cpu" "$pg_cpu" "$my_cpu" "$rss" "$rc" "$statuses"
 done
 # Why targets were UNKNOWN (last run): the first check's summary, cut, counted.
 python3 -c 'import json,re,sys,collections
 d=json.load(open(sys.argv[1]))
 c=collections.Counter(next(re.sub(r"\d+", "N", c["summary"])[:90] for c in t["checks"] if c["status"]=="unknown") for t in d["targets"] if t["status"]=="unknown")
 [print(f"  {n:4d} unknown: {s}") for s,n in c.most_common(5)]' "$WORK/fleet.$RUNS.json"
+# Where the time went (last run): each kind of target's own time, and its sum over the
+# --server-jobs it may run at once (one server per kind here but the silent ports).
+python3 -c 'import json,sys,statistics
+d=json.load(open(sys.argv[1])); jobs=int(sys.argv[2])
+for kind in ("pg", "my", "silent"):
+    ms=sorted(t["elapsed_ms"] for t in d["targets"] if t["name"].startswith(kind + "-"))
+    if ms: print(f"  {kind:6s} {len(ms):4d} targets: median {statistics.median(ms):.0f} ms, p90 {ms[int(.9*len(ms))]} ms, sum/{jobs} {sum(ms)/jobs/1000:.2f} s")
+' "$WORK/fleet.$RUNS.json" "${SERVER_JOBS:-4}"
 echo "median wall: $(printf '%s\n' "${walls[@]}" | median) s"
 
 # serve under CLIENTS concurrent probes of the live targets.

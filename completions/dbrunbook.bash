@@ -1340,7 +1340,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__runbooks__subcmd__export)
-            opts="-v -h -V --format --runbook-url --for --hold --job --url --runbooks --connect-timeout --timeout --color --config --output --verbose --help --version"
+            opts="-v -h -V --format --runbook-url --report-url --for --hold --job --url --runbooks --connect-timeout --timeout --color --config --output --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1351,6 +1351,10 @@ _dbrunbook() {
                     return 0
                     ;;
                 --runbook-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --report-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1532,7 +1536,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__runbooks__subcmd__show)
-            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --output --verbose --help --version connection-failed server-restarted pool-exhaustion pgbouncer-saturation long-running-queries idle-in-transaction lock-contention deadlock-storm migration-lock-queue migration-dirty migration-lock-stuck migration-behind migration-unknown-revision migration-changed migration-half-applied migration-conflict migration-unread-history backup-stale backup-incomplete backup-size-drop wal-archiving-failing no-point-in-time-recovery slow-statements wraparound-risk table-bloat replica-lag replica-broken replication-slot-retaining-wal sync-standby-gone probe-failed"
+            opts="-v -h -V --url --format --runbooks --connect-timeout --timeout --color --config --output --verbose --help --version connection-failed server-restarted pool-exhaustion pgbouncer-saturation long-running-queries idle-in-transaction lock-contention deadlock-storm migration-lock-queue migration-dirty migration-lock-stuck migration-behind migration-unknown-revision migration-changed migration-changed-liquibase migration-half-applied migration-conflict migration-unread-history backup-stale backup-incomplete backup-size-drop wal-archiving-failing no-point-in-time-recovery slow-statements wraparound-risk table-bloat replica-lag replica-broken replication-slot-retaining-wal sync-standby-gone probe-failed"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1624,7 +1628,7 @@ _dbrunbook() {
             return 0
             ;;
         dbrunbook__subcmd__serve)
-            opts="-v -h -V --listen --max-probes --url --format --runbooks --connect-timeout --timeout --color --config --output --verbose --help --version"
+            opts="-v -h -V --listen --max-probes --keep-connections --keep-idle --size-every --url --format --runbooks --connect-timeout --timeout --color --config --output --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1635,6 +1639,18 @@ _dbrunbook() {
                     return 0
                     ;;
                 --max-probes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keep-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keep-idle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --size-every)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -151,6 +151,9 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         &'dbrunbook;serve'= {
             cand --listen 'Address to listen on, e.g. 127.0.0.1:9187 or [::]:9187'
             cand --max-probes 'Probes running at once; one more is answered 503 at once (Prometheus counts a failed scrape) rather than queued behind a slow target past the scrape timeout'
+            cand --keep-connections 'PostgreSQL sessions kept open between probes, one per target, at most N in all (0: connect for every probe). A kept session runs the next probe''s queries without a new backend and with its statements already prepared; the connect check still times a new connection made alongside. Each is read-only, like every session of the tool, and counts against the server''s connections'
+            cand --keep-idle 'A kept session unused this long is closed'
+            cand --size-every 'On a kept session, the size check (every table''s size on disk, transaction ID ages: figures that change over minutes and cost the server most of a probe) measures at most this often; probes in between answer the last measurement and say its age (0s: every probe). A check given --interval always measures'
             cand --url 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'
             cand --format 'Output format: a table for people, JSON for programs, a Nagios/Icinga plugin line, the Prometheus text'
             cand --runbooks 'A directory of runbook YAML files that add to or override the built-in ones by id. Repeatable; later directories win. Without it, DBRUNBOOK_RUNBOOKS=dir1:dir2'
@@ -238,6 +241,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
         &'dbrunbook;runbooks;export'= {
             cand --format 'The format to write'
             cand --runbook-url 'The URL of a runbook''s page, `{id}` standing for the runbook id, e.g. ''https://wiki.example.com/runbooks/{id}'': the alerts'' runbook_url annotation'
+            cand --report-url 'The URL of a target''s live diagnosis page, `{target}` standing for the fleet name, e.g. ''http://dbrunbook-exporter:9187/report?target={target}'' (serve''s /report): the alerts'' report_url annotation and a line of their description'
             cand --for 'How long a check must stay in a runbook''s status before its alert fires'
             cand --hold 'How long an alert keeps firing on its target''s last status once the target is no longer scraped (exporter down, probe timed out, textfile gone); DbrunbookProbeFailed fires meanwhile'
             cand --job 'The Prometheus scrape job of serve''s /probe, as in the README''s scrape config'
@@ -393,7 +397,7 @@ set edit:completion:arg-completer[dbrunbook] = {|@words|
             cand --framework 'Read only this tool''s table: alembic, flyway, liquibase, golang-migrate, rails, dbmate, ecto, django, sqlx, diesel, prisma, goose, knex, typeorm, atlas, db-migrate, node-pg-migrate, sequelize, yoyo'
             cand --table 'The history table''s name (or schema.table) when it was renamed; with --framework'
             cand --expect 'The revision the deploy expects: CRITICAL when the database is elsewhere. Liquibase: the changeset id (`2`), `id::author` or `file::id::author` of the last changeset'
-            cand --dir 'The deploy''s migrations directory, parsed, never run: pending and unknown revisions, and files changed after they ran (Flyway, sqlx, Prisma checksums); on MySQL/MariaDB, the objects a pending migration creates that exist already (half-applied). Liquibase: formatted-SQL changelogs only, checksums not compared'
+            cand --dir 'The deploy''s migrations directory, parsed, never run: pending and unknown revisions, and files changed after they ran (Flyway, sqlx, Prisma, Liquibase checksums); on MySQL/MariaDB, the objects a pending migration creates that exist already (half-applied). Liquibase: formatted-SQL changelogs compared with their 9: checksums; XML, YAML and JSON changelogs listed by id and author, their checksums not compared'
             cand --limit 'Rows of detail per list; the counts stay exact.'
             cand --watch 'Rerun every DURATION (at least 1s) until Ctrl-C, like `watch`.'
             cand --url 'Connection URL: postgres://user:<password>@host:5432/db, mysql://user:<password>@host:3306/db, or libpq key=value pairs. Defaults to DATABASE_URL, then to PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE as psql reads them. The `pgbouncer` database of a PgBouncer selects its admin console'

@@ -140,19 +140,37 @@ impl GlobalArgs {
         Output::stdout(self.format(), self.color).into_file(self.output_file.clone())
     }
 
-    /// The `--runbooks` directories, else those of DBRUNBOOK_RUNBOOKS (split like PATH).
-    pub fn runbook_dirs(&self) -> Vec<PathBuf> {
+    /// The `--runbooks` directories, else those of DBRUNBOOK_RUNBOOKS (split like PATH). A
+    /// value that is not a list of paths (a connection string set there by mistake) is refused
+    /// whole: split on `:`, its pieces would be printed as directory names, password included.
+    pub fn runbook_dirs(&self) -> Result<Vec<PathBuf>, String> {
         if !self.runbook_dirs.is_empty() {
-            return self.runbook_dirs.clone();
+            return Ok(self.runbook_dirs.clone());
         }
-        std::env::var_os("DBRUNBOOK_RUNBOOKS")
-            .map(|v| {
-                std::env::split_paths(&v)
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .collect()
-            })
-            .unwrap_or_default()
+        let Some(value) = std::env::var_os("DBRUNBOOK_RUNBOOKS") else {
+            return Ok(Vec::new());
+        };
+        if !looks_like_paths(&value.to_string_lossy()) {
+            return Err(
+                "DBRUNBOOK_RUNBOOKS is not a list of directories (its value is not shown: it holds \
+                        a URL, '@', '=' or a control character); set it to runbook directories \
+                        separated by ':', or pass --runbooks DIR"
+                    .into(),
+            );
+        }
+        Ok(std::env::split_paths(&value)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect())
     }
+}
+
+/// Whether an environment variable's value reads as directories separated like PATH, not as a
+/// connection string (`postgres://u:pw@h`, `password=...`) or free text.
+fn looks_like_paths(value: &str) -> bool {
+    !value.contains("://")
+        && !value.contains(['@', '='])
+        && !value.chars().any(char::is_control)
+        && crate::redact::redact_conninfo(value) == value
 }
 
 /// What `runbooks export` writes: its own `--format`.
@@ -363,6 +381,25 @@ pub struct ServeArgs {
     /// scrape) rather than queued behind a slow target past the scrape timeout.
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096))]
     pub max_probes: u16,
+
+    /// PostgreSQL sessions kept open between probes, one per target, at most N in all (0:
+    /// connect for every probe). A kept session runs the next probe's queries without a new
+    /// backend and with its statements already prepared; the connect check still times a new
+    /// connection made alongside. Each is read-only, like every session of the tool, and counts
+    /// against the server's connections.
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(0..=4096))]
+    pub keep_connections: u16,
+
+    /// A kept session unused this long is closed.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_positive_duration)]
+    pub keep_idle: Duration,
+
+    /// On a kept session, the size check (every table's size on disk, transaction ID ages:
+    /// figures that change over minutes and cost the server most of a probe) measures at most
+    /// this often; probes in between answer the last measurement and say its age (0s: every
+    /// probe). A check given --interval always measures.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::units::parse_duration)]
+    pub size_every: Duration,
 }
 
 #[derive(Debug, Args)]
@@ -648,6 +685,11 @@ pub enum RunbooksCommand {
         /// 'https://wiki.example.com/runbooks/{id}': the alerts' runbook_url annotation.
         #[arg(long, value_name = "PATTERN", value_parser = crate::runbook::rules::parse_url_pattern)]
         runbook_url: Option<String>,
+        /// The URL of a target's live diagnosis page, `{target}` standing for the fleet name,
+        /// e.g. 'http://dbrunbook-exporter:9187/report?target={target}' (serve's /report): the
+        /// alerts' report_url annotation and a line of their description.
+        #[arg(long, value_name = "PATTERN", value_parser = crate::runbook::rules::parse_report_pattern)]
+        report_url: Option<String>,
         /// How long a check must stay in a runbook's status before its alert fires.
         #[arg(long = "for", value_name = "DURATION", default_value = "5m", value_parser = parse_positive_duration)]
         for_: Duration,

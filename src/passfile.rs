@@ -35,7 +35,7 @@ fn warn_once(path: &Path, message: &str) {
         .lock()
         .unwrap_or_else(|e| e.into_inner());
     if warned.insert(path.to_path_buf()) {
-        eprintln!("dbrunbook: {}", crate::text::sanitize(message, false));
+        crate::log::say(message);
     }
 }
 
@@ -109,11 +109,11 @@ fn pgpass_password(target: &Target, env: &dyn Fn(&str) -> Option<String>) -> Opt
     if found.iter().all(|pw| *pw == first) {
         first
     } else {
-        eprintln!(
-            "dbrunbook: {} gives the hosts of this URL different passwords (or not all one): not used; put the \
+        crate::log::say(&format!(
+            "{} gives the hosts of this URL different passwords (or not all one): not used; put the \
              password in the URL or PGPASSWORD",
             path.display()
-        );
+        ));
         None
     }
 }
@@ -148,11 +148,11 @@ fn mycnf_password(target: &Target, env: &dyn Fn(&str) -> Option<String>) -> Opti
         (mode & 0o002 != 0).then(|| format!("World-writable config file '{}' is ignored", path.display()))
     })?;
     if text.lines().any(|l| l.trim_start().starts_with("!include")) {
-        eprintln!(
-            "dbrunbook: {} has !include/!includedir lines, which dbrunbook does not follow: a password kept in \
+        crate::log::say(&format!(
+            "{} has !include/!includedir lines, which dbrunbook does not follow: a password kept in \
              an included file is not used",
             path.display()
-        );
+        ));
     }
     let (user, password) = mycnf_values(&text);
     let password = password?;

@@ -91,6 +91,19 @@ pub fn boundary(text: &str) -> String {
     redact_text(text)
 }
 
+/// [`boundary`] over every string of a JSON document, keys included, so that what is written
+/// stays valid JSON (a free-text redaction of the serialised text may run to a line's end,
+/// past a closing quote): the files `end` writes.
+pub fn boundary_json(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => Value::String(boundary(s)),
+        Value::Array(items) => Value::Array(items.iter().map(boundary_json).collect()),
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (boundary(k), boundary_json(v))).collect()),
+        other => other.clone(),
+    }
+}
+
 /// Passwords this run knows (see [`remember`]), and those in its arguments and environment.
 static KNOWN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 static FROM_PROCESS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();

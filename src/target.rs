@@ -482,7 +482,7 @@ impl Params {
 }
 
 fn build_target(mut params: Params, env: &dyn Fn(&str) -> Option<String>) -> Result<Target> {
-    let engine = engine_of(&mut params, env);
+    let engine = engine_of(&mut params, env)?;
     let v = &params.values;
     if let Some(key) = v.keys().find(|k| !KNOWN_PARAMS.contains(&k.as_str())) {
         // A "keyword" that is not a word is a piece of something else (a URL): not echoed.
@@ -550,9 +550,9 @@ const KNOWN_PARAMS: &[&str] = &[
 /// The engine the parameters name. A PostgreSQL target first takes what the connection string
 /// left out from libpq's environment, as psql does; its `pgbouncer` database is PgBouncer's
 /// admin console.
-fn engine_of(params: &mut Params, env: &dyn Fn(&str) -> Option<String>) -> Engine {
+fn engine_of(params: &mut Params, env: &dyn Fn(&str) -> Option<String>) -> Result<Engine> {
     if params.mysql {
-        return Engine::Mysql;
+        return Ok(Engine::Mysql);
     }
     for (key, var) in [
         ("host", "PGHOST"),
@@ -566,14 +566,41 @@ fn engine_of(params: &mut Params, env: &dyn Fn(&str) -> Option<String>) -> Engin
         if !params.values.contains_key(key)
             && let Some(v) = env(var).filter(|v| !v.is_empty())
         {
+            check_env_value(var, &v)?;
             params.values.insert(key.into(), v);
         }
     }
-    if params.values.get("dbname").map(String::as_str) == Some("pgbouncer") {
-        Engine::Pgbouncer
-    } else {
-        Engine::Postgres
-    }
+    Ok(
+        if params.values.get("dbname").map(String::as_str) == Some("pgbouncer") {
+            Engine::Pgbouncer
+        } else {
+            Engine::Postgres
+        },
+    )
+}
+
+/// A libpq environment variable's value that cannot be what it names is refused by the
+/// variable's name, never echoed: the environment may hold anything (a whole connection
+/// string, a password pasted into the wrong variable).
+fn check_env_value(var: &str, value: &str) -> Result<()> {
+    let accepted = match var {
+        "PGSSLMODE" if TlsMode::parse(value).is_err() => {
+            "an sslmode: disable, allow, prefer, require, verify-ca or verify-full"
+        }
+        "PGPORT"
+            if !value
+                .split(',')
+                .all(|p| p.is_empty() || p.parse::<u16>().is_ok_and(|n| n > 0)) =>
+        {
+            "a port number from 1 to 65535, or one per host separated by commas"
+        }
+        "PGHOST" if !value.starts_with('/') && value.chars().any(|c| c.is_whitespace() || c.is_control()) => {
+            "host names or addresses separated by commas (no spaces), or a socket directory"
+        }
+        _ if value.chars().any(char::is_control) && var != "PGPASSWORD" => "a value without control characters",
+        _ => return Ok(()),
+    };
+    bail!("{var} is not valid (its value is not shown): set it to {accepted}, or unset it")
 }
 
 /// The hosts to try, in order: `host` (or `socket`), `hostaddr` and `port` paired up item by

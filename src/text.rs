@@ -13,15 +13,23 @@ pub fn sanitize(input: &str, single_line: bool) -> String {
             '\n' | '\r' | '\t' => out.push(' '),
             // Unicode line and paragraph separators: a line break to some terminals.
             '\u{2028}' | '\u{2029}' => out.push(if single_line { ' ' } else { '\n' }),
-            c if c.is_control() => out.push('\u{FFFD}'),
-            // Unicode bidi overrides, embeddings, isolates and marks can disguise text in a terminal.
-            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}' => {
-                out.push('\u{FFFD}')
-            }
+            c if is_unsafe(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
     out
+}
+
+/// Whether [`sanitize`] changes `c` (in either mode): a control character, a Unicode line or
+/// paragraph separator, or a bidi control, which can disguise text in a terminal. Quoting for
+/// SQL and the shell (`quote`) writes these as escapes, so that a command shown on a terminal
+/// still names the real object.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+        )
 }
 
 /// One line of at most `max` characters, whitespace runs folded, with an ellipsis when cut.

@@ -206,3 +206,45 @@ fn every_source_file_says_what_lives_in_it() {
         .collect();
     assert!(silent.is_empty(), "files without a //! line: {silent:?}");
 }
+
+/// Every byte the program writes passes the one redaction boundary: stdout through
+/// `report::output`, stderr through `log`. Nowhere else may print or take a standard stream to
+/// write to (asking whether one is a terminal is fine; progress bars draw on their own, with
+/// messages that pass the boundary).
+#[test]
+fn only_the_boundary_writes_to_stdout_and_stderr() {
+    let writers = [
+        "eprintln!",
+        "eprint!(",
+        "println!",
+        "print!(",
+        "io::stdout()",
+        "io::stderr()",
+    ];
+    let mut found = Vec::new();
+    for path in sources() {
+        let rel = path
+            .strip_prefix(Path::new(env!("CARGO_MANIFEST_DIR")))
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        if rel == "src/log.rs" || rel == "src/report/output.rs" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (n, line) in without_tests(&text).lines().enumerate() {
+            let line = line.trim();
+            if line.starts_with("//") || line.contains(".is_terminal()") {
+                continue;
+            }
+            if writers.iter().any(|w| line.contains(w)) {
+                found.push(format!("{rel}:{}: {line}", n + 1));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "write through crate::log (stderr) or report::output (stdout), which pass redact::boundary:\n{}",
+        found.join("\n")
+    );
+}

@@ -190,7 +190,10 @@ fn full_server_is_critical_overall_even_though_the_other_checks_cannot_run() {
     }
     let steps = r["checks"][0]["runbook"]["steps"].to_string();
     assert!(!steps.contains("<top_"), "{r:#}");
-    assert!(steps.contains(&format!("-p '{}' -U 'filler'", pg.port)), "{r:#}");
+    assert!(
+        steps.contains(&format!("--port='{}' --username='filler'", pg.port)),
+        "{r:#}"
+    );
     assert!(r["checks"][1]["runbook"].is_null(), "{r:#}");
     assert!(
         r["checks"][1]["summary"]

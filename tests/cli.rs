@@ -283,6 +283,48 @@ fn completions_in_the_repo_are_fresh() {
     }
 }
 
+/// The checked-in scripts complete runbook ids and check names in the shells themselves: fish's
+/// `complete -C` and bash's completion function asked as a user's TAB would ask them.
+#[test]
+fn the_shells_complete_runbook_ids_and_check_names() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    let fish = std::process::Command::new("fish")
+        .arg("-c")
+        .arg(format!(
+            "source {}; complete -C 'dbrunbook runbooks show dead'; complete -C 'dbrunbook diagnose --only lo'",
+            dir.join("dbrunbook.fish").display()
+        ))
+        .output()
+        .expect("fish runs (.ci/run installs it)");
+    let offered = String::from_utf8_lossy(&fish.stdout);
+    assert!(
+        offered.lines().any(|l| l.starts_with("deadlock-storm")),
+        "fish offered:\n{offered}"
+    );
+    assert!(
+        offered.lines().any(|l| l.starts_with("locks")),
+        "fish offered:\n{offered}"
+    );
+    assert!(!offered.contains("Cargo.toml"), "not file names:\n{offered}");
+
+    let bash = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source {}; COMP_WORDS=(dbrunbook runbooks show dead); COMP_CWORD=3; \
+             COMP_LINE='dbrunbook runbooks show dead'; COMP_POINT=${{#COMP_LINE}}; \
+             _dbrunbook dbrunbook dead show; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            dir.join("dbrunbook.bash").display()
+        ))
+        .output()
+        .expect("bash runs");
+    let offered = String::from_utf8_lossy(&bash.stdout);
+    assert!(
+        offered.lines().any(|l| l == "deadlock-storm"),
+        "bash offered:\n{offered}\n{}",
+        String::from_utf8_lossy(&bash.stderr)
+    );
+}
+
 /// Every man page made from the clap definition, as file name → roff: dbrunbook.1 and one per
 /// subcommand (dbrunbook-diagnose.1, dbrunbook-runbooks-export.1...). clap_mangen renders the
 /// name, description, options and subcommands; the synopsis is ours (clap_mangen's shows

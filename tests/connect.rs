@@ -54,7 +54,7 @@ fn refused_port_is_critical_at_the_tcp_phase_with_the_runbook() {
     );
     assert_eq!(c["runbook"]["id"], "connection-failed");
     assert!(
-        steps(&c).contains(&format!("pg_isready -h '127.0.0.1' -p '{port}'")),
+        steps(&c).contains(&format!("pg_isready --host='127.0.0.1' --port='{port}'")),
         "{c:#}"
     );
 }
@@ -66,7 +66,7 @@ fn mysql_refused_port_is_critical_at_the_tcp_phase() {
     assert_eq!(code, 2, "{c:#}");
     assert_eq!(phases(&c).last().unwrap(), &("tcp".to_string(), "refused".to_string()));
     assert!(
-        steps(&c).contains(&format!("nc -vz -w 5 '127.0.0.1' '{port}'")),
+        steps(&c).contains(&format!("nc -vz -w 5 -- '127.0.0.1' '{port}'")),
         "{c:#}"
     );
 }
@@ -82,7 +82,10 @@ fn a_name_that_does_not_resolve_fails_at_resolution() {
             .unwrap()
             .contains("name resolution of dbrunbook-nosuch.invalid no such host")
     );
-    assert!(steps(&c).contains("getent ahosts 'dbrunbook-nosuch.invalid'"), "{c:#}");
+    assert!(
+        steps(&c).contains("getent ahosts -- 'dbrunbook-nosuch.invalid'"),
+        "{c:#}"
+    );
 }
 
 #[test]
@@ -399,6 +402,53 @@ fn pg_hba_without_a_line_for_the_host_is_named_with_the_line_to_add() {
     assert!(steps.contains("pg_hba_file_rules"), "{steps}");
 }
 
+/// The on-call adds the printed line as printed, reloads, and the client gets in: names that
+/// pg_hba.conf would read otherwise (a keyword, a space) are quoted in the line.
+#[test]
+fn the_printed_pg_hba_line_admits_a_user_and_database_with_awkward_names() {
+    let dir = tempfile::Builder::new().prefix("dbrunbook-hba-").tempdir().unwrap();
+    let hba = dir.path().join("pg_hba.conf");
+    std::fs::write(&hba, "local all all trust\n").unwrap();
+    chown_postgres(dir.path());
+    let hba_file = format!("hba_file={}", hba.display());
+    let pg = ThrowawayPg::start(PgOptions {
+        settings: &[&hba_file],
+        ..Default::default()
+    });
+    let on_socket = |sql: &str| {
+        let out = std::process::Command::new(pg.bin("psql"))
+            .args(["-X", "-v", "ON_ERROR_STOP=1", "-U", "postgres", "-d", "postgres", "-h"])
+            .arg(pg.socket_dir())
+            .args(["-p", &pg.port.to_string(), "-c", sql])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    on_socket(r#"CREATE ROLE "web app" LOGIN PASSWORD 'hba-pw'"#);
+    on_socket(r#"CREATE DATABASE "all" OWNER "web app""#);
+    let url = format!("postgres://web%20app:hba-pw@127.0.0.1:{}/all", pg.port);
+
+    let (code, c) = connect(&url, &[]);
+    assert_eq!(code, 2, "{c:#}");
+    let line = c["runbook"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["example"].as_str())
+        .find(|e| e.starts_with("host"))
+        .unwrap_or_else(|| panic!("a pg_hba.conf line to add: {c:#}"))
+        .to_string();
+    assert_eq!(line, r#"host    "all"    "web app"    127.0.0.1/32    scram-sha-256"#);
+
+    // As the step says: the line above any that would reject this client, then reload.
+    let current = std::fs::read_to_string(&hba).unwrap();
+    std::fs::write(&hba, format!("{line}\n{current}")).unwrap();
+    on_socket("SELECT pg_reload_conf()");
+    // The throwaway server started moments ago: no uptime counts as a restart here.
+    let (code, c) = connect(&url, &["--restarted-within", "0s", "--connection-errors", "1000000"]);
+    assert_eq!(code, 0, "the client gets in after the printed line: {c:#}");
+}
+
 #[test]
 fn a_database_that_does_not_exist_is_named() {
     let shared = shared_pg_url();
@@ -417,7 +467,7 @@ fn calm_servers_connect_ok_with_every_phase_timed() {
     for (url, last) in [(shared_pg_url(), "startup"), (shared_mysql_url(), "startup")] {
         // The shared servers may have started minutes ago (a fresh machine): that restart is
         // not this test's subject.
-        let (code, c) = connect(&url, &["--restarted-within", "1s", "--connection-errors", "1000000"]);
+        let (code, c) = connect(&url, &["--restarted-within", "0s", "--connection-errors", "1000000"]);
         assert_eq!(code, 0, "{c:#}");
         let p = phases(&c);
         assert_eq!(p.first().unwrap(), &("resolve".to_string(), "ok".to_string()));

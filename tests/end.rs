@@ -205,6 +205,14 @@ fn active_root_is_cancelled_without_being_terminated_when_the_cancel_suffices() 
     let pg = setup("orders");
     let mut running = Running::new();
     running.start(&conn(&pg, "report"), "SELECT pg_sleep(600) FROM orders");
+    // The report holds its lock before the ALTER starts (on a loaded machine the ALTER could
+    // otherwise run first, and nothing would ever wait).
+    wait_for(
+        &pg,
+        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) \
+         WHERE a.application_name = 'report' AND l.relation = 'orders'::regclass AND l.granted",
+        "1",
+    );
     running.start(&conn(&pg, "migration"), "ALTER TABLE orders ADD COLUMN note text");
     let url = pg.url("postgres", "postgres");
     let root = lock_node(&url, "report", "root blocker");
@@ -319,7 +327,11 @@ fn running_pg_dump_is_refused_as_a_backup() {
         .unwrap();
     let url = pg.url("postgres", "postgres");
     let dir = state_dir("pg-dump");
-    let reference = listed(&url, &dir, &["--application", "pg_dump"], |_| true)["session"]
+    // Listed once it waits for the table: its dump transaction then lasts until the holder
+    // commits (before, pg_dump's earlier statements run in transactions of their own, and a
+    // reference to one of those is rightly stale by the time `end` reads it again).
+    let waiting = |f: &Value| f["query"].as_str().is_some_and(|q| q.starts_with("LOCK TABLE"));
+    let reference = listed(&url, &dir, &["--application", "pg_dump"], waiting)["session"]
         .as_str()
         .unwrap()
         .to_string();
@@ -516,4 +528,38 @@ fn running_mariadb_dump_is_refused_as_a_backup() {
     rt.block_on(holder.query_drop("UNLOCK TABLES; DROP TABLE end_dump_t"))
         .unwrap();
     assert!(dump.wait().unwrap().success(), "the dump was not ended and finished");
+}
+
+/// A statement holding a password (`password=` in a connection string it builds) is in the
+/// evidence with the password hidden, and the session's row stays a JSON object with all its
+/// fields: the files pass the one redaction boundary string by string, after the row is read.
+#[test]
+fn evidence_of_a_statement_holding_a_password_keeps_its_fields_and_not_the_password() {
+    let pg = setup("orders");
+    let mut held = Held::new();
+    held.pg(
+        &conn(&pg, "secretive"),
+        1,
+        "BEGIN; SELECT * FROM orders; SELECT 'host=db password=S3ntinel-pw' AS dsn",
+    );
+    let url = pg.url("postgres", "postgres");
+    let dir = state_dir("evidence-secret");
+    let run = end(
+        &url,
+        &dir,
+        &["--application", "secretive", "--state", "idle-in-transaction", "--yes"],
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    let audit = std::fs::read_to_string(dir.join("dbrunbook/end-audit.jsonl")).unwrap();
+    let line: Value = serde_json::from_str(audit.lines().next().unwrap()).unwrap();
+    let saved = std::fs::read_to_string(line["evidence"].as_str().unwrap()).unwrap();
+    for written in [&audit, &saved, &run.all()] {
+        assert!(!written.contains("S3ntinel"), "a password was written: {written}");
+    }
+    let evidence: Value = serde_json::from_str(&saved).unwrap();
+    let row = &evidence["sessions"][0]["the session"][0];
+    assert_eq!(row["state"], "idle in transaction", "{saved}");
+    assert_eq!(row["application_name"], "secretive", "{saved}");
+    let query = row["query"].as_str().unwrap_or_default();
+    assert!(query.contains("password=<redacted>"), "{saved}");
 }

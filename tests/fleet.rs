@@ -564,8 +564,11 @@ fn a_my_cnf_with_include_lines_says_they_are_not_followed() {
 
 #[test]
 fn a_target_by_name_runs_with_its_options_and_a_typo_is_told_the_closest_name() {
+    // The shared server may have started minutes ago (a fresh machine): that restart would
+    // lead the summary, and it is not this test's subject.
     let fleet = FleetDir::new(&format!(
         "targets:\n  - name: orders-prod\n    url: {pg}\n    options:\n      connect: {{expect: replica}}\n\
+         \x20   thresholds:\n      connect: {{restarted-within: 0s}}\n\
          \x20 - name: billing\n    url: {pg}\n",
         pg = shared_pg_url()
     ));
@@ -622,4 +625,103 @@ fn a_target_by_name_runs_with_its_options_and_a_typo_is_told_the_closest_name() 
         "--target and --url together are a usage error: {}",
         run.all()
     );
+}
+
+/// The pool check's reads of the server's connection totals, in its statement log.
+fn pool_reads(pg: &ThrowawayPg) -> usize {
+    pg.log()
+        .lines()
+        .filter(|l| l.contains(" execute ") && l.contains("Connection limits and usage"))
+        .count()
+}
+
+/// Three databases of one server read by one role, one by another role, and one with its own
+/// thresholds: what is the server's (sessions, locks, replication) is read once per role and
+/// statement in the run, and every target still judges it; the other checks run for each.
+#[test]
+fn server_wide_checks_are_read_once_per_server_and_role_in_a_fleet_run() {
+    let pg = ThrowawayPg::start(PgOptions {
+        settings: &["log_min_duration_statement=0"],
+        ..PgOptions::default()
+    });
+    pg.psql(&[
+        "CREATE DATABASE app_a",
+        "CREATE DATABASE app_b",
+        "CREATE ROLE watcher LOGIN",
+        "GRANT pg_monitor TO watcher",
+    ]);
+    let targets = [
+        ("a", pg.url("postgres", "postgres")),
+        ("b", pg.url("postgres", "app_a")),
+        ("c", pg.url("postgres", "app_b")),
+        ("other-role", pg.url("watcher", "postgres")),
+        ("own-thresholds", pg.url("postgres", "app_a")),
+    ];
+    // A target with other thresholds asks other statements (the queries check filters by
+    // age on the server): it reads for itself.
+    let yaml: String = targets
+        .iter()
+        .map(|(name, url)| {
+            let own = if *name == "own-thresholds" {
+                "    thresholds:\n      queries: {warning: 10s, critical: 20s}\n"
+            } else {
+                ""
+            };
+            format!("  - name: {name}\n    url: '{url}?sslmode=disable'\n{own}")
+        })
+        .collect();
+    let fleet = FleetDir::new(&format!("targets:\n{yaml}"));
+    let run = fleet.run(
+        &[
+            "diagnose",
+            "--all",
+            "--server-jobs",
+            "1",
+            "--timeout",
+            "20s",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let doc = run.json();
+    assert_eq!(
+        pool_reads(&pg),
+        2,
+        "one read as postgres, one as watcher:\n{}",
+        pg.log()
+    );
+    let migrations_reads = pg
+        .log()
+        .lines()
+        .filter(|l| l.contains(" execute ") && l.contains("Tables that may hold migration history"))
+        .count();
+    assert_eq!(migrations_reads, 5, "each database's own check runs for each target");
+    let activity_reads = pg
+        .log()
+        .lines()
+        .filter(|l| l.contains(" execute ") && l.contains("Client sessions with a statement running"))
+        .count();
+    assert_eq!(
+        activity_reads,
+        3,
+        "postgres, watcher, and the other thresholds:\n{}",
+        pg.log()
+    );
+    for (i, (name, _)) in targets.iter().enumerate() {
+        let t = &doc["targets"][i];
+        assert_eq!(t["name"], *name);
+        for check in ["pool", "queries", "locks", "replication"] {
+            let c = t["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["check"] == check)
+                .unwrap_or_else(|| panic!("{name}: no {check}"));
+            assert_ne!(c["status"], "unknown", "{name}: {c:#}");
+            let shared = c["notes"].to_string().contains("read once per server");
+            let expected = *name == "b" || *name == "c" || (*name == "own-thresholds" && check != "queries");
+            assert_eq!(shared, expected, "{name} {check}: {c:#}");
+        }
+    }
 }

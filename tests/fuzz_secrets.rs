@@ -100,23 +100,37 @@ fn no_sentinel_password_in_any_output_of_any_subcommand() {
             }
         }
     }
-    // The environment: DATABASE_URL, PGPASSWORD, PGSSLMODE and DBRUNBOOK_RUNBOOKS.
+    // The environment: DATABASE_URL, PGPASSWORD, PGSSLMODE, PGPORT, PGHOST and
+    // DBRUNBOOK_RUNBOOKS (read by the checks and by `runbooks list`).
     for template in TARGETS {
         let url = with_sentinel(template, false);
         for format in FORMATS {
-            let envs: [(&str, &str); 3] = [
+            let envs: [(&str, &str); 5] = [
                 ("DATABASE_URL", &url),
                 ("DBRUNBOOK_RUNBOOKS", &url),
                 ("PGSSLMODE", &url),
+                ("PGPORT", &url),
+                ("PGHOST", &url),
             ];
             for env in envs {
-                let run = dbrunbook_env(
-                    &["pool", "--format", format, "--timeout", "10s"],
-                    &[env, ("PGPASSWORD", SENTINEL), ("PGHOST", "127.0.0.1"), ("PGPORT", "1")],
-                );
+                let mut vars = vec![("PGPASSWORD", SENTINEL), ("PGHOST", "127.0.0.1"), ("PGPORT", "1")];
+                vars.retain(|(k, _)| *k != env.0);
+                vars.push(env);
+                let run = dbrunbook_env(&["pool", "--format", format, "--timeout", "10s"], &vars);
                 cases += 1;
                 judge(&format!("{} = {url:?}", env.0), format, &run, &mut failures);
             }
+            let run = dbrunbook_env(
+                &["runbooks", "list", "--format", format],
+                &[("DBRUNBOOK_RUNBOOKS", &url)],
+            );
+            cases += 1;
+            judge(
+                &format!("runbooks list, DBRUNBOOK_RUNBOOKS = {url:?}"),
+                format,
+                &run,
+                &mut failures,
+            );
         }
     }
     eprintln!("fuzz_secrets: {cases} runs of the binary");

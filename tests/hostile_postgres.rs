@@ -161,3 +161,86 @@ fn hostile_role_name_in_a_pasted_step_names_that_role_and_runs_nothing_else() {
         "the step did not name the role: {alter}"
     );
 }
+
+/// A role and a database whose names hold a newline and an escape sequence: the filled step is
+/// built from the names as the server holds them (`U&"..."` escapes, not the terminal's U+FFFD
+/// and spaces), so pasted into psql it changes that role's setting in that database; the JSON
+/// finding carries the name as written; the table shows the step without a raw control byte.
+#[test]
+fn role_and_database_names_with_control_characters_are_targeted_by_the_filled_step() {
+    let pg = ThrowawayPg::start(PgOptions::default());
+    let role = "ops\nteam\u{1b}[31m";
+    let database = "app\u{1b}]0;x\u{7}db";
+    pg.psql(&[
+        &format!("CREATE ROLE \"{role}\" LOGIN"),
+        &format!("CREATE DATABASE \"{database}\" OWNER \"{role}\""),
+    ]);
+    let mut held = Held::new();
+    let conninfo = format!("host=127.0.0.1 port={} user='{role}' dbname='{database}'", pg.port);
+    held.pg_background(&conninfo, "SELECT pg_sleep(30)");
+    let url = pg.url("postgres", "postgres");
+    let r = poll(&["queries", "--url", &url, "--warning", "1s"], |r| {
+        r["status"] == "warning"
+    });
+    let users: Vec<&str> = r["checks"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["user"].as_str())
+        .collect();
+    assert!(users.contains(&role), "the JSON carries the name as written: {users:?}");
+    let alter = runbook_sql(&r)
+        .into_iter()
+        .find(|s| s.contains("ALTER ROLE") && s.contains("SET statement_timeout"))
+        .unwrap_or_else(|| panic!("no ALTER ROLE step: {r:#}"));
+    assert!(
+        !alter.chars().any(|c| c.is_control() && c != '\n'),
+        "the step holds a raw control character: {alter:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pasted.sql");
+    std::fs::write(&file, &alter).unwrap();
+    let pasted = std::process::Command::new("psql")
+        .args([
+            "-X",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-p",
+        ])
+        .arg(pg.port.to_string())
+        .arg("-f")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        pasted.status.success(),
+        "{alter}: {}",
+        String::from_utf8_lossy(&pasted.stderr)
+    );
+    let out = std::process::Command::new("psql")
+        .args(["-X", "-At", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-p"])
+        .arg(pg.port.to_string())
+        .arg("-c")
+        .arg(
+            "SELECT array_to_string(s.setconfig, ',') FROM pg_db_role_setting s \
+             JOIN pg_roles r ON r.oid = s.setrole JOIN pg_database d ON d.oid = s.setdatabase \
+             WHERE r.rolname = U&'ops\\000Ateam\\001B[31m' AND d.datname = U&'app\\001B]0;x\\0007db'",
+        )
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "statement_timeout=5min",
+        "the step did not name the role in the database: {alter}"
+    );
+    // On a terminal the same step, and nothing raw around it.
+    let table = dbrunbook(&["queries", "--url", &url, "--warning", "1s", "--full"]);
+    assert!(table.stdout.contains(alter.lines().next().unwrap()), "{}", table.stdout);
+    assert!(!table.stdout.contains('\u{1b}'), "{}", table.stdout);
+}

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::support::apps::App;
-use crate::support::oncall::{APP_DB, Cron, Server, check, steps, wait_until};
+use crate::support::oncall::{APP_DB, Cron, Server, check, steps_in, wait_until};
 
 /// The worker's counts so far (transfers, deadlocks, failed), from its stats file.
 fn counts(stats: &Path) -> Value {
@@ -88,10 +88,7 @@ fn storm_is_found_and_cleared_by_lock_ordering(pg: bool) {
     assert!(matches!(status(&locks), "warning" | "critical"), "{locks:#}");
     assert_eq!(locks["runbook"]["id"], "deadlock-storm");
     assert!(locks["summary"].as_str().unwrap().contains("--interval"), "{locks:#}");
-    let diagnosis: Vec<String> = steps(&locks, "diagnose")
-        .iter()
-        .map(|s| s["text"].as_str().unwrap().to_string())
-        .collect();
+    let diagnosis: Vec<String> = steps_in(&locks, "diagnose").iter().map(|s| s.text.clone()).collect();
     if !pg {
         // InnoDB's latest deadlock: both statements and the table, whole, not cut to "….
         let whole = "UPDATE accounts SET balance = balance + 1 WHERE id = ";
@@ -101,16 +98,16 @@ fn storm_is_found_and_cleared_by_lock_ordering(pg: bool) {
     }
 
     // The evidence, executed as printed.
-    for step in steps(&locks, "diagnose") {
-        if let Some(sql) = step["sql"].as_str() {
+    for step in steps_in(&locks, "diagnose") {
+        if let Some(sql) = step.sql.as_deref() {
             let out = server.sql(APP_DB, sql);
             let expected = if pg { "bank" } else { "LATEST DETECTED DEADLOCK" };
             assert!(out.contains(expected), "{sql}\n{out}");
         }
     }
     // Logging on while the incident is looked at; its revert is kept for the end.
-    let immediate = steps(&locks, "immediate");
-    let runnable: Vec<&str> = immediate.iter().filter_map(|s| s["sql"].as_str()).collect();
+    let immediate = steps_in(&locks, "immediate");
+    let runnable: Vec<&str> = immediate.iter().filter_map(|s| s.sql.as_deref()).collect();
     assert_eq!(runnable.len(), 2, "turn logging on, then put it back: {immediate:#?}");
     server.sql(APP_DB, runnable[0]);
     wait_until("logging turned on", || {

@@ -10,7 +10,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::support::apps::App;
-use crate::support::oncall::{APP_DB, Cron, Server, check, steps, wait_until};
+use crate::support::oncall::{APP_DB, Cron, Server, check, steps_in, wait_until};
 
 /// The mean threshold low enough that the data load's INSERT is over it: the N+1 statement must
 /// still lead, by what it costs.
@@ -67,8 +67,8 @@ fn n_plus_one_is_flagged_and_cleared_by_the_printed_index(pg: bool) {
         summary.contains("of one core's time") && summary.contains("customer_id") && !summary.contains("INSERT"),
         "{summary}"
     );
-    let diagnosis = steps(&slow, "diagnose");
-    let texts: String = diagnosis.iter().map(|s| s["text"].as_str().unwrap()).collect();
+    let diagnosis = steps_in(&slow, "diagnose");
+    let texts: String = diagnosis.iter().map(|s| s.text.as_str()).collect();
     assert!(texts.contains("It reads orders filtered on customer_id"), "{texts}");
     assert!(!texts.contains("orders_archive"), "{texts}");
     // The tool's own statements are not in its list.
@@ -104,14 +104,14 @@ fn n_plus_one_is_flagged_and_cleared_by_the_printed_index(pg: bool) {
     // The evidence, as printed: the plan (PostgreSQL 15: prepared, generic), the table's scans
     // and indexes, the digest.
     for step in &diagnosis {
-        if let Some(sql) = step["sql"].as_str() {
+        if let Some(sql) = step.sql.as_deref() {
             server.sql(APP_DB, sql);
         }
     }
     // The fix as printed: the index on the filtered column.
-    let fix: Vec<String> = steps(&slow, "immediate")
+    let fix: Vec<String> = steps_in(&slow, "immediate")
         .iter()
-        .filter_map(|s| s["sql"].as_str())
+        .filter_map(|s| s.sql.as_deref())
         .filter(|sql| sql.contains("INDEX"))
         .map(str::to_string)
         .collect();

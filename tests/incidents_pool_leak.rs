@@ -5,9 +5,10 @@
 //! a running backup that must come through untouched.
 
 use std::process::{Child, Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use crate::incidents_support::*;
+use crate::support::apps::{Watched, errors, oks};
+use crate::support::oncall::*;
 use crate::support::*;
 
 /// A leaking instance's burst: 13 requests, 9 of them leaked (two of three).
@@ -144,22 +145,23 @@ fn pool_leak_fills_postgres_and_the_runbook_steps_clear_it() {
 
     // The on-call runs the steps in order: evidence first (the shell capture), then the SQL.
     let evidence = tempfile::tempdir().unwrap();
-    let at = |words: &str| steps.iter().position(|(_, text, _, _)| text.contains(words)).unwrap();
+    let at = |words: &str| steps.iter().position(|s| s.text.contains(words)).unwrap();
     assert!(at("save who was connected") < at("Start with the oldest session idle in transaction"));
     let mut dry_runs = Vec::new();
-    for (phase, text, sql, shell) in &steps {
+    for Step {
+        phase,
+        text,
+        sql,
+        shell,
+    } in &steps
+    {
         if phase != "diagnose" && phase != "immediate" {
             continue;
         }
         if let Some(shell) = shell.as_deref().filter(|_| phase == "immediate") {
             let psql_dir = pg.bin("psql").parent().unwrap().to_path_buf();
             client(
-                Command::new("sh")
-                    .args(["-c", shell])
-                    .current_dir(evidence.path())
-                    .env("PATH", on_call_path(&psql_dir))
-                    .env("DATABASE_URL", pg.url("postgres", "shop"))
-                    .env("XDG_STATE_HOME", std::env::temp_dir().join("dbrunbook-oncall-state"))
+                on_call_shell(shell, evidence.path(), &psql_dir, &pg.url("postgres", "shop"))
                     .env("PGHOST", "127.0.0.1")
                     .env("PGPORT", pg.port.to_string())
                     .env("PGUSER", "postgres")
@@ -233,20 +235,8 @@ fn pool_leak_fills_postgres_and_the_runbook_steps_clear_it() {
     assert!(dump.contains("PostgreSQL database dump complete"), "the backup is cut");
 }
 
-/// The mariadb client as root on the throwaway server, over TCP without TLS (the server has none).
 fn mariadb_root(server: &ThrowawayMaria) -> Command {
-    let mut cmd = Command::new("mariadb");
-    cmd.args([
-        "--no-defaults",
-        "--protocol=tcp",
-        "--skip-ssl",
-        "-h",
-        "127.0.0.1",
-        "-u",
-        "root",
-    ])
-    .arg(format!("--port={}", server.port));
-    cmd
+    mariadb_as(server.port, "root")
 }
 
 /// The mariadb client as root on the throwaway server, batch output without column names.
@@ -283,12 +273,7 @@ fn mariadb_setup(server: &ThrowawayMaria) {
 
 fn maria_with_shop(max_connections: u32) -> ThrowawayMaria {
     let server = ThrowawayMaria::start(max_connections);
-    client(
-        Command::new("mariadb")
-            .args(["--no-defaults", "--protocol=tcp", "-h", "127.0.0.1", "-u", "root"])
-            .arg(format!("--port={}", server.port))
-            .args(["-e", "CREATE DATABASE shop"]),
-    );
+    client(mariadb_root(&server).args(["-e", "CREATE DATABASE shop"]));
     server
 }
 
@@ -315,8 +300,17 @@ fn a_full_mariadb_lets_root_in_every_time() {
             "run {run}: {pool:#}"
         );
     }
-    // The SUPER slot taken too: the report says how to get in, at this server's own port.
-    held.mysql(&server.url("root"), 1, "");
+    // The SUPER slot taken too: the report says how to get in, at this server's own port. The
+    // last run's connection may still hold that slot while its thread ends (a loaded machine):
+    // taken as soon as it is free.
+    let started = Instant::now();
+    while let Err(e) = held.mysql_try(&server.url("root")) {
+        assert!(
+            e.contains("1040") && started.elapsed() < Duration::from_secs(60),
+            "the SUPER slot never came free: {e}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let r = dbrunbook(&["pool", "--url", &server.url("root"), "--format", "json"]);
     let steps = r.json()["checks"][0]["runbook"]["steps"].to_string();
     let get_in = format!("--host='127.0.0.1' --port='{}' --user='root'", server.port);
@@ -329,22 +323,7 @@ fn pool_leak_fills_mariadb_and_the_runbook_steps_clear_it() {
     let server = maria_with_shop(20);
     mariadb_setup(&server);
     let url = |user: &str| format!("mysql+pymysql://{user}@127.0.0.1:{}/shop", server.port);
-    let mut backup = Command::new("mariadb-dump")
-        .args([
-            "--no-defaults",
-            "--protocol=tcp",
-            "-h",
-            "127.0.0.1",
-            "-u",
-            "root",
-            "--single-transaction",
-        ])
-        .arg(format!("--port={}", server.port))
-        .args(["shop", "events"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starting mariadb-dump");
+    let backup = running_mariadb_dump(server.port, "shop", &["events"]);
     let billing = Watched::start("web_pool.py", &[&url("billing"), "billing", "steady"]);
     billing.wait_for(0, "served a request", |l| oks(l) >= 3);
     let web: Vec<Watched> = ["web-1", "web-2", "web-3"]
@@ -377,7 +356,7 @@ fn pool_leak_fills_mariadb_and_the_runbook_steps_clear_it() {
     assert_eq!(pool["runbook"]["id"], "pool-exhaustion", "{pool:#}");
     let table = dbrunbook(&["pool", "--url", &target, &rb[0], &rb[1]]);
     assert!(table.stdout.contains("CRITICAL pool"), "{}", table.stdout);
-    let texts: Vec<String> = steps(pool).into_iter().map(|(_, text, _, _)| text).collect();
+    let texts: Vec<String> = steps(pool).into_iter().map(|s| s.text).collect();
     assert!(
         texts.iter().all(|t| !t.contains("  ") && !t.contains('<')),
         "{texts:#?}"
@@ -389,27 +368,25 @@ fn pool_leak_fills_mariadb_and_the_runbook_steps_clear_it() {
 
     // The steps in order; the bulk step prints one KILL per leaked thread, which the on-call
     // reviews and runs.
-    let home = tempfile::tempdir().unwrap();
-    std::fs::write(
-        home.path().join(".my.cnf"),
-        format!(
-            "[client]\nprotocol=tcp\nhost=127.0.0.1\nport={}\nuser=root\nskip-ssl\n",
-            server.port
-        ),
-    )
-    .unwrap();
+    let home = maria_home(server.port, None);
     let mut killed = 0;
     let mut ended: Vec<String> = Vec::new();
-    for (phase, text, sql, shell) in steps(pool) {
+    for Step {
+        phase,
+        text,
+        sql,
+        shell,
+    } in steps(pool)
+    {
         if let Some(shell) = shell.filter(|_| phase == "immediate") {
             client(
-                Command::new("sh")
-                    .args(["-c", &shell])
-                    .current_dir(home.path())
-                    .env("PATH", on_call_path(std::path::Path::new("/usr/bin")))
-                    .env("DATABASE_URL", server.url("root"))
-                    .env("XDG_STATE_HOME", std::env::temp_dir().join("dbrunbook-oncall-state"))
-                    .env("HOME", home.path()),
+                on_call_shell(
+                    &shell,
+                    home.path(),
+                    std::path::Path::new("/usr/bin"),
+                    &server.url("root"),
+                )
+                .env("HOME", home.path()),
             );
             let saved = std::fs::read_dir(home.path())
                 .unwrap()
@@ -447,10 +424,7 @@ fn pool_leak_fills_mariadb_and_the_runbook_steps_clear_it() {
     }
     let mark = billing.mark();
     billing.wait_for(mark, "carried on", |l| oks(l) >= 3);
-    let mut dump = String::new();
-    std::io::Read::read_to_string(backup.stdout.as_mut().unwrap(), &mut dump).unwrap();
-    assert!(backup.wait().unwrap().success(), "the backup failed");
-    assert!(dump.contains("-- Dump completed"), "the backup is cut");
+    mariadb_dump_completes(backup);
 }
 
 /// PostgreSQL's reserved slots: with every ordinary slot taken, the superuser gets in every
@@ -485,7 +459,10 @@ fn a_full_postgres_lets_the_superuser_in_every_time() {
     held.pg(&pg.keyvalue("postgres", "postgres"), 2, "");
     let r = dbrunbook(&["pool", "--url", &pg.url("postgres", "postgres"), "--format", "json"]);
     let steps = r.json()["checks"][0]["runbook"]["steps"].to_string();
-    let get_in = format!("psql -X -h '127.0.0.1' -p '{}' -U 'postgres' -d postgres", pg.port);
+    let get_in = format!(
+        "psql -X --host='127.0.0.1' --port='{}' --username='postgres' --dbname=postgres",
+        pg.port
+    );
     assert!(steps.contains(&get_in), "{get_in}: {steps}");
     assert!(
         !steps.contains("/var/run/postgresql") && !steps.contains("<top_"),

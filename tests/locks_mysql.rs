@@ -59,7 +59,7 @@ fn innodb_row_lock_wait_behind_an_idle_transaction() {
         "{steps}"
     );
     assert!(
-        steps.contains(&format!("dbrunbook end 'my:{}@", rows[0]["pid"])),
+        steps.contains(&format!("dbrunbook end -- 'my:{}@", rows[0]["pid"])),
         "{steps}"
     );
 }

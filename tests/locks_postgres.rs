@@ -83,7 +83,7 @@ fn row_lock_held_by_idle_transaction_with_two_waiters_names_the_root() {
         )),
         "{steps}"
     );
-    assert!(steps.contains(&format!("dbrunbook end 'pg:{root_pid}@")), "{steps}");
+    assert!(steps.contains(&format!("dbrunbook end -- 'pg:{root_pid}@")), "{steps}");
     assert!(steps.contains("idle inside its transaction"), "{steps}");
 
     // The status follows the waits: many blocked is critical, short waits with a high bar are OK.

@@ -536,9 +536,10 @@ fn liquibase_expect_takes_the_changeset_id_id_author_or_the_full_form() {
 #[test]
 fn liquibase_formatted_sql_changelog_lists_pending_changesets() {
     let db = ScratchPg::new("mig_lb_dir");
+    // The sum Liquibase 4.28.1 wrote for changeset 1 below (tests/migrations_real.rs runs it).
     db.sql(LIQUIBASE_PG).sql(
         "INSERT INTO databasechangelog (id, author, filename, dateexecuted, orderexecuted, exectype, md5sum) VALUES
-           ('1', 'dev', 'db/changelog.sql', now(), 1, 'EXECUTED', '9:aaa')",
+           ('1', 'dev', 'db/changelog.sql', now(), 1, 'EXECUTED', '9:c89e591e0fb4b4e3115b62802f20a3e5')",
     );
     let d = tempfile::tempdir().unwrap();
     std::fs::create_dir(d.path().join("db")).unwrap();
@@ -552,7 +553,12 @@ fn liquibase_formatted_sql_changelog_lists_pending_changesets() {
     assert_eq!(code, 1, "{r:#}");
     assert_eq!(check(&r)["runbook"]["id"], "migration-behind", "{r:#}");
     assert_eq!(findings(&r, "pending")[0]["revision"], "changelog.sql::2::dev", "{r:#}");
-    assert!(check(&r)["notes"].to_string().contains("not compared"), "{r:#}");
+    assert!(
+        check(&r)["notes"]
+            .to_string()
+            .contains("1 formatted-SQL changeset(s) compared"),
+        "{r:#}"
+    );
     // The deploy names the changeset it expects by its id: pending, so behind, not unknown.
     let (r, code) = migrations(&db.url(), &["--dir", dir, "--expect", "2"]);
     assert_eq!(code, 2, "{r:#}");

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::support::scratch::{ScratchMaria, ScratchPg};
-use crate::support::{PgOptions, ThrowawayPg, dbrunbook, findings, pg_bin, shared_mysql_url, shared_pg_url};
+use crate::support::{
+    PgOptions, ThrowawayPg, dbrunbook, findings, pg_bin, shared_mariadb, shared_mysql_url, shared_pg_url,
+};
 
 fn pg_dump(db: &ScratchPg, format: &str, out: &Path) {
     let st = Command::new(pg_bin("pg_dump"))
@@ -109,25 +111,6 @@ fn pg_drop(name: &str) {
     );
 }
 
-fn mariadb(sql: &str) -> String {
-    let out = Command::new("mariadb")
-        .args([
-            "--no-defaults",
-            "--protocol=tcp",
-            "-h",
-            "127.0.0.1",
-            "-u",
-            "root",
-            "-N",
-            "-B",
-            "-e",
-            sql,
-        ])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 fn tmp() -> tempfile::TempDir {
     tempfile::Builder::new().prefix("dbrunbook-rc-").tempdir().unwrap()
 }
@@ -210,7 +193,7 @@ fn mariadb_dump_restores_with_the_source_row_counts() {
     assert_eq!(metric(&report, "differences"), 0.0);
     let (name, state) = scratch_name(&report);
     assert_eq!(state, "dropped");
-    assert_eq!(mariadb(&format!("SHOW DATABASES LIKE '{name}'")), "");
+    assert_eq!(shared_mariadb(&format!("SHOW DATABASES LIKE '{name}'")), "");
 }
 
 #[test]
@@ -822,7 +805,7 @@ fn plain_dump_with_its_own_transactions_restores_as_one() {
 
 #[test]
 fn hostile_mysqldump_creates_no_database_and_grants_nothing() {
-    mariadb(
+    shared_mariadb(
         "CREATE USER IF NOT EXISTS rc_hostile@'%'; \
          GRANT ALL ON `dbrunbook\\_restore\\_%`.* TO rc_hostile@'%'; \
          DROP DATABASE IF EXISTS dbrunbook_restore_pwned",
@@ -841,11 +824,11 @@ fn hostile_mysqldump_creates_no_database_and_grants_nothing() {
          SELECT 2; /*!40101 SET GLOBAL max_connections = 3 */;\n-- Dump completed\n",
     )
     .unwrap();
-    let before = mariadb("SELECT @@GLOBAL.max_connections");
+    let before = shared_mariadb("SELECT @@GLOBAL.max_connections");
     let (run, report) = restore_as(&dump, &url);
     assert_eq!(run.code, 2, "{report:#}");
-    assert_eq!(mariadb("SHOW DATABASES LIKE 'dbrunbook\\_restore\\_pwned'"), "");
-    assert_eq!(mariadb("SELECT @@GLOBAL.max_connections"), before);
+    assert_eq!(shared_mariadb("SHOW DATABASES LIKE 'dbrunbook\\_restore\\_pwned'"), "");
+    assert_eq!(shared_mariadb("SELECT @@GLOBAL.max_connections"), before);
     let summary = report["checks"][0]["summary"].as_str().unwrap();
     assert!(
         summary.contains("create database dbrunbook_restore_pwned") && summary.contains("SET GLOBAL"),

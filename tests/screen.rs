@@ -164,15 +164,19 @@ fn lock_queue_is_a_tree_that_fits_160_and_80_columns() {
             .unwrap_or_else(|| panic!("no tree header:\n{screen}"));
         assert!(lines[header + 1].starts_with(&format!("{root} ")), "{screen}");
         assert!(lines[header + 1].contains("forgotten"), "{screen}");
-        assert!(lines[header + 2].starts_with(&format!("└─ {ddl} ")), "{screen}");
-        assert!(lines[header + 2].contains("AccessExclusiveLock on"), "{screen}");
         assert!(
-            lines[header + 3].starts_with("   └─ 4 × web AccessShareLock on orders ("),
+            lines[header + 2].starts_with(&format!("│  dbrunbook end pg:{root}@")),
+            "the root's end command under it:\n{screen}"
+        );
+        assert!(lines[header + 3].starts_with(&format!("└─ {ddl} ")), "{screen}");
+        assert!(lines[header + 3].contains("AccessExclusiveLock on"), "{screen}");
+        assert!(
+            lines[header + 4].starts_with("   └─ 4 × web AccessShareLock on orders ("),
             "the four readers are one line under the DDL:\n{screen}"
         );
         if width == 160 {
             assert!(
-                lines[header + 2].contains("ALTER TABLE orders ADD COLUMN note text"),
+                lines[header + 3].contains("ALTER TABLE orders ADD COLUMN note text"),
                 "{screen}"
             );
             assert!(lines[header].contains("state"), "{screen}");
@@ -415,13 +419,18 @@ fn mariadb_row_lock_and_metadata_lock_chains_are_trees() {
         run.stdout
     );
     assert!(
-        lines[header + 2].starts_with(&format!("└─ {} ", rows[1]["pid"]))
-            && lines[header + 2].contains("metadata lock"),
+        lines[header + 2].starts_with(&format!("│  dbrunbook end my:{}@", rows[0]["pid"])),
+        "the root's end command under it:\n{}",
+        run.stdout
+    );
+    assert!(
+        lines[header + 3].starts_with(&format!("└─ {} ", rows[1]["pid"]))
+            && lines[header + 3].contains("metadata lock"),
         "{}",
         run.stdout
     );
     assert!(
-        lines[header + 3].starts_with("   └─ 3 × root metadata lock ("),
+        lines[header + 4].starts_with("   └─ 3 × root metadata lock ("),
         "the readers wait behind the ALTER, one line:\n{}",
         run.stdout
     );

@@ -261,3 +261,66 @@ fn one_letter_password_x_leaves_the_message_alone() {
 fn one_letter_password_e_leaves_the_message_alone() {
     one_letter_password_leaves_the_message_alone("e");
 }
+
+/// A connection string set in DBRUNBOOK_RUNBOOKS by mistake is split on `:` like PATH: no piece
+/// of it is printed (every piece below holds the sentinel), whichever command reads it, and a
+/// diagnosis still runs with the built-in runbooks.
+#[test]
+fn connection_string_in_dbrunbook_runbooks_is_not_printed_in_pieces() {
+    for value in [
+        "mysql://S3ntinel-user:S3ntinel-pw@S3ntinel-host/db",
+        "postgres:/S3ntinel-user:S3ntinel-pw@S3ntinel-host/db",
+        "host=S3ntinel-host password=S3ntinel-pw",
+    ] {
+        let env = [("DBRUNBOOK_RUNBOOKS", value)];
+        let said = ["DBRUNBOOK_RUNBOOKS is not a list of directories"];
+        never_printed(&["runbooks", "list"], &env, &said);
+        never_printed(&["pool", "--url", "postgres://u@127.0.0.1:1/db"], &env, &said);
+    }
+    // A diagnosis is not lost to it: the check runs and the runbooks problem is a result.
+    let run = dbrunbook_env(
+        &["pool", "--url", &shared_pg_url(), "--format", "json"],
+        &[("DBRUNBOOK_RUNBOOKS", "mysql://u:S3ntinel-pw@h/db")],
+    );
+    let report = run.json();
+    let checks = report["checks"].as_array().expect("checks");
+    assert!(
+        checks.iter().any(|c| c["check"] == "pool" && c["status"] == "ok"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        checks
+            .iter()
+            .any(|c| c["check"] == "runbooks" && c["status"] == "unknown"),
+        "{}",
+        run.all()
+    );
+    assert!(!run.all().contains(SENTINEL), "{}", run.all());
+}
+
+/// A PG* variable whose value cannot be what it names is refused by the variable's name, its
+/// value never echoed: PGSSLMODE, PGPORT and PGHOST may hold anything pasted there.
+#[test]
+fn invalid_pg_environment_values_are_named_not_echoed() {
+    for (var, value) in [
+        ("PGSSLMODE", "requireS3ntinel"),
+        ("PGSSLMODE", "require password=S3ntinel-pw"),
+        ("PGPORT", "S3ntinel"),
+        ("PGPORT", "5432,S3ntinel"),
+        ("PGHOST", "db S3ntinel-pw"),
+        ("PGUSER", "app\u{1b}]0;S3ntinel\u{7}"),
+    ] {
+        // Every other variable points at a port that refuses at once.
+        let mut env: Vec<(&str, &str)> = [("PGHOST", "127.0.0.1"), ("PGPORT", "1")]
+            .into_iter()
+            .filter(|(k, _)| *k != var)
+            .collect();
+        env.push((var, value));
+        never_printed(
+            &["pool"],
+            &env,
+            &[&format!("{var} is not valid (its value is not shown)")],
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! The program: parse arguments (usage errors exit 3, UNKNOWN, not clap's 2 which monitoring
 //! reads as CRITICAL), dispatch the subcommand, print, and return the exit code.
 
+mod completions;
 mod run;
 mod runbooks;
 mod watch;
@@ -27,7 +28,7 @@ pub fn main() -> ExitCode {
         }
         Err(e) => {
             let said = usage_error(&e);
-            eprint!("{said}");
+            crate::log::stderr(&said);
             // Monitoring reads stdout: the status line in the format asked for, even now.
             let args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
             let first = said.lines().next().unwrap_or("usage error");
@@ -76,9 +77,7 @@ pub fn main() -> ExitCode {
         Command::Builtin(Builtin::Serve(args)) => run::serve(&cli.global, args),
         Command::Builtin(Builtin::Runbooks(cmd)) => runbooks::run(&cli.global, cmd),
         Command::Builtin(Builtin::Completions { shell }) => {
-            let mut out = Vec::new();
-            clap_complete::generate(*shell, &mut Cli::command(), "dbrunbook", &mut out);
-            crate::report::output::emit(&String::from_utf8_lossy(&out));
+            crate::report::output::emit(&completions::script(*shell));
             0
         }
     };

@@ -65,7 +65,7 @@ pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> u8 {
         .map(|c| c.spec().default_limit)
         .max()
         .unwrap_or(10);
-    match Runbooks::load(&global.runbook_dirs()) {
+    match Runbooks::load(global.runbook_dirs()) {
         Ok(runbooks) => {
             let plan = Plan {
                 checks: diagnose::every_check(&[], limit),
@@ -88,7 +88,7 @@ fn fleet_file(global: &GlobalArgs) -> Result<Config, String> {
 /// The plan of a run from the command line; when not even the built-in runbooks load, the
 /// report saying so instead.
 fn plan(global: &GlobalArgs, checks: Vec<Selected>) -> Result<Plan, Report> {
-    match Runbooks::load(&global.runbook_dirs()) {
+    match Runbooks::load(global.runbook_dirs()) {
         Ok(runbooks) => Ok(Plan {
             checks,
             deadlines: Deadlines::from_args(global),

@@ -15,7 +15,14 @@ pub fn run(global: &GlobalArgs, cmd: &RunbooksCommand) -> u8 {
     if let RunbooksCommand::Validate { paths } = cmd {
         return validate(paths);
     }
-    let catalog = match Catalog::load(&global.runbook_dirs()) {
+    let dirs = match global.runbook_dirs() {
+        Ok(dirs) => dirs,
+        Err(message) => {
+            crate::log::say(&message);
+            return 1;
+        }
+    };
+    let catalog = match Catalog::load(&dirs) {
         Ok(c) => c,
         Err(problems) => {
             report_problems(&problems);
@@ -43,18 +50,19 @@ pub fn run(global: &GlobalArgs, cmd: &RunbooksCommand) -> u8 {
                     close => format!("; did you mean {}?", close.join(", ")),
                 };
                 // The id is whatever was typed there, a URL with its password included.
-                eprintln!(
-                    "dbrunbook: no runbook '{}'{}; known runbooks: {}",
+                crate::log::say(&format!(
+                    "no runbook '{}'{}; known runbooks: {}",
                     line(&redact_conninfo(id)),
                     line(&guess),
                     line(&ids.join(", "))
-                );
+                ));
                 1
             }
         },
         RunbooksCommand::Export {
             format,
             runbook_url,
+            report_url,
             for_,
             hold,
             job,
@@ -63,6 +71,7 @@ pub fn run(global: &GlobalArgs, cmd: &RunbooksCommand) -> u8 {
                 ExportFormat::PrometheusRules => {
                     let opts = RulesOptions {
                         runbook_url: runbook_url.as_deref(),
+                        report_url: report_url.as_deref(),
                         for_: *for_,
                         hold: *hold,
                         job,
@@ -192,7 +201,7 @@ fn validate(paths: &[std::path::PathBuf]) -> u8 {
 
 fn report_problems(problems: &[Problem]) {
     for p in problems {
-        eprintln!("{p}");
+        crate::log::stderr(&format!("{}\n", crate::text::sanitize(&p.to_string(), false)));
     }
-    eprintln!("dbrunbook: {} problem(s) found", problems.len());
+    crate::log::say(&format!("{} problem(s) found", problems.len()));
 }

@@ -15,7 +15,7 @@
 //! once with the last status instead of waiting (each report is flushed when written, and the
 //! diagnosis is read-only, so there is nothing to finish).
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
@@ -35,11 +35,10 @@ const CLEAR_BELOW: &str = "\x1b[J";
 
 pub fn run(output: Output, every: Duration, command: &str, mut once: impl FnMut() -> Report) -> u8 {
     if output.format == Format::Prometheus {
-        eprintln!(
-            "dbrunbook: --watch does not go with --format prometheus: successive expositions are not one \
-             valid scrape. Write the textfile from cron instead (README, \"Prometheus\")."
+        return crate::log::refuse(
+            "--watch does not go with --format prometheus: successive expositions are not one \
+             valid scrape. Write the textfile from cron instead (README, \"Prometheus\").",
         );
-        return 3;
     }
     let terminal = std::io::stdout().is_terminal();
     // The header line and the blank under it take two lines of the screen.
@@ -54,8 +53,7 @@ pub fn run(output: Output, every: Duration, command: &str, mut once: impl FnMut(
         ..output
     };
     if let Err(e) = on_ctrl_c_exit_with_last_code() {
-        eprintln!("dbrunbook: cannot catch Ctrl-C for --watch: {e}");
-        return 3;
+        return crate::log::refuse(&format!("cannot catch Ctrl-C for --watch: {e}"));
     }
     loop {
         let report = once();
@@ -67,11 +65,9 @@ pub fn run(output: Output, every: Duration, command: &str, mut once: impl FnMut(
             (false, _) => text,
         };
         // A reader that went away (`| head`) ends the watch: nobody is looking any more.
-        let mut out = std::io::stdout().lock();
-        if out.write_all(screen.as_bytes()).and_then(|_| out.flush()).is_err() {
+        if crate::report::output::write_stdout(&screen).is_err() {
             return report.exit_code;
         }
-        drop(out);
         // After the write: Ctrl-C exits with the status of the report on screen.
         LAST_CODE.store(report.exit_code, Ordering::SeqCst);
         std::thread::sleep(every);

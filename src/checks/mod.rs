@@ -43,6 +43,14 @@ pub struct CheckSpec {
     pub ordered: &'static [(&'static str, &'static str, &'static str)],
     /// Rows of detail shown by default (`--limit`).
     pub default_limit: usize,
+    /// What it measures changes over minutes, not seconds (table sizes, transaction ID ages),
+    /// and measuring costs the server: `serve` answers a measurement up to `--size-every` old
+    /// from a kept session instead of measuring again for every probe.
+    pub steady: bool,
+    /// What it reads is the server's, the same from every database for one role (sessions,
+    /// locks, replication): a fleet run reads it once per server and role, and its other
+    /// targets there judge those rows.
+    pub server_wide: bool,
     pub placeholders: &'static [&'static str],
     /// Placeholders filled per finding, in steps marked `each: true`.
     pub item_placeholders: &'static [&'static str],
@@ -151,10 +159,11 @@ pub trait Check: Sync {
         false
     }
 
-    /// Work outside the database (reading backup files, asking another program), run on a
+    /// Work outside the database (reading backup files, asking another program), to run on a
     /// thread of its own while the tool connects and queries, bounded by `ctx.deadline`; its
-    /// result reaches `evaluate` as `results.local`. `None`: the check has nothing to do here.
-    fn inspect(&self, _ctx: &LocalContext) -> Option<Result<LocalFacts>> {
+    /// result reaches `evaluate` as `results.local`. Deciding is quick and done on the caller's
+    /// thread; `None`: the check has nothing to do here, and no thread is started for it.
+    fn inspect(&self, _ctx: &LocalContext) -> Option<LocalWork> {
         None
     }
 
@@ -174,8 +183,11 @@ pub struct LocalContext {
     pub deadline: std::time::Instant,
 }
 
-/// What `inspect` found; the check that made it downcasts it in `evaluate`.
+/// What `inspect`'s work found; the check that made it downcasts it in `evaluate`.
 pub type LocalFacts = Box<dyn std::any::Any + Send>;
+
+/// The local work `inspect` hands over, run on a thread of its own.
+pub type LocalWork = Box<dyn FnOnce() -> Result<LocalFacts> + Send>;
 
 impl std::fmt::Debug for dyn Check {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

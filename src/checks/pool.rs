@@ -66,6 +66,8 @@ pub const SPEC: CheckSpec = CheckSpec {
         (WAIT_WARNING.key, WAIT_CRITICAL.key, "client wait"),
     ],
     default_limit: 10,
+    steady: false,
+    server_wide: true,
     placeholders: &[
         "used",
         "usable",

@@ -61,6 +61,8 @@ pub const SPEC: CheckSpec = CheckSpec {
         (IDLE_WARNING.key, IDLE_CRITICAL.key, "idle-in-transaction"),
     ],
     default_limit: 10,
+    steady: false,
+    server_wide: true,
     placeholders: &[
         "pid",
         "user",

@@ -122,7 +122,7 @@ impl Batches<'_> {
                 Round::Again(wait) => p.interval == Some(wait),
                 Round::Queries | Round::FollowUp => true,
             };
-            if !p.applies || !wanted {
+            if !p.applies || p.reused.is_some() || !wanted {
                 spans.push(0..0);
                 continue;
             }

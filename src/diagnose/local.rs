@@ -25,10 +25,11 @@ pub struct Pending {
 /// A check and its options as the user gave them.
 pub type Asked<'a> = (&'static dyn Check, &'a BTreeMap<String, Vec<String>>);
 
-/// Starts every check's `inspect` on its own thread. Threads are never joined: one that overruns
-/// the deadline is abandoned and ends with the process. The work's own deadline comes a little
-/// before the run's (a tenth of the time left, half a second at most), so that a check stopped
-/// by it can still say how far it got.
+/// Starts each check's local work (`inspect`) on a thread of its own; a check with none (most,
+/// most of the time) gets its empty answer at once, without a thread. Threads are never
+/// joined: one that overruns the deadline is abandoned and ends with the process. The work's
+/// own deadline comes a little before the run's (a tenth of the time left, half a second at
+/// most), so that a check stopped by it can still say how far it got.
 pub fn start(checks: &[Asked], thresholds: &[Thresholds], engine: Engine, run_deadline: Instant) -> Vec<Pending> {
     let left = run_deadline.saturating_duration_since(Instant::now());
     let deadline = run_deadline - (left / 10).min(std::time::Duration::from_millis(500));
@@ -42,31 +43,25 @@ pub fn start(checks: &[Asked], thresholds: &[Thresholds], engine: Engine, run_de
                 options: options.clone(),
                 deadline,
             };
-            let (tx, rx) = channel();
-            if !check.spec().engines.contains(&engine) {
-                // Not run on this engine (PgBouncer): its local work would be thrown away.
-                let _ = tx.send(None);
-                return Pending {
-                    check,
-                    name: check.spec().name,
-                    ctx,
-                    answer: Some(rx),
-                };
-            }
-            let thread_ctx = LocalContext {
-                engine,
-                thresholds: thresholds.clone(),
-                options: options.clone(),
-                deadline,
+            // Not run on this engine (PgBouncer): its local work would be thrown away.
+            let work = if check.spec().engines.contains(&engine) {
+                check.inspect(&ctx)
+            } else {
+                None
             };
-            let spawned = std::thread::Builder::new()
-                .name(format!("{}-local", check.spec().name))
-                .spawn(move || {
-                    let _ = tx.send(check.inspect(&thread_ctx));
-                });
-            let answer = match spawned {
-                Ok(_) => Some(rx),
-                Err(_) => None,
+            let (tx, rx) = channel();
+            let answer = match work {
+                None => {
+                    let _ = tx.send(None);
+                    Some(rx)
+                }
+                Some(work) => std::thread::Builder::new()
+                    .name(format!("{}-local", check.spec().name))
+                    .spawn(move || {
+                        let _ = tx.send(Some(work()));
+                    })
+                    .ok()
+                    .map(|_| rx),
             };
             Pending {
                 check,

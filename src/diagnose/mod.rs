@@ -11,6 +11,7 @@ mod local;
 mod plan;
 mod progress;
 mod refused;
+mod reuse;
 
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,7 @@ use tokio::time::timeout_at;
 
 pub use attach::failed;
 pub use plan::{Deadlines, Plan, Runbooks, Selected, every_check};
+pub use reuse::Shared;
 
 use crate::checks::{Check, Context, LocalFacts, Outcome, Thresholds};
 use crate::engine::{ConnectError, ConnectErrorKind, Limits, ServerInfo, Session};
@@ -28,6 +30,7 @@ use crate::units::format_duration;
 use attach::Attach;
 use batches::{Batches, Collected};
 use progress::Progress;
+use reuse::{Measured, Reused, Sources};
 
 /// Longest one diagnostic statement may run on the target.
 const STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -63,13 +66,58 @@ pub async fn resolved_target(
     resolved: Result<Target, String>,
     started: Instant,
 ) -> Report {
+    resolved_target_keeping(plan, checks, resolved, started, Keep::No)
+        .await
+        .0
+}
+
+/// [`resolved_target`] with a kept session, as [`diagnose_keeping`].
+pub async fn resolved_target_keeping(
+    plan: &Plan,
+    checks: &[Selected],
+    resolved: Result<Target, String>,
+    started: Instant,
+    keep: Keep,
+) -> (Report, Option<Box<Kept>>) {
+    resolved_run(plan, checks, resolved, started, keep, None).await
+}
+
+/// [`resolved_target`] as one target of a fleet run: its server-wide checks answered from
+/// `shared` when another target on the same server and role read them already (`reuse`).
+pub async fn fleet_target(
+    plan: &Plan,
+    checks: &[Selected],
+    resolved: Result<Target, String>,
+    started: Instant,
+    shared: &Shared,
+) -> Report {
+    resolved_run(plan, checks, resolved, started, Keep::No, Some(shared))
+        .await
+        .0
+}
+
+async fn resolved_run(
+    plan: &Plan,
+    checks: &[Selected],
+    resolved: Result<Target, String>,
+    started: Instant,
+    keep: Keep,
+    shared: Option<&Shared>,
+) -> (Report, Option<Box<Kept>>) {
     match resolved {
         Ok(mut target) => {
             let env = |k: &str| std::env::var(k).ok();
             crate::passfile::fill(&mut target, &env);
-            diagnose(plan, checks, &target, started).await
+            let run = Run {
+                plan,
+                checks,
+                target: &target,
+                started,
+                shared,
+            };
+            run.keeping(keep).await
         }
-        Err(message) => failed(checks, &message, Some(&plan.runbooks), started),
+        Err(message) => (failed(checks, &message, Some(&plan.runbooks), started), None),
     }
 }
 
@@ -79,72 +127,279 @@ pub struct Prepared {
     interval: Option<Duration>,
     /// The check runs on the connected server's engine (set once connected).
     applies: bool,
+    /// The check is answered from an earlier measurement (`reuse`): its queries are not sent.
+    reused: Option<Reused>,
+}
+
+/// A session kept between runs of one target (`serve`'s), when it was opened, and the last
+/// measurement of each steady check made on it.
+pub struct Kept {
+    pub session: Session,
+    pub opened: Instant,
+    measured: Vec<Measured>,
+}
+
+/// Whether the run connects for itself and closes after (every command), or may run on a
+/// session kept from an earlier run of the same target and give it back (`serve`), answering
+/// its steady checks from a measurement on that session younger than `steady_for`.
+pub enum Keep {
+    No,
+    Yes {
+        kept: Option<Box<Kept>>,
+        steady_for: Duration,
+    },
 }
 
 /// One resolved target, every selected check, within `--timeout` from `started`.
 pub async fn diagnose(plan: &Plan, checks: &[Selected], target: &Target, started: Instant) -> Report {
-    let catalog = &plan.runbooks.catalog;
-    let timeout = plan.deadlines.timeout;
-    let mut prepared = match prepare(plan, checks, target) {
-        Ok(prepared) => prepared,
-        Err(results) => return attach::report(target, None, results, &plan.runbooks, started),
+    let run = Run {
+        plan,
+        checks,
+        target,
+        started,
+        shared: None,
     };
-    let local_work = local::start(
-        &checks.iter().map(|c| (c.check, &c.options)).collect::<Vec<_>>(),
-        &prepared.iter().map(|p| p.thresholds.clone()).collect::<Vec<_>>(),
-        target.engine,
-        started + timeout,
-    );
-    let progress = Progress::start(plan.spinner);
-    let deadline = tokio::time::Instant::from_std(started + timeout);
-    let mut session = match connect(plan, target, deadline, &progress).await {
-        Ok(session) => session,
-        Err(err) => {
-            let report = unconnected(plan, checks, target, &err, local_work, started).await;
-            progress.done();
-            return report;
+    run.keeping(Keep::No).await.0
+}
+
+/// [`diagnose`], on the kept session when `keep` has one still open. The session comes back
+/// when it may serve another run: every batch completed on it and it is still open. A kept
+/// session that broke under the run (a restarted server) costs one retry on a new connection.
+pub async fn diagnose_keeping(
+    plan: &Plan,
+    checks: &[Selected],
+    target: &Target,
+    started: Instant,
+    keep: Keep,
+) -> (Report, Option<Box<Kept>>) {
+    let run = Run {
+        plan,
+        checks,
+        target,
+        started,
+        shared: None,
+    };
+    run.keeping(keep).await
+}
+
+/// One run's inputs: the plan, its checks, the target, when it started.
+struct Run<'a> {
+    plan: &'a Plan,
+    checks: &'a [Selected],
+    target: &'a Target,
+    started: Instant,
+    /// A fleet run's server-wide rows, shared between its targets.
+    shared: Option<&'a Shared>,
+}
+
+impl Run<'_> {
+    async fn keeping(&self, keep: Keep) -> (Report, Option<Box<Kept>>) {
+        let (kept, keeping) = match keep {
+            Keep::Yes { kept, steady_for } => (kept.filter(|k| k.session.reusable()), Some(steady_for)),
+            Keep::No => (None, None),
+        };
+        let (report, back, broke) = self.once(kept, keeping).await;
+        if broke && !self.past_deadline() {
+            crate::log::info("the kept session broke under the run: diagnosing again on a new connection");
+            let (report, back, _) = self.once(None, keeping).await;
+            return (report, back);
         }
-    };
-    let server = session.server().clone();
-    crate::log::info(&format!("connected: {} {}", server.engine, server.version));
-    for (c, p) in checks.iter().zip(prepared.iter_mut()) {
-        p.applies = c.check.spec().engines.contains(&server.engine);
+        (report, back)
     }
-    let names: Vec<&str> = checks.iter().map(|c| c.check.spec().name).collect();
-    progress.say(&format!("running {}", names.join(", ")));
-    let batches = Batches {
-        server: &server,
-        deadline,
-        timeout,
-        password: target.password.as_deref(),
-        progress: &progress,
+
+    fn past_deadline(&self) -> bool {
+        self.started.elapsed() >= self.plan.deadlines.timeout
+    }
+
+    /// One try: connect (or take the kept session), the batches, the verdicts; and whether a
+    /// kept session broke under it (its connection closed). `keeping`: the session is to be
+    /// kept after, with its steady checks' measurements reused while younger than this.
+    async fn once(&self, kept: Option<Box<Kept>>, keeping: Option<Duration>) -> (Report, Option<Box<Kept>>, bool) {
+        let Run {
+            plan,
+            checks,
+            target,
+            started,
+            ..
+        } = *self;
+        let timeout = plan.deadlines.timeout;
+        let mut prepared = match prepare(plan, checks, target) {
+            Ok(prepared) => prepared,
+            Err(results) => {
+                return (
+                    attach::report(target, None, results, &plan.runbooks, started),
+                    None,
+                    false,
+                );
+            }
+        };
+        let local_work = local::start(
+            &checks.iter().map(|c| (c.check, &c.options)).collect::<Vec<_>>(),
+            &prepared.iter().map(|p| p.thresholds.clone()).collect::<Vec<_>>(),
+            target.engine,
+            started + timeout,
+        );
+        let progress = Progress::start(plan.spinner);
+        let deadline = tokio::time::Instant::from_std(started + timeout);
+        let (mut session, opened, mut measured) = match kept {
+            Some(kept) => (kept.session, Some(kept.opened), kept.measured),
+            None => match connect(plan, target, deadline, &progress).await {
+                Ok(session) => (session, None, Vec::new()),
+                Err(err) => {
+                    let report = unconnected(plan, checks, target, &err, local_work, started).await;
+                    progress.done();
+                    return (report, None, false);
+                }
+            },
+        };
+        let mut server = session.server().clone();
+        crate::log::info(&format!("connected: {} {}", server.engine, server.version));
+        for (c, p) in checks.iter().zip(prepared.iter_mut()) {
+            p.applies = c.check.spec().engines.contains(&server.engine);
+        }
+        let shared = self.shared.map(|s| (s, target));
+        let reused = reuse::reuse(
+            checks,
+            &mut prepared,
+            &Sources {
+                kept: &measured,
+                steady_for: keeping,
+                shared,
+            },
+        );
+        let names: Vec<&str> = checks.iter().map(|c| c.check.spec().name).collect();
+        progress.say(&format!("running {}", names.join(", ")));
+        let batches = Batches {
+            server: &server,
+            deadline,
+            timeout,
+            password: target.password.as_deref(),
+            progress: &progress,
+        };
+        // On a kept session the connect check still judges a real connection: one made
+        // alongside the batches, timed phase by phase, and closed.
+        let measuring = opened.is_some() && checks.iter().any(|c| c.check.probes_connection());
+        let (mut collected, timed) = tokio::join!(
+            batches.run(&mut session, checks, &prepared),
+            measure(plan, target, deadline, measuring)
+        );
+        reuse::settle(checks, &prepared, &mut collected, reused, &mut measured, shared);
+        let broke = opened.is_some() && !session.reusable();
+        let back = if keeping.is_some() && collected.failures.iter().all(Option::is_none) && session.reusable() {
+            Some(Box::new(Kept {
+                opened: opened.unwrap_or_else(Instant::now),
+                session,
+                measured,
+            }))
+        } else {
+            // Closing politely must not outlive the deadline either.
+            let _ = timeout_at(deadline, session.close()).await;
+            None
+        };
+        server.reused = opened.map(|o| o.elapsed());
+        let refusal = match timed {
+            Some(Ok(phases)) => {
+                server.phases = phases;
+                None
+            }
+            Some(Err(err)) => Some(err),
+            None => None,
+        };
+        let report = self
+            .verdicts(&server, &prepared, &collected, refusal.as_ref(), local_work)
+            .await;
+        progress.done();
+        (report, back, broke)
+    }
+
+    /// Each check's verdict on what the run gathered, with its runbook; the counters kept for
+    /// the next run. `refusal`: the measuring connection of a kept session's run failed, which
+    /// is the connect check's verdict.
+    async fn verdicts(
+        &self,
+        server: &ServerInfo,
+        prepared: &[Prepared],
+        collected: &Collected,
+        refusal: Option<&ConnectError>,
+        local_work: Vec<local::Pending>,
+    ) -> Report {
+        let Run {
+            plan,
+            checks,
+            target,
+            started,
+            ..
+        } = *self;
+        let timeout = plan.deadlines.timeout;
+        let local = local::collect(local_work, started + timeout, timeout).await;
+        let attach = Attach::server(
+            &plan.runbooks.catalog,
+            server.engine,
+            server.mariadb,
+            server.version_num,
+        );
+        let memory_key = target.redacted_url();
+        let memory = crate::memory::load(&memory_key);
+        let mut counters = Vec::new();
+        let results = checks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let spec = c.check.spec();
+                let ran = Ran {
+                    collected,
+                    local: local[i].1.as_ref(),
+                    memory: &memory,
+                };
+                let mut outcome = match refusal {
+                    Some(err) if c.check.probes_connection() => c
+                        .check
+                        .refused(err, server.engine)
+                        .unwrap_or_else(|| Outcome::unknown(format!("cannot connect: {err}"))),
+                    _ => evaluate(c, &prepared[i], server, &ran, i, target),
+                };
+                if let Some(reused) = prepared[i].reused {
+                    outcome.notes.push(reused.note(spec.name));
+                }
+                counters.extend(remembered(spec.name, &outcome));
+                attach.result(spec.name, Some(spec.name), outcome)
+            })
+            .collect();
+        crate::memory::store(&memory_key, counters);
+        attach::report(target, Some(server.version.clone()), results, &plan.runbooks, started)
+    }
+}
+
+/// The connection a kept session's run makes alongside, only to time it: its phases, or why
+/// it failed. `None` when not measuring.
+async fn measure(
+    plan: &Plan,
+    target: &Target,
+    deadline: tokio::time::Instant,
+    measuring: bool,
+) -> Option<Result<Vec<crate::engine::Phase>, ConnectError>> {
+    if !measuring {
+        return None;
+    }
+    let limits = limits(plan, target);
+    let connected = match timeout_at(deadline, Session::connect(target, &limits)).await {
+        Ok(connected) => connected,
+        Err(_) => Err(ConnectError::new(
+            ConnectErrorKind::Timeout,
+            format!(
+                "the --timeout of {} ran out while connecting",
+                format_duration(plan.deadlines.timeout)
+            ),
+        )),
     };
-    let collected = batches.run(&mut session, checks, &prepared).await;
-    // Closing politely must not outlive the deadline either.
-    let _ = timeout_at(deadline, session.close()).await;
-    let local = local::collect(local_work, started + timeout, timeout).await;
-    let attach = Attach::server(catalog, server.engine, server.mariadb, server.version_num);
-    let memory_key = target.redacted_url();
-    let memory = crate::memory::load(&memory_key);
-    let mut counters = Vec::new();
-    let results = checks
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let spec = c.check.spec();
-            let ran = Ran {
-                collected: &collected,
-                local: local[i].1.as_ref(),
-                memory: &memory,
-            };
-            let outcome = evaluate(c, &prepared[i], &server, &ran, i, target);
-            counters.extend(remembered(spec.name, &outcome));
-            attach.result(spec.name, Some(spec.name), outcome)
-        })
-        .collect();
-    crate::memory::store(&memory_key, counters);
-    progress.done();
-    attach::report(target, Some(server.version.clone()), results, &plan.runbooks, started)
+    Some(match connected {
+        Ok(session) => {
+            let phases = session.server().phases.clone();
+            let _ = timeout_at(deadline, session.close()).await;
+            Ok(phases)
+        }
+        Err(err) => Err(err),
+    })
 }
 
 /// The report when the tool's own connection failed: each check's verdict on the refusal
@@ -198,6 +453,7 @@ fn prepare(plan: &Plan, checks: &[Selected], target: &Target) -> Result<Vec<Prep
                 thresholds,
                 interval,
                 applies: false,
+                reused: None,
             })
         })
         .collect();
@@ -226,11 +482,7 @@ async fn connect(
     progress: &Progress,
 ) -> Result<Session, ConnectError> {
     let timeout = plan.deadlines.timeout;
-    let limits = Limits {
-        connect_timeout: plan.deadlines.connect_within_run(target),
-        statement_timeout: STATEMENT_TIMEOUT.min(timeout),
-        lock_timeout: LOCK_TIMEOUT,
-    };
+    let limits = limits(plan, target);
     progress.say(&format!("connecting to {}", target.redacted_url()));
     crate::log::info(&format!(
         "connecting to {} (connect timeout {})",
@@ -248,6 +500,15 @@ async fn connect(
         crate::log::info(&format!("connection failed: {err}"));
     }
     connected
+}
+
+/// The session's time limits within the run's.
+fn limits(plan: &Plan, target: &Target) -> Limits {
+    Limits {
+        connect_timeout: plan.deadlines.connect_within_run(target),
+        statement_timeout: STATEMENT_TIMEOUT.min(plan.deadlines.timeout),
+        lock_timeout: LOCK_TIMEOUT,
+    }
 }
 
 /// What the run gathered for the verdicts: the rows, each check's local facts, the previous

@@ -68,14 +68,16 @@ pub struct Runbooks {
 impl Runbooks {
     /// `Err` only when even the built-in runbooks fail. A broken --runbooks directory must not
     /// hide a live CRITICAL: the checks run with the built-in runbooks and the problem is a
-    /// result of its own (its lines are also said on stderr).
-    pub fn load(dirs: &[PathBuf]) -> Result<Runbooks, String> {
-        let problems = match Catalog::load(dirs) {
-            Ok(catalog) => return Ok(Runbooks { catalog, problem: None }),
-            Err(problems) => problems,
+    /// result of its own (its lines are also said on stderr). `dirs` is `Err` when the
+    /// directories could not even be named (DBRUNBOOK_RUNBOOKS holding no paths).
+    pub fn load(dirs: Result<Vec<PathBuf>, String>) -> Result<Runbooks, String> {
+        let problems: Vec<String> = match dirs.map(|dirs| Catalog::load(&dirs)) {
+            Ok(Ok(catalog)) => return Ok(Runbooks { catalog, problem: None }),
+            Ok(Err(problems)) => problems.iter().map(|p| p.to_string()).collect(),
+            Err(message) => vec![message],
         };
         for p in &problems {
-            crate::log::say(&p.to_string());
+            crate::log::say(p);
         }
         let problem = CheckResult {
             check: "runbooks".into(),
@@ -87,7 +89,7 @@ impl Runbooks {
             ),
             metrics: vec![],
             findings: vec![],
-            notes: problems.iter().map(|p| p.to_string()).collect(),
+            notes: problems,
             runbook: None,
         };
         match Catalog::embedded() {

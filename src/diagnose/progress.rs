@@ -22,7 +22,7 @@ impl Progress {
 
     pub fn say(&self, message: &str) {
         if let Some(bar) = &self.0 {
-            bar.set_message(crate::text::sanitize(message, true));
+            bar.set_message(crate::redact::boundary(&crate::text::sanitize(message, true)));
         }
     }
 

@@ -143,6 +143,9 @@ fn progress(len: u64, path: &Path) -> Option<ProgressBar> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    bar.set_message(format!("reading {}", crate::text::sanitize(&name, true)));
+    bar.set_message(crate::redact::boundary(&format!(
+        "reading {}",
+        crate::text::sanitize(&name, true)
+    )));
     Some(bar)
 }

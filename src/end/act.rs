@@ -66,7 +66,7 @@ pub async fn evidence(session: &mut Session, targets: &[(i64, Vec<i64>)]) -> Res
         for (q, r) in queries.iter().zip(results) {
             let value = match r {
                 Ok(rows) => rows_json(&rows),
-                Err(e) => json!({ "error": crate::redact::redact_text(&e.message) }),
+                Err(e) => json!({ "error": e.message }),
             };
             entry.insert(q.label.into(), value);
         }
@@ -76,16 +76,16 @@ pub async fn evidence(session: &mut Session, targets: &[(i64, Vec<i64>)]) -> Res
 }
 
 /// Rows as JSON objects; PostgreSQL's evidence comes as one `row_to_json` text per row.
-/// Statement texts may hold secrets (`ALTER ROLE ... PASSWORD`): every text is redacted.
+/// Statement texts may hold secrets (`ALTER ROLE ... PASSWORD`): every string is redacted as
+/// the file is written (`audit`), after the row's JSON is read, which keeps it valid.
 fn rows_json(rows: &Rows) -> Value {
     use crate::engine::Value as V;
-    let text = |t: &str| crate::redact::redact_text(t);
     let list = rows.rows.iter().map(|values| {
         if rows.columns.len() == 1
             && rows.columns[0] == "row"
             && let Some(V::Text(t)) = values.first()
         {
-            return serde_json::from_str::<Value>(&text(t)).unwrap_or_else(|_| json!(text(t)));
+            return serde_json::from_str::<Value>(t).unwrap_or_else(|_| json!(t));
         }
         let map: serde_json::Map<String, Value> = rows
             .columns
@@ -97,7 +97,7 @@ fn rows_json(rows: &Rows) -> Value {
                     V::Bool(b) => json!(b),
                     V::Int(n) => json!(n),
                     V::Float(f) => json!(f),
-                    V::Text(t) => json!(text(t)),
+                    V::Text(t) => json!(t),
                     V::Ints(l) => json!(l),
                 };
                 (c.clone(), v)

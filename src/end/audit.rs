@@ -1,7 +1,7 @@
 //! Where `dbrunbook end` writes: the audit log (one JSON line per session acted on) and the
 //! evidence files, under `$XDG_STATE_HOME/dbrunbook/` (else `~/.local/state/dbrunbook/`).
-//! Nothing written holds a password: the target is the redacted URL, statement texts are
-//! redacted like any free text.
+//! Nothing written holds a password: every string of what is written passes the redaction
+//! boundary (`redact::boundary_json`) here, on the way into the file.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -41,13 +41,14 @@ pub fn who() -> String {
 /// Appends one line to the audit log, creating it (and its directory) private to the user.
 pub fn append(log: &Path, line: &Value) -> Result<()> {
     let mut file = private(log, true)?;
-    writeln!(file, "{line}").with_context(|| format!("writing the audit log {}", log.display()))
+    writeln!(file, "{}", crate::redact::boundary_json(line))
+        .with_context(|| format!("writing the audit log {}", log.display()))
 }
 
 /// Writes the evidence file (a new file, private to the user).
 pub fn write_evidence(path: &Path, evidence: &Value) -> Result<()> {
     let mut file = private(path, false)?;
-    let text = serde_json::to_string_pretty(evidence)?;
+    let text = serde_json::to_string_pretty(&crate::redact::boundary_json(evidence))?;
     file.write_all(text.as_bytes())
         .and_then(|()| file.write_all(b"\n"))
         .with_context(|| format!("writing the evidence file {}", path.display()))

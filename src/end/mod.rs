@@ -15,7 +15,7 @@ mod audit;
 mod judge;
 mod read;
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -297,17 +297,15 @@ fn bulk_match(l: &Live, args: &EndArgs) -> bool {
 
 /// Shows the plan on the terminal and asks.
 fn confirm(candidates: &[Candidate]) -> Result<bool> {
-    let mut err = std::io::stderr();
     for c in candidates {
         let line = match &c.decision {
             Ok(plan) => format!("  end    {}: {}", c.asked, plan.describe()),
             Err(r) => format!("  refuse {} ({}): {}", c.asked, r.rule, r.why),
         };
-        writeln!(err, "{}", crate::text::sanitize(&line, true))?;
+        crate::log::stderr(&format!("{}\n", crate::text::sanitize(&line, true)));
     }
     let n = candidates.iter().filter(|c| c.decision.is_ok()).count();
-    write!(err, "End {n} session(s)? Evidence is saved first. [y/N] ")?;
-    err.flush()?;
+    crate::log::stderr(&format!("End {n} session(s)? Evidence is saved first. [y/N] "));
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))

@@ -46,6 +46,9 @@ pub struct ServerInfo {
     pub mariadb: bool,
     /// How the connection was made, phase by phase, with timings.
     pub phases: Vec<Phase>,
+    /// The run's queries went over a session kept from earlier runs (`serve`), opened this
+    /// long ago; `phases` are then those of a connection made afresh alongside, to measure.
+    pub reused: Option<std::time::Duration>,
 }
 
 /// Why the tool's own connection failed; the kinds the checks branch on.
@@ -157,12 +160,7 @@ impl Session {
         };
         match tokio::time::timeout(bound, connecting).await {
             Ok(Ok(mut session)) => {
-                let info = match &mut session {
-                    Session::Postgres(s) => &mut s.server,
-                    Session::Mysql(s) => &mut s.server,
-                    Session::Pgbouncer(s) => &mut s.server,
-                };
-                info.phases = phases();
+                session.server_mut().phases = phases();
                 Ok(session)
             }
             Ok(Err(e)) => Err(ConnectError {
@@ -193,6 +191,24 @@ impl Session {
             Session::Postgres(s) => &s.server,
             Session::Mysql(s) => &s.server,
             Session::Pgbouncer(s) => &s.server,
+        }
+    }
+
+    /// Whether the session may serve another run: a PostgreSQL session whose connection is
+    /// still open. MySQL's driver cannot tell without a round trip and PgBouncer's console is
+    /// no place to linger: those are never kept.
+    pub fn reusable(&self) -> bool {
+        match self {
+            Session::Postgres(s) => s.is_open(),
+            Session::Mysql(_) | Session::Pgbouncer(_) => false,
+        }
+    }
+
+    pub fn server_mut(&mut self) -> &mut ServerInfo {
+        match self {
+            Session::Postgres(s) => &mut s.server,
+            Session::Mysql(s) => &mut s.server,
+            Session::Pgbouncer(s) => &mut s.server,
         }
     }
 

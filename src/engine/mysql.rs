@@ -255,6 +255,7 @@ fn server_info(conn: &Conn) -> ServerInfo {
         version_num: major as u32 * 10000 + minor as u32 * 100 + patch as u32,
         mariadb,
         phases: Vec::new(),
+        reused: None,
     }
 }
 

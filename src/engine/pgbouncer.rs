@@ -39,6 +39,7 @@ impl BouncerSession {
             client,
             server: ServerInfo {
                 engine: Engine::Pgbouncer,
+                reused: None,
                 version,
                 version_num: 0,
                 mariadb: false,

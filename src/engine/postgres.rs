@@ -1,14 +1,17 @@
 //! PostgreSQL sessions: connecting (TLS per sslmode) with the safety settings in the startup
 //! packet, and running a batch of queries pipelined on the one connection, inside one read-only
-//! transaction, in a single round trip.
+//! transaction, in a single round trip. A statement the session runs a second time (a session
+//! `serve` keeps between probes) is prepared then, once, so later runs neither parse it nor, once
+//! the server settles on a generic plan, plan it again.
 
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 
 use anyhow::{Result, anyhow};
-use tokio_postgres::Client;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{Client, Statement};
 
 pub(super) use super::pg_connect::open;
 use super::rows::{Param, Query, QueryError, QueryResult, Rows, Value};
@@ -22,6 +25,11 @@ pub struct PgSession {
     /// The safety settings travelled in the startup packet (not so through a PgBouncer that
     /// refuses `options`).
     startup_settings: bool,
+    /// The statements this session ran, by SQL text.
+    seen: HashSet<String>,
+    /// The statements prepared on this session, by SQL text; `None`: it would not prepare
+    /// (a view that is not there), so it runs unprepared and says why.
+    prepared: HashMap<String, Option<Statement>>,
 }
 
 enum Out {
@@ -56,6 +64,7 @@ impl PgSession {
             client,
             server: ServerInfo {
                 engine: Engine::Postgres,
+                reused: None,
                 version_num: version_num(&version),
                 version,
                 mariadb: false,
@@ -63,21 +72,36 @@ impl PgSession {
             },
             limits: *limits,
             startup_settings,
+            seen: HashSet::new(),
+            prepared: HashMap::new(),
         })
+    }
+
+    /// The connection is still up, as far as the driver has seen (a server that went away has
+    /// closed it; one that went away silently is found out by the next query).
+    pub fn is_open(&self) -> bool {
+        !self.client.is_closed()
     }
 
     /// One flight: BEGIN READ ONLY with the settings again as SET LOCAL (in case a pooler
     /// dropped the startup options), then each query between a savepoint and a rollback to it,
-    /// then COMMIT. All requests are written before any answer is read.
+    /// then COMMIT. All requests are written before any answer is read. The server's own
+    /// lock_timeout (the role's, database's or configuration's: it is never a startup option
+    /// here) is kept as `dbrunbook.server_lock_timeout` before the tool sets its own, for the
+    /// locks check: reading it from pg_settings builds every setting's row (0.9 ms of a run).
     pub async fn run(&mut self, queries: &[Query]) -> Result<Vec<QueryResult>> {
         let begin = format!(
             "{OWN_TAG}BEGIN READ ONLY; {OWN_TAG}SET LOCAL search_path = pg_catalog, pg_temp; \
              {OWN_TAG}SET LOCAL row_security = off; {OWN_TAG}SET LOCAL statement_timeout = {}; \
+             {OWN_TAG}SELECT pg_catalog.set_config('dbrunbook.server_lock_timeout', \
+             pg_catalog.current_setting('lock_timeout'), true); \
              {OWN_TAG}SET LOCAL lock_timeout = {}",
             self.limits.statement_timeout.as_millis().max(1),
             self.limits.lock_timeout.as_millis().max(1),
         );
+        self.prepare(queries).await;
         let client = &self.client;
+        let prepared = &self.prepared;
         if !self.startup_settings {
             // Nothing may run before search_path is pinned: without the startup options that
             // costs one round trip of its own.
@@ -96,7 +120,8 @@ impl PgSession {
         }
         for q in queries {
             steps.push(control(SAVEPOINT.into()));
-            steps.push(Box::pin(async move { Out::Query(query(client, q).await) }));
+            let statement = prepared.get(q.sql.as_ref()).and_then(Option::as_ref);
+            steps.push(Box::pin(async move { Out::Query(query(client, q, statement).await) }));
             steps.push(control(ROLLBACK_TO.into()));
         }
         steps.push(control(format!("{OWN_TAG}COMMIT")));
@@ -108,34 +133,83 @@ impl PgSession {
                 Out::Control(Ok(())) => {}
             }
         }
+        // A prepared statement that failed may be stale (a view dropped and made again): it is
+        // prepared anew next time.
+        for (q, r) in queries.iter().zip(&results) {
+            if r.is_err() {
+                self.prepared.remove(q.sql.as_ref());
+            }
+        }
         Ok(results)
+    }
+
+    /// Prepares the statements run before and not prepared yet, all in one flight, outside the
+    /// transaction: only where the startup packet pinned search_path, so that names resolve as
+    /// in the transaction. One that fails to prepare is remembered as such and runs unprepared.
+    /// A statement run once is only noted: a one-off run pays no round trip for preparing.
+    async fn prepare(&mut self, queries: &[Query]) {
+        if !self.startup_settings {
+            return;
+        }
+        let mut missing: Vec<&Query> = Vec::new();
+        for q in queries {
+            if !self.prepared.contains_key(q.sql.as_ref())
+                && !self.seen.insert(q.sql.to_string())
+                && !missing.iter().any(|m| m.sql == q.sql)
+            {
+                missing.push(q);
+            }
+        }
+        if missing.is_empty() {
+            return;
+        }
+        let client = &self.client;
+        type Preparing<'a> = Pin<Box<dyn Future<Output = Option<Statement>> + 'a>>;
+        let preparing: Vec<Preparing> = missing
+            .iter()
+            .map(|q| -> Preparing {
+                let types: Vec<Type> = q.params.iter().map(|p| typed(p).1).collect();
+                Box::pin(async move { client.prepare_typed(&format!("{OWN_TAG}{}", q.sql), &types).await.ok() })
+            })
+            .collect();
+        let statements = in_order(preparing).await;
+        for (q, statement) in missing.into_iter().zip(statements) {
+            self.prepared.insert(q.sql.to_string(), statement);
+        }
     }
 }
 
-async fn query(client: &Client, q: &Query) -> QueryResult {
-    let params: Vec<(Box<dyn ToSql + Sync + Send>, Type)> = q
-        .params
-        .iter()
-        .map(|p| -> (Box<dyn ToSql + Sync + Send>, Type) {
-            match *p {
-                Param::Int(n) => (Box::new(n), Type::INT8),
-                Param::Float(f) => (Box::new(f), Type::FLOAT8),
-            }
-        })
-        .collect();
-    let rows = client
-        .query_typed(
-            &format!("{OWN_TAG}{}", q.sql),
-            &params
-                .iter()
-                .map(|(v, t)| (v.as_ref() as &(dyn ToSql + Sync), t.clone()))
-                .collect::<Vec<_>>(),
-        )
-        .await
-        .map_err(|e| QueryError {
-            denied: e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE),
-            message: describe(&e),
-        })?;
+/// A parameter as the driver sends it, with its type.
+fn typed(p: &Param) -> (Box<dyn ToSql + Sync + Send>, Type) {
+    match *p {
+        Param::Int(n) => (Box::new(n), Type::INT8),
+        Param::Float(f) => (Box::new(f), Type::FLOAT8),
+    }
+}
+
+async fn query(client: &Client, q: &Query, statement: Option<&Statement>) -> QueryResult {
+    let params: Vec<(Box<dyn ToSql + Sync + Send>, Type)> = q.params.iter().map(typed).collect();
+    let rows = match statement {
+        Some(statement) => {
+            let values: Vec<&(dyn ToSql + Sync)> = params.iter().map(|(v, _)| v.as_ref() as _).collect();
+            client.query(statement, &values).await
+        }
+        None => {
+            client
+                .query_typed(
+                    &format!("{OWN_TAG}{}", q.sql),
+                    &params
+                        .iter()
+                        .map(|(v, t)| (v.as_ref() as &(dyn ToSql + Sync), t.clone()))
+                        .collect::<Vec<_>>(),
+                )
+                .await
+        }
+    }
+    .map_err(|e| QueryError {
+        denied: e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE),
+        message: describe(&e),
+    })?;
     let mut out = Rows::default();
     if let Some(first) = rows.first() {
         out.columns = first.columns().iter().map(|c| c.name().to_string()).collect();

@@ -15,7 +15,7 @@ use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStor
 use crate::target::{Target, TlsMode};
 
 pub fn client_config(target: &Target) -> Result<ClientConfig> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(provider());
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .context("setting up TLS")?;
@@ -36,6 +36,18 @@ pub fn client_config(target: &Target) -> Result<ClientConfig> {
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth())
+}
+
+/// ring's algorithms with P-256 offered first. The client sends a key share for its first group
+/// only; PostgreSQL up to 17 accepts only `ssl_ecdh_curve` (prime256v1 by default), so a share
+/// for X25519 first costs a HelloRetryRequest and a second key exchange on every connection.
+/// PostgreSQL 18 (`ssl_groups`, X25519:prime256v1) and MySQL/MariaDB take P-256 too.
+fn provider() -> CryptoProvider {
+    use rustls::crypto::ring::kx_group::{SECP256R1, SECP384R1, X25519};
+    CryptoProvider {
+        kx_groups: vec![SECP256R1, X25519, SECP384R1],
+        ..rustls::crypto::ring::default_provider()
+    }
 }
 
 fn roots(target: &Target) -> Result<RootCertStore> {

@@ -2,5 +2,6 @@
 //! `--tag` (`run`), or one at a time on Prometheus's request by `dbrunbook serve` (`serve`).
 
 pub mod config;
+pub mod kept;
 pub mod run;
 pub mod serve;

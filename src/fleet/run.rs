@@ -55,7 +55,7 @@ pub fn diagnose(output: &Output, args: &FleetArgs, plan: &Plan, config: &Config)
         bar.finish_and_clear();
     }
     let report = FleetReport::new(results, started.elapsed().as_millis() as u64);
-    output.print_fleet(&report)
+    output.print_fleet(report)
 }
 
 /// Every target, as the gate lets them start, in the file's order.
@@ -66,6 +66,8 @@ async fn every_target(
     gate: &Gate,
     progress: Option<&ProgressBar>,
 ) -> Vec<FleetTarget> {
+    let shared = diagnose::Shared::default();
+    let shared = &shared;
     let mut running: FuturesUnordered<_> = targets
         .iter()
         .zip(resolved)
@@ -74,7 +76,7 @@ async fn every_target(
             let server = gate.server_of(i);
             let report = {
                 let _turn = gate.turn(server).await;
-                one_target(plan, tc, resolved).await
+                one_target(plan, tc, resolved, shared).await
             };
             // Connecting ran out of the connect timeout: the server does not answer, and its
             // other targets would each wait as long in turn. A refusal, a full server or a
@@ -96,14 +98,20 @@ async fn every_target(
     done.into_iter().map(|(_, t)| t).collect()
 }
 
-/// One target of the fleet, with its own thresholds and options, within `--timeout` from now.
-pub async fn one_target(plan: &Plan, tc: &TargetConfig, resolved: Result<Target, String>) -> FleetTarget {
+/// One target of the fleet, with its own thresholds and options, within `--timeout` from now;
+/// its server-wide checks' rows shared with the run's other targets on the same server and role.
+async fn one_target(
+    plan: &Plan,
+    tc: &TargetConfig,
+    resolved: Result<Target, String>,
+    shared: &diagnose::Shared,
+) -> FleetTarget {
     let started = Instant::now();
     let checks = plan.checks_for(&tc.thresholds, &tc.options);
     FleetTarget {
         name: tc.name.clone(),
         tags: tc.tags.clone(),
-        report: diagnose::resolved_target(plan, &checks, resolved, started).await,
+        report: diagnose::fleet_target(plan, &checks, resolved, started, shared).await,
     }
 }
 

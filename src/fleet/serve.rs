@@ -2,8 +2,10 @@
 //! `GET /probe?target=NAME` diagnoses the fleet file's target of that name within `--timeout`
 //! and answers the Prometheus text; a name the file does not have is 404 before any connection,
 //! so the endpoint can never be pointed at another host nor made to send a credential there.
-//! `/metrics` is the exporter's own health. No state between probes beyond counters; at most
-//! `--max-probes` probes at once, one more answered 503 at once. SIGTERM or Ctrl-C stops
+//! `GET /report?target=NAME` is the same diagnosis as a web page for the on-call (the alert's
+//! link), by the same rule: a name from the file or 404, and a slot of `--max-probes`.
+//! `/metrics` is the exporter's own health. No state between probes beyond counters and the
+//! sessions kept for the next probe of each target (`kept`); at most `--max-probes` probes at once, one more answered 503 at once. SIGTERM or Ctrl-C stops
 //! accepting, lets the probes in flight finish (bounded by `--timeout`), then exits.
 //!
 //! One thread: a probe waits on the network almost all of its time, and the runtime's one
@@ -21,11 +23,12 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 
-use super::config::Config;
+use super::config::{Config, TargetConfig};
+use super::kept::KeptSessions;
 use crate::cli::ServeArgs;
 use crate::diagnose::{self, Plan};
 use crate::log::refuse;
-use crate::report::prometheus;
+use crate::report::{html, prometheus};
 
 /// The Prometheus text format's content type.
 const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -49,6 +52,7 @@ struct State {
     rejected: Cell<u64>,
     unknown_targets: Cell<u64>,
     duration_sum: Cell<f64>,
+    kept: KeptSessions,
 }
 
 pub fn serve(args: &ServeArgs, plan: Plan, config: Config) -> u8 {
@@ -68,6 +72,7 @@ pub fn serve(args: &ServeArgs, plan: Plan, config: Config) -> u8 {
         rejected: Cell::new(0),
         unknown_targets: Cell::new(0),
         duration_sum: Cell::new(0.0),
+        kept: KeptSessions::new(usize::from(args.keep_connections), args.keep_idle, args.size_every),
     });
     let local = tokio::task::LocalSet::new();
     match local.block_on(&runtime, accept_loop(state, args.listen)) {
@@ -81,11 +86,21 @@ async fn accept_loop(state: Rc<State>, listen: std::net::SocketAddr) -> Result<(
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}; pick another --listen address"))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
-    eprintln!(
-        "dbrunbook: serving {} targets of {} on http://{bound}/probe?target=NAME",
+    crate::log::say(&format!(
+        "serving {} targets of {} on http://{bound}/probe?target=NAME",
         state.config.targets.len(),
         state.config.path.display()
-    );
+    ));
+    if state.kept.enabled() {
+        let sweeper = state.clone();
+        tokio::task::spawn_local(async move {
+            let mut tick = tokio::time::interval(sweeper.kept.sweep_every());
+            loop {
+                tick.tick().await;
+                sweeper.kept.release_idle();
+            }
+        });
+    }
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let stop = shutdown_signal();
     tokio::pin!(stop);
@@ -127,9 +142,10 @@ async fn accept_loop(state: Rc<State>, listen: std::net::SocketAddr) -> Result<(
         }
     }
     drop(listener);
-    eprintln!("dbrunbook: stopping; waiting for the probes in flight");
+    crate::log::say("stopping; waiting for the probes in flight");
     let grace = state.plan.deadlines.timeout + Duration::from_secs(1);
     let _ = tokio::time::timeout(grace, graceful.shutdown()).await;
+    state.kept.clear();
     Ok(())
 }
 
@@ -167,36 +183,46 @@ async fn handle(state: Rc<State>, req: Request<Incoming>) -> Result<Response<Ful
             "GET /probe?target=NAME: a probe connects to the target\n".into(),
         ),
         "/probe" => probe(&state, req.uri().query().unwrap_or("")).await,
+        "/report" if req.method() == Method::HEAD => plain(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "GET /report?target=NAME: the page connects to the target\n".into(),
+        ),
+        "/report" => report(&state, req.uri().query().unwrap_or("")).await,
         "/metrics" => metrics(&state),
         "/" => plain(
             StatusCode::OK,
-            "dbrunbook exporter: /probe?target=NAME (a name from the fleet file), /metrics\n".into(),
+            "dbrunbook exporter: /probe?target=NAME (a name from the fleet file), \
+             /report?target=NAME (its diagnosis as a page), /metrics\n"
+                .into(),
         ),
         _ => plain(
             StatusCode::NOT_FOUND,
-            "not found: use /probe?target=NAME or /metrics\n".into(),
+            "not found: use /probe?target=NAME, /report?target=NAME or /metrics\n".into(),
         ),
     })
 }
 
-async fn probe(state: &State, query: &str) -> Response<Full<Bytes>> {
+/// The gate of `/probe` and `/report`: a target name from the fleet file (404 before any
+/// connection otherwise: a URL or host in the query string is just an unknown name), and one of
+/// the `--max-probes` slots (503 otherwise), held until the returned `Slot` drops, however the
+/// request ends, even if the client hangs up and the future is dropped.
+fn admit<'s>(state: &'s State, query: &str) -> Result<(&'s TargetConfig, Slot<'s>), Box<Response<Full<Bytes>>>> {
     let Some(name) = query_value(query, "target") else {
-        return plain(
+        return Err(Box::new(plain(
             StatusCode::BAD_REQUEST,
             "missing ?target=NAME: a target name from the fleet file\n".into(),
-        );
+        )));
     };
-    // Only names from the file: a URL or host in the query string is just an unknown name.
     let Some(tc) = state.config.find(&name) else {
         state.unknown_targets.set(state.unknown_targets.get() + 1);
-        return plain(
+        return Err(Box::new(plain(
             StatusCode::NOT_FOUND,
             format!(
                 "unknown target '{}': not in {}\n",
-                crate::text::sanitize(&name, false),
+                crate::text::sanitize(&name, true),
                 state.config.path.display()
             ),
-        );
+        )));
     };
     if state.in_flight.get() >= state.max_probes {
         state.rejected.set(state.rejected.get() + 1);
@@ -209,15 +235,19 @@ async fn probe(state: &State, query: &str) -> Response<Full<Bytes>> {
         );
         r.headers_mut()
             .insert("retry-after", hyper::header::HeaderValue::from_static("1"));
-        return r;
+        return Err(Box::new(r));
     }
     state.in_flight.set(state.in_flight.get() + 1);
-    // Counted down however the probe ends, even if the client hangs up and the future is dropped.
-    let _slot = Slot(&state.in_flight);
+    Ok((tc, Slot(&state.in_flight)))
+}
+
+async fn probe(state: &State, query: &str) -> Response<Full<Bytes>> {
+    let (tc, _slot) = match admit(state, query) {
+        Ok(admitted) => admitted,
+        Err(refused) => return *refused,
+    };
     let started = Instant::now();
-    let checks = state.plan.checks_for(&tc.thresholds, &tc.options);
-    let env = |k: &str| std::env::var(k).ok();
-    let report = diagnose::resolved_target(&state.plan, &checks, tc.resolve(&env), started).await;
+    let report = diagnosis(state, tc, started).await;
     state.probes.set(state.probes.get() + 1);
     state
         .duration_sum
@@ -226,10 +256,52 @@ async fn probe(state: &State, query: &str) -> Response<Full<Bytes>> {
         state.failures.set(state.failures.get() + 1);
     }
     let body = prometheus::render_targets(&[(tc.name.as_str(), &report)]);
-    let mut r = Response::new(Full::new(Bytes::from(body)));
+    let mut r = Response::new(text_body(&body));
     r.headers_mut()
         .insert("content-type", hyper::header::HeaderValue::from_static(TEXT_FORMAT));
     r
+}
+
+/// `/report?target=NAME`: the fleet target's diagnosis now, as a page (`report::html`). The
+/// same gate as a probe: a name from the file or 404 before any connection, and one of the
+/// `--max-probes` slots or 503; not counted as a probe (its counters are Prometheus's).
+async fn report(state: &State, query: &str) -> Response<Full<Bytes>> {
+    let (tc, _slot) = match admit(state, query) {
+        Ok(admitted) => admitted,
+        Err(refused) => return *refused,
+    };
+    // The page passes the boundary in `html::page` itself, which knows its markup.
+    let report = diagnosis(state, tc, Instant::now()).await;
+    let mut r = Response::new(Full::new(Bytes::from(html::page(&tc.name, &report))));
+    let headers = r.headers_mut();
+    use hyper::header::HeaderValue;
+    headers.insert("content-type", HeaderValue::from_static("text/html; charset=utf-8"));
+    // A diagnosis is of this moment: never a cached one at the next incident.
+    headers.insert("cache-control", HeaderValue::from_static("no-store, max-age=0"));
+    headers.insert("pragma", HeaderValue::from_static("no-cache"));
+    headers.insert("expires", HeaderValue::from_static("0"));
+    // The page runs no script and loads nothing: a value that escaped the escaping still could not.
+    headers.insert(
+        "content-security-policy",
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"),
+    );
+    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    r
+}
+
+/// The target's diagnosis now, on its kept session if it has one, which is kept again after.
+async fn diagnosis(state: &State, tc: &TargetConfig, started: Instant) -> crate::report::Report {
+    let checks = state.plan.checks_for(&tc.thresholds, &tc.options);
+    let env = |k: &str| std::env::var(k).ok();
+    let keep = if state.kept.enabled() {
+        state.kept.take(&tc.name)
+    } else {
+        diagnose::Keep::No
+    };
+    let (report, back) = diagnose::resolved_target_keeping(&state.plan, &checks, tc.resolve(&env), started, keep).await;
+    state.kept.give_back(&tc.name, back);
+    report
 }
 
 struct Slot<'a>(&'a Cell<usize>);
@@ -242,7 +314,7 @@ impl Drop for Slot<'_> {
 
 /// The exporter's own health, in the text format.
 fn metrics(state: &State) -> Response<Full<Bytes>> {
-    let families: [(&str, &str, &str, String); 7] = [
+    let families: [(&str, &str, &str, String); 10] = [
         (
             "dbrunbook_exporter_probes_total",
             "counter",
@@ -285,23 +357,52 @@ fn metrics(state: &State) -> Response<Full<Bytes>> {
             "Time spent in probes, summed; divide by probes_total for the mean.",
             format!("{:.6}", state.duration_sum.get()),
         ),
+        (
+            "dbrunbook_exporter_kept_sessions",
+            "gauge",
+            "Target sessions kept open between probes now (at most --keep-connections).",
+            state.kept.kept().to_string(),
+        ),
+        (
+            "dbrunbook_exporter_kept_sessions_reused_total",
+            "counter",
+            "Probes and pages that ran on a session kept from an earlier probe instead of connecting.",
+            state.kept.reused().to_string(),
+        ),
+        (
+            "dbrunbook_exporter_kept_sessions_released_total",
+            "counter",
+            "Kept sessions closed: idle past --keep-idle, closed by the server, or over --keep-connections.",
+            state.kept.released().to_string(),
+        ),
     ];
     let mut body = String::new();
     for (name, kind, help, value) in families {
         body.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"));
     }
-    let mut r = Response::new(Full::new(Bytes::from(body)));
+    let mut r = Response::new(text_body(&body));
     r.headers_mut()
         .insert("content-type", hyper::header::HeaderValue::from_static(TEXT_FORMAT));
     r
 }
 
+/// Every text body leaves through the one redaction boundary: a URL asked for as a target name
+/// (`/probe?target=postgres://u:pw@h/db`) is echoed without its password.
+fn text_body(text: &str) -> Full<Bytes> {
+    Full::new(Bytes::from(crate::redact::boundary(text)))
+}
+
 fn plain(status: StatusCode, text: String) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(Bytes::from(text)));
+    let mut r = Response::new(text_body(&text));
     *r.status_mut() = status;
     r.headers_mut().insert(
         "content-type",
         hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    // A name echoed back stays text, whatever a browser would guess of it.
+    r.headers_mut().insert(
+        "x-content-type-options",
+        hyper::header::HeaderValue::from_static("nosniff"),
     );
     r
 }

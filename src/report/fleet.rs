@@ -98,4 +98,17 @@ mod tests {
         let b = text.find("── b ──").unwrap();
         assert!(c < b && !text.contains("── a ──"), "{text}");
     }
+
+    #[test]
+    fn the_json_written_target_by_target_is_the_whole_document_byte_for_byte() {
+        for n in 0..3 {
+            let names = ["a\nb \"quoted\"", "b", "c"];
+            let targets: Vec<_> = names[..n].iter().map(|name| target(name, Status::Warning)).collect();
+            let fleet = FleetReport::new(targets, 10);
+            let whole = Json.fleet(&fleet);
+            let mut parts = String::new();
+            crate::report::json::fleet_in_parts(fleet, &mut |part| parts.push_str(part));
+            assert_eq!(parts, whole, "{n} targets");
+        }
+    }
 }

@@ -37,3 +37,50 @@ fn pretty(doc: &impl Serialize) -> String {
     out.push('\n');
     out
 }
+
+/// The fleet document in parts, target by target, each dropped once written: the same text as
+/// [`Render::fleet`], but a fleet of thousands (tens of MB of JSON) is never held whole, as
+/// text or as model.
+pub fn fleet_in_parts(fleet: FleetReport, out: &mut dyn FnMut(&str)) {
+    #[derive(Serialize)]
+    struct Head {
+        schema_version: u32,
+        status: super::Status,
+        exit_code: u8,
+        elapsed_ms: u64,
+    }
+    let head = pretty(&Head {
+        schema_version: fleet.schema_version,
+        status: fleet.status,
+        exit_code: fleet.exit_code,
+        elapsed_ms: fleet.elapsed_ms,
+    });
+    // `{ ...fields\n}\n` without its closing brace: the targets follow.
+    let open = head.trim_end().trim_end_matches('}').trim_end();
+    if fleet.targets.is_empty() {
+        out(&format!("{open},\n  \"targets\": []\n}}\n"));
+        return;
+    }
+    out(&format!("{open},\n  \"targets\": ["));
+    let last = fleet.targets.len() - 1;
+    for (i, target) in fleet.targets.into_iter().enumerate() {
+        let text = pretty(&target);
+        drop(target);
+        // Nested two levels down; pretty JSON escapes newlines inside strings, so every line
+        // break is structure.
+        let mut part = String::with_capacity(text.len() + text.len() / 8);
+        part.push('\n');
+        for (n, line) in text.trim_end().lines().enumerate() {
+            if n > 0 {
+                part.push('\n');
+            }
+            part.push_str("    ");
+            part.push_str(line);
+        }
+        if i < last {
+            part.push(',');
+        }
+        out(&part);
+    }
+    out("\n  ]\n}\n");
+}

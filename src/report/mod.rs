@@ -1,11 +1,12 @@
 //! The report model: what every check produces and every renderer consumes, and the output
 //! layer (hyperfine's `export/`): one [`Render`] per format, one file each (table, json, nagios,
 //! prometheus), rendering one target and a fleet alike; [`output`] picks the renderer from
-//! `--format` and writes to stdout. The model is plain data; the JSON renderer serializes it as
+//! `--format` and writes to stdout; [`html`] is `serve`'s live diagnosis page of one target. The model is plain data; the JSON renderer serializes it as
 //! it is, so its field names are the documented contract (add fields, never rename or remove).
 
 pub mod brief;
 pub mod fleet;
+pub mod html;
 pub mod json;
 pub mod nagios;
 pub mod output;

@@ -51,6 +51,33 @@ fn render(report: &Report) -> String {
     line
 }
 
+/// The start of a summary that fits the headline, cut where a reader would pause: after the last
+/// clause (`: `, `; `, `. `) that ends in the second half of the room, else at the last word, else
+/// at the room. A cut at a clause does not move when a measured time in it grows by a digit.
+fn headline_cut(summary: &str) -> &str {
+    let room = summary
+        .char_indices()
+        .nth(HEADLINE_SUMMARY)
+        .map_or(summary.len(), |(at, _)| at);
+    if room == summary.len() {
+        return summary;
+    }
+    let head = &summary[..room];
+    let half = head.len() / 2;
+    let clause = [": ", "; ", ". "]
+        .iter()
+        .filter_map(|sep| head.rfind(sep))
+        .filter(|&at| at >= half)
+        .max();
+    if let Some(at) = clause {
+        return &head[..at];
+    }
+    match head.rfind(' ') {
+        Some(at) if at >= half => &head[..at],
+        _ => head,
+    }
+}
+
 /// The first line of several checks: the worst check with the start of its summary (what a
 /// Nagios list shows), the others not OK with their status, then how many are OK.
 fn headline(checks: &[CheckResult]) -> String {
@@ -63,7 +90,7 @@ fn headline(checks: &[CheckResult]) -> String {
     let mut parts: Vec<String> = Vec::new();
     if let Some(w) = worst {
         let summary = clean(&w.summary);
-        let cut: String = summary.chars().take(HEADLINE_SUMMARY).collect();
+        let cut = headline_cut(&summary);
         let more = if cut.len() < summary.len() { "..." } else { "" };
         parts.push(format!("{} {}: {cut}{more}", w.check, w.status.label()));
     }
@@ -217,6 +244,22 @@ mod tests {
             notes: vec![],
             runbook: None,
         }
+    }
+
+    #[test]
+    fn the_headline_cuts_a_long_summary_at_a_clause_that_a_longer_time_does_not_move() {
+        let fast = "cannot connect: TCP connect to 127.0.0.1:1 refused (nothing listens there) after 0.2 ms: Connection refused (os error 111)";
+        let slow = fast.replace("0.2 ms", "1234.5 ms");
+        assert_eq!(
+            headline_cut(fast),
+            "cannot connect: TCP connect to 127.0.0.1:1 refused (nothing listens there) after 0.2 ms"
+        );
+        assert_eq!(headline_cut(&slow), headline_cut(fast).replace("0.2", "1234.5"));
+        let words = "word ".repeat(30);
+        assert!(headline_cut(&words).ends_with("word"));
+        assert_eq!(headline_cut("short: summary"), "short: summary");
+        let one = "x".repeat(150);
+        assert_eq!(headline_cut(&one).len(), HEADLINE_SUMMARY);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 
-use super::json::Json;
+use super::json::{self, Json};
 use super::nagios::Nagios;
 use super::prometheus::{self, Prometheus};
 use super::table::Table;
@@ -132,9 +132,37 @@ impl Output {
         self.publish(&self.plain(self.render(report)), report.exit_code)
     }
 
-    /// Prints a fleet's report; returns its exit code.
-    pub fn print_fleet(&self, fleet: &FleetReport) -> u8 {
-        self.publish(&self.plain(self.render_fleet(fleet)), fleet.exit_code)
+    /// Prints a fleet's report; returns its exit code. JSON goes out target by target, each
+    /// through the redaction on its own (a secret never spans two targets), so that a fleet of
+    /// thousands is not held as a model, a text and a redacted copy at once.
+    pub fn print_fleet(&self, fleet: FleetReport) -> u8 {
+        let exit_code = fleet.exit_code;
+        if self.format != Format::Json {
+            return self.publish(&self.plain(self.render_fleet(&fleet)), exit_code);
+        }
+        let write = |sink: &mut dyn Write| -> std::io::Result<()> {
+            let mut failed = None;
+            json::fleet_in_parts(fleet, &mut |part| {
+                if failed.is_none()
+                    && let Err(e) = sink.write_all(crate::redact::boundary(part).as_bytes())
+                {
+                    failed = Some(e);
+                }
+            });
+            failed.map_or(Ok(()), Err)
+        };
+        match &self.file {
+            None => {
+                // A closed pipe (`| head`) is not an error worth a status.
+                let mut out = std::io::stdout().lock();
+                let _ = write(&mut out).and_then(|_| out.flush());
+                exit_code
+            }
+            Some(path) => match write_atomically(path, write) {
+                Ok(()) => exit_code,
+                Err(message) => crate::log::refuse(&message),
+            },
+        }
     }
 }
 
@@ -179,7 +207,8 @@ impl Output {
         if self.format == Format::Prometheus {
             text.push_str(&prometheus::run_marker(true, prometheus::unix_now()));
         }
-        match write_atomically(path, &crate::redact::boundary(&text)) {
+        let text = crate::redact::boundary(&text);
+        match write_atomically(path, |f| f.write_all(text.as_bytes())) {
             Ok(()) => exit_code,
             Err(message) => crate::log::refuse(&message),
         }
@@ -203,7 +232,8 @@ impl Output {
                 let old = std::fs::read_to_string(path).unwrap_or_default();
                 let mut text = prometheus::without_run_marker(&old);
                 text.push_str(&prometheus::run_marker(false, prometheus::unix_now()));
-                if let Err(e) = write_atomically(path, &crate::redact::boundary(&text)) {
+                let text = crate::redact::boundary(&text);
+                if let Err(e) = write_atomically(path, |f| f.write_all(text.as_bytes())) {
                     crate::log::refuse(&e);
                 }
             }
@@ -215,10 +245,10 @@ impl Output {
     }
 }
 
-/// `text` into `path` in one step: a temporary file beside it (a hidden name that no textfile
+/// What `write` writes, into `path` in one step: a temporary file beside it (a hidden name that no textfile
 /// collector reads), flushed to disk, then renamed over it. Readers see the old file or the new
 /// one, never a part; a run killed before the rename leaves the old file.
-fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
+fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), String> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -229,7 +259,11 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
         .unwrap_or_default();
     let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let written = std::fs::File::create(&temp)
-        .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|_| f.sync_all()))
+        .and_then(|f| {
+            let mut buffered = std::io::BufWriter::new(f);
+            write(&mut buffered)?;
+            buffered.into_inner().map_err(|e| e.into_error())?.sync_all()
+        })
         .and_then(|_| std::fs::rename(&temp, path));
     written.map_err(|e| {
         let _ = std::fs::remove_file(&temp);
@@ -243,9 +277,14 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
 /// Writes to stdout, through the one redaction step; a closed pipe (`| head`) is not an error
 /// worth a panic.
 pub fn emit(text: &str) {
+    let _ = write_stdout(text);
+}
+
+/// [`emit`] for a caller that stops when the reader has gone (`--watch`).
+pub fn write_stdout(text: &str) -> std::io::Result<()> {
     let text = crate::redact::boundary(text);
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+    out.write_all(text.as_bytes()).and_then(|_| out.flush())
 }
 
 /// Colour on a terminal unless NO_COLOR is set (https://no-color.org) or TERM is dumb;

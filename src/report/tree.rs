@@ -3,7 +3,8 @@
 //! collapsed into one line (`└─ 6 × orders-api AccessShareLock on orders (18825, 18826, …)`), and
 //! under a root its `dbrunbook end` command when the finding carries a session reference. The
 //! rows come from the locks check's `lock_tree` findings (pre-order, the `tree` field giving each
-//! depth), PostgreSQL and MySQL/MariaDB alike; JSON keeps every field of every session.
+//! depth), PostgreSQL and MySQL/MariaDB alike; JSON keeps every field of every session. The
+//! model ([`Forest`]) is the HTML page's too, which draws it as nested lists.
 
 use serde_json::Value;
 
@@ -15,19 +16,22 @@ const QUERY_MAX: usize = 60;
 /// The narrowest the query may get before other columns give way.
 const QUERY_MIN: usize = 20;
 
-/// One session of the tree.
-struct Node {
+/// One session of the tree, its texts sanitized for one line.
+pub(super) struct Node {
     depth: usize,
     /// Its pid, or how the check names it (`prepared transaction 'x'`).
-    label: String,
-    who: String,
-    state: String,
+    pub(super) label: String,
+    pub(super) who: String,
+    pub(super) state: String,
     /// How long it has waited; a root, how long its transaction has been open.
-    age: String,
-    lock: String,
-    query: String,
-    session_ref: Option<String>,
-    children: Vec<usize>,
+    pub(super) age: String,
+    pub(super) lock: String,
+    pub(super) query: String,
+    /// The session's reference for `dbrunbook end`: the locks check's `session` field, else a
+    /// field named `*session_ref`. Shown under a root only (the table and the HTML page).
+    pub(super) session: Option<String>,
+    /// Indexes into [`Forest::nodes`] of the sessions waiting behind this one.
+    pub(super) children: Vec<usize>,
 }
 
 impl Node {
@@ -56,6 +60,9 @@ impl Node {
             .find(|(k, v)| k.contains("session_ref") && !v.is_null())
             .map(|(k, _)| text(k))
             .filter(|r| !r.is_empty());
+        let session = Some(text("session"))
+            .filter(|r| !r.is_empty())
+            .or_else(|| session_ref.clone());
         Node {
             depth,
             label,
@@ -64,7 +71,7 @@ impl Node {
             age,
             lock: text("lock"),
             query: text("query"),
-            session_ref,
+            session,
             children: Vec::new(),
         }
     }
@@ -84,30 +91,46 @@ enum Line<'a> {
     Alike(Vec<&'a Node>),
 }
 
+/// The sessions of a lock tree linked to the ones waiting behind them.
+pub(super) struct Forest {
+    pub(super) nodes: Vec<Node>,
+    /// The root blockers, in the check's order.
+    pub(super) roots: Vec<usize>,
+    /// `application` (PostgreSQL) or `user` (MySQL, which has no application name).
+    pub(super) who_key: &'static str,
+}
+
+impl Forest {
+    /// The `lock_tree` findings (pre-order, each `tree` field giving its depth) as a forest.
+    pub(super) fn of(rows: &[&Finding]) -> Forest {
+        let who_key = if rows.iter().any(|f| f.fields.contains_key("application")) {
+            "application"
+        } else {
+            "user"
+        };
+        let mut nodes: Vec<Node> = rows.iter().map(|f| Node::of(f, who_key)).collect();
+        let mut roots = Vec::new();
+        let mut path: Vec<usize> = Vec::new();
+        for i in 0..nodes.len() {
+            path.truncate(nodes[i].depth);
+            match path.last() {
+                Some(&parent) => nodes[parent].children.push(i),
+                None => roots.push(i),
+            }
+            path.push(i);
+        }
+        Forest { nodes, roots, who_key }
+    }
+}
+
 /// The tree's lines, header first, each at most `width` characters when one is given.
 pub fn lines(rows: &[&Finding], width: Option<u16>) -> Vec<String> {
-    // MySQL has no application name: its sessions are told apart by user.
-    let who_key = if rows.iter().any(|f| f.fields.contains_key("application")) {
-        "application"
-    } else {
-        "user"
-    };
-    let mut nodes: Vec<Node> = rows.iter().map(|f| Node::of(f, who_key)).collect();
-    let mut roots = Vec::new();
-    let mut path: Vec<usize> = Vec::new();
-    for i in 0..nodes.len() {
-        path.truncate(nodes[i].depth);
-        match path.last() {
-            Some(&parent) => nodes[parent].children.push(i),
-            None => roots.push(i),
-        }
-        path.push(i);
-    }
+    let forest = Forest::of(rows);
     let mut drawn: Vec<(String, Line)> = Vec::new();
-    for &root in &roots {
-        draw(&nodes, root, String::new(), None, &mut drawn);
+    for &root in &forest.roots {
+        draw(&forest.nodes, root, String::new(), None, &mut drawn);
     }
-    layout(&drawn, who_key, width)
+    layout(&drawn, forest.who_key, width)
 }
 
 /// Depth-first: the node's line, its `end` command, then its children grouped.
@@ -121,7 +144,8 @@ fn draw<'a>(nodes: &'a [Node], at: usize, prefix: String, branch: Option<bool>, 
         ),
     };
     out.push((lead, Line::Session(node)));
-    if let Some(reference) = &node.session_ref {
+    // Ending the root is the remedy: its reference, never a waiter's (those stay in the JSON).
+    if let Some(reference) = node.session.as_ref().filter(|_| branch.is_none()) {
         let bar = if node.children.is_empty() { "   " } else { "│  " };
         out.push((
             format!("{below}{bar}dbrunbook end {reference}"),

@@ -59,6 +59,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../runbooks/migration-changed.yaml"),
     ),
     (
+        "migration-changed-liquibase.yaml",
+        include_str!("../../runbooks/migration-changed-liquibase.yaml"),
+    ),
+    (
         "migration-half-applied.yaml",
         include_str!("../../runbooks/migration-half-applied.yaml"),
     ),

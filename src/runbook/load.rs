@@ -13,6 +13,7 @@ use super::model::{Runbook, Step};
 use super::template;
 use crate::checks;
 use crate::redact::redact_conninfo;
+use crate::report::Status;
 use crate::text::sanitize;
 
 /// One thing wrong with a runbook file.
@@ -107,8 +108,9 @@ enum Entry {
 
 /// What a run asks of an embedded runbook before it needs the runbook itself: its id (a user
 /// runbook may replace it), the check it serves, whether it sets thresholds, and the conditions
-/// it is for (an OK result has none, so it needs no runbook parsed). Read from the top-level keys
-/// by a line scan; a test holds the scan to the full parse for every embedded runbook.
+/// it is for and the statuses it serves (an OK result has no condition and no runbook serves OK,
+/// so it needs none parsed). Read from the top-level keys by a line scan; a test holds the scan
+/// to the full parse for every embedded runbook.
 #[derive(Debug)]
 struct Header {
     id: &'static str,
@@ -116,6 +118,8 @@ struct Header {
     thresholds: bool,
     /// `None` when `when` is not a one-line `[a, b]` list: the runbook is then parsed to know.
     when: Option<Vec<&'static str>>,
+    /// Status names; `None` when `statuses` is not a one-line list (parsed to know).
+    statuses: Option<Vec<&'static str>>,
 }
 
 impl Header {
@@ -126,13 +130,23 @@ impl Header {
             thresholds: top_level(text, "thresholds").is_some(),
             when: match top_level(text, "when") {
                 None => Some(Vec::new()),
-                Some(list) => list
-                    .strip_prefix('[')
-                    .and_then(|l| l.strip_suffix(']'))
-                    .map(|l| l.split(',').map(str::trim).filter(|c| !c.is_empty()).collect()),
+                Some(list) => one_line_list(list),
+            },
+            statuses: match top_level(text, "statuses") {
+                // The model's default (model.rs default_statuses).
+                None => Some(vec!["warning", "critical"]),
+                Some(list) => one_line_list(list),
             },
         }
     }
+}
+
+/// The items of a flow list written on one line (`[a, b]`); `None` for any other form.
+fn one_line_list(value: &'static str) -> Option<Vec<&'static str>> {
+    value
+        .strip_prefix('[')
+        .and_then(|l| l.strip_suffix(']'))
+        .map(|l| l.split(',').map(str::trim).filter(|c| !c.is_empty()).collect())
 }
 
 /// The value of a block-style `key:` at column 0, without quotes or a trailing comment.
@@ -166,15 +180,18 @@ impl Entry {
         }
     }
 
-    /// False when the runbook's `when` names none of these conditions, known without parsing it.
-    fn may_apply(&self, conditions: &BTreeSet<String>) -> bool {
-        match self {
-            Entry::Embedded {
-                header: Header { when: Some(when), .. },
-                ..
-            } => when.is_empty() || when.iter().any(|c| conditions.contains(*c)),
-            Entry::Embedded { .. } | Entry::User(_) => true,
-        }
+    /// False when the runbook serves another status or its `when` names none of these
+    /// conditions, known without parsing it.
+    fn may_apply(&self, status: Status, conditions: &BTreeSet<String>) -> bool {
+        let Entry::Embedded { header, .. } = self else {
+            return true;
+        };
+        let serves = header.statuses.as_ref().is_none_or(|s| s.contains(&status.name()));
+        let meant = header
+            .when
+            .as_ref()
+            .is_none_or(|when| when.is_empty() || when.iter().any(|c| conditions.contains(*c)));
+        serves && meant
     }
 
     fn runbook(&self) -> &Runbook {
@@ -237,15 +254,17 @@ impl Catalog {
         self.entries.iter().find(|e| e.id() == id).map(Entry::runbook)
     }
 
-    /// The runbooks serving a check that may apply under these conditions; parses only those.
+    /// The runbooks serving a check that may apply to this status under these conditions;
+    /// parses only those.
     pub(super) fn serving<'a, 'c>(
         &'a self,
         check: &'c str,
+        status: Status,
         conditions: &'c BTreeSet<String>,
     ) -> impl Iterator<Item = &'a Runbook> + use<'a, 'c> {
         self.entries
             .iter()
-            .filter(move |e| e.check() == check && e.may_apply(conditions))
+            .filter(move |e| e.check() == check && e.may_apply(status, conditions))
             .map(Entry::runbook)
     }
 
@@ -421,15 +440,19 @@ fn validate(file: &str, text: &str, rb: &Runbook) -> Vec<Problem> {
     problems
 }
 
+/// Where a step's body is: prose, an example to copy, SQL or a shell line; each quotes
+/// its placeholders its own way.
+#[derive(PartialEq)]
+enum Kind {
+    Prose,
+    Example,
+    Sql,
+    Shell,
+}
+
 fn check_step(text: &str, step: &Step, spec: &checks::CheckSpec, at: &mut impl FnMut((usize, usize), String)) {
-    #[derive(PartialEq)]
-    enum Kind {
-        Prose,
-        Sql,
-        Shell,
-    }
     let bodies = std::iter::once((Kind::Prose, &step.text))
-        .chain(step.example.values().map(|s| (Kind::Prose, s)))
+        .chain(step.example.values().map(|s| (Kind::Example, s)))
         .chain(step.sql.values().map(|s| (Kind::Sql, s)))
         .chain(step.shell.values().map(|s| (Kind::Shell, s)));
     for (kind, body) in bodies {
@@ -437,71 +460,15 @@ fn check_step(text: &str, step: &Step, spec: &checks::CheckSpec, at: &mut impl F
             Err(offset) => at(locate(text, &body[offset..]), "unclosed '{{' in step".into()),
             Ok(found) => {
                 for p in &found {
-                    let pos = || locate(text, &body[p.offset..]);
-                    match (&kind, &p.filter, p.quoting()) {
-                        (Kind::Sql, None, _) => at(
-                            pos(),
-                            format!(
-                                "placeholder '{{{{{}}}}}' in sql must say how it is quoted: {{{{{0}|literal}}}}, \
-                                 {{{{{0}|ident}}}} or {{{{{0}|int}}}}",
-                                p.name
-                            ),
-                        ),
-                        (Kind::Sql, Some(f), None) => at(
-                            pos(),
-                            format!(
-                                "unknown quoting '{f}' for '{}'; use {}",
-                                p.name,
-                                template::Quoting::NAMES
-                            ),
-                        ),
-                        (Kind::Sql, Some(_), Some(template::Quoting::Literal)) if body[..p.offset].ends_with('\'') => {
-                            at(
-                                pos(),
-                                format!(
-                                    "'{{{{{}|literal}}}}' brings its own quotes: remove the ones around it",
-                                    p.name
-                                ),
-                            )
-                        }
-                        (Kind::Shell, f, _) if f.as_deref() != Some("sh") => at(
-                            pos(),
-                            format!(
-                                "placeholder '{{{{{}}}}}' in shell must be quoted for the shell: {{{{{0}|sh}}}}",
-                                p.name
-                            ),
-                        ),
-                        (Kind::Prose, Some(f), _) => at(
-                            pos(),
-                            format!(
-                                "quoting '|{f}' is for sql and shell; in text write '{{{{{}}}}}'",
-                                p.name
-                            ),
-                        ),
-                        _ => {}
+                    if let Some(problem) = quoting_problem(&kind, p, body) {
+                        at(locate(text, &body[p.offset..]), problem);
                     }
                 }
                 let known = |name: &str| {
                     spec.placeholders.contains(&name) || (step.each && spec.item_placeholders.contains(&name))
                 };
                 for p in found.iter().filter(|p| !known(&p.name)) {
-                    at(
-                        locate(text, &body[p.offset..]),
-                        format!(
-                            "unknown placeholder '{{{{{}}}}}' for check {}; known: {}{}",
-                            p.name,
-                            spec.name,
-                            spec.placeholders.join(", "),
-                            if spec.item_placeholders.is_empty() {
-                                String::new()
-                            } else {
-                                format!(
-                                    "; in steps with 'each: true' also: {}",
-                                    spec.item_placeholders.join(", ")
-                                )
-                            }
-                        ),
-                    );
+                    at(locate(text, &body[p.offset..]), unknown_placeholder(&p.name, spec));
                 }
             }
         }
@@ -516,6 +483,65 @@ fn check_step(text: &str, step: &Step, spec: &checks::CheckSpec, at: &mut impl F
             ),
         );
     }
+}
+
+/// What is wrong with how a placeholder is quoted where it stands, if anything.
+fn quoting_problem(kind: &Kind, p: &template::Placeholder, body: &str) -> Option<String> {
+    Some(match (kind, &p.filter, p.quoting()) {
+        (Kind::Sql, None, _) => format!(
+            "placeholder '{{{{{}}}}}' in sql must say how it is quoted: {{{{{0}|literal}}}}, \
+             {{{{{0}|ident}}}} or {{{{{0}|int}}}}",
+            p.name
+        ),
+        (Kind::Sql, Some(f), None) => format!(
+            "unknown quoting '{f}' for '{}'; use {}",
+            p.name,
+            template::Quoting::NAMES
+        ),
+        (Kind::Sql, Some(_), Some(template::Quoting::Literal)) if body[..p.offset].ends_with('\'') => format!(
+            "'{{{{{}|literal}}}}' brings its own quotes: remove the ones around it",
+            p.name
+        ),
+        (Kind::Shell, f, _) if f.as_deref() != Some("sh") => format!(
+            "placeholder '{{{{{}}}}}' in shell must be quoted for the shell: {{{{{0}|sh}}}}",
+            p.name
+        ),
+        (Kind::Shell | Kind::Example, Some(f), _) if f == "sh" && template::in_double_quotes(body, p.offset) => {
+            format!(
+                "'{{{{{}|sh}}}}' stands inside double quotes, where its own quotes are text and a $(...) in \
+             the value would run: put it outside them",
+                p.name
+            )
+        }
+        (Kind::Example, Some(f), None) if f != "hba" && f != "sh" => format!(
+            "unknown quoting '{f}' for '{}' in an example; use {}, sh or hba \
+             (a pg_hba.conf field), or none in a comment",
+            p.name,
+            template::Quoting::NAMES
+        ),
+        (Kind::Prose, Some(f), _) => format!(
+            "quoting '|{f}' is for sql and shell; in text write '{{{{{}}}}}'",
+            p.name
+        ),
+        _ => return None,
+    })
+}
+
+/// A placeholder the check does not fill, with the ones it does.
+fn unknown_placeholder(name: &str, spec: &checks::CheckSpec) -> String {
+    format!(
+        "unknown placeholder '{{{{{name}}}}}' for check {}; known: {}{}",
+        spec.name,
+        spec.placeholders.join(", "),
+        if spec.item_placeholders.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; in steps with 'each: true' also: {}",
+                spec.item_placeholders.join(", ")
+            )
+        }
+    )
 }
 
 /// Line and column (1-based) of a `key:` at the start of a line, pointing at its value.
@@ -569,7 +595,6 @@ fn locate(text: &str, needle: &str) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Status;
 
     const GOOD: &str = "id: x\ntitle: T\ncheck: pool\nengines: [postgres]\nremediation:\n  immediate:\n    - text: look at {{top_user}}\n";
 
@@ -590,10 +615,17 @@ mod tests {
             let rb = parse(&format!("runbooks/{name}"), text).unwrap_or_else(|p| panic!("{p:?}"));
             let header = Header::scan(text);
             let when: Vec<&str> = rb.when.iter().map(String::as_str).collect();
+            let statuses: Vec<&str> = rb.statuses.iter().map(|s| s.name()).collect();
             assert_eq!(
-                (header.id, header.check, header.thresholds, header.when),
-                (rb.id.as_str(), rb.check.as_str(), !rb.thresholds.is_empty(), Some(when)),
-                "{name}: the top-level id, check, thresholds and when keys must be plain `key: value` lines"
+                (header.id, header.check, header.thresholds, header.when, header.statuses),
+                (
+                    rb.id.as_str(),
+                    rb.check.as_str(),
+                    !rb.thresholds.is_empty(),
+                    Some(when),
+                    Some(statuses)
+                ),
+                "{name}: the top-level id, check, thresholds, when and statuses keys must be plain `key: value` lines"
             );
         }
         let catalog = Catalog::embedded().unwrap_or_else(|p| panic!("{p:?}"));
@@ -613,10 +645,13 @@ mod tests {
         for check in ["pool", "queries", "locks"] {
             assert!(catalog.thresholds(check, crate::target::Engine::Postgres).is_empty());
         }
-        // An OK result reports no condition: no runbook of its check can apply.
+        // An OK result reports no condition and no runbook serves OK: none is parsed, also
+        // for a check whose runbook has no `when` (pool-exhaustion).
         let mut facts = crate::checks::Facts::default();
         let pg = crate::target::Engine::Postgres;
-        assert!(catalog.select("locks", pg, Status::Ok, &facts).is_none());
+        for check in ["locks", "pool", "queries"] {
+            assert!(catalog.select(check, pg, Status::Ok, &facts).is_none());
+        }
         assert_eq!(parsed(&catalog), 0);
         facts.conditions.insert("lock_waits".into());
         let chosen = catalog.select("locks", pg, Status::Critical, &facts);
@@ -667,6 +702,16 @@ mod tests {
         let p = &parse("bad.yaml", &bad).unwrap_err()[0];
         assert_eq!((p.line, p.column), (3, 1), "{p}");
         assert!(p.message.contains("titel"), "{p}");
+    }
+
+    #[test]
+    fn a_shell_value_inside_double_quotes_is_refused() {
+        let bad = GOOD.replace(
+            "    - text: look at {{top_user}}\n",
+            "    - text: look\n      shell: {postgres: 'echo \"user {{top_user|sh}}\"'}\n",
+        );
+        let p = &parse("bad.yaml", &bad).unwrap_err()[0];
+        assert!(p.message.contains("inside double quotes"), "{p}");
     }
 
     #[test]

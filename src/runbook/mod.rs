@@ -22,7 +22,7 @@ impl Catalog {
     /// fit, the one made for the worst finding's condition, user runbooks before embedded ones,
     /// then by id.
     pub fn select(&self, check: &str, engine: Engine, status: Status, facts: &Facts) -> Option<&Runbook> {
-        self.serving(check, &facts.conditions)
+        self.serving(check, status, &facts.conditions)
             .filter(|r| r.engines.contains(&engine) && r.statuses.contains(&status))
             .filter(|r| r.when.is_empty() || r.when.iter().any(|c| facts.conditions.contains(c)))
             .min_by_key(|r| {
@@ -70,7 +70,7 @@ pub fn apply<'a>(runbook: &'a Runbook, engine: Engine, dialects: &[Dialect], fac
                 text: template::fill_text(step.text.trim_end(), values),
                 sql: sql.and_then(|s| template::fill_sql(s.trim_end(), values, engine)),
                 shell: shell.and_then(|s| template::fill_shell(s.trim_end(), values)),
-                example: example.map(|s| template::fill_text(s.trim_end(), values)),
+                example: example.and_then(|s| template::fill_example(s.trim_end(), values, engine)),
             };
             if step.each {
                 let each: Vec<AppliedStep> = facts

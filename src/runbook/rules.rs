@@ -14,7 +14,8 @@
 //!
 //! Annotations carry the runbook's title and symptoms, the check's current numbers (a query in
 //! the template), the command that shows the filled steps, and, from a URL pattern, a link to
-//! the runbook's page. Runbook text is outside text: control characters are replaced and `{{`
+//! the runbook's page; from a `--report-url` pattern, a link to the target's live diagnosis page
+//! (`serve`'s `/report?target=NAME`). Runbook text is outside text: control characters are replaced and `{{`
 //! is made literal for Prometheus's Go templates.
 
 use std::time::Duration;
@@ -28,12 +29,18 @@ use crate::text::{percent_encode, sanitize};
 /// The `{id}` in a `--runbook-url` pattern.
 pub const ID_PLACEHOLDER: &str = "{id}";
 
+/// The `{target}` in a `--report-url` pattern.
+pub const TARGET_PLACEHOLDER: &str = "{target}";
+
 /// The runbook of `DbrunbookProbeFailed`: for the rules export only, no check result carries it.
 pub const PROBE_FAILED: &str = "probe-failed";
 
 pub struct RulesOptions<'a> {
     /// `https://wiki.example.com/runbooks/{id}`; no `runbook_url` annotation without it.
     pub runbook_url: Option<&'a str>,
+    /// `http://dbrunbook-exporter:9187/report?target={target}`: the `report_url` annotation and a
+    /// line of the description; neither without it.
+    pub report_url: Option<&'a str>,
     /// How long the condition must hold before the alert fires.
     pub for_: Duration,
     /// How long an alert keeps firing on its target's last status once the target is no longer
@@ -77,6 +84,8 @@ struct Annotations {
     description: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     runbook_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    report_url: Option<String>,
 }
 
 /// A `--runbook-url` pattern: it must say where the id goes.
@@ -86,6 +95,17 @@ pub fn parse_url_pattern(input: &str) -> Result<String, String> {
     } else {
         Err(format!(
             "the pattern has no {ID_PLACEHOLDER} for the runbook id, e.g. https://wiki.example.com/runbooks/{ID_PLACEHOLDER}"
+        ))
+    }
+}
+
+/// A `--report-url` pattern: it must say where the target's name goes.
+pub fn parse_report_pattern(input: &str) -> Result<String, String> {
+    if input.contains(TARGET_PLACEHOLDER) {
+        Ok(input.to_string())
+    } else {
+        Err(format!(
+            "the pattern has no {TARGET_PLACEHOLDER} for the fleet target's name, e.g. http://dbrunbook-exporter:9187/report?target={TARGET_PLACEHOLDER}"
         ))
     }
 }
@@ -146,8 +166,9 @@ fn severities(rb: &Runbook) -> Vec<(Status, Vec<Status>)> {
 fn runbook_rules(rb: &Runbook, opts: &RulesOptions) -> Vec<Rule> {
     let annotations = || Annotations {
         summary: format!("{}: {}", "{{ $labels.target }}", literal(&rb.title)),
-        description: description(rb),
+        description: format!("{}{}", description(rb), report_sentence(opts)),
         runbook_url: url(&rb.id, opts),
+        report_url: report_url(opts),
     };
     severities(rb)
         .into_iter()
@@ -225,6 +246,32 @@ fn url(id: &str, opts: &RulesOptions) -> Option<String> {
         .map(|pattern| literal(&pattern.replace(ID_PLACEHOLDER, &percent_encode(id))))
 }
 
+/// The live diagnosis page of the alert's target, from `--report-url`: for a fleet name only
+/// (`serve` knows no other), percent-encoded as a query value (`urlquery`), the rest of the
+/// pattern literal text. Empty for a target that is a URL (a single-target textfile).
+fn report_url(opts: &RulesOptions) -> Option<String> {
+    let pattern = opts.report_url?;
+    let link = pattern
+        .split(TARGET_PLACEHOLDER)
+        .map(literal)
+        .collect::<Vec<_>>()
+        .join("{{ $labels.target | urlquery }}");
+    Some(format!(
+        "{{{{ if and $labels.target (not (match \"://|=\" $labels.target)) }}}}{link}{{{{ end }}}}"
+    ))
+}
+
+/// ` The live diagnosis: <link>.` at the end of a description, for a fleet name.
+fn report_sentence(opts: &RulesOptions) -> String {
+    let Some(link) = report_url(opts) else {
+        return String::new();
+    };
+    // The link's own condition, reused: the sentence shows exactly when the link does.
+    let (condition, rest) = link.split_once("}}").unwrap_or_default();
+    let body = rest.strip_suffix("{{ end }}").unwrap_or(rest);
+    format!("{condition}}}}} The live diagnosis: {body} .{{{{ end }}}}")
+}
+
 /// `DbrunbookProbeFailed`: a target's numbers are not being collected. Three ways: a failed
 /// scrape of serve's probe job (any target, even one never scraped); a failed scrape of any job
 /// that brought dbrunbook's metrics within `hold` (node_exporter with the textfile); a scrape
@@ -266,8 +313,9 @@ fn probe_failed_rule(rb: Option<&Runbook>, opts: &RulesOptions) -> Rule {
             summary: format!(
                 "{{{{ with $labels.target }}}}{{{{ . }}}}{{{{ else }}}}{{{{ $labels.instance }}}}{{{{ end }}}}: {title}"
             ),
-            description,
+            description: format!("{description}{}", report_sentence(opts)),
             runbook_url: url(PROBE_FAILED, opts),
+            report_url: report_url(opts),
         },
     }
 }
@@ -362,6 +410,7 @@ mod tests {
             &catalog,
             &RulesOptions {
                 runbook_url: Some("https://wiki.example.com/rb/{id}"),
+                report_url: None,
                 for_: Duration::from_secs(120),
                 hold: Duration::from_secs(3600),
                 job: "dbrunbook",
@@ -380,5 +429,36 @@ mod tests {
         }
         assert!(text.contains("runbook=\\\"pool-exhaustion\\\"") || text.contains("runbook=\"pool-exhaustion\""));
         assert!(text.contains("for: 2m"), "{text}");
+        assert!(
+            !text.contains("report_url") && !text.contains("live diagnosis"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_report_url_pattern_links_a_fleet_name_percent_encoded_and_nothing_for_a_url() {
+        let opts = RulesOptions {
+            runbook_url: None,
+            report_url: Some("http://ex:9187/report?target={target}&x={{y}}"),
+            for_: Duration::from_secs(60),
+            hold: Duration::from_secs(600),
+            job: "dbrunbook",
+        };
+        let link = report_url(&opts).unwrap();
+        assert_eq!(
+            link,
+            "{{ if and $labels.target (not (match \"://|=\" $labels.target)) }}\
+             http://ex:9187/report?target={{ $labels.target | urlquery }}&x={{ \"{{\" }}y}}{{ end }}"
+        );
+        assert!(
+            parse_report_pattern("http://ex/report")
+                .unwrap_err()
+                .contains("{target}")
+        );
+        assert_eq!(
+            report_sentence(&opts),
+            "{{ if and $labels.target (not (match \"://|=\" $labels.target)) }} The live diagnosis: \
+             http://ex:9187/report?target={{ $labels.target | urlquery }}&x={{ \"{{\" }}y}} .{{ end }}"
+        );
     }
 }

@@ -34,8 +34,9 @@ impl Quoting {
         }
     }
 
-    /// The value quoted for this engine; `None` when it cannot stand there (an `int` that is
-    /// not a whole number).
+    /// The raw value quoted for this engine; `None` when it cannot stand there (an `int` that
+    /// is not a whole number; a MySQL identifier holding a character a terminal would not show
+    /// as it is, which backticks have no escape for).
     fn quote(self, value: &str, engine: Engine) -> Option<String> {
         match self {
             Quoting::Int => {
@@ -43,6 +44,7 @@ impl Quoting {
                 (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then(|| value.to_string())
             }
             Quoting::Literal => Some(quote::literal(engine, value)),
+            Quoting::Ident if engine == Engine::Mysql && value.chars().any(crate::text::is_unsafe) => None,
             Quoting::Ident => Some(quote::ident(engine, value)),
         }
     }
@@ -244,23 +246,91 @@ fn tidy(text: &str) -> String {
     out.trim_start_matches(['.', ',', ';', ':', ' ']).trim_end().to_string()
 }
 
-/// Fills SQL for `engine`, each value quoted as its placeholder says. `None` when a value is
-/// missing, does not fit its quoting, or a placeholder says no quoting (validation rejects
-/// that in runbook files): the step is then shown without SQL.
+/// Fills SQL for `engine`, each value quoted as its placeholder says, from the value as the
+/// server holds it (never the terminal's sanitized text: the step must name the real object;
+/// `quote` escapes what a terminal would not show). `None` when a value is missing, does not
+/// fit its quoting, or a placeholder says no quoting (validation rejects that in runbook
+/// files): the step is then shown without SQL.
 pub fn fill_sql(sql: &str, facts: &BTreeMap<String, String>, engine: Engine) -> Option<String> {
-    fill(sql, |p| {
-        let value = sanitize(facts.get(&p.name)?, true);
-        p.quoting()?.quote(&value, engine)
+    fill(sql, |p| p.quoting()?.quote(facts.get(&p.name)?, engine))
+}
+
+/// Fills a shell command line: every placeholder must say `|sh`, and its raw value becomes one
+/// quoted word. `None`, like SQL, when a value is missing, or when a value starting with `-`
+/// would stand where the command reads options (see [`shell_value`]).
+pub fn fill_shell(line: &str, facts: &BTreeMap<String, String>) -> Option<String> {
+    fill(line, |p| {
+        (p.filter.as_deref() == Some("sh")).then_some(())?;
+        shell_value(line, p, facts.get(&p.name)?)
     })
 }
 
-/// Fills a shell command line: every placeholder must say `|sh`, and its value becomes one
-/// single-quoted word. `None`, like SQL, when a value is missing.
-pub fn fill_shell(line: &str, facts: &BTreeMap<String, String>) -> Option<String> {
-    fill(line, |p| {
-        let value = sanitize(facts.get(&p.name)?, true);
-        (p.filter.as_deref() == Some("sh")).then(|| quote::shell_word(&value))
+/// A value as one shell word, unless it starts with `-` and begins a word that no `--` before
+/// it in its command marks as an operand: quoting does not stop a command from reading
+/// `'-cshared_preload_libraries=...'` as an option. The shipped runbooks put `--` before every
+/// positional value (or attach it, `--dir=VALUE`); what is left is refused here.
+fn shell_value(line: &str, p: &Placeholder, value: &str) -> Option<String> {
+    // The placeholders before this one read as plain words: the `|` of `{{x|sh}}` is no pipe.
+    let before: String = fill(&line[..p.offset], |_| Some("x".to_string())).unwrap_or_default();
+    let starts_word = before
+        .chars()
+        .next_back()
+        .is_none_or(|c| c.is_whitespace() || "(;|&".contains(c));
+    let command = &before[before.rfind(|c| ";|&(\n".contains(c)).map_or(0, |i| i + 1)..];
+    let after_double_dash = command.split_whitespace().any(|w| w == "--");
+    let may_be_option = starts_word && !after_double_dash;
+    (!(may_be_option && value.starts_with('-'))).then(|| quote::shell_word(value))
+}
+
+/// Fills an `example:` block (code to adapt before use: a configuration line, SQL with a part
+/// to fill in): a value quoted as its placeholder says, like SQL (`|literal`, `|ident`, `|int`),
+/// a shell word (`|sh`) or a pg_hba.conf field (`|hba`); a value without one (in a comment)
+/// pasted as text. `None` when a value is missing or cannot stand there: an example with a hole,
+/// or with a name the file or server would read differently, is not shown.
+pub fn fill_example(text: &str, facts: &BTreeMap<String, String>, engine: Engine) -> Option<String> {
+    fill(text, |p| {
+        let raw = facts.get(&p.name)?;
+        match p.filter.as_deref() {
+            Some("hba") => quote::hba_field(raw),
+            Some("sh") => shell_value(text, p, raw),
+            Some(_) => p.quoting()?.quote(raw, engine),
+            None => Some(sanitize(raw, true)).filter(|v| !v.trim().is_empty()),
+        }
     })
+}
+
+/// Whether byte `offset` of a shell line stands inside double quotes (and not in a `$(...)`
+/// within them): a `|sh` value there keeps its single quotes as text, and a `$(...)` in the
+/// value would run. Runbook validation refuses such a placeholder.
+pub fn in_double_quotes(line: &str, offset: usize) -> bool {
+    // One entry per open `"` (true) or `$(` (false), innermost last.
+    let mut open: Vec<bool> = Vec::new();
+    let mut single = false;
+    let mut chars = line[..offset].chars().peekable();
+    while let Some(c) = chars.next() {
+        let in_double = open.last() == Some(&true);
+        match c {
+            '\'' if single => single = false,
+            _ if single => {}
+            '\\' => {
+                chars.next();
+            }
+            '\'' if !in_double => single = true,
+            '$' if chars.peek() == Some(&'(') => {
+                chars.next();
+                open.push(false);
+            }
+            ')' if open.last() == Some(&false) => {
+                open.pop();
+            }
+            '"' if in_double => {
+                open.pop();
+            }
+            '"' => open.push(true),
+            _ => {}
+        }
+    }
+    open.last() == Some(&true)
 }
 
 fn fill(text: &str, mut value: impl FnMut(&Placeholder) -> Option<String>) -> Option<String> {
@@ -281,6 +351,26 @@ fn fill(text: &str, mut value: impl FnMut(&Placeholder) -> Option<String>) -> Op
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn examples_quote_each_value_as_its_placeholder_says() {
+        let f = facts();
+        assert_eq!(
+            fill_example("WHERE r = {{role|literal}} -- {{pid}}", &f, Engine::Postgres).as_deref(),
+            Some("WHERE r = 'x''); DROP TABLE t; --' -- 4242")
+        );
+        assert_eq!(
+            fill_example("--table={{role|sh}}", &f, Engine::Mysql).as_deref(),
+            Some("--table='x'\\''); DROP TABLE t; --'")
+        );
+        assert_eq!(
+            fill_example("host {{Mixed|hba}}", &f, Engine::Postgres),
+            None,
+            "a double quote"
+        );
+        assert_eq!(fill_example("v = {{app|int}}", &f, Engine::Postgres), None);
+        assert_eq!(fill_example("v = {{missing|literal}}", &f, Engine::Postgres), None);
+    }
 
     fn facts() -> BTreeMap<String, String> {
         [
@@ -349,7 +439,7 @@ mod tests {
         let pg = |s| fill_sql(s, &f, Engine::Postgres);
         assert_eq!(
             pg("WHERE application_name = {{app|literal}}").unwrap(),
-            "WHERE application_name = 'it''s\u{FFFD}[31m'"
+            "WHERE application_name = E'it''s\\u001B[31m'"
         );
         assert_eq!(
             pg("ALTER ROLE {{role|ident}} SET x = 1").unwrap(),
@@ -365,8 +455,78 @@ mod tests {
         assert_eq!(my("KILL {{pid|int}}").unwrap(), "KILL 4242");
         assert_eq!(my("SELECT {{slash|literal}}").unwrap(), "SELECT _utf8mb4 X'615C2762'");
         assert_eq!(
+            my("SELECT {{app|literal}}").unwrap(),
+            "SELECT _utf8mb4 X'697427731B5B33316D'"
+        );
+        assert_eq!(
             my("SHOW GRANTS FOR {{role|ident}}").unwrap(),
             "SHOW GRANTS FOR `x'); DROP TABLE t; --`"
+        );
+    }
+
+    #[test]
+    fn steps_name_the_raw_value_with_escapes_for_what_a_terminal_would_not_show() {
+        let f: BTreeMap<String, String> = [("role", "ops\nteam"), ("app", "it's\x1b[31m")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(
+            fill_sql("ALTER ROLE {{role|ident}}", &f, Engine::Postgres).as_deref(),
+            Some("ALTER ROLE U&\"ops\\000Ateam\"")
+        );
+        assert_eq!(fill_sql("SHOW GRANTS FOR {{role|ident}}", &f, Engine::Mysql), None);
+        assert_eq!(
+            fill_shell("pg_dump -t {{role|sh}}", &f).as_deref(),
+            Some("pg_dump -t $'ops\\x0ateam'")
+        );
+        assert_eq!(
+            fill_shell("echo {{app|sh}}", &f).as_deref(),
+            Some("echo $'it\\'s\\x1b[31m'")
+        );
+        assert_eq!(
+            fill_example("-- {{app}}: {{app|literal}}", &f, Engine::Postgres).as_deref(),
+            Some("-- it's\u{FFFD}[31m: E'it''s\\u001B[31m'"),
+            "a comment is text, sanitized; the value in code is raw and escaped"
+        );
+    }
+
+    #[test]
+    fn double_quotes_are_told_from_command_substitutions_and_single_quotes() {
+        let at = |line: &str| in_double_quotes(line, line.find("{{").unwrap());
+        assert!(at("echo \"in {{d|sh}}\""));
+        assert!(!at("echo \"in\" {{d|sh}}"));
+        assert!(!at("x \"$(ls -- {{d|sh}})\""));
+        assert!(at("x \"$(ls \"{{d|sh}}\")\""));
+        assert!(!at("echo '\"' {{d|sh}}"));
+        assert!(!at("echo \\\" {{d|sh}}"));
+    }
+
+    #[test]
+    fn a_dash_value_is_refused_where_a_command_reads_options() {
+        let f: BTreeMap<String, String> = [("db", "-cwork_mem=1MB"), ("ok", "app")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(fill_shell("postgres --single {{db|sh}}", &f), None);
+        assert_eq!(fill_shell("psql -d {{db|sh}}", &f), None);
+        assert_eq!(fill_shell("ls; cat {{db|sh}}", &f), None, "`--` of another command");
+        assert_eq!(
+            fill_shell("ls -- {{ok|sh}} {{db|sh}}", &f).as_deref(),
+            Some("ls -- 'app' '-cwork_mem=1MB'"),
+            "the `|` of a placeholder is no pipe"
+        );
+        assert_eq!(
+            fill_shell("postgres --single -- {{db|sh}}", &f).as_deref(),
+            Some("postgres --single -- '-cwork_mem=1MB'")
+        );
+        assert_eq!(
+            fill_shell("pg_dump --dbname={{db|sh}} {{ok|sh}}/x", &f).as_deref(),
+            Some("pg_dump --dbname='-cwork_mem=1MB' 'app'/x"),
+            "attached to an option"
+        );
+        assert_eq!(
+            fill_shell("x \"$(ls -- {{db|sh}})\"", &f).as_deref(),
+            Some("x \"$(ls -- '-cwork_mem=1MB')\"")
         );
     }
 

@@ -54,7 +54,40 @@ pub fn dbrunbook(args: &[&str]) -> Run {
     dbrunbook_env(args, &[])
 }
 
+/// The shared MariaDB's answer to `sql` as root, tab-separated without column names.
+pub fn shared_mariadb(sql: &str) -> String {
+    let out = Command::new("mariadb")
+        .args([
+            "--no-defaults",
+            "--protocol=tcp",
+            "-h",
+            "127.0.0.1",
+            "-u",
+            "root",
+            "-N",
+            "-B",
+            "-e",
+            sql,
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 pub fn dbrunbook_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = dbrunbook_command(args);
+    // Each run starts with no counters kept from an earlier run (see src/memory.rs), so a
+    // test's verdict does not hang on the runs before it; `oncall::Cron` shares one on purpose.
+    cmd.env("XDG_STATE_HOME", fresh_state_dir());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    run_command(cmd)
+}
+
+/// The binary with `args`, no stdin, and none of the environment that would choose its target,
+/// runbooks, colour or width for it.
+pub fn dbrunbook_command(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_dbrunbook"));
     cmd.args(args).stdin(Stdio::null());
     for var in [
@@ -73,12 +106,11 @@ pub fn dbrunbook_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     ] {
         cmd.env_remove(var);
     }
-    // Each run starts with no counters kept from an earlier run (see src/memory.rs), so a
-    // test's verdict does not hang on the runs before it; `oncall::Cron` shares one on purpose.
-    cmd.env("XDG_STATE_HOME", fresh_state_dir());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
+    cmd
+}
+
+/// Runs a command made by `dbrunbook_command` to its end.
+pub fn run_command(mut cmd: Command) -> Run {
     let out: Output = cmd.output().expect("running dbrunbook");
     Run {
         code: out.status.code().unwrap_or(-1),
@@ -422,6 +454,8 @@ pub struct ThrowawayMaria {
     pub port: u16,
     child: Child,
     dir: tempfile::TempDir,
+    /// The options it was started with, for a restart.
+    options: Vec<String>,
 }
 
 impl ThrowawayMaria {
@@ -443,28 +477,43 @@ impl ThrowawayMaria {
             "mariadb-install-db",
         );
         let port = free_port();
-        let child = Command::new("mariadbd")
-            .arg("--no-defaults")
-            .arg(format!("--datadir={}", data.display()))
-            .arg(format!("--socket={}", dir.path().join("sock").display()))
-            .arg(format!("--pid-file={}", dir.path().join("pid").display()))
-            .arg(format!("--log-error={}", dir.path().join("error.log").display()))
-            .arg(format!("--port={port}"))
-            .arg(format!("--max-connections={max_connections}"))
-            .args([
-                "--bind-address=127.0.0.1",
-                "--innodb-buffer-pool-size=32M",
-                "--skip-log-bin",
-                user,
-            ])
-            .args(extra)
+        let mut options = vec![
+            "--no-defaults".to_string(),
+            format!("--datadir={}", data.display()),
+            format!("--socket={}", dir.path().join("sock").display()),
+            format!("--pid-file={}", dir.path().join("pid").display()),
+            format!("--log-error={}", dir.path().join("error.log").display()),
+            format!("--port={port}"),
+            format!("--max-connections={max_connections}"),
+            "--bind-address=127.0.0.1".to_string(),
+            "--innodb-buffer-pool-size=32M".to_string(),
+            "--skip-log-bin".to_string(),
+            user.to_string(),
+        ];
+        options.extend(extra.iter().map(|o| o.to_string()));
+        let child = ThrowawayMaria::spawn(&options);
+        let server = ThrowawayMaria {
+            port,
+            child,
+            dir,
+            options,
+        };
+        server.wait_ready();
+        server
+    }
+
+    fn spawn(options: &[String]) -> Child {
+        Command::new("mariadbd")
+            .args(options)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("starting mariadbd");
-        let server = ThrowawayMaria { port, child, dir };
-        // Ready means answering a query, not just accepting TCP: a connection made while the
-        // server still starts up can be closed under it.
+            .expect("starting mariadbd")
+    }
+
+    /// Ready means answering a query, not just accepting TCP: a connection made while the
+    /// server still starts up can be closed under it.
+    fn wait_ready(&self) {
         let started = Instant::now();
         let ready = || {
             Command::new("mariadb-admin")
@@ -477,7 +526,7 @@ impl ThrowawayMaria {
                     "root",
                     "--connect-timeout=2",
                 ])
-                .arg(format!("--port={port}"))
+                .arg(format!("--port={}", self.port))
                 .arg("ping")
                 .output()
                 .is_ok_and(|o| o.status.success())
@@ -486,11 +535,31 @@ impl ThrowawayMaria {
             assert!(
                 started.elapsed() < Duration::from_secs(60),
                 "mariadbd did not start: {}",
-                server.log()
+                self.log()
             );
             std::thread::sleep(Duration::from_millis(100));
         }
-        server
+    }
+
+    /// Stops the server as its service manager does (SIGTERM, a clean shutdown that drops every
+    /// connection) and starts it again on the same port and data, with the same options.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.child = ThrowawayMaria::spawn(&self.options);
+        self.wait_ready();
+    }
+
+    fn stop(&mut self) {
+        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(60) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     pub fn url(&self, user: &str) -> String {
@@ -504,16 +573,7 @@ impl ThrowawayMaria {
 
 impl Drop for ThrowawayMaria {
     fn drop(&mut self) {
-        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(20) {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.stop();
     }
 }
 
@@ -637,12 +697,23 @@ impl Held {
         }
     }
 
-    /// Opens `n` MySQL connections and runs `sql` on each.
+    /// Opens `n` MySQL connections and runs `sql` on each. A slot the server still counts for a
+    /// connection that just closed (its thread ends a moment later on a loaded machine: "Too
+    /// many connections") is waited for, a minute at most.
     pub fn mysql(&mut self, url: &str, n: usize, sql: &str) -> &mut Held {
         use mysql_async::prelude::Queryable;
         for _ in 0..n {
             let conn = self.rt.block_on(async {
-                let mut conn = mysql_async::Conn::from_url(url).await.expect("test connection");
+                let started = std::time::Instant::now();
+                let mut conn = loop {
+                    match mysql_async::Conn::from_url(url).await {
+                        Ok(conn) => break conn,
+                        Err(e) if e.to_string().contains("1040") && started.elapsed().as_secs() < 60 => {
+                            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        }
+                        Err(e) => panic!("test connection: {e}"),
+                    }
+                };
                 if !sql.is_empty() {
                     conn.query_drop(sql).await.expect("test SQL");
                 }

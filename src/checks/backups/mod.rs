@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::Result;
 
 use super::{
-    Check, CheckOption, CheckSpec, Context, Facts, LocalContext, LocalFacts, Outcome, Results, Threshold,
+    Check, CheckOption, CheckSpec, Context, Facts, LocalContext, LocalFacts, LocalWork, Outcome, Results, Threshold,
     ThresholdKind, Thresholds,
 };
 use crate::dumpfile::Completeness;
@@ -97,6 +97,8 @@ pub const SPEC: CheckSpec = CheckSpec {
     ],
     ordered: &[(MAX_AGE_WARNING.key, MAX_AGE_CRITICAL.key, "backup age")],
     default_limit: 10,
+    steady: false,
+    server_wide: false,
     placeholders: &[
         "dir",
         "series",
@@ -117,6 +119,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         "binlog_format",
         "binlog_retention",
         "pitr_reason",
+        "database",
     ],
     item_placeholders: &[],
     conditions: &[
@@ -169,18 +172,21 @@ impl Check for Backups {
         Ok(v.outcome())
     }
 
-    fn inspect(&self, ctx: &LocalContext) -> Option<Result<LocalFacts>> {
+    fn inspect(&self, ctx: &LocalContext) -> Option<LocalWork> {
         let dirs = ctx.options.get("dir").cloned().unwrap_or_default();
         let stanza = ctx.options.get("pgbackrest_stanza").and_then(|v| v.last()).cloned();
         if dirs.is_empty() && stanza.is_none() {
             return None;
         }
-        let dumps = dirs
-            .iter()
-            .map(|d| dumps::scan(d, ctx.deadline).map_err(|e| format!("{e:#}")))
-            .collect();
-        let pgbackrest = stanza.map(|s| pgbackrest::info(&s, ctx.deadline).map_err(|e| format!("{e:#}")));
-        Some(Ok(Box::new(Local { dumps, pgbackrest })))
+        let deadline = ctx.deadline;
+        Some(Box::new(move || {
+            let dumps = dirs
+                .iter()
+                .map(|d| dumps::scan(d, deadline).map_err(|e| format!("{e:#}")))
+                .collect();
+            let pgbackrest = stanza.map(|s| pgbackrest::info(&s, deadline).map_err(|e| format!("{e:#}")));
+            Ok(Box::new(Local { dumps, pgbackrest }) as LocalFacts)
+        }))
     }
 
     /// A backup host running this from cron still deserves the dumps' verdict when the database

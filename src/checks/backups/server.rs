@@ -310,6 +310,16 @@ fn mysql(v: &mut Verdict, ctx: &Context, results: &Results) -> Result<()> {
             .find(|r| r.text(0).is_ok_and(|n| n.eq_ignore_ascii_case(name)))
             .and_then(|r| r.opt_text(1).ok().flatten())
     };
+    // The database the URL connects to: the one a dump by hand takes (mariadb-dump has no URL).
+    if let Some(db) = results
+        .get(1)
+        .and_then(|r| r.as_ref().ok())
+        .and_then(|rows| rows.first())
+        .and_then(|r| r.opt_text(1).ok().flatten())
+        .filter(|db| !db.is_empty())
+    {
+        v.value("database", db);
+    }
     let log_bin = setting("log_bin").unwrap_or_default();
     let format = setting("binlog_format").unwrap_or_default();
     // MariaDB 10.6+ keeps both and links them; MySQL 8.2 removed expire_logs_days (MySQL 8

@@ -58,6 +58,8 @@ pub const SPEC: CheckSpec = CheckSpec {
     }],
     ordered: &[],
     default_limit: 10,
+    steady: false,
+    server_wide: false,
     placeholders: &[
         "host",
         "port",
@@ -165,6 +167,13 @@ impl Check for Connect {
             ));
         }
         notes.extend(state.notes.iter().cloned());
+        if let Some(age) = ctx.server.reused {
+            notes.push(format!(
+                "the queries ran on a session kept from earlier probes (opened {} ago); the times above are \
+                 of a new connection made alongside, to measure them",
+                format_duration(std::time::Duration::from_secs(age.as_secs().max(1)))
+            ));
+        }
 
         let answered = phases
             .iter()

@@ -84,6 +84,8 @@ pub const SPEC: CheckSpec = CheckSpec {
         (DEADLOCKS_WARNING.key, DEADLOCKS_CRITICAL.key, "deadlocks per minute"),
     ],
     default_limit: 50,
+    steady: false,
+    server_wide: true,
     placeholders: &[
         "root_pid",
         "root_user",

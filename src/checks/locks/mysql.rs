@@ -315,12 +315,24 @@ fn infer_mdl(
     queue.sort_by_key(|w| std::cmp::Reverse(w.time));
     let oldest_wait = queue[0].time;
     let waiting: BTreeSet<i64> = queue.iter().map(|w| w.id).collect();
+    let ddl = queue.iter().find(|w| is_ddl(&w.info));
+    let table = ddl.and_then(|d| ddl_table(&d.info));
+    let mut cleared = Vec::new();
     let suspects: BTreeSet<i64> = threads
         .iter()
         .filter(|t| !waiting.contains(&t.id) && t.trx_seconds.is_some_and(|x| x >= oldest_wait))
+        .filter(|t| {
+            let elsewhere = table
+                .as_deref()
+                .is_some_and(|table| backup_reads_another_table(t, table));
+            if elsewhere {
+                cleared.push(t.id);
+            }
+            !elsewhere
+        })
         .map(|t| t.id)
         .collect();
-    let ddl = queue.iter().find(|w| is_ddl(&w.info)).map(|w| w.id);
+    let ddl = ddl.map(|w| w.id);
     for w in &queue {
         let e = edges.entry(w.id).or_default();
         match ddl {
@@ -335,6 +347,46 @@ fn infer_mdl(
         "metadata-lock holders are inferred (open transactions older than the wait): {why}, so the server \
          cannot say who holds them. Confirm before acting."
     ));
+    for id in cleared {
+        notes.push(format!(
+            "thread {id} is a backup (mysqldump/mariadb-dump) with a transaction older than the wait, but it \
+             reads another table: a dump holds the metadata lock of the table it reads only, so it is not a suspect"
+        ));
+    }
+}
+
+/// The table a DDL statement changes, unquoted and in lower case, without its schema:
+/// `ALTER [ONLINE] TABLE t`, `CREATE INDEX i ON t`, `DROP TABLE [IF EXISTS] t`, `TRUNCATE TABLE t`,
+/// `RENAME TABLE t`. `None` when it cannot be read from the statement.
+fn ddl_table(ddl: &str) -> Option<String> {
+    let words: Vec<&str> = ddl.split_whitespace().collect();
+    let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
+    let index = upper.iter().take_while(|w| *w != "ON").any(|w| w == "INDEX");
+    let keyword = if index { "ON" } else { "TABLE" };
+    let at = upper.iter().position(|w| w == keyword)?;
+    let name = words[at + 1..]
+        .iter()
+        .zip(&upper[at + 1..])
+        .find(|(_, u)| !matches!(u.as_str(), "IF" | "NOT" | "EXISTS"))?
+        .0;
+    let name = name.split(['(', ',', ';']).next()?;
+    let table = name.rsplit('.').next()?.trim_matches('`');
+    (!table.is_empty()).then(|| table.to_ascii_lowercase())
+}
+
+/// A mysqldump/mariadb-dump `--single-transaction` session reading a table other than `table`.
+/// The dump takes each table's metadata lock as it reads it and releases it after (ROLLBACK TO
+/// SAVEPOINT), so its old transaction holds no lock on `table`: not a suspect, though it is the
+/// oldest transaction on a server during a nightly backup. Recognised by the statement only a
+/// dump runs (`ObservedSession::protected`), which names its table in backquotes.
+fn backup_reads_another_table(t: &Thread, table: &str) -> bool {
+    let session = ObservedSession {
+        query: t.info.clone(),
+        ..ObservedSession::default()
+    };
+    session.protected().is_some_and(|p| p.rule == "backup")
+        && t.info.to_ascii_lowercase().contains("/*!40001 sql_no_cache */")
+        && !t.info.to_ascii_lowercase().contains(&format!("`{table}`"))
 }
 
 /// The LATEST DETECTED DEADLOCK section: its timestamp line, the statement of each transaction
@@ -399,5 +451,71 @@ mod tests {
         );
         assert_eq!(latest.tables, vec!["`bank`.`t`"]);
         assert!(latest_deadlock("no deadlock here").is_none());
+    }
+
+    #[test]
+    fn reads_the_table_a_ddl_changes() {
+        assert_eq!(
+            ddl_table("ALTER TABLE orders ADD COLUMN note text").as_deref(),
+            Some("orders")
+        );
+        assert_eq!(
+            ddl_table("alter online table `bank`.`Orders` add x int").as_deref(),
+            Some("orders")
+        );
+        assert_eq!(ddl_table("CREATE INDEX i ON orders (a)").as_deref(), Some("orders"));
+        assert_eq!(
+            ddl_table("CREATE UNIQUE INDEX i ON orders(a)").as_deref(),
+            Some("orders")
+        );
+        assert_eq!(ddl_table("DROP TABLE IF EXISTS `orders`;").as_deref(), Some("orders"));
+        assert_eq!(ddl_table("TRUNCATE TABLE bank.orders").as_deref(), Some("orders"));
+        assert_eq!(ddl_table("ALTER TABLE"), None);
+    }
+
+    /// A processlist row: waiting for a metadata lock for `waited` seconds, or not (`None`).
+    fn thread(id: i64, info: &str, waited: Option<i64>, trx: Option<i64>) -> Thread {
+        Thread {
+            id,
+            user: "u".into(),
+            db: "bank".into(),
+            host: "h".into(),
+            command: if info.is_empty() { "Sleep" } else { "Query" }.into(),
+            state: waited.map(|_| MDL_STATE.to_string()).unwrap_or_default(),
+            info: info.into(),
+            time: waited.unwrap_or(0),
+            trx_seconds: trx,
+            reference: None,
+        }
+    }
+
+    /// A nightly dump of another table, older than the wait, is not a suspect; the idle
+    /// transaction is, and the reader waits behind the DDL.
+    #[test]
+    fn a_dump_of_another_table_is_not_a_metadata_lock_suspect() {
+        let threads = vec![
+            thread(
+                5,
+                "SELECT /*!40001 SQL_NO_CACHE */ `id`, `payload` FROM `events`",
+                None,
+                Some(300),
+            ),
+            thread(7, "", None, Some(60)),
+            thread(9, "ALTER TABLE orders ADD COLUMN note text", Some(20), None),
+            thread(11, "SELECT count(*) FROM orders", Some(5), None),
+        ];
+        let waiters: Vec<&Thread> = threads.iter().filter(|t| t.state == MDL_STATE).collect();
+        let (mut edges, mut notes) = (BTreeMap::new(), Vec::new());
+        infer_mdl(&threads, &waiters, &mut edges, &mut notes, "performance_schema is off");
+        assert_eq!(edges[&9].blockers, BTreeSet::from([7]));
+        assert_eq!(edges[&11].blockers, BTreeSet::from([9]));
+        assert!(notes.iter().any(|n| n.starts_with("thread 5 is a backup")), "{notes:?}");
+        // Dumping the very table: a suspect like any other.
+        let mut threads = threads;
+        threads[0].info = "SELECT /*!40001 SQL_NO_CACHE */ `id`, `amount` FROM `orders`".into();
+        let waiters: Vec<&Thread> = threads.iter().filter(|t| t.state == MDL_STATE).collect();
+        let (mut edges, mut notes) = (BTreeMap::new(), Vec::new());
+        infer_mdl(&threads, &waiters, &mut edges, &mut notes, "performance_schema is off");
+        assert_eq!(edges[&9].blockers, BTreeSet::from([5, 7]));
     }
 }

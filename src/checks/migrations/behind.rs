@@ -133,7 +133,9 @@ fn conflicts(c: &Comparison, v: &mut Verdict) {
 }
 
 /// Applied files whose checksum no longer matches: one finding each, WARNING (the schema is as
-/// the old file left it; the tool refuses to migrate until repaired).
+/// the old file left it; the tool refuses to migrate until repaired). Liquibase names
+/// changesets, several to a file, and is CRITICAL while changesets are pending: `update`
+/// validates every applied changeset first, so none of them can be applied.
 fn changed(ctx: &Context, c: &Comparison, v: &mut Verdict) {
     if c.changed.is_empty() {
         return;
@@ -147,18 +149,40 @@ fn changed(ctx: &Context, c: &Comparison, v: &mut Verdict) {
                 .with("computed", ch.computed.as_str()),
         );
     }
-    let files: Vec<&str> = c.changed.iter().take(5).map(|ch| ch.file.as_str()).collect();
-    v.facts.set("changed", files.join(", "));
-    v.facts.set("first_changed", files[0]);
+    let liquibase = c.changed_condition.is_some();
+    let shown: Vec<&str> = c
+        .changed
+        .iter()
+        .take(5)
+        .map(|ch| {
+            if liquibase {
+                ch.revision.as_str()
+            } else {
+                ch.file.as_str()
+            }
+        })
+        .collect();
+    v.facts.set("changed", shown.join(", "));
+    v.facts.set("first_changed", c.changed[0].file.as_str());
     v.parts.push(format!(
-        "{} applied migration file(s) changed since they ran: {}{}",
+        "{} applied {} changed since {}: {}{}",
         c.changed.len(),
-        files.join(", "),
-        if c.changed.len() > files.len() { ", ..." } else { "" }
+        if liquibase { "changeset(s)" } else { "migration file(s)" },
+        if liquibase {
+            "they ran (liquibase validate fails)"
+        } else {
+            "they ran"
+        },
+        shown.join(", "),
+        if c.changed.len() > shown.len() { ", ..." } else { "" }
     ));
     v.issues.push(Issue {
-        status: Status::Warning,
-        condition: "checksum_mismatch",
+        status: if liquibase && !c.pending.is_empty() {
+            Status::Critical
+        } else {
+            Status::Warning
+        },
+        condition: c.changed_condition.unwrap_or("checksum_mismatch"),
         table: 0,
     });
 }

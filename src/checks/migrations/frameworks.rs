@@ -19,6 +19,12 @@
 //! (`yoyo_lock`: locked, ctime written in UTC, pid; the row exists only while the lock is held).
 //! Prisma's `_prisma_migrations` from the schema engine's `create_migrations_table` (its
 //! PostgreSQL and MySQL flavours: TIMESTAMPTZ or DATETIME(3) times, the same columns).
+//! Rechecked against the tools' own code and runs: node-pg-migrate 9.0.0 (`src/runner.ts`,
+//! `ensureMigrationsTable`: `id SERIAL PRIMARY KEY, name varchar(255) NOT NULL, run_on timestamp
+//! NOT NULL`) and umzug 2.3's `src/storages/SequelizeStorage.js` under sequelize-cli 6.6.5 (model
+//! `SequelizeMeta`, one `name` STRING column, primary key and unique, `timestamps: false`); the
+//! tables these tools, db-migrate 0.11 and yoyo 9.0 create when run are the ones read here
+//! (tests/migrations_real.rs).
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Framework {
@@ -170,7 +176,7 @@ pub static FRAMEWORKS: &[Descriptor] = &[
         broken: "exectype = 'FAILED'",
         detail: "md5sum",
         what_broken_means: "a changeset recorded as FAILED",
-        checksum: "NULL",
+        checksum: "md5sum",
         checksum_bytes: false,
     },
     Descriptor {

@@ -85,12 +85,14 @@ pub const SPEC: CheckSpec = CheckSpec {
         CheckOption {
             key: "dir",
             value_name: "PATH",
-            help: "The deploy's migrations directory, parsed, never run: pending and unknown revisions, and files changed after they ran (Flyway, sqlx, Prisma checksums); on MySQL/MariaDB, the objects a pending migration creates that exist already (half-applied). Liquibase: formatted-SQL changelogs only, checksums not compared",
+            help: "The deploy's migrations directory, parsed, never run: pending and unknown revisions, and files changed after they ran (Flyway, sqlx, Prisma, Liquibase checksums); on MySQL/MariaDB, the objects a pending migration creates that exist already (half-applied). Liquibase: formatted-SQL changelogs compared with their 9: checksums; XML, YAML and JSON changelogs listed by id and author, their checksums not compared",
             repeatable: false,
         },
     ],
     ordered: &[(LOCK_WARNING.key, LOCK_CRITICAL.key, "migration lock age")],
     default_limit: 5,
+    steady: false,
+    server_wide: false,
     placeholders: &[
         "framework",
         "schema",
@@ -127,6 +129,7 @@ pub const SPEC: CheckSpec = CheckSpec {
         "unknown_revision",
         "mismatch",
         "checksum_mismatch",
+        "liquibase_changed",
         "unread_history",
         "half_applied",
         "objects_checked",

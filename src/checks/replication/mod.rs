@@ -105,6 +105,8 @@ pub const SPEC: CheckSpec = CheckSpec {
         ),
     ],
     default_limit: 10,
+    steady: false,
+    server_wide: true,
     placeholders: &[
         "lag",
         "lag_bytes",

@@ -90,6 +90,8 @@ pub const SPEC: CheckSpec = CheckSpec {
         (BLOAT_WARNING.key, BLOAT_CRITICAL.key, "bloat"),
     ],
     default_limit: 10,
+    steady: true,
+    server_wide: false,
     placeholders: &[
         "database",
         "connected_database",

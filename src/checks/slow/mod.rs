@@ -97,6 +97,8 @@ pub const SPEC: CheckSpec = CheckSpec {
         (CORE_WARNING.key, CORE_CRITICAL.key, "share of one core"),
     ],
     default_limit: 10,
+    steady: false,
+    server_wide: false,
     placeholders: &[
         "query",
         "queryid",

@@ -1,52 +1,50 @@
-//! Liquibase formatted-SQL changelogs (`--liquibase formatted sql` on the first line, one
-//! `--changeset author:id` line per changeset; Liquibase's `FormattedSqlChangeLogParser`) below
-//! `--dir`, compared with DATABASECHANGELOG by id, author and file name. Not read: XML, YAML and
-//! JSON changelogs and the include order of a master changelog (files are taken in path order),
-//! contexts, labels and preconditions (a changeset they would skip shows as pending), and the
-//! `9:` MD5 checksums: Liquibase hashes each changeset's SQL after its own normalisation, which is
-//! not reproduced here, so an edited changeset is not reported (`liquibase validate` reports it).
+//! Liquibase changelogs below `--dir` compared with DATABASECHANGELOG by id, author and file
+//! name (or logicalFilePath): formatted-SQL changelogs (read by `liquibase_sql.rs`) with their
+//! `9:` checksums recomputed (`checksum.rs`) and compared with MD5SUM; XML, YAML and JSON
+//! changelogs listed by `liquibase_xml.rs` (ids and authors only).
+//! Not read: the include order of a master changelog (files are taken in path order),
+//! contexts, labels and preconditions (a changeset they would skip shows as pending),
+//! `${property}` substitution (such a changeset's checksum is not compared), and the
+//! checksums of XML/YAML/JSON changesets (Liquibase hashes each structured change's
+//! serialised fields, which is not reproduced).
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::{Context as _, Result, bail};
 
-use super::{Applied, Comparison, Pending, file_name, files};
+use super::{Applied, Changed, Comparison, Pending, checksum, file_name, files, liquibase_sql, liquibase_xml};
 
-/// One changeset: `author:id` from its `--changeset` line, and its file relative to `--dir`.
-#[derive(Debug, Clone, PartialEq)]
+/// One changeset: `author:id` from its `--changeset` line (or its XML/YAML/JSON node), and its
+/// file relative to `--dir`.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChangeSet {
     pub author: String,
     pub id: String,
     pub file: String,
+    /// Formatted SQL only: the changeset's SQL as Liquibase hashes it (directive lines left out).
+    pub sql: Option<String>,
+    /// `runOnChange:true` or `runAlways:true`: an edit re-runs it instead of failing validation.
+    pub reruns: bool,
+    /// `--validCheckSum` values: sums Liquibase accepts besides the recomputed one (`ANY`).
+    pub valid: Vec<String>,
+    /// `logicalFilePath`: recorded as FILENAME instead of the file's path.
+    pub logical_path: Option<String>,
 }
 
-/// The changesets of a formatted-SQL changelog; `None` when the file is not one.
-pub fn parse(source: &str, file: &str) -> Option<Vec<ChangeSet>> {
-    let first = source.lines().find(|l| !l.trim().is_empty())?;
-    if !first
-        .trim()
-        .to_ascii_lowercase()
-        .starts_with("--liquibase formatted sql")
-    {
-        return None;
+impl ChangeSet {
+    fn key(&self) -> String {
+        key(
+            self.logical_path.as_deref().unwrap_or(&self.file),
+            &self.id,
+            &self.author,
+        )
     }
-    let sets = source
-        .lines()
-        .filter_map(|l| {
-            let rest = l.trim().strip_prefix("--")?.trim_start();
-            let rest = rest.strip_prefix("changeset")?.trim_start();
-            let word = rest.split_whitespace().next()?;
-            // `author:id`; an author may not hold ':' but an id may.
-            let (author, id) = word.split_once(':')?;
-            Some(ChangeSet {
-                author: author.trim_matches('"').to_string(),
-                id: id.trim_matches('"').to_string(),
-                file: file.to_string(),
-            })
-        })
-        .collect();
-    Some(sets)
+
+    /// As the report shows it: `file::id::author`, the file by its base name.
+    fn revision(&self) -> String {
+        format!("{}::{}::{}", file_name(Path::new(&self.file)), self.id, self.author)
+    }
 }
 
 /// `file::id::author` as DATABASECHANGELOG rows read (see `frameworks.rs`): the file's base
@@ -66,31 +64,46 @@ fn row_key(revision: &str) -> String {
     key(file, id, author)
 }
 
-pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
+/// The changesets below `dir`: formatted SQL, then XML, YAML and JSON changelogs, each file in
+/// path order; and how many were structured (their checksums are not compared).
+fn changesets(dir: &Path) -> Result<(Vec<ChangeSet>, usize)> {
     let mut sets = Vec::new();
+    let mut structured = 0;
     for path in files(dir, true)? {
-        if path.extension().is_none_or(|e| e != "sql") {
+        let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
+        let Some(ext) = ext.filter(|e| ["sql", "xml", "yaml", "yml", "json"].contains(&e.as_str())) else {
             continue;
-        }
+        };
         let source = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
         let name = path.strip_prefix(dir).unwrap_or(&path).display().to_string();
-        if let Some(found) = parse(&source, &name) {
+        let found = match ext.as_str() {
+            "sql" => liquibase_sql::parse(&source, &name),
+            other => liquibase_xml::parse(other, &source, &name)
+                .with_context(|| format!("reading the Liquibase changelog {name}"))?,
+        };
+        if let Some(found) = found {
+            structured += found.iter().filter(|s| s.sql.is_none()).count();
             sets.extend(found);
         }
     }
+    Ok((sets, structured))
+}
+
+pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
+    let (sets, structured) = changesets(dir)?;
     if sets.is_empty() {
         bail!(
-            "--dir {}: no formatted-SQL changelog (a .sql file starting with `--liquibase formatted sql`); XML, YAML and JSON changelogs are not read: use --expect",
+            "--dir {}: no Liquibase changeset in a changelog below it (a .sql file starting with `--liquibase formatted sql`, or an XML, YAML or JSON databaseChangeLog)",
             dir.display()
         );
     }
     let done: BTreeSet<String> = applied.rows.iter().map(|r| row_key(r.revision)).collect();
-    let known: BTreeSet<String> = sets.iter().map(|s| key(&s.file, &s.id, &s.author)).collect();
+    let known: BTreeSet<String> = sets.iter().map(ChangeSet::key).collect();
     let pending: Vec<Pending> = sets
         .iter()
-        .filter(|s| !done.contains(&key(&s.file, &s.id, &s.author)))
+        .filter(|s| !done.contains(&s.key()))
         .map(|s| Pending {
-            revision: format!("{}::{}::{}", file_name(Path::new(&s.file)), s.id, s.author),
+            revision: s.revision(),
             file: s.file.clone(),
             out_of_order: false,
         })
@@ -109,28 +122,135 @@ pub fn compare(dir: &Path, applied: &Applied) -> Result<Comparison> {
         .skip(1)
         .filter(|r| !known.contains(&row_key(r.revision)))
         .count();
-    let mut notes = vec![
-        "Liquibase: formatted-SQL changelogs only, in path order; contexts, labels and preconditions are not evaluated, and the MD5SUM checksums are not compared (an edited changeset is not reported here; liquibase validate reports it)".to_string(),
-    ];
+    let sums = checksums(&sets, applied);
+    let mut notes =
+        vec!["Liquibase: changelogs in path order; contexts, labels and preconditions are not evaluated".to_string()];
+    notes.extend(sums.notes(structured));
     if older > 0 {
         notes.push(format!(
-            "{older} older applied changeset(s) are in no changelog below --dir (XML/YAML changelogs, or removed)"
+            "{older} older applied changeset(s) are in no changelog below --dir (removed, or in a file of another format)"
         ));
     }
     let last = sets.last().expect("not empty");
     Ok(Comparison {
         known: sets.len(),
-        heads: vec![format!(
-            "{}::{}::{}",
-            file_name(Path::new(&last.file)),
-            last.id,
-            last.author
-        )],
+        heads: vec![last.revision()],
         pending,
         unknown,
+        changed: sums.changed,
         notes,
+        changed_condition: Some("liquibase_changed"),
         ..Comparison::default()
     })
+}
+
+/// The MD5SUMs compared: changed changesets, and what could not be compared and why.
+#[derive(Default)]
+struct Sums {
+    changed: Vec<Changed>,
+    compared: usize,
+    /// Recorded with an older algorithm (`7:`, `8:`): Liquibase rewrites them on its next update.
+    older: BTreeSet<String>,
+    /// MD5SUM NULL (after `clear-checksums`): Liquibase records the new sum on its next update.
+    cleared: usize,
+    substituted: usize,
+    rerun: usize,
+}
+
+impl Sums {
+    fn notes(&self, structured: usize) -> Vec<String> {
+        let mut out = vec![format!(
+            "Liquibase checksums: {} formatted-SQL changeset(s) compared with MD5SUM (v9)",
+            self.compared
+        )];
+        if !self.older.is_empty() {
+            let v: Vec<&str> = self.older.iter().map(String::as_str).collect();
+            out.push(format!(
+                "MD5SUMs of version {} (written by Liquibase before 4.24) are not compared; Liquibase upgrades them to 9: on its next update",
+                v.join(", ")
+            ));
+        }
+        if self.cleared > 0 {
+            out.push(format!(
+                "{} applied changeset(s) have no MD5SUM (cleared): Liquibase records the current file's sum on its next update, edited or not",
+                self.cleared
+            ));
+        }
+        if self.substituted > 0 {
+            out.push(format!(
+                "{} changeset(s) use ${{property}} substitution: their checksums are not compared",
+                self.substituted
+            ));
+        }
+        if self.rerun > 0 {
+            out.push(format!(
+                "{} edited changeset(s) are runOnChange/runAlways: Liquibase runs them again on its next update",
+                self.rerun
+            ));
+        }
+        if structured > 0 {
+            out.push(format!(
+                "{structured} XML/YAML/JSON changeset(s) are listed by id and author only: their checksums (a hash of each structured change's fields) are not compared; liquibase validate compares them"
+            ));
+        }
+        out
+    }
+}
+
+fn checksums(sets: &[ChangeSet], applied: &Applied) -> Sums {
+    let mut sums = Sums::default();
+    for row in &applied.rows {
+        let k = row_key(row.revision);
+        let Some(set) = sets.iter().find(|s| s.key() == k) else {
+            continue;
+        };
+        let Some(sql) = &set.sql else { continue };
+        let recorded = match row.checksum.map(str::trim) {
+            None | Some("") => {
+                sums.cleared += 1;
+                continue;
+            }
+            Some(r) => r,
+        };
+        match recorded.split_once(':') {
+            Some(("9", _)) => {}
+            Some((v, _)) => {
+                sums.older.insert(format!("{v}:"));
+                continue;
+            }
+            None => {
+                sums.older.insert("1 (no prefix)".into());
+                continue;
+            }
+        }
+        if sql.contains("${") {
+            sums.substituted += 1;
+            continue;
+        }
+        sums.compared += 1;
+        let computed = checksum::liquibase_v9(sql);
+        // ChangeSet.isCheckSumValid: the recomputed sum, or a `--validCheckSum` naming either
+        // sum, or ANY.
+        let accepted = computed.eq_ignore_ascii_case(recorded)
+            || set.valid.iter().any(|v| {
+                let v = v.strip_prefix("1:").unwrap_or(v);
+                v.eq_ignore_ascii_case("any") || v.eq_ignore_ascii_case(recorded) || v.eq_ignore_ascii_case(&computed)
+            });
+        if accepted {
+            continue;
+        }
+        if set.reruns {
+            sums.rerun += 1;
+            continue;
+        }
+        sums.changed.push(Changed {
+            revision: set.revision(),
+            file: set.file.clone(),
+            recorded: recorded.to_string(),
+            computed,
+        });
+    }
+    sums
 }
 
 #[cfg(test)]
@@ -138,16 +258,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn formatted_sql_changesets_are_read() {
-        let src = "--liquibase formatted sql\n\n--changeset dev:1\nCREATE TABLE a (id int);\n-- changeset ann:add-b runOnChange:true\nCREATE TABLE b (id int);\n";
-        let sets = parse(src, "db/changelog.sql").unwrap();
-        assert_eq!(
-            sets.iter()
-                .map(|s| format!("{}:{}", s.author, s.id))
-                .collect::<Vec<_>>(),
-            ["dev:1", "ann:add-b"]
-        );
-        assert!(parse("CREATE TABLE a (id int);", "x.sql").is_none());
+    fn rows_and_changesets_meet_on_base_name_id_and_author() {
         assert_eq!(row_key("db/changelog.sql::1::dev"), key("changelog.sql", "1", "dev"));
+        let set = ChangeSet {
+            id: "1".into(),
+            author: "dev".into(),
+            file: "db/changelog.xml".into(),
+            logical_path: Some("shared/log.xml".into()),
+            ..ChangeSet::default()
+        };
+        assert_eq!(set.key(), row_key("shared/log.xml::1::dev"));
     }
 }

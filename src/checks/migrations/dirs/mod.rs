@@ -10,6 +10,8 @@ mod flyway;
 mod folders;
 mod golang_migrate;
 mod liquibase;
+mod liquibase_sql;
+mod liquibase_xml;
 mod names;
 mod node_py;
 pub mod objects;
@@ -62,6 +64,9 @@ pub struct Comparison {
     /// Django apps with more than one leaf migration: `app: leaf, leaf`.
     pub conflicts: Vec<String>,
     pub notes: Vec<String>,
+    /// The condition a changed file raises when it is not `checksum_mismatch` (Liquibase's,
+    /// which has its own runbook: `liquibase validate` and `clear-checksums`).
+    pub changed_condition: Option<&'static str>,
 }
 
 /// A file changed after it was applied: the tool refuses to go on (Flyway validate, sqlx
