@@ -272,7 +272,11 @@ impl Verdict {
         let Some(uptime) = state.uptime_s else {
             return;
         };
-        self.metrics.push(Metric::new("uptime", uptime.round(), Unit::Seconds));
+        // Whole seconds, once: the metric, the text and the comparison read the same number, so
+        // 599.7 s is "9m59s" and under 10m everywhere (rounded for the metric it read 600 while
+        // the comparison said under 600).
+        let uptime = uptime.floor();
+        self.metrics.push(Metric::new("uptime", uptime, Unit::Seconds));
         let up = crate::units::human_seconds(uptime);
         self.facts.set("uptime", &up);
         if let Some(at) = &state.started_at {
@@ -362,5 +366,62 @@ impl Verdict {
                  threshold {limit:.0}): a client keeps failing to log in or to finish its handshake"
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::checks::Thresholds;
+    use crate::engine::ServerInfo;
+
+    fn restarted(uptime: f64) -> Verdict {
+        let server = ServerInfo {
+            engine: Engine::Postgres,
+            reused: None,
+            version: "15.4".into(),
+            version_num: 150004,
+            mariadb: false,
+            phases: Vec::new(),
+        };
+        let thresholds = Thresholds::resolve(&SPEC, &BTreeMap::new(), &BTreeMap::new()).unwrap();
+        let options = BTreeMap::new();
+        let ctx = Context {
+            server: &server,
+            thresholds: &thresholds,
+            limit: 10,
+            options: &options,
+            named: true,
+            memory: None,
+        };
+        let state = server::State {
+            uptime_s: Some(uptime),
+            ..server::State::default()
+        };
+        let mut v = Verdict {
+            status: Status::Ok,
+            facts: Facts::default(),
+            problems: Vec::new(),
+            metrics: Vec::new(),
+        };
+        v.restarted(&ctx, &state);
+        v
+    }
+
+    fn uptime_metric(v: &Verdict) -> f64 {
+        v.metrics.iter().find(|m| m.name == "uptime").unwrap().value
+    }
+
+    #[test]
+    fn an_uptime_a_fraction_under_restarted_within_reads_as_under_it_everywhere() {
+        let v = restarted(599.7);
+        assert_eq!(v.status, Status::Warning);
+        assert!(uptime_metric(&v) < 600.0, "{:?}", v.metrics);
+        assert_eq!(v.facts.values.get("uptime").map(String::as_str), Some("9m59s"));
+        let v = restarted(600.2);
+        assert_eq!(v.status, Status::Ok, "{:?}", v.problems);
+        assert_eq!(uptime_metric(&v), 600.0);
     }
 }
