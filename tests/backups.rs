@@ -45,8 +45,7 @@ pub(crate) fn pg_dump(url: &str, format: &str, out: &Path) {
 }
 
 pub(crate) fn mariadb_dump(db: &ScratchMaria, extra: &[&str], out: &Path) {
-    let dump = Command::new("mariadb-dump")
-        .args(["--protocol=tcp", "-h", "127.0.0.1", "-P", "3306", "-u", "root"])
+    let dump = shared_maria_tool("mariadb-dump")
         .args(extra)
         .arg(&db.name)
         .output()

@@ -101,20 +101,8 @@ fn assert_no_rerun_or_stamp(steps: &[serde_json::Value]) {
 
 /// The MariaDB client's tab-separated output of `sql` in `db`.
 fn maria(db: &ScratchMaria, sql: &str) -> String {
-    let out = Command::new("mariadb")
-        .args([
-            "--no-defaults",
-            "--protocol=tcp",
-            "-h",
-            "127.0.0.1",
-            "-P",
-            "3306",
-            "-u",
-            "root",
-            "-N",
-            "-B",
-        ])
-        .args(["-e", sql, &db.name])
+    let out = shared_maria_tool("mariadb")
+        .args(["-N", "-B", "-e", sql, &db.name])
         .output()
         .expect("running mariadb");
     assert!(out.status.success(), "{sql}\n{}", String::from_utf8_lossy(&out.stderr));

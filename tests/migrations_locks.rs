@@ -165,9 +165,7 @@ fn liquibase_lock_on_mariadb_connected_is_never_critical_and_killed_is_left_behi
                 break (r, code);
             }
             if std::time::Instant::now() >= deadline {
-                let list = std::process::Command::new("mariadb")
-                    .args(["--no-defaults", "--protocol=tcp", "-h", "127.0.0.1", "-u", "root"])
-                    .arg(format!("-P{}", maria.port))
+                let list = maria_tool("mariadb", maria.port)
                     .args([
                         "-e",
                         "SELECT ID, USER, HOST, COMMAND, TIME, INFO FROM information_schema.PROCESSLIST",

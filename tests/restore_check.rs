@@ -8,7 +8,8 @@ use std::process::Command;
 
 use crate::support::scratch::{ScratchMaria, ScratchPg};
 use crate::support::{
-    PgOptions, ThrowawayPg, dbrunbook, findings, pg_bin, shared_mariadb, shared_mysql_url, shared_pg_url,
+    PgOptions, ThrowawayPg, dbrunbook, findings, pg_bin, shared_maria_tool, shared_mariadb, shared_mysql_url,
+    shared_pg_url,
 };
 
 fn pg_dump(db: &ScratchPg, format: &str, out: &Path) {
@@ -21,18 +22,7 @@ fn pg_dump(db: &ScratchPg, format: &str, out: &Path) {
 }
 
 fn mariadb_dump(db: &ScratchMaria, out: &Path) {
-    let dump = Command::new("mariadb-dump")
-        .args([
-            "--no-defaults",
-            "--protocol=tcp",
-            "-h",
-            "127.0.0.1",
-            "-u",
-            "root",
-            &db.name,
-        ])
-        .output()
-        .unwrap();
+    let dump = shared_maria_tool("mariadb-dump").arg(&db.name).output().unwrap();
     assert!(dump.status.success(), "{}", String::from_utf8_lossy(&dump.stderr));
     std::fs::write(out, dump.stdout).unwrap();
 }

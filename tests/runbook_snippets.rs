@@ -64,17 +64,7 @@ fn every_mysql_and_mariadb_snippet_runs_on_mariadb() {
             });
             let sql = filled(&id, n, &sql, &facts(pid, "mysql"), dialect);
             run(
-                Command::new("mariadb")
-                    .args([
-                        "--no-defaults",
-                        "--protocol=tcp",
-                        "-h",
-                        "127.0.0.1",
-                        "-u",
-                        "root",
-                        "--batch",
-                    ])
-                    .args(["-P", &db.port.to_string(), "mysql"]),
+                maria_tool("mariadb", db.port).args(["--batch", "mysql"]),
                 &sql,
                 &format!("{id} step {n} ({dialect})"),
             );

@@ -54,21 +54,35 @@ pub fn dbrunbook(args: &[&str]) -> Run {
     dbrunbook_env(args, &[])
 }
 
-/// The shared MariaDB's answer to `sql` as root, tab-separated without column names.
+/// A MariaDB client program (`mariadb`, `mariadb-dump`, `mariadb-admin`) as `user` at
+/// `host`:`port`, over TCP and with no option file: the one way the tests reach a MariaDB.
+pub fn maria_command(program: &str, host: &str, port: &str, user: &str) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.args(["--no-defaults", "--protocol=tcp", "-h", host, "-u", user])
+        .arg(format!("--port={port}"));
+    cmd
+}
+
+/// `program` as root on a throwaway MariaDB at 127.0.0.1:`port`.
+pub fn maria_tool(program: &str, port: u16) -> Command {
+    maria_command(program, "127.0.0.1", &port.to_string(), "root")
+}
+
+/// `program` on the shared MariaDB (`DBRUNBOOK_TEST_MYSQL_URL`'s host, port and user).
+pub fn shared_maria_tool(program: &str) -> Command {
+    let url = shared_mysql_url();
+    let rest = url.split_once("://").map_or(url.as_str(), |x| x.1);
+    let (user, rest) = rest.split_once('@').unwrap_or(("root", rest));
+    let hostport = rest.split(['/', '?']).next().unwrap_or("127.0.0.1:3306");
+    let (host, port) = hostport.split_once(':').unwrap_or((hostport, "3306"));
+    let user = user.split(':').next().unwrap_or("root");
+    maria_command(program, host, port, user)
+}
+
+/// The shared MariaDB's answer to `sql`, tab-separated without column names.
 pub fn shared_mariadb(sql: &str) -> String {
-    let out = Command::new("mariadb")
-        .args([
-            "--no-defaults",
-            "--protocol=tcp",
-            "-h",
-            "127.0.0.1",
-            "-u",
-            "root",
-            "-N",
-            "-B",
-            "-e",
-            sql,
-        ])
+    let out = shared_maria_tool("mariadb")
+        .args(["-N", "-B", "-e", sql])
         .output()
         .unwrap();
     String::from_utf8_lossy(&out.stdout).trim().to_string()
@@ -516,18 +530,8 @@ impl ThrowawayMaria {
     fn wait_ready(&self) {
         let started = Instant::now();
         let ready = || {
-            Command::new("mariadb-admin")
-                .args([
-                    "--no-defaults",
-                    "--protocol=tcp",
-                    "-h",
-                    "127.0.0.1",
-                    "-u",
-                    "root",
-                    "--connect-timeout=2",
-                ])
-                .arg(format!("--port={}", self.port))
-                .arg("ping")
+            maria_tool("mariadb-admin", self.port)
+                .args(["--connect-timeout=2", "ping"])
                 .output()
                 .is_ok_and(|o| o.status.success())
         };

@@ -107,10 +107,8 @@ impl Server {
         let mut cmd = match self {
             Server::Pg(p) => super::snippets::psql(&p.bin("psql"), p.port, db),
             Server::Maria(m) => {
-                let mut c = Command::new("mariadb");
-                c.args(["--no-defaults", "--protocol=tcp", "-h", "127.0.0.1", "-u", "root"])
-                    .arg(format!("--port={}", m.port))
-                    .arg(db);
+                let mut c = super::maria_tool("mariadb", m.port);
+                c.arg(db);
                 c
             }
         };
@@ -325,17 +323,8 @@ pub fn pg_count(pg: &ThrowawayPg, db: &str, sql: &str) -> i64 {
 /// The mariadb client as `user` on a throwaway server, over TCP without TLS (the server has
 /// none), with no option file: the test's and the deploy's hands.
 pub fn mariadb_as(port: u16, user: &str) -> Command {
-    let mut cmd = Command::new("mariadb");
-    cmd.args([
-        "--no-defaults",
-        "--protocol=tcp",
-        "--skip-ssl",
-        "-h",
-        "127.0.0.1",
-        "-u",
-        user,
-    ])
-    .arg(format!("--port={port}"));
+    let mut cmd = super::maria_command("mariadb", "127.0.0.1", &port.to_string(), user);
+    cmd.arg("--skip-ssl");
     cmd
 }
 
@@ -344,17 +333,8 @@ pub fn mariadb_as(port: u16, user: &str) -> Command {
 /// read, transaction open, as a dump does on a slow disk (the server must allow a long
 /// net_write_timeout for that to last past a minute). Its stdout holds the dump.
 pub fn running_mariadb_dump(port: u16, db: &str, tables: &[&str]) -> std::process::Child {
-    Command::new("mariadb-dump")
-        .args([
-            "--no-defaults",
-            "--protocol=tcp",
-            "-h",
-            "127.0.0.1",
-            "-u",
-            "root",
-            "--single-transaction",
-        ])
-        .arg(format!("--port={port}"))
+    super::maria_tool("mariadb-dump", port)
+        .arg("--single-transaction")
         .arg(db)
         .args(tables)
         .stdout(Stdio::piped())

@@ -236,17 +236,8 @@ impl Drop for PgReplica {
 
 /// The mariadb client as root on 127.0.0.1:`port`, tab-separated output.
 pub fn mariadb_client(port: u16) -> Command {
-    let mut cmd = Command::new("mariadb");
-    cmd.args([
-        "--no-defaults",
-        "--protocol=tcp",
-        "-h",
-        "127.0.0.1",
-        "-u",
-        "root",
-        "--batch",
-    ])
-    .arg(format!("--port={port}"));
+    let mut cmd = super::maria_tool("mariadb", port);
+    cmd.arg("--batch");
     cmd
 }
 

@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use super::{pg_bin, shared_mysql_url, shared_pg_url};
+use super::{pg_bin, shared_maria_tool, shared_mysql_url, shared_pg_url};
 
 fn unique(tag: &str) -> String {
     format!("dbrunbook_{tag}_{}", std::process::id())
@@ -89,20 +89,8 @@ impl ScratchMaria {
     }
 
     fn client(&self, db: Option<&str>, sql: &str) {
-        let url = url_parts(&shared_mysql_url());
-        let mut cmd = Command::new("mariadb");
-        cmd.args([
-            "--no-defaults",
-            "--protocol=tcp",
-            "-h",
-            &url.0,
-            "-P",
-            &url.1,
-            "-u",
-            &url.2,
-            "-e",
-            sql,
-        ]);
+        let mut cmd = shared_maria_tool("mariadb");
+        cmd.args(["-e", sql]);
         if let Some(db) = db {
             cmd.arg(db);
         }
@@ -115,34 +103,10 @@ impl ScratchMaria {
     }
 }
 
-/// host, port, user of a `mysql://user@host:port/db` URL.
-fn url_parts(url: &str) -> (String, String, String) {
-    let rest = url.split_once("://").map(|x| x.1).unwrap_or(url);
-    let (user, rest) = rest.split_once('@').unwrap_or(("root", rest));
-    let hostport = rest.split('/').next().unwrap_or("127.0.0.1:3306");
-    let (host, port) = hostport.split_once(':').unwrap_or((hostport, "3306"));
-    (
-        host.into(),
-        port.into(),
-        user.split(':').next().unwrap_or("root").into(),
-    )
-}
-
 impl Drop for ScratchMaria {
     fn drop(&mut self) {
-        let url = url_parts(&shared_mysql_url());
-        let _ = Command::new("mariadb")
-            .args([
-                "--no-defaults",
-                "--protocol=tcp",
-                "-h",
-                &url.0,
-                "-P",
-                &url.1,
-                "-u",
-                &url.2,
-                "-e",
-            ])
+        let _ = shared_maria_tool("mariadb")
+            .arg("-e")
             .arg(format!("DROP DATABASE IF EXISTS {}", self.name))
             .output();
     }
