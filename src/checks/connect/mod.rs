@@ -272,12 +272,12 @@ impl Verdict {
         let Some(uptime) = state.uptime_s else {
             return;
         };
-        // Whole seconds, once: the metric, the text and the comparison read the same number, so
-        // 599.7 s is "9m59s" and under 10m everywhere (rounded for the metric it read 600 while
-        // the comparison said under 600).
-        let uptime = uptime.floor();
-        self.metrics.push(Metric::new("uptime", uptime, Unit::Seconds));
-        let up = crate::units::human_seconds(uptime);
+        // Judged exactly, shown in whole seconds rounded down: 599.7 s is "9m59s" and 599 in the
+        // metric, under 10m everywhere (rounded it read 600 beside "under --restarted-within
+        // 10m"); a server up 0.3 s is not under a 1ms threshold.
+        let shown = uptime.floor();
+        self.metrics.push(Metric::new("uptime", shown, Unit::Seconds));
+        let up = crate::units::human_seconds(shown);
         self.facts.set("uptime", &up);
         if let Some(at) = &state.started_at {
             self.facts.set("started_at", at);
