@@ -382,10 +382,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096))]
     pub max_probes: u16,
 
-    /// PostgreSQL sessions kept open between probes, one per target, at most N in all (0:
-    /// connect for every probe). A kept session runs the next probe's queries without a new
-    /// backend and with its statements already prepared; the connect check still times a new
-    /// connection made alongside. Each is read-only, like every session of the tool, and counts
+    /// PostgreSQL and MySQL/MariaDB sessions kept open between probes, one per target, at most N
+    /// in all (0: connect for every probe). A kept session runs the next probe's queries without
+    /// a new connection (on PostgreSQL, with its statements already prepared); the connect check
+    /// still times a new connection made alongside. Each is read-only, like every session of the tool, and counts
     /// against the server's connections.
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(0..=4096))]
     pub keep_connections: u16,

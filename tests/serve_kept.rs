@@ -1,4 +1,5 @@
-//! `dbrunbook serve` keeping a PostgreSQL session per target between probes, on a throwaway
+//! `dbrunbook serve` keeping a session per target between probes (PostgreSQL, and MariaDB at the
+//! end), on a throwaway
 //! server of its own: the probes of a target run on one backend, its statements prepared once,
 //! while the connect check still times a new connection each probe; `--keep-idle` closes an
 //! unused session, `--keep-connections` caps them, and a restarted server is simply connected
@@ -237,4 +238,110 @@ fn sizes_are_measured_once_within_size_every_and_the_answer_says_how_old() {
         assert!(!size_lines(&body).is_empty(), "no size figures:\n{body}");
     }
     assert_eq!(size_measurements(&pg), 1 + 3, "--size-every 0s:\n{}", pg.log());
+}
+
+/// The ids of the tool's sessions on a throwaway MariaDB: root's connections but the asking one
+/// (the test's client is the only other root), with the connection's program name where the
+/// server keeps it.
+fn maria_sessions(maria: &ThrowawayMaria) -> Vec<u64> {
+    let out = maria_tool("mariadb", maria.port)
+        .args([
+            "-N",
+            "-B",
+            "-e",
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'root' AND ID <> CONNECTION_ID() ORDER BY ID",
+        ])
+        .output()
+        .expect("mariadb");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.trim().parse().expect("an id"))
+        .collect()
+}
+
+/// Polls until the server shows `n` of the tool's sessions (a measuring connection that just
+/// closed may linger a moment); their ids.
+fn wait_for_maria_sessions(maria: &ThrowawayMaria, n: usize, what: &str) -> Vec<u64> {
+    let started = Instant::now();
+    loop {
+        let ids = maria_sessions(maria);
+        if ids.len() == n {
+            return ids;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{what}: {} sessions of the tool, expected {n}: {ids:?}",
+            ids.len()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn mariadb_probes_run_on_one_kept_session_and_a_killed_one_is_replaced() {
+    let maria = ThrowawayMaria::start(50);
+    let fleet = FleetDir::new(&format!(
+        "targets:\n  - name: maria\n    url: '{}'\n",
+        maria.url("root")
+    ));
+    let exporter = Exporter::start(fleet, &[]);
+    probe_ok(&exporter, "maria");
+    let first = wait_for_maria_sessions(&maria, 1, "after the first probe");
+    for _ in 0..3 {
+        let body = probe_ok(&exporter, "maria");
+        // The connect check still times a connection: made alongside, each probe.
+        assert!(
+            body.contains("dbrunbook_connect_time_seconds{target=\"maria\",check=\"connect\"}"),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        wait_for_maria_sessions(&maria, 1, "after four probes"),
+        first,
+        "the kept session changed"
+    );
+    let (_, health) = exporter.get("/metrics");
+    assert_eq!(own_metric(&health, "dbrunbook_exporter_kept_sessions"), 1.0, "{health}");
+    assert_eq!(
+        own_metric(&health, "dbrunbook_exporter_kept_sessions_reused_total"),
+        3.0,
+        "{health}"
+    );
+
+    // Another on-call ends the kept session: the next probe finds it gone, connects anew and
+    // still judges every check; the one after runs on the new session.
+    let killed = maria_tool("mariadb", maria.port)
+        .args(["-e", &format!("KILL CONNECTION {}", first[0])])
+        .output()
+        .expect("mariadb");
+    assert!(killed.status.success(), "{}", String::from_utf8_lossy(&killed.stderr));
+    wait_for_maria_sessions(&maria, 0, "after KILL");
+    probe_ok(&exporter, "maria");
+    let after = wait_for_maria_sessions(&maria, 1, "after the probe that found it killed");
+    assert_ne!(after, first);
+    probe_ok(&exporter, "maria");
+    assert_eq!(wait_for_maria_sessions(&maria, 1, "the next probe"), after);
+}
+
+#[test]
+fn a_mariadb_session_the_server_closed_past_wait_timeout_is_connected_to_again() {
+    let maria = ThrowawayMaria::start_with(50, &["--wait-timeout=2"]);
+    let fleet = FleetDir::new(&format!(
+        "targets:\n  - name: waited\n    url: '{}'\n",
+        maria.url("root")
+    ));
+    let exporter = Exporter::start(fleet, &[]);
+    probe_ok(&exporter, "waited");
+    let first = wait_for_maria_sessions(&maria, 1, "after the first probe");
+    // Idle past wait_timeout: the server ends the kept session on its own.
+    wait_for_maria_sessions(&maria, 0, "past wait_timeout");
+    probe_ok(&exporter, "waited");
+    let (_, health) = exporter.get("/metrics");
+    assert_eq!(
+        own_metric(&health, "dbrunbook_exporter_kept_sessions_reused_total"),
+        1.0,
+        "{health}"
+    );
+    assert_ne!(maria_sessions(&maria), first);
 }

@@ -194,13 +194,15 @@ impl Session {
         }
     }
 
-    /// Whether the session may serve another run: a PostgreSQL session whose connection is
-    /// still open. MySQL's driver cannot tell without a round trip and PgBouncer's console is
-    /// no place to linger: those are never kept.
+    /// Whether the session may serve another run: a PostgreSQL or MySQL session whose
+    /// connection is still open as far as the driver has seen (one the server ended since is
+    /// found out by the next run, which fails, and the pipeline diagnoses again on a new
+    /// connection). PgBouncer's console is no place to linger: never kept.
     pub fn reusable(&self) -> bool {
         match self {
             Session::Postgres(s) => s.is_open(),
-            Session::Mysql(_) | Session::Pgbouncer(_) => false,
+            Session::Mysql(s) => s.is_open(),
+            Session::Pgbouncer(_) => false,
         }
     }
 

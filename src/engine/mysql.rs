@@ -23,6 +23,9 @@ pub struct MySession {
     limits: Limits,
     /// The safety settings go out with the first batch; later batches need them no more.
     settings_sent: bool,
+    /// A batch failed on the connection itself (not a statement's error): the session is not
+    /// to serve another run.
+    broken: bool,
 }
 
 impl MySession {
@@ -60,6 +63,7 @@ impl MySession {
             conn,
             limits: *limits,
             settings_sent: false,
+            broken: false,
         })
     }
 
@@ -85,7 +89,20 @@ impl MySession {
         ]
     }
 
+    /// Whether the connection is still usable as far as this side has seen. The driver cannot
+    /// tell a closed connection without a round trip: a server that ended it (a restart, KILL,
+    /// `wait_timeout`) is found out by the next batch, which then fails and marks it broken.
+    pub fn is_open(&self) -> bool {
+        !self.broken
+    }
+
     pub async fn run(&mut self, queries: &[Query]) -> Result<Vec<QueryResult>> {
+        let ran = self.run_batch(queries).await;
+        self.broken |= ran.is_err();
+        ran
+    }
+
+    async fn run_batch(&mut self, queries: &[Query]) -> Result<Vec<QueryResult>> {
         let prelude = if self.settings_sent { vec![] } else { self.settings() };
         let mut results: Vec<Option<QueryResult>> = vec![None; queries.len()];
         let mut fallback = vec![false; queries.len()];
@@ -157,6 +174,7 @@ impl MySession {
         let mut sets = Vec::new();
         let mut result = match self.conn.query_iter(sql).await {
             Ok(r) => r,
+            Err(mysql_async::Error::Server(e)) if ends_session(&e) => return Err(anyhow!("{e}")),
             Err(mysql_async::Error::Server(e)) => return Ok((sets, Some(server_error(&e)))),
             Err(e) => return Err(anyhow!("{e}")),
         };
@@ -188,6 +206,13 @@ impl MySession {
     pub async fn close(self) {
         let _ = self.conn.disconnect().await;
     }
+}
+
+/// An error the server sends as it ends the session, not about a statement: MariaDB's 1927
+/// (KILL CONNECTION), MySQL 8's 4031 (idle past `wait_timeout`; MySQL 8 cannot be installed
+/// here, so this one is untested), 1053 (shutting down).
+fn ends_session(e: &mysql_async::ServerError) -> bool {
+    matches!(e.code, 1053 | 1927 | 4031)
 }
 
 fn server_error(e: &mysql_async::ServerError) -> QueryError {
