@@ -76,12 +76,10 @@ impl Shared {
         format!("{}|{}|{}", target.engine, hosts.join(","), target.user)
     }
 
-    fn of(&self, target: &Target) -> Vec<Measured> {
-        self.by_server
-            .borrow()
-            .get(&Self::key(target))
-            .cloned()
-            .unwrap_or_default()
+    /// The rows of `check` read with these inputs on the target's server and role, if any.
+    fn find(&self, target: &Target, check: &str, inputs: &str) -> Option<Measured> {
+        let by_server = self.by_server.borrow();
+        found(by_server.get(&Self::key(target))?, check, inputs)
     }
 
     fn store(&self, target: &Target, fresh: &[Measured]) {
@@ -105,7 +103,6 @@ pub struct Sources<'a> {
 /// Marks the checks this run answers from an earlier measurement (`Prepared::reused`) and
 /// returns their rows, in the checks' order.
 pub fn reuse(checks: &[Selected], prepared: &mut [Prepared], sources: &Sources) -> Vec<Option<Measured>> {
-    let shared = sources.shared.map(|(s, target)| s.of(target)).unwrap_or_default();
     checks
         .iter()
         .zip(prepared.iter_mut())
@@ -115,21 +112,20 @@ pub fn reuse(checks: &[Selected], prepared: &mut [Prepared], sources: &Sources) 
                 return None;
             }
             let asked = inputs(c, p);
-            let find = |list: &[Measured]| list.iter().find(|m| m.check == spec.name && m.inputs == asked).cloned();
-            let (found, reused) = if spec.steady {
+            let (rows, reused) = if spec.steady {
                 let every = sources.steady_for?;
-                let m = find(sources.kept)?;
+                let m = found(sources.kept, spec.name, &asked)?;
                 let age = m.at.elapsed();
                 (age < every).then_some((m, Reused::Kept(age)))?
-            } else if spec.server_wide && sources.shared.is_some() {
-                let m = find(&shared)?;
+            } else if let (true, Some((shared, target))) = (spec.server_wide, sources.shared) {
+                let m = shared.find(target, spec.name, &asked)?;
                 let age = m.at.elapsed();
                 (m, Reused::Server(age))
             } else {
                 return None;
             };
             p.reused = Some(reused);
-            Some(found)
+            Some(rows)
         })
         .collect()
 }
@@ -172,6 +168,11 @@ pub fn settle(
     if let Some((shared, target)) = shared {
         shared.store(target, &server_wide);
     }
+}
+
+/// A copy of the rows of `check` read with these inputs, from a list of measurements.
+fn found(list: &[Measured], check: &str, inputs: &str) -> Option<Measured> {
+    list.iter().find(|m| m.check == check && m.inputs == inputs).cloned()
 }
 
 /// What shapes a check's statements and their parameters (thresholds in seconds, row limits,
