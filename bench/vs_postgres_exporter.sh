@@ -50,54 +50,10 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-python3 - "$POSTMASTER" "$PAIRS" "$WARMUP" \
+python3 "$BENCH_DIR/scrape_rounds.py" "$POSTMASTER" "$PAIRS" "$WARMUP" \
   "dbrunbook (kept session)=http://127.0.0.1:$KEPT/probe?target=bench" \
   "dbrunbook (--keep-connections 0)=http://127.0.0.1:$FRESH/probe?target=bench" \
-  "postgres_exporter=http://127.0.0.1:$PGE_PORT/metrics" <<'EOF'
-import os, statistics, sys, time, urllib.request
-postmaster, pairs, warmup = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-tools = [a.split("=", 1) for a in sys.argv[4:]]
-tick = os.sysconf("SC_CLK_TCK")
-def server_cpu():
-    """Seconds of CPU of the postmaster's tree: live processes, plus the exited ones it reaped."""
-    total = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            stat = open(f"/proc/{pid}/stat").read()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        ppid = int(fields[1])
-        if int(pid) == postmaster:
-            total += sum(int(f) for f in fields[11:15])   # utime stime cutime cstime
-        elif ppid == postmaster:
-            total += int(fields[11]) + int(fields[12])
-    return total / tick
-def scrape(url):
-    t0 = time.perf_counter()
-    with urllib.request.urlopen(url, timeout=60) as r:
-        body = r.read()
-        assert r.status == 200, r.status
-    return time.perf_counter() - t0, len(body)
-wall = {n: [] for n, _ in tools}; cpu = {n: [] for n, _ in tools}; size = {}
-for _ in range(warmup):
-    for _, url in tools:
-        scrape(url)
-for _ in range(pairs):
-    for name, url in tools:
-        c0 = server_cpu()
-        w, size[name] = scrape(url)
-        time.sleep(0.05)   # let a closed backend exit and be reaped before counting
-        wall[name].append(w); cpu[name].append(server_cpu() - c0)
-print(f"{pairs} rounds after {warmup} warm-up, each tool once a round, in turn")
-print(f"{'':34s} {'wall ms p50':>11s} {'p90':>7s} {'server CPU ms/scrape (mean)':>28s} {'bytes':>7s}")
-for name, _ in tools:
-    w = sorted(wall[name])
-    print(f"{name:34s} {statistics.median(w)*1000:11.1f} {w[int(0.9*len(w))]*1000:7.1f} "
-          f"{statistics.mean(cpu[name])*1000:28.2f} {size[name]:7d}")
-EOF
+  "postgres_exporter=http://127.0.0.1:$PGE_PORT/metrics"
 echo "kept sessions after the run: $(psql -X -At -h 127.0.0.1 -p "$PORT" -U postgres -d postgres \
   -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'dbrunbook'")" \
   "(one, held between probes; postgres_exporter holds $(psql -X -At -h 127.0.0.1 -p "$PORT" -U postgres -d postgres \
