@@ -11,40 +11,50 @@ use std::time::{Duration, Instant};
 use crate::support::fleet::{Exporter, FleetDir};
 use crate::support::*;
 
-/// The backends of dbrunbook's sessions on the server, by pid.
-fn dbrunbook_backends(pg: &ThrowawayPg) -> Vec<u32> {
-    let out = Command::new(pg.bin("psql"))
-        .args(["-X", "-At", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-p"])
-        .arg(pg.port.to_string())
-        .args([
-            "-c",
-            "SELECT pid FROM pg_stat_activity WHERE application_name = 'dbrunbook' ORDER BY pid",
-        ])
-        .output()
-        .expect("psql");
+/// The ids a client printed, one a line; panics with its words when it failed.
+fn listed(out: std::process::Output) -> Vec<u64> {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout)
         .lines()
-        .map(|l| l.trim().parse().expect("a pid"))
+        .map(|l| l.trim().parse().expect("an id"))
         .collect()
 }
 
-/// Polls until the server shows `n` dbrunbook backends (a measuring connection that just
-/// closed may linger a moment); their pids.
-fn wait_for_backends(pg: &ThrowawayPg, n: usize, what: &str) -> Vec<u32> {
+/// Polls `sessions` until it lists `n` (a measuring connection that just closed may linger a
+/// moment); them.
+fn wait_for_sessions(n: usize, what: &str, sessions: impl Fn() -> Vec<u64>) -> Vec<u64> {
     let started = Instant::now();
     loop {
-        let pids = dbrunbook_backends(pg);
-        if pids.len() == n {
-            return pids;
+        let ids = sessions();
+        if ids.len() == n {
+            return ids;
         }
         assert!(
             started.elapsed() < Duration::from_secs(60),
-            "{what}: {} dbrunbook backends, expected {n}",
-            pids.len()
+            "{what}: {} sessions of the tool, expected {n}: {ids:?}",
+            ids.len()
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// The backends of dbrunbook's sessions on the server, by pid.
+fn dbrunbook_backends(pg: &ThrowawayPg) -> Vec<u64> {
+    listed(
+        Command::new(pg.bin("psql"))
+            .args(["-X", "-At", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-p"])
+            .arg(pg.port.to_string())
+            .args([
+                "-c",
+                "SELECT pid FROM pg_stat_activity WHERE application_name = 'dbrunbook' ORDER BY pid",
+            ])
+            .output()
+            .expect("psql"),
+    )
+}
+
+fn wait_for_backends(pg: &ThrowawayPg, n: usize, what: &str) -> Vec<u64> {
+    wait_for_sessions(n, what, || dbrunbook_backends(pg))
 }
 
 fn own_metric(body: &str, metric: &str) -> f64 {
@@ -244,38 +254,21 @@ fn sizes_are_measured_once_within_size_every_and_the_answer_says_how_old() {
 /// (the test's client is the only other root), with the connection's program name where the
 /// server keeps it.
 fn maria_sessions(maria: &ThrowawayMaria) -> Vec<u64> {
-    let out = maria_tool("mariadb", maria.port)
-        .args([
-            "-N",
-            "-B",
-            "-e",
-            "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'root' AND ID <> CONNECTION_ID() ORDER BY ID",
-        ])
-        .output()
-        .expect("mariadb");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| l.trim().parse().expect("an id"))
-        .collect()
+    listed(
+        maria_tool("mariadb", maria.port)
+            .args([
+                "-N",
+                "-B",
+                "-e",
+                "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'root' AND ID <> CONNECTION_ID() ORDER BY ID",
+            ])
+            .output()
+            .expect("mariadb"),
+    )
 }
 
-/// Polls until the server shows `n` of the tool's sessions (a measuring connection that just
-/// closed may linger a moment); their ids.
 fn wait_for_maria_sessions(maria: &ThrowawayMaria, n: usize, what: &str) -> Vec<u64> {
-    let started = Instant::now();
-    loop {
-        let ids = maria_sessions(maria);
-        if ids.len() == n {
-            return ids;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "{what}: {} sessions of the tool, expected {n}: {ids:?}",
-            ids.len()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for_sessions(n, what, || maria_sessions(maria))
 }
 
 #[test]

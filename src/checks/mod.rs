@@ -421,6 +421,47 @@ pub fn reference() -> String {
     out
 }
 
+/// A verdict test's [`Context`]: a PostgreSQL server of this version, the spec's default
+/// thresholds and these options, the check asked for by name.
+#[cfg(test)]
+pub(crate) struct Fixture {
+    server: ServerInfo,
+    thresholds: Thresholds,
+    options: BTreeMap<String, Vec<String>>,
+}
+
+#[cfg(test)]
+impl Fixture {
+    pub(crate) fn postgres(spec: &CheckSpec, version_num: u32, options: &[(&str, &str)]) -> Fixture {
+        Fixture {
+            server: ServerInfo {
+                engine: Engine::Postgres,
+                reused: None,
+                version: format!("{}.{}", version_num / 10000, version_num % 10000),
+                version_num,
+                mariadb: false,
+                phases: Vec::new(),
+            },
+            thresholds: Thresholds::resolve(spec, &BTreeMap::new(), &BTreeMap::new()).unwrap(),
+            options: options
+                .iter()
+                .map(|(k, v)| (k.to_string(), vec![v.to_string()]))
+                .collect(),
+        }
+    }
+
+    pub(crate) fn context(&self) -> Context<'_> {
+        Context {
+            server: &self.server,
+            thresholds: &self.thresholds,
+            limit: 10,
+            options: &self.options,
+            named: true,
+            memory: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -371,31 +371,12 @@ impl Verdict {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
-    use crate::checks::Thresholds;
-    use crate::engine::ServerInfo;
+    use crate::checks::Fixture;
 
     fn restarted(uptime: f64) -> Verdict {
-        let server = ServerInfo {
-            engine: Engine::Postgres,
-            reused: None,
-            version: "15.4".into(),
-            version_num: 150004,
-            mariadb: false,
-            phases: Vec::new(),
-        };
-        let thresholds = Thresholds::resolve(&SPEC, &BTreeMap::new(), &BTreeMap::new()).unwrap();
-        let options = BTreeMap::new();
-        let ctx = Context {
-            server: &server,
-            thresholds: &thresholds,
-            limit: 10,
-            options: &options,
-            named: true,
-            memory: None,
-        };
+        let fixture = Fixture::postgres(&SPEC, 150004, &[]);
+        let ctx = fixture.context();
         let state = server::State {
             uptime_s: Some(uptime),
             ..server::State::default()

@@ -471,9 +471,7 @@ fn not_vouched(outcome: &mut Outcome, last: &Snapshot, grant: &str) {
 mod tests {
     use super::super::SPEC;
     use super::*;
-    use crate::checks::Thresholds;
-    use crate::engine::ServerInfo;
-    use std::collections::BTreeMap;
+    use crate::checks::Fixture;
 
     fn stat(query: &str, calls: f64, total_ms: f64) -> Stat {
         Stat {
@@ -509,27 +507,8 @@ mod tests {
     }
 
     fn judged(first: &Snapshot, options: &[(&str, &str)]) -> Outcome {
-        let server = ServerInfo {
-            engine: Engine::Postgres,
-            reused: None,
-            version: "16.4".into(),
-            version_num: 160004,
-            mariadb: false,
-            phases: Vec::new(),
-        };
-        let thresholds = Thresholds::resolve(&SPEC, &BTreeMap::new(), &BTreeMap::new()).unwrap();
-        let options: BTreeMap<String, Vec<String>> = options
-            .iter()
-            .map(|(k, v)| (k.to_string(), vec![v.to_string()]))
-            .collect();
-        let ctx = Context {
-            server: &server,
-            thresholds: &thresholds,
-            limit: 10,
-            options: &options,
-            named: true,
-            memory: None,
-        };
+        let fixture = Fixture::postgres(&SPEC, 160004, options);
+        let ctx = fixture.context();
         let source = Source::Pg {
             schema: "public".into(),
             info: true,
