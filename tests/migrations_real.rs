@@ -357,9 +357,71 @@ fn is_now(validate: &str) -> String {
     validate[at..].split_whitespace().next().unwrap().to_string()
 }
 
-fn liquibase_edit_after_apply(url: &str, jdbc: &str) {
+/// The changelog's directory under git, as a deploy's repository is: each release committed.
+fn commit(dir: &Path, message: &str) {
+    for args in [
+        &["init", "-q"][..],
+        &["add", "changelog.sql"],
+        &[
+            "-c",
+            "user.name=dev",
+            "-c",
+            "user.email=dev@example.com",
+            "commit",
+            "-q",
+            "-m",
+            message,
+        ],
+    ] {
+        let out = Command::new("git").args(args).current_dir(dir).output().expect("git");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// Runs the report's runbook step that starts with `text`, its shell command as filled for this
+/// engine, in the changelog's directory with liquibase on PATH and configured by the deploy's
+/// liquibase.properties, as the on-call would; whether it succeeded, and its output.
+fn run_step(r: &serde_json::Value, text: &str, dir: &Path) -> (bool, String) {
+    let steps = r["checks"][0]["runbook"]["steps"].as_array().expect("runbook steps");
+    let step = steps
+        .iter()
+        .find(|s| s["text"].as_str().unwrap_or_default().starts_with(text))
+        .unwrap_or_else(|| panic!("no step {text:?}: {steps:#?}"));
+    let shell = step["shell"].as_str().unwrap_or_else(|| panic!("no command: {step:#}"));
+    let path = format!(
+        "{}:{}",
+        bin("liquibase").parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("sh")
+        .args(["-c", shell])
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("LIQUIBASE_SHOW_BANNER", "false")
+        .output()
+        .expect("sh");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// How an engine widens `users.id` in a changeset of its own, and reads the column's type.
+struct Widen<'a> {
+    sql: &'a str,
+    id_type: &'a dyn Fn() -> String,
+}
+
+fn liquibase_edit_after_apply(url: &str, jdbc: &str, widen: Widen) {
     let d = tempfile::tempdir().unwrap();
     write(d.path(), &[("changelog.sql", CHANGELOG)]);
+    commit(d.path(), "release 1: users and the precondition");
     let (done, out) = liquibase(url, jdbc, d.path(), "update");
     assert!(done, "{out}");
     // Up to date, every sum Liquibase wrote recomputed alike, and the deploy's --expect by id.
@@ -374,9 +436,10 @@ fn liquibase_edit_after_apply(url: &str, jdbc: &str) {
     assert!(valid, "{out}");
     assert_eq!(verdict(url, d.path(), &[]).1, 0);
     // A real edit of an applied changeset, and a new one behind it.
-    let edited =
-        reformatted.replace("    id int\n", "    id bigint\n") + "\n--changeset dev:3\nCREATE TABLE items (id int);\n";
+    let items = "\n--changeset dev:3\nCREATE TABLE items (id int);\n";
+    let edited = reformatted.replace("    id int\n", "    id bigint\n") + items;
     write(d.path(), &[("changelog.sql", &edited)]);
+    commit(d.path(), "release 2: widen users.id, add items");
     let (valid, validate) = liquibase(url, jdbc, d.path(), "validate");
     assert!(!valid, "liquibase validate accepted the edit:\n{validate}");
     let (r, code) = verdict(url, d.path(), &[]);
@@ -397,16 +460,94 @@ fn liquibase_edit_after_apply(url: &str, jdbc: &str) {
         &[("changelog.sql", &edited[..edited.find("\n--changeset dev:3").unwrap()])],
     );
     assert_eq!(verdict(url, d.path(), &[]).1, 1);
+
+    // The runbook's steps, in order, as the on-call runs them against the deploy's repository.
+    write(d.path(), &[("changelog.sql", &edited)]);
+    let (r, code) = verdict(url, d.path(), &[]);
+    assert_eq!(code, 2, "{r:#}");
+    let (user, _, _) = parts(url);
+    write(
+        d.path(),
+        &[(
+            "liquibase.properties",
+            &format!("changeLogFile=changelog.sql\nsearchPath=.\nurl={jdbc}\nusername={user}\npassword=\n"),
+        )],
+    );
+    let (valid, confirmed) = run_step(&r, "Confirm with Liquibase itself", d.path());
+    assert!(!valid && confirmed.contains(&is_now(&validate)), "{confirmed}");
+    let (found, history) = run_step(&r, "Find who changed the changelog", d.path());
+    assert!(
+        found && history.contains("widen users.id") && history.contains("+    id bigint"),
+        "{history}"
+    );
+    let (listed, releases) = run_step(&r, "Usually the fix is the changelog", d.path());
+    assert!(listed && releases.contains("release 1"), "{releases}");
+    // The fix it names: the applied changeset as release 1 ran it, the intended change new.
+    let fixed = format!("{reformatted}{items}\n--changeset dev:4\n{}\n", widen.sql);
+    write(d.path(), &[("changelog.sql", &fixed)]);
+    let (valid, out) = liquibase(url, jdbc, d.path(), "validate");
+    assert!(valid, "{out}");
+    let (updated, out) = liquibase(url, jdbc, d.path(), "update");
+    assert!(updated, "{out}");
+    let (r, code) = verdict(url, d.path(), &[]);
+    assert_eq!(code, 0, "cleared: {r:#}");
+    assert!(pending(&r).is_empty(), "{r:#}");
+    assert_eq!((widen.id_type)(), "bigint");
+
+    // A comment-only edit of an applied changeset, reviewed as harmless: the runbook's second
+    // step clears the sums, the next update records them again, and nothing else ran.
+    let commented = fixed.replace("-- a plain comment", "-- a plain comment, reviewed:");
+    assert_ne!(commented, fixed);
+    write(d.path(), &[("changelog.sql", &commented)]);
+    let (r, code) = verdict(url, d.path(), &[]);
+    assert_eq!(code, 1, "{r:#}");
+    assert_eq!(r["checks"][0]["runbook"]["id"], "migration-changed-liquibase", "{r:#}");
+    let (cleared, out) = run_step(&r, "Only after review shows the edit changes nothing", d.path());
+    assert!(cleared, "{out}");
+    let (updated, out) = liquibase(url, jdbc, d.path(), "update");
+    assert!(updated, "{out}");
+    let (r, code) = verdict(url, d.path(), &[]);
+    assert_eq!(code, 0, "cleared: {r:#}");
+    assert!(pending(&r).is_empty(), "{r:#}");
+    assert_eq!((widen.id_type)(), "bigint");
 }
 
 #[test]
 fn liquibase_changeset_edited_after_apply_is_reported_as_liquibase_validate_does() {
     let pg = ScratchPg::new("mig_real_lb");
     let (_, hostport, db) = parts(&pg.url());
-    liquibase_edit_after_apply(&pg.url(), &format!("jdbc:postgresql://{hostport}/{db}"));
+    let pg_url = pg.url();
+    let pg_type = || {
+        let out = Command::new(pg_bin("psql"))
+            .args(["-X", "-At", "-d", &pg_url, "-c"])
+            .arg("SELECT data_type FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'id'")
+            .output()
+            .expect("psql");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    liquibase_edit_after_apply(
+        &pg.url(),
+        &format!("jdbc:postgresql://{hostport}/{db}"),
+        Widen {
+            sql: "ALTER TABLE users ALTER COLUMN id TYPE bigint;",
+            id_type: &pg_type,
+        },
+    );
     let maria = ScratchMaria::new("mig_real_lb");
     let (_, hostport, db) = parts(&maria.url());
-    liquibase_edit_after_apply(&maria.url(), &format!("jdbc:mariadb://{hostport}/{db}"));
+    let maria_type = || {
+        shared_mariadb(&format!(
+            "SELECT DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '{db}' AND TABLE_NAME = 'users' AND COLUMN_NAME = 'id'"
+        ))
+    };
+    liquibase_edit_after_apply(
+        &maria.url(),
+        &format!("jdbc:mariadb://{hostport}/{db}"),
+        Widen {
+            sql: "ALTER TABLE users MODIFY id bigint;",
+            id_type: &maria_type,
+        },
+    );
 }
 
 #[test]
