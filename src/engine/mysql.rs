@@ -174,9 +174,7 @@ impl MySession {
         let mut sets = Vec::new();
         let mut result = match self.conn.query_iter(sql).await {
             Ok(r) => r,
-            Err(mysql_async::Error::Server(e)) if ends_session(&e) => return Err(anyhow!("{e}")),
-            Err(mysql_async::Error::Server(e)) => return Ok((sets, Some(server_error(&e)))),
-            Err(e) => return Err(anyhow!("{e}")),
+            Err(e) => return Ok((sets, Some(statement_error(e)?))),
         };
         loop {
             let columns: Vec<String> = result.columns_ref().iter().map(|c| c.name_str().into_owned()).collect();
@@ -186,8 +184,7 @@ impl MySession {
                     rows: rows.into_iter().map(values).collect(),
                     fallback_used: false,
                 }),
-                Err(mysql_async::Error::Server(e)) => return Ok((sets, Some(server_error(&e)))),
-                Err(e) => return Err(anyhow!("{e}")),
+                Err(e) => return Ok((sets, Some(statement_error(e)?))),
             }
             if sets.len() == expected {
                 return Ok((sets, None));
@@ -195,8 +192,7 @@ impl MySession {
             if result.is_empty() {
                 // The driver shows an error that ended the request only on the next read.
                 return match result.collect::<mysql_async::Row>().await {
-                    Err(mysql_async::Error::Server(e)) => Ok((sets, Some(server_error(&e)))),
-                    Err(e) => Err(anyhow!("{e}")),
+                    Err(e) => Ok((sets, Some(statement_error(e)?))),
                     Ok(_) => Err(anyhow!("the server answered {} of {expected} statements", sets.len())),
                 };
             }
@@ -215,10 +211,15 @@ fn ends_session(e: &mysql_async::ServerError) -> bool {
     matches!(e.code, 1053 | 1927 | 4031)
 }
 
-fn server_error(e: &mysql_async::ServerError) -> QueryError {
-    QueryError {
-        message: format!("ERROR {} ({}): {}", e.code, e.state, e.message),
-        denied: e.code == 1227,
+/// A statement's error, which ends the request but not the session; `Err` when the connection
+/// itself failed or the server is ending the session.
+fn statement_error(e: mysql_async::Error) -> Result<QueryError> {
+    match e {
+        mysql_async::Error::Server(e) if !ends_session(&e) => Ok(QueryError {
+            message: format!("ERROR {} ({}): {}", e.code, e.state, e.message),
+            denied: e.code == 1227,
+        }),
+        e => Err(anyhow!("{e}")),
     }
 }
 
