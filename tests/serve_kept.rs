@@ -65,6 +65,20 @@ fn own_metric(body: &str, metric: &str) -> f64 {
         .unwrap()
 }
 
+/// Three more probes of a target with a kept session, each judging every check; the connect
+/// check still times a connection, made alongside, each probe.
+fn three_more_probes(exporter: &Exporter, name: &str) {
+    for _ in 0..3 {
+        let body = probe_ok(exporter, name);
+        assert!(
+            body.contains(&format!(
+                "dbrunbook_connect_time_seconds{{target=\"{name}\",check=\"connect\"}}"
+            )),
+            "{body}"
+        );
+    }
+}
+
 /// A probe that answered a diagnosis with every check judged (none UNKNOWN).
 fn probe_ok(exporter: &Exporter, name: &str) -> String {
     let (code, body) = exporter.get(&format!("/probe?target={name}"));
@@ -99,14 +113,7 @@ fn probes_of_a_target_run_on_one_kept_backend_with_prepared_statements() {
         .log()
         .matches("connection authorized: user=postgres database=postgres application_name=dbrunbook")
         .count();
-    for _ in 0..3 {
-        let body = probe_ok(&exporter, "kept");
-        // The connect check still times a connection: made alongside, each probe.
-        assert!(
-            body.contains("dbrunbook_connect_time_seconds{target=\"kept\",check=\"connect\"}"),
-            "{body}"
-        );
-    }
+    three_more_probes(&exporter, "kept");
     assert_eq!(
         wait_for_backends(&pg, 1, "after four probes"),
         first,
@@ -281,14 +288,7 @@ fn mariadb_probes_run_on_one_kept_session_and_a_killed_one_is_replaced() {
     let exporter = Exporter::start(fleet, &[]);
     probe_ok(&exporter, "maria");
     let first = wait_for_maria_sessions(&maria, 1, "after the first probe");
-    for _ in 0..3 {
-        let body = probe_ok(&exporter, "maria");
-        // The connect check still times a connection: made alongside, each probe.
-        assert!(
-            body.contains("dbrunbook_connect_time_seconds{target=\"maria\",check=\"connect\"}"),
-            "{body}"
-        );
-    }
+    three_more_probes(&exporter, "maria");
     assert_eq!(
         wait_for_maria_sessions(&maria, 1, "after four probes"),
         first,
