@@ -1,8 +1,6 @@
 //! The locks check against real MariaDB: an InnoDB row-lock wait behind an idle transaction, a
 //! metadata-lock queue behind an ALTER TABLE, and a real deadlock in SHOW ENGINE INNODB STATUS.
 
-use std::time::Duration;
-
 use crate::support::*;
 
 fn tree(r: &serde_json::Value) -> Vec<serde_json::Value> {
@@ -69,7 +67,18 @@ fn metadata_lock_queue_behind_alter_table() {
     let (_db, url, mut held) = setup();
     held.mysql(&url, 1, "START TRANSACTION; UPDATE t SET v = 1 WHERE id = 2");
     held.mysql_background(&url, "ALTER TABLE t ADD COLUMN note TEXT");
-    std::thread::sleep(Duration::from_millis(300));
+    // The reader comes after the ALTER is queued, or nothing queues behind it (a loaded
+    // machine can connect the ALTER after it).
+    crate::support::oncall::wait_until("the ALTER queued behind the open transaction", || {
+        let queued = crate::support::oncall::client(crate::support::oncall::mariadb_as(_db.port, "root").args([
+            "-N",
+            "-B",
+            "-e",
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST \
+             WHERE STATE = 'Waiting for table metadata lock' AND INFO LIKE 'ALTER TABLE t %'",
+        ]));
+        queued.trim() == "1"
+    });
     held.mysql_background(&url, "SELECT * FROM t");
     let r = poll_locks(&url, |r| tree(r).len() == 3 && r["status"] != "ok");
     let rows = tree(&r);
@@ -93,14 +102,13 @@ fn metadata_lock_queue_behind_alter_table() {
 #[test]
 fn a_real_deadlock_appears_from_innodb_status() {
     let (_db, url, mut held) = setup();
-    held.mysql_background(
-        &url,
-        "START TRANSACTION; UPDATE t SET v = 1 WHERE id = 1; DO SLEEP(1); UPDATE t SET v = 1 WHERE id = 2; COMMIT",
-    );
-    held.mysql_background(
-        &url,
-        "START TRANSACTION; UPDATE t SET v = 2 WHERE id = 2; DO SLEEP(1); UPDATE t SET v = 2 WHERE id = 1; COMMIT",
-    );
+    // Each transaction holds its first row before either asks for the other's: a deadlock
+    // every time, however late one of them connects.
+    let first = held.mysql_count();
+    held.mysql(&url, 1, "START TRANSACTION; UPDATE t SET v = 1 WHERE id = 1");
+    held.mysql(&url, 1, "START TRANSACTION; UPDATE t SET v = 2 WHERE id = 2");
+    held.mysql_run_background(first, "UPDATE t SET v = 1 WHERE id = 2; COMMIT");
+    held.mysql_run_background(first + 1, "UPDATE t SET v = 2 WHERE id = 1; COMMIT");
     let r = poll_locks(&url, |r| {
         r["checks"][0]["findings"]
             .as_array()

@@ -1,8 +1,6 @@
 //! The locks check against real PostgreSQL lock chains: a row lock held by an idle transaction
 //! with two waiters, the ALTER TABLE queue, no locks, and a real deadlock in the counter.
 
-use std::time::Duration;
-
 use crate::support::*;
 
 fn tree(r: &serde_json::Value) -> Vec<serde_json::Value> {
@@ -107,7 +105,16 @@ fn alter_table_queue_puts_the_migration_runbook_first() {
     let mut held = Held::new();
     held.pg(&conn("forgotten"), 1, "BEGIN; UPDATE orders SET v = 1 WHERE id = 1");
     held.pg_background(&conn("migration"), "ALTER TABLE orders ADD COLUMN note text");
-    std::thread::sleep(Duration::from_millis(300));
+    // The readers come after the ALTER is queued, or nothing queues behind it (a loaded
+    // machine can connect the ALTER after them).
+    crate::support::oncall::wait_until("the ALTER queued behind the forgotten transaction", || {
+        crate::support::oncall::pg_count(
+            &pg,
+            "postgres",
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) \
+             WHERE a.application_name = 'migration' AND l.relation = 'orders'::regclass AND NOT l.granted",
+        ) == 1
+    });
     held.pg_background(&conn("web"), "SELECT * FROM orders");
     held.pg_background(&conn("web"), "INSERT INTO orders VALUES (3, 0)");
     let r = poll_locks(&pg.url("postgres", "postgres"), |r| {
@@ -149,14 +156,12 @@ fn a_real_deadlock_shows_in_the_counter() {
     let pg = setup();
     let conn = pg.keyvalue("postgres", "postgres");
     let mut held = Held::new();
-    held.pg_background(
-        &conn,
-        "BEGIN; UPDATE orders SET v = 1 WHERE id = 1; SELECT pg_sleep(1); UPDATE orders SET v = 1 WHERE id = 2; COMMIT",
-    );
-    held.pg_background(
-        &conn,
-        "BEGIN; UPDATE orders SET v = 2 WHERE id = 2; SELECT pg_sleep(1); UPDATE orders SET v = 2 WHERE id = 1; COMMIT",
-    );
+    // Each transaction holds its first row before either asks for the other's: a deadlock
+    // every time, however late one of them connects.
+    held.pg(&conn, 1, "BEGIN; UPDATE orders SET v = 1 WHERE id = 1");
+    held.pg(&conn, 1, "BEGIN; UPDATE orders SET v = 2 WHERE id = 2");
+    held.pg_run_background(0, "UPDATE orders SET v = 1 WHERE id = 2; COMMIT");
+    held.pg_run_background(1, "UPDATE orders SET v = 2 WHERE id = 1; COMMIT");
     let r = poll_locks(&pg.url("postgres", "postgres"), |r| {
         r["checks"][0]["metrics"]
             .as_array()
@@ -302,19 +307,17 @@ fn an_anti_wraparound_autovacuum_as_root_is_never_offered_for_ending() {
             .args(["-X", "-At", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-p"])
             .arg(pg.port.to_string())
             .arg("-c")
-            .arg("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'autovacuum:%to prevent wraparound%'")
+            // t's own: the catalogs are past the age too, and a worker on one of them holds
+            // nothing the ALTER waits for.
+            .arg(
+                "SELECT count(*) FROM pg_stat_activity \
+                 WHERE query LIKE 'autovacuum: VACUUM%public.t (to prevent wraparound)'",
+            )
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).trim() == "1"
     };
-    let started = std::time::Instant::now();
-    while !vacuuming() {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no anti-wraparound autovacuum started"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    crate::support::oncall::wait_until("an anti-wraparound autovacuum of t", vacuuming);
     let mut held = Held::new();
     held.pg_background(
         &pg.keyvalue("postgres", "postgres"),

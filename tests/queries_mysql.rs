@@ -135,7 +135,16 @@ fn show_explain_is_offered_only_for_a_running_statement() {
     drop(idle);
 
     held.mysql_background(&url, "SELECT SLEEP(60) AS running");
-    let r = run_until(&url, &long_transaction, "warning");
+    // The running statement's report: the idle transaction's thread can outlive its client's
+    // goodbye for a moment, and then still be the worst session.
+    let mut args = vec!["queries", "--url", &url];
+    args.extend_from_slice(&long_transaction);
+    let r = poll(&args, |r| {
+        r["status"] == "warning"
+            && sessions(r)
+                .first()
+                .is_some_and(|s| s["query"] == "SELECT SLEEP(60) AS running")
+    });
     let steps = r["checks"][0]["runbook"]["steps"].as_array().unwrap().clone();
     let explain = steps
         .iter()

@@ -191,19 +191,21 @@ pub fn findings(report: &serde_json::Value, kind: &str) -> Vec<serde_json::Value
         .collect()
 }
 
-/// Runs `dbrunbook ARGS --format json` until `ready` holds for the report (ten seconds at most):
+/// Runs `dbrunbook ARGS --format json` until `ready` holds for the report (three minutes at most):
 /// for incidents that take a moment to build up on the server.
 pub fn poll(args: &[&str], ready: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
     let mut all = args.to_vec();
     all.extend(["--format", "json"]);
-    for _ in 0..50 {
+    // Bounded by time, generously (a count of tries is eaten by a loaded machine's slow runs).
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(180) {
         let r = dbrunbook(&all).json();
         if ready(&r) {
             return r;
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-    panic!("the condition never held: {:#}", dbrunbook(&all).json());
+    panic!("the condition never held in 3 minutes: {:#}", dbrunbook(&all).json());
 }
 
 /// The path of an optional program (pgbouncer...), searched in PATH and the sbin directories.
@@ -644,8 +646,9 @@ impl Drop for ThrowawayBouncer {
 /// Connections held open for a test, on a runtime of their own.
 pub struct Held {
     rt: tokio::runtime::Runtime,
-    pg: Vec<tokio_postgres::Client>,
-    my: Vec<mysql_async::Conn>,
+    /// `None` once handed to a statement in the background (`*_run_background`).
+    pg: Vec<Option<tokio_postgres::Client>>,
+    my: Vec<Option<mysql_async::Conn>>,
 }
 
 impl Held {
@@ -675,14 +678,16 @@ impl Held {
                 }
                 client
             });
-            self.pg.push(client);
+            self.pg.push(Some(client));
         }
         self
     }
 
     /// Runs more SQL on the `i`-th held PostgreSQL connection.
     pub fn pg_run(&mut self, i: usize, sql: &str) {
-        let client = &self.pg[i];
+        let client = self.pg[i]
+            .as_ref()
+            .expect("a held PostgreSQL connection not yet handed on");
         self.rt.block_on(client.batch_execute(sql)).expect("test SQL");
     }
 
@@ -694,7 +699,7 @@ impl Held {
         match result {
             Ok((client, conn)) => {
                 self.rt.spawn(conn);
-                self.pg.push(client);
+                self.pg.push(Some(client));
                 Ok(())
             }
             Err(e) => Err(e.to_string()),
@@ -723,7 +728,7 @@ impl Held {
                 }
                 conn
             });
-            self.my.push(conn);
+            self.my.push(Some(conn));
         }
         self
     }
@@ -732,7 +737,7 @@ impl Held {
     pub fn mysql_try(&mut self, url: &str) -> Result<(), String> {
         match self.rt.block_on(mysql_async::Conn::from_url(url)) {
             Ok(conn) => {
-                self.my.push(conn);
+                self.my.push(Some(conn));
                 Ok(())
             }
             Err(e) => Err(e.to_string()),
@@ -748,6 +753,37 @@ impl Held {
             if let Ok(mut conn) = mysql_async::Conn::from_url(url).await {
                 let _ = conn.query_drop(sql).await;
             }
+        });
+    }
+
+    /// Starts more SQL on the `i`-th held PostgreSQL connection without waiting for it to
+    /// finish: a statement that will block, on a session whose earlier statements are known
+    /// to have run (a deadlock's second half). The connection is the statement's from then on,
+    /// and closes after it (a session left in a failed transaction reports no statistics).
+    pub fn pg_run_background(&mut self, i: usize, sql: &str) {
+        let client = self.pg[i]
+            .take()
+            .expect("a held PostgreSQL connection not yet handed on");
+        let sql = sql.to_string();
+        self.rt.spawn(async move {
+            let _ = client.batch_execute(&sql).await;
+        });
+    }
+
+    /// How many MySQL connections were opened so far: the index the next one gets.
+    pub fn mysql_count(&self) -> usize {
+        self.my.len()
+    }
+
+    /// Starts more SQL on the `i`-th held MySQL connection without waiting for it to finish;
+    /// the connection is the statement's from then on, and closes after it.
+    pub fn mysql_run_background(&mut self, i: usize, sql: &str) {
+        use mysql_async::prelude::Queryable;
+        let mut conn = self.my[i].take().expect("a held MySQL connection not yet handed on");
+        let sql = sql.to_string();
+        self.rt.spawn(async move {
+            let _ = conn.query_drop(sql).await;
+            let _ = conn.disconnect().await;
         });
     }
 
@@ -767,7 +803,7 @@ impl Held {
 impl Drop for Held {
     fn drop(&mut self) {
         self.pg.clear();
-        let conns: Vec<_> = self.my.drain(..).collect();
+        let conns: Vec<_> = self.my.drain(..).flatten().collect();
         self.rt.block_on(async {
             for c in conns {
                 let _ = c.disconnect().await;
