@@ -169,6 +169,7 @@ fn pool_leak_fills_postgres_and_the_runbook_steps_clear_it() {
     let at = |words: &str| steps.iter().position(|s| s.text.contains(words)).unwrap();
     assert!(at("save who was connected") < at("Start with the oldest session idle in transaction"));
     let mut dry_runs = Vec::new();
+    let mut ended: Vec<i64> = Vec::new();
     for Step {
         phase,
         text,
@@ -194,8 +195,22 @@ fn pool_leak_fills_postgres_and_the_runbook_steps_clear_it() {
             if text.starts_with("Sessions idle in a transaction for more than") {
                 dry_runs.push(out.lines().count());
             }
+            if sql.contains("pg_terminate_backend") {
+                // The first column of each row: the pid signalled (the oldest's step returns
+                // only `t`, and names its pid in its text).
+                ended.extend(out.lines().filter_map(|l| l.split('|').next()?.parse::<i64>().ok()));
+            }
         }
     }
+    // pg_terminate_backend signals and returns; each backend leaves pg_stat_activity as it
+    // exits, as the on-call sees by running the dry run again.
+    let ended = ended.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    wait_until("the ended sessions gone", || {
+        count(
+            &pg,
+            &format!("SELECT count(*) FROM pg_stat_activity WHERE pid IN ({ended})"),
+        ) == 0
+    });
     let saved = std::fs::read_dir(evidence.path())
         .unwrap()
         .next()
@@ -265,6 +280,12 @@ fn mariadb_root(server: &ThrowawayMaria) -> Command {
 /// also taken, for the moment of their handshake, by the applications' refused retries, so a
 /// refusal (ERROR 1040) is retried here, as the on-call would press enter again.
 fn mariadb(server: &ThrowawayMaria, sql: &str) -> String {
+    as_root(server, sql, &[]).unwrap_or_else(|e| panic!("mariadb -e {sql:?} failed: {e}"))
+}
+
+/// `sql` as root, a refusal retried as `mariadb` does; the client's error if it failed with
+/// one of the codes `expected`, any other failure a panic.
+fn as_root(server: &ThrowawayMaria, sql: &str, expected: &[&str]) -> Result<String, String> {
     for _ in 0..50 {
         let out = mariadb_root(server)
             .args(["-N", "-B", "-e", sql, "shop"])
@@ -272,7 +293,10 @@ fn mariadb(server: &ThrowawayMaria, sql: &str) -> String {
             .expect("running mariadb");
         let stderr = String::from_utf8_lossy(&out.stderr);
         if out.status.success() {
-            return String::from_utf8_lossy(&out.stdout).into_owned();
+            return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+        }
+        if expected.iter().any(|code| stderr.contains(code)) {
+            return Err(stderr.into_owned());
         }
         assert!(stderr.contains("1040"), "mariadb -e {sql:?} failed: {stderr}");
         std::thread::sleep(std::time::Duration::from_millis(100));
@@ -422,8 +446,9 @@ fn pool_leak_fills_mariadb_and_the_runbook_steps_clear_it() {
         let out = mariadb(&server, &sql);
         if text.starts_with("Only once the list above looks right") {
             for kill in out.lines().filter(|l| l.starts_with("KILL ")) {
-                // A thread may have ended on its own between the listing and its KILL.
-                let _ = mariadb_root(&server).args(["-e", kill]).output();
+                // A thread may have ended on its own between the listing and its KILL
+                // (ERROR 1094, unknown thread).
+                let _ = as_root(&server, kill, &["1094"]);
                 killed += 1;
                 ended.push(kill.trim_start_matches("KILL ").trim_end_matches(';').to_string());
             }

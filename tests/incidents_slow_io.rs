@@ -138,14 +138,13 @@ fn slow_io_in_a_transaction_blocks_a_migration_and_its_readers_and_the_steps_cle
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(
+    // Ended: pg_terminate_backend signals, and the backend leaves the listing as it exits.
+    wait_until("the root ended", || {
         count(
             &pg,
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'nightly-export'"
-        ),
-        0,
-        "the root was ended"
-    );
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'nightly-export'",
+        ) == 0
+    });
     pg.psql_as("shop", "shop", &["ALTER TABLE orders ADD COLUMN note text"]);
     // Cleared: the readers proceed, billing carried on.
     assert_eq!(
@@ -322,14 +321,13 @@ fn slow_io_in_a_transaction_blocks_a_mariadb_migration_and_its_readers_and_the_s
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(
+    // Ended: a killed thread leaves the process list as it finishes rolling back.
+    wait_until("the root ended", || {
         server.count(
             APP_DB,
-            &format!("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = {export_thread}")
-        ),
-        0,
-        "the root was ended"
-    );
+            &format!("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = {export_thread}"),
+        ) == 0
+    });
     client(mariadb_as(maria.port, "deploy").args([APP_DB, "-e", "ALTER TABLE orders ADD COLUMN note TEXT"]));
     assert_eq!(
         server.count(
