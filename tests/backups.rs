@@ -719,7 +719,9 @@ fn proc_self_fd_is_not_read_as_backups_and_ends_in_time() {
         .stdin(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let dir = format!("/proc/{}/fd", std::process::id());
+    // The child's descriptors, not this process's: those include files other tests running
+    // alongside have open (a dump being written is a backup). Its stdin is the pipe.
+    let dir = format!("/proc/{}/fd", child.id());
     let (code, report) = backups(&shared_pg_url(), &["--dir", &dir, "--timeout", "20s"]);
     let _ = child.kill();
     let _ = child.wait();

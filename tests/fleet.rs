@@ -130,7 +130,9 @@ fn targets_of_one_server_take_turns_until_it_proves_not_to_answer() {
     assert_eq!(times.len(), 6, "each target tried once: {times:?}");
     // The connect timeout is 90% of the 1 s deadline.
     assert!(times[1] < 0.5, "the first two start at once: {times:?}");
-    assert!(times[2] > 0.8, "the third waits for a turn: {times:?}");
+    // 0.9 s after the first two, less any lateness of this listener in accepting the first
+    // (a loaded machine): "at once" would be 0.
+    assert!(times[2] > 0.5, "the third waits for a turn: {times:?}");
     // Two at a time all through would start the fifth and sixth only after two timeouts.
     assert!(times[5] < 1.5, "then the other four start together: {times:?}");
     let elsewhere = other.accepted_at();

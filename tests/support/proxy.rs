@@ -1,7 +1,7 @@
 //! A TCP proxy that counts round trips: how many times the client sent something after the
-//! server had answered. Each direction is held back a few milliseconds, so a batch the client
-//! writes in several pieces without waiting still counts once (its later pieces reach the proxy
-//! long before any answer can come back).
+//! server had answered. The client's data is forwarded in bursts (all it writes until it has
+//! been quiet for a moment), so a batch written in several pieces without waiting counts once,
+//! and the server's answers are held back a few milliseconds.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -10,6 +10,9 @@ use std::thread;
 use std::time::Duration;
 
 const HOLD: Duration = Duration::from_millis(5);
+
+/// How long a client must have sent nothing for its burst to be over.
+const QUIET: Duration = Duration::from_millis(100);
 
 #[derive(Default)]
 struct Count {
@@ -104,11 +107,39 @@ fn pipe(mut from: TcpStream, mut to: TcpStream, count: Arc<Mutex<Count>>, from_c
         let mut buf = vec![0u8; 1 << 16];
         // The end of the previous chunk, so the random is found across a chunk boundary.
         let mut seen: Vec<u8> = Vec::new();
-        loop {
-            let n = match from.read(&mut buf) {
+        let mut ended = false;
+        while !ended {
+            let mut n = match from.read(&mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
+            if from_client {
+                // The client's burst, whole: what it writes until it has been quiet for
+                // QUIET. A batch in several writes is one flight even when a loaded machine
+                // pauses the client between them for longer than the server takes to answer
+                // the first piece.
+                from.set_read_timeout(Some(QUIET)).unwrap();
+                loop {
+                    if n == buf.len() {
+                        buf.resize(buf.len() * 2, 0);
+                    }
+                    match from.read(&mut buf[n..]) {
+                        Ok(0) => {
+                            ended = true;
+                            break;
+                        }
+                        Ok(more) => n += more,
+                        Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                            break;
+                        }
+                        Err(_) => {
+                            ended = true;
+                            break;
+                        }
+                    }
+                }
+                from.set_read_timeout(None).unwrap();
+            }
             {
                 let mut c = count.lock().unwrap();
                 if from_client && c.server_spoke_last {
