@@ -363,6 +363,64 @@ fn a_full_mariadb_lets_root_in_every_time() {
     assert!(!steps.contains("--port=3306"), "{steps}");
 }
 
+/// Connections to `port` that the server has closed (TIME_WAIT on its side, as it is on a
+/// refusal in place of the greeting), from the kernel's table.
+fn closed_by_server(port: u16) -> usize {
+    let local = format!(":{port:04X}");
+    std::fs::read_to_string("/proc/net/tcp")
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter(|l| {
+            let fields: Vec<&str> = l.split_whitespace().collect();
+            fields[1].ends_with(&local) && fields[3] == "06"
+        })
+        .count()
+}
+
+/// #19 again: the one extra slot a full MariaDB keeps for SUPER is taken, for the moment of
+/// its handshake, by any client, and an application's retry storm keeps taking it. The
+/// `mariadb` client is refused then (ERROR 1040 in place of the greeting), and so was
+/// dbrunbook. It now tries again for up to a second when the server refuses before any login.
+/// Here the slot is held by a client in its handshake until the server has refused dbrunbook
+/// once, then let go: dbrunbook gets in and counts the server full.
+#[test]
+fn a_full_mariadb_whose_super_slot_is_taken_for_a_moment_lets_root_in() {
+    let server = maria_with_shop(10);
+    mariadb_setup(&server);
+    let mut held = Held::new();
+    let web = format!("mysql://web@127.0.0.1:{}/shop", server.port);
+    held.mysql(&web, 10, "");
+    // A client in the middle of its handshake holds the SUPER slot: root is refused.
+    // Its greeting read: the server has counted it.
+    let mut handshake = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    let mut header = [0u8; 4];
+    std::io::Read::read_exact(&mut handshake, &mut header).unwrap();
+    assert_eq!(header[3], 0, "a greeting, packet 0");
+    let refused = mariadb_root(&server).args(["-e", "SELECT 1"]).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("1040"),
+        "the SUPER slot is taken: {}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let closed = closed_by_server(server.port);
+    let url = server.url("root");
+    let pool = std::thread::spawn(move || run_command(dbrunbook_command(&["pool", "--url", &url, "--format", "json"])));
+    wait_until("the server refused dbrunbook once", || {
+        closed_by_server(server.port) > closed
+    });
+    drop(handshake);
+    let run = pool.join().unwrap();
+    let pool = &run.json()["checks"][0];
+    assert!(
+        pool["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("10 of 10 usable connections used"),
+        "{pool:#}"
+    );
+}
+
 #[test]
 fn pool_leak_fills_mariadb_and_the_runbook_steps_clear_it() {
     let server = maria_with_shop(20);

@@ -20,10 +20,42 @@ pub struct Greeted {
     pub relay_port: u16,
 }
 
-/// Connects to `host:port` once and reads the greeting. A server that refuses with an error
-/// packet (ERROR 1040, too many connections) is relayed as it is: the driver reads the error and
-/// reports it as its own. The relay waits `accept_within` for the driver, then gives up.
+/// ERROR 1040 (too many connections) sent in place of the greeting: the server counted this
+/// connection past max_connections + 1 before any login, so not even SUPER gets in right now.
+/// On a full server that one extra slot is also taken, for the moment of their handshake, by
+/// every client whose login the server is about to refuse (an application's retry storm): a
+/// moment later it may be free.
+const SERVER_FULL: u16 = 1040;
+
+/// How long a refusal before the greeting is tried again: long enough to ride out other
+/// clients' handshakes on the one extra slot, short enough that a slot held by another SUPER
+/// session delays the report by one second at most.
+const FULL_RETRY_WITHIN: Duration = Duration::from_secs(1);
+
+/// Connects to `host:port` and reads the greeting. A refusal in its place because even the
+/// extra SUPER slot is taken (ERROR 1040) is tried again, a few times over
+/// [`FULL_RETRY_WITHIN`], on a new connection each time: the server has closed the refused one.
+/// Any other error packet, and the last refusal, are relayed as they are: the driver reads the
+/// error and reports it as its own. The relay waits `accept_within` for the driver, then gives
+/// up.
 pub async fn greet(host: &str, port: u16, accept_within: Duration) -> std::io::Result<Greeted> {
+    let retry_until = tokio::time::Instant::now() + FULL_RETRY_WITHIN;
+    let mut pause = Duration::from_millis(50);
+    loop {
+        let (server, header, greeting) = read_greeting(host, port).await?;
+        let full = refusal_code(&greeting) == Some(SERVER_FULL);
+        if full && tokio::time::Instant::now() + pause < retry_until {
+            drop(server);
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(200));
+            continue;
+        }
+        return relay(server, header, greeting, accept_within).await;
+    }
+}
+
+/// One TCP connection and the first packet the server sends on it: its header and payload.
+async fn read_greeting(host: &str, port: u16) -> std::io::Result<(TcpStream, [u8; 4], Vec<u8>)> {
     let mut server = TcpStream::connect((host, port)).await?;
     server.set_nodelay(true)?;
     let mut header = [0u8; 4];
@@ -31,6 +63,25 @@ pub async fn greet(host: &str, port: u16, accept_within: Duration) -> std::io::R
     let len = u32::from_le_bytes([header[0], header[1], header[2], 0]) as usize;
     let mut greeting = vec![0u8; len];
     server.read_exact(&mut greeting).await?;
+    Ok((server, header, greeting))
+}
+
+/// The error code of an error packet (0xff, then the code, little-endian) sent in place of a
+/// greeting.
+fn refusal_code(packet: &[u8]) -> Option<u16> {
+    match packet {
+        [0xff, lo, hi, ..] => Some(u16::from_le_bytes([*lo, *hi])),
+        _ => None,
+    }
+}
+
+/// Hands the greeted connection to the driver through a one-shot loopback relay.
+async fn relay(
+    mut server: TcpStream,
+    header: [u8; 4],
+    greeting: Vec<u8>,
+    accept_within: Duration,
+) -> std::io::Result<Greeted> {
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
     let relay_port = listener.local_addr()?.port();
     let offers_tls = offers_tls(&greeting);
@@ -83,5 +134,13 @@ mod tests {
         // ERROR 1040 instead of a greeting, and a greeting cut short.
         assert!(!offers_tls(b"\xff\x10\x04Too many connections"));
         assert!(!offers_tls(&greeting(0xffff)[..20]));
+    }
+
+    #[test]
+    fn a_refusal_in_place_of_the_greeting_is_read_for_its_code() {
+        assert_eq!(refusal_code(b"\xff\x10\x04Too many connections"), Some(1040));
+        assert_eq!(refusal_code(b"\xff\x69\x04#HY000Host is blocked"), Some(1129));
+        assert_eq!(refusal_code(&greeting(0xf7fe)), None);
+        assert_eq!(refusal_code(b"\xff\x10"), None);
     }
 }
