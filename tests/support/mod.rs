@@ -669,9 +669,22 @@ impl Held {
     pub fn pg(&mut self, conninfo: &str, n: usize, sql: &str) -> &mut Held {
         for _ in 0..n {
             let client = self.rt.block_on(async {
-                let (client, conn) = tokio_postgres::connect(conninfo, tokio_postgres::NoTls)
-                    .await
-                    .expect("test connection");
+                // A slot held by a session whose client just left (a dbrunbook run's backend
+                // still exiting) is free a moment later: a refusal is tried again, as the
+                // MySQL connections below are.
+                let started = std::time::Instant::now();
+                let (client, conn) = loop {
+                    match tokio_postgres::connect(conninfo, tokio_postgres::NoTls).await {
+                        Ok(connected) => break connected,
+                        Err(e)
+                            if e.code() == Some(&tokio_postgres::error::SqlState::TOO_MANY_CONNECTIONS)
+                                && started.elapsed().as_secs() < 60 =>
+                        {
+                            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        }
+                        Err(e) => panic!("test connection: {e}"),
+                    }
+                };
                 tokio::spawn(conn);
                 if !sql.is_empty() {
                     client.batch_execute(sql).await.expect("test SQL");
