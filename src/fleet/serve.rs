@@ -82,6 +82,8 @@ pub fn serve(args: &ServeArgs, plan: Plan, config: Config) -> u8 {
 }
 
 async fn accept_loop(state: Rc<State>, listen: std::net::SocketAddr) -> Result<(), String> {
+    // Before the port answers: a stop sent as soon as it does is a clean stop, not a kill.
+    let stop = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}; pick another --listen address"))?;
@@ -102,7 +104,6 @@ async fn accept_loop(state: Rc<State>, listen: std::net::SocketAddr) -> Result<(
         });
     }
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let stop = shutdown_signal();
     tokio::pin!(stop);
     loop {
         tokio::select! {
@@ -149,26 +150,35 @@ async fn accept_loop(state: Rc<State>, listen: std::net::SocketAddr) -> Result<(
     Ok(())
 }
 
-/// Ctrl-C, or SIGTERM as a service manager or Kubernetes sends it.
-async fn shutdown_signal() {
+/// Ctrl-C, or SIGTERM as a service manager or Kubernetes sends it. The handlers are installed
+/// when this is called, not when the future is first polled: from then on neither signal
+/// kills the process.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        use tokio::signal::unix::{Signal, SignalKind, signal};
+        let term = signal(SignalKind::terminate()).ok();
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        async fn received(signal: Option<Signal>) {
+            match signal {
+                Some(mut signal) => {
+                    signal.recv().await;
                 }
+                None => std::future::pending().await,
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+        }
+        async move {
+            tokio::select! {
+                _ = received(term) => {}
+                _ = received(interrupt) => {}
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
