@@ -157,7 +157,7 @@ fn rows_inserted_during_the_interval_show_as_growth_in_bytes_per_second() {
             "--url",
             &db.url(),
             "--interval",
-            "4s",
+            "10s",
             "--limit",
             "500",
             "--format",
@@ -180,9 +180,10 @@ fn rows_inserted_during_the_interval_show_as_growth_in_bytes_per_second() {
         if line.contains("waiting") && line.contains("second snapshot") {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(20), "no waiting message");
+        assert!(started.elapsed() < Duration::from_secs(120), "no waiting message");
     }
-    // About 10 MB while the tool waits between its snapshots.
+    // About 10 MB while the tool waits between its snapshots (an interval that a loaded
+    // machine's psql start, insert and WAL flush fit in).
     db.sql("INSERT INTO growing SELECT g, repeat('y', 200) FROM generate_series(1, 40000) g");
     let drain = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
     let out = child.wait_with_output().unwrap();
@@ -204,7 +205,7 @@ fn rows_inserted_during_the_interval_show_as_growth_in_bytes_per_second() {
         .find(|d| d["database"] == db.name.as_str())
         .expect("the scratch database is listed");
     let own = mine["growth_bytes_per_second"].as_f64().unwrap();
-    assert!(own > 1_000_000.0 / 4.0, "about 10 MB in 4s: {own} bytes/s");
+    assert!(own > 1_000_000.0 / 10.0, "about 10 MB in 10s: {own} bytes/s");
     let tables = findings(&report, "tables");
     let growing = tables
         .iter()
