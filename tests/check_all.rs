@@ -38,13 +38,7 @@ fn calm_servers_are_ok_on_every_check() {
         // check, slow is OK with "not judged" and the way to turn them on (asked for by name it
         // is UNKNOWN: tests/slow.rs). Every other check is OK.
         let connect = &r["checks"][0];
-        let uptime = connect["metrics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["name"] == "uptime")
-            .and_then(|m| m["value"].as_f64())
-            .unwrap();
+        let uptime = metric_of(connect, "uptime").unwrap();
         let mut worst = 0;
         for check in r["checks"].as_array().unwrap() {
             let summary = check["summary"].as_str().unwrap_or_default();

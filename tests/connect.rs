@@ -591,13 +591,7 @@ fn a_server_restarted_moments_ago_is_a_warning_with_the_restart_runbook() {
     pg.restart();
     let (code, c) = connect(&url, &["--restarted-within", "10m"]);
     assert_eq!(code, 1, "{c:#}");
-    let uptime = c["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["name"] == "uptime")
-        .and_then(|m| m["value"].as_f64())
-        .unwrap();
+    let uptime = metric_of(&c, "uptime").unwrap();
     assert!(
         uptime <= restarting.elapsed().as_secs_f64(),
         "uptime {uptime} s, restarted {:?} ago",
@@ -792,15 +786,7 @@ fn hang_ups_before_login_are_not_failed_logins_but_wrong_passwords_are() {
         let mut greeting = [0u8; 128];
         let _ = s.read(&mut greeting).unwrap();
     }
-    let metric = |r: &serde_json::Value, name: &str| {
-        r["checks"][0]["metrics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["name"] == name)
-            .and_then(|m| m["value"].as_f64())
-            .unwrap_or(0.0)
-    };
+    let metric = |r: &serde_json::Value, name: &str| metric_of(&r["checks"][0], name).unwrap_or(0.0);
     // A server this young is a restart WARNING too: what is judged here is the summary's
     // sentence on failed attempts.
     let args = ["connect", "--url", &url, "--connection-errors", "1"];

@@ -322,28 +322,34 @@ fn maria_with_shop(max_connections: u32) -> ThrowawayMaria {
     server
 }
 
+/// A MariaDB at its smallest max_connections (10), every slot held by `web`: only the one
+/// extra slot for SUPER is left.
+fn full_maria() -> (ThrowawayMaria, Held) {
+    let server = maria_with_shop(10);
+    mariadb_setup(&server);
+    let mut held = Held::new();
+    held.mysql(&format!("mysql://web@127.0.0.1:{}/shop", server.port), 10, "");
+    (server, held)
+}
+
+/// The pool check of `run` got in and counted the server full: `used` of `used` slots.
+fn counted_full(run: &Run, used: u32, what: &str) {
+    let pool = &run.json()["checks"][0];
+    let full = format!("{used} of {used} usable connections used");
+    assert!(pool["summary"].as_str().unwrap().starts_with(&full), "{what}: {pool:#}");
+}
+
 /// #19: with the server at max_connections, the `mariadb` client got in every time and
 /// dbrunbook 7 of 17: its TLS "preferred" attempt spent the one SUPER slot on a server without
 /// TLS, and the second attempt found it still taken. One connection per run now.
 #[test]
 fn a_full_mariadb_lets_root_in_every_time() {
-    // 10: MariaDB's smallest max_connections.
-    let server = maria_with_shop(10);
-    mariadb_setup(&server);
-    let mut held = Held::new();
+    let (server, mut held) = full_maria();
     let web = format!("mysql://web@127.0.0.1:{}/shop", server.port);
-    held.mysql(&web, 10, "");
     assert!(held.mysql_try(&web).unwrap_err().contains("1040"), "the server is full");
     for run in 0..10 {
         let r = dbrunbook(&["pool", "--url", &server.url("root"), "--format", "json"]);
-        let pool = &r.json()["checks"][0];
-        assert!(
-            pool["summary"]
-                .as_str()
-                .unwrap()
-                .starts_with("10 of 10 usable connections used"),
-            "run {run}: {pool:#}"
-        );
+        counted_full(&r, 10, &format!("run {run}"));
     }
     // The SUPER slot taken too: the report says how to get in, at this server's own port. The
     // last run's connection may still hold that slot while its thread ends (a loaded machine):
@@ -386,11 +392,7 @@ fn closed_by_server(port: u16) -> usize {
 /// once, then let go: dbrunbook gets in and counts the server full.
 #[test]
 fn a_full_mariadb_whose_super_slot_is_taken_for_a_moment_lets_root_in() {
-    let server = maria_with_shop(10);
-    mariadb_setup(&server);
-    let mut held = Held::new();
-    let web = format!("mysql://web@127.0.0.1:{}/shop", server.port);
-    held.mysql(&web, 10, "");
+    let (server, _held) = full_maria();
     // A client in the middle of its handshake holds the SUPER slot: root is refused.
     // Its greeting read: the server has counted it.
     let mut handshake = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
@@ -410,15 +412,7 @@ fn a_full_mariadb_whose_super_slot_is_taken_for_a_moment_lets_root_in() {
         closed_by_server(server.port) > closed
     });
     drop(handshake);
-    let run = pool.join().unwrap();
-    let pool = &run.json()["checks"][0];
-    assert!(
-        pool["summary"]
-            .as_str()
-            .unwrap()
-            .starts_with("10 of 10 usable connections used"),
-        "{pool:#}"
-    );
+    counted_full(&pool.join().unwrap(), 10, "after the slot was let go");
 }
 
 #[test]
@@ -569,14 +563,7 @@ fn a_full_postgres_lets_the_superuser_in_every_time() {
     );
     for run in 0..10 {
         let r = dbrunbook(&["pool", "--url", &pg.url("postgres", "postgres"), "--format", "json"]);
-        let pool = &r.json()["checks"][0];
-        assert!(
-            pool["summary"]
-                .as_str()
-                .unwrap()
-                .starts_with("6 of 6 usable connections used"),
-            "run {run}: {pool:#}"
-        );
+        counted_full(&r, 6, &format!("run {run}"));
     }
     // The reserved slots taken too: the report says how to get in, at this server's own
     // host and port (not the default socket of another cluster).

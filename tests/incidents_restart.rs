@@ -83,13 +83,7 @@ fn server_restart_mid_traffic_is_named_and_the_applications_reconnect() {
 
 /// The uptime the connect check reported, in seconds.
 fn uptime(connect: &serde_json::Value) -> f64 {
-    connect["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["name"] == "uptime")
-        .and_then(|m| m["value"].as_f64())
-        .unwrap_or_else(|| panic!("no uptime: {connect:#}"))
+    metric_of(connect, "uptime").unwrap_or_else(|| panic!("no uptime: {connect:#}"))
 }
 
 /// The MariaDB version: a clean restart (SIGTERM, as systemd stops it) under two SQLAlchemy

@@ -163,11 +163,7 @@ fn a_real_deadlock_shows_in_the_counter() {
     held.pg_run_background(0, "UPDATE orders SET v = 1 WHERE id = 2; COMMIT");
     held.pg_run_background(1, "UPDATE orders SET v = 2 WHERE id = 1; COMMIT");
     let r = poll_locks(&pg.url("postgres", "postgres"), |r| {
-        r["checks"][0]["metrics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|m| m["name"] == "deadlocks" && m["value"].as_f64() >= Some(1.0))
+        metric_of(&r["checks"][0], "deadlocks") >= Some(1.0)
     });
     let metric = r["checks"][0]["metrics"]
         .as_array()

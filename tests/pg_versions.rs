@@ -139,11 +139,7 @@ fn full_server_refuses_an_ordinary_role_critical(pg: &ThrowawayPg, major: u32) {
     // The sessions of the parts before end asynchronously: wait until their slots are free.
     let admin = pg.url("postgres", "postgres");
     poll(&["pool", "--url", &admin], |r| {
-        r["checks"][0]["metrics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|m| m["name"] == "connections" && m["value"].as_f64() == Some(0.0))
+        metric_of(&r["checks"][0], "connections") == Some(0.0)
     });
     let mut held = Held::new();
     held.pg(&pg.keyvalue("filler", "postgres"), 4, "");

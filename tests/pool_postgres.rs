@@ -333,11 +333,7 @@ fn a_pool_full_of_lock_waiters_points_at_the_lock_chain() {
     }
     let url = pg.url("postgres", "postgres");
     let r = poll(&["pool", "--url", &url], |r| {
-        r["checks"][0]["metrics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|m| m["name"] == "lock_waiting" && m["value"] == 5.0)
+        metric_of(&r["checks"][0], "lock_waiting") == Some(5.0)
     });
     assert_ne!(r["status"], "ok", "{r:#}");
     let steps = r["checks"][0]["runbook"]["steps"].to_string();

@@ -110,13 +110,7 @@ fn an_io_thread_that_cannot_reach_its_primary_is_critical_and_lag_is_not_judged(
             .contains("Seconds_Behind_Master is not judged"),
         "{check:#}"
     );
-    let io = check["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["name"] == "replica_io_running")
-        .expect("replica_io_running");
-    assert_eq!(io["value"], 0.0);
+    assert_eq!(metric_of(check, "replica_io_running"), Some(0.0), "{check:#}");
     run_maria_steps(&r, replica.port);
 }
 

@@ -60,14 +60,7 @@ fn restore(backup: &Path, scratch_url: &str, source_url: Option<&str>, extra: &[
 }
 
 fn metric(report: &serde_json::Value, name: &str) -> f64 {
-    report["checks"][0]["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["name"] == name)
-        .unwrap_or_else(|| panic!("no metric {name}: {report:#}"))["value"]
-        .as_f64()
-        .unwrap()
+    crate::support::metric_of(&report["checks"][0], name).unwrap_or_else(|| panic!("no metric {name}: {report:#}"))
 }
 
 fn scratch_name(report: &serde_json::Value) -> (String, String) {

@@ -109,14 +109,7 @@ fn xid_age_past_the_threshold_names_the_oldest_tables_and_the_prepared_transacti
     let (r, report) = size(&url, &["--xid-warning", "0.0005%", "--xid-critical", "50%"]);
     assert_eq!(r.code, 1, "{}", r.all());
     let check = &report["checks"][0];
-    let age = check["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["name"] == "max_xid_age")
-        .unwrap()["value"]
-        .as_f64()
-        .unwrap();
+    let age = metric_of(check, "max_xid_age").unwrap();
     assert!(age >= 20_000.0, "the reported age is the one built: {age}");
     let summary = check["summary"].as_str().unwrap();
     assert!(
@@ -190,14 +183,7 @@ fn rows_inserted_during_the_interval_show_as_growth_in_bytes_per_second() {
     drain.join().unwrap();
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     let check = &report["checks"][0];
-    let growth = check["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["name"] == "growth_bytes_per_second")
-        .unwrap_or_else(|| panic!("no growth metric: {check:#}"))["value"]
-        .as_f64()
-        .unwrap();
+    let growth = metric_of(check, "growth_bytes_per_second").unwrap_or_else(|| panic!("no growth metric: {check:#}"));
     assert!(growth > 0.0, "{check:#}");
     let dbs = findings(&report, "databases");
     let mine = dbs
@@ -228,14 +214,7 @@ fn databases_the_role_may_not_connect_to_are_skipped_and_counted() {
     let (r, report) = size(&pg.url("sizer", "postgres"), &["--databases", "all"]);
     assert_eq!(r.code, 0, "{}", r.all());
     let check = &report["checks"][0];
-    let skipped = check["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["name"] == "databases_skipped")
-        .unwrap_or_else(|| panic!("no skipped count: {check:#}"))["value"]
-        .as_f64()
-        .unwrap();
+    let skipped = metric_of(check, "databases_skipped").unwrap_or_else(|| panic!("no skipped count: {check:#}"));
     assert_eq!(skipped, 1.0);
     let dbs = findings(&report, "databases");
     let locked = dbs.iter().find(|d| d["database"] == "locked_away").unwrap();

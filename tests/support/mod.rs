@@ -180,6 +180,15 @@ pub fn dbrunbook_within(args: &[&str], limit: Duration) -> Run {
     }
 }
 
+/// A check's metric by name, from its JSON.
+pub fn metric_of(check: &serde_json::Value, name: &str) -> Option<f64> {
+    check["metrics"]
+        .as_array()?
+        .iter()
+        .find(|m| m["name"] == name)
+        .and_then(|m| m["value"].as_f64())
+}
+
 /// The findings of one kind in the first check of a JSON report.
 pub fn findings(report: &serde_json::Value, kind: &str) -> Vec<serde_json::Value> {
     report["checks"][0]["findings"]

@@ -335,11 +335,7 @@ pub fn replication(url: &str, flags: &[&str]) -> serde_json::Value {
 
 /// The value of the first check's metric `name`.
 pub fn metric(report: &serde_json::Value, name: &str) -> Option<f64> {
-    report["checks"][0]["metrics"]
-        .as_array()?
-        .iter()
-        .find(|m| m["name"] == name)
-        .and_then(|m| m["value"].as_f64())
+    super::metric_of(&report["checks"][0], name)
 }
 
 /// Executes every `sql` step of the report's runbook, in order, as an on-call would paste them
