@@ -237,8 +237,30 @@ pub fn optional_program(program: &str, package: &str) -> Option<PathBuf> {
     found
 }
 
+/// A loopback port nothing listens on, for a throwaway server to bind or a target that must be
+/// refused. Handed out once per process from below the kernel's ephemeral range (32768 and up
+/// here): a port the kernel picked and this function let go could be taken again before the
+/// server binds it, by another test's `bind(0)` or by any outgoing connection, and a "refused"
+/// target could find another test's server there. The start depends on the process id, so a
+/// second suite on the machine starts elsewhere; a port something already holds is skipped.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const FIRST: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    let _ = NEXT.compare_exchange(
+        u32::MAX,
+        (std::process::id() % 60) * 200,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    for _ in 0..SPAN {
+        let port = (FIRST + NEXT.fetch_add(1, Ordering::SeqCst) % SPAN) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port between {FIRST} and {}", FIRST + SPAN);
 }
 
 fn is_root() -> bool {
