@@ -196,9 +196,12 @@ fn pool_leak_fills_postgres_and_the_runbook_steps_clear_it() {
                 dry_runs.push(out.lines().count());
             }
             if sql.contains("pg_terminate_backend") {
-                // The first column of each row: the pid signalled (the oldest's step returns
-                // only `t`, and names its pid in its text).
+                // The first column of each row: the pid signalled; the oldest's step returns
+                // only `t`, and names its pid in its text ("..., pid N (...").
                 ended.extend(out.lines().filter_map(|l| l.split('|').next()?.parse::<i64>().ok()));
+                if let Some(after) = text.strip_prefix("Start with the oldest session idle in transaction, pid ") {
+                    ended.push(after.split(' ').next().unwrap().parse().expect("the oldest's pid"));
+                }
             }
         }
     }
@@ -384,35 +387,79 @@ fn closed_by_server(port: u16) -> usize {
         .count()
 }
 
-/// #19 again: the one extra slot a full MariaDB keeps for SUPER is taken, for the moment of
-/// its handshake, by any client, and an application's retry storm keeps taking it. The
-/// `mariadb` client is refused then (ERROR 1040 in place of the greeting), and so was
-/// dbrunbook. It now tries again for up to a second when the server refuses before any login.
-/// Here the slot is held by a client in its handshake until the server has refused dbrunbook
-/// once, then let go: dbrunbook gets in and counts the server full.
-#[test]
-fn a_full_mariadb_whose_super_slot_is_taken_for_a_moment_lets_root_in() {
-    let (server, _held) = full_maria();
-    // A client in the middle of its handshake holds the SUPER slot: root is refused.
-    // Its greeting read: the server has counted it.
+/// A client in the middle of its handshake, holding the one extra slot of a full MariaDB: its
+/// greeting read, so the server has counted it.
+fn in_handshake(server: &ThrowawayMaria) -> std::net::TcpStream {
     let mut handshake = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
     let mut header = [0u8; 4];
     std::io::Read::read_exact(&mut handshake, &mut header).unwrap();
     assert_eq!(header[3], 0, "a greeting, packet 0");
+    handshake
+}
+
+/// #19 again: the one extra slot a full MariaDB keeps for SUPER is taken, for the moment of
+/// its handshake, by any client, and an application's retry storm keeps taking it. The
+/// `mariadb` client is refused then (ERROR 1040 in place of the greeting), and so was
+/// dbrunbook. It now tries again for up to a second (half the connect timeout, if shorter) when
+/// the server refuses before any login.
+#[test]
+fn a_full_mariadb_whose_super_slot_is_taken_for_a_moment_lets_root_in() {
+    let (server, _held) = full_maria();
+    let handshake = in_handshake(&server);
     let refused = mariadb_root(&server).args(["-e", "SELECT 1"]).output().unwrap();
     assert!(
         String::from_utf8_lossy(&refused.stderr).contains("1040"),
         "the SUPER slot is taken: {}",
         String::from_utf8_lossy(&refused.stderr)
     );
+    // The slot is let go as soon as the server has refused dbrunbook once (its side of that
+    // connection in TIME_WAIT): looked for without pause, the retries are a second long.
     let closed = closed_by_server(server.port);
     let url = server.url("root");
-    let pool = std::thread::spawn(move || run_command(dbrunbook_command(&["pool", "--url", &url, "--format", "json"])));
-    wait_until("the server refused dbrunbook once", || {
-        closed_by_server(server.port) > closed
+    let run = std::thread::spawn(move || {
+        run_command(dbrunbook_command(&[
+            "diagnose", "--only", "connect", "--only", "pool", "--url", &url, "--format", "json",
+        ]))
     });
+    let started = Instant::now();
+    while closed_by_server(server.port) == closed {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "dbrunbook was never refused"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
     drop(handshake);
-    counted_full(&pool.join().unwrap(), 10, "after the slot was let go");
+    let run = run.join().unwrap();
+    let report = run.json();
+    let pool = &report["checks"][1];
+    let full = "10 of 10 usable connections used";
+    assert!(pool["summary"].as_str().unwrap().starts_with(full), "{pool:#}");
+    // The connect check's phase says the server refused first: a symptom in itself.
+    let phases = report["checks"][0]["findings"].to_string();
+    assert!(
+        phases.contains("refusal") && phases.contains("in place of the greeting"),
+        "{phases}"
+    );
+
+    // A slot that stays taken, and a connect timeout shorter than the retries: the last
+    // refusal is handed on in time, and the report is a full server, not a timeout.
+    let _held_slot = in_handshake(&server);
+    let run = dbrunbook(&[
+        "pool",
+        "--url",
+        &server.url("root"),
+        "--connect-timeout",
+        "600ms",
+        "--format",
+        "json",
+    ]);
+    let pool = &run.json()["checks"][0];
+    assert_eq!(run.code, 2, "{pool:#}");
+    assert!(
+        pool["summary"].as_str().unwrap().contains("every slot is taken"),
+        "{pool:#}"
+    );
 }
 
 #[test]

@@ -240,8 +240,16 @@ async fn open_first(
         let since = Instant::now();
         let shown = address.map(|a| std::net::SocketAddr::new(a, port).to_string());
         let e = match timeout_at(deadline, open(target, limits, address)).await {
-            Ok(Ok(c)) => {
-                attempt.record(Step::Startup, name, shown, since, None, "TCP, TLS and handshake");
+            Ok(Ok((c, refused_first))) => {
+                let detail = match refused_first {
+                    0 => "TCP, TLS and handshake".to_string(),
+                    n => format!(
+                        "TCP, TLS and handshake, after {n} refusal{} in place of the greeting \
+                         (ERROR 1040: even the extra SUPER slot was taken for a moment)",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                };
+                attempt.record(Step::Startup, name, shown, since, None, detail);
                 return Ok(c);
             }
             Ok(Err(e)) => e,
@@ -301,14 +309,11 @@ fn values(row: mysql_async::Row) -> Vec<Value> {
         .collect()
 }
 
-/// One connection through the driver to `address` (the host's name when `None`: a socket),
-/// with TLS per ssl-mode: PREFERRED uses TLS when the server's greeting offers it, on one
-/// connection (see `mysql_greeting`).
 /// A plain connection with the tool's TLS rules and none of the diagnosis session's settings:
 /// for `restore-check`, whose scratch database is the one thing the tool writes.
 pub(crate) async fn open_for_writing(target: &Target, limits: &Limits) -> Result<Conn, ConnectError> {
     match tokio::time::timeout(limits.connect_timeout, open(target, limits, None)).await {
-        Ok(result) => result.map_err(|e| classify(&e)),
+        Ok(result) => result.map(|(conn, _)| conn).map_err(|e| classify(&e)),
         Err(_) => Err(ConnectError::new(
             ConnectErrorKind::Timeout,
             format!(
@@ -319,16 +324,26 @@ pub(crate) async fn open_for_writing(target: &Target, limits: &Limits) -> Result
     }
 }
 
-async fn open(target: &Target, limits: &Limits, address: Option<std::net::IpAddr>) -> Result<Conn, mysql_async::Error> {
+/// One connection through the driver to `address` (the host's name when `None`: a socket),
+/// with TLS per ssl-mode: PREFERRED uses TLS when the server's greeting offers it, on one
+/// connection (see `mysql_greeting`); and how many times the server refused in place of its
+/// greeting first.
+async fn open(
+    target: &Target,
+    limits: &Limits,
+    address: Option<std::net::IpAddr>,
+) -> Result<(Conn, u32), mysql_async::Error> {
     let host = &target.hosts[0];
     if target.tls != TlsMode::Prefer || host.is_socket() {
-        return Conn::new(options(target, limits, address, target.tls != TlsMode::Disable)).await;
+        let conn = Conn::new(options(target, limits, address, target.tls != TlsMode::Disable)).await?;
+        return Ok((conn, 0));
     }
     // PREFERRED: TLS if the server's greeting offers it, decided on the one connection.
     let to = address.map_or_else(|| host.host.clone(), |a| a.to_string());
     let greeted = super::mysql_greeting::greet(&to, host.port, limits.connect_timeout).await?;
     let loopback = Some(std::net::IpAddr::from(std::net::Ipv4Addr::LOCALHOST));
-    Conn::new(options(target, limits, loopback, greeted.offers_tls).tcp_port(greeted.relay_port)).await
+    let conn = Conn::new(options(target, limits, loopback, greeted.offers_tls).tcp_port(greeted.relay_port)).await?;
+    Ok((conn, greeted.refused_first))
 }
 
 fn options(target: &Target, limits: &Limits, address: Option<std::net::IpAddr>, tls: bool) -> OptsBuilder {

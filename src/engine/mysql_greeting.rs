@@ -18,6 +18,9 @@ const CLIENT_SSL: u16 = 0x0800;
 pub struct Greeted {
     pub offers_tls: bool,
     pub relay_port: u16,
+    /// How many times the server refused with ERROR 1040 in place of its greeting before this
+    /// connection (the connect check's phase says so: a taken SUPER slot is a symptom).
+    pub refused_first: u32,
 }
 
 /// ERROR 1040 (too many connections) sent in place of the greeting: the server counted this
@@ -27,31 +30,41 @@ pub struct Greeted {
 /// moment later it may be free.
 const SERVER_FULL: u16 = 1040;
 
-/// How long a refusal before the greeting is tried again: long enough to ride out other
+/// The longest a refusal before the greeting is tried again: long enough to ride out other
 /// clients' handshakes on the one extra slot, short enough that a slot held by another SUPER
 /// session delays the report by one second at most.
 const FULL_RETRY_WITHIN: Duration = Duration::from_secs(1);
 
 /// Connects to `host:port` and reads the greeting. A refusal in its place because even the
-/// extra SUPER slot is taken (ERROR 1040) is tried again, a few times over
-/// [`FULL_RETRY_WITHIN`], on a new connection each time: the server has closed the refused one.
-/// Any other error packet, and the last refusal, are relayed as they are: the driver reads the
-/// error and reports it as its own. The relay waits `accept_within` for the driver, then gives
-/// up.
-pub async fn greet(host: &str, port: u16, accept_within: Duration) -> std::io::Result<Greeted> {
-    let retry_until = tokio::time::Instant::now() + FULL_RETRY_WITHIN;
+/// extra SUPER slot is taken (ERROR 1040) is tried again on a new connection (the server has
+/// closed the refused one), for [`FULL_RETRY_WITHIN`] or half of `connect_timeout`, whichever
+/// is shorter: the last refusal is always handed on within the connect timeout, so a server
+/// that stays full is reported as full, never as a timeout. Any other error packet, and the
+/// last refusal, are relayed as they are: the driver reads the error and reports it as its own.
+/// A retry that cannot connect at all hands on the refusal before it. The relay waits
+/// `connect_timeout` for the driver, then gives up.
+pub async fn greet(host: &str, port: u16, connect_timeout: Duration) -> std::io::Result<Greeted> {
+    let retry_until = tokio::time::Instant::now() + FULL_RETRY_WITHIN.min(connect_timeout / 2);
     let mut pause = Duration::from_millis(50);
+    let mut refused = 0;
+    let mut answer = read_greeting(host, port).await?;
     loop {
-        let (server, header, greeting) = read_greeting(host, port).await?;
-        let full = refusal_code(&greeting) == Some(SERVER_FULL);
-        if full && tokio::time::Instant::now() + pause < retry_until {
-            drop(server);
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(Duration::from_millis(200));
-            continue;
+        let full = refusal_code(&answer.2) == Some(SERVER_FULL);
+        if !full || tokio::time::Instant::now() + pause >= retry_until {
+            break;
         }
-        return relay(server, header, greeting, accept_within).await;
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(200));
+        match read_greeting(host, port).await {
+            Ok(next) => {
+                refused += 1;
+                answer = next;
+            }
+            Err(_) => break,
+        }
     }
+    let (server, header, greeting) = answer;
+    relay(server, header, greeting, connect_timeout, refused).await
 }
 
 /// One TCP connection and the first packet the server sends on it: its header and payload.
@@ -81,6 +94,7 @@ async fn relay(
     header: [u8; 4],
     greeting: Vec<u8>,
     accept_within: Duration,
+    refused_first: u32,
 ) -> std::io::Result<Greeted> {
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
     let relay_port = listener.local_addr()?.port();
@@ -94,7 +108,11 @@ async fn relay(
             let _ = tokio::io::copy_bidirectional(&mut driver, &mut server).await;
         }
     });
-    Ok(Greeted { offers_tls, relay_port })
+    Ok(Greeted {
+        offers_tls,
+        relay_port,
+        refused_first,
+    })
 }
 
 /// Protocol 10's greeting: version (NUL-terminated), thread id (4 bytes), the first 8 bytes of

@@ -241,8 +241,9 @@ pub fn optional_program(program: &str, package: &str) -> Option<PathBuf> {
 /// refused. Handed out once per process from below the kernel's ephemeral range (32768 and up
 /// here): a port the kernel picked and this function let go could be taken again before the
 /// server binds it, by another test's `bind(0)` or by any outgoing connection, and a "refused"
-/// target could find another test's server there. The start depends on the process id, so a
-/// second suite on the machine starts elsewhere; a port something already holds is skipped.
+/// target could find another test's server there. The start is spread over the range by the
+/// process id, so a second suite on the machine most likely starts far away; a port something
+/// already holds is skipped.
 pub fn free_port() -> u16 {
     use std::sync::atomic::{AtomicU32, Ordering};
     const FIRST: u32 = 20_000;
@@ -250,7 +251,7 @@ pub fn free_port() -> u16 {
     static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
     let _ = NEXT.compare_exchange(
         u32::MAX,
-        (std::process::id() % 60) * 200,
+        std::process::id().wrapping_mul(7919) % SPAN,
         Ordering::SeqCst,
         Ordering::SeqCst,
     );
