@@ -419,6 +419,15 @@ struct Widen<'a> {
 }
 
 fn liquibase_edit_after_apply(url: &str, jdbc: &str, widen: Widen) {
+    // The deploy's next update, and the check cleared by it: nothing pending, users.id widened.
+    let updated_and_cleared = |d: &std::path::Path| {
+        let (updated, out) = liquibase(url, jdbc, d, "update");
+        assert!(updated, "{out}");
+        let (r, code) = verdict(url, d, &[]);
+        assert_eq!(code, 0, "cleared: {r:#}");
+        assert!(pending(&r).is_empty(), "{r:#}");
+        assert_eq!((widen.id_type)(), "bigint");
+    };
     let d = tempfile::tempdir().unwrap();
     write(d.path(), &[("changelog.sql", CHANGELOG)]);
     commit(d.path(), "release 1: users and the precondition");
@@ -487,12 +496,7 @@ fn liquibase_edit_after_apply(url: &str, jdbc: &str, widen: Widen) {
     write(d.path(), &[("changelog.sql", &fixed)]);
     let (valid, out) = liquibase(url, jdbc, d.path(), "validate");
     assert!(valid, "{out}");
-    let (updated, out) = liquibase(url, jdbc, d.path(), "update");
-    assert!(updated, "{out}");
-    let (r, code) = verdict(url, d.path(), &[]);
-    assert_eq!(code, 0, "cleared: {r:#}");
-    assert!(pending(&r).is_empty(), "{r:#}");
-    assert_eq!((widen.id_type)(), "bigint");
+    updated_and_cleared(d.path());
 
     // A comment-only edit of an applied changeset, reviewed as harmless: the runbook's second
     // step clears the sums, the next update records them again, and nothing else ran.
@@ -504,12 +508,7 @@ fn liquibase_edit_after_apply(url: &str, jdbc: &str, widen: Widen) {
     assert_eq!(r["checks"][0]["runbook"]["id"], "migration-changed-liquibase", "{r:#}");
     let (cleared, out) = run_step(&r, "Only after review shows the edit changes nothing", d.path());
     assert!(cleared, "{out}");
-    let (updated, out) = liquibase(url, jdbc, d.path(), "update");
-    assert!(updated, "{out}");
-    let (r, code) = verdict(url, d.path(), &[]);
-    assert_eq!(code, 0, "cleared: {r:#}");
-    assert!(pending(&r).is_empty(), "{r:#}");
-    assert_eq!((widen.id_type)(), "bigint");
+    updated_and_cleared(d.path());
 }
 
 #[test]
